@@ -1,0 +1,100 @@
+/**
+ * The pickle header: magic, version, flags, and the length of what follows (see tags.ts).
+ *
+ * @module
+ */
+
+import { UnpicklingError } from "../pickle/errors.ts";
+import { FLAG_SIGNED, FORMAT_VERSION, KNOWN_FLAGS, MAC_BYTES, MAGIC } from "./tags.ts";
+
+/** A parsed header. */
+export interface Header {
+  flags: number;
+  /** Offset of the body. */
+  bodyStart: number;
+  /** End of the body (the MAC follows when signed). */
+  bodyEnd: number;
+  /** Total bytes of the pickle, header and MAC included. */
+  total: number;
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/**
+ * Writes the header right before `bodyStart` in `buf` (which has room for it) and returns
+ * where the pickle starts.
+ */
+export function writeHeader(
+  buf: Uint8Array,
+  bodyStart: number,
+  bodyLength: number,
+  flags: number,
+): number {
+  const rest = bodyLength + (flags & FLAG_SIGNED ? MAC_BYTES : 0);
+  const start = bodyStart - 6 - varintSize(rest);
+  buf[start] = MAGIC[0];
+  buf[start + 1] = MAGIC[1];
+  buf[start + 2] = MAGIC[2];
+  buf[start + 3] = MAGIC[3];
+  buf[start + 4] = FORMAT_VERSION;
+  buf[start + 5] = flags;
+  let p = start + 6;
+  let n = rest;
+  while (n >= 0x80) {
+    buf[p++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[p] = n;
+  return start;
+}
+
+/**
+ * Parses a header at `start`. Returns undefined when `buf` ends before the header does and
+ * `partial` is set (streams wait for more bytes); otherwise throws on any problem.
+ */
+export function readHeader(buf: Uint8Array, start = 0, partial = false): Header | undefined {
+  const end = buf.length;
+  const fail = (message: string, at: number): never => {
+    throw new UnpicklingError(message, at - start);
+  };
+  for (let i = 0; i < 4; i++) {
+    if (start + i >= end) return partial ? undefined : fail("truncated pickle header", end);
+    if (buf[start + i] !== MAGIC[i]) fail("not a pickle: wrong magic bytes", start + i);
+  }
+  if (start + 4 >= end) return partial ? undefined : fail("truncated pickle header", end);
+  const version = buf[start + 4];
+  if (version !== FORMAT_VERSION) {
+    fail(`unsupported format version ${version} (this library reads ${FORMAT_VERSION})`, start + 4);
+  }
+  if (start + 5 >= end) return partial ? undefined : fail("truncated pickle header", end);
+  const flags = buf[start + 5];
+  if (flags & ~KNOWN_FLAGS) fail(`unknown header flags 0x${flags.toString(16)}`, start + 5);
+  let rest = 0;
+  let scale = 1;
+  let p = start + 6;
+  for (let i = 0;; i++) {
+    if (i >= 8) fail("header length longer than 8 bytes", p);
+    if (p >= end) return partial ? undefined : fail("truncated pickle header", end);
+    const b = buf[p++];
+    rest += (b & 0x7f) * scale;
+    if (b < 0x80) break;
+    scale *= 128;
+  }
+  const mac = flags & FLAG_SIGNED ? MAC_BYTES : 0;
+  if (rest < mac + 1) fail("pickle body is empty", p);
+  const total = p - start + rest;
+  if (!partial && start + total > end) {
+    fail(`truncated pickle: header announces ${rest} bytes, ${end - p} present`, end);
+  }
+  if (!partial && start + total < end) {
+    fail(`${end - start - total} unexpected bytes after the pickle`, start + total);
+  }
+  return { flags, bodyStart: p - start, bodyEnd: p - start + rest - mac, total };
+}

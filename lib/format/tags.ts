@@ -1,0 +1,212 @@
+/**
+ * The pickle format, in one place.
+ *
+ * ## Header
+ *
+ * | bytes   | meaning                                                                   |
+ * | ------- | ------------------------------------------------------------------------- |
+ * | 0..3    | magic `"JSPK"` (`4A 53 50 4B`)                                            |
+ * | 4       | format version ({@linkcode FORMAT_VERSION})                               |
+ * | 5       | flags: {@linkcode FLAG_CODE}, {@linkcode FLAG_OOB}, {@linkcode FLAG_SIGNED} |
+ * | 6..     | varint: number of bytes after the header (body, then the MAC if signed)   |
+ *
+ * The body is exactly one value. A signed pickle ends with a 32-byte HMAC-SHA-256 computed
+ * over every byte before it (header included).
+ *
+ * ## Encodings used below
+ *
+ * - `varint`: unsigned LEB128, at most 8 bytes (up to 2^53 - 1).
+ * - `value`: one complete tagged value (recursively).
+ * - `str`: a value that must be a string (any string tag).
+ * - `[memo]`: the value gets the next memo id when its tag is read, before its children,
+ *   so children and later values can point back to it with {@linkcode REF}.
+ *
+ * ## Tags
+ *
+ * | tag         | name               | operands                                                       |
+ * | ----------- | ------------------ | -------------------------------------------------------------- |
+ * | 0x00..0x3F  | small int          | the integer 0..63 is the tag itself                            |
+ * | 0x40..0x5F  | short string       | UTF-8 bytes, length = tag - 0x40 (0..31)                       |
+ * | 0x60        | UNDEFINED          |                                                                |
+ * | 0x61        | NULL               |                                                                |
+ * | 0x62        | FALSE              |                                                                |
+ * | 0x63        | TRUE               |                                                                |
+ * | 0x64        | INT_POS            | varint n (safe integer >= 64)                                  |
+ * | 0x65        | INT_NEG            | varint m; the value is -m (m >= 1)                             |
+ * | 0x66        | FLOAT64            | 8 bytes, IEEE 754 little endian (never NaN)                    |
+ * | 0x67        | NAN                |                                                                |
+ * | 0x68        | NEG_ZERO           |                                                                |
+ * | 0x69        | BIGINT_POS         | varint byte count, magnitude bytes little endian               |
+ * | 0x6A        | BIGINT_NEG         | as BIGINT_POS; the value is the negated magnitude              |
+ * | 0x6B        | STR8               | u8 byte length, UTF-8 bytes                                    |
+ * | 0x6C        | STR32              | u32 LE byte length, UTF-8 bytes                                |
+ * | 0x6D        | STR16              | varint unit count, UTF-16LE code units (lone surrogates kept)  |
+ * | 0x6E        | SYMBOL_FOR         | str key: `Symbol.for(key)`                                     |
+ * | 0x6F        | SYMBOL_WELL_KNOWN  | str name: `Symbol[name]`                                       |
+ * | 0x70        | SYMBOL_UNIQUE      | u8 has-description, [str description] [memo]                   |
+ * | 0x71        | REF                | varint memo id                                                 |
+ * | 0x72        | OBJECT_NEW_SHAPE   | varint n, n × str key, n × value [memo]; defines the next shape |
+ * | 0x73        | OBJECT             | varint shape id, values in the shape's key order [memo]        |
+ * | 0x74        | NULL_OBJECT_NEW_SHAPE | as OBJECT_NEW_SHAPE, prototype null [memo]                  |
+ * | 0x75        | NULL_OBJECT        | as OBJECT, prototype null [memo]                               |
+ * | 0x76        | ARRAY              | varint length, length × value [memo]                           |
+ * | 0x77        | SPARSE_ARRAY       | varint length, varint count, count × (value index, value) [memo] |
+ * | 0x78        | WITH_PROPS         | value (an object tag, not WITH_PROPS), then a property list    |
+ * | 0x79        | MAP                | varint count, count × (value key, value value) [memo]          |
+ * | 0x7A        | SET                | varint count, count × value [memo]                             |
+ * | 0x7B        | DATE               | 8 bytes float64 time (canonical NaN when invalid) [memo]       |
+ * | 0x7C        | REGEXP             | str source, str flags, varint lastIndex [memo]                 |
+ * | 0x7D        | ERROR              | u8 constructor (see ERROR_TYPES), then a property list [memo]  |
+ * | 0x7E        | ARRAY_BUFFER       | u8 flags (1 resizable, 2 detached), [varint max], varint length, bytes [memo] |
+ * | 0x7F        | SHARED_ARRAY_BUFFER | u8 flags (1 growable), [varint max], varint length, bytes [memo] |
+ * | 0x80        | OOB_BUFFER         | varint index into `LoadOptions.buffers` [memo]                 |
+ * | 0x81        | VIEW               | u8 kind (see VIEW_TYPES), u8 flags (1 length-tracking), value buffer, varint byteOffset, [varint length] [memo] |
+ * | 0x82        | BOXED              | u8 kind (0 Number, 1 String, 2 Boolean, 3 BigInt, 4 Symbol), value [memo] |
+ * | 0x83        | URL                | str href [memo]                                                |
+ * | 0x84        | URL_SEARCH_PARAMS  | str query [memo]                                               |
+ * | 0x85        | BLOB               | str type, varint size, bytes [memo]                            |
+ * | 0x86        | FILE               | str name, str type, value lastModified, varint size, bytes [memo] |
+ * | 0x87        | PROMISE            | u8 state (0 fulfilled, 1 rejected), value [memo]               |
+ * | 0x88        | GLOBAL             | str path from globalThis, e.g. `Math.max` [memo] (code)        |
+ * | 0x89        | REDUCE             | u8 flags (1 construct with new), value callable, value args (array), value state [memo] (code) |
+ *
+ * A property list is: varint count, then per property: value key (string or symbol), small
+ * int flags (1 writable, 2 enumerable, 4 configurable, 8 accessor), then the value, or for
+ * an accessor the getter and the setter; and at the end a small int integrity level
+ * (0 extensible, 1 non-extensible, 2 sealed, 3 frozen).
+ *
+ * Tags 0x8A..0xFF are reserved.
+ *
+ * @module
+ */
+
+/** The format version this library writes and reads. */
+export const FORMAT_VERSION = 1;
+
+/** The four magic bytes that open every pickle: "JSPK". */
+export const MAGIC: readonly number[] = [0x4a, 0x53, 0x50, 0x4b];
+/** Header flag: the pickle contains code (functions, classes, module imports, reduce calls). */
+export const FLAG_CODE = 1;
+/** Header flag: the pickle refers to out-of-band buffers. */
+export const FLAG_OOB = 2;
+/** Header flag: the pickle ends with an HMAC-SHA-256 over everything before it. */
+export const FLAG_SIGNED = 4;
+/** Every flag this version knows. */
+export const KNOWN_FLAGS = FLAG_CODE | FLAG_OOB | FLAG_SIGNED;
+/** Bytes of the MAC trailer of a signed pickle. */
+export const MAC_BYTES = 32;
+/** Longest possible header: magic, version, flags, an 8-byte varint. */
+export const HEADER_MAX = 14;
+
+export const SMALL_INT_MAX = 0x3f;
+export const SHORT_STRING = 0x40;
+export const SHORT_STRING_MAX = 31;
+export const UNDEFINED = 0x60;
+export const NULL = 0x61;
+export const FALSE = 0x62;
+export const TRUE = 0x63;
+export const INT_POS = 0x64;
+export const INT_NEG = 0x65;
+export const FLOAT64 = 0x66;
+export const NAN = 0x67;
+export const NEG_ZERO = 0x68;
+export const BIGINT_POS = 0x69;
+export const BIGINT_NEG = 0x6a;
+export const STR8 = 0x6b;
+export const STR32 = 0x6c;
+export const STR16 = 0x6d;
+export const SYMBOL_FOR = 0x6e;
+export const SYMBOL_WELL_KNOWN = 0x6f;
+export const SYMBOL_UNIQUE = 0x70;
+export const REF = 0x71;
+export const OBJECT_NEW_SHAPE = 0x72;
+export const OBJECT = 0x73;
+export const NULL_OBJECT_NEW_SHAPE = 0x74;
+export const NULL_OBJECT = 0x75;
+export const ARRAY = 0x76;
+export const SPARSE_ARRAY = 0x77;
+export const WITH_PROPS = 0x78;
+export const MAP = 0x79;
+export const SET = 0x7a;
+export const DATE = 0x7b;
+export const REGEXP = 0x7c;
+export const ERROR = 0x7d;
+export const ARRAY_BUFFER = 0x7e;
+export const SHARED_ARRAY_BUFFER = 0x7f;
+export const OOB_BUFFER = 0x80;
+export const VIEW = 0x81;
+export const BOXED = 0x82;
+export const URL_TAG = 0x83;
+export const URL_SEARCH_PARAMS = 0x84;
+export const BLOB = 0x85;
+export const FILE = 0x86;
+export const PROMISE = 0x87;
+export const GLOBAL = 0x88;
+export const REDUCE = 0x89;
+
+/** Property-list flag bits. */
+export const PROP_WRITABLE = 1;
+export const PROP_ENUMERABLE = 2;
+export const PROP_CONFIGURABLE = 4;
+export const PROP_ACCESSOR = 8;
+/** Default data property: writable, enumerable, configurable. */
+export const PROP_DEFAULT = 7;
+
+/** Integrity levels closing a property list. */
+export const INTEGRITY_EXTENSIBLE = 0;
+export const INTEGRITY_NON_EXTENSIBLE = 1;
+export const INTEGRITY_SEALED = 2;
+export const INTEGRITY_FROZEN = 3;
+
+/** ArrayBuffer flags. */
+export const BUFFER_RESIZABLE = 1;
+export const BUFFER_DETACHED = 2;
+/** View flags. */
+export const VIEW_LENGTH_TRACKING = 1;
+/** REDUCE flags. */
+export const REDUCE_CONSTRUCT = 1;
+
+/** Boxed primitive kinds. */
+export const BOXED_NUMBER = 0;
+export const BOXED_STRING = 1;
+export const BOXED_BOOLEAN = 2;
+export const BOXED_BIGINT = 3;
+export const BOXED_SYMBOL = 4;
+
+/** Names of the built-in error constructors, indexed by the ERROR tag's constructor byte. */
+export const ERROR_TYPES: readonly string[] = [
+  "Error",
+  "TypeError",
+  "RangeError",
+  "SyntaxError",
+  "ReferenceError",
+  "EvalError",
+  "URIError",
+  "AggregateError",
+  "SuppressedError",
+];
+
+/**
+ * Names of the view constructors, indexed by the VIEW tag's kind byte. `DataView` and
+ * `Buffer` (Node's Uint8Array subclass) are views too.
+ */
+export const VIEW_TYPES: readonly string[] = [
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "Float16Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
+  "DataView",
+  "Buffer",
+];
+/** VIEW kind of DataView. */
+export const VIEW_DATAVIEW = 12;
+/** VIEW kind of Node's Buffer. */
+export const VIEW_BUFFER = 13;

@@ -1,0 +1,253 @@
+/**
+ * The byte writer: one growable buffer reused across pickles, with varint, float and string
+ * fast paths. Callers reserve room with {@linkcode ByteWriter.ensure} before raw writes.
+ *
+ * @module
+ */
+
+import {
+  FLOAT64,
+  INT_NEG,
+  INT_POS,
+  NAN,
+  NEG_ZERO,
+  SHORT_STRING,
+  SHORT_STRING_MAX,
+  SMALL_INT_MAX,
+  STR16,
+  STR32,
+  STR8,
+} from "./tags.ts";
+
+const INITIAL_SIZE = 64 * 1024;
+/** Past this size a finished pickle takes the buffer with it instead of being copied out. */
+const HAND_OVER_SIZE = 1024 * 1024;
+const encoder = new TextEncoder();
+
+/** Writes pickle bytes into one growable buffer. */
+export class ByteWriter {
+  /** The buffer; valid up to {@linkcode ByteWriter.pos}. */
+  buf: Uint8Array = new Uint8Array(INITIAL_SIZE);
+  /** Next write position. */
+  pos = 0;
+  private view: DataView = new DataView(this.buf.buffer);
+
+  /** Starts a new pickle at `start`. */
+  reset(start: number): void {
+    this.pos = start;
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    const need = this.pos + n;
+    if (need > this.buf.length) this.grow(need);
+  }
+
+  private grow(need: number): void {
+    let size = this.buf.length * 2;
+    if (size < need + (need >>> 3)) size = need + (need >>> 3);
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  /**
+   * Returns bytes `start..pos` as a pickle the caller owns. Small pickles are copied out so
+   * the buffer can be reused; large ones take the buffer along (no copy) and the writer
+   * starts a fresh one.
+   */
+  take(start: number): Uint8Array {
+    const end = this.pos;
+    if (end - start >= HAND_OVER_SIZE && end - start >= this.buf.length >>> 1) {
+      const out = this.buf.subarray(start, end);
+      this.buf = new Uint8Array(INITIAL_SIZE);
+      this.view = new DataView(this.buf.buffer);
+      this.pos = 0;
+      return out;
+    }
+    const out = this.buf.slice(start, end);
+    if (this.buf.length > 16 * HAND_OVER_SIZE) {
+      this.buf = new Uint8Array(INITIAL_SIZE);
+      this.view = new DataView(this.buf.buffer);
+    }
+    this.pos = 0;
+    return out;
+  }
+
+  /** Writes one byte. */
+  byte(b: number): void {
+    if (this.pos >= this.buf.length) this.grow(this.pos + 1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** Writes two bytes. */
+  byte2(a: number, b: number): void {
+    if (this.pos + 2 > this.buf.length) this.grow(this.pos + 2);
+    this.buf[this.pos++] = a;
+    this.buf[this.pos++] = b;
+  }
+
+  /** Writes an unsigned LEB128 varint (0 <= n <= 2^53 - 1). */
+  varint(n: number): void {
+    if (this.pos + 8 > this.buf.length) this.grow(this.pos + 8);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (n < 0x80) {
+      buf[pos++] = n;
+    } else if (n < 0x10000000) {
+      while (n >= 0x80) {
+        buf[pos++] = (n & 0x7f) | 0x80;
+        n >>>= 7;
+      }
+      buf[pos++] = n;
+    } else {
+      while (n >= 0x80) {
+        buf[pos++] = (n % 128) | 0x80;
+        n = Math.floor(n / 128);
+      }
+      buf[pos++] = n;
+    }
+    this.pos = pos;
+  }
+
+  /** Writes a u32 little endian. */
+  u32(n: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, n, true);
+    this.pos += 4;
+  }
+
+  /** Writes a float64 little endian; NaN is written with one canonical bit pattern. */
+  float64(x: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, x === x ? x : NaN, true);
+    this.pos += 8;
+  }
+
+  /** Writes a number with the smallest fitting tag. */
+  number(x: number): void {
+    if (x >= 0 && x <= SMALL_INT_MAX && (x | 0) === x) {
+      if (x === 0 && 1 / x < 0) this.byte(NEG_ZERO);
+      else this.byte(x);
+    } else if (Number.isSafeInteger(x)) {
+      if (x > 0) {
+        this.byte(INT_POS);
+        this.varint(x);
+      } else if (x < 0) {
+        this.byte(INT_NEG);
+        this.varint(-x);
+      } else {
+        this.byte(NEG_ZERO);
+      }
+    } else if (x !== x) {
+      this.byte(NAN);
+    } else {
+      this.byte(FLOAT64);
+      this.float64(x);
+    }
+  }
+
+  /** Writes raw bytes. */
+  bytes(src: Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.set(src, this.pos);
+    this.pos += src.length;
+  }
+
+  /** Writes a string value with its tag (short, 8-bit or 32-bit length UTF-8, or UTF-16). */
+  string(s: string): void {
+    const len = s.length;
+    if (len < 64) {
+      this.ensure(2 + len * 3);
+      const buf = this.buf;
+      const start = this.pos;
+      // Short strings go in a short-string tag when they fit 31 bytes, else STR8.
+      let p = len <= SHORT_STRING_MAX ? start + 1 : start + 2;
+      const first = p;
+      for (let i = 0; i < len; i++) {
+        let c = s.charCodeAt(i);
+        if (c < 0x80) {
+          buf[p++] = c;
+        } else if (c < 0x800) {
+          buf[p++] = 0xc0 | (c >> 6);
+          buf[p++] = 0x80 | (c & 0x3f);
+        } else if (c >= 0xd800 && c <= 0xdfff) {
+          const d = c <= 0xdbff && i + 1 < len ? s.charCodeAt(i + 1) : 0;
+          if (d < 0xdc00 || d > 0xdfff) {
+            this.pos = start;
+            this.utf16(s);
+            return;
+          }
+          i++;
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          buf[p++] = 0xf0 | (c >> 18);
+          buf[p++] = 0x80 | ((c >> 12) & 0x3f);
+          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+          buf[p++] = 0x80 | (c & 0x3f);
+        } else {
+          buf[p++] = 0xe0 | (c >> 12);
+          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+          buf[p++] = 0x80 | (c & 0x3f);
+        }
+      }
+      const n = p - first;
+      if (first === start + 1) {
+        if (n <= SHORT_STRING_MAX) {
+          buf[start] = SHORT_STRING | n;
+        } else {
+          buf.copyWithin(start + 2, start + 1, p);
+          buf[start] = STR8;
+          buf[start + 1] = n;
+          p++;
+        }
+      } else {
+        buf[start] = STR8;
+        buf[start + 1] = n;
+      }
+      this.pos = p;
+      return;
+    }
+    if (!s.isWellFormed()) {
+      this.utf16(s);
+      return;
+    }
+    this.ensure(5 + len * 3);
+    const start = this.pos;
+    const { written } = encoder.encodeInto(s, this.buf.subarray(start + 5));
+    this.buf[start] = STR32;
+    this.view.setUint32(start + 1, written, true);
+    this.pos = start + 5 + written;
+  }
+
+  /** Writes a string as raw UTF-16 code units (keeps lone surrogates). */
+  private utf16(s: string): void {
+    const len = s.length;
+    this.byte(STR16);
+    this.varint(len);
+    this.ensure(len * 2);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      buf[p++] = c & 0xff;
+      buf[p++] = c >> 8;
+    }
+    this.pos = p;
+  }
+
+  /** Writes the magnitude of a bigint as varint byte count + little-endian bytes. */
+  bigintMagnitude(m: bigint): void {
+    let hex = m.toString(16);
+    if (hex.length & 1) hex = "0" + hex;
+    const n = hex.length >> 1;
+    this.varint(n);
+    this.ensure(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = hex.length - 2; i >= 0; i -= 2) {
+      buf[p++] = parseInt(hex.substring(i, i + 2), 16);
+    }
+    this.pos = p;
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * The whole-value API: {@linkcode dumps}, {@linkcode dumpsSync}, {@linkcode loads},
+ * {@linkcode loadsSync}, and the {@linkcode Pickler} / {@linkcode Unpickler} classes.
+ *
+ * @module
+ */
+
+import { FLAG_CODE, FLAG_SIGNED, HEADER_MAX } from "../format/tags.ts";
+import { readHeader, writeHeader } from "../format/header.ts";
+import { PicklingError, UnpicklingError } from "./errors.ts";
+import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
+import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
+import { Builder } from "./unpickler.ts";
+import { appendMac, verifyMac } from "./signing.ts";
+
+let idleWalker: Walker | undefined;
+let idleBuilder: Builder | undefined;
+
+function walkOnce(value: unknown, opts: WalkOptions, signed: boolean): [Uint8Array, object[]] {
+  const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Walker();
+  idleWalker ??= walker;
+  walker.busy = true;
+  try {
+    const w = walker.w;
+    w.reset(HEADER_MAX);
+    walker.walk(value, opts);
+    const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
+    const start = writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags);
+    return [w.take(start), walker.unsettled];
+  } finally {
+    walker.busy = false;
+  }
+}
+
+function walkOptions(
+  options: DumpOptions | undefined,
+  override: ((value: unknown) => Reduction | undefined) | undefined,
+  settled: Map<object, Settled> | undefined,
+): WalkOptions {
+  return { bufferCallback: options?.bufferCallback, reducerOverride: override, settled };
+}
+
+function dumpSyncWith(
+  value: unknown,
+  options: DumpOptions | undefined,
+  override: ((value: unknown) => Reduction | undefined) | undefined,
+): Uint8Array {
+  if (options?.signingKey !== undefined) {
+    throw new PicklingError("signing needs the async form (dumps or dump)");
+  }
+  return walkOnce(value, walkOptions(options, override, undefined), false)[0];
+}
+
+async function settle(o: object): Promise<Settled> {
+  if (o instanceof Blob) return { kind: "bytes", bytes: new Uint8Array(await o.arrayBuffer()) };
+  try {
+    return { kind: "fulfilled", value: await o };
+  } catch (e) {
+    return { kind: "rejected", value: e };
+  }
+}
+
+async function dumpAsyncWith(
+  value: unknown,
+  options: DumpOptions | undefined,
+  override: ((value: unknown) => Reduction | undefined) | undefined,
+): Promise<Uint8Array> {
+  const key = options?.signingKey;
+  const settled = new Map<object, Settled>();
+  for (;;) {
+    const [bytes, unsettled] = walkOnce(
+      value,
+      walkOptions(options, override, settled),
+      key !== undefined,
+    );
+    if (unsettled.length === 0) return key === undefined ? bytes : await appendMac(bytes, key);
+    // Await what the walk met (Blob bytes, promise outcomes), then walk again: the values
+    // those bring may hold more of them, so repeat until nothing is left to await.
+    const outcomes = await Promise.all(unsettled.map(settle));
+    unsettled.forEach((o, i) => settled.set(o, outcomes[i]));
+  }
+}
+
+function asBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw new UnpicklingError("loads takes a Uint8Array or an ArrayBuffer", 0);
+}
+
+function oobBuffers(buffers: LoadOptions["buffers"]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  if (buffers === undefined) return out;
+  for (const b of buffers) {
+    if (b instanceof ArrayBuffer) {
+      out.push(b);
+    } else if (ArrayBuffer.isView(b) && b.buffer instanceof ArrayBuffer) {
+      const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
+      out.push(whole ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    } else {
+      throw new UnpicklingError("LoadOptions.buffers holds something that is not a buffer", 0);
+    }
+  }
+  return out;
+}
+
+function loadSyncWith(bytes: Uint8Array, options: LoadOptions | undefined): unknown {
+  const header = readHeader(bytes)!;
+  const allowCode = options?.allowCode ?? true;
+  if (!allowCode && header.flags & FLAG_CODE) {
+    throw new UnpicklingError(
+      "the pickle holds code, and code is not allowed (allowCode: false)",
+      5,
+    );
+  }
+  const builder = idleBuilder !== undefined && !idleBuilder.busy ? idleBuilder : new Builder();
+  idleBuilder ??= builder;
+  builder.busy = true;
+  try {
+    return builder.build(bytes, header.bodyStart, header.bodyEnd, {
+      allowCode,
+      buffers: oobBuffers(options?.buffers),
+    });
+  } finally {
+    builder.busy = false;
+  }
+}
+
+async function loadAsyncWith(
+  data: Uint8Array | ArrayBuffer,
+  options: LoadOptions | undefined,
+): Promise<unknown> {
+  const bytes = asBytes(data);
+  const key = options?.signingKey;
+  if (key !== undefined) {
+    const header = readHeader(bytes)!;
+    if (!(header.flags & FLAG_SIGNED)) {
+      throw new UnpicklingError("the pickle is not signed, and a signing key was given", 5);
+    }
+    if (!(await verifyMac(bytes, key))) {
+      throw new UnpicklingError(
+        "signature mismatch: the pickle was altered or signed with another key",
+        header.bodyEnd,
+      );
+    }
+    return loadSyncWith(bytes, { ...options, signingKey: undefined });
+  }
+  return loadSyncWith(bytes, options);
+}
+
+/**
+ * Pickles `value` (sync form). Everything that needs no await: Blobs and Promises need
+ * {@linkcode dumps}.
+ *
+ * @example
+ * ```ts
+ * import { dumpsSync, loadsSync } from "./mod.ts";
+ * const shared = { n: 1 };
+ * const copy = loadsSync<{ a: object; b: object }>(dumpsSync({ a: shared, b: shared }));
+ * console.log(copy.a === copy.b); // true
+ * ```
+ */
+export function dumpsSync(value: unknown, options?: DumpOptions): Uint8Array {
+  return dumpSyncWith(value, options, undefined);
+}
+
+/**
+ * Pickles `value`. The async form also pickles Blob and File bytes and settled Promises,
+ * and signs with `options.signingKey`.
+ *
+ * @example
+ * ```ts
+ * import { dumps, loads } from "./mod.ts";
+ * const bytes = await dumps(new Map([[1, new Set(["a"])]]));
+ * console.log(await loads(bytes)); // Map(1) { 1 => Set(1) { "a" } }
+ * ```
+ */
+export function dumps(value: unknown, options?: DumpOptions): Promise<Uint8Array> {
+  return dumpAsyncWith(value, options, undefined);
+}
+
+/**
+ * Loads a pickle (sync form). A signed pickle needs {@linkcode loads} to be verified.
+ *
+ * @example
+ * ```ts
+ * import { dumpsSync, loadsSync } from "./mod.ts";
+ * const date = loadsSync<Date>(dumpsSync(new Date(0)));
+ * console.log(date.toISOString()); // 1970-01-01T00:00:00.000Z
+ * ```
+ */
+export function loadsSync<T = unknown>(data: Uint8Array | ArrayBuffer, options?: LoadOptions): T {
+  if (options?.signingKey !== undefined) {
+    throw new UnpicklingError("verifying a signature needs the async form (loads or load)", 0);
+  }
+  return loadSyncWith(asBytes(data), options) as T;
+}
+
+/**
+ * Loads a pickle, verifying its signature first when `options.signingKey` is given.
+ *
+ * @example
+ * ```ts
+ * import { dumps, loads } from "./mod.ts";
+ * const key = crypto.getRandomValues(new Uint8Array(32));
+ * const bytes = await dumps([1n, -0], { signingKey: key });
+ * console.log(await loads(bytes, { signingKey: key })); // [ 1n, -0 ]
+ * ```
+ */
+export async function loads<T = unknown>(
+  data: Uint8Array | ArrayBuffer,
+  options?: LoadOptions,
+): Promise<T> {
+  return await loadAsyncWith(data, options) as T;
+}
+
+/**
+ * A reusable pickler with fixed options. Subclasses may define
+ * {@linkcode Pickler.reducerOverride} to pickle chosen objects their own way.
+ *
+ * @example
+ * ```ts
+ * import { loadsSync, Pickler, type Reduction } from "./mod.ts";
+ * class DatesAsNumbers extends Pickler {
+ *   override reducerOverride(value: unknown): Reduction | undefined {
+ *     return value instanceof Date ? [Number, [value.getTime()]] : undefined;
+ *   }
+ * }
+ * console.log(loadsSync(new DatesAsNumbers().dumpsSync(new Date(5)))); // [Number: 5]
+ * ```
+ */
+export class Pickler {
+  /** The options every call of this pickler uses. */
+  readonly options: DumpOptions | undefined;
+  /**
+   * Consulted first for every object and function met: return a {@linkcode Reduction} to
+   * pickle it that way, or undefined to pickle it as usual.
+   */
+  reducerOverride?(value: unknown): Reduction | undefined;
+
+  /** Creates a pickler with `options`. */
+  constructor(options?: DumpOptions) {
+    this.options = options;
+  }
+
+  private hook(): ((value: unknown) => Reduction | undefined) | undefined {
+    const fn = this.reducerOverride;
+    return typeof fn === "function" ? (value) => fn.call(this, value) : undefined;
+  }
+
+  /** Pickles `value` (async form). */
+  dumps(value: unknown): Promise<Uint8Array> {
+    return dumpAsyncWith(value, this.options, this.hook());
+  }
+
+  /** Pickles `value` (sync form). */
+  dumpsSync(value: unknown): Uint8Array {
+    return dumpSyncWith(value, this.options, this.hook());
+  }
+}
+
+/**
+ * A reusable unpickler with fixed options.
+ *
+ * @example
+ * ```ts
+ * import { dumpsSync, Unpickler } from "./mod.ts";
+ * const dataOnly = new Unpickler({ allowCode: false });
+ * console.log(dataOnly.loadsSync(dumpsSync({ ok: true }))); // { ok: true }
+ * ```
+ */
+export class Unpickler {
+  /** The options every call of this unpickler uses. */
+  readonly options: LoadOptions | undefined;
+
+  /** Creates an unpickler with `options`. */
+  constructor(options?: LoadOptions) {
+    this.options = options;
+  }
+
+  /** Loads a pickle (async form). */
+  loads(data: Uint8Array | ArrayBuffer): Promise<unknown> {
+    return loadAsyncWith(data, this.options);
+  }
+
+  /** Loads a pickle (sync form). */
+  loadsSync(data: Uint8Array | ArrayBuffer): unknown {
+    return loadsSync(data, this.options);
+  }
+}

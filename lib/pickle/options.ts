@@ -1,0 +1,82 @@
+/**
+ * Options of the pickling and unpickling calls, and the reduce protocol's symbols.
+ *
+ * @module
+ */
+
+/** Options of {@linkcode dumps}, {@linkcode dumpsSync}, {@linkcode dump} and {@linkcode Pickler}. */
+export interface DumpOptions {
+  /** Extra modules whose functions and classes are pickled by value, for this call only. */
+  byValue?: Iterable<string | URL | object>;
+  /**
+   * Out-of-band buffers (as pickle protocol 5): called with each ArrayBuffer met. A falsy
+   * return keeps that buffer out of the pickle; the caller passes the buffers back to
+   * `loads` in the same order through {@linkcode LoadOptions.buffers}. A truthy return
+   * writes the buffer into the pickle as usual.
+   */
+  bufferCallback?: (buffer: ArrayBuffer) => unknown;
+  /** Signs the pickle with HMAC-SHA-256 (async forms only). */
+  signingKey?: CryptoKey | Uint8Array;
+}
+
+/** Options of {@linkcode loads}, {@linkcode loadsSync}, {@linkcode load} and {@linkcode Unpickler}. */
+export interface LoadOptions {
+  /** The out-of-band buffers of the pickle, in the order the buffer callback saw them. */
+  buffers?: Iterable<ArrayBuffer | ArrayBufferView>;
+  /**
+   * Default true. False loads data only: a pickle holding any function, class, module
+   * import or reduce call is refused with an UnpicklingError before anything is evaluated.
+   */
+  allowCode?: boolean;
+  /** Imports a module pickled by reference, instead of the runtime's `import()`. */
+  importModule?: (specifier: string) => Promise<unknown> | unknown;
+  /** Verifies the pickle's HMAC-SHA-256 before decoding anything (async forms only). */
+  signingKey?: CryptoKey | Uint8Array;
+}
+
+/**
+ * What a `[reduce]()` method or {@linkcode Pickler.reducerOverride} returns: the object is
+ * rebuilt as `callable(...args)` (with `new` when `callable` is a class or a built-in
+ * constructor other than `Symbol` and `BigInt`), then given `state` through its
+ * `[setState](state)` method, or `Object.assign` when it has none.
+ */
+export type Reduction = readonly [
+  // deno-lint-ignore ban-types
+  callable: Function,
+  args: readonly unknown[],
+  state?: unknown,
+];
+
+/**
+ * The method a class defines to say how its instances are pickled (Python's `__reduce__`).
+ *
+ * @example
+ * ```ts
+ * import { dumpsSync, loadsSync, reduce } from "./mod.ts";
+ * class Celsius {
+ *   constructor(public degrees: number) {}
+ *   [reduce]() {
+ *     return [Number, [this.degrees]] as const;
+ *   }
+ * }
+ * console.log(loadsSync(dumpsSync(new Celsius(21)))); // [Number: 21]
+ * ```
+ */
+export const reduce: unique symbol = Symbol.for("cloudpickle.reduce") as never;
+
+/**
+ * The method that receives the `state` of a {@linkcode Reduction} on load, instead of
+ * `Object.assign`.
+ *
+ * @example
+ * ```ts
+ * import { setState } from "./mod.ts";
+ * class Counter {
+ *   count = 0;
+ *   [setState](state: { count: number }) {
+ *     this.count = state.count;
+ *   }
+ * }
+ * ```
+ */
+export const setState: unique symbol = Symbol.for("cloudpickle.setState") as never;

@@ -1,0 +1,95 @@
+/**
+ * Pickles over web streams. A stream may carry several pickles back to back: each pickle's
+ * header says how long it is, so {@linkcode load} reads exactly one and keeps the bytes it
+ * read past it for the next call on the same stream.
+ *
+ * @module
+ */
+
+import { readHeader } from "../format/header.ts";
+import { HEADER_MAX } from "../format/tags.ts";
+import { dumps, loads } from "./api.ts";
+import { UnpicklingError } from "./errors.ts";
+import type { DumpOptions, LoadOptions } from "./options.ts";
+
+/** Bytes read from a stream past the end of the last pickle loaded from it. */
+const leftovers = new WeakMap<ReadableStream<Uint8Array>, Uint8Array>();
+
+/**
+ * Pickles `value` and writes it to `sink`.
+ *
+ * @example
+ * ```ts
+ * import { dump, load } from "./mod.ts";
+ * const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+ * const done = Promise.all([dump("first", writable), dump("second", writable)]);
+ * console.log(await load(readable), await load(readable)); // first second
+ * await done;
+ * ```
+ */
+export async function dump(
+  value: unknown,
+  sink: WritableStream<Uint8Array>,
+  options?: DumpOptions,
+): Promise<void> {
+  const bytes = await dumps(value, options);
+  const writer = sink.getWriter();
+  try {
+    await writer.write(bytes);
+  } finally {
+    writer.releaseLock();
+  }
+}
+
+/**
+ * Reads one pickle from `source` and loads it. Bytes past that pickle stay for the next
+ * `load` on the same stream (read them through `load`, not directly).
+ *
+ * @example
+ * ```ts
+ * import { dumpsSync, load } from "./mod.ts";
+ * const source = ReadableStream.from([dumpsSync([1, 2]), dumpsSync({ three: 3 })]);
+ * console.log(await load(source), await load(source)); // [ 1, 2 ] { three: 3 }
+ * ```
+ */
+export async function load<T = unknown>(
+  source: ReadableStream<Uint8Array>,
+  options?: LoadOptions,
+): Promise<T> {
+  let buf = leftovers.get(source) ?? new Uint8Array(0);
+  let len = buf.length;
+  leftovers.delete(source);
+  const reader = source.getReader();
+  let total = -1;
+  try {
+    for (;;) {
+      if (total < 0 && len > 0) {
+        const header = readHeader(buf.subarray(0, Math.min(len, HEADER_MAX)), 0, true);
+        if (header !== undefined) total = header.total;
+      }
+      if (total >= 0 && len >= total) break;
+      const { done, value } = await reader.read();
+      if (done) {
+        throw new UnpicklingError(
+          len === 0 ? "the stream ended: no pickle to load" : "the stream ended inside a pickle",
+          len,
+        );
+      }
+      if (!(value instanceof Uint8Array)) {
+        throw new UnpicklingError("the stream gave a chunk that is not a Uint8Array", len);
+      }
+      const need = Math.max(len + value.length, total);
+      if (need > buf.length) {
+        const next = new Uint8Array(Math.max(need, buf.length * 2));
+        next.set(buf.subarray(0, len));
+        buf = next;
+      }
+      buf.set(value, len);
+      len += value.length;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (len > total) leftovers.set(source, buf.slice(total, len));
+  return await loads<T>(buf.subarray(0, total), options);
+}

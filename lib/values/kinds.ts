@@ -1,0 +1,89 @@
+/**
+ * Which built-in family an object belongs to, by its prototype: one Map lookup in the walk.
+ * The handlers still check the internal brand (a `Object.create(Map.prototype)` is no Map).
+ *
+ * @module
+ */
+
+import { ERROR_TYPES, VIEW_TYPES } from "../format/tags.ts";
+
+export const K_MAP = 1;
+export const K_SET = 2;
+export const K_DATE = 3;
+export const K_REGEXP = 4;
+export const K_ARRAY_BUFFER = 5;
+export const K_SHARED_ARRAY_BUFFER = 6;
+export const K_BOXED_NUMBER = 7;
+export const K_BOXED_STRING = 8;
+export const K_BOXED_BOOLEAN = 9;
+export const K_BOXED_BIGINT = 10;
+export const K_BOXED_SYMBOL = 11;
+export const K_URL = 12;
+export const K_URL_SEARCH_PARAMS = 13;
+export const K_BLOB = 14;
+export const K_FILE = 15;
+export const K_PROMISE = 16;
+/** Values that can never be pickled; the message says why. */
+export const K_REFUSED = 17;
+/** Errors: K_ERROR + index in ERROR_TYPES. */
+export const K_ERROR = 32;
+/** Views: K_VIEW + index in VIEW_TYPES. */
+export const K_VIEW = 64;
+
+const g = globalThis as unknown as Record<string, { prototype: object } | undefined>;
+
+/** Prototype → kind. */
+export const KIND_BY_PROTO: Map<object, number> = new Map();
+/** Prototype of a refused family → the reason. */
+export const REFUSED_REASON: Map<object, string> = new Map();
+
+function add(name: string, kind: number): void {
+  const ctor = g[name];
+  if (ctor && ctor.prototype) KIND_BY_PROTO.set(ctor.prototype, kind);
+}
+
+add("Map", K_MAP);
+add("Set", K_SET);
+add("Date", K_DATE);
+add("RegExp", K_REGEXP);
+add("ArrayBuffer", K_ARRAY_BUFFER);
+add("SharedArrayBuffer", K_SHARED_ARRAY_BUFFER);
+add("Number", K_BOXED_NUMBER);
+add("String", K_BOXED_STRING);
+add("Boolean", K_BOXED_BOOLEAN);
+add("BigInt", K_BOXED_BIGINT);
+add("Symbol", K_BOXED_SYMBOL);
+add("URL", K_URL);
+add("URLSearchParams", K_URL_SEARCH_PARAMS);
+add("Blob", K_BLOB);
+add("File", K_FILE);
+add("Promise", K_PROMISE);
+ERROR_TYPES.forEach((name, i) => add(name, K_ERROR + i));
+VIEW_TYPES.forEach((name, i) => add(name, K_VIEW + i));
+
+function refuse(proto: unknown, reason: string): void {
+  if (proto !== null && typeof proto === "object") {
+    KIND_BY_PROTO.set(proto, K_REFUSED);
+    REFUSED_REASON.set(proto, reason);
+  }
+}
+
+refuse(g.WeakMap?.prototype, "a WeakMap cannot be pickled: its entries cannot be enumerated");
+refuse(g.WeakSet?.prototype, "a WeakSet cannot be pickled: its members cannot be enumerated");
+refuse(g.WeakRef?.prototype, "a WeakRef cannot be pickled");
+refuse(g.FinalizationRegistry?.prototype, "a FinalizationRegistry cannot be pickled");
+refuse(g.ReadableStream?.prototype, "a ReadableStream cannot be pickled: it is a live handle");
+refuse(g.WritableStream?.prototype, "a WritableStream cannot be pickled: it is a live handle");
+refuse(g.MessagePort?.prototype, "a MessagePort cannot be pickled: it is a live handle");
+refuse(g.AbortSignal?.prototype, "an AbortSignal cannot be pickled: it is a live handle");
+refuse(g.Request?.prototype, "a Request cannot be pickled: it is a live handle");
+refuse(g.Response?.prototype, "a Response cannot be pickled: it is a live handle");
+refuse(g.WebSocket?.prototype, "a WebSocket cannot be pickled: it is a live handle");
+refuse(g.Worker?.prototype, "a Worker cannot be pickled: it is a live handle");
+// Generator objects share these prototypes' prototypes.
+{
+  const gen = Object.getPrototypeOf(function* () {}).prototype;
+  const agen = Object.getPrototypeOf(async function* () {}).prototype;
+  refuse(gen, "a generator object cannot be pickled: its suspended state is not reachable");
+  refuse(agen, "an async generator object cannot be pickled: its suspended state is not reachable");
+}
