@@ -55,8 +55,9 @@ function build(): Map<unknown, string> {
           const d = Object.getOwnPropertyDescriptor(holder, key);
           if (d === undefined) continue;
           if ("value" in d) value = d.value;
-          else if (depth === 1 && d.get) value = (globalThis as Record<string | symbol, unknown>)[key];
-          else continue;
+          else if (depth === 1 && d.get) {
+            value = (globalThis as Record<string | symbol, unknown>)[key];
+          } else continue;
         } catch {
           continue;
         }

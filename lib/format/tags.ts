@@ -69,13 +69,14 @@
  * | 0x87        | PROMISE            | u8 state (0 fulfilled, 1 rejected), value [memo]               |
  * | 0x88        | GLOBAL             | str path from globalThis, e.g. `Math.max` [memo] (code)        |
  * | 0x89        | REDUCE             | u8 flags (1 construct with new), value callable, value args (array), value state [memo] (code) |
+ * | 0x8A        | OBJECT_WITH_PROTO  | value prototype (an object or null), then a property list [memo] |
  *
  * A property list is: varint count, then per property: value key (string or symbol), small
  * int flags (1 writable, 2 enumerable, 4 configurable, 8 accessor), then the value, or for
  * an accessor the getter and the setter; and at the end a small int integrity level
  * (0 extensible, 1 non-extensible, 2 sealed, 3 frozen).
  *
- * Tags 0x8A..0xFF are reserved.
+ * Tags 0x8B..0xFF are reserved.
  *
  * @module
  */
@@ -143,6 +144,7 @@ export const FILE = 0x86;
 export const PROMISE = 0x87;
 export const GLOBAL = 0x88;
 export const REDUCE = 0x89;
+export const OBJECT_WITH_PROTO = 0x8a;
 
 /** Property-list flag bits. */
 export const PROP_WRITABLE = 1;

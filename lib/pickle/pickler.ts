@@ -38,6 +38,7 @@ const S_PROPS = 3;
 const S_SPARSE = 4;
 const S_REDUCE = 5;
 const S_PROMISE = 6;
+const S_PROTO = 7;
 
 class Frame {
   kind = 0;
@@ -99,6 +100,8 @@ export class Walker {
   private opts: WalkOptions = {};
   /** Header flags collected while walking. */
   flags = 0;
+  private lastNames: (string[] | null)[] = [null, null];
+  private lastNode: (ShapeNode | null)[] = [null, null];
   /** Async form: Blobs and Promises met that still need awaiting. */
   unsettled: object[] = [];
   /** True while a walk runs (a reducer may pickle re-entrantly). */
@@ -118,6 +121,8 @@ export class Walker {
       shapeRoots = [new ShapeNode(), new ShapeNode()];
       shapeNodes = 0;
     }
+    this.lastNames[0] = this.lastNames[1] = null;
+    this.lastNode[0] = this.lastNode[1] = null;
     this.top = -1;
     try {
       this.push(F_LIST, S_ROOT, null, 1).items = [value];
@@ -313,7 +318,7 @@ export class Walker {
 
   private plain(o: Record<string, unknown>, nullProto: boolean): void {
     if (isProxy(o)) this.fail("a Proxy cannot be pickled: its behaviour lives in its handler");
-    if (types.isModuleNamespaceObject(o)) {
+    if (nullProto && types.isModuleNamespaceObject(o)) {
       this.fail("a module namespace object cannot be pickled by value");
     }
     const names = getOwnPropertyNames(o);
@@ -323,6 +328,10 @@ export class Walker {
       if (d.writable !== true || d.enumerable !== true || d.configurable !== true) simple = false;
     }
     if (!simple) {
+      if (typeof o[REDUCE_SYMBOL as unknown as string] === "function") {
+        this.other(o);
+        return;
+      }
       const path = globalPathOf(o);
       if (path !== undefined) {
         this.global(o, path);
@@ -338,9 +347,19 @@ export class Walker {
 
   /** Writes a plain object's tag with its shape, and pushes its values. */
   private shape(o: object, nullProto: boolean, names: string[]): void {
-    let node = shapeRoots[nullProto ? 1 : 0];
     const n = names.length;
-    for (let i = 0; i < n; i++) node = node.child(names[i]);
+    // Arrays of records repeat one shape: try the last shape of this kind before the trie.
+    const side = nullProto ? 1 : 0;
+    const last = this.lastNames[side];
+    let node: ShapeNode;
+    if (last !== null && last.length === n && sameKeys(last, names)) {
+      node = this.lastNode[side]!;
+    } else {
+      node = shapeRoots[side];
+      for (let i = 0; i < n; i++) node = node.child(names[i]);
+      this.lastNames[side] = names;
+      this.lastNode[side] = node;
+    }
     this.memo.set(o, this.nextId++);
     const w = this.w;
     if (node.epoch === this.epoch) {
@@ -362,7 +381,8 @@ export class Walker {
     const keys = Object.keys(a);
     const dense = keys.length === len && (len === 0 || keys[len - 1] === String(len - 1));
     const syms = getOwnPropertySymbols(a);
-    const plain = dense && syms.length === 0 && isExtensible(a);
+    const plain = dense && syms.length === 0 && isExtensible(a) &&
+      getOwnPropertyDescriptor(a, "length")!.writable === true;
     this.memo.set(a, this.nextId++);
     if (plain) {
       this.w.byte(T.ARRAY);
@@ -374,8 +394,9 @@ export class Walker {
     let indexCount = 0;
     while (indexCount < keys.length && isIndex(keys[indexCount])) indexCount++;
     const named: (string | symbol)[] = [];
+    const lengthFixed = getOwnPropertyDescriptor(a, "length")!.writable !== true;
     for (const name of getOwnPropertyNames(a)) {
-      if (name !== "length" && !isIndex(name)) named.push(name);
+      if ((name !== "length" || lengthFixed) && !isIndex(name)) named.push(name);
     }
     for (const s of syms) named.push(s);
     const extras = named.length > 0 || !isExtensible(a);
@@ -530,7 +551,7 @@ export class Walker {
         return;
       case K.K_URL: {
         if (!isBranded(o, proto, "href")) break;
-        this.extras(o, never);
+        this.extras(o, intrinsic(K.K_URL));
         this.memo.set(o, this.nextId++);
         w.byte(T.URL_TAG);
         w.string((o as URL).href);
@@ -538,7 +559,7 @@ export class Walker {
       }
       case K.K_URL_SEARCH_PARAMS: {
         if (!isBranded(o, proto, "size")) break;
-        this.extras(o, never);
+        this.extras(o, intrinsic(K.K_URL_SEARCH_PARAMS));
         this.memo.set(o, this.nextId++);
         w.byte(T.URL_SEARCH_PARAMS);
         w.string(String(o));
@@ -546,7 +567,7 @@ export class Walker {
       }
       case K.K_BLOB:
       case K.K_FILE:
-        if (!isBranded(o, proto, "size")) break;
+        if (!isBranded(o, Blob.prototype, "size")) break;
         // Bun's File and Blob share one prototype: a File is a Blob with a name.
         this.blob(o as Blob, typeof (o as File).name === "string");
         return;
@@ -682,6 +703,7 @@ export class Walker {
   }
 
   private blob(b: Blob, isFile: boolean): void {
+    this.extras(b, intrinsic(isFile ? K.K_FILE : K.K_BLOB));
     const settled = this.opts.settled;
     if (settled === undefined) {
       this.fail(
@@ -749,6 +771,15 @@ export class Walker {
       this.fail("a weak collection cannot be pickled: its entries cannot be enumerated");
     }
     const proto = getPrototypeOf(o);
+    if (!isClassPrototype(proto)) {
+      // A plain object whose prototype is itself data (Object.create(template)).
+      this.memo.set(o, this.nextId++);
+      this.w.byte(T.OBJECT_WITH_PROTO);
+      this.propsFrame(o, Reflect.ownKeys(o), null);
+      // Pushed after the property list's frame, so the prototype is written first.
+      this.push(F_LIST, S_PROTO, o, 1).items = [proto];
+      return;
+    }
     const ctor = proto?.constructor;
     const name = typeof ctor === "function" && ctor.name ? ctor.name : "an unknown class";
     this.fail(
@@ -810,6 +841,8 @@ function segment(f: Frame, i: number): string {
       return ["<reduce callable>", "<reduce args>", "<reduce state>"][i];
     case S_PROMISE:
       return "<promise value>";
+    case S_PROTO:
+      return "<prototype>";
     case S_PROPS: {
       let j = 0;
       while (j < items.length - 1) {
@@ -827,6 +860,42 @@ function segment(f: Frame, i: number): string {
     default:
       return "";
   }
+}
+
+/** True when `proto` is the `prototype` of a constructor (a class instance's prototype). */
+function isClassPrototype(proto: object): boolean {
+  const d = getOwnPropertyDescriptor(proto, "constructor");
+  const ctor = d !== undefined && "value" in d ? d.value : undefined;
+  return typeof ctor === "function" && ctor !== Object && ctor.prototype === proto;
+}
+
+const intrinsicKeys = new Map<number, (key: string | symbol) => boolean>();
+/**
+ * Host objects (URL, Blob, …) may keep internal state in own symbol properties (Deno does):
+ * those a fresh instance has too are not extra properties.
+ */
+function intrinsic(kind: number): (key: string | symbol) => boolean {
+  let skip = intrinsicKeys.get(kind);
+  if (skip === undefined) {
+    let sample: object | undefined;
+    try {
+      if (kind === K.K_URL) sample = new URL("http://a/");
+      else if (kind === K.K_URL_SEARCH_PARAMS) sample = new URLSearchParams();
+      else if (kind === K.K_FILE) sample = new File([], "");
+      else sample = new Blob([]);
+    } catch {
+      sample = undefined;
+    }
+    const keys = new Set<string | symbol>(sample ? Reflect.ownKeys(sample) : []);
+    skip = (key) => keys.has(key);
+    intrinsicKeys.set(kind, skip);
+  }
+  return skip;
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function never(): boolean {
@@ -847,7 +916,7 @@ function isIndex(k: string): boolean {
   if (c < 48 || c > 57) return false;
   if (k.length > 1 && c === 48) return false;
   const n = +k;
-  return n < 4294967295 && String(n) === k;
+  return Number.isInteger(n) && n < 4294967295 && String(n) === k;
 }
 
 function integrity(o: object): number {

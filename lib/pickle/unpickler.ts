@@ -534,6 +534,24 @@ export class Builder {
         this.memo.push(HOLE);
         return PENDING;
       }
+      case T.OBJECT_WITH_PROTO: {
+        const slot = this.memo.length;
+        this.memo.push(HOLE);
+        // The property list is read after the prototype's own contents: its frame goes first.
+        const props = this.push(D_PROPS, null, NOT_DONE);
+        props.count = -1;
+        const proto = this.value();
+        if (
+          proto === PENDING ||
+          (proto !== null && typeof proto !== "object" && typeof proto !== "function")
+        ) {
+          r.fail("prototype is neither an object nor null", at);
+        }
+        const o = Object.create(proto as object | null) as object;
+        this.memo[slot] = o;
+        props.target = o;
+        return o;
+      }
       default:
         return r.fail(`unknown tag 0x${tag.toString(16).padStart(2, "0")}`, at);
     }
@@ -584,7 +602,9 @@ export class Builder {
     let b: ArrayBuffer | SharedArrayBuffer;
     try {
       if (shared) {
-        b = max >= 0 ? new SharedArrayBuffer(len, { maxByteLength: max }) : new SharedArrayBuffer(len);
+        b = max >= 0
+          ? new SharedArrayBuffer(len, { maxByteLength: max })
+          : new SharedArrayBuffer(len);
       } else if (flags & T.BUFFER_DETACHED) {
         if (len !== 0) r.fail("detached buffer with bytes", at);
         b = new ArrayBuffer(0);
@@ -663,7 +683,9 @@ export class Builder {
     }
     const n = r.length(1);
     const bytes = r.bytes(n).slice();
-    const b = isFile ? new File([bytes], name, { type, lastModified }) : new Blob([bytes], { type });
+    const b = isFile
+      ? new File([bytes], name, { type, lastModified })
+      : new Blob([bytes], { type });
     this.memo.push(b);
     return b;
   }
