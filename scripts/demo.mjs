@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm run demo`: pickles a graph of values in one runtime and loads it in the other.
+//
+//   1. Deno runs scripts/demo_producer.ts: dumps() the values, pickle bytes to stdout.
+//   2. Bun runs scripts/demo_consumer.ts with those bytes on stdin: loads() them and checks
+//      that values, shared identities and cycles came through.
+//   3. The same again from Bun to Deno.
+//
+// Plain Node ESM, no dependencies; installs the npm packages first if the runtimes are missing.
+
+import { spawnSync } from "node:child_process";
+import { BUN, DENO, ensureRuntimes, ROOT } from "./install.mjs";
+
+const versions = ensureRuntimes();
+const RUNTIMES = {
+  deno: {
+    name: `Deno ${versions.deno.split(" ")[1] ?? versions.deno}`,
+    // No permission flags: pickling and loading data need none.
+    command: (script) => [DENO, ["run", "--quiet", "--no-prompt", script]],
+  },
+  bun: {
+    name: `Bun ${versions.bun}`,
+    command: (script) => [BUN, ["run", script]],
+  },
+};
+
+function hex(bytes, n) {
+  return [...bytes.subarray(0, n)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+}
+
+function ship(from, to) {
+  const producer = RUNTIMES[from];
+  const consumer = RUNTIMES[to];
+  console.log(`\n== ${producer.name} -> ${consumer.name} ${"=".repeat(50)}`);
+
+  const [pCmd, pArgs] = producer.command("scripts/demo_producer.ts");
+  const produced = spawnSync(pCmd, pArgs, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000,
+  });
+  if (produced.status !== 0) {
+    console.log(`${producer.name}: producer failed (exit ${produced.status ?? produced.signal})`);
+    return false;
+  }
+  const pickle = produced.stdout;
+  console.log(`  pickle on the wire: ${pickle.length} bytes: ${hex(pickle, 16)} ...`);
+
+  const [cCmd, cArgs] = consumer.command("scripts/demo_consumer.ts");
+  const consumed = spawnSync(cCmd, cArgs, {
+    cwd: ROOT,
+    input: pickle,
+    stdio: ["pipe", "inherit", "inherit"],
+    timeout: 120_000,
+  });
+  if (consumed.status !== 0) {
+    console.log(`${consumer.name}: consumer failed (exit ${consumed.status ?? consumed.signal})`);
+    return false;
+  }
+  return true;
+}
+
+const results = [ship("deno", "bun"), ship("bun", "deno")];
+const ok = results.every(Boolean);
+console.log(
+  ok
+    ? `\ndemo ok: the values crossed ${RUNTIMES.deno.name} -> ${RUNTIMES.bun.name} and back, intact`
+    : "\ndemo FAILED",
+);
+process.exitCode = ok ? 0 : 1;
