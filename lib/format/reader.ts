@@ -11,7 +11,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const fromCharCode = String.fromCharCode;
 /** Reused argument arrays for short ASCII strings, one per length. */
 const UNITS: number[][] = [];
-for (let n = 0; n <= 64; n++) UNITS.push(new Array<number>(n).fill(0));
+for (let n = 0; n <= 24; n++) UNITS.push(new Array<number>(n).fill(0));
 
 /** Reads pickle bytes with bounds checks. */
 export class ByteReader {
@@ -29,6 +29,16 @@ export class ByteReader {
     this.pos = start;
     this.end = end;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  /** Points the reader at other bytes, reusing it. */
+  reset(buf: Uint8Array, start: number, end: number): void {
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    this.pos = start;
+    this.end = end;
   }
 
   /** Throws an {@linkcode UnpicklingError} at `offset` (default: the current position). */
@@ -115,7 +125,28 @@ export class ByteReader {
     this.need(n);
     const buf = this.buf;
     const start = this.pos;
-    if (n <= 64) {
+    if (n <= 4) {
+      // The commonest keys and short values: no argument array at all.
+      const end = start + n;
+      let ascii = true;
+      for (let i = start; i < end; i++) if (buf[i] >= 0x80) ascii = false;
+      if (ascii) {
+        this.pos = end;
+        switch (n) {
+          case 0:
+            return "";
+          case 1:
+            return fromCharCode(buf[start]);
+          case 2:
+            return fromCharCode(buf[start], buf[start + 1]);
+          case 3:
+            return fromCharCode(buf[start], buf[start + 1], buf[start + 2]);
+          default:
+            return fromCharCode(buf[start], buf[start + 1], buf[start + 2], buf[start + 3]);
+        }
+      }
+    } else if (n <= 24) {
+      // Past this length the native decoder wins on both engines.
       const units = UNITS[n];
       let i = 0;
       for (; i < n; i++) {

@@ -87,9 +87,11 @@ function asBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
   throw new UnpicklingError("loads takes a Uint8Array or an ArrayBuffer", 0);
 }
 
+const NO_BUFFERS: ArrayBuffer[] = [];
+
 function oobBuffers(buffers: LoadOptions["buffers"]): ArrayBuffer[] {
+  if (buffers === undefined) return NO_BUFFERS;
   const out: ArrayBuffer[] = [];
-  if (buffers === undefined) return out;
   for (const b of buffers) {
     if (b instanceof ArrayBuffer) {
       out.push(b);

@@ -28,6 +28,7 @@ const HOLE: unique symbol = Symbol("hole");
 /** Returned by readValue for values delivered later, when their frame completes. */
 const PENDING: unique symbol = Symbol("pending");
 const NOT_DONE = Number.MAX_SAFE_INTEGER;
+const EMPTY = new Uint8Array(0);
 const g = globalThis as unknown as Record<string, unknown>;
 type Ctor = new (...args: unknown[]) => object;
 const defineProperty = Object.defineProperty;
@@ -66,7 +67,12 @@ interface Shape {
   cacheKey: string;
 }
 
-const factoryCache = new Map<string, () => Record<string, unknown>>();
+/**
+ * Object factories per shape, shared by all loads: a shape seen a second time (in this
+ * pickle or an earlier one) gets a generated literal factory, the fastest way to make
+ * objects of one hidden class. Before that the entry counts sightings.
+ */
+const factoryCache = new Map<string, (() => Record<string, unknown>) | number>();
 
 function makeFactory(keys: string[], nullProto: boolean): () => Record<string, unknown> {
   let body = nullProto ? "__proto__: null," : "";
@@ -74,6 +80,15 @@ function makeFactory(keys: string[], nullProto: boolean): () => Record<string, u
     body += k === "__proto__" ? `["__proto__"]: undefined,` : `${JSON.stringify(k)}: undefined,`;
   }
   return new Function(`return () => ({${body}});`)() as () => Record<string, unknown>;
+}
+
+function hasRepeat(keys: string[]): boolean {
+  const n = keys.length;
+  if (n > 16) return new Set(keys).size !== n;
+  for (let i = 1; i < n; i++) {
+    for (let j = 0; j < i; j++) if (keys[i] === keys[j]) return true;
+  }
+  return false;
 }
 
 /** Settings of one load. */
@@ -84,7 +99,9 @@ export interface BuildOptions {
 
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
 export class Builder {
-  private r: ByteReader = new ByteReader(new Uint8Array(0));
+  private r: ByteReader = new ByteReader(EMPTY);
+  /** Deepest frame used by the current build (frames above it are clean). */
+  private high = -1;
   private frames: Frame[] = [];
   private top = -1;
   private memo: unknown[] = [];
@@ -95,7 +112,7 @@ export class Builder {
 
   /** Decodes the single value in `buf[start..end)`. */
   build(buf: Uint8Array, start: number, end: number, opts: BuildOptions): unknown {
-    this.r = new ByteReader(buf, start, end);
+    this.r.reset(buf, start, end);
     this.opts = opts;
     this.memo.length = 0;
     this.shapes.length = 0;
@@ -115,11 +132,12 @@ export class Builder {
         { cause: e },
       );
     } finally {
-      for (let i = 0; i < this.frames.length; i++) this.clear(this.frames[i]);
+      for (let i = 0; i <= this.high; i++) this.clear(this.frames[i]);
+      this.high = -1;
       this.top = -1;
       this.memo.length = 0;
       this.shapes.length = 0;
-      this.r = new ByteReader(new Uint8Array(0));
+      this.r.reset(EMPTY, 0, 0);
     }
   }
 
@@ -140,6 +158,7 @@ export class Builder {
       f = new Frame();
       this.frames.push(f);
     }
+    if (t > this.high) this.high = t;
     f.kind = kind;
     f.target = target;
     f.i = 0;
@@ -376,14 +395,15 @@ export class Builder {
         const n = r.length(1);
         const keys: string[] = new Array(n);
         for (let i = 0; i < n; i++) keys[i] = this.string();
-        if (new Set(keys).size !== n) r.fail("object shape with a repeated key", at);
+        if (hasRepeat(keys)) r.fail("object shape with a repeated key", at);
         const nullProto = tag === T.NULL_OBJECT_NEW_SHAPE;
         const cacheKey = (nullProto ? "0" : "1") + JSON.stringify(keys);
+        const cached = factoryCache.get(cacheKey);
         const shape: Shape = {
           keys,
           nullProto,
-          make: factoryCache.get(cacheKey) ?? null,
-          uses: 0,
+          make: typeof cached === "function" ? cached : null,
+          uses: typeof cached === "number" ? cached : 0,
           cacheKey,
         };
         this.shapes.push(shape);
@@ -567,6 +587,8 @@ export class Builder {
       factoryCache.set(shape.cacheKey, shape.make);
       o = shape.make();
     } else {
+      if (factoryCache.size >= 4096) factoryCache.clear();
+      factoryCache.set(shape.cacheKey, shape.uses);
       o = shape.nullProto ? Object.create(null) : {};
       for (const k of shape.keys) defineProperty(o, k, SLOT);
     }
@@ -609,8 +631,15 @@ export class Builder {
         if (len !== 0) r.fail("detached buffer with bytes", at);
         b = new ArrayBuffer(0);
         b.transfer();
+      } else if (max < 0 && r.buf.buffer instanceof ArrayBuffer) {
+        // One allocation that copies, rather than a zero-filled buffer and a second pass.
+        const bytes = r.bytes(len);
+        const start = bytes.byteOffset;
+        b = (bytes.buffer as ArrayBuffer).slice(start, start + len);
+        this.memo.push(b);
+        return b;
       } else {
-        b = max >= 0 ? new ArrayBuffer(len, { maxByteLength: max }) : new ArrayBuffer(len);
+        b = new ArrayBuffer(len, { maxByteLength: max });
       }
     } catch (e) {
       if (e instanceof UnpicklingError) throw e;
