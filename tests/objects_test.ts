@@ -1,0 +1,64 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { dumps, dumpsSync, loads, loadsSync } from "../mod.ts";
+import { nestedArray, nestedObject, roundTrip, runFixtures } from "./helpers.ts";
+import { assertGraphEqual } from "./equal.ts";
+import { objectFixtures } from "./fixtures/objects.ts";
+
+describe("objects round-trip (sync, async, stream)", () => {
+  runFixtures(objectFixtures);
+});
+
+describe("deep nesting", () => {
+  const DEPTH = 20_000;
+
+  function depthOfArray(v: unknown): number {
+    let d = 0;
+    while (Array.isArray(v)) {
+      v = v[0];
+      d++;
+    }
+    return d;
+  }
+
+  it(`array nested ${DEPTH} levels round-trips in all forms`, async () => {
+    const input = nestedArray(DEPTH, "leaf");
+    const r = await roundTrip(input);
+    for (const out of [r.sync, r.async, r.stream]) {
+      assert.equal(depthOfArray(out), DEPTH);
+      assertGraphEqual(out, input);
+    }
+  });
+
+  it(`object nested ${DEPTH} levels round-trips in all forms`, async () => {
+    const input = nestedObject(DEPTH, { end: true });
+    const r = await roundTrip(input);
+    for (const out of [r.sync, r.async, r.stream]) {
+      assertGraphEqual(out, input);
+    }
+  });
+
+  it("deeply nested Map/Set/object mix round-trips", async () => {
+    let v: unknown = 1;
+    for (let i = 0; i < DEPTH; i++) {
+      v = i % 3 === 0 ? new Map([["k", v]]) : i % 3 === 1 ? new Set([v]) : { v };
+    }
+    assertGraphEqual(loadsSync(dumpsSync(v)), v);
+    assertGraphEqual(await loads(await dumps(v)), v);
+  });
+
+  it("deeply nested cycle back to the root", () => {
+    const root: { next?: unknown } = {};
+    let cur: { next?: unknown } = root;
+    for (let i = 0; i < DEPTH; i++) {
+      const n: { next?: unknown } = {};
+      cur.next = n;
+      cur = n;
+    }
+    cur.next = root;
+    const out = loadsSync(dumpsSync(root)) as { next?: unknown };
+    let c: unknown = out;
+    for (let i = 0; i <= DEPTH; i++) c = (c as { next: unknown }).next;
+    assert.equal(c, out);
+  });
+});

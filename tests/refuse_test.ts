@@ -1,0 +1,190 @@
+// Values that cannot be pickled: PicklingError naming the path, in every form.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { dump, dumps, dumpsSync, PickleError } from "../mod.ts";
+import { collector, expectPicklingError, expectPicklingErrorAsync } from "./helpers.ts";
+
+type PathSpec = string | ((p: string) => boolean);
+
+interface Refusal {
+  name: string;
+  value: () => unknown;
+  path: PathSpec;
+  /** false: only the sync form refuses it (Promise) */
+  asyncToo?: boolean;
+}
+
+class Point {
+  constructor(public x = 1, public y = 2) {}
+}
+
+function* gen() {
+  yield 1;
+}
+async function* agen() {
+  yield 1;
+}
+
+const refusals: Refusal[] = [
+  {
+    name: "WeakMap (path root.a[2].b)",
+    value: () => ({ a: [1, 2, { b: new WeakMap() }] }),
+    path: "root.a[2].b",
+  },
+  { name: "WeakMap at the root", value: () => new WeakMap(), path: "root" },
+  { name: "WeakSet", value: () => ({ s: new WeakSet() }), path: "root.s" },
+  { name: "WeakRef", value: () => ({ r: new WeakRef({}) }), path: "root.r" },
+  {
+    name: "FinalizationRegistry",
+    value: () => [0, new FinalizationRegistry(() => {})],
+    path: "root[1]",
+  },
+  {
+    name: "Promise (sync form)",
+    value: () => ({ p: Promise.resolve(1) }),
+    path: "root.p",
+    asyncToo: false,
+  },
+  { name: "generator object", value: () => ({ g: gen() }), path: "root.g" },
+  { name: "async generator object", value: () => ({ g: agen() }), path: "root.g" },
+  { name: "Proxy", value: () => ({ p: new Proxy({}, {}) }), path: "root.p" },
+  { name: "Proxy of an array", value: () => [new Proxy([1], {})], path: "root[0]" },
+  { name: "arrow function", value: () => ({ f: () => 1 }), path: "root.f" },
+  {
+    name: "method",
+    value: () => ({
+      o: {
+        m() {
+          return 1;
+        },
+      },
+    }),
+    path: "root.o.m",
+  },
+  { name: "function at the root", value: () => function named() {}, path: "root" },
+  { name: "class", value: () => ({ C: Point }), path: "root.C" },
+  { name: "class instance", value: () => ({ list: [new Point()] }), path: "root.list[0]" },
+  {
+    name: "object with a getter",
+    value: () => ({
+      o: {
+        get x() {
+          return 1;
+        },
+      },
+    }),
+    path: (p) => p === "root.o" || p.startsWith("root.o.x"),
+  },
+  {
+    name: "object with a setter",
+    value: () => ({ o: Object.defineProperty({}, "x", { set(_v) {}, enumerable: true }) }),
+    path: (p) => p === "root.o" || p.startsWith("root.o.x"),
+  },
+  {
+    name: "identifier-like keys use dots",
+    value: () => ({ $a_1: { _b: [new WeakSet()] } }),
+    path: "root.$a_1._b[0]",
+  },
+  {
+    name: "odd keys are JSON-quoted",
+    value: () => ({ "odd key": [new WeakSet()] }),
+    path: 'root["odd key"][0]',
+  },
+  {
+    name: "integer-like object keys are JSON-quoted",
+    value: () => ({ 3: new WeakSet() }),
+    path: 'root["3"]',
+  },
+  {
+    name: "quote inside a key is escaped",
+    value: () => ({ 'a"b': new WeakSet() }),
+    path: 'root["a\\"b"]',
+  },
+  {
+    name: "symbol keys",
+    value: () => ({ [Symbol("k")]: new WeakMap() }),
+    path: "root[Symbol(k)]",
+  },
+  {
+    name: "registered symbol keys",
+    value: () => ({ x: { [Symbol.for("reg")]: new WeakMap() } }),
+    path: "root.x[Symbol(reg)]",
+  },
+  { name: "nested array indices", value: () => [1, [2, new WeakMap()]], path: "root[1][1]" },
+  {
+    name: "sparse array index",
+    value: () => {
+      const a: unknown[] = [];
+      a[70000] = new WeakMap();
+      return { a };
+    },
+    path: "root.a[70000]",
+  },
+  {
+    name: "Map value",
+    value: () => ({ m: new Map([["k", new WeakMap()]]) }),
+    path: (p) => p.includes("root.m"),
+  },
+  {
+    name: "Map key",
+    value: () => ({ m: new Map([[new WeakMap(), 1]]) }),
+    path: (p) => p.includes("root.m"),
+  },
+  {
+    name: "Set member",
+    value: () => ({ m: new Set([1, new WeakSet()]) }),
+    path: (p) => p.includes("root.m"),
+  },
+  {
+    name: "Error cause",
+    value: () => ({ e: new Error("x", { cause: new WeakMap() }) }),
+    path: "root.e.cause",
+  },
+  {
+    name: "refused value behind a cycle",
+    value: () => {
+      const o: Record<string, unknown> = {};
+      o.self = o;
+      o.bad = new WeakMap();
+      return o;
+    },
+    path: "root.bad",
+  },
+];
+
+describe("cannot-pickle values throw PicklingError with the path", () => {
+  for (const r of refusals) {
+    it(`${r.name}: dumpsSync`, () => {
+      expectPicklingError(() => dumpsSync(r.value()), r.path);
+    });
+    if (r.asyncToo !== false) {
+      it(`${r.name}: dumps`, async () => {
+        await expectPicklingErrorAsync(() => dumps(r.value()), r.path);
+      });
+      it(`${r.name}: dump to a stream`, async () => {
+        const { sink } = collector();
+        await expectPicklingErrorAsync(() => dump(r.value(), sink), r.path);
+      });
+    }
+  }
+});
+
+describe("PicklingError shape", () => {
+  it("is a PickleError and an Error with a path in the message", () => {
+    const e = expectPicklingError(() => dumpsSync({ a: [1, 2, { b: new WeakMap() }] }));
+    assert.ok(e instanceof PickleError);
+    assert.ok(e instanceof Error);
+    assert.equal(e.path, "root.a[2].b");
+    assert.ok(e.message.includes("root.a[2].b"));
+  });
+
+  it("the first refused value is reported, not a later one", () => {
+    const e = expectPicklingError(() => dumpsSync([{ ok: 1 }, new WeakSet(), new WeakMap()]));
+    assert.equal(e.path, "root[1]");
+  });
+
+  it("a refused value does not poison the next call", () => {
+    expectPicklingError(() => dumpsSync(new WeakMap()), "root");
+    assert.ok(dumpsSync({ fine: true }) instanceof Uint8Array);
+  });
+});
