@@ -26,6 +26,9 @@ const isArray = Array.isArray;
 const isProxy = types.isProxy;
 const fnToString = Function.prototype.toString;
 
+/** Frames kept for reuse between walks. */
+const FRAME_POOL = 1024;
+
 // Frame kinds of the walk.
 const F_ARRAY = 0; // items are the array's elements
 const F_OBJECT = 1; // items are obj[keys[i]]
@@ -39,6 +42,7 @@ const S_SPARSE = 4;
 const S_REDUCE = 5;
 const S_PROMISE = 6;
 const S_PROTO = 7;
+const S_SPARSE_DENSE = 8;
 
 class Frame {
   kind = 0;
@@ -130,6 +134,8 @@ export class Walker {
     } finally {
       for (let i = 0; i <= this.top; i++) this.clear(this.frames[i]);
       this.top = -1;
+      // A very deep value leaves a long pool of frames behind: keep a modest one.
+      if (this.frames.length > FRAME_POOL) this.frames.length = FRAME_POOL;
       this.memo.clear();
       this.opts = {};
     }
@@ -390,35 +396,44 @@ export class Walker {
       if (len > 0) this.push(F_ARRAY, 0, a, len);
       return;
     }
-    // Index keys come first and ascending; everything after them is a named property.
-    let indexCount = 0;
-    while (indexCount < keys.length && isIndex(keys[indexCount])) indexCount++;
+    // The full picture: every own index (enumerable or not), named property and symbol.
+    // Elements whose attributes differ from what the integrity level implies go to the
+    // property list with their descriptors; the rest are plain elements.
+    const level = integrity(a);
+    const expected = level === T.INTEGRITY_FROZEN
+      ? T.PROP_ENUMERABLE
+      : level === T.INTEGRITY_SEALED
+      ? T.PROP_ENUMERABLE | T.PROP_WRITABLE
+      : T.PROP_DEFAULT;
+    const elements: unknown[] = [];
     const named: (string | symbol)[] = [];
-    const lengthFixed = getOwnPropertyDescriptor(a, "length")!.writable !== true;
+    const lengthFixed = level !== T.INTEGRITY_FROZEN &&
+      getOwnPropertyDescriptor(a, "length")!.writable !== true;
     for (const name of getOwnPropertyNames(a)) {
-      if ((name !== "length" || lengthFixed) && !isIndex(name)) named.push(name);
+      if (isIndex(name)) {
+        const d = getOwnPropertyDescriptor(a, name)!;
+        if ("value" in d && flagsOf(d) === expected) elements.push(+name, d.value);
+        else named.push(name);
+      } else if (name !== "length" || lengthFixed) {
+        named.push(name);
+      }
     }
-    for (const s of syms) named.push(s);
-    const extras = named.length > 0 || !isExtensible(a);
+    for (const sym of syms) named.push(sym);
     // The memo id was taken above; WITH_PROPS must precede the array's own tag.
-    if (extras) {
+    if (named.length > 0 || level !== T.INTEGRITY_EXTENSIBLE) {
       this.w.byte(T.WITH_PROPS);
       this.propsFrame(a, named, null);
     }
-    if (dense) {
+    const count = elements.length >> 1;
+    if (count === len) {
       this.w.byte(T.ARRAY);
       this.w.varint(len);
-      if (len > 0) this.push(F_ARRAY, 0, a, len);
+      if (len > 0) this.push(F_LIST, S_SPARSE_DENSE, a, len).items = denseValues(elements);
     } else {
-      const items: unknown[] = [];
-      for (let i = 0; i < indexCount; i++) {
-        const k = keys[i];
-        items.push(+k, a[+k]);
-      }
       this.w.byte(T.SPARSE_ARRAY);
       this.w.varint(len);
-      this.w.varint(indexCount);
-      if (indexCount > 0) this.push(F_LIST, S_SPARSE, a, items.length).items = items;
+      this.w.varint(count);
+      if (count > 0) this.push(F_LIST, S_SPARSE, a, elements.length).items = elements;
     }
   }
 
@@ -430,6 +445,7 @@ export class Walker {
     o: object,
     keys: (string | symbol)[],
     fix: ((o: object, key: string | symbol, d: PropertyDescriptor) => PropertyDescriptor) | null,
+    level: number = integrity(o),
   ): void {
     const items: unknown[] = [];
     let count = 0;
@@ -447,7 +463,7 @@ export class Walker {
         items.push(key, flags | T.PROP_ACCESSOR, d.get, d.set);
       }
     }
-    items.push(integrity(o));
+    items.push(level);
     const f = this.push(F_LIST, S_PROPS, o, items.length);
     f.items = items;
     f.pre = count;
@@ -628,7 +644,9 @@ export class Walker {
     const syms = getOwnPropertySymbols(v);
     if (syms.length > 0 || !isExtensible(v)) {
       this.w.byte(T.WITH_PROPS);
-      this.propsFrame(v, syms, null);
+      // Views with elements cannot be sealed or frozen: non-extensible is all they can be.
+      const level = isExtensible(v) ? T.INTEGRITY_EXTENSIBLE : T.INTEGRITY_NON_EXTENSIBLE;
+      this.propsFrame(v, syms, null, level);
     }
     this.memo.set(v, this.nextId++);
     const buffer = v.buffer;
@@ -665,7 +683,7 @@ export class Walker {
           if (!types.isStringObject(o)) return this.other(o);
           sub = T.BOXED_STRING;
           prim = String.prototype.valueOf.call(o);
-          skip = isStringOwnKey;
+          skip = stringOwnKeys((prim as string).length);
           break;
         case K.K_BOXED_BOOLEAN:
           if (!types.isBooleanObject(o)) return this.other(o);
@@ -843,6 +861,8 @@ function segment(f: Frame, i: number): string {
       return "<promise value>";
     case S_PROTO:
       return "<prototype>";
+    case S_SPARSE_DENSE:
+      return `[${i}]`;
     case S_PROPS: {
       let j = 0;
       while (j < items.length - 1) {
@@ -893,6 +913,18 @@ function intrinsic(kind: number): (key: string | symbol) => boolean {
   return skip;
 }
 
+function flagsOf(d: PropertyDescriptor): number {
+  return (d.writable ? T.PROP_WRITABLE : 0) | (d.enumerable ? T.PROP_ENUMERABLE : 0) |
+    (d.configurable ? T.PROP_CONFIGURABLE : 0);
+}
+
+/** The values of an [index, value, …] list that holds every index in order. */
+function denseValues(pairs: unknown[]): unknown[] {
+  const out = new Array<unknown>(pairs.length >> 1);
+  for (let i = 1, j = 0; i < pairs.length; i += 2, j++) out[j] = pairs[i];
+  return out;
+}
+
 function sameKeys(a: string[], b: string[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -906,8 +938,9 @@ function isLastIndex(k: string | symbol): boolean {
   return k === "lastIndex";
 }
 
-function isStringOwnKey(k: string | symbol): boolean {
-  return k === "length" || (typeof k === "string" && isIndex(k));
+/** A String object's own "length" and the indices of its characters are not extras. */
+function stringOwnKeys(length: number): (k: string | symbol) => boolean {
+  return (k) => k === "length" || (typeof k === "string" && isIndex(k) && +k < length);
 }
 
 /** True for canonical array index keys ("0", "1", …, "4294967294"). */

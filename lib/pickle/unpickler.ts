@@ -29,6 +29,8 @@ const HOLE: unique symbol = Symbol("hole");
 const PENDING: unique symbol = Symbol("pending");
 const NOT_DONE = Number.MAX_SAFE_INTEGER;
 const EMPTY = new Uint8Array(0);
+/** Frames kept for reuse between builds. */
+const FRAME_POOL = 1024;
 const g = globalThis as unknown as Record<string, unknown>;
 type Ctor = new (...args: unknown[]) => object;
 const defineProperty = Object.defineProperty;
@@ -100,6 +102,8 @@ export interface BuildOptions {
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
 export class Builder {
   private r: ByteReader = new ByteReader(EMPTY);
+  /** Detached buffers of the pickle, created attached so views can be built over them. */
+  private detach: ArrayBuffer[] = [];
   /** Deepest frame used by the current build (frames above it are clean). */
   private high = -1;
   private frames: Frame[] = [];
@@ -120,6 +124,8 @@ export class Builder {
     try {
       const root = this.push(D_ROOT, null, 1);
       this.run();
+      // Buffers that were detached are detached last, once the views over them exist.
+      for (const b of this.detach) b.transfer();
       if (this.r.pos !== end) {
         this.r.fail(`${end - this.r.pos} unexpected bytes after the value`);
       }
@@ -134,6 +140,8 @@ export class Builder {
     } finally {
       for (let i = 0; i <= this.high; i++) this.clear(this.frames[i]);
       this.high = -1;
+      if (this.frames.length > FRAME_POOL) this.frames.length = FRAME_POOL;
+      this.detach.length = 0;
       this.top = -1;
       this.memo.length = 0;
       this.shapes.length = 0;
@@ -630,7 +638,7 @@ export class Builder {
       } else if (flags & T.BUFFER_DETACHED) {
         if (len !== 0) r.fail("detached buffer with bytes", at);
         b = new ArrayBuffer(0);
-        b.transfer();
+        this.detach.push(b);
       } else if (max < 0 && r.buf.buffer instanceof ArrayBuffer) {
         // One allocation that copies, rather than a zero-filled buffer and a second pass.
         const bytes = r.bytes(len);
