@@ -6,12 +6,13 @@
  */
 
 import { UnpicklingError } from "../pickle/errors.ts";
+import { APPLY_MAX, CONCAT_MAX } from "../runtime/engine.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const fromCharCode = String.fromCharCode;
 /** Reused argument arrays for short ASCII strings, one per length. */
 const UNITS: number[][] = [];
-for (let n = 0; n <= 24; n++) UNITS.push(new Array<number>(n).fill(0));
+for (let n = 0; n <= APPLY_MAX; n++) UNITS.push(new Array<number>(n).fill(0));
 
 /** Reads pickle bytes with bounds checks. */
 export class ByteReader {
@@ -125,28 +126,20 @@ export class ByteReader {
     this.need(n);
     const buf = this.buf;
     const start = this.pos;
-    if (n <= 4) {
-      // The commonest keys and short values: no argument array at all.
+    if (n <= CONCAT_MAX) {
       const end = start + n;
-      let ascii = true;
-      for (let i = start; i < end; i++) if (buf[i] >= 0x80) ascii = false;
-      if (ascii) {
-        this.pos = end;
-        switch (n) {
-          case 0:
-            return "";
-          case 1:
-            return fromCharCode(buf[start]);
-          case 2:
-            return fromCharCode(buf[start], buf[start + 1]);
-          case 3:
-            return fromCharCode(buf[start], buf[start + 1], buf[start + 2]);
-          default:
-            return fromCharCode(buf[start], buf[start + 1], buf[start + 2], buf[start + 3]);
-        }
+      let s = "";
+      let i = start;
+      for (; i < end; i++) {
+        const b = buf[i];
+        if (b >= 0x80) break;
+        s += fromCharCode(b);
       }
-    } else if (n <= 24) {
-      // Past this length the native decoder wins on both engines.
+      if (i === end) {
+        this.pos = end;
+        return s;
+      }
+    } else if (n <= APPLY_MAX) {
       const units = UNITS[n];
       let i = 0;
       for (; i < n; i++) {

@@ -12,6 +12,7 @@ import * as T from "../format/tags.ts";
 import { UnpicklingError } from "./errors.ts";
 import { setState as SET_STATE } from "./options.ts";
 import { resolveGlobalPath } from "../code/globals.ts";
+import { addShape, findShape, hashShape, newObject, type Shape } from "./shapes.ts";
 
 const D_ROOT = 0;
 const D_ARRAY = 1;
@@ -34,12 +35,6 @@ const FRAME_POOL = 1024;
 const g = globalThis as unknown as Record<string, unknown>;
 type Ctor = new (...args: unknown[]) => object;
 const defineProperty = Object.defineProperty;
-const SLOT: PropertyDescriptor = {
-  value: undefined,
-  writable: true,
-  enumerable: true,
-  configurable: true,
-};
 
 class Frame {
   kind = 0;
@@ -59,29 +54,6 @@ class Frame {
   extra = 0;
   resolve: ((v: unknown) => void) | null = null;
   reject: ((v: unknown) => void) | null = null;
-}
-
-interface Shape {
-  keys: string[];
-  nullProto: boolean;
-  make: (() => Record<string, unknown>) | null;
-  uses: number;
-  cacheKey: string;
-}
-
-/**
- * Object factories per shape, shared by all loads: a shape seen a second time (in this
- * pickle or an earlier one) gets a generated literal factory, the fastest way to make
- * objects of one hidden class. Before that the entry counts sightings.
- */
-const factoryCache = new Map<string, (() => Record<string, unknown>) | number>();
-
-function makeFactory(keys: string[], nullProto: boolean): () => Record<string, unknown> {
-  let body = nullProto ? "__proto__: null," : "";
-  for (const k of keys) {
-    body += k === "__proto__" ? `["__proto__"]: undefined,` : `${JSON.stringify(k)}: undefined,`;
-  }
-  return new Function(`return () => ({${body}});`)() as () => Record<string, unknown>;
 }
 
 function hasRepeat(keys: string[]): boolean {
@@ -317,6 +289,21 @@ export class Builder {
     f.count--;
   }
 
+  /** Moves past a value that must be a string, without decoding it. */
+  private skipString(): void {
+    const r = this.r;
+    const at = r.pos;
+    const tag = r.byte();
+    let n: number;
+    if (tag >= T.SHORT_STRING && tag < T.UNDEFINED) n = tag - T.SHORT_STRING;
+    else if (tag === T.STR8) n = r.byte();
+    else if (tag === T.STR32) n = r.u32();
+    else if (tag === T.STR16) n = r.length(2) * 2;
+    else return r.fail("expected a string", at);
+    r.need(n);
+    r.pos += n;
+  }
+
   /** Reads a value that must be a string. */
   private string(): string {
     const r = this.r;
@@ -400,20 +387,21 @@ export class Builder {
       }
       case T.OBJECT_NEW_SHAPE:
       case T.NULL_OBJECT_NEW_SHAPE: {
-        const n = r.length(1);
-        const keys: string[] = new Array(n);
-        for (let i = 0; i < n; i++) keys[i] = this.string();
-        if (hasRepeat(keys)) r.fail("object shape with a repeated key", at);
         const nullProto = tag === T.NULL_OBJECT_NEW_SHAPE;
-        const cacheKey = (nullProto ? "0" : "1") + JSON.stringify(keys);
-        const cached = factoryCache.get(cacheKey);
-        const shape: Shape = {
-          keys,
-          nullProto,
-          make: typeof cached === "function" ? cached : null,
-          uses: typeof cached === "number" ? cached : 0,
-          cacheKey,
-        };
+        const start = r.pos;
+        const n = r.length(1);
+        for (let i = 0; i < n; i++) this.skipString();
+        const end = r.pos;
+        const hash = hashShape(r.buf, start, end, nullProto);
+        let shape = findShape(r.buf, start, end, hash, nullProto);
+        if (shape === undefined) {
+          r.pos = start;
+          r.varint();
+          const keys: string[] = new Array(n);
+          for (let i = 0; i < n; i++) keys[i] = this.string();
+          if (hasRepeat(keys)) r.fail("object shape with a repeated key", at);
+          shape = addShape(keys, nullProto, r.buf.subarray(start, end), hash);
+        }
         this.shapes.push(shape);
         return this.object(shape);
       }
@@ -586,20 +574,7 @@ export class Builder {
   }
 
   private object(shape: Shape): Record<string, unknown> {
-    let o: Record<string, unknown>;
-    if (shape.make !== null) {
-      o = shape.make();
-    } else if (++shape.uses >= 2) {
-      if (factoryCache.size >= 4096) factoryCache.clear();
-      shape.make = makeFactory(shape.keys, shape.nullProto);
-      factoryCache.set(shape.cacheKey, shape.make);
-      o = shape.make();
-    } else {
-      if (factoryCache.size >= 4096) factoryCache.clear();
-      factoryCache.set(shape.cacheKey, shape.uses);
-      o = shape.nullProto ? Object.create(null) : {};
-      for (const k of shape.keys) defineProperty(o, k, SLOT);
-    }
+    const o = newObject(shape);
     this.memo.push(o);
     const n = shape.keys.length;
     if (n > 0) this.push(D_OBJECT, o, n).keys = shape.keys;
