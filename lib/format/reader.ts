@@ -10,6 +10,9 @@ import { APPLY_MAX, CONCAT_MAX } from "../runtime/engine.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const fromCharCode = String.fromCharCode;
+/** The one-character ASCII strings, made once. */
+const ASCII: string[] = [];
+for (let b = 0; b < 0x80; b++) ASCII.push(String.fromCharCode(b));
 /** Reused argument arrays for short ASCII strings, one per length. */
 const UNITS: number[][] = [];
 for (let n = 0; n <= APPLY_MAX; n++) UNITS.push(new Array<number>(n).fill(0));
@@ -126,7 +129,13 @@ export class ByteReader {
     this.need(n);
     const buf = this.buf;
     const start = this.pos;
-    if (n <= CONCAT_MAX) {
+    if (n === 1) {
+      const b = buf[start];
+      if (b < 0x80) {
+        this.pos = start + 1;
+        return ASCII[b];
+      }
+    } else if (n <= CONCAT_MAX) {
       const end = start + n;
       let s = "";
       let i = start;
