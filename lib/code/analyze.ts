@@ -1,0 +1,479 @@
+/**
+ * Analysis of a function's source text (from `Function.prototype.toString`): what kind of
+ * function it is and which free variables it uses, so that exactly those are captured.
+ * Parsed with meriyah; the scope walk is our own (it must also report `this`, `arguments`,
+ * `super` and `new.target`, and `typeof x` uses, which may stay unresolved). Results are
+ * cached per source text: closures made by one factory share their source.
+ *
+ * @module
+ */
+
+import { parseScript } from "meriyah";
+
+/** How a function's source text is written, which decides how it is evaluated again. */
+export type SourceForm =
+  /** `function …`, `async function …`, generators: a function expression. */
+  | "function"
+  /** `(a) => …`, `async x => …`. */
+  | "arrow"
+  /** `class …`. */
+  | "class"
+  /** Object-literal and class members: `m() {}`, `get x() {}`, `async *[k]() {}`. */
+  | "method"
+  /** A member that touches private names (`#x`): evaluated inside a class body. */
+  | "private-method";
+
+/** What the analysis learned about one source text. */
+export interface Analysis {
+  readonly form: SourceForm;
+  /** For methods: "method", "get" or "set". */
+  readonly memberKind: "method" | "get" | "set" | undefined;
+  /** Free variables, in order of first use (globals included: resolved by the caller). */
+  readonly free: readonly string[];
+  /** Free variables used only as `typeof x`: absent is allowed. */
+  readonly optional: ReadonlySet<string>;
+  /** Private names the source refers to (without `#`). */
+  readonly privateNames: readonly string[];
+  /** Uses of the enclosing `this` / `arguments` / `super` / `new.target` by an arrow. */
+  readonly lexicalThis: boolean;
+  readonly lexicalArguments: boolean;
+  readonly usesSuper: boolean;
+}
+
+/** Source that cannot be analysed (native code, or syntax the parser rejects). */
+export class AnalysisError extends Error {}
+
+interface Node {
+  type: string;
+  [key: string]: unknown;
+}
+
+class Scope {
+  readonly declared = new Set<string>();
+  constructor(readonly parent: Scope | null, readonly isFunction: boolean) {}
+}
+
+interface Reference {
+  name: string;
+  scope: Scope;
+  typeofOnly: boolean;
+}
+
+const SKIP_KEYS = new Set(["type", "start", "end", "range", "loc", "raw"]);
+const cache = new Map<string, Analysis>();
+const CACHE_MAX = 10_000;
+
+/** Analyses (or returns the cached analysis of) a function's source text. */
+export function analyze(source: string): Analysis {
+  let a = cache.get(source);
+  if (a === undefined) {
+    a = analyzeUncached(source);
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(source, a);
+  }
+  return a;
+}
+
+function tryParse(text: string): Node | undefined {
+  try {
+    const program = parseScript(text, { next: true }) as unknown as { body: Node[] };
+    if (program.body.length !== 1 || program.body[0].type !== "ExpressionStatement") {
+      return undefined;
+    }
+    return program.body[0].expression as Node;
+  } catch {
+    return undefined;
+  }
+}
+
+const PRIVATE_NAME = /#([A-Za-z_$][\w$]*)/g;
+
+function analyzeUncached(source: string): Analysis {
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    throw new AnalysisError("native code has no source to pickle");
+  }
+  let expr = tryParse(`(${source})`);
+  let form: SourceForm | undefined;
+  let fn: Node | undefined;
+  let memberKind: Analysis["memberKind"];
+  if (expr !== undefined) {
+    if (expr.type === "FunctionExpression") form = "function";
+    else if (expr.type === "ArrowFunctionExpression") form = "arrow";
+    else if (expr.type === "ClassExpression") form = "class";
+    fn = expr;
+  }
+  const privateNames = privateNamesOf(source);
+  if (form === undefined && privateNames.length === 0) {
+    expr = tryParse(`({${source}})`);
+    const prop = expr?.type === "ObjectExpression"
+      ? (expr.properties as Node[])[0]
+      : undefined;
+    if (prop !== undefined && (expr!.properties as Node[]).length === 1 && isMember(prop)) {
+      form = "method";
+      fn = prop;
+      memberKind = prop.kind === "get" || prop.kind === "set" ? prop.kind : "method";
+    }
+  }
+  if (form === undefined) {
+    const names = privateNames;
+    const decl = names.map((n) => `#${n};`).join("");
+    expr = tryParse(`(class{${decl}${source}})`);
+    const members = expr?.type === "ClassExpression"
+      ? ((expr.body as Node).body as Node[]).slice(names.length)
+      : undefined;
+    if (members !== undefined && members.length === 1 && members[0].type === "MethodDefinition") {
+      form = "private-method";
+      fn = members[0];
+      const k = members[0].kind;
+      memberKind = k === "get" || k === "set" ? k : "method";
+    }
+  }
+  if (form === undefined || fn === undefined) {
+    throw new AnalysisError("the function's source text could not be parsed");
+  }
+  const walker = new Walker();
+  const top = new Scope(null, true);
+  walker.visit(fn, top);
+  const free: string[] = [];
+  const optional = new Set<string>();
+  const required = new Set<string>();
+  for (const ref of walker.refs) {
+    if (resolves(ref.name, ref.scope)) continue;
+    if (!required.has(ref.name) && !optional.has(ref.name)) free.push(ref.name);
+    if (ref.typeofOnly) {
+      if (!required.has(ref.name)) optional.add(ref.name);
+    } else {
+      required.add(ref.name);
+      optional.delete(ref.name);
+    }
+  }
+  const isArrow = form === "arrow";
+  return {
+    form,
+    memberKind,
+    free,
+    optional,
+    privateNames,
+    lexicalThis: isArrow && walker.topThis,
+    lexicalArguments: isArrow && walker.topArguments,
+    usesSuper: walker.usesSuper,
+  };
+}
+
+function privateNamesOf(source: string): string[] {
+  const out = new Set<string>();
+  for (const m of source.matchAll(PRIVATE_NAME)) out.add(m[1]);
+  return [...out];
+}
+
+function isMember(n: Node): boolean {
+  return n.type === "Property" &&
+    (n.method === true || n.kind === "get" || n.kind === "set");
+}
+
+function resolves(name: string, scope: Scope | null): boolean {
+  for (let s = scope; s !== null; s = s.parent) if (s.declared.has(name)) return true;
+  return false;
+}
+
+function isNode(v: unknown): v is Node {
+  return v !== null && typeof v === "object" && typeof (v as Node).type === "string";
+}
+
+/** Collects declarations per scope and every identifier reference with its scope. */
+class Walker {
+  readonly refs: Reference[] = [];
+  /** `this` / `arguments` used outside any non-arrow function of the source. */
+  topThis = false;
+  topArguments = false;
+  usesSuper = false;
+  /** Depth of non-arrow functions entered (0 = the top function's own level for arrows). */
+  private fnDepth = 0;
+
+  visit(node: Node, scope: Scope): void {
+    switch (node.type) {
+      case "Identifier":
+        this.ref(node.name as string, scope, false);
+        return;
+      case "ThisExpression":
+        if (this.fnDepth === 0) this.topThis = true;
+        return;
+      case "Super":
+        this.usesSuper = true;
+        if (this.fnDepth === 0) this.topThis = true;
+        return;
+      case "MetaProperty":
+        return;
+      case "UnaryExpression":
+        if (node.operator === "typeof" && isNode(node.argument) && node.argument.type === "Identifier") {
+          this.ref(node.argument.name as string, scope, true);
+          return;
+        }
+        break;
+      case "MemberExpression":
+        this.visit(node.object as Node, scope);
+        if (node.computed) this.visit(node.property as Node, scope);
+        return;
+      case "Property":
+        if (node.computed) this.visit(node.key as Node, scope);
+        if (node.shorthand && isNode(node.value) && node.value.type === "Identifier") {
+          this.ref(node.value.name as string, scope, false);
+        } else {
+          this.visit(node.value as Node, scope);
+        }
+        return;
+      case "MethodDefinition":
+      case "PropertyDefinition":
+      case "AccessorProperty":
+        if (node.computed) this.visit(node.key as Node, scope);
+        if (isNode(node.value)) {
+          if (node.type === "MethodDefinition") this.visit(node.value, scope);
+          else this.fieldInitializer(node.value, scope);
+        }
+        return;
+      case "StaticBlock": {
+        const s = new Scope(scope, true);
+        this.fnDepth++;
+        this.hoist(node.body as Node[], s, s);
+        for (const st of node.body as Node[]) this.visit(st, s);
+        this.fnDepth--;
+        return;
+      }
+      case "LabeledStatement":
+        this.visit(node.body as Node, scope);
+        return;
+      case "BreakStatement":
+      case "ContinueStatement":
+        return;
+      case "FunctionDeclaration":
+      case "FunctionExpression":
+      case "ArrowFunctionExpression":
+        this.func(node, scope);
+        return;
+      case "ClassDeclaration":
+      case "ClassExpression":
+        this.klass(node, scope);
+        return;
+      case "BlockStatement":
+      case "StaticBlockStatement": {
+        const s = new Scope(scope, false);
+        this.hoist(node.body as Node[], s, functionScope(scope));
+        for (const st of node.body as Node[]) this.visit(st, s);
+        return;
+      }
+      case "ForStatement":
+      case "ForInStatement":
+      case "ForOfStatement": {
+        const s = new Scope(scope, false);
+        const head = (node.init ?? node.left) as Node | null;
+        if (head && head.type === "VariableDeclaration") {
+          this.declareVariables(head, s, functionScope(scope));
+        }
+        for (const key of ["init", "left", "test", "update", "right", "body"]) {
+          const v = node[key];
+          if (isNode(v)) this.visit(v, s);
+        }
+        return;
+      }
+      case "SwitchStatement": {
+        this.visit(node.discriminant as Node, scope);
+        const s = new Scope(scope, false);
+        const all: Node[] = [];
+        for (const c of node.cases as Node[]) all.push(...(c.consequent as Node[]));
+        this.hoist(all, s, functionScope(scope));
+        for (const c of node.cases as Node[]) {
+          if (isNode(c.test)) this.visit(c.test, s);
+          for (const st of c.consequent as Node[]) this.visit(st, s);
+        }
+        return;
+      }
+      case "CatchClause": {
+        const s = new Scope(scope, false);
+        if (isNode(node.param)) {
+          this.declarePattern(node.param, s);
+          this.patternDefaults(node.param, s);
+        }
+        this.visit(node.body as Node, s);
+        return;
+      }
+      case "VariableDeclaration":
+        for (const d of node.declarations as Node[]) {
+          this.patternDefaults(d.id as Node, scope);
+          if (isNode(d.init)) this.visit(d.init, scope);
+        }
+        return;
+      case "ImportExpression":
+        this.visit(node.source as Node, scope);
+        return;
+    }
+    this.children(node, scope);
+  }
+
+  private children(node: Node, scope: Scope): void {
+    for (const key in node) {
+      if (SKIP_KEYS.has(key)) continue;
+      const v = node[key];
+      if (Array.isArray(v)) {
+        for (const item of v) if (isNode(item)) this.visit(item, scope);
+      } else if (isNode(v)) {
+        this.visit(v, scope);
+      }
+    }
+  }
+
+  private ref(name: string, scope: Scope, typeofOnly: boolean): void {
+    if (name === "arguments") {
+      if (this.fnDepth === 0) this.topArguments = true;
+      if (this.fnDepth > 0 || resolves("arguments", scope)) return;
+    }
+    this.refs.push({ name, scope, typeofOnly });
+  }
+
+  private fieldInitializer(value: Node, scope: Scope): void {
+    // A field initializer runs as a method: its `this` is the instance.
+    const s = new Scope(scope, true);
+    this.fnDepth++;
+    this.visit(value, s);
+    this.fnDepth--;
+  }
+
+  private func(node: Node, scope: Scope): void {
+    const arrow = node.type === "ArrowFunctionExpression";
+    const outer = node.type === "FunctionExpression" && isNode(node.id)
+      ? new Scope(scope, false)
+      : scope;
+    if (outer !== scope) outer.declared.add((node.id as Node).name as string);
+    const s = new Scope(outer, true);
+    if (!arrow) s.declared.add("arguments");
+    for (const p of node.params as Node[]) this.declarePattern(p, s);
+    if (!arrow) this.fnDepth++;
+    for (const p of node.params as Node[]) this.patternDefaults(p, s);
+    const body = node.body as Node;
+    if (body.type === "BlockStatement") {
+      this.hoist(body.body as Node[], s, s);
+      for (const st of body.body as Node[]) this.visit(st, s);
+    } else {
+      this.visit(body, s);
+    }
+    if (!arrow) this.fnDepth--;
+  }
+
+  private klass(node: Node, scope: Scope): void {
+    if (isNode(node.superClass)) this.visit(node.superClass, scope);
+    const s = new Scope(scope, false);
+    if (isNode(node.id)) s.declared.add(node.id.name as string);
+    for (const m of (node.body as Node).body as Node[]) this.visit(m, s);
+  }
+
+  /** Declares what a statement list hoists: var/function into `fnScope`, lexical into `block`. */
+  private hoist(statements: Node[], block: Scope, fnScope: Scope): void {
+    for (const st of statements) this.hoistOne(st, block, fnScope);
+  }
+
+  private hoistOne(st: Node, block: Scope, fnScope: Scope): void {
+    switch (st.type) {
+      case "VariableDeclaration":
+        this.declareVariables(st, block, fnScope);
+        return;
+      case "FunctionDeclaration":
+        if (isNode(st.id)) block.declared.add(st.id.name as string);
+        return;
+      case "ClassDeclaration":
+        if (isNode(st.id)) block.declared.add(st.id.name as string);
+        return;
+      case "LabeledStatement":
+        this.hoistOne(st.body as Node, block, fnScope);
+        return;
+      case "IfStatement":
+      case "WhileStatement":
+      case "DoWhileStatement":
+      case "TryStatement":
+      case "ForStatement":
+      case "ForInStatement":
+      case "ForOfStatement":
+      case "WithStatement":
+        // `var` inside nested statements still belongs to the function scope.
+        this.hoistVars(st, fnScope);
+        return;
+    }
+  }
+
+  private hoistVars(node: Node, fnScope: Scope): void {
+    if (
+      node.type === "FunctionDeclaration" || node.type === "FunctionExpression" ||
+      node.type === "ArrowFunctionExpression" || node.type === "ClassDeclaration" ||
+      node.type === "ClassExpression"
+    ) return;
+    if (node.type === "VariableDeclaration" && node.kind === "var") {
+      for (const d of node.declarations as Node[]) this.declarePattern(d.id as Node, fnScope);
+    }
+    for (const key in node) {
+      if (SKIP_KEYS.has(key)) continue;
+      const v = node[key];
+      if (Array.isArray(v)) {
+        for (const item of v) if (isNode(item)) this.hoistVars(item, fnScope);
+      } else if (isNode(v)) {
+        this.hoistVars(v, fnScope);
+      }
+    }
+  }
+
+  private declareVariables(decl: Node, block: Scope, fnScope: Scope): void {
+    const target = decl.kind === "var" ? fnScope : block;
+    for (const d of decl.declarations as Node[]) this.declarePattern(d.id as Node, target);
+  }
+
+  private declarePattern(p: Node, scope: Scope): void {
+    switch (p.type) {
+      case "Identifier":
+        scope.declared.add(p.name as string);
+        return;
+      case "ObjectPattern":
+        for (const prop of p.properties as Node[]) {
+          this.declarePattern(prop.type === "RestElement" ? prop : prop.value as Node, scope);
+        }
+        return;
+      case "ArrayPattern":
+        for (const el of p.elements as (Node | null)[]) if (el) this.declarePattern(el, scope);
+        return;
+      case "AssignmentPattern":
+        this.declarePattern(p.left as Node, scope);
+        return;
+      case "RestElement":
+        this.declarePattern(p.argument as Node, scope);
+        return;
+    }
+  }
+
+  /** Visits what a binding pattern evaluates: defaults and computed keys. */
+  private patternDefaults(p: Node, scope: Scope): void {
+    switch (p.type) {
+      case "ObjectPattern":
+        for (const prop of p.properties as Node[]) {
+          if (prop.type === "RestElement") {
+            this.patternDefaults(prop.argument as Node, scope);
+          } else {
+            if (prop.computed) this.visit(prop.key as Node, scope);
+            this.patternDefaults(prop.value as Node, scope);
+          }
+        }
+        return;
+      case "ArrayPattern":
+        for (const el of p.elements as (Node | null)[]) if (el) this.patternDefaults(el, scope);
+        return;
+      case "AssignmentPattern":
+        this.patternDefaults(p.left as Node, scope);
+        this.visit(p.right as Node, scope);
+        return;
+      case "RestElement":
+        this.patternDefaults(p.argument as Node, scope);
+        return;
+    }
+  }
+}
+
+function functionScope(scope: Scope): Scope {
+  let s = scope;
+  while (!s.isFunction && s.parent !== null) s = s.parent;
+  return s;
+}
