@@ -26,5 +26,6 @@ export { dumps, dumpsSync, loads, loadsSync, Pickler, Unpickler } from "./lib/pi
 export { dump, load } from "./lib/pickle/streams.ts";
 export { PickleError, PicklingError, UnpicklingError } from "./lib/pickle/errors.ts";
 export { reduce, setState } from "./lib/pickle/options.ts";
+export { closure } from "./lib/code/captures.ts";
 export type { DumpOptions, LoadOptions, Reduction } from "./lib/pickle/options.ts";
 export { FORMAT_VERSION } from "./lib/format/tags.ts";

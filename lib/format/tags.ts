@@ -70,13 +70,15 @@
  * | 0x88        | GLOBAL             | str path from globalThis, e.g. `Math.max` [memo] (code)        |
  * | 0x89        | REDUCE             | u8 flags (1 construct with new), value callable, value args (array), value state [memo] (code) |
  * | 0x8A        | OBJECT_WITH_PROTO  | value prototype (an object or null), then a property list [memo] |
+ * | 0x8B        | FUNCTION           | u8 form (0 function, 1 arrow, 2 method), u8 member (0 method, 1 get, 2 set), str source, value scope (SCOPE, REF or NULL), then a property list [memo] (code) |
+ * | 0x8C        | SCOPE              | varint n, n × str name, value parent (SCOPE, REF or NULL), n × value [memo] (code) |
  *
  * A property list is: varint count, then per property: value key (string or symbol), small
  * int flags (1 writable, 2 enumerable, 4 configurable, 8 accessor), then the value, or for
  * an accessor the getter and the setter; and at the end a small int integrity level
  * (0 extensible, 1 non-extensible, 2 sealed, 3 frozen).
  *
- * Tags 0x8B..0xFF are reserved.
+ * Tags 0x8D..0xFF are reserved.
  *
  * @module
  */
@@ -145,6 +147,8 @@ export const PROMISE = 0x87;
 export const GLOBAL = 0x88;
 export const REDUCE = 0x89;
 export const OBJECT_WITH_PROTO = 0x8a;
+export const FUNCTION = 0x8b;
+export const SCOPE = 0x8c;
 
 /** Property-list flag bits. */
 export const PROP_WRITABLE = 1;

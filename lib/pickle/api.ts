@@ -12,11 +12,16 @@ import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { Builder } from "./unpickler.ts";
 import { appendMac, verifyMac } from "./signing.ts";
+import { type ReadScopes, scopeAdapter } from "../runtime/scopes.ts";
 
 let idleWalker: Walker | undefined;
 let idleBuilder: Builder | undefined;
 
-function walkOnce(value: unknown, opts: WalkOptions, signed: boolean): [Uint8Array, object[]] {
+function walkOnce(
+  value: unknown,
+  opts: WalkOptions,
+  signed: boolean,
+): [Uint8Array, object[], object[]] {
   const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Walker();
   idleWalker ??= walker;
   walker.busy = true;
@@ -26,7 +31,7 @@ function walkOnce(value: unknown, opts: WalkOptions, signed: boolean): [Uint8Arr
     walker.walk(value, opts);
     const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
     const start = writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags);
-    return [w.take(start), walker.unsettled];
+    return [w.take(start), walker.unsettled, walker.unread];
   } finally {
     walker.busy = false;
   }
@@ -35,9 +40,17 @@ function walkOnce(value: unknown, opts: WalkOptions, signed: boolean): [Uint8Arr
 function walkOptions(
   options: DumpOptions | undefined,
   override: ((value: unknown) => Reduction | undefined) | undefined,
-  settled: Map<object, Settled> | undefined,
+  settled?: Map<object, Settled>,
+  scopes?: Map<object, ReadScopes>,
+  scopesUnavailable?: string,
 ): WalkOptions {
-  return { bufferCallback: options?.bufferCallback, reducerOverride: override, settled };
+  return {
+    bufferCallback: options?.bufferCallback,
+    reducerOverride: override,
+    settled,
+    scopes,
+    scopesUnavailable,
+  };
 }
 
 function dumpSyncWith(
@@ -67,17 +80,44 @@ async function dumpAsyncWith(
 ): Promise<Uint8Array> {
   const key = options?.signingKey;
   const settled = new Map<object, Settled>();
-  for (;;) {
-    const [bytes, unsettled] = walkOnce(
-      value,
-      walkOptions(options, override, settled),
-      key !== undefined,
-    );
-    if (unsettled.length === 0) return key === undefined ? bytes : await appendMac(bytes, key);
-    // Await what the walk met (Blob bytes, promise outcomes), then walk again: the values
-    // those bring may hold more of them, so repeat until nothing is left to await.
-    const outcomes = await Promise.all(unsettled.map(settle));
-    unsettled.forEach((o, i) => settled.set(o, outcomes[i]));
+  const scopes = new Map<object, ReadScopes>();
+  let unavailable: string | undefined;
+  let adapter: Awaited<ReturnType<typeof scopeAdapter>> | undefined;
+  try {
+    for (;;) {
+      const [bytes, unsettled, unread] = walkOnce(
+        value,
+        walkOptions(options, override, settled, scopes, unavailable),
+        key !== undefined,
+      );
+      if (unsettled.length === 0 && unread.length === 0) {
+        return key === undefined ? bytes : await appendMac(bytes, key);
+      }
+      // Await what the walk met (Blob bytes, promise outcomes, closure scopes), then walk
+      // again: what those bring may hold more of them, so repeat until nothing is left.
+      const outcomes = await Promise.all(unsettled.map(settle));
+      unsettled.forEach((o, i) => settled.set(o, outcomes[i]));
+      if (unread.length > 0) {
+        adapter ??= await scopeAdapter();
+        unavailable = adapter.unavailable;
+        if (unavailable === undefined) {
+          for (const fn of unread) {
+            try {
+              scopes.set(fn, await adapter.read(fn, []));
+            } catch (e) {
+              const name = (fn as { name?: unknown }).name;
+              throw new PicklingError(
+                `reading the closure scope of function${name ? ` '${String(name)}'` : ""} failed`,
+                "root",
+                { cause: e },
+              );
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    await adapter?.release();
   }
 }
 

@@ -13,6 +13,11 @@ import { PicklingError } from "./errors.ts";
 import { keySegment } from "./paths.ts";
 import { reduce as REDUCE_SYMBOL, type Reduction } from "./options.ts";
 import { globalPathOf } from "../code/globals.ts";
+import { type Analysis, analyze } from "../code/analyze.ts";
+import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
+import { formCode, isDeclarable, memberCode } from "../code/functions.ts";
+import type { ReadScopes } from "../runtime/scopes.ts";
+import { TDZ } from "../runtime/scopes_inspector.ts";
 import * as K from "../values/kinds.ts";
 
 const OBJECT_PROTO = Object.prototype;
@@ -43,6 +48,10 @@ const S_REDUCE = 5;
 const S_PROMISE = 6;
 const S_PROTO = 7;
 const S_SPARSE_DENSE = 8;
+const S_SCOPE = 9;
+
+/** Stands for a function whose scope the async form must read before walking again. */
+const UNREAD: unique symbol = Symbol("unread");
 
 class Frame {
   kind = 0;
@@ -90,6 +99,10 @@ export interface WalkOptions {
   reducerOverride?: (value: unknown) => Reduction | undefined;
   /** Async form: Blobs and Promises already awaited; undefined in the sync form. */
   settled?: Map<object, Settled>;
+  /** Async form: closure scopes read so far by the runtime's scope adapter. */
+  scopes?: Map<object, ReadScopes>;
+  /** Async form: set when the runtime cannot read closure scopes, saying why. */
+  scopesUnavailable?: string;
 }
 
 /** One pickling walk; instances are reused between calls when idle. */
@@ -108,6 +121,12 @@ export class Walker {
   private lastNode: (ShapeNode | null)[] = [null, null];
   /** Async form: Blobs and Promises met that still need awaiting. */
   unsettled: object[] = [];
+  /** Async form: functions whose closure scopes still need reading. */
+  unread: object[] = [];
+  /** Scope records shared by the functions read from one real scope (async form). */
+  private fnScopes = new Map<object, ScopeRecord>();
+  /** Scope records of closure() captures objects, one per object. */
+  private explicitScopes = new Map<object, ScopeRecord>();
   /** True while a walk runs (a reducer may pickle re-entrantly). */
   busy = false;
 
@@ -116,7 +135,10 @@ export class Walker {
     this.opts = opts;
     this.flags = 0;
     this.unsettled = [];
+    this.unread = [];
     this.memo.clear();
+    this.fnScopes = opts.scopes === undefined ? new Map() : sharedScopes(opts.scopes);
+    this.explicitScopes.clear();
     this.nextId = 0;
     this.nextShape = 0;
     this.oobCount = 0;
@@ -137,6 +159,8 @@ export class Walker {
       // A very deep value leaves a long pool of frames behind: keep a modest one.
       if (this.frames.length > FRAME_POOL) this.frames.length = FRAME_POOL;
       this.memo.clear();
+      this.fnScopes = new Map();
+      this.explicitScopes.clear();
       this.opts = {};
     }
   }
@@ -276,11 +300,159 @@ export class Walker {
       this.global(fn, path);
       return;
     }
+    this.byValue(fn);
+  }
+
+  /** A function by value: its source, its captured scope, its own properties. */
+  private byValue(fn: (...args: unknown[]) => unknown): void {
     const name = fn.name ? ` '${fn.name}'` : "";
-    this.fail(
-      `cannot pickle function${name}: pickling functions and classes by value is not ` +
-        "implemented in this version",
-    );
+    let source: string;
+    let an: Analysis;
+    try {
+      source = fnToString.call(fn);
+      an = analyze(source);
+    } catch (e) {
+      this.fail(
+        `cannot pickle function${name}: ${e instanceof Error ? e.message : String(e)} ` +
+          "(native and bound functions are pickled only when reachable from globalThis)",
+      );
+    }
+    if (an.form === "class") {
+      this.fail(`cannot pickle class${name}: classes by value are not implemented in this version`);
+    }
+    const form = formCode(an);
+    if (form === undefined) {
+      this.fail(
+        `cannot pickle method${name} alone: it uses private names (#…), which exist only ` +
+          "inside its class",
+      );
+    }
+    if (an.lexicalThis) {
+      this.fail(
+        `cannot pickle arrow function${name}: it uses the enclosing \`this\`, which the ` +
+          "runtime does not expose; assign `this` to a variable outside the arrow and use that",
+      );
+    }
+    if (an.usesSuper) {
+      this.fail(
+        `cannot pickle method${name} alone: it uses \`super\`, whose home object is not ` +
+          "recoverable",
+      );
+    }
+    const scope = this.captured(fn, an, name);
+    if (scope === UNREAD) {
+      this.w.byte(T.UNDEFINED);
+      return;
+    }
+    this.memo.set(fn, this.nextId++);
+    this.flags |= T.FLAG_CODE;
+    const w = this.w;
+    w.byte(T.FUNCTION);
+    w.byte2(form, memberCode(an));
+    w.string(source);
+    this.scope(scope);
+    this.propsFrame(fn, functionKeys(fn), null);
+  }
+
+  /**
+   * The scope record holding a function's free variables: read from the real scopes by
+   * the runtime's adapter, else given with closure(), else left to the loading side's
+   * globals. UNREAD (async form) when the adapter has yet to read it.
+   */
+  private captured(
+    fn: object,
+    an: Analysis,
+    name: string,
+  ): ScopeRecord | null | typeof UNREAD {
+    const free = an.free;
+    if (free.length === 0) return null;
+    const read = this.opts.scopes?.get(fn);
+    if (
+      read === undefined && this.opts.settled !== undefined &&
+      this.opts.scopesUnavailable === undefined
+    ) {
+      this.unread.push(fn);
+      return UNREAD;
+    }
+    const given = explicitCaptures(fn);
+    const extraNames: string[] = [];
+    const extraValues: unknown[] = [];
+    const missing: string[] = [];
+    for (const v of free) {
+      const at = read?.found.get(v);
+      if (at !== undefined) {
+        if (read!.uninitialized.includes(v)) {
+          this.fail(
+            `cannot pickle function${name}: its variable '${v}' is not initialized yet ` +
+              "(it is used before its declaration ran)",
+          );
+        }
+        continue;
+      }
+      if (given !== undefined && Object.hasOwn(given, v)) {
+        extraNames.push(v);
+        extraValues.push(given[v]);
+      } else if (!(v in globalThis) && !an.optional.has(v)) {
+        missing.push(v);
+      }
+    }
+    if (missing.length > 0) {
+      const list = missing.map((m) => `'${m}'`).join(", ");
+      const reason = this.opts.scopesUnavailable !== undefined
+        ? ` (${this.opts.scopesUnavailable})`
+        : this.opts.settled === undefined
+        ? " (the sync form cannot read closure scopes: use the async dumps())"
+        : "";
+      this.fail(
+        `cannot pickle function${name}: its free variable${missing.length > 1 ? "s" : ""} ` +
+          `${list} could not be read${reason}; pass ${missing.length > 1 ? "them" : "it"} ` +
+          `with closure({ ${missing.join(", ")} }, fn)`,
+      );
+    }
+    const fromScopes = read === undefined ? null : this.fnScopes.get(fn) ?? null;
+    if (extraNames.length === 0) return fromScopes;
+    for (const n of extraNames) {
+      if (!isDeclarable(n)) this.fail(`cannot capture a variable named '${n}'`);
+    }
+    if (fromScopes === null) return this.explicitScope(given!);
+    return new ScopeRecord(extraNames, extraValues, fromScopes);
+  }
+
+  /** One scope record per closure() captures object, so its functions share it. */
+  private explicitScope(captures: Record<string, unknown>): ScopeRecord {
+    let rec = this.explicitScopes.get(captures);
+    if (rec === undefined) {
+      const names = Object.keys(captures);
+      for (const n of names) {
+        if (!isDeclarable(n)) this.fail(`cannot capture a variable named '${n}'`);
+      }
+      rec = new ScopeRecord(names, names.map((n) => captures[n]), null);
+      this.explicitScopes.set(captures, rec);
+    }
+    return rec;
+  }
+
+  /** Writes a scope record (or a reference to it, or null). */
+  private scope(rec: ScopeRecord | null): void {
+    const w = this.w;
+    if (rec === null) {
+      w.byte(T.NULL);
+      return;
+    }
+    const id = this.memo.get(rec);
+    if (id !== undefined) {
+      w.byte(T.REF);
+      w.varint(id);
+      return;
+    }
+    this.memo.set(rec, this.nextId++);
+    w.byte(T.SCOPE);
+    w.varint(rec.names.length);
+    for (const n of rec.names) w.string(n);
+    this.scope(rec.parent);
+    if (rec.values.length > 0) {
+      this.push(F_LIST, S_SCOPE, rec, rec.values.length).items = rec.values;
+    }
   }
 
   private global(o: object, path: string): void {
@@ -863,6 +1035,8 @@ function segment(f: Frame, i: number): string {
       return "<prototype>";
     case S_SPARSE_DENSE:
       return `[${i}]`;
+    case S_SCOPE:
+      return `<captured ${(f.obj as ScopeRecord).names[i]}>`;
     case S_PROPS: {
       let j = 0;
       while (j < items.length - 1) {
@@ -922,6 +1096,93 @@ function flagsOf(d: PropertyDescriptor): number {
 function denseValues(pairs: unknown[]): unknown[] {
   const out = new Array<unknown>(pairs.length >> 1);
   for (let i = 1, j = 0; i < pairs.length; i += 2, j++) out[j] = pairs[i];
+  return out;
+}
+
+/** Own keys of a function worth pickling: a pristine `prototype` is left out. */
+function functionKeys(fn: object): (string | symbol)[] {
+  const keys: (string | symbol)[] = [];
+  for (const k of Reflect.ownKeys(fn)) {
+    const d = getOwnPropertyDescriptor(fn, k)!;
+    if ((k === "arguments" || k === "caller") && !("value" in d)) continue;
+    if (k === "prototype" && isPristinePrototype(fn, d.value)) continue;
+    keys.push(k);
+  }
+  return keys;
+}
+
+/** True when `proto` is what a function of its kind gets at creation, untouched. */
+function isPristinePrototype(fn: object, proto: unknown): boolean {
+  if (proto === null || typeof proto !== "object" || !isExtensible(proto)) return false;
+  const keys = Reflect.ownKeys(proto);
+  if (getPrototypeOf(proto) === OBJECT_PROTO) {
+    if (keys.length !== 1 || keys[0] !== "constructor") return false;
+    const d = getOwnPropertyDescriptor(proto, "constructor")!;
+    return d.value === fn && d.writable === true && !d.enumerable && d.configurable === true;
+  }
+  // Generators: an empty object inheriting from %GeneratorPrototype% (or the async one).
+  const intrinsic = (getPrototypeOf(fn) as { prototype?: unknown }).prototype;
+  return keys.length === 0 && getPrototypeOf(proto) === intrinsic;
+}
+
+/**
+ * Groups what the scope adapter read into shared scope records: two functions whose
+ * scopes show the same kind, the same variables and the same values are taken as closures
+ * of one scope (the runtime has no scope identity to ask), so they share it after loading.
+ */
+function sharedScopes(reads: Map<object, ReadScopes>): Map<object, ScopeRecord> {
+  const instances: { kind: string; names: readonly string[]; values: readonly unknown[]; rec: ScopeRecord }[] =
+    [];
+  const instance = (kind: string, names: readonly string[], values: readonly unknown[]) => {
+    outer: for (const it of instances) {
+      if (it.kind !== kind || it.names.length !== names.length) continue;
+      for (let i = 0; i < names.length; i++) {
+        if (it.names[i] !== names[i] || !Object.is(it.values[i], values[i])) continue outer;
+      }
+      return it.rec;
+    }
+    const rec = new ScopeRecord([], [], null);
+    instances.push({ kind, names, values, rec });
+    return rec;
+  };
+  const out = new Map<object, ScopeRecord>();
+  for (const [fn, read] of reads) {
+    let an: Analysis;
+    try {
+      an = analyze(fnToString.call(fn));
+    } catch {
+      continue;
+    }
+    let first = Infinity;
+    for (const v of an.free) {
+      const at = read.found.get(v);
+      if (at !== undefined && at < first) first = at;
+    }
+    if (first === Infinity) continue;
+    const recs: ScopeRecord[] = [];
+    for (let i = first; i < read.chain.length; i++) {
+      const snap = read.chain[i];
+      recs.push(instance(snap.kind, snap.names, snap.values));
+    }
+    for (let i = 0; i + 1 < recs.length; i++) recs[i].parent ??= recs[i + 1];
+    for (const v of an.free) {
+      const at = read.found.get(v);
+      if (at === undefined) continue;
+      const rec = recs[at - first];
+      if (rec.names.includes(v)) continue;
+      const snap = read.chain[at];
+      rec.names.push(v);
+      const value = snap.values[snap.names.indexOf(v)];
+      rec.values.push(value === TDZ ? undefined : value);
+    }
+    out.set(fn, recs[0]);
+  }
+  // Scopes none of whose variables is used are skipped over in the parent chains.
+  for (const it of instances) {
+    let p = it.rec.parent;
+    while (p !== null && p.names.length === 0) p = p.parent;
+    it.rec.parent = p;
+  }
   return out;
 }
 

@@ -12,6 +12,7 @@ import * as T from "../format/tags.ts";
 import { UnpicklingError } from "./errors.ts";
 import { setState as SET_STATE } from "./options.ts";
 import { resolveGlobalPath } from "../code/globals.ts";
+import { isDeclarable, newFunction, newScope, type ScopeHandle } from "../code/functions.ts";
 import { addShape, findShape, hashShape, newObject, type Shape } from "./shapes.ts";
 
 const D_ROOT = 0;
@@ -23,6 +24,9 @@ const D_SPARSE = 5;
 const D_PROPS = 6;
 const D_PROMISE = 7;
 const D_REDUCE = 8;
+const D_SCOPE = 9;
+/** Deepest chain of captured scopes a pickle may declare inline. */
+const MAX_SCOPE_DEPTH = 1000;
 
 /** Marks a memo slot whose object is still being built (a reducer call). */
 const HOLE: unique symbol = Symbol("hole");
@@ -74,6 +78,9 @@ export interface BuildOptions {
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
 export class Builder {
   private r: ByteReader = new ByteReader(EMPTY);
+  /** Scope handles made by this build (a REF must point at one where a scope is due). */
+  private scopes = new WeakSet<object>();
+  private scopeDepth = 0;
   /** Detached buffers of the pickle, created attached so views can be built over them. */
   private detach: ArrayBuffer[] = [];
   /** Deepest frame used by the current build (frames above it are clean). */
@@ -114,6 +121,7 @@ export class Builder {
       this.high = -1;
       if (this.frames.length > FRAME_POOL) this.frames.length = FRAME_POOL;
       this.detach.length = 0;
+      this.scopeDepth = 0;
       this.top = -1;
       this.memo.length = 0;
       this.shapes.length = 0;
@@ -215,6 +223,9 @@ export class Builder {
         return;
       case D_REDUCE:
         f.items![i] = v;
+        return;
+      case D_SCOPE:
+        (f.target as ScopeHandle).s(i, v);
         return;
     }
   }
@@ -568,6 +579,10 @@ export class Builder {
         props.target = o;
         return o;
       }
+      case T.FUNCTION:
+        return this.func(at);
+      case T.SCOPE:
+        return this.scope(at);
       default:
         return r.fail(`unknown tag 0x${tag.toString(16).padStart(2, "0")}`, at);
     }
@@ -579,6 +594,72 @@ export class Builder {
     const n = shape.keys.length;
     if (n > 0) this.push(D_OBJECT, o, n).keys = shape.keys;
     return o;
+  }
+
+  /** A function by value: evaluated from its source inside its rebuilt scope. */
+  private func(at: number): unknown {
+    const r = this.r;
+    this.code(at);
+    const form = r.byte();
+    const member = r.byte();
+    if (form > 2 || member > 2) r.fail("invalid function form", at);
+    const source = this.string();
+    const slot = this.memo.length;
+    this.memo.push(HOLE);
+    const scope = this.scopeValue(at);
+    let fn: unknown;
+    try {
+      fn = newFunction(scope, form, member, source);
+    } catch (e) {
+      return r.fail("the function's source does not evaluate", at, e);
+    }
+    if (typeof fn !== "function") r.fail("the function's source does not make a function", at);
+    this.memo[slot] = fn;
+    this.push(D_PROPS, fn, NOT_DONE).count = -1;
+    return fn;
+  }
+
+  /** Reads a scope operand: SCOPE, a reference to one, or null. */
+  private scopeValue(at: number): ScopeHandle | null {
+    const r = this.r;
+    const next = r.pos < r.end ? r.buf[r.pos] : -1;
+    if (next === T.NULL) {
+      r.pos++;
+      return null;
+    }
+    if (next !== T.SCOPE && next !== T.REF) r.fail("expected a scope", at);
+    const v = this.value();
+    if (!this.scopes.has(v as object)) r.fail("expected a scope", at);
+    return v as ScopeHandle;
+  }
+
+  /** A captured scope, rebuilt as a real scope inside its parent. */
+  private scope(at: number): ScopeHandle {
+    const r = this.r;
+    this.code(at);
+    if (++this.scopeDepth > MAX_SCOPE_DEPTH) r.fail("captured scopes nested too deep", at);
+    const n = r.length(1);
+    const names: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const name = this.string();
+      if (!isDeclarable(name)) r.fail(`invalid captured variable name '${name}'`, at);
+      names[i] = name;
+    }
+    if (hasRepeat(names)) r.fail("a scope declares a variable twice", at);
+    const slot = this.memo.length;
+    this.memo.push(HOLE);
+    const parent = this.scopeValue(at);
+    let handle: ScopeHandle;
+    try {
+      handle = newScope(parent, names);
+    } catch (e) {
+      return r.fail("cannot rebuild a captured scope", at, e);
+    }
+    this.scopes.add(handle);
+    this.memo[slot] = handle;
+    this.scopeDepth--;
+    if (n > 0) this.push(D_SCOPE, handle, n);
+    return handle;
   }
 
   private error(at: number): Error {

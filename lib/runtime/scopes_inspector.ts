@@ -1,0 +1,161 @@
+/**
+ * Scope adapter over the V8 inspector protocol (Deno, Node): an in-process `node:inspector`
+ * session hands out a function's internal `[[Scopes]]` list, whose entries hold the real
+ * values of the variables of each enclosing scope. Deno needs `--allow-sys` for it.
+ *
+ * Sequence per function (see the closures design note): `Runtime.evaluate` a lookup of the
+ * function in a stash → `Runtime.getProperties` for its `[[Scopes]]` → `Runtime.callFunctionOn`
+ * that list with a declaration that puts `this` (the live list) into the stash.
+ *
+ * @module
+ */
+
+import type { ReadScopes, ScopeAdapter, ScopeSnapshot } from "./scopes.ts";
+
+const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
+const GROUP = "cloudpickle";
+const SKIPPED = /^(Global|With Block|Eval)/;
+
+interface Session {
+  connect(): void;
+  post(method: string, params: object, cb: (err: Error | null, result: unknown) => void): void;
+}
+
+interface ScopeEntry {
+  description?: string;
+  type?: string;
+  object: Record<string, unknown>;
+}
+
+function unavailable(reason: string): ScopeAdapter {
+  return {
+    unavailable: reason,
+    read(): Promise<ReadScopes> {
+      return Promise.reject(new Error(reason));
+    },
+    release(): Promise<void> {
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Connects an inspector session, or explains why it cannot. */
+export async function inspectorAdapter(): Promise<ScopeAdapter> {
+  let inspector: { Session: new () => Session };
+  try {
+    inspector = (await import("node:inspector")) as unknown as { Session: new () => Session };
+  } catch {
+    return unavailable("this runtime has no node:inspector to read closure scopes");
+  }
+  const session = new inspector.Session();
+  try {
+    session.connect();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/allow-sys|sys access|NotCapable|PermissionDenied/i.test(msg + String(e))) {
+      return unavailable(
+        "reading closure variables needs the inspector, which Deno allows only with " +
+          "--allow-sys (or -A)",
+      );
+    }
+    return unavailable(`this runtime cannot read closure scopes (${msg})`);
+  }
+  const post = (method: string, params: object): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (err, result) => {
+        if (err) reject(err);
+        else resolve(result as Record<string, unknown>);
+      })
+    );
+  const g = globalThis as unknown as Record<symbol, Map<number, unknown>>;
+  const stash = g[STASH_KEY] ??= new Map();
+  let next = 0;
+  // Probe once: Bun ships node:inspector without the V8 protocol behind it.
+  try {
+    await withTimeout(post("Runtime.evaluate", { expression: "1", objectGroup: GROUP }), 2000);
+  } catch {
+    return unavailable("this runtime's inspector cannot read closure scopes");
+  }
+  const lookup = (id: number): string => `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(${id})`;
+  return {
+    unavailable: undefined,
+    async read(fn: object): Promise<ReadScopes> {
+      const id = ++next;
+      const listId = ++next;
+      stash.set(id, fn);
+      try {
+        const evaluated = await post("Runtime.evaluate", {
+          expression: lookup(id),
+          objectGroup: GROUP,
+        });
+        const fnId = (evaluated.result as { objectId?: string }).objectId;
+        if (fnId === undefined) throw new Error("the inspector gave no handle for the function");
+        const props = await post("Runtime.getProperties", {
+          objectId: fnId,
+          ownProperties: true,
+          objectGroup: GROUP,
+        });
+        const internal = (props.internalProperties ?? []) as {
+          name: string;
+          value?: { objectId?: string };
+        }[];
+        const scopes = internal.find((p) => p.name === "[[Scopes]]")?.value?.objectId;
+        if (scopes === undefined) return { chain: [], found: new Map(), uninitialized: [] };
+        await post("Runtime.callFunctionOn", {
+          objectId: scopes,
+          functionDeclaration:
+            `function () { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(${listId}, this); }`,
+          objectGroup: GROUP,
+        });
+        const list = stash.get(listId) as ArrayLike<ScopeEntry> | undefined;
+        if (list === undefined) throw new Error("the inspector did not hand over the scope list");
+        return snapshot(list);
+      } finally {
+        stash.delete(id);
+        stash.delete(listId);
+      }
+    },
+    async release(): Promise<void> {
+      await post("Runtime.releaseObjectGroup", { objectGroup: GROUP });
+    },
+  };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("no answer")), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Marks a variable read in its temporal dead zone. */
+export const TDZ: unique symbol = Symbol("tdz");
+
+function snapshot(list: ArrayLike<ScopeEntry>): ReadScopes {
+  const chain: ScopeSnapshot[] = [];
+  const found = new Map<string, number>();
+  const uninitialized: string[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i];
+    const kind = entry.description ?? entry.type ?? "";
+    if (SKIPPED.test(kind)) continue;
+    const names = Object.keys(entry.object);
+    const values: unknown[] = [];
+    for (const name of names) {
+      let v: unknown;
+      try {
+        v = entry.object[name];
+      } catch {
+        v = TDZ;
+      }
+      values.push(v);
+      if (!found.has(name)) {
+        found.set(name, chain.length);
+        if (v === TDZ) uninitialized.push(name);
+      }
+    }
+    chain.push({ kind, names, values });
+  }
+  return { chain, found, uninitialized };
+}
