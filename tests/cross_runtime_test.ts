@@ -1,0 +1,47 @@
+// Pickles made in one runtime load and run in the other: code travels as source.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const deno = `${root}node_modules/.bin/deno`;
+const bun = `${root}node_modules/.bin/bun`;
+const produce = `${root}tests/cross/produce.ts`;
+const consume = `${root}tests/cross/consume.ts`;
+
+function run(cmd: string, args: string[], input?: string): string {
+  const r = spawnSync(cmd, args, { cwd: root, input, encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, `${cmd} ${args.join(" ")} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+const runtimes = {
+  deno: (script: string, args: string[] = [], input?: string) =>
+    run(deno, ["run", "-A", script, ...args], input),
+  bun: (script: string, args: string[] = [], input?: string) => run(bun, [script, ...args], input),
+};
+
+const expected = {
+  scaled: 21,
+  inc: [12, 13],
+  get: 13,
+  fact: 720,
+  gen: [0, 3, 6],
+};
+
+describe("pickles cross runtimes", () => {
+  for (const [from, to] of [["deno", "bun"], ["bun", "deno"]] as const) {
+    it(`closures pickled by ${from} run in ${to}`, () => {
+      const pickle = runtimes[from](produce, ["portable"]);
+      const out = JSON.parse(runtimes[to](consume, [], pickle));
+      assert.deepEqual(out, { producedBy: from, ...expected });
+    });
+  }
+
+  it("closures captured automatically in Deno run in Bun", () => {
+    const pickle = runtimes.deno(produce, ["automatic"]);
+    const out = JSON.parse(runtimes.bun(consume, [], pickle));
+    assert.deepEqual(out, { producedBy: "deno", ...expected });
+  });
+});
