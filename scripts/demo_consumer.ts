@@ -95,6 +95,22 @@ const CHECKS: Record<string, Check> = {
       v.specials[2] === Infinity && v.specials[3] === undefined && 3 in v.specials &&
       v.specials[4] === null,
   },
+  counter: {
+    says: "two closures sharing one captured state: next() then peek()",
+    test: (v) => v.counter.next() === 42 && v.counter.peek() === 42,
+  },
+  withTax: {
+    says: "a closure over a captured rate, run here",
+    test: (v) => v.withTax(100) === 120,
+  },
+  fib: {
+    says: "a function recursive through its own name",
+    test: (v) => v.fib(10) === 55,
+  },
+  evens: {
+    says: "a generator function",
+    test: (v) => [...v.evens(3)].join() === "0,2,4",
+  },
 };
 
 const here = runtimeName();

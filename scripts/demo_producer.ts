@@ -6,8 +6,10 @@
  * @module
  */
 
-import { dumps } from "../mod.ts";
+import { closure, dumps } from "../mod.ts";
 import { runtimeName, writeStdout } from "./demo_runtime.ts";
+
+declare const taxRate: number;
 
 interface RingNode {
   name: string;
@@ -15,12 +17,22 @@ interface RingNode {
 }
 
 /**
+ * A counter whose two functions share one captured state object: after loading, `next` and
+ * `peek` still share it. closure() names what the functions capture, which works on every
+ * runtime; where the runtime can read closure scopes, `dumps` captures them by itself.
+ */
+function makeCounter(start: number): { next: () => number; peek: () => number } {
+  const state = { n: start };
+  return {
+    next: closure({ state }, () => ++state.n),
+    peek: closure({ state }, () => state.n),
+  };
+}
+
+/**
  * The values to ship. Every entry is pickled under its name, and demo_consumer.ts checks the
  * entries it knows (see CHECKS there). To ship something new, add an entry here and a check
- * there; a closure, once functions are pickled by value, is added the same way:
- *
- *   counter: makeCounter(41),               // here, with makeCounter defined in this file
- *   counter: (v) => v.counter() === 42,     // in CHECKS, where makeCounter does not exist
+ * there.
  */
 export function valuesToShip(): Record<string, unknown> {
   const owner = { name: "Ada", roles: ["admin", "author"] };
@@ -53,6 +65,14 @@ export function valuesToShip(): Record<string, unknown> {
     error: new TypeError("could not connect", { cause: new RangeError("port 70000 out of range") }),
     tags: [tag, tag],
     specials: [NaN, -0, Infinity, undefined, null],
+    counter: makeCounter(41),
+    withTax: closure({ taxRate: 0.2 }, (net: number) => Math.round(net * (1 + taxRate))),
+    fib: function fib(n: number): number {
+      return n < 2 ? n : fib(n - 1) + fib(n - 2);
+    },
+    evens: function* (count: number) {
+      for (let i = 0; i < count; i++) yield 2 * i;
+    },
   };
 }
 
