@@ -16,8 +16,7 @@ import { globalPathOf } from "../code/globals.ts";
 import { type Analysis, analyze } from "../code/analyze.ts";
 import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
 import { formCode, isDeclarable, memberCode } from "../code/functions.ts";
-import type { ReadScopes } from "../runtime/scopes.ts";
-import { TDZ } from "../runtime/scopes_inspector.ts";
+import { type ReadScopes, syncScopeReader, TDZ } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
 
 const OBJECT_PROTO = Object.prototype;
@@ -125,6 +124,10 @@ export class Walker {
   unread: object[] = [];
   /** Scope records shared by the functions read from one real scope (async form). */
   private fnScopes = new Map<object, ScopeRecord>();
+  /** Scope records of instrumented scopes, by scope identity. */
+  private byIdentity = new Map<object, ScopeRecord>();
+  /** The synchronous scope reader of this process (instrumented code), if any. */
+  private syncReader: ((fn: object) => ReadScopes | undefined) | undefined;
   /** Scope records of closure() captures objects, one per object. */
   private explicitScopes = new Map<object, ScopeRecord>();
   /** True while a walk runs (a reducer may pickle re-entrantly). */
@@ -139,6 +142,8 @@ export class Walker {
     this.memo.clear();
     this.fnScopes = opts.scopes === undefined ? new Map() : sharedScopes(opts.scopes);
     this.explicitScopes.clear();
+    this.byIdentity.clear();
+    this.syncReader = syncScopeReader();
     this.nextId = 0;
     this.nextShape = 0;
     this.oobCount = 0;
@@ -161,6 +166,7 @@ export class Walker {
       this.memo.clear();
       this.fnScopes = new Map();
       this.explicitScopes.clear();
+      this.byIdentity.clear();
       this.opts = {};
     }
   }
@@ -366,7 +372,14 @@ export class Walker {
   ): ScopeRecord | null | typeof UNREAD {
     const free = an.free;
     if (free.length === 0) return null;
-    const read = this.opts.scopes?.get(fn);
+    let read = this.opts.scopes?.get(fn);
+    let fromScopes: ScopeRecord | null = null;
+    if (read === undefined && this.syncReader !== undefined) {
+      read = this.syncReader(fn);
+      if (read !== undefined) fromScopes = this.identityScopes(an, read);
+    } else if (read !== undefined) {
+      fromScopes = this.fnScopes.get(fn) ?? null;
+    }
     if (
       read === undefined && this.opts.settled !== undefined &&
       this.opts.scopesUnavailable === undefined
@@ -409,13 +422,44 @@ export class Walker {
           `with closure({ ${missing.join(", ")} }, fn)`,
       );
     }
-    const fromScopes = read === undefined ? null : this.fnScopes.get(fn) ?? null;
     if (extraNames.length === 0) return fromScopes;
     for (const n of extraNames) {
       if (!isDeclarable(n)) this.fail(`cannot capture a variable named '${n}'`);
     }
     if (fromScopes === null) return this.explicitScope(given!);
     return new ScopeRecord(extraNames, extraValues, fromScopes);
+  }
+
+  /**
+   * Scope records from a reader that knows scope identity (instrumented code): one record
+   * per real scope instance, holding every variable of it that closures capture, so all
+   * functions of that scope share it exactly.
+   */
+  private identityScopes(an: Analysis, read: ReadScopes): ScopeRecord | null {
+    let first = Infinity;
+    for (const v of an.free) {
+      const at = read.found.get(v);
+      if (at !== undefined && at < first) first = at;
+    }
+    if (first === Infinity) return null;
+    let child: ScopeRecord | null = null;
+    let innermost: ScopeRecord | null = null;
+    for (let i = first; i < read.chain.length; i++) {
+      const snap = read.chain[i];
+      const key = snap.identity ?? snap;
+      let rec = this.byIdentity.get(key);
+      const fresh = rec === undefined;
+      if (rec === undefined) {
+        const values = snap.values.map((v) => (v === TDZ ? undefined : v));
+        rec = new ScopeRecord(snap.names.slice(), values, null);
+        this.byIdentity.set(key, rec);
+      }
+      if (child !== null) child.parent ??= rec;
+      innermost ??= rec;
+      if (!fresh) break; // its parents were linked when it was first met
+      child = rec;
+    }
+    return innermost;
   }
 
   /** One scope record per closure() captures object, so its functions share it. */

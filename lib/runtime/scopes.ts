@@ -10,7 +10,31 @@ export interface ScopeSnapshot {
   /** What kind of scope (e.g. "Closure (make)", "Module", "Block"). */
   readonly kind: string;
   readonly names: readonly string[];
+  /** Values of `names`; {@linkcode TDZ} for a variable not initialized yet. */
   readonly values: readonly unknown[];
+  /**
+   * The scope instance itself, when the adapter can tell (instrumented code): snapshots with
+   * the same identity are one scope. Without it, scopes are told apart by their contents.
+   */
+  readonly identity?: object;
+}
+
+/** Marks a variable read in its temporal dead zone. */
+export const TDZ: unique symbol = Symbol("tdz");
+
+/**
+ * A synchronous scope reader, for adapters that can answer at once (code instrumented at
+ * load time). Returns undefined for a function it knows nothing about.
+ */
+export type SyncScopeReader = (fn: object) => ReadScopes | undefined;
+
+/** Global slot where a synchronous scope reader registers itself (see preload.ts). */
+export const SYNC_READER_KEY: unique symbol = Symbol.for("cloudpickle.scopes.syncReader") as never;
+
+/** The synchronous scope reader installed in this process, if any. */
+export function syncScopeReader(): SyncScopeReader | undefined {
+  const r = (globalThis as Record<symbol, unknown>)[SYNC_READER_KEY];
+  return typeof r === "function" ? r as SyncScopeReader : undefined;
 }
 
 /** What was read for one function: its scope chain (innermost first) and where each name is. */

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { ReadScopes, ScopeAdapter, ScopeSnapshot } from "./scopes.ts";
+import { type ReadScopes, type ScopeAdapter, type ScopeSnapshot, TDZ } from "./scopes.ts";
 
 const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
 const GROUP = "cloudpickle";
@@ -129,8 +129,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Marks a variable read in its temporal dead zone. */
-export const TDZ: unique symbol = Symbol("tdz");
+
 
 function snapshot(list: ArrayLike<ScopeEntry>): ReadScopes {
   const chain: ScopeSnapshot[] = [];
