@@ -254,7 +254,13 @@ describe("Pickler and Unpickler", () => {
 
   it("reducerOverride makes an otherwise refused class instance picklable", () => {
     class Temp {
-      constructor(public c: number) {}
+      #c: number;
+      constructor(c: number) {
+        this.#c = c;
+      }
+      get c(): number {
+        return this.#c;
+      }
     }
     class P extends Pickler {
       override reducerOverride(value: unknown): Reduction | undefined {

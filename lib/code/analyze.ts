@@ -38,6 +38,30 @@ export interface Analysis {
   readonly lexicalThis: boolean;
   readonly lexicalArguments: boolean;
   readonly usesSuper: boolean;
+  /**
+   * Classes: the non-computed keys of the methods and accessors its body defines, static and
+   * on the prototype (these exist again when the class source is evaluated on load).
+   */
+  readonly members: { readonly statics: ReadonlySet<string>; readonly proto: ReadonlySet<string> };
+}
+
+const NO_MEMBERS = { statics: new Set<string>(), proto: new Set<string>() };
+
+function membersOf(cls: Node): Analysis["members"] {
+  const statics = new Set<string>();
+  const proto = new Set<string>();
+  for (const m of (cls.body as Node).body as Node[]) {
+    if (m.type !== "MethodDefinition" || m.computed || m.kind === "constructor") continue;
+    const key = m.key as Node;
+    const name = key.type === "Identifier"
+      ? key.name as string
+      : key.type === "Literal"
+      ? String(key.value)
+      : undefined;
+    if (name === undefined) continue;
+    (m.static ? statics : proto).add(name);
+  }
+  return { statics, proto };
 }
 
 /** Source that cannot be analysed (native code, or syntax the parser rejects). */
@@ -157,6 +181,7 @@ function analyzeUncached(source: string): Analysis {
     lexicalThis: isArrow && walker.topThis,
     lexicalArguments: isArrow && walker.topArguments,
     usesSuper: walker.usesSuper,
+    members: form === "class" ? membersOf(fn) : NO_MEMBERS,
   };
 }
 

@@ -33,7 +33,9 @@ const explicit = new WeakMap<object, Record<string, unknown>>();
  * console.log(copy(100)); // 20
  * ```
  */
-export function closure<F extends (...args: never[]) => unknown>(
+export function closure<
+  F extends ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown),
+>(
   captures: Record<string, unknown>,
   fn: F,
 ): F {

@@ -15,6 +15,7 @@ import type { Analysis } from "./analyze.ts";
 export const FORM_FUNCTION = 0;
 export const FORM_ARROW = 1;
 export const FORM_METHOD = 2;
+export const FORM_CLASS = 3;
 /** Member kinds of the FUNCTION tag (methods). */
 export const MEMBER_METHOD = 0;
 export const MEMBER_GET = 1;
@@ -25,6 +26,7 @@ export function formCode(a: Analysis): number | undefined {
   if (a.form === "function") return FORM_FUNCTION;
   if (a.form === "arrow") return FORM_ARROW;
   if (a.form === "method") return FORM_METHOD;
+  if (a.form === "class") return FORM_CLASS;
   return undefined;
 }
 

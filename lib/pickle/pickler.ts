@@ -15,7 +15,8 @@ import { reduce as REDUCE_SYMBOL, type Reduction } from "./options.ts";
 import { globalPathOf } from "../code/globals.ts";
 import { type Analysis, analyze } from "../code/analyze.ts";
 import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
-import { formCode, isDeclarable, memberCode } from "../code/functions.ts";
+import { FORM_CLASS, formCode, isDeclarable, memberCode } from "../code/functions.ts";
+import { classId } from "../code/identity.ts";
 import { type ReadScopes, syncScopeReader, TDZ } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
 
@@ -323,9 +324,6 @@ export class Walker {
           "(native and bound functions are pickled only when reachable from globalThis)",
       );
     }
-    if (an.form === "class") {
-      this.fail(`cannot pickle class${name}: classes by value are not implemented in this version`);
-    }
     const form = formCode(an);
     if (form === undefined) {
       this.fail(
@@ -339,7 +337,7 @@ export class Walker {
           "runtime does not expose; assign `this` to a variable outside the arrow and use that",
       );
     }
-    if (an.usesSuper) {
+    if (an.usesSuper && form !== FORM_CLASS) {
       this.fail(
         `cannot pickle method${name} alone: it uses \`super\`, whose home object is not ` +
           "recoverable",
@@ -356,8 +354,20 @@ export class Walker {
     w.byte(T.FUNCTION);
     w.byte2(form, memberCode(an));
     w.string(source);
+    if (form === FORM_CLASS) w.string(classId(fn, source));
     this.scope(scope);
-    this.propsFrame(fn, functionKeys(fn), null);
+    // The prototype's list is pushed first so that the function's own list is written first.
+    const proto = ownPrototype(fn);
+    if (proto === undefined) this.propsFrame(fn, [], null, T.INTEGRITY_EXTENSIBLE);
+    else this.propsFrame(proto, prototypeKeys(fn, proto, an, source), null);
+    this.propsFrame(fn, functionKeys(fn, an, source, proto !== undefined), null);
+  }
+
+  /** A function's own `prototype` object, pickled as "the prototype of" that function. */
+  private prototypeOf(proto: object, ctor: object): void {
+    this.memo.set(proto, this.nextId++);
+    this.w.byte(T.PROTOTYPE_OF);
+    this.value(ctor);
   }
 
   /**
@@ -557,6 +567,11 @@ export class Walker {
       const path = globalPathOf(o);
       if (path !== undefined) {
         this.global(o, path);
+        return;
+      }
+      const ctor = constructorOf(o);
+      if (ctor !== undefined) {
+        this.prototypeOf(o, ctor);
         return;
       }
       this.w.byte(T.WITH_PROPS);
@@ -1004,22 +1019,61 @@ export class Walker {
     if (types.isWeakMap(o) || types.isWeakSet(o)) {
       this.fail("a weak collection cannot be pickled: its entries cannot be enumerated");
     }
-    const proto = getPrototypeOf(o);
-    if (!isClassPrototype(proto)) {
-      // A plain object whose prototype is itself data (Object.create(template)).
-      this.memo.set(o, this.nextId++);
-      this.w.byte(T.OBJECT_WITH_PROTO);
-      this.propsFrame(o, Reflect.ownKeys(o), null);
-      // Pushed after the property list's frame, so the prototype is written first.
-      this.push(F_LIST, S_PROTO, o, 1).items = [proto];
+    const ownCtor = constructorOf(o);
+    if (ownCtor !== undefined) {
+      this.prototypeOf(o, ownCtor);
       return;
     }
-    const ctor = proto?.constructor;
-    const name = typeof ctor === "function" && ctor.name ? ctor.name : "an unknown class";
-    this.fail(
-      `cannot pickle an instance of ${name}: pickling class instances by value is not ` +
-        "implemented in this version (give the class a [reduce]() method)",
-    );
+    const proto = getPrototypeOf(o);
+    // Up the prototype chain to the first built-in: a family we can rebuild (Map, Array,
+    // Error…), plain Object.prototype / null, or a host class whose state is unreachable.
+    let base: object | null = proto;
+    while (base !== null && base !== OBJECT_PROTO && !K.KIND_BY_PROTO.has(base)) {
+      const c = constructorOf(base);
+      if (c !== undefined && (isNative(c) || globalPathOf(base) !== undefined)) {
+        const name = (c as { name?: string }).name || "a built-in class";
+        this.fail(
+          `cannot pickle an instance of ${name}: its state lives in internal slots that ` +
+            "cannot be read (give the class a [reduce]() method)",
+        );
+      }
+      if (c !== undefined) this.refusePrivate(c);
+      base = getPrototypeOf(base);
+    }
+    if (base !== null && base !== OBJECT_PROTO) {
+      // An instance of a subclass of a built-in: the built-in's state, then its prototype.
+      // Both are written inline (the loader reads them back to back); the frames they push
+      // run afterwards, in the same order on both sides.
+      this.w.byte(T.SET_PROTO);
+      this.value(proto);
+      if (base === ARRAY_PROTO && isArray(o)) this.array(o as unknown[]);
+      else this.builtin(o, K.KIND_BY_PROTO.get(base)!, base);
+      return;
+    }
+    // A plain object whose prototype is a class's prototype, or itself data.
+    this.memo.set(o, this.nextId++);
+    this.w.byte(T.OBJECT_WITH_PROTO);
+    this.propsFrame(o, Reflect.ownKeys(o), null);
+    // Pushed after the property list's frame, so the prototype is written first.
+    this.push(F_LIST, S_PROTO, o, 1).items = [proto];
+  }
+
+  /** Instances of classes with private members cannot be rebuilt from their own properties. */
+  private refusePrivate(cls: object): void {
+    let src: string;
+    try {
+      src = fnToString.call(cls);
+    } catch {
+      return;
+    }
+    if (!src.startsWith("class")) return;
+    if (analyze(src).privateNames.length > 0) {
+      const name = (cls as { name?: string }).name || "an anonymous class";
+      this.fail(
+        `cannot pickle an instance of ${name}: its class has private members (#…), whose ` +
+          "values cannot be read from outside (give the class a [reduce]() method)",
+      );
+    }
   }
 
   private reduction(o: object, r: Reduction): void {
@@ -1143,13 +1197,86 @@ function denseValues(pairs: unknown[]): unknown[] {
   return out;
 }
 
-/** Own keys of a function worth pickling: a pristine `prototype` is left out. */
-function functionKeys(fn: object): (string | symbol)[] {
+/** A function's own `prototype` object (one whose `constructor` is the function), if any. */
+function ownPrototype(fn: object): object | undefined {
+  const d = getOwnPropertyDescriptor(fn, "prototype");
+  const p = d !== undefined && "value" in d ? d.value : undefined;
+  if (p === null || typeof p !== "object") return undefined;
+  return constructorOf(p) === fn ? p : undefined;
+}
+
+/** The function whose own `prototype` is `o` (through `o.constructor`), if any. */
+function constructorOf(o: object): object | undefined {
+  const d = getOwnPropertyDescriptor(o, "constructor");
+  const c = d !== undefined && "value" in d ? d.value : undefined;
+  if (typeof c !== "function") return undefined;
+  const pd = getOwnPropertyDescriptor(c, "prototype");
+  return pd !== undefined && pd.value === o ? c : undefined;
+}
+
+function isNative(fn: object): boolean {
+  try {
+    return /\{\s*\[native code\]\s*\}\s*$/.test(fnToString.call(fn));
+  } catch {
+    return true;
+  }
+}
+
+/** True when every function of a property is the one a class body defines in `source`. */
+function bodyDefined(d: PropertyDescriptor, source: string): boolean {
+  const fns = "value" in d ? [d.value] : [d.get, d.set];
+  for (const f of fns) {
+    if (f === undefined) continue;
+    if (typeof f !== "function") return false;
+    let text: string;
+    try {
+      text = fnToString.call(f);
+    } catch {
+      return false;
+    }
+    if (!source.includes(text)) return false;
+  }
+  return true;
+}
+
+/**
+ * Own keys of a function worth pickling: its `prototype` goes in a list of its own (or is
+ * pristine), and a class's methods defined by its body come back with the body.
+ */
+function functionKeys(
+  fn: object,
+  an: Analysis,
+  source: string,
+  hasOwnPrototype: boolean,
+): (string | symbol)[] {
   const keys: (string | symbol)[] = [];
+  const isClass = an.form === "class";
   for (const k of Reflect.ownKeys(fn)) {
     const d = getOwnPropertyDescriptor(fn, k)!;
     if ((k === "arguments" || k === "caller") && !("value" in d)) continue;
-    if (k === "prototype" && isPristinePrototype(fn, d.value)) continue;
+    if (k === "prototype" && (isClass || hasOwnPrototype || isPristinePrototype(fn, d.value))) {
+      continue;
+    }
+    if (isClass && typeof k === "string" && an.members.statics.has(k) && bodyDefined(d, source)) {
+      continue;
+    }
+    keys.push(k);
+  }
+  return keys;
+}
+
+/** Keys of a function's own prototype object worth pickling. */
+function prototypeKeys(
+  fn: object,
+  proto: object,
+  an: Analysis,
+  source: string,
+): (string | symbol)[] {
+  const keys: (string | symbol)[] = [];
+  for (const k of Reflect.ownKeys(proto)) {
+    const d = getOwnPropertyDescriptor(proto, k)!;
+    if (k === "constructor" && d.value === fn) continue;
+    if (typeof k === "string" && an.members.proto.has(k) && bodyDefined(d, source)) continue;
     keys.push(k);
   }
   return keys;

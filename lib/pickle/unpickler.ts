@@ -12,7 +12,14 @@ import * as T from "../format/tags.ts";
 import { UnpicklingError } from "./errors.ts";
 import { setState as SET_STATE } from "./options.ts";
 import { resolveGlobalPath } from "../code/globals.ts";
-import { isDeclarable, newFunction, newScope, type ScopeHandle } from "../code/functions.ts";
+import {
+  FORM_CLASS,
+  isDeclarable,
+  newFunction,
+  newScope,
+  type ScopeHandle,
+} from "../code/functions.ts";
+import { knownClass, rememberClass, wasLoaded } from "../code/identity.ts";
 import { addShape, findShape, hashShape, newObject, type Shape } from "./shapes.ts";
 
 const D_ROOT = 0;
@@ -34,6 +41,8 @@ const HOLE: unique symbol = Symbol("hole");
 const PENDING: unique symbol = Symbol("pending");
 const NOT_DONE = Number.MAX_SAFE_INTEGER;
 const EMPTY = new Uint8Array(0);
+/** Stands for the prototype of a function that has none: defining on it fails. */
+const NO_PROTOTYPE = Object.freeze(Object.create(null)) as object;
 /** Frames kept for reuse between builds. */
 const FRAME_POOL = 1024;
 const g = globalThis as unknown as Record<string, unknown>;
@@ -581,6 +590,37 @@ export class Builder {
       }
       case T.FUNCTION:
         return this.func(at);
+      case T.PROTOTYPE_OF: {
+        const slot = this.memo.length;
+        this.memo.push(HOLE);
+        const fn = this.value();
+        const proto = fn !== null && (typeof fn === "function" || typeof fn === "object")
+          ? (fn as { prototype?: unknown }).prototype
+          : undefined;
+        if (proto === null || (typeof proto !== "object" && typeof proto !== "function")) {
+          r.fail("PROTOTYPE_OF a value without a prototype object", at);
+        }
+        this.memo[slot] = proto;
+        return proto;
+      }
+      case T.SET_PROTO: {
+        const proto = this.value();
+        if (proto === PENDING || (proto !== null && typeof proto !== "object")) {
+          r.fail("SET_PROTO with a prototype that is not an object", at);
+        }
+        const next = r.pos < r.end ? r.buf[r.pos] : -1;
+        if (next === T.REF || next === T.REDUCE || next === T.SET_PROTO) {
+          r.fail("SET_PROTO on a value that cannot take it", at);
+        }
+        const o = this.value();
+        if (o === null || typeof o !== "object") r.fail("SET_PROTO on a value that is not an object", at);
+        try {
+          Object.setPrototypeOf(o, proto as object | null);
+        } catch (e) {
+          return r.fail("cannot set the prototype", at, e);
+        }
+        return o;
+      }
       case T.SCOPE:
         return this.scope(at);
       default:
@@ -602,20 +642,33 @@ export class Builder {
     this.code(at);
     const form = r.byte();
     const member = r.byte();
-    if (form > 2 || member > 2) r.fail("invalid function form", at);
+    if (form > FORM_CLASS || member > 2) r.fail("invalid function form", at);
     const source = this.string();
+    const id = form === FORM_CLASS ? this.string() : "";
     const slot = this.memo.length;
     this.memo.push(HOLE);
     const scope = this.scopeValue(at);
-    let fn: unknown;
-    try {
-      fn = newFunction(scope, form, member, source);
-    } catch (e) {
-      return r.fail("the function's source does not evaluate", at, e);
+    // A class this process already has (defined here, or loaded before) is that class,
+    // updated below with the members and static values of this pickle.
+    let fn = id === "" ? undefined : knownClass(id);
+    if (fn === undefined) {
+      try {
+        fn = newFunction(scope, form, member, source) as object;
+      } catch (e) {
+        return r.fail("the function's source does not evaluate", at, e);
+      }
+      if (typeof fn !== "function") r.fail("the function's source does not make a function", at);
+      if (id !== "") rememberClass(id, fn);
     }
-    if (typeof fn !== "function") r.fail("the function's source does not make a function", at);
     this.memo[slot] = fn;
-    this.push(D_PROPS, fn, NOT_DONE).count = -1;
+    // The process that defined the class gets the class itself, untouched: the lists are
+    // read onto stand-ins. A class loaded before is updated with this pickle's members.
+    const original = id !== "" && !wasLoaded(fn);
+    const target = original ? function standIn() {} : fn;
+    const proto = (target as { prototype?: unknown }).prototype;
+    const protoTarget = proto !== null && typeof proto === "object" ? proto : NO_PROTOTYPE;
+    this.push(D_PROPS, protoTarget, NOT_DONE).count = -1;
+    this.push(D_PROPS, target, NOT_DONE).count = -1;
     return fn;
   }
 

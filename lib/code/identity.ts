@@ -1,0 +1,59 @@
+/**
+ * The class tracker (cloudpickle's): a class pickled by value carries an id derived from
+ * its definition, so that two pickles of one class loaded in one process give one class,
+ * and a class loaded in the process that defined it is the original class itself. Ids are
+ * deterministic: a hash of the class source, numbered in the order distinct class objects
+ * with that source are first pickled (classes made by one factory share their source).
+ *
+ * @module
+ */
+
+const idOf = new WeakMap<object, string>();
+const byId = new Map<string, WeakRef<object>>();
+const counts = new Map<string, number>();
+/** Classes this process created by loading them (the others were defined here). */
+const loaded = new WeakSet<object>();
+
+function hash(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 16777619);
+    b = Math.imul(b ^ c, 2246822519) ^ (b >>> 13);
+  }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
+}
+
+/** The tracker id of `cls`, assigned on first use. */
+export function classId(cls: object, source: string): string {
+  let id = idOf.get(cls);
+  if (id === undefined) {
+    const h = hash(source);
+    const n = counts.get(h) ?? 0;
+    counts.set(h, n + 1);
+    id = `${h}.${n}`;
+    idOf.set(cls, id);
+    byId.set(id, new WeakRef(cls));
+  }
+  return id;
+}
+
+/** The class this process knows under `id` (defined here, or loaded before), if alive. */
+export function knownClass(id: string): object | undefined {
+  const cls = byId.get(id)?.deref();
+  if (cls === undefined) byId.delete(id);
+  return cls;
+}
+
+/** True for a class this process created by loading it. */
+export function wasLoaded(cls: object): boolean {
+  return loaded.has(cls);
+}
+
+/** Remembers a class loaded under `id`. */
+export function rememberClass(id: string, cls: object): void {
+  loaded.add(cls);
+  idOf.set(cls, id);
+  byId.set(id, new WeakRef(cls));
+}
