@@ -129,9 +129,7 @@ function analyzeUncached(source: string): Analysis {
   const privateNames = privateNamesOf(source);
   if (form === undefined && privateNames.length === 0) {
     expr = tryParse(`({${source}})`);
-    const prop = expr?.type === "ObjectExpression"
-      ? (expr.properties as Node[])[0]
-      : undefined;
+    const prop = expr?.type === "ObjectExpression" ? (expr.properties as Node[])[0] : undefined;
     if (prop !== undefined && (expr!.properties as Node[]).length === 1 && isMember(prop)) {
       form = "method";
       fn = prop;
@@ -230,7 +228,9 @@ class Walker {
       case "MetaProperty":
         return;
       case "UnaryExpression":
-        if (node.operator === "typeof" && isNode(node.argument) && node.argument.type === "Identifier") {
+        if (
+          node.operator === "typeof" && isNode(node.argument) && node.argument.type === "Identifier"
+        ) {
           this.ref(node.argument.name as string, scope, true);
           return;
         }

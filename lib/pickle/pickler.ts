@@ -1028,7 +1028,9 @@ export class Walker {
     // Up the prototype chain to the first built-in: a family we can rebuild (Map, Array,
     // Error…), plain Object.prototype / null, or a host class whose state is unreachable.
     let base: object | null = proto;
-    while (base !== null && base !== OBJECT_PROTO && !K.KIND_BY_PROTO.has(base)) {
+    while (
+      base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO && !K.KIND_BY_PROTO.has(base)
+    ) {
       const c = constructorOf(base);
       if (c !== undefined && (isNative(c) || globalPathOf(base) !== undefined)) {
         const name = (c as { name?: string }).name || "a built-in class";
@@ -1222,8 +1224,19 @@ function isNative(fn: object): boolean {
   }
 }
 
-/** True when every function of a property is the one a class body defines in `source`. */
-function bodyDefined(d: PropertyDescriptor, source: string): boolean {
+const COMPUTED_MEMBER = /^(?:static\s+)?(?:async\s*)?(?:\*\s*)?(?:get\s+|set\s+)?\[/;
+
+/**
+ * True when property `key` holds what the class body in `source` defines: a member with that
+ * name (or, for a symbol key, a computed member) whose functions' text is in the body.
+ */
+function bodyDefined(
+  key: string | symbol,
+  d: PropertyDescriptor,
+  source: string,
+  names: ReadonlySet<string>,
+): boolean {
+  if (typeof key === "string" && !names.has(key)) return false;
   const fns = "value" in d ? [d.value] : [d.get, d.set];
   for (const f of fns) {
     if (f === undefined) continue;
@@ -1235,6 +1248,7 @@ function bodyDefined(d: PropertyDescriptor, source: string): boolean {
       return false;
     }
     if (!source.includes(text)) return false;
+    if (typeof key === "symbol" && !COMPUTED_MEMBER.test(text)) return false;
   }
   return true;
 }
@@ -1257,9 +1271,7 @@ function functionKeys(
     if (k === "prototype" && (isClass || hasOwnPrototype || isPristinePrototype(fn, d.value))) {
       continue;
     }
-    if (isClass && typeof k === "string" && an.members.statics.has(k) && bodyDefined(d, source)) {
-      continue;
-    }
+    if (isClass && bodyDefined(k, d, source, an.members.statics)) continue;
     keys.push(k);
   }
   return keys;
@@ -1276,7 +1288,7 @@ function prototypeKeys(
   for (const k of Reflect.ownKeys(proto)) {
     const d = getOwnPropertyDescriptor(proto, k)!;
     if (k === "constructor" && d.value === fn) continue;
-    if (typeof k === "string" && an.members.proto.has(k) && bodyDefined(d, source)) continue;
+    if (an.form === "class" && bodyDefined(k, d, source, an.members.proto)) continue;
     keys.push(k);
   }
   return keys;
@@ -1302,8 +1314,12 @@ function isPristinePrototype(fn: object, proto: unknown): boolean {
  * of one scope (the runtime has no scope identity to ask), so they share it after loading.
  */
 function sharedScopes(reads: Map<object, ReadScopes>): Map<object, ScopeRecord> {
-  const instances: { kind: string; names: readonly string[]; values: readonly unknown[]; rec: ScopeRecord }[] =
-    [];
+  const instances: {
+    kind: string;
+    names: readonly string[];
+    values: readonly unknown[];
+    rec: ScopeRecord;
+  }[] = [];
   const instance = (kind: string, names: readonly string[], values: readonly unknown[]) => {
     outer: for (const it of instances) {
       if (it.kind !== kind || it.names.length !== names.length) continue;

@@ -613,7 +613,9 @@ export class Builder {
           r.fail("SET_PROTO on a value that cannot take it", at);
         }
         const o = this.value();
-        if (o === null || typeof o !== "object") r.fail("SET_PROTO on a value that is not an object", at);
+        if (o === null || typeof o !== "object") {
+          r.fail("SET_PROTO on a value that is not an object", at);
+        }
         try {
           Object.setPrototypeOf(o, proto as object | null);
         } catch (e) {

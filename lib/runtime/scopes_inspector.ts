@@ -76,7 +76,8 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
   } catch {
     return unavailable("this runtime's inspector cannot read closure scopes");
   }
-  const lookup = (id: number): string => `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(${id})`;
+  const lookup = (id: number): string =>
+    `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(${id})`;
   return {
     unavailable: undefined,
     async read(fn: object): Promise<ReadScopes> {
@@ -128,8 +129,6 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
-
-
 
 function snapshot(list: ArrayLike<ScopeEntry>): ReadScopes {
   const chain: ScopeSnapshot[] = [];
