@@ -9,6 +9,8 @@ const deno = `${root}node_modules/.bin/deno`;
 const bun = `${root}node_modules/.bin/bun`;
 const produce = `${root}tests/cross/produce.ts`;
 const consume = `${root}tests/cross/consume.ts`;
+const classesProduce = `${root}tests/cross/classes_produce.ts`;
+const classesConsume = `${root}tests/cross/classes_consume.ts`;
 
 function run(cmd: string, args: string[], input?: string): string {
   const r = spawnSync(cmd, args, { cwd: root, input, encoding: "utf8", timeout: 60_000 });
@@ -36,6 +38,21 @@ describe("pickles cross runtimes", () => {
       const pickle = runtimes[from](produce, ["portable"]);
       const out = JSON.parse(runtimes[to](consume, [], pickle));
       assert.deepEqual(out, { producedBy: from, ...expected });
+    });
+  }
+
+  for (const [from, to] of [["deno", "bun"], ["bun", "deno"]] as const) {
+    it(`one class pickled twice by ${from} loads as one class in ${to}, updated`, () => {
+      const pickles = runtimes[from](classesProduce);
+      const out = JSON.parse(runtimes[to](classesConsume, [], pickles));
+      assert.deepEqual(out, {
+        sameClass: true,
+        crossInstanceof: true,
+        countAfterFirst: 1,
+        countAfterSecond: 6,
+        sums: [3, 1],
+        addedMethodOnOldInstance: 3,
+      });
     });
   }
 
