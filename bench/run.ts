@@ -17,6 +17,7 @@
 import "./env.ts"; // must stay first: sets env before msgpackr/cbor-x load
 import process from "node:process";
 import { buildCases } from "./cases.ts";
+import { runFunctionCase } from "./functions.ts";
 import { diff } from "./equal.ts";
 import {
   calibrate,
@@ -376,7 +377,7 @@ async function main(): Promise<void> {
   let cases = buildCases();
   if (opts.cases) {
     const wanted = opts.cases;
-    const unknown = wanted.filter((id) => !cases.some((c) => c.id === id));
+    const unknown = wanted.filter((id) => id !== "functions" && !cases.some((c) => c.id === id));
     if (unknown.length > 0) {
       throw new Error(
         `unknown case id(s) ${unknown.join(", ")}; known: ${cases.map((c) => c.id).join(", ")}`,
@@ -467,6 +468,9 @@ async function main(): Promise<void> {
   );
   printTargets(rows, oursSkipped);
   printProblems(rows);
+  if (!oursSkipped && (opts.cases === null || opts.cases.includes("functions"))) {
+    await runFunctionCase(opts.budgetMs);
+  }
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\n(${runtime}: ${secs} s total)`);
   if (sinkValue() === Symbol.for("never")) console.log("");
