@@ -286,6 +286,30 @@ describe("automatic capture through the runtime's scope adapter", () => {
   });
 });
 
+describe("bound functions", () => {
+  function greet(this: { who: string }, greeting: string, punct: string): string {
+    return `${greeting}, ${this.who}${punct}`;
+  }
+
+  it("keep their target, bound this and bound arguments (async form)", {
+    skip: !AUTOMATIC,
+  }, async () => {
+    const once = greet.bind({ who: "Ada" }, "Hello");
+    const twice = once.bind(null, "!");
+    const copy = await rtAsync({ once, twice, max: Math.max.bind(null, 5) });
+    assert.equal(copy.once("?"), "Hello, Ada?");
+    assert.equal(copy.twice(), "Hello, Ada!");
+    assert.equal(copy.max(3, 9), 9);
+    assert.equal(copy.twice.name, "bound bound greet");
+  });
+
+  it("are refused with the reason where their parts cannot be read", async () => {
+    const once = greet.bind({ who: "Ada" }, "Hello");
+    assert.throws(() => dumpsSync({ once }), /bound function 'bound greet'.*async dumps\(\)/);
+    if (!AUTOMATIC) await assert.rejects(rtAsync({ once }), PicklingError);
+  });
+});
+
 describe("loading code", () => {
   it("allowCode: false refuses a pickle holding a function", () => {
     const bytes = dumpsSync((x: number) => x);

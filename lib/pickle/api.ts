@@ -12,7 +12,12 @@ import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { Builder } from "./unpickler.ts";
 import { appendMac, verifyMac } from "./signing.ts";
-import { type ReadScopes, scopeAdapter } from "../runtime/scopes.ts";
+import {
+  type BoundParts,
+  isBoundFunction,
+  type ReadScopes,
+  scopeAdapter,
+} from "../runtime/scopes.ts";
 
 let idleWalker: Walker | undefined;
 let idleBuilder: Builder | undefined;
@@ -43,6 +48,7 @@ function walkOptions(
   settled?: Map<object, Settled>,
   scopes?: Map<object, ReadScopes>,
   scopesUnavailable?: string,
+  bound?: Map<object, BoundParts>,
 ): WalkOptions {
   return {
     bufferCallback: options?.bufferCallback,
@@ -50,6 +56,7 @@ function walkOptions(
     settled,
     scopes,
     scopesUnavailable,
+    bound,
   };
 }
 
@@ -81,13 +88,14 @@ async function dumpAsyncWith(
   const key = options?.signingKey;
   const settled = new Map<object, Settled>();
   const scopes = new Map<object, ReadScopes>();
+  const bound = new Map<object, BoundParts>();
   let unavailable: string | undefined;
   let adapter: Awaited<ReturnType<typeof scopeAdapter>> | undefined;
   try {
     for (;;) {
       const [bytes, unsettled, unread] = walkOnce(
         value,
-        walkOptions(options, override, settled, scopes, unavailable),
+        walkOptions(options, override, settled, scopes, unavailable, bound),
         key !== undefined,
       );
       if (unsettled.length === 0 && unread.length === 0) {
@@ -103,7 +111,9 @@ async function dumpAsyncWith(
         if (unavailable === undefined) {
           for (const fn of unread) {
             try {
-              scopes.set(fn, await adapter.read(fn, []));
+              if (!isBoundFunction(fn)) scopes.set(fn, await adapter.read(fn, []));
+              else if (adapter.readBound !== undefined) bound.set(fn, await adapter.readBound(fn));
+              else unavailable = "this runtime does not show what a bound function was made of";
             } catch (e) {
               const name = (fn as { name?: unknown }).name;
               throw new PicklingError(

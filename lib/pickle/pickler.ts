@@ -17,7 +17,13 @@ import { type Analysis, analyze } from "../code/analyze.ts";
 import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
 import { FORM_CLASS, formCode, isDeclarable, memberCode } from "../code/functions.ts";
 import { classId } from "../code/identity.ts";
-import { type ReadScopes, syncScopeReader, TDZ } from "../runtime/scopes.ts";
+import {
+  type BoundParts,
+  isBoundFunction,
+  type ReadScopes,
+  syncScopeReader,
+  TDZ,
+} from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
 
 const OBJECT_PROTO = Object.prototype;
@@ -103,6 +109,8 @@ export interface WalkOptions {
   scopes?: Map<object, ReadScopes>;
   /** Async form: set when the runtime cannot read closure scopes, saying why. */
   scopesUnavailable?: string;
+  /** Async form: what bound functions were made of, where the runtime shows it. */
+  bound?: Map<object, BoundParts>;
 }
 
 /** One pickling walk; instances are reused between calls when idle. */
@@ -313,6 +321,10 @@ export class Walker {
   /** A function by value: its source, its captured scope, its own properties. */
   private byValue(fn: (...args: unknown[]) => unknown): void {
     const name = fn.name ? ` '${fn.name}'` : "";
+    if (isBoundFunction(fn)) {
+      this.boundFunction(fn, name);
+      return;
+    }
     let source: string;
     let an: Analysis;
     try {
@@ -361,6 +373,37 @@ export class Walker {
     if (proto === undefined) this.propsFrame(fn, [], null, T.INTEGRITY_EXTENSIBLE);
     else this.propsFrame(proto, prototypeKeys(fn, proto, an, source), null);
     this.propsFrame(fn, functionKeys(fn, an, source, proto !== undefined), null);
+  }
+
+  /**
+   * A bound function, as the call that makes it again: Reflect.apply(bind, target,
+   * [thisArg, ...args]). Its parts are read by the runtime's adapter (async form).
+   */
+  private boundFunction(fn: (...args: unknown[]) => unknown, name: string): void {
+    const parts = this.opts.bound?.get(fn);
+    if (parts === undefined) {
+      if (this.opts.settled !== undefined && this.opts.scopesUnavailable === undefined) {
+        this.unread.push(fn);
+        this.w.byte(T.UNDEFINED);
+        return;
+      }
+      this.fail(
+        `cannot pickle bound function${name}: its target and arguments are not readable ` +
+          (this.opts.settled === undefined
+            ? "by the sync form (use the async dumps())"
+            : `here (${this.opts.scopesUnavailable})`) +
+          "; pickle the target function and its arguments instead",
+      );
+    }
+    for (const k of Reflect.ownKeys(fn)) {
+      if (k !== "name" && k !== "length") {
+        this.fail(`cannot pickle bound function${name}: it has own property ${String(k)}`);
+      }
+    }
+    this.reduction(fn, [
+      Reflect.apply,
+      [Function.prototype.bind, parts.target, [parts.thisArg, ...parts.args]],
+    ]);
   }
 
   /** A function's own `prototype` object, pickled as "the prototype of" that function. */

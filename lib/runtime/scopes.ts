@@ -46,12 +46,33 @@ export interface ReadScopes {
   readonly uninitialized: readonly string[];
 }
 
+/** What a bound function was made of: `target.bind(thisArg, ...args)`. */
+export interface BoundParts {
+  readonly target: object;
+  readonly thisArg: unknown;
+  readonly args: readonly unknown[];
+}
+
+/** True for a bound function (native source, a "bound " name, no own prototype). */
+export function isBoundFunction(fn: object): boolean {
+  const name = (fn as { name?: unknown }).name;
+  if (typeof name !== "string" || !name.startsWith("bound ")) return false;
+  if (Object.hasOwn(fn, "prototype")) return false;
+  try {
+    return /\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
+  } catch {
+    return false;
+  }
+}
+
 /** Reads closure scopes; implementations live in `scopes_*.ts`. */
 export interface ScopeAdapter {
   /** Why automatic capture is not available here, or undefined when it is. */
   readonly unavailable: string | undefined;
   /** Reads the scope chain of `fn` (async: the protocol behind it answers asynchronously). */
   read(fn: object, names: readonly string[]): Promise<ReadScopes>;
+  /** Reads what a bound function was made of, where the runtime shows it. */
+  readBound?(fn: object): Promise<BoundParts>;
   /** Releases what reading held on to, after a pickling call. */
   release(): Promise<void>;
 }

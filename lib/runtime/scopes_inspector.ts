@@ -10,7 +10,13 @@
  * @module
  */
 
-import { type ReadScopes, type ScopeAdapter, type ScopeSnapshot, TDZ } from "./scopes.ts";
+import {
+  type BoundParts,
+  type ReadScopes,
+  type ScopeAdapter,
+  type ScopeSnapshot,
+  TDZ,
+} from "./scopes.ts";
 
 const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
 const GROUP = "cloudpickle";
@@ -116,10 +122,63 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
         stash.delete(listId);
       }
     },
+    async readBound(fn: object): Promise<BoundParts> {
+      const id = ++next;
+      const partsId = ++next;
+      stash.set(id, fn);
+      try {
+        const evaluated = await post("Runtime.evaluate", {
+          expression: lookup(id),
+          objectGroup: GROUP,
+        });
+        const fnId = (evaluated.result as { objectId?: string }).objectId;
+        if (fnId === undefined) throw new Error("the inspector gave no handle for the function");
+        const props = await post("Runtime.getProperties", {
+          objectId: fnId,
+          ownProperties: true,
+          objectGroup: GROUP,
+        });
+        const internal = (props.internalProperties ?? []) as {
+          name: string;
+          value?: RemoteObject;
+        }[];
+        const find = (name: string) => internal.find((p) => p.name === name)?.value;
+        const target = find("[[TargetFunction]]");
+        if (target?.objectId === undefined) throw new Error("no [[TargetFunction]] shown");
+        await post("Runtime.callFunctionOn", {
+          objectId: fnId,
+          functionDeclaration:
+            `function (t, self, args) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(${partsId}, [t, self, args]); }`,
+          arguments: [asArgument(target), asArgument(find("[[BoundThis]]")), asArgument(find("[[BoundArgs]]"))],
+          objectGroup: GROUP,
+        });
+        const parts = stash.get(partsId) as [object, unknown, unknown[] | undefined] | undefined;
+        if (parts === undefined) throw new Error("the inspector did not hand over the bound parts");
+        return { target: parts[0], thisArg: parts[1], args: parts[2] ?? [] };
+      } finally {
+        stash.delete(id);
+        stash.delete(partsId);
+      }
+    },
     async release(): Promise<void> {
       await post("Runtime.releaseObjectGroup", { objectGroup: GROUP });
     },
   };
+}
+
+interface RemoteObject {
+  objectId?: string;
+  value?: unknown;
+  unserializableValue?: string;
+  type?: string;
+}
+
+/** A remote object as a call argument: by handle, or by (unserializable) value. */
+function asArgument(r: RemoteObject | undefined): object {
+  if (r === undefined || r.type === "undefined") return {};
+  if (r.objectId !== undefined) return { objectId: r.objectId };
+  if (r.unserializableValue !== undefined) return { unserializableValue: r.unserializableValue };
+  return { value: r.value };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
