@@ -53,9 +53,10 @@ const refusals: Refusal[] = [
   { name: "Proxy", value: () => ({ p: new Proxy({}, {}) }), path: "root.p" },
   { name: "Proxy of an array", value: () => [new Proxy([1], {})], path: "root[0]" },
   {
-    name: "bound function (no source to pickle)",
+    name: "bound function (sync form: its parts cannot be read)",
     value: () => ({ f: function named() {}.bind(null) }),
     path: "root.f",
+    asyncToo: false,
   },
   {
     name: "native function not reachable from globalThis",
