@@ -1199,13 +1199,6 @@ function segment(f: Frame, i: number): string {
   }
 }
 
-/** True when `proto` is the `prototype` of a constructor (a class instance's prototype). */
-function isClassPrototype(proto: object): boolean {
-  const d = getOwnPropertyDescriptor(proto, "constructor");
-  const ctor = d !== undefined && "value" in d ? d.value : undefined;
-  return typeof ctor === "function" && ctor !== Object && ctor.prototype === proto;
-}
-
 const intrinsicKeys = new Map<number, (key: string | symbol) => boolean>();
 /**
  * Host objects (URL, Blob, …) may keep internal state in own symbol properties (Deno does):

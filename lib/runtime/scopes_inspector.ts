@@ -149,7 +149,11 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
           objectId: fnId,
           functionDeclaration:
             `function (t, self, args) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(${partsId}, [t, self, args]); }`,
-          arguments: [asArgument(target), asArgument(find("[[BoundThis]]")), asArgument(find("[[BoundArgs]]"))],
+          arguments: [
+            asArgument(target),
+            asArgument(find("[[BoundThis]]")),
+            asArgument(find("[[BoundArgs]]")),
+          ],
           objectGroup: GROUP,
         });
         const parts = stash.get(partsId) as [object, unknown, unknown[] | undefined] | undefined;
