@@ -273,6 +273,16 @@ describe("automatic capture through the runtime's scope adapter", () => {
     assert.equal(c.get(), 1, "the original is untouched");
   });
 
+  it("closures of two different scope instances stay apart", { skip: !AUTOMATIC }, async () => {
+    const a = makeCounter();
+    const b = makeCounter();
+    a.inc();
+    const copy = await rtAsync({ a, b });
+    copy.a.inc();
+    assert.equal(copy.a.get(), 2);
+    assert.equal(copy.b.get(), 0, "b's scope was not merged with a's");
+  });
+
   it("module-level let bindings are captured with their current value", {
     skip: !AUTOMATIC,
   }, async () => {
