@@ -75,99 +75,115 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
     );
   const g = globalThis as unknown as Record<symbol, Map<number, unknown>>;
   const stash = g[STASH_KEY] ??= new Map();
-  let next = 0;
   // Probe once: Bun ships node:inspector without the V8 protocol behind it.
   try {
     await withTimeout(post("Runtime.evaluate", { expression: "1", objectGroup: GROUP }), 2000);
   } catch {
     return unavailable("this runtime's inspector cannot read closure scopes");
   }
-  const lookup = (id: number): string =>
-    `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(${id})`;
+  // Constant texts, so V8 compiles each once: reads run one at a time (each awaits the
+  // previous), so fixed stash slots are enough.
+  const LOOKUP = `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(0)`;
+  const STORE_THIS =
+    `function () { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, this); }`;
+  const STORE_PARTS =
+    `function (t, self, args) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, [t, self, args]); }`;
+  let busy: Promise<unknown> = Promise.resolve();
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = busy.then(task, task);
+    busy = run.catch(() => {});
+    return run;
+  };
   return {
     unavailable: undefined,
-    async read(fn: object): Promise<ReadScopes> {
-      const id = ++next;
-      const listId = ++next;
-      stash.set(id, fn);
-      try {
-        const evaluated = await post("Runtime.evaluate", {
-          expression: lookup(id),
-          objectGroup: GROUP,
-        });
-        const fnId = (evaluated.result as { objectId?: string }).objectId;
-        if (fnId === undefined) throw new Error("the inspector gave no handle for the function");
-        const props = await post("Runtime.getProperties", {
-          objectId: fnId,
-          ownProperties: true,
-          objectGroup: GROUP,
-        });
-        const internal = (props.internalProperties ?? []) as {
-          name: string;
-          value?: { objectId?: string };
-        }[];
-        const scopes = internal.find((p) => p.name === "[[Scopes]]")?.value?.objectId;
-        if (scopes === undefined) return { chain: [], found: new Map(), uninitialized: [] };
-        await post("Runtime.callFunctionOn", {
-          objectId: scopes,
-          functionDeclaration:
-            `function () { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(${listId}, this); }`,
-          objectGroup: GROUP,
-        });
-        const list = stash.get(listId) as ArrayLike<ScopeEntry> | undefined;
-        if (list === undefined) throw new Error("the inspector did not hand over the scope list");
-        return snapshot(list);
-      } finally {
-        stash.delete(id);
-        stash.delete(listId);
-      }
+    read(fn: object): Promise<ReadScopes> {
+      return serial(() => readScopes(fn));
     },
-    async readBound(fn: object): Promise<BoundParts> {
-      const id = ++next;
-      const partsId = ++next;
-      stash.set(id, fn);
-      try {
-        const evaluated = await post("Runtime.evaluate", {
-          expression: lookup(id),
-          objectGroup: GROUP,
-        });
-        const fnId = (evaluated.result as { objectId?: string }).objectId;
-        if (fnId === undefined) throw new Error("the inspector gave no handle for the function");
-        const props = await post("Runtime.getProperties", {
-          objectId: fnId,
-          ownProperties: true,
-          objectGroup: GROUP,
-        });
-        const internal = (props.internalProperties ?? []) as {
-          name: string;
-          value?: RemoteObject;
-        }[];
-        const find = (name: string) => internal.find((p) => p.name === name)?.value;
-        const target = find("[[TargetFunction]]");
-        if (target?.objectId === undefined) throw new Error("no [[TargetFunction]] shown");
-        await post("Runtime.callFunctionOn", {
-          objectId: fnId,
-          functionDeclaration:
-            `function (t, self, args) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(${partsId}, [t, self, args]); }`,
-          arguments: [
-            asArgument(target),
-            asArgument(find("[[BoundThis]]")),
-            asArgument(find("[[BoundArgs]]")),
-          ],
-          objectGroup: GROUP,
-        });
-        const parts = stash.get(partsId) as [object, unknown, unknown[] | undefined] | undefined;
-        if (parts === undefined) throw new Error("the inspector did not hand over the bound parts");
-        return { target: parts[0], thisArg: parts[1], args: parts[2] ?? [] };
-      } finally {
-        stash.delete(id);
-        stash.delete(partsId);
-      }
+    readBound(fn: object): Promise<BoundParts> {
+      return serial(() => readBound(fn));
     },
     async release(): Promise<void> {
       await post("Runtime.releaseObjectGroup", { objectGroup: GROUP });
     },
   };
+
+  async function readScopes(fn: object): Promise<ReadScopes> {
+    const id = 0;
+    const listId = 1;
+    stash.set(id, fn);
+    try {
+      const evaluated = await post("Runtime.evaluate", {
+        expression: LOOKUP,
+        objectGroup: GROUP,
+      });
+      const fnId = (evaluated.result as { objectId?: string }).objectId;
+      if (fnId === undefined) throw new Error("the inspector gave no handle for the function");
+      const props = await post("Runtime.getProperties", {
+        objectId: fnId,
+        ownProperties: true,
+        objectGroup: GROUP,
+      });
+      const internal = (props.internalProperties ?? []) as {
+        name: string;
+        value?: { objectId?: string };
+      }[];
+      const scopes = internal.find((p) => p.name === "[[Scopes]]")?.value?.objectId;
+      if (scopes === undefined) return { chain: [], found: new Map(), uninitialized: [] };
+      await post("Runtime.callFunctionOn", {
+        objectId: scopes,
+        functionDeclaration: STORE_THIS,
+        objectGroup: GROUP,
+      });
+      const list = stash.get(listId) as ArrayLike<ScopeEntry> | undefined;
+      if (list === undefined) throw new Error("the inspector did not hand over the scope list");
+      return snapshot(list);
+    } finally {
+      stash.delete(id);
+      stash.delete(listId);
+    }
+  }
+
+  async function readBound(fn: object): Promise<BoundParts> {
+    const id = 0;
+    const partsId = 1;
+    stash.set(id, fn);
+    try {
+      const evaluated = await post("Runtime.evaluate", {
+        expression: LOOKUP,
+        objectGroup: GROUP,
+      });
+      const fnId = (evaluated.result as { objectId?: string }).objectId;
+      if (fnId === undefined) throw new Error("the inspector gave no handle for the function");
+      const props = await post("Runtime.getProperties", {
+        objectId: fnId,
+        ownProperties: true,
+        objectGroup: GROUP,
+      });
+      const internal = (props.internalProperties ?? []) as {
+        name: string;
+        value?: RemoteObject;
+      }[];
+      const find = (name: string) => internal.find((p) => p.name === name)?.value;
+      const target = find("[[TargetFunction]]");
+      if (target?.objectId === undefined) throw new Error("no [[TargetFunction]] shown");
+      await post("Runtime.callFunctionOn", {
+        objectId: fnId,
+        functionDeclaration: STORE_PARTS,
+        arguments: [
+          asArgument(target),
+          asArgument(find("[[BoundThis]]")),
+          asArgument(find("[[BoundArgs]]")),
+        ],
+        objectGroup: GROUP,
+      });
+      const parts = stash.get(partsId) as [object, unknown, unknown[] | undefined] | undefined;
+      if (parts === undefined) throw new Error("the inspector did not hand over the bound parts");
+      return { target: parts[0], thisArg: parts[1], args: parts[2] ?? [] };
+    } finally {
+      stash.delete(id);
+      stash.delete(partsId);
+    }
+  }
 }
 
 interface RemoteObject {
