@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { dumpsSync, FORMAT_VERSION, load, loads, loadsSync, reduce } from "../mod.ts";
+import { closure, dumpsSync, FORMAT_VERSION, load, loads, loadsSync, reduce } from "../mod.ts";
 import {
   bodyOf,
   bytesEqual,
@@ -50,6 +50,43 @@ function corpusValues(): unknown[] {
     new URL("https://example.com/a?b=c"),
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 1000, 100000, 2 ** 40, -5],
     { x: { y: { z: [[[[]]]] } } },
+    codeValues(),
+  ];
+}
+
+/** Functions, scopes, classes and instances: the code tags. */
+function codeValues(): unknown {
+  const state = { n: 1 };
+  const inc = closure({ state }, () => ++state.n);
+  const get = closure({ state }, () => state.n);
+  class Base {
+    constructor(public v: number) {}
+    twice(): number {
+      return 2 * this.v;
+    }
+  }
+  class Derived extends Base {
+    static label = "d";
+    more(): number {
+      return this.v + 1;
+    }
+  }
+  closure({ Base }, Derived);
+  class Tally extends Map<string, number> {}
+  return [
+    inc,
+    get,
+    function* g() {
+      yield 1;
+    },
+    new Derived(3),
+    Derived.prototype,
+    new Tally([["a", 1]]),
+    {
+      m() {
+        return 1;
+      },
+    }.m,
   ];
 }
 
