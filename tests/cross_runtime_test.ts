@@ -11,6 +11,8 @@ const produce = `${root}tests/cross/produce.ts`;
 const consume = `${root}tests/cross/consume.ts`;
 const classesProduce = `${root}tests/cross/classes_produce.ts`;
 const classesConsume = `${root}tests/cross/classes_consume.ts`;
+const privateProduce = `${root}tests/cross/private_produce.ts`;
+const privateConsume = `${root}tests/cross/private_consume.ts`;
 
 function run(cmd: string, args: string[], input?: string): string {
   const r = spawnSync(cmd, args, { cwd: root, input, encoding: "utf8", timeout: 60_000 });
@@ -52,6 +54,22 @@ describe("pickles cross runtimes", () => {
         countAfterSecond: 6,
         sums: [3, 1],
         addedMethodOnOldInstance: 3,
+      });
+    });
+  }
+
+  for (const to of ["deno", "bun"] as const) {
+    it(`an instance with private fields pickled by Deno keeps its state in ${to}`, () => {
+      const pickle = runtimes.deno(privateProduce);
+      const out = JSON.parse(runtimes[to](privateConsume, [], pickle));
+      assert.deepEqual(out, {
+        shared: true,
+        owner: "ada",
+        balance: 150,
+        history: "+100 +50!",
+        interest: 7.5,
+        afterDeposit: 151,
+        ownKeys: ["owner"],
       });
     });
   }

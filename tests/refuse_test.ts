@@ -64,9 +64,10 @@ const refusals: Refusal[] = [
     path: "root.f",
   },
   {
-    name: "instance of a class with private members",
+    name: "instance of a class with private fields (sync form: they cannot be read)",
     value: () => ({ list: [new Point()] }),
     path: "root.list[0]",
+    asyncToo: false,
   },
   {
     name: "instance of a built-in class with internal state",

@@ -43,6 +43,43 @@ export interface Analysis {
    * on the prototype (these exist again when the class source is evaluated on load).
    */
   readonly members: { readonly statics: ReadonlySet<string>; readonly proto: ReadonlySet<string> };
+  /** Classes: names (without `#`) of the private instance fields its body declares. */
+  readonly privateFields: readonly string[];
+  /** Classes whose `extends` clause is one identifier: that name (its value is the parent). */
+  readonly heritage: string | undefined;
+  /**
+   * Classes: free variables read while the class is being defined (its `extends` clause,
+   * computed member keys, static field initializers, static blocks), which must hold their
+   * values before the class source is evaluated again.
+   */
+  readonly definitionNames: readonly string[];
+}
+
+/** Free variables the definition of class `cls` reads (not its methods' bodies). */
+function definitionNamesOf(cls: Node, free: readonly string[]): string[] {
+  const walker = new Walker();
+  const top = new Scope(null, true);
+  const inner = new Scope(top, false);
+  if (isNode(cls.id)) inner.declared.add(cls.id.name as string);
+  if (isNode(cls.superClass)) walker.visit(cls.superClass, top);
+  for (const m of (cls.body as Node).body as Node[]) {
+    if (m.computed && isNode(m.key)) walker.visit(m.key, inner);
+    if (m.type === "StaticBlock") walker.visit(m, inner);
+    else if (m.static && m.type === "PropertyDefinition" && isNode(m.value)) walker.visit(m.value, inner);
+  }
+  const used = new Set<string>();
+  for (const ref of walker.refs) if (!resolves(ref.name, ref.scope)) used.add(ref.name);
+  return free.filter((n) => used.has(n));
+}
+
+function privateFieldsOf(cls: Node): string[] {
+  const out: string[] = [];
+  for (const m of (cls.body as Node).body as Node[]) {
+    if (m.type !== "PropertyDefinition" && m.type !== "AccessorProperty") continue;
+    if (m.static || (m.key as Node).type !== "PrivateIdentifier") continue;
+    if (m.type === "PropertyDefinition") out.push((m.key as Node).name as string);
+  }
+  return out;
 }
 
 const NO_MEMBERS = { statics: new Set<string>(), proto: new Set<string>() };
@@ -180,6 +217,11 @@ function analyzeUncached(source: string): Analysis {
     lexicalArguments: isArrow && walker.topArguments,
     usesSuper: walker.usesSuper,
     members: form === "class" ? membersOf(fn) : NO_MEMBERS,
+    privateFields: form === "class" ? privateFieldsOf(fn) : [],
+    definitionNames: form === "class" ? definitionNamesOf(fn, free) : [],
+    heritage: form === "class" && isNode(fn.superClass) && fn.superClass.type === "Identifier"
+      ? fn.superClass.name as string
+      : undefined,
   };
 }
 

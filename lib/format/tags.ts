@@ -70,17 +70,18 @@
  * | 0x88        | GLOBAL             | str path from globalThis, e.g. `Math.max` [memo] (code)        |
  * | 0x89        | REDUCE             | u8 flags (1 construct with new), value callable, value args (array), value state [memo] (code) |
  * | 0x8A        | OBJECT_WITH_PROTO  | value prototype (an object or null), then a property list [memo] |
- * | 0x8B        | FUNCTION           | u8 form (0 function, 1 arrow, 2 method, 3 class), u8 member (0 method, 1 get, 2 set), str source, [class: str tracker id], value scope (SCOPE, REF or NULL), then the property list of the function, then that of its `prototype` object [memo] (code) |
+ * | 0x8B        | FUNCTION           | u8 form (0 function, 1 arrow, 2 method, 3 class), u8 member (0 method, 1 get, 2 set), str source, [class: str tracker id], value scope (SCOPE, REF or NULL), [class: varint n, n × (str name, value): captured values its definition reads], then the property list of the function, then that of its `prototype` object [memo] (code) |
  * | 0x8C        | SCOPE              | varint n, n × str name, value parent (SCOPE, REF or NULL), n × value [memo] (code) |
  * | 0x8D        | PROTOTYPE_OF       | value function: its `prototype` object [memo]                  |
  * | 0x8E        | SET_PROTO          | value prototype, value object: the object with that prototype (instances of subclasses of built-ins) |
+ * | 0x8F        | INSTANCE           | value prototype, a property list, varint n, n × (str name, value) private fields [memo]: an instance of a class with private members |
  *
  * A property list is: varint count, then per property: value key (string or symbol), small
  * int flags (1 writable, 2 enumerable, 4 configurable, 8 accessor), then the value, or for
  * an accessor the getter and the setter; and at the end a small int integrity level
  * (0 extensible, 1 non-extensible, 2 sealed, 3 frozen).
  *
- * Tags 0x8F..0xFF are reserved.
+ * Tags 0x90..0xFF are reserved.
  *
  * @module
  */
@@ -153,6 +154,7 @@ export const FUNCTION = 0x8b;
 export const SCOPE = 0x8c;
 export const PROTOTYPE_OF = 0x8d;
 export const SET_PROTO = 0x8e;
+export const INSTANCE = 0x8f;
 
 /** Property-list flag bits. */
 export const PROP_WRITABLE = 1;

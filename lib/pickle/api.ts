@@ -15,6 +15,7 @@ import { appendMac, verifyMac } from "./signing.ts";
 import {
   type BoundParts,
   isBoundFunction,
+  type PrivateFields,
   type ReadScopes,
   scopeAdapter,
 } from "../runtime/scopes.ts";
@@ -49,6 +50,7 @@ function walkOptions(
   scopes?: Map<object, ReadScopes>,
   scopesUnavailable?: string,
   bound?: Map<object, BoundParts>,
+  privates?: Map<object, PrivateFields>,
 ): WalkOptions {
   return {
     bufferCallback: options?.bufferCallback,
@@ -57,6 +59,7 @@ function walkOptions(
     scopes,
     scopesUnavailable,
     bound,
+    privates,
   };
 }
 
@@ -89,13 +92,14 @@ async function dumpAsyncWith(
   const settled = new Map<object, Settled>();
   const scopes = new Map<object, ReadScopes>();
   const bound = new Map<object, BoundParts>();
+  const privates = new Map<object, PrivateFields>();
   let unavailable: string | undefined;
   let adapter: Awaited<ReturnType<typeof scopeAdapter>> | undefined;
   try {
     for (;;) {
       const [bytes, unsettled, unread] = walkOnce(
         value,
-        walkOptions(options, override, settled, scopes, unavailable, bound),
+        walkOptions(options, override, settled, scopes, unavailable, bound, privates),
         key !== undefined,
       );
       if (unsettled.length === 0 && unread.length === 0) {
@@ -111,7 +115,10 @@ async function dumpAsyncWith(
         if (unavailable === undefined) {
           for (const fn of unread) {
             try {
-              if (!isBoundFunction(fn)) scopes.set(fn, await adapter.read(fn, []));
+              if (typeof fn !== "function") {
+                if (adapter.readPrivate !== undefined) privates.set(fn, await adapter.readPrivate(fn));
+                else unavailable = "this runtime does not show private fields";
+              } else if (!isBoundFunction(fn)) scopes.set(fn, await adapter.read(fn, []));
               else if (adapter.readBound !== undefined) bound.set(fn, await adapter.readBound(fn));
               else unavailable = "this runtime does not show what a bound function was made of";
             } catch (e) {

@@ -17,9 +17,11 @@ import { type Analysis, analyze } from "../code/analyze.ts";
 import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
 import { FORM_CLASS, formCode, isDeclarable, memberCode } from "../code/functions.ts";
 import { classId } from "../code/identity.ts";
+import { originalSource } from "../code/private_state.ts";
 import {
   type BoundParts,
   isBoundFunction,
+  type PrivateFields,
   type ReadScopes,
   syncScopeReader,
   TDZ,
@@ -55,6 +57,7 @@ const S_PROMISE = 6;
 const S_PROTO = 7;
 const S_SPARSE_DENSE = 8;
 const S_SCOPE = 9;
+const S_PRIVATE = 10;
 
 /** Stands for a function whose scope the async form must read before walking again. */
 const UNREAD: unique symbol = Symbol("unread");
@@ -111,6 +114,8 @@ export interface WalkOptions {
   scopesUnavailable?: string;
   /** Async form: what bound functions were made of, where the runtime shows it. */
   bound?: Map<object, BoundParts>;
+  /** Async form: private fields of instances, where the runtime shows them. */
+  privates?: Map<object, PrivateFields>;
 }
 
 /** One pickling walk; instances are reused between calls when idle. */
@@ -328,7 +333,7 @@ export class Walker {
     let source: string;
     let an: Analysis;
     try {
-      source = fnToString.call(fn);
+      source = originalSource(fn) ?? fnToString.call(fn);
       an = analyze(source);
     } catch (e) {
       this.fail(
@@ -368,6 +373,7 @@ export class Walker {
     w.string(source);
     if (form === FORM_CLASS) w.string(classId(fn, source));
     this.scope(scope);
+    if (form === FORM_CLASS) this.definitionValues(an, scope);
     // The prototype's list is pushed first so that the function's own list is written first.
     const proto = ownPrototype(fn);
     if (proto === undefined) this.propsFrame(fn, [], null, T.INTEGRITY_EXTENSIBLE);
@@ -404,6 +410,31 @@ export class Walker {
       Reflect.apply,
       [Function.prototype.bind, parts.target, [parts.thisArg, ...parts.args]],
     ]);
+  }
+
+  /**
+   * The captured values a class reads while being defined (its parent, computed keys,
+   * static initializers), written inline so the loader has them before it evaluates the
+   * class; the scope's own list delivers them (again) with everything else.
+   */
+  private definitionValues(an: Analysis, scope: ScopeRecord | null): void {
+    const names: string[] = [];
+    const values: unknown[] = [];
+    for (const n of an.definitionNames) {
+      for (let rec = scope; rec !== null; rec = rec.parent) {
+        const i = rec.names.indexOf(n);
+        if (i >= 0) {
+          names.push(n);
+          values.push(rec.values[i]);
+          break;
+        }
+      }
+    }
+    this.w.varint(names.length);
+    for (let i = 0; i < names.length; i++) {
+      this.w.string(names[i]);
+      this.value(values[i]);
+    }
   }
 
   /** A function's own `prototype` object, pickled as "the prototype of" that function. */
@@ -458,6 +489,10 @@ export class Walker {
       if (given !== undefined && Object.hasOwn(given, v)) {
         extraNames.push(v);
         extraValues.push(given[v]);
+      } else if (v === an.heritage && typeof getPrototypeOf(fn) === "function") {
+        // `class C extends P`: P's value is C's parent, whether or not a scope shows it.
+        extraNames.push(v);
+        extraValues.push(getPrototypeOf(fn));
       } else if (!(v in globalThis) && !an.optional.has(v)) {
         missing.push(v);
       }
@@ -479,7 +514,9 @@ export class Walker {
     for (const n of extraNames) {
       if (!isDeclarable(n)) this.fail(`cannot capture a variable named '${n}'`);
     }
-    if (fromScopes === null) return this.explicitScope(given!);
+    if (fromScopes === null && given !== undefined && extraNames.every((n) => Object.hasOwn(given, n))) {
+      return this.explicitScope(given);
+    }
     return new ScopeRecord(extraNames, extraValues, fromScopes);
   }
 
@@ -1071,6 +1108,8 @@ export class Walker {
     // Up the prototype chain to the first built-in: a family we can rebuild (Map, Array,
     // Error…), plain Object.prototype / null, or a host class whose state is unreachable.
     let base: object | null = proto;
+    let privateClasses = 0;
+    const privateFields: string[] = [];
     while (
       base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO && !K.KIND_BY_PROTO.has(base)
     ) {
@@ -1082,8 +1121,26 @@ export class Walker {
             "cannot be read (give the class a [reduce]() method)",
         );
       }
-      if (c !== undefined) this.refusePrivate(c);
+      if (c !== undefined) {
+        const fields = privateFieldsOf(c);
+        if (fields !== undefined) {
+          privateClasses++;
+          for (const f of fields) {
+            if (privateFields.includes(f)) {
+              this.fail(
+                `cannot pickle an instance of ${(c as { name?: string }).name}: two of its ` +
+                  `classes declare a private field #${f}`,
+              );
+            }
+            privateFields.push(f);
+          }
+        }
+      }
       base = getPrototypeOf(base);
+    }
+    if (privateClasses > 0) {
+      this.privateInstance(o, proto, base, privateFields);
+      return;
     }
     if (base !== null && base !== OBJECT_PROTO) {
       // An instance of a subclass of a built-in: the built-in's state, then its prototype.
@@ -1103,22 +1160,51 @@ export class Walker {
     this.push(F_LIST, S_PROTO, o, 1).items = [proto];
   }
 
-  /** Instances of classes with private members cannot be rebuilt from their own properties. */
-  private refusePrivate(cls: object): void {
-    let src: string;
-    try {
-      src = fnToString.call(cls);
-    } catch {
-      return;
-    }
-    if (!src.startsWith("class")) return;
-    if (analyze(src).privateNames.length > 0) {
-      const name = (cls as { name?: string }).name || "an anonymous class";
+  /**
+   * An instance of a class with private members: its prototype, own properties and private
+   * field values (read by the runtime's adapter). The loader rebuilds it through its classes
+   * so that it carries their private members.
+   */
+  private privateInstance(o: object, proto: object, base: object | null, fields: string[]): void {
+    const name = (constructorOf(proto) as { name?: string } | undefined)?.name || "a class";
+    if (base !== null && base !== OBJECT_PROTO) {
       this.fail(
-        `cannot pickle an instance of ${name}: its class has private members (#…), whose ` +
-          "values cannot be read from outside (give the class a [reduce]() method)",
+        `cannot pickle an instance of ${name}: private members on a subclass of a built-in ` +
+          "are not supported (give the class a [reduce]() method)",
       );
     }
+    let read = this.opts.privates?.get(o);
+    if (read === undefined) {
+      if (fields.length === 0) {
+        read = { names: [], values: [] };
+      } else if (this.opts.settled !== undefined && this.opts.scopesUnavailable === undefined) {
+        this.unread.push(o);
+        this.w.byte(T.UNDEFINED);
+        return;
+      } else {
+        this.fail(
+          `cannot pickle an instance of ${name}: its private fields (#${fields.join(", #")}) ` +
+            (this.opts.settled === undefined
+              ? "can only be read by the async dumps()"
+              : `cannot be read here (${this.opts.scopesUnavailable})`) +
+            "; or give the class a [reduce]() method",
+        );
+      }
+    }
+    const items: unknown[] = [];
+    let count = 0;
+    for (let i = 0; i < read.names.length; i++) {
+      if (!fields.includes(read.names[i])) continue;
+      items.push(read.names[i], read.values[i]);
+      count++;
+    }
+    this.memo.set(o, this.nextId++);
+    this.w.byte(T.INSTANCE);
+    const pf = this.push(F_LIST, S_PRIVATE, o, items.length);
+    pf.items = items;
+    pf.pre = count;
+    this.propsFrame(o, Reflect.ownKeys(o), null);
+    this.push(F_LIST, S_PROTO, o, 1).items = [proto];
   }
 
   private reduction(o: object, r: Reduction): void {
@@ -1180,6 +1266,8 @@ function segment(f: Frame, i: number): string {
       return `[${i}]`;
     case S_SCOPE:
       return `<captured ${(f.obj as ScopeRecord).names[i]}>`;
+    case S_PRIVATE:
+      return `.#${items[i & ~1] as string}`;
     case S_PROPS: {
       let j = 0;
       while (j < items.length - 1) {
@@ -1233,6 +1321,19 @@ function denseValues(pairs: unknown[]): unknown[] {
   const out = new Array<unknown>(pairs.length >> 1);
   for (let i = 1, j = 0; i < pairs.length; i += 2, j++) out[j] = pairs[i];
   return out;
+}
+
+/** The private instance fields a class by value declares; undefined without private members. */
+function privateFieldsOf(cls: object): readonly string[] | undefined {
+  let src: string;
+  try {
+    src = originalSource(cls) ?? fnToString.call(cls);
+  } catch {
+    return undefined;
+  }
+  if (!src.startsWith("class")) return undefined;
+  const an = analyze(src);
+  return an.privateNames.length > 0 ? an.privateFields : undefined;
 }
 
 /** A function's own `prototype` object (one whose `constructor` is the function), if any. */

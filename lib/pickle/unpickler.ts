@@ -20,6 +20,13 @@ import {
   type ScopeHandle,
 } from "../code/functions.ts";
 import { knownClass, rememberClass, wasLoaded } from "../code/identity.ts";
+import { analyze } from "../code/analyze.ts";
+import {
+  rebuildInstance,
+  rememberRestorer,
+  setPrivate,
+  withRestorer,
+} from "../code/private_state.ts";
 import { addShape, findShape, hashShape, newObject, type Shape } from "./shapes.ts";
 
 const D_ROOT = 0;
@@ -32,6 +39,7 @@ const D_PROPS = 6;
 const D_PROMISE = 7;
 const D_REDUCE = 8;
 const D_SCOPE = 9;
+const D_PRIVATE = 10;
 /** Deepest chain of captured scopes a pickle may declare inline. */
 const MAX_SCOPE_DEPTH = 1000;
 
@@ -157,6 +165,7 @@ export class Builder {
     }
     if (t > this.high) this.high = t;
     f.kind = kind;
+    f.count = 0;
     f.target = target;
     f.i = 0;
     f.n = n;
@@ -168,9 +177,15 @@ export class Builder {
     while (this.top >= 0) {
       const f = frames[this.top];
       if (f.i < f.n) {
-        if (f.kind === D_PROPS && f.count < 0) {
-          f.count = this.r.length(3);
-          f.step = 0;
+        if (f.count < 0) {
+          if (f.kind === D_PROPS) {
+            f.count = this.r.length(3);
+            f.step = 0;
+          } else if (f.kind === D_PRIVATE) {
+            f.count = this.r.length(2);
+            f.n = f.count * 2;
+            continue;
+          }
         }
         const v = this.value();
         if (v !== PENDING) this.deliver(f, v);
@@ -235,6 +250,18 @@ export class Builder {
         return;
       case D_SCOPE:
         (f.target as ScopeHandle).s(i, v);
+        return;
+      case D_PRIVATE:
+        if ((i & 1) === 0) {
+          if (typeof v !== "string") this.r.fail("private field name is not a string");
+          f.key = v;
+          return;
+        }
+        try {
+          setPrivate(f.target as object, f.key as string, v);
+        } catch (e) {
+          this.r.fail(`cannot restore private field #${String(f.key)}`, this.r.pos, e);
+        }
         return;
     }
   }
@@ -590,6 +617,29 @@ export class Builder {
       }
       case T.FUNCTION:
         return this.func(at);
+      case T.INSTANCE: {
+        const slot = this.memo.length;
+        this.memo.push(HOLE);
+        // Private values are read last, after the own properties, after the prototype.
+        const priv = this.push(D_PRIVATE, null, NOT_DONE);
+        priv.count = -1;
+        const props = this.push(D_PROPS, null, NOT_DONE);
+        props.count = -1;
+        const proto = this.value();
+        if (proto === PENDING || proto === null || typeof proto !== "object") {
+          r.fail("an instance's prototype is not an object", at);
+        }
+        let o: object;
+        try {
+          o = rebuildInstance(proto as object) ?? Object.create(proto as object);
+        } catch (e) {
+          return r.fail("cannot rebuild the instance's private members", at, e);
+        }
+        this.memo[slot] = o;
+        props.target = o;
+        priv.target = o;
+        return o;
+      }
       case T.PROTOTYPE_OF: {
         const slot = this.memo.length;
         this.memo.push(HOLE);
@@ -650,16 +700,29 @@ export class Builder {
     const slot = this.memo.length;
     this.memo.push(HOLE);
     const scope = this.scopeValue(at);
+    if (form === FORM_CLASS) this.definitionValues(scope, at);
     // A class this process already has (defined here, or loaded before) is that class,
     // updated below with the members and static values of this pickle.
     let fn = id === "" ? undefined : knownClass(id);
     if (fn === undefined) {
+      // A class with private members gets a restorer, so its instances can be rebuilt.
+      let fields: readonly string[] | undefined;
+      if (form === FORM_CLASS && source.includes("#")) {
+        try {
+          const an = analyze(source);
+          if (an.privateNames.length > 0) fields = an.privateFields;
+        } catch (e) {
+          return r.fail("the class source does not parse", at, e);
+        }
+      }
+      const text = fields === undefined ? source : withRestorer(source, fields);
       try {
-        fn = newFunction(scope, form, member, source) as object;
+        fn = newFunction(scope, form, member, text) as object;
       } catch (e) {
         return r.fail("the function's source does not evaluate", at, e);
       }
       if (typeof fn !== "function") r.fail("the function's source does not make a function", at);
+      if (fields !== undefined) rememberRestorer(fn, source, fields);
       if (id !== "") rememberClass(id, fn);
     }
     this.memo[slot] = fn;
@@ -672,6 +735,23 @@ export class Builder {
     this.push(D_PROPS, protoTarget, NOT_DONE).count = -1;
     this.push(D_PROPS, target, NOT_DONE).count = -1;
     return fn;
+  }
+
+  /** Sets the captured values a class reads while being defined, before it is evaluated. */
+  private definitionValues(scope: ScopeHandle | null, at: number): void {
+    const r = this.r;
+    const n = r.length(2);
+    for (let i = 0; i < n; i++) {
+      const name = this.string();
+      if (!isDeclarable(name) || scope === null) r.fail("invalid class definition value", at);
+      const v = this.value();
+      if (v === PENDING) r.fail("a class's definition reads a value that is not built yet", at);
+      try {
+        (scope!.d(`($cp$v) => { ${name} = $cp$v; }`) as (v: unknown) => void)(v);
+      } catch (e) {
+        return r.fail(`cannot set the captured variable ${name}`, at, e);
+      }
+    }
   }
 
   /** Reads a scope operand: SCOPE, a reference to one, or null. */

@@ -46,6 +46,12 @@ export interface ReadScopes {
   readonly uninitialized: readonly string[];
 }
 
+/** The private fields of an object: names (without `#`) and values. */
+export interface PrivateFields {
+  readonly names: readonly string[];
+  readonly values: readonly unknown[];
+}
+
 /** What a bound function was made of: `target.bind(thisArg, ...args)`. */
 export interface BoundParts {
   readonly target: object;
@@ -71,6 +77,8 @@ export interface ScopeAdapter {
   readonly unavailable: string | undefined;
   /** Reads the scope chain of `fn` (async: the protocol behind it answers asynchronously). */
   read(fn: object, names: readonly string[]): Promise<ReadScopes>;
+  /** Reads the private fields (names without `#`) of an object, where the runtime shows them. */
+  readPrivate?(o: object): Promise<PrivateFields>;
   /** Reads what a bound function was made of, where the runtime shows it. */
   readBound?(fn: object): Promise<BoundParts>;
   /** Releases what reading held on to, after a pickling call. */

@@ -12,6 +12,7 @@
 
 import {
   type BoundParts,
+  type PrivateFields,
   type ReadScopes,
   type ScopeAdapter,
   type ScopeSnapshot,
@@ -88,6 +89,8 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
     `function () { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, this); }`;
   const STORE_PARTS =
     `function (t, self, args) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, [t, self, args]); }`;
+  const STORE_ARGS =
+    `function (...v) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, v); }`;
   let busy: Promise<unknown> = Promise.resolve();
   const serial = <T>(task: () => Promise<T>): Promise<T> => {
     const run = busy.then(task, task);
@@ -101,6 +104,9 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
     },
     readBound(fn: object): Promise<BoundParts> {
       return serial(() => readBound(fn));
+    },
+    readPrivate(o: object): Promise<PrivateFields> {
+      return serial(() => readPrivate(o));
     },
     async release(): Promise<void> {
       await post("Runtime.releaseObjectGroup", { objectGroup: GROUP });
@@ -140,6 +146,34 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
     } finally {
       stash.delete(id);
       stash.delete(listId);
+    }
+  }
+
+  async function readPrivate(o: object): Promise<PrivateFields> {
+    stash.set(0, o);
+    try {
+      const evaluated = await post("Runtime.evaluate", { expression: LOOKUP, objectGroup: GROUP });
+      const id = (evaluated.result as { objectId?: string }).objectId;
+      if (id === undefined) throw new Error("the inspector gave no handle for the object");
+      const props = await post("Runtime.getProperties", {
+        objectId: id,
+        ownProperties: true,
+        objectGroup: GROUP,
+      });
+      const fields = ((props.privateProperties ?? []) as { name: string; value?: RemoteObject }[])
+        .filter((p) => p.value !== undefined && p.name !== "#$cp$restore");
+      await post("Runtime.callFunctionOn", {
+        objectId: id,
+        functionDeclaration: STORE_ARGS,
+        arguments: fields.map((f) => asArgument(f.value)),
+        objectGroup: GROUP,
+      });
+      const values = stash.get(1) as unknown[] | undefined;
+      if (values === undefined) throw new Error("the inspector did not hand over the values");
+      return { names: fields.map((f) => f.name.slice(1)), values };
+    } finally {
+      stash.delete(0);
+      stash.delete(1);
     }
   }
 

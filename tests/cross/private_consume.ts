@@ -1,0 +1,25 @@
+// Loads the pickle of tests/cross/private_produce.ts and uses the private state.
+import { loads } from "../../mod.ts";
+
+let text = "";
+for await (
+  const chunk of (globalThis as unknown as { process: { stdin: AsyncIterable<Uint8Array> } })
+    .process.stdin
+) text += new TextDecoder().decode(chunk, { stream: true });
+type Acct = {
+  owner: string;
+  balance: number;
+  deposit(n: number): number;
+  history(): string;
+  interest(): number;
+};
+const v = await loads<{ a: Acct; again: Acct }>(Uint8Array.fromBase64(text.trim()));
+console.log(JSON.stringify({
+  shared: v.a === v.again,
+  owner: v.a.owner,
+  balance: v.a.balance,
+  history: v.a.history(),
+  interest: v.a.interest(),
+  afterDeposit: v.a.deposit(1),
+  ownKeys: Object.keys(v.a),
+}));
