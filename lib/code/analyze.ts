@@ -65,7 +65,9 @@ function definitionNamesOf(cls: Node, free: readonly string[]): string[] {
   for (const m of (cls.body as Node).body as Node[]) {
     if (m.computed && isNode(m.key)) walker.visit(m.key, inner);
     if (m.type === "StaticBlock") walker.visit(m, inner);
-    else if (m.static && m.type === "PropertyDefinition" && isNode(m.value)) walker.visit(m.value, inner);
+    else if (m.static && m.type === "PropertyDefinition" && isNode(m.value)) {
+      walker.visit(m.value, inner);
+    }
   }
   const used = new Set<string>();
   for (const ref of walker.refs) if (!resolves(ref.name, ref.scope)) used.add(ref.name);

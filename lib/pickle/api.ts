@@ -116,8 +116,9 @@ async function dumpAsyncWith(
           for (const fn of unread) {
             try {
               if (typeof fn !== "function") {
-                if (adapter.readPrivate !== undefined) privates.set(fn, await adapter.readPrivate(fn));
-                else unavailable = "this runtime does not show private fields";
+                if (adapter.readPrivate !== undefined) {
+                  privates.set(fn, await adapter.readPrivate(fn));
+                } else unavailable = "this runtime does not show private fields";
               } else if (!isBoundFunction(fn)) scopes.set(fn, await adapter.read(fn, []));
               else if (adapter.readBound !== undefined) bound.set(fn, await adapter.readBound(fn));
               else unavailable = "this runtime does not show what a bound function was made of";

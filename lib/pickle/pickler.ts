@@ -17,7 +17,32 @@ import { type Analysis, analyze } from "../code/analyze.ts";
 import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
 import { FORM_CLASS, formCode, isDeclarable, memberCode } from "../code/functions.ts";
 import { classId } from "../code/identity.ts";
+import {
+  constructorOf,
+  functionKeys,
+  isNative,
+  ownPrototype,
+  privateFieldsOf,
+  prototypeKeys,
+} from "../code/members.ts";
+import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
+import {
+  constructs,
+  denseValues,
+  flagsOf,
+  integrity,
+  intrinsic,
+  isBranded,
+  isIndex,
+  isLastIndex,
+  isLengthTracking,
+  never,
+  sameKeys,
+  stackAsData,
+  stringOwnKeys,
+  wellKnownSymbols,
+} from "../values/inspect.ts";
 import {
   type BoundParts,
   isBoundFunction,
@@ -514,7 +539,9 @@ export class Walker {
     for (const n of extraNames) {
       if (!isDeclarable(n)) this.fail(`cannot capture a variable named '${n}'`);
     }
-    if (fromScopes === null && given !== undefined && extraNames.every((n) => Object.hasOwn(given, n))) {
+    if (
+      fromScopes === null && given !== undefined && extraNames.every((n) => Object.hasOwn(given, n))
+    ) {
       return this.explicitScope(given);
     }
     return new ScopeRecord(extraNames, extraValues, fromScopes);
@@ -1285,347 +1312,4 @@ function segment(f: Frame, i: number): string {
     default:
       return "";
   }
-}
-
-const intrinsicKeys = new Map<number, (key: string | symbol) => boolean>();
-/**
- * Host objects (URL, Blob, …) may keep internal state in own symbol properties (Deno does):
- * those a fresh instance has too are not extra properties.
- */
-function intrinsic(kind: number): (key: string | symbol) => boolean {
-  let skip = intrinsicKeys.get(kind);
-  if (skip === undefined) {
-    let sample: object | undefined;
-    try {
-      if (kind === K.K_URL) sample = new URL("http://a/");
-      else if (kind === K.K_URL_SEARCH_PARAMS) sample = new URLSearchParams();
-      else if (kind === K.K_FILE) sample = new File([], "");
-      else sample = new Blob([]);
-    } catch {
-      sample = undefined;
-    }
-    const keys = new Set<string | symbol>(sample ? Reflect.ownKeys(sample) : []);
-    skip = (key) => keys.has(key);
-    intrinsicKeys.set(kind, skip);
-  }
-  return skip;
-}
-
-function flagsOf(d: PropertyDescriptor): number {
-  return (d.writable ? T.PROP_WRITABLE : 0) | (d.enumerable ? T.PROP_ENUMERABLE : 0) |
-    (d.configurable ? T.PROP_CONFIGURABLE : 0);
-}
-
-/** The values of an [index, value, …] list that holds every index in order. */
-function denseValues(pairs: unknown[]): unknown[] {
-  const out = new Array<unknown>(pairs.length >> 1);
-  for (let i = 1, j = 0; i < pairs.length; i += 2, j++) out[j] = pairs[i];
-  return out;
-}
-
-/** The private instance fields a class by value declares; undefined without private members. */
-function privateFieldsOf(cls: object): readonly string[] | undefined {
-  let src: string;
-  try {
-    src = originalSource(cls) ?? fnToString.call(cls);
-  } catch {
-    return undefined;
-  }
-  if (!src.startsWith("class")) return undefined;
-  const an = analyze(src);
-  return an.privateNames.length > 0 ? an.privateFields : undefined;
-}
-
-/** A function's own `prototype` object (one whose `constructor` is the function), if any. */
-function ownPrototype(fn: object): object | undefined {
-  const d = getOwnPropertyDescriptor(fn, "prototype");
-  const p = d !== undefined && "value" in d ? d.value : undefined;
-  if (p === null || typeof p !== "object") return undefined;
-  return constructorOf(p) === fn ? p : undefined;
-}
-
-/** The function whose own `prototype` is `o` (through `o.constructor`), if any. */
-function constructorOf(o: object): object | undefined {
-  const d = getOwnPropertyDescriptor(o, "constructor");
-  const c = d !== undefined && "value" in d ? d.value : undefined;
-  if (typeof c !== "function") return undefined;
-  const pd = getOwnPropertyDescriptor(c, "prototype");
-  return pd !== undefined && pd.value === o ? c : undefined;
-}
-
-function isNative(fn: object): boolean {
-  try {
-    return /\{\s*\[native code\]\s*\}\s*$/.test(fnToString.call(fn));
-  } catch {
-    return true;
-  }
-}
-
-const COMPUTED_MEMBER = /^(?:static\s+)?(?:async\s*)?(?:\*\s*)?(?:get\s+|set\s+)?\[/;
-
-/**
- * True when property `key` holds what the class body in `source` defines: a member with that
- * name (or, for a symbol key, a computed member) whose functions' text is in the body.
- */
-function bodyDefined(
-  key: string | symbol,
-  d: PropertyDescriptor,
-  source: string,
-  names: ReadonlySet<string>,
-): boolean {
-  if (typeof key === "string" && !names.has(key)) return false;
-  const fns = "value" in d ? [d.value] : [d.get, d.set];
-  for (const f of fns) {
-    if (f === undefined) continue;
-    if (typeof f !== "function") return false;
-    let text: string;
-    try {
-      text = fnToString.call(f);
-    } catch {
-      return false;
-    }
-    if (!source.includes(text)) return false;
-    if (typeof key === "symbol" && !COMPUTED_MEMBER.test(text)) return false;
-  }
-  return true;
-}
-
-/**
- * Own keys of a function worth pickling: its `prototype` goes in a list of its own (or is
- * pristine), and a class's methods defined by its body come back with the body.
- */
-function functionKeys(
-  fn: object,
-  an: Analysis,
-  source: string,
-  hasOwnPrototype: boolean,
-): (string | symbol)[] {
-  const keys: (string | symbol)[] = [];
-  const isClass = an.form === "class";
-  for (const k of Reflect.ownKeys(fn)) {
-    const d = getOwnPropertyDescriptor(fn, k)!;
-    if ((k === "arguments" || k === "caller") && !("value" in d)) continue;
-    if (k === "prototype" && (isClass || hasOwnPrototype || isPristinePrototype(fn, d.value))) {
-      continue;
-    }
-    if (isClass && bodyDefined(k, d, source, an.members.statics)) continue;
-    keys.push(k);
-  }
-  return keys;
-}
-
-/** Keys of a function's own prototype object worth pickling. */
-function prototypeKeys(
-  fn: object,
-  proto: object,
-  an: Analysis,
-  source: string,
-): (string | symbol)[] {
-  const keys: (string | symbol)[] = [];
-  for (const k of Reflect.ownKeys(proto)) {
-    const d = getOwnPropertyDescriptor(proto, k)!;
-    if (k === "constructor" && d.value === fn) continue;
-    if (an.form === "class" && bodyDefined(k, d, source, an.members.proto)) continue;
-    keys.push(k);
-  }
-  return keys;
-}
-
-/** True when `proto` is what a function of its kind gets at creation, untouched. */
-function isPristinePrototype(fn: object, proto: unknown): boolean {
-  if (proto === null || typeof proto !== "object" || !isExtensible(proto)) return false;
-  const keys = Reflect.ownKeys(proto);
-  if (getPrototypeOf(proto) === OBJECT_PROTO) {
-    if (keys.length !== 1 || keys[0] !== "constructor") return false;
-    const d = getOwnPropertyDescriptor(proto, "constructor")!;
-    return d.value === fn && d.writable === true && !d.enumerable && d.configurable === true;
-  }
-  // Generators: an empty object inheriting from %GeneratorPrototype% (or the async one).
-  const intrinsic = (getPrototypeOf(fn) as { prototype?: unknown }).prototype;
-  return keys.length === 0 && getPrototypeOf(proto) === intrinsic;
-}
-
-/**
- * Groups what the scope adapter read into shared scope records: two functions whose
- * scopes show the same kind, the same variables and the same values are taken as closures
- * of one scope (the runtime has no scope identity to ask), so they share it after loading.
- */
-function sharedScopes(reads: Map<object, ReadScopes>): Map<object, ScopeRecord> {
-  const instances: {
-    kind: string;
-    names: readonly string[];
-    values: readonly unknown[];
-    rec: ScopeRecord;
-  }[] = [];
-  const instance = (kind: string, names: readonly string[], values: readonly unknown[]) => {
-    outer: for (const it of instances) {
-      if (it.kind !== kind || it.names.length !== names.length) continue;
-      for (let i = 0; i < names.length; i++) {
-        if (it.names[i] !== names[i] || !Object.is(it.values[i], values[i])) continue outer;
-      }
-      return it.rec;
-    }
-    const rec = new ScopeRecord([], [], null);
-    instances.push({ kind, names, values, rec });
-    return rec;
-  };
-  const out = new Map<object, ScopeRecord>();
-  for (const [fn, read] of reads) {
-    let an: Analysis;
-    try {
-      an = analyze(fnToString.call(fn));
-    } catch {
-      continue;
-    }
-    let first = Infinity;
-    for (const v of an.free) {
-      const at = read.found.get(v);
-      if (at !== undefined && at < first) first = at;
-    }
-    if (first === Infinity) continue;
-    const recs: ScopeRecord[] = [];
-    for (let i = first; i < read.chain.length; i++) {
-      const snap = read.chain[i];
-      recs.push(instance(snap.kind, snap.names, snap.values));
-    }
-    for (let i = 0; i + 1 < recs.length; i++) recs[i].parent ??= recs[i + 1];
-    for (const v of an.free) {
-      const at = read.found.get(v);
-      if (at === undefined) continue;
-      const rec = recs[at - first];
-      if (rec.names.includes(v)) continue;
-      const snap = read.chain[at];
-      rec.names.push(v);
-      const value = snap.values[snap.names.indexOf(v)];
-      rec.values.push(value === TDZ ? undefined : value);
-    }
-    out.set(fn, recs[0]);
-  }
-  // Scopes none of whose variables is used are skipped over in the parent chains.
-  for (const it of instances) {
-    let p = it.rec.parent;
-    while (p !== null && p.names.length === 0) p = p.parent;
-    it.rec.parent = p;
-  }
-  return out;
-}
-
-function sameKeys(a: string[], b: string[]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function never(): boolean {
-  return false;
-}
-
-function isLastIndex(k: string | symbol): boolean {
-  return k === "lastIndex";
-}
-
-/** A String object's own "length" and the indices of its characters are not extras. */
-function stringOwnKeys(length: number): (k: string | symbol) => boolean {
-  return (k) => k === "length" || (typeof k === "string" && isIndex(k) && +k < length);
-}
-
-/** True for canonical array index keys ("0", "1", …, "4294967294"). */
-function isIndex(k: string): boolean {
-  const c = k.charCodeAt(0);
-  if (c < 48 || c > 57) return false;
-  if (k.length > 1 && c === 48) return false;
-  const n = +k;
-  return Number.isInteger(n) && n < 4294967295 && String(n) === k;
-}
-
-function integrity(o: object): number {
-  if (isExtensible(o)) return T.INTEGRITY_EXTENSIBLE;
-  if (Object.isFrozen(o)) return T.INTEGRITY_FROZEN;
-  if (Object.isSealed(o)) return T.INTEGRITY_SEALED;
-  return T.INTEGRITY_NON_EXTENSIBLE;
-}
-
-/** V8 keeps an error's stack behind an accessor; it is pickled as the data it shows. */
-function stackAsData(
-  o: object,
-  key: string | symbol,
-  d: PropertyDescriptor,
-): PropertyDescriptor {
-  if (key !== "stack" || "value" in d) return d;
-  let value: unknown;
-  try {
-    value = d.get?.call(o);
-  } catch {
-    value = undefined;
-  }
-  return { value, writable: true, enumerable: d.enumerable, configurable: d.configurable };
-}
-
-function isBranded(o: object, proto: object, getter: string): boolean {
-  const d = getOwnPropertyDescriptor(proto, getter);
-  if (d?.get === undefined) return false;
-  try {
-    d.get.call(o);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Whether a view follows its resizable buffer's length. Nothing tells it directly: the
- * buffer is resized by one element and back (no other code runs meanwhile, and the bytes
- * are restored) to see whether the view's length moves.
- */
-function isLengthTracking(v: ArrayBufferView): boolean {
-  const b = v.buffer;
-  const size = (v as Uint8Array).BYTES_PER_ELEMENT ?? 1;
-  const end = v.byteOffset + v.byteLength;
-  if (types.isSharedArrayBuffer(b)) {
-    // A growable SharedArrayBuffer cannot shrink and growth is permanent: a view that
-    // reaches its end is taken as length-tracking.
-    return (b as SharedArrayBuffer).growable && b.byteLength - end < size;
-  }
-  const ab = b as ArrayBuffer;
-  if (!ab.resizable || ab.byteLength - end >= size) return false;
-  const before = ab.byteLength;
-  const seen = v.byteLength;
-  if (before + size <= ab.maxByteLength) {
-    ab.resize(before + size);
-    const moved = v.byteLength !== seen;
-    ab.resize(before);
-    return moved;
-  }
-  if (before < size) return true;
-  const tail = new Uint8Array(ab, before - size, size).slice();
-  ab.resize(before - size);
-  const moved = v.byteLength === seen - size && seen > size;
-  ab.resize(before);
-  new Uint8Array(ab, before - size, size).set(tail);
-  return moved || seen <= size;
-}
-
-/** Whether a reducer's callable is invoked with `new`. */
-function constructs(fn: (...args: unknown[]) => unknown): boolean {
-  if (fn === (Symbol as unknown) || fn === (BigInt as unknown)) return false;
-  let src: string;
-  try {
-    src = fnToString.call(fn);
-  } catch {
-    return false;
-  }
-  if (src.startsWith("class")) return true;
-  const proto = (fn as { prototype?: unknown }).prototype;
-  return src.includes("[native code]") && proto !== null && typeof proto === "object";
-}
-
-let wellKnown: Map<symbol, string> | undefined;
-function wellKnownSymbols(): Map<symbol, string> {
-  if (wellKnown === undefined) {
-    wellKnown = new Map();
-    for (const name of getOwnPropertyNames(Symbol)) {
-      const v = (Symbol as unknown as Record<string, unknown>)[name];
-      if (typeof v === "symbol") wellKnown.set(v, name);
-    }
-  }
-  return wellKnown;
 }

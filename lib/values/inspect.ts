@@ -1,0 +1,171 @@
+/**
+ * Looking at values without running their code: property attributes, integrity levels,
+ * index keys, brands of host objects, length-tracking views, well-known symbols.
+ *
+ * @module
+ */
+
+import { types } from "node:util";
+import * as T from "../format/tags.ts";
+import * as K from "./kinds.ts";
+
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const getOwnPropertyNames = Object.getOwnPropertyNames;
+const isExtensible = Object.isExtensible;
+const fnToString = Function.prototype.toString;
+
+const intrinsicKeys = new Map<number, (key: string | symbol) => boolean>();
+/**
+ * Host objects (URL, Blob, …) may keep internal state in own symbol properties (Deno does):
+ * those a fresh instance has too are not extra properties.
+ */
+export function intrinsic(kind: number): (key: string | symbol) => boolean {
+  let skip = intrinsicKeys.get(kind);
+  if (skip === undefined) {
+    let sample: object | undefined;
+    try {
+      if (kind === K.K_URL) sample = new URL("http://a/");
+      else if (kind === K.K_URL_SEARCH_PARAMS) sample = new URLSearchParams();
+      else if (kind === K.K_FILE) sample = new File([], "");
+      else sample = new Blob([]);
+    } catch {
+      sample = undefined;
+    }
+    const keys = new Set<string | symbol>(sample ? Reflect.ownKeys(sample) : []);
+    skip = (key) => keys.has(key);
+    intrinsicKeys.set(kind, skip);
+  }
+  return skip;
+}
+
+export function flagsOf(d: PropertyDescriptor): number {
+  return (d.writable ? T.PROP_WRITABLE : 0) | (d.enumerable ? T.PROP_ENUMERABLE : 0) |
+    (d.configurable ? T.PROP_CONFIGURABLE : 0);
+}
+
+/** The values of an [index, value, …] list that holds every index in order. */
+export function denseValues(pairs: unknown[]): unknown[] {
+  const out = new Array<unknown>(pairs.length >> 1);
+  for (let i = 1, j = 0; i < pairs.length; i += 2, j++) out[j] = pairs[i];
+  return out;
+}
+
+export function sameKeys(a: string[], b: string[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function never(): boolean {
+  return false;
+}
+
+export function isLastIndex(k: string | symbol): boolean {
+  return k === "lastIndex";
+}
+
+/** A String object's own "length" and the indices of its characters are not extras. */
+export function stringOwnKeys(length: number): (k: string | symbol) => boolean {
+  return (k) => k === "length" || (typeof k === "string" && isIndex(k) && +k < length);
+}
+
+/** True for canonical array index keys ("0", "1", …, "4294967294"). */
+export function isIndex(k: string): boolean {
+  const c = k.charCodeAt(0);
+  if (c < 48 || c > 57) return false;
+  if (k.length > 1 && c === 48) return false;
+  const n = +k;
+  return Number.isInteger(n) && n < 4294967295 && String(n) === k;
+}
+
+export function integrity(o: object): number {
+  if (isExtensible(o)) return T.INTEGRITY_EXTENSIBLE;
+  if (Object.isFrozen(o)) return T.INTEGRITY_FROZEN;
+  if (Object.isSealed(o)) return T.INTEGRITY_SEALED;
+  return T.INTEGRITY_NON_EXTENSIBLE;
+}
+
+/** V8 keeps an error's stack behind an accessor; it is pickled as the data it shows. */
+export function stackAsData(
+  o: object,
+  key: string | symbol,
+  d: PropertyDescriptor,
+): PropertyDescriptor {
+  if (key !== "stack" || "value" in d) return d;
+  let value: unknown;
+  try {
+    value = d.get?.call(o);
+  } catch {
+    value = undefined;
+  }
+  return { value, writable: true, enumerable: d.enumerable, configurable: d.configurable };
+}
+
+export function isBranded(o: object, proto: object, getter: string): boolean {
+  const d = getOwnPropertyDescriptor(proto, getter);
+  if (d?.get === undefined) return false;
+  try {
+    d.get.call(o);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a view follows its resizable buffer's length. Nothing tells it directly: the
+ * buffer is resized by one element and back (no other code runs meanwhile, and the bytes
+ * are restored) to see whether the view's length moves.
+ */
+export function isLengthTracking(v: ArrayBufferView): boolean {
+  const b = v.buffer;
+  const size = (v as Uint8Array).BYTES_PER_ELEMENT ?? 1;
+  const end = v.byteOffset + v.byteLength;
+  if (types.isSharedArrayBuffer(b)) {
+    // A growable SharedArrayBuffer cannot shrink and growth is permanent: a view that
+    // reaches its end is taken as length-tracking.
+    return (b as SharedArrayBuffer).growable && b.byteLength - end < size;
+  }
+  const ab = b as ArrayBuffer;
+  if (!ab.resizable || ab.byteLength - end >= size) return false;
+  const before = ab.byteLength;
+  const seen = v.byteLength;
+  if (before + size <= ab.maxByteLength) {
+    ab.resize(before + size);
+    const moved = v.byteLength !== seen;
+    ab.resize(before);
+    return moved;
+  }
+  if (before < size) return true;
+  const tail = new Uint8Array(ab, before - size, size).slice();
+  ab.resize(before - size);
+  const moved = v.byteLength === seen - size && seen > size;
+  ab.resize(before);
+  new Uint8Array(ab, before - size, size).set(tail);
+  return moved || seen <= size;
+}
+
+/** Whether a reducer's callable is invoked with `new`. */
+export function constructs(fn: (...args: unknown[]) => unknown): boolean {
+  if (fn === (Symbol as unknown) || fn === (BigInt as unknown)) return false;
+  let src: string;
+  try {
+    src = fnToString.call(fn);
+  } catch {
+    return false;
+  }
+  if (src.startsWith("class")) return true;
+  const proto = (fn as { prototype?: unknown }).prototype;
+  return src.includes("[native code]") && proto !== null && typeof proto === "object";
+}
+
+let wellKnown: Map<symbol, string> | undefined;
+export function wellKnownSymbols(): Map<symbol, string> {
+  if (wellKnown === undefined) {
+    wellKnown = new Map();
+    for (const name of getOwnPropertyNames(Symbol)) {
+      const v = (Symbol as unknown as Record<string, unknown>)[name];
+      if (typeof v === "symbol") wellKnown.set(v, name);
+    }
+  }
+  return wellKnown;
+}
