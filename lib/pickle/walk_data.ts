@@ -1,0 +1,879 @@
+/**
+ * The pickling walk over data: iterative (an explicit frame stack, no recursion proportional
+ * to the value's depth), one memo for every object and unique symbol, repeated object
+ * shapes written once. Writes the body of a pickle into a {@linkcode ByteWriter}. Code
+ * (functions, classes, instances) is the subclass's part, in pickler.ts.
+ *
+ * @module
+ */
+
+import { types } from "node:util";
+import { ByteWriter } from "../format/writer.ts";
+import * as T from "../format/tags.ts";
+import { PicklingError } from "./errors.ts";
+import { keySegment } from "./paths.ts";
+import { reduce as REDUCE_SYMBOL, type Reduction } from "./options.ts";
+import { globalPathOf } from "../code/globals.ts";
+import type { ScopeRecord } from "../code/captures.ts";
+import { constructorOf } from "../code/members.ts";
+import {
+  constructs,
+  denseValues,
+  flagsOf,
+  integrity,
+  intrinsic,
+  isBranded,
+  isIndex,
+  isLastIndex,
+  isLengthTracking,
+  never,
+  sameKeys,
+  stackAsData,
+  stringOwnKeys,
+  wellKnownSymbols,
+} from "../values/inspect.ts";
+import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/scopes.ts";
+import * as K from "../values/kinds.ts";
+
+const OBJECT_PROTO = Object.prototype;
+const ARRAY_PROTO = Array.prototype;
+const getPrototypeOf = Object.getPrototypeOf;
+const getOwnPropertyNames = Object.getOwnPropertyNames;
+const getOwnPropertySymbols = Object.getOwnPropertySymbols;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const isExtensible = Object.isExtensible;
+const isArray = Array.isArray;
+const isProxy = types.isProxy;
+
+/** Frames kept for reuse between walks. */
+const FRAME_POOL = 1024;
+
+// Frame kinds of the walk.
+const F_ARRAY = 0; // items are the array's elements
+const F_OBJECT = 1; // items are obj[keys[i]]
+export const F_LIST = 2; // items is a flat list of values; `sub` says what they mean
+// Sub-kinds of F_LIST (for error paths).
+const S_ROOT = 0;
+const S_MAP = 1;
+const S_SET = 2;
+const S_PROPS = 3;
+const S_SPARSE = 4;
+const S_REDUCE = 5;
+const S_PROMISE = 6;
+export const S_PROTO = 7;
+const S_SPARSE_DENSE = 8;
+export const S_SCOPE = 9;
+export const S_PRIVATE = 10;
+
+class Frame {
+  kind = 0;
+  sub = 0;
+  obj: unknown = null;
+  items: unknown[] | null = null;
+  keys: string[] | null = null;
+  i = 0;
+  n = 0;
+  /** A count to write when the frame starts (property lists), or -1. */
+  pre = -1;
+  /** Set while a reduced object is under construction (REF to it would be a cycle). */
+  reducing: object | null = null;
+}
+
+/** A node of the shape trie: the keys of a plain object, in order, written once per pickle. */
+class ShapeNode {
+  children: Map<string, ShapeNode> | undefined = undefined;
+  epoch = -1;
+  id = 0;
+  child(key: string): ShapeNode {
+    let c = this.children?.get(key);
+    if (c === undefined) {
+      c = new ShapeNode();
+      (this.children ??= new Map()).set(key, c);
+      shapeNodes++;
+    }
+    return c;
+  }
+}
+
+let shapeRoots = [new ShapeNode(), new ShapeNode()];
+let shapeNodes = 0;
+let epochCounter = 0;
+
+/** What the async form has already awaited: Blob bytes and settled promises. */
+export type Settled =
+  | { kind: "bytes"; bytes: Uint8Array }
+  | { kind: "fulfilled"; value: unknown }
+  | { kind: "rejected"; value: unknown };
+
+/** The settings a walk needs from its caller. */
+export interface WalkOptions {
+  bufferCallback?: (buffer: ArrayBuffer) => unknown;
+  reducerOverride?: (value: unknown) => Reduction | undefined;
+  /** Async form: Blobs and Promises already awaited; undefined in the sync form. */
+  settled?: Map<object, Settled>;
+  /** Async form: closure scopes read so far by the runtime's scope adapter. */
+  scopes?: Map<object, ReadScopes>;
+  /** Async form: set when the runtime cannot read closure scopes, saying why. */
+  scopesUnavailable?: string;
+  /** Async form: what bound functions were made of, where the runtime shows it. */
+  bound?: Map<object, BoundParts>;
+  /** Async form: private fields of instances, where the runtime shows them. */
+  privates?: Map<object, PrivateFields>;
+}
+
+/** The walk over data values; code (functions, classes, instances) is added by a subclass. */
+export abstract class DataWalker {
+  readonly w: ByteWriter = new ByteWriter();
+  protected frames: Frame[] = [];
+  protected top = -1;
+  protected memo = new Map<unknown, number>();
+  protected nextId = 0;
+  protected nextShape = 0;
+  protected epoch = 0;
+  protected opts: WalkOptions = {};
+  /** Header flags collected while walking. */
+  flags = 0;
+  protected lastNames: (string[] | null)[] = [null, null];
+  protected lastNode: (ShapeNode | null)[] = [null, null];
+  /** Async form: Blobs and Promises met that still need awaiting. */
+  unsettled: object[] = [];
+  /** Async form: functions whose closure scopes still need reading. */
+  unread: object[] = [];
+  /** True while a walk runs (a reducer may pickle re-entrantly). */
+  busy = false;
+
+  /** Writes `value` as a pickle body starting at the writer's current position. */
+  walk(value: unknown, opts: WalkOptions): void {
+    this.opts = opts;
+    this.flags = 0;
+    this.unsettled = [];
+    this.unread = [];
+    this.memo.clear();
+    this.startCode(opts);
+    this.nextId = 0;
+    this.nextShape = 0;
+    this.oobCount = 0;
+    this.epoch = ++epochCounter;
+    if (shapeNodes > 50_000) {
+      shapeRoots = [new ShapeNode(), new ShapeNode()];
+      shapeNodes = 0;
+    }
+    this.lastNames[0] = this.lastNames[1] = null;
+    this.lastNode[0] = this.lastNode[1] = null;
+    this.top = -1;
+    try {
+      this.push(F_LIST, S_ROOT, null, 1).items = [value];
+      this.run();
+    } finally {
+      for (let i = 0; i <= this.top; i++) this.clear(this.frames[i]);
+      this.top = -1;
+      // A very deep value leaves a long pool of frames behind: keep a modest one.
+      if (this.frames.length > FRAME_POOL) this.frames.length = FRAME_POOL;
+      this.memo.clear();
+      this.endCode();
+      this.opts = {};
+    }
+  }
+
+  protected clear(f: Frame): void {
+    f.obj = null;
+    f.items = null;
+    f.keys = null;
+    f.reducing = null;
+  }
+
+  protected push(kind: number, sub: number, obj: unknown, n: number): Frame {
+    const t = ++this.top;
+    let f = this.frames[t];
+    if (f === undefined) {
+      f = new Frame();
+      this.frames.push(f);
+    }
+    f.kind = kind;
+    f.sub = sub;
+    f.obj = obj;
+    f.i = 0;
+    f.n = n;
+    f.pre = -1;
+    return f;
+  }
+
+  protected run(): void {
+    const frames = this.frames;
+    while (this.top >= 0) {
+      const f = frames[this.top];
+      if (f.i < f.n) {
+        if (f.pre >= 0) {
+          this.w.varint(f.pre);
+          f.pre = -1;
+        }
+        const i = f.i++;
+        let v: unknown;
+        if (f.kind === F_ARRAY) v = (f.obj as unknown[])[i];
+        else if (f.kind === F_OBJECT) v = (f.obj as Record<string, unknown>)[f.keys![i]];
+        else v = f.items![i];
+        this.value(v);
+      } else {
+        if (f.pre >= 0) {
+          this.w.varint(f.pre);
+          f.pre = -1;
+        }
+        this.clear(f);
+        this.top--;
+      }
+    }
+  }
+
+  /** Writes one value; containers push a frame for their children. */
+  protected value(v: unknown): void {
+    switch (typeof v) {
+      case "number":
+        this.w.number(v);
+        return;
+      case "string":
+        this.w.string(v);
+        return;
+      case "boolean":
+        this.w.byte(v ? T.TRUE : T.FALSE);
+        return;
+      case "undefined":
+        this.w.byte(T.UNDEFINED);
+        return;
+      case "object":
+        if (v === null) this.w.byte(T.NULL);
+        else this.object(v);
+        return;
+      case "bigint":
+        this.w.byte(v < 0n ? T.BIGINT_NEG : T.BIGINT_POS);
+        this.w.bigintMagnitude(v < 0n ? -v : v);
+        return;
+      case "symbol":
+        this.symbol(v);
+        return;
+      case "function":
+        this.func(v as (...args: unknown[]) => unknown);
+        return;
+    }
+  }
+
+  protected symbol(s: symbol): void {
+    const key = Symbol.keyFor(s);
+    if (key !== undefined) {
+      this.w.byte(T.SYMBOL_FOR);
+      this.w.string(key);
+      return;
+    }
+    const known = wellKnownSymbols().get(s);
+    if (known !== undefined) {
+      this.w.byte(T.SYMBOL_WELL_KNOWN);
+      this.w.string(known);
+      return;
+    }
+    const id = this.memo.get(s);
+    if (id !== undefined) {
+      this.w.byte(T.REF);
+      this.w.varint(id);
+      return;
+    }
+    this.memo.set(s, this.nextId++);
+    const d = s.description;
+    if (d === undefined) {
+      this.w.byte2(T.SYMBOL_UNIQUE, 0);
+    } else {
+      this.w.byte2(T.SYMBOL_UNIQUE, 1);
+      this.w.string(d);
+    }
+  }
+
+  /** Writes a back-reference when `o` was met before; true if it did. */
+  protected ref(o: object): boolean {
+    const id = this.memo.get(o);
+    if (id === undefined) return false;
+    for (let i = 0; i <= this.top; i++) {
+      if (this.frames[i].reducing === o) {
+        this.fail(
+          "cannot pickle a reference cycle through an object rebuilt by a reducer: " +
+            "the object does not exist until its reducer's arguments are loaded",
+        );
+      }
+    }
+    this.w.byte(T.REF);
+    this.w.varint(id);
+    return true;
+  }
+
+  protected global(o: object, path: string): void {
+    this.memo.set(o, this.nextId++);
+    this.flags |= T.FLAG_CODE;
+    this.w.byte(T.GLOBAL);
+    this.w.string(path);
+  }
+
+  protected override(o: object): boolean {
+    const hook = this.opts.reducerOverride;
+    if (hook === undefined) return false;
+    let r: Reduction | undefined;
+    try {
+      r = hook(o);
+    } catch (e) {
+      if (e instanceof PicklingError) throw e;
+      this.fail("reducerOverride threw", e);
+    }
+    if (r === undefined) return false;
+    this.reduction(o, r);
+    return true;
+  }
+
+  protected object(o: object): void {
+    if (this.ref(o)) return;
+    if (this.opts.reducerOverride !== undefined && this.override(o)) return;
+    const proto = getPrototypeOf(o);
+    if (proto === OBJECT_PROTO) {
+      this.plain(o as Record<string, unknown>, false);
+    } else if (proto === ARRAY_PROTO && isArray(o)) {
+      this.array(o as unknown[]);
+    } else if (proto === null) {
+      this.plain(o as Record<string, unknown>, true);
+    } else {
+      const kind = K.KIND_BY_PROTO.get(proto);
+      if (kind === undefined) this.other(o);
+      else this.builtin(o, kind, proto);
+    }
+  }
+
+  protected plain(o: Record<string, unknown>, nullProto: boolean): void {
+    if (isProxy(o)) this.fail("a Proxy cannot be pickled: its behaviour lives in its handler");
+    if (nullProto && types.isModuleNamespaceObject(o)) {
+      this.fail("a module namespace object cannot be pickled by value");
+    }
+    const names = getOwnPropertyNames(o);
+    let simple = getOwnPropertySymbols(o).length === 0 && isExtensible(o);
+    for (let i = 0; simple && i < names.length; i++) {
+      const d = getOwnPropertyDescriptor(o, names[i])!;
+      if (d.writable !== true || d.enumerable !== true || d.configurable !== true) simple = false;
+    }
+    if (!simple) {
+      if (typeof o[REDUCE_SYMBOL as unknown as string] === "function") {
+        this.other(o);
+        return;
+      }
+      const path = globalPathOf(o);
+      if (path !== undefined) {
+        this.global(o, path);
+        return;
+      }
+      const ctor = constructorOf(o);
+      if (ctor !== undefined) {
+        this.prototypeOf(o, ctor);
+        return;
+      }
+      this.w.byte(T.WITH_PROPS);
+      this.propsFrame(o, Reflect.ownKeys(o), null);
+      this.shape(o, nullProto, []);
+      return;
+    }
+    this.shape(o, nullProto, names);
+  }
+
+  /** Writes a plain object's tag with its shape, and pushes its values. */
+  protected shape(o: object, nullProto: boolean, names: string[]): void {
+    const n = names.length;
+    // Arrays of records repeat one shape: try the last shape of this kind before the trie.
+    const side = nullProto ? 1 : 0;
+    const last = this.lastNames[side];
+    let node: ShapeNode;
+    if (last !== null && last.length === n && sameKeys(last, names)) {
+      node = this.lastNode[side]!;
+    } else {
+      node = shapeRoots[side];
+      for (let i = 0; i < n; i++) node = node.child(names[i]);
+      this.lastNames[side] = names;
+      this.lastNode[side] = node;
+    }
+    this.memo.set(o, this.nextId++);
+    const w = this.w;
+    if (node.epoch === this.epoch) {
+      w.byte(nullProto ? T.NULL_OBJECT : T.OBJECT);
+      w.varint(node.id);
+    } else {
+      node.epoch = this.epoch;
+      node.id = this.nextShape++;
+      w.byte(nullProto ? T.NULL_OBJECT_NEW_SHAPE : T.OBJECT_NEW_SHAPE);
+      w.varint(n);
+      for (let i = 0; i < n; i++) w.string(names[i]);
+    }
+    if (n > 0) this.push(F_OBJECT, 0, o, n).keys = names;
+  }
+
+  protected array(a: unknown[]): void {
+    if (isProxy(a)) this.fail("a Proxy cannot be pickled: its behaviour lives in its handler");
+    const len = a.length;
+    const keys = Object.keys(a);
+    const dense = keys.length === len && (len === 0 || keys[len - 1] === String(len - 1));
+    const syms = getOwnPropertySymbols(a);
+    const plain = dense && syms.length === 0 && isExtensible(a) &&
+      getOwnPropertyDescriptor(a, "length")!.writable === true;
+    this.memo.set(a, this.nextId++);
+    if (plain) {
+      this.w.byte(T.ARRAY);
+      this.w.varint(len);
+      if (len > 0) this.push(F_ARRAY, 0, a, len);
+      return;
+    }
+    // The full picture: every own index (enumerable or not), named property and symbol.
+    // Elements whose attributes differ from what the integrity level implies go to the
+    // property list with their descriptors; the rest are plain elements.
+    const level = integrity(a);
+    const expected = level === T.INTEGRITY_FROZEN
+      ? T.PROP_ENUMERABLE
+      : level === T.INTEGRITY_SEALED
+      ? T.PROP_ENUMERABLE | T.PROP_WRITABLE
+      : T.PROP_DEFAULT;
+    const elements: unknown[] = [];
+    const named: (string | symbol)[] = [];
+    const lengthFixed = level !== T.INTEGRITY_FROZEN &&
+      getOwnPropertyDescriptor(a, "length")!.writable !== true;
+    for (const name of getOwnPropertyNames(a)) {
+      if (isIndex(name)) {
+        const d = getOwnPropertyDescriptor(a, name)!;
+        if ("value" in d && flagsOf(d) === expected) elements.push(+name, d.value);
+        else named.push(name);
+      } else if (name !== "length" || lengthFixed) {
+        named.push(name);
+      }
+    }
+    for (const sym of syms) named.push(sym);
+    // The memo id was taken above; WITH_PROPS must precede the array's own tag.
+    if (named.length > 0 || level !== T.INTEGRITY_EXTENSIBLE) {
+      this.w.byte(T.WITH_PROPS);
+      this.propsFrame(a, named, null);
+    }
+    const count = elements.length >> 1;
+    if (count === len) {
+      this.w.byte(T.ARRAY);
+      this.w.varint(len);
+      if (len > 0) this.push(F_LIST, S_SPARSE_DENSE, a, len).items = denseValues(elements);
+    } else {
+      this.w.byte(T.SPARSE_ARRAY);
+      this.w.varint(len);
+      this.w.varint(count);
+      if (count > 0) this.push(F_LIST, S_SPARSE, a, elements.length).items = elements;
+    }
+  }
+
+  /**
+   * Pushes a property-list frame for `keys` of `o` (count, entries, integrity). It runs
+   * after the frame pushed next (the object's own contents) completes.
+   */
+  protected propsFrame(
+    o: object,
+    keys: (string | symbol)[],
+    fix: ((o: object, key: string | symbol, d: PropertyDescriptor) => PropertyDescriptor) | null,
+    level: number = integrity(o),
+  ): void {
+    const items: unknown[] = [];
+    let count = 0;
+    for (const key of keys) {
+      let d = getOwnPropertyDescriptor(o, key);
+      if (d === undefined) continue;
+      if (fix !== null) d = fix(o, key, d);
+      count++;
+      let flags = (d.enumerable ? T.PROP_ENUMERABLE : 0) |
+        (d.configurable ? T.PROP_CONFIGURABLE : 0);
+      if ("value" in d) {
+        if (d.writable) flags |= T.PROP_WRITABLE;
+        items.push(key, flags, d.value);
+      } else {
+        items.push(key, flags | T.PROP_ACCESSOR, d.get, d.set);
+      }
+    }
+    items.push(level);
+    const f = this.push(F_LIST, S_PROPS, o, items.length);
+    f.items = items;
+    f.pre = count;
+  }
+
+  /** Writes a WITH_PROPS prefix when `o` has own properties beyond `skip`, or is not extensible. */
+  protected extras(o: object, skip: (key: string | symbol) => boolean): void {
+    const keys = Reflect.ownKeys(o);
+    let named: (string | symbol)[] | null = null;
+    for (const k of keys) {
+      if (!skip(k)) (named ??= []).push(k);
+    }
+    if (named === null && isExtensible(o)) return;
+    this.w.byte(T.WITH_PROPS);
+    this.propsFrame(o, named ?? [], null);
+  }
+
+  protected builtin(o: object, kind: number, proto: object): void {
+    const w = this.w;
+    if (kind >= K.K_VIEW) {
+      this.view(o as ArrayBufferView, kind - K.K_VIEW);
+      return;
+    }
+    if (kind >= K.K_ERROR) {
+      this.error(o as Error, kind - K.K_ERROR);
+      return;
+    }
+    switch (kind) {
+      case K.K_MAP: {
+        if (!types.isMap(o)) break;
+        this.extras(o, never);
+        this.memo.set(o, this.nextId++);
+        const m = o as Map<unknown, unknown>;
+        const items: unknown[] = [];
+        for (const [k, v] of m) items.push(k, v);
+        w.byte(T.MAP);
+        w.varint(m.size);
+        if (items.length > 0) this.push(F_LIST, S_MAP, o, items.length).items = items;
+        return;
+      }
+      case K.K_SET: {
+        if (!types.isSet(o)) break;
+        this.extras(o, never);
+        this.memo.set(o, this.nextId++);
+        const items = Array.from(o as Set<unknown>);
+        w.byte(T.SET);
+        w.varint(items.length);
+        if (items.length > 0) this.push(F_LIST, S_SET, o, items.length).items = items;
+        return;
+      }
+      case K.K_DATE: {
+        if (!types.isDate(o)) break;
+        this.extras(o, never);
+        this.memo.set(o, this.nextId++);
+        w.byte(T.DATE);
+        w.float64((o as Date).getTime());
+        return;
+      }
+      case K.K_REGEXP: {
+        if (!types.isRegExp(o)) break;
+        const re = o as RegExp;
+        const last = re.lastIndex;
+        const inline = Number.isSafeInteger(last) && last >= 0 &&
+          getOwnPropertyDescriptor(re, "lastIndex")!.writable === true;
+        this.extras(o, inline ? isLastIndex : never);
+        this.memo.set(o, this.nextId++);
+        w.byte(T.REGEXP);
+        w.string(re.source);
+        w.string(re.flags);
+        w.varint(inline ? last : 0);
+        return;
+      }
+      case K.K_ARRAY_BUFFER: {
+        if (!types.isArrayBuffer(o)) break;
+        this.extras(o, never);
+        this.arrayBuffer(o as ArrayBuffer);
+        return;
+      }
+      case K.K_SHARED_ARRAY_BUFFER: {
+        if (!types.isSharedArrayBuffer(o)) break;
+        this.extras(o, never);
+        const sab = o as SharedArrayBuffer;
+        this.memo.set(o, this.nextId++);
+        w.byte(T.SHARED_ARRAY_BUFFER);
+        if (sab.growable) {
+          w.byte(T.BUFFER_RESIZABLE);
+          w.varint(sab.maxByteLength);
+        } else {
+          w.byte(0);
+        }
+        w.varint(sab.byteLength);
+        w.bytes(new Uint8Array(sab));
+        return;
+      }
+      case K.K_BOXED_NUMBER:
+      case K.K_BOXED_STRING:
+      case K.K_BOXED_BOOLEAN:
+      case K.K_BOXED_BIGINT:
+      case K.K_BOXED_SYMBOL:
+        this.boxed(o, kind);
+        return;
+      case K.K_URL: {
+        if (!isBranded(o, proto, "href")) break;
+        this.extras(o, intrinsic(K.K_URL));
+        this.memo.set(o, this.nextId++);
+        w.byte(T.URL_TAG);
+        w.string((o as URL).href);
+        return;
+      }
+      case K.K_URL_SEARCH_PARAMS: {
+        if (!isBranded(o, proto, "size")) break;
+        this.extras(o, intrinsic(K.K_URL_SEARCH_PARAMS));
+        this.memo.set(o, this.nextId++);
+        w.byte(T.URL_SEARCH_PARAMS);
+        w.string(String(o));
+        return;
+      }
+      case K.K_BLOB:
+      case K.K_FILE:
+        if (!isBranded(o, Blob.prototype, "size")) break;
+        // Bun's File and Blob share one prototype: a File is a Blob with a name.
+        this.blob(o as Blob, typeof (o as File).name === "string");
+        return;
+      case K.K_PROMISE:
+        if (!types.isPromise(o)) break;
+        this.promise(o as Promise<unknown>);
+        return;
+      case K.K_REFUSED:
+        this.fail(K.REFUSED_REASON.get(proto)!);
+    }
+    this.other(o);
+  }
+
+  protected arrayBuffer(ab: ArrayBuffer): void {
+    const w = this.w;
+    const cb = this.opts.bufferCallback;
+    if (cb !== undefined && !ab.detached) {
+      let inBand: unknown;
+      try {
+        inBand = cb(ab);
+      } catch (e) {
+        this.fail("bufferCallback threw", e);
+      }
+      if (!inBand) {
+        this.memo.set(ab, this.nextId++);
+        this.flags |= T.FLAG_OOB;
+        w.byte(T.OOB_BUFFER);
+        w.varint(this.oobCount++);
+        return;
+      }
+    }
+    this.memo.set(ab, this.nextId++);
+    w.byte(T.ARRAY_BUFFER);
+    if (ab.detached) {
+      w.byte(T.BUFFER_DETACHED);
+      w.varint(0);
+      return;
+    }
+    if (ab.resizable) {
+      w.byte(T.BUFFER_RESIZABLE);
+      w.varint(ab.maxByteLength);
+    } else {
+      w.byte(0);
+    }
+    w.varint(ab.byteLength);
+    w.bytes(new Uint8Array(ab));
+  }
+
+  protected oobCount = 0;
+
+  protected view(v: ArrayBufferView, type: number): void {
+    if (!ArrayBuffer.isView(v) || (type === T.VIEW_DATAVIEW) !== types.isDataView(v)) {
+      this.other(v);
+      return;
+    }
+    // Named properties of typed arrays are not looked for: listing own keys would
+    // enumerate every index. Symbols and integrity are cheap to check.
+    const syms = getOwnPropertySymbols(v);
+    if (syms.length > 0 || !isExtensible(v)) {
+      this.w.byte(T.WITH_PROPS);
+      // Views with elements cannot be sealed or frozen: non-extensible is all they can be.
+      const level = isExtensible(v) ? T.INTEGRITY_EXTENSIBLE : T.INTEGRITY_NON_EXTENSIBLE;
+      this.propsFrame(v, syms, null, level);
+    }
+    this.memo.set(v, this.nextId++);
+    const buffer = v.buffer;
+    const tracking = isLengthTracking(v);
+    const w = this.w;
+    w.byte(T.VIEW);
+    w.byte2(type, tracking ? T.VIEW_LENGTH_TRACKING : 0);
+    // The buffer is written inline (it has no children), so the view's operands follow it.
+    this.bufferValue(buffer);
+    w.varint(v.byteOffset);
+    if (!tracking) {
+      w.varint(type === T.VIEW_DATAVIEW ? v.byteLength : (v as Uint8Array).length);
+    }
+  }
+
+  protected bufferValue(b: ArrayBufferLike): void {
+    if (this.ref(b)) return;
+    if (types.isSharedArrayBuffer(b)) this.builtin(b, K.K_SHARED_ARRAY_BUFFER, b);
+    else this.arrayBuffer(b as ArrayBuffer);
+  }
+
+  protected boxed(o: object, kind: number): void {
+    let sub: number;
+    let prim: unknown;
+    let skip: (key: string | symbol) => boolean = never;
+    try {
+      switch (kind) {
+        case K.K_BOXED_NUMBER:
+          if (!types.isNumberObject(o)) return this.other(o);
+          sub = T.BOXED_NUMBER;
+          prim = Number.prototype.valueOf.call(o);
+          break;
+        case K.K_BOXED_STRING:
+          if (!types.isStringObject(o)) return this.other(o);
+          sub = T.BOXED_STRING;
+          prim = String.prototype.valueOf.call(o);
+          skip = stringOwnKeys((prim as string).length);
+          break;
+        case K.K_BOXED_BOOLEAN:
+          if (!types.isBooleanObject(o)) return this.other(o);
+          sub = T.BOXED_BOOLEAN;
+          prim = Boolean.prototype.valueOf.call(o);
+          break;
+        case K.K_BOXED_BIGINT:
+          if (!types.isBigIntObject(o)) return this.other(o);
+          sub = T.BOXED_BIGINT;
+          prim = BigInt.prototype.valueOf.call(o);
+          break;
+        default:
+          if (!types.isSymbolObject(o)) return this.other(o);
+          sub = T.BOXED_SYMBOL;
+          prim = Symbol.prototype.valueOf.call(o);
+      }
+    } catch {
+      return this.other(o);
+    }
+    this.extras(o, skip);
+    this.memo.set(o, this.nextId++);
+    this.w.byte2(T.BOXED, sub);
+    // The primitive has no children: written inline, as the loader reads it.
+    this.value(prim);
+  }
+
+  protected error(e: Error, type: number): void {
+    if (!types.isNativeError(e)) {
+      this.other(e);
+      return;
+    }
+    this.memo.set(e, this.nextId++);
+    this.w.byte2(T.ERROR, type);
+    this.propsFrame(e, Reflect.ownKeys(e), stackAsData);
+  }
+
+  protected blob(b: Blob, isFile: boolean): void {
+    this.extras(b, intrinsic(isFile ? K.K_FILE : K.K_BLOB));
+    const settled = this.opts.settled;
+    if (settled === undefined) {
+      this.fail(
+        `a ${isFile ? "File" : "Blob"} can only be pickled by the async form (dumps, dump): ` +
+          "its bytes are read asynchronously",
+      );
+    }
+    const s = settled.get(b);
+    this.memo.set(b, this.nextId++);
+    const bytes = s?.kind === "bytes" ? s.bytes : new Uint8Array(0);
+    if (s === undefined) this.unsettled.push(b);
+    const w = this.w;
+    if (isFile) {
+      const f = b as File;
+      w.byte(T.FILE);
+      w.string(f.name);
+      w.string(f.type);
+      w.number(f.lastModified);
+    } else {
+      w.byte(T.BLOB);
+      w.string(b.type);
+    }
+    w.varint(bytes.length);
+    w.bytes(bytes);
+  }
+
+  protected promise(p: Promise<unknown>): void {
+    const settled = this.opts.settled;
+    if (settled === undefined) {
+      this.fail(
+        "a Promise can only be pickled by the async form (dumps, dump), which awaits it",
+      );
+    }
+    const s = settled.get(p);
+    this.memo.set(p, this.nextId++);
+    if (s === undefined) this.unsettled.push(p);
+    this.w.byte2(T.PROMISE, s?.kind === "rejected" ? 1 : 0);
+    const value = s === undefined || s.kind === "bytes" ? undefined : s.value;
+    this.push(F_LIST, S_PROMISE, p, 1).items = [value];
+  }
+
+  protected reduction(o: object, r: Reduction): void {
+    if (!isArray(r) || r.length < 2 || r.length > 3) {
+      this.fail("a reducer must return [callable, args] or [callable, args, state]");
+    }
+    const [callable, args, state] = r;
+    if (typeof callable !== "function") this.fail("a reducer's callable must be a function");
+    if (!isArray(args)) this.fail("a reducer's args must be an array");
+    this.memo.set(o, this.nextId++);
+    this.flags |= T.FLAG_CODE;
+    this.w.byte2(
+      T.REDUCE,
+      constructs(callable as (...args: unknown[]) => unknown) ? T.REDUCE_CONSTRUCT : 0,
+    );
+    const f = this.push(F_LIST, S_REDUCE, o, 3);
+    f.items = [callable, Array.from(args), state];
+    f.reducing = o;
+  }
+
+  /** Throws a PicklingError naming the path of the value being written. */
+  fail(message: string, cause?: unknown): never {
+    throw new PicklingError(
+      message,
+      this.path(),
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
+  protected path(): string {
+    let p = "root";
+    for (let t = 0; t <= this.top; t++) {
+      const f = this.frames[t];
+      if (f.i === 0) continue;
+      p += segment(f, f.i - 1);
+    }
+    return p;
+  }
+
+  /** Prepares what pickling code needs for one walk. */
+  protected abstract startCode(opts: WalkOptions): void;
+  /** Drops what pickling code kept during a walk. */
+  protected abstract endCode(): void;
+  /** Writes a function. */
+  protected abstract func(fn: (...args: unknown[]) => unknown): void;
+  /** Writes an object of no built-in family (instances, prototypes, reducers). */
+  protected abstract other(o: object): void;
+  /** Writes a function's own `prototype` object as "the prototype of" that function. */
+  protected abstract prototypeOf(proto: object, ctor: object): void;
+}
+
+function segment(f: Frame, i: number): string {
+  if (f.kind === F_ARRAY) return `[${i}]`;
+  if (f.kind === F_OBJECT) return keySegment(f.keys![i]);
+  const items = f.items!;
+  switch (f.sub) {
+    case S_MAP:
+      return i % 2 === 0 ? `<key ${i >> 1}>` : `<value ${i >> 1}>`;
+    case S_SET:
+      return `<member ${i}>`;
+    case S_SPARSE:
+      return `[${items[i & ~1] as number}]`;
+    case S_REDUCE:
+      return ["<reduce callable>", "<reduce args>", "<reduce state>"][i];
+    case S_PROMISE:
+      return "<promise value>";
+    case S_PROTO:
+      return "<prototype>";
+    case S_SPARSE_DENSE:
+      return `[${i}]`;
+    case S_SCOPE:
+      return `<captured ${(f.obj as ScopeRecord).names[i]}>`;
+    case S_PRIVATE:
+      return `.#${items[i & ~1] as string}`;
+    case S_PROPS: {
+      let j = 0;
+      while (j < items.length - 1) {
+        const len = ((items[j + 1] as number) & T.PROP_ACCESSOR) ? 4 : 3;
+        if (i < j + len) {
+          const key = keySegment(items[j] as string | symbol);
+          if (i === j + 2 && len === 4) return `${key}<get>`;
+          if (i === j + 3) return `${key}<set>`;
+          return key;
+        }
+        j += len;
+      }
+      return "";
+    }
+    default:
+      return "";
+  }
+}
