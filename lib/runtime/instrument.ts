@@ -597,6 +597,7 @@ class Walker {
       this.statements(body.body as N[], b);
     } else {
       b.arrow = node;
+      b.at = body.start;
       b.depth = this.depth + 0.5;
       this.expression(body, b);
     }

@@ -113,109 +113,75 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
     },
   };
 
+  /** A handle on `o` and its own properties (internal and private ones included). */
+  async function inspect(o: object): Promise<{ id: string; props: Record<string, unknown> }> {
+    stash.set(0, o);
+    const evaluated = await post("Runtime.evaluate", { expression: LOOKUP, objectGroup: GROUP });
+    const id = (evaluated.result as { objectId?: string }).objectId;
+    if (id === undefined) throw new Error("the inspector gave no handle for the value");
+    const props = await post("Runtime.getProperties", {
+      objectId: id,
+      ownProperties: true,
+      objectGroup: GROUP,
+    });
+    return { id, props };
+  }
+
+  /** Calls `declaration` on `objectId` with `args`, and returns what it stored in slot 1. */
+  async function handOver(objectId: string, declaration: string, args: object[]): Promise<unknown> {
+    await post("Runtime.callFunctionOn", {
+      objectId,
+      functionDeclaration: declaration,
+      arguments: args,
+      objectGroup: GROUP,
+    });
+    const v = stash.get(1);
+    if (v === undefined) throw new Error("the inspector did not hand the values over");
+    return v;
+  }
+
+  function internalOf(props: Record<string, unknown>): (name: string) => RemoteObject | undefined {
+    const internal = (props.internalProperties ?? []) as { name: string; value?: RemoteObject }[];
+    return (name) => internal.find((p) => p.name === name)?.value;
+  }
+
   async function readScopes(fn: object): Promise<ReadScopes> {
-    const id = 0;
-    const listId = 1;
-    stash.set(id, fn);
     try {
-      const evaluated = await post("Runtime.evaluate", {
-        expression: LOOKUP,
-        objectGroup: GROUP,
-      });
-      const fnId = (evaluated.result as { objectId?: string }).objectId;
-      if (fnId === undefined) throw new Error("the inspector gave no handle for the function");
-      const props = await post("Runtime.getProperties", {
-        objectId: fnId,
-        ownProperties: true,
-        objectGroup: GROUP,
-      });
-      const internal = (props.internalProperties ?? []) as {
-        name: string;
-        value?: { objectId?: string };
-      }[];
-      const scopes = internal.find((p) => p.name === "[[Scopes]]")?.value?.objectId;
+      const { props } = await inspect(fn);
+      const scopes = internalOf(props)("[[Scopes]]")?.objectId;
       if (scopes === undefined) return { chain: [], found: new Map(), uninitialized: [] };
-      await post("Runtime.callFunctionOn", {
-        objectId: scopes,
-        functionDeclaration: STORE_THIS,
-        objectGroup: GROUP,
-      });
-      const list = stash.get(listId) as ArrayLike<ScopeEntry> | undefined;
-      if (list === undefined) throw new Error("the inspector did not hand over the scope list");
-      return snapshot(list);
+      return snapshot(await handOver(scopes, STORE_THIS, []) as ArrayLike<ScopeEntry>);
     } finally {
-      stash.delete(id);
-      stash.delete(listId);
+      stash.clear();
     }
   }
 
   async function readPrivate(o: object): Promise<PrivateFields> {
-    stash.set(0, o);
     try {
-      const evaluated = await post("Runtime.evaluate", { expression: LOOKUP, objectGroup: GROUP });
-      const id = (evaluated.result as { objectId?: string }).objectId;
-      if (id === undefined) throw new Error("the inspector gave no handle for the object");
-      const props = await post("Runtime.getProperties", {
-        objectId: id,
-        ownProperties: true,
-        objectGroup: GROUP,
-      });
+      const { id, props } = await inspect(o);
       const fields = ((props.privateProperties ?? []) as { name: string; value?: RemoteObject }[])
         .filter((p) => p.value !== undefined && p.name !== "#$cp$restore");
-      await post("Runtime.callFunctionOn", {
-        objectId: id,
-        functionDeclaration: STORE_ARGS,
-        arguments: fields.map((f) => asArgument(f.value)),
-        objectGroup: GROUP,
-      });
-      const values = stash.get(1) as unknown[] | undefined;
-      if (values === undefined) throw new Error("the inspector did not hand over the values");
-      return { names: fields.map((f) => f.name.slice(1)), values };
+      const values = await handOver(id, STORE_ARGS, fields.map((f) => asArgument(f.value)));
+      return { names: fields.map((f) => f.name.slice(1)), values: values as unknown[] };
     } finally {
-      stash.delete(0);
-      stash.delete(1);
+      stash.clear();
     }
   }
 
   async function readBound(fn: object): Promise<BoundParts> {
-    const id = 0;
-    const partsId = 1;
-    stash.set(id, fn);
     try {
-      const evaluated = await post("Runtime.evaluate", {
-        expression: LOOKUP,
-        objectGroup: GROUP,
-      });
-      const fnId = (evaluated.result as { objectId?: string }).objectId;
-      if (fnId === undefined) throw new Error("the inspector gave no handle for the function");
-      const props = await post("Runtime.getProperties", {
-        objectId: fnId,
-        ownProperties: true,
-        objectGroup: GROUP,
-      });
-      const internal = (props.internalProperties ?? []) as {
-        name: string;
-        value?: RemoteObject;
-      }[];
-      const find = (name: string) => internal.find((p) => p.name === name)?.value;
+      const { id, props } = await inspect(fn);
+      const find = internalOf(props);
       const target = find("[[TargetFunction]]");
       if (target?.objectId === undefined) throw new Error("no [[TargetFunction]] shown");
-      await post("Runtime.callFunctionOn", {
-        objectId: fnId,
-        functionDeclaration: STORE_PARTS,
-        arguments: [
-          asArgument(target),
-          asArgument(find("[[BoundThis]]")),
-          asArgument(find("[[BoundArgs]]")),
-        ],
-        objectGroup: GROUP,
-      });
-      const parts = stash.get(partsId) as [object, unknown, unknown[] | undefined] | undefined;
-      if (parts === undefined) throw new Error("the inspector did not hand over the bound parts");
+      const parts = await handOver(id, STORE_PARTS, [
+        asArgument(target),
+        asArgument(find("[[BoundThis]]")),
+        asArgument(find("[[BoundArgs]]")),
+      ]) as [object, unknown, unknown[] | undefined];
       return { target: parts[0], thisArg: parts[1], args: parts[2] ?? [] };
     } finally {
-      stash.delete(id);
-      stash.delete(partsId);
+      stash.clear();
     }
   }
 }
