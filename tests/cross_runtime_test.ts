@@ -70,6 +70,7 @@ describe("pickles cross runtimes", () => {
         interest: 7.5,
         afterDeposit: 151,
         ownKeys: ["owner"],
+        nextId: 3,
       });
     });
   }

@@ -45,6 +45,8 @@ export interface Analysis {
   readonly members: { readonly statics: ReadonlySet<string>; readonly proto: ReadonlySet<string> };
   /** Classes: names (without `#`) of the private instance fields its body declares. */
   readonly privateFields: readonly string[];
+  /** Classes: names (without `#`) of its static private fields. */
+  readonly staticPrivateFields: readonly string[];
   /** Classes whose `extends` clause is one identifier: that name (its value is the parent). */
   readonly heritage: string | undefined;
   /**
@@ -74,12 +76,11 @@ function definitionNamesOf(cls: Node, free: readonly string[]): string[] {
   return free.filter((n) => used.has(n));
 }
 
-function privateFieldsOf(cls: Node): string[] {
+function privateFieldsOf(cls: Node, statics: boolean): string[] {
   const out: string[] = [];
   for (const m of (cls.body as Node).body as Node[]) {
-    if (m.type !== "PropertyDefinition" && m.type !== "AccessorProperty") continue;
-    if (m.static || (m.key as Node).type !== "PrivateIdentifier") continue;
-    if (m.type === "PropertyDefinition") out.push((m.key as Node).name as string);
+    if (m.type !== "PropertyDefinition" || (m.key as Node).type !== "PrivateIdentifier") continue;
+    if (Boolean(m.static) === statics) out.push((m.key as Node).name as string);
   }
   return out;
 }
@@ -219,7 +220,8 @@ function analyzeUncached(source: string): Analysis {
     lexicalArguments: isArrow && walker.topArguments,
     usesSuper: walker.usesSuper,
     members: form === "class" ? membersOf(fn) : NO_MEMBERS,
-    privateFields: form === "class" ? privateFieldsOf(fn) : [],
+    privateFields: form === "class" ? privateFieldsOf(fn, false) : [],
+    staticPrivateFields: form === "class" ? privateFieldsOf(fn, true) : [],
     definitionNames: form === "class" ? definitionNamesOf(fn, free) : [],
     heritage: form === "class" && isNode(fn.superClass) && fn.superClass.type === "Identifier"
       ? fn.superClass.name as string

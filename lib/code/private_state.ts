@@ -42,19 +42,54 @@ Object.defineProperty(globalThis, HOOK, {
   configurable: true,
 });
 
-/** The class source with the rebuild field appended to its body. */
-export function withRestorer(source: string, fields: readonly string[]): string {
-  const end = source.lastIndexOf("}");
+function setterOf(fields: readonly string[]): string {
   let cases = "";
   for (const f of fields) cases += `case ${JSON.stringify(f)}: this.#${f} = v; break; `;
-  const field = `#$cp$restore = globalThis[Symbol.for("cloudpickle.privateRestore")](this, ` +
-    `(n, v) => { switch (n) { ${cases}} });`;
-  return `${source.slice(0, end)}\n${field}\n}`;
+  return `(n, v) => { switch (n) { ${cases}} }`;
 }
 
-/** Remembers a class evaluated from `withRestorer(source, fields)`. */
+/**
+ * The class source with the rebuild field appended to its body, and, when it has static
+ * private fields, a static field that hands over a setter for those.
+ */
+export function withRestorer(
+  source: string,
+  fields: readonly string[],
+  staticFields: readonly string[],
+): string {
+  const end = source.lastIndexOf("}");
+  let added = `#$cp$restore = globalThis[Symbol.for("cloudpickle.privateRestore")](this, ` +
+    `${setterOf(fields)});`;
+  if (staticFields.length > 0) {
+    added += `\nstatic #$cp$static = globalThis[Symbol.for("cloudpickle.staticRestore")](this, ` +
+      `${setterOf(staticFields)});`;
+  }
+  return `${source.slice(0, end)}\n${added}\n}`;
+}
+
+/** Remembers a class evaluated from {@linkcode withRestorer}. */
 export function rememberRestorer(cls: object, source: string, fields: readonly string[]): void {
   injected.set(cls, { fields, source });
+}
+
+/** Setters of the static private fields of classes evaluated with a restorer. */
+const staticSetters = new WeakMap<object, Setter>();
+
+Object.defineProperty(globalThis, Symbol.for("cloudpickle.staticRestore"), {
+  value: (cls: object, setter: Setter): undefined => {
+    staticSetters.set(cls, setter);
+    return undefined;
+  },
+  writable: false,
+  enumerable: false,
+  configurable: true,
+});
+
+/** Writes static private field `name` of a class evaluated with a restorer. */
+export function setStaticPrivate(cls: object, name: string, value: unknown): void {
+  const set = staticSetters.get(cls);
+  if (set === undefined) throw new Error("the class has no static private fields to restore");
+  set(name, value);
 }
 
 /** The source a class was loaded from, without the appended field. */

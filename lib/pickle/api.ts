@@ -21,6 +21,15 @@ import {
 } from "../runtime/scopes.ts";
 
 let idleWalker: Walker | undefined;
+
+/** An object (instance or class) whose private fields the adapter must read. */
+class PrivateRequest {
+  constructor(readonly of: object) {}
+}
+
+function asPrivate(o: object): object {
+  return new PrivateRequest(o);
+}
 let idleBuilder: Builder | undefined;
 
 function walkOnce(
@@ -37,7 +46,10 @@ function walkOnce(
     walker.walk(value, opts);
     const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
     const start = writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags);
-    return [w.take(start), walker.unsettled, walker.unread];
+    return [w.take(start), walker.unsettled, [
+      ...walker.unread,
+      ...walker.unreadPrivate.map(asPrivate),
+    ]];
   } finally {
     walker.busy = false;
   }
@@ -115,7 +127,11 @@ async function dumpAsyncWith(
         if (unavailable === undefined) {
           for (const fn of unread) {
             try {
-              if (typeof fn !== "function") {
+              if (fn instanceof PrivateRequest) {
+                if (adapter.readPrivate !== undefined) {
+                  privates.set(fn.of, await adapter.readPrivate(fn.of));
+                } else unavailable = "this runtime does not show private fields";
+              } else if (typeof fn !== "function") {
                 if (adapter.readPrivate !== undefined) {
                   privates.set(fn, await adapter.readPrivate(fn));
                 } else unavailable = "this runtime does not show private fields";

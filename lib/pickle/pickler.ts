@@ -112,6 +112,14 @@ export class Walker extends DataWalker {
     if (form === FORM_CLASS) w.string(classId(fn, source));
     this.scope(scope);
     if (form === FORM_CLASS) this.definitionValues(an, scope);
+    if (form === FORM_CLASS) {
+      // Static private values: written last, after both property lists.
+      const statics = this.staticPrivates(fn, an, name);
+      if (statics === UNREAD) return;
+      const f = this.push(F_LIST, S_PRIVATE, fn, statics.length);
+      f.items = statics;
+      f.pre = statics.length >> 1;
+    }
     // The prototype's list is pushed first so that the function's own list is written first.
     const proto = ownPrototype(fn);
     if (proto === undefined) this.propsFrame(fn, [], null, T.INTEGRITY_EXTENSIBLE);
@@ -416,6 +424,37 @@ export class Walker extends DataWalker {
   }
 
   /**
+   * The values of a class's static private fields as [name, value, …], read by the runtime's
+   * adapter (async form); UNREAD while it has yet to read them.
+   */
+  private staticPrivates(
+    cls: object,
+    an: Analysis,
+    name: string,
+  ): unknown[] | typeof UNREAD {
+    const fields = an.staticPrivateFields;
+    if (fields.length === 0) return [];
+    const read = this.opts.privates?.get(cls);
+    if (read === undefined) {
+      if (this.opts.settled !== undefined && this.opts.scopesUnavailable === undefined) {
+        this.unreadPrivate.push(cls);
+        return UNREAD;
+      }
+      this.fail(
+        `cannot pickle class${name}: its static private fields (#${fields.join(", #")}) ` +
+          (this.opts.settled === undefined
+            ? "can only be read by the async dumps()"
+            : `cannot be read here (${this.opts.scopesUnavailable})`),
+      );
+    }
+    const items: unknown[] = [];
+    for (let i = 0; i < read.names.length; i++) {
+      if (fields.includes(read.names[i])) items.push(read.names[i], read.values[i]);
+    }
+    return items;
+  }
+
+  /**
    * An instance of a class with private members: its prototype, own properties and private
    * field values (read by the runtime's adapter). The loader rebuilds it through its classes
    * so that it carries their private members.
@@ -433,7 +472,7 @@ export class Walker extends DataWalker {
       if (fields.length === 0) {
         read = { names: [], values: [] };
       } else if (this.opts.settled !== undefined && this.opts.scopesUnavailable === undefined) {
-        this.unread.push(o);
+        this.unreadPrivate.push(o);
         this.w.byte(T.UNDEFINED);
         return;
       } else {

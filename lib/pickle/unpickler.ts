@@ -25,6 +25,7 @@ import {
   rebuildInstance,
   rememberRestorer,
   setPrivate,
+  setStaticPrivate,
   withRestorer,
 } from "../code/private_state.ts";
 import { addShape, findShape, hashShape, newObject, type Shape } from "./shapes.ts";
@@ -257,8 +258,10 @@ export class Builder {
           f.key = v;
           return;
         }
+        if (f.target === null) return;
         try {
-          setPrivate(f.target as object, f.key as string, v);
+          if (f.extra === 1) setStaticPrivate(f.target as object, f.key as string, v);
+          else setPrivate(f.target as object, f.key as string, v);
         } catch (e) {
           this.r.fail(`cannot restore private field #${String(f.key)}`, this.r.pos, e);
         }
@@ -623,6 +626,7 @@ export class Builder {
         // Private values are read last, after the own properties, after the prototype.
         const priv = this.push(D_PRIVATE, null, NOT_DONE);
         priv.count = -1;
+        priv.extra = 0;
         const props = this.push(D_PROPS, null, NOT_DONE);
         props.count = -1;
         const proto = this.value();
@@ -707,15 +711,19 @@ export class Builder {
     if (fn === undefined) {
       // A class with private members gets a restorer, so its instances can be rebuilt.
       let fields: readonly string[] | undefined;
+      let statics: readonly string[] = [];
       if (form === FORM_CLASS && source.includes("#")) {
         try {
           const an = analyze(source);
-          if (an.privateNames.length > 0) fields = an.privateFields;
+          if (an.privateNames.length > 0) {
+            fields = an.privateFields;
+            statics = an.staticPrivateFields;
+          }
         } catch (e) {
           return r.fail("the class source does not parse", at, e);
         }
       }
-      const text = fields === undefined ? source : withRestorer(source, fields);
+      const text = fields === undefined ? source : withRestorer(source, fields, statics);
       try {
         fn = newFunction(scope, form, member, text) as object;
       } catch (e) {
@@ -732,6 +740,12 @@ export class Builder {
     const target = original ? function standIn() {} : fn;
     const proto = (target as { prototype?: unknown }).prototype;
     const protoTarget = proto !== null && typeof proto === "object" ? proto : NO_PROTOTYPE;
+    if (form === FORM_CLASS) {
+      // Static private values, applied last (null target: the original class keeps its own).
+      const statics = this.push(D_PRIVATE, original ? null : fn, NOT_DONE);
+      statics.count = -1;
+      statics.extra = 1;
+    }
     this.push(D_PROPS, protoTarget, NOT_DONE).count = -1;
     this.push(D_PROPS, target, NOT_DONE).count = -1;
     return fn;

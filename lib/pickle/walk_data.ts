@@ -139,6 +139,8 @@ export abstract class DataWalker {
   unsettled: object[] = [];
   /** Async form: functions whose closure scopes still need reading. */
   unread: object[] = [];
+  /** Async form: instances and classes whose private fields still need reading. */
+  unreadPrivate: object[] = [];
   /** True while a walk runs (a reducer may pickle re-entrantly). */
   busy = false;
 
@@ -148,6 +150,7 @@ export abstract class DataWalker {
     this.flags = 0;
     this.unsettled = [];
     this.unread = [];
+    this.unreadPrivate = [];
     this.memo.clear();
     this.startCode(opts);
     this.nextId = 0;

@@ -160,7 +160,7 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
     try {
       const { id, props } = await inspect(o);
       const fields = ((props.privateProperties ?? []) as { name: string; value?: RemoteObject }[])
-        .filter((p) => p.value !== undefined && p.name !== "#$cp$restore");
+        .filter((p) => p.value !== undefined && !p.name.startsWith("#$cp$"));
       const values = await handOver(id, STORE_ARGS, fields.map((f) => asArgument(f.value)));
       return { names: fields.map((f) => f.name.slice(1)), values: values as unknown[] };
     } finally {

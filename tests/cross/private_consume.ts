@@ -13,7 +13,9 @@ type Acct = {
   history(): string;
   interest(): number;
 };
-const v = await loads<{ a: Acct; again: Acct }>(Uint8Array.fromBase64(text.trim()));
+const v = await loads<{ a: Acct; again: Acct; Ids: { take(): number } }>(
+  Uint8Array.fromBase64(text.trim()),
+);
 console.log(JSON.stringify({
   shared: v.a === v.again,
   owner: v.a.owner,
@@ -22,4 +24,5 @@ console.log(JSON.stringify({
   interest: v.a.interest(),
   afterDeposit: v.a.deposit(1),
   ownKeys: Object.keys(v.a),
+  nextId: v.Ids.take(),
 }));

@@ -1,4 +1,5 @@
-// Pickles an instance of a class hierarchy with private fields and methods.
+// Pickles an instance of a class hierarchy with private fields and methods, and a class
+// whose static private field changed after its definition.
 import { dumps } from "../../mod.ts";
 
 class Account {
@@ -31,7 +32,16 @@ class Savings extends Account {
   }
 }
 
+class Ids {
+  static #next = 1;
+  static take(): number {
+    return Ids.#next++;
+  }
+}
+Ids.take();
+Ids.take();
+
 const a = new Savings("ada");
 a.deposit(100);
 a.deposit(50);
-console.log((await dumps({ a, again: a })).toBase64());
+console.log((await dumps({ a, again: a, Ids })).toBase64());
