@@ -37,6 +37,15 @@ const isArray = Array.isArray;
 const fnToString = Function.prototype.toString;
 const isProxy = types.isProxy;
 
+/** The value of `name` in a scope snapshot (undefined for one in its temporal dead zone). */
+function valueIn(
+  snap: { names: readonly string[]; values: readonly unknown[] },
+  name: string,
+): unknown {
+  const v = snap.values[snap.names.indexOf(name)];
+  return v === TDZ ? undefined : v;
+}
+
 /** Stands for a function whose scope the async form must read before walking again. */
 const UNREAD: unique symbol = Symbol("unread");
 
@@ -46,6 +55,10 @@ export class Walker extends DataWalker {
   private fnScopes = new Map<object, ScopeRecord>();
   /** Scope records of instrumented scopes, by scope identity. */
   private byIdentity = new Map<object, ScopeRecord>();
+  /** Scope records written by this walk. */
+  private written = new Set<ScopeRecord>();
+  /** Set when a record written by this walk gained a variable afterwards: walk again. */
+  scopesGrew = false;
   /** The synchronous scope reader of this process (instrumented code), if any. */
   private syncReader: ((fn: object) => ReadScopes | undefined) | undefined;
   /** Scope records of closure() captures objects, one per object. */
@@ -274,27 +287,47 @@ export class Walker extends DataWalker {
    * functions of that scope share it exactly.
    */
   private identityScopes(an: Analysis, read: ReadScopes): ScopeRecord | null {
+    // The names this function uses, by the scope that holds them.
+    const used = new Map<number, string[]>();
     let first = Infinity;
     for (const v of an.free) {
       const at = read.found.get(v);
-      if (at !== undefined && at < first) first = at;
+      if (at === undefined) continue;
+      const list = used.get(at);
+      if (list === undefined) used.set(at, [v]);
+      else list.push(v);
+      if (at < first) first = at;
     }
     if (first === Infinity) return null;
+    const records = this.opts.identityScopes ?? this.byIdentity;
     let child: ScopeRecord | null = null;
     let innermost: ScopeRecord | null = null;
     for (let i = first; i < read.chain.length; i++) {
       const snap = read.chain[i];
-      const key = snap.identity ?? snap;
-      let rec = this.byIdentity.get(key);
-      const fresh = rec === undefined;
-      if (rec === undefined) {
-        const values = snap.values.map((v) => (v === TDZ ? undefined : v));
-        rec = new ScopeRecord(snap.names.slice(), values, null);
-        this.byIdentity.set(key, rec);
+      const names = used.get(i) ?? [];
+      let rec: ScopeRecord;
+      if (snap.identity === undefined) {
+        // Values that never change (constants, imports): nothing to share.
+        if (names.length === 0) continue;
+        rec = new ScopeRecord(names, names.map((n) => valueIn(snap, n)), null);
+      } else {
+        let shared = records.get(snap.identity);
+        if (shared === undefined) {
+          shared = new ScopeRecord([], [], null);
+          records.set(snap.identity, shared);
+        }
+        rec = shared;
+        // A record holds the variables the pickled functions use; one written before it
+        // gained a name makes the caller walk again, with the record complete from the start.
+        for (const n of names) {
+          if (rec.names.includes(n)) continue;
+          rec.names.push(n);
+          rec.values.push(valueIn(snap, n));
+          if (this.written.has(rec)) this.scopesGrew = true;
+        }
       }
       if (child !== null) child.parent ??= rec;
       innermost ??= rec;
-      if (!fresh) break; // its parents were linked when it was first met
       child = rec;
     }
     return innermost;
@@ -328,6 +361,7 @@ export class Walker extends DataWalker {
       return;
     }
     this.memo.set(rec, this.nextId++);
+    this.written.add(rec);
     w.byte(T.SCOPE);
     w.varint(rec.names.length);
     for (const n of rec.names) w.string(n);
@@ -505,6 +539,8 @@ export class Walker extends DataWalker {
     this.fnScopes = opts.scopes === undefined ? new Map() : sharedScopes(opts.scopes);
     this.explicitScopes.clear();
     this.byIdentity.clear();
+    this.written.clear();
+    this.scopesGrew = false;
     this.syncReader = syncScopeReader();
   }
 
@@ -512,5 +548,6 @@ export class Walker extends DataWalker {
     this.fnScopes = new Map();
     this.explicitScopes.clear();
     this.byIdentity.clear();
+    this.written.clear();
   }
 }

@@ -12,6 +12,8 @@ import * as T from "../format/tags.ts";
 import { UnpicklingError } from "./errors.ts";
 import { setState as SET_STATE } from "./options.ts";
 import { resolveGlobalPath } from "../code/globals.ts";
+// Function sources instrumented by Bun's preload name its helpers: make them defined here.
+import "../runtime/scopes_instrumented.ts";
 import {
   FORM_CLASS,
   isDeclarable,

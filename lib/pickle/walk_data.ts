@@ -117,6 +117,11 @@ export interface WalkOptions {
   scopesUnavailable?: string;
   /** Async form: what bound functions were made of, where the runtime shows it. */
   bound?: Map<object, BoundParts>;
+  /**
+   * Scope records of instrumented scopes by scope identity, kept by the caller across the
+   * walks of one pickling call (a walk may need repeating when a record grows).
+   */
+  identityScopes?: Map<object, ScopeRecord>;
   /** Async form: private fields of instances, where the runtime shows them. */
   privates?: Map<object, PrivateFields>;
 }

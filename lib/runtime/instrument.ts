@@ -1,30 +1,42 @@
 /**
  * Load-time instrumentation of JavaScript modules (Bun has no run-time API for closure
  * variables, so the preload rewrites every module it loads). Pure: source text in, source text
- * out; the helpers the output calls are installed by `instrument_runtime.ts`.
+ * out; the helpers the output calls are installed by `instrument_runtime.ts`, their names are
+ * in `scopes_instrumented.ts`.
  *
  * What the output does at run time:
  *
  * - Every scope *instance* that declares a variable some closure captures creates one scope
  *   record when it starts: a small accessor function declared at the top of the scope,
  *   `function $cp$a($cp$i) { switch ($cp$i) { case 0: return n; …; case -1: return <parent
- *   record>; case -2: return "n,…"; case -3: return "<kind>" } }`. It reads the current values
- *   (a read in the temporal dead zone throws), names its parent record (the record of the
- *   nearest enclosing scope that has one, `null` at the top) and its variable names. Records
- *   alternate between two binding names so that each can name its parent.
+ *   record>; case -2: return "n,…"; case -3: return "<kind>"; case -4: <count> } }`. It reads
+ *   the current values (a read in the temporal dead zone throws), names its parent record (the
+ *   record of the nearest enclosing scope that has one, `null` at the top), its variable names
+ *   and how many of them (the first ones) are ever assigned after initialization. Records
+ *   alternate between the binding names `$cp$a` and `$cp$b` so that each can name its parent
+ *   (`$cp$c`/`$cp$d` for switch blocks of sloppy-mode code; sloppy-mode blocks use `const`
+ *   records, as Annex B would hoist a function declaration out of the block).
  * - Every function, class and object-literal method that has free variables declared in this
  *   module is registered with the record of the innermost recorded scope around it:
- *   expressions are wrapped (`$cp$f(rec, fn)`; `$cp$n(rec, {name: fn}, "name")` where the
- *   function takes its name from its binding), function declarations are registered at the
- *   start of the scope they are hoisted in, classes by a static block at the start of their
- *   body (`$cp$k(rec, this)`), object literals by a wrapper that knows which keys hold methods
- *   (`$cp$o(rec, obj, "mkey", "gkey", …)`).
+ *   expressions are wrapped (`$cp$f(rec, fn)`, or `$cp$n(rec, {name: fn}, "name")` where the
+ *   function takes its name from its binding or property key: name inference does not pass
+ *   through a call), function declarations are registered at the start of the scope they are
+ *   hoisted in, classes by a static block at the start of their body (`$cp$k(rec, this)`
+ *   registers the class and its methods and accessors), object literals with methods,
+ *   getters or setters by a wrapper that names them (`$cp$o(rec, obj, "m", "key", "g", …)`).
  * - Closures created where no statement can go (default parameters, loop heads, catch
  *   parameters, class bodies) and that capture variables of those positions get a record of
  *   their own, written inline as an arrow function.
  *
+ * Not registered (their free variables cannot be read; the pickler then says so): functions
+ * named by a computed key (`{[k]: () => x}`, class fields with computed keys), methods of
+ * object literals with computed keys or followed by a spread or computed key that may replace
+ * them, function declarations directly in a statement position that is not a list (`if (a)
+ * function f() {}`), code created by `eval` or `new Function`, and private methods.
+ *
  * The text is spliced, not re-printed: insertions never add line breaks, so line numbers of
- * the input stay valid.
+ * the input stay valid (for compiler output, {@linkcode InstrumentOptions.lines} moves lines
+ * back to where they were in the original).
  *
  * @module
  */
@@ -58,6 +70,12 @@ export interface InstrumentOptions {
    * names it "input_default"); it is renamed like an anonymous one.
    */
   defaultName?: string;
+  /**
+   * For source produced by a compiler: the line (1-based, 0 = unknown) of the original file
+   * each line of `source` came from (see {@linkcode mapLines}). Blank lines are added where
+   * that is safe so that lines sit at least that far down, as they did in the original.
+   */
+  lines?: readonly number[];
 }
 
 /** What {@linkcode instrument} produced. */
@@ -70,6 +88,11 @@ export interface InstrumentResult {
   readonly records: number;
   /** Number of places that register functions, classes or objects. */
   readonly sites: number;
+  /**
+   * The module is CommonJS as Bun sees it: no ES module syntax (import/export, `import.meta`,
+   * top-level `await`) and it uses `module`, `exports` or `require`.
+   */
+  readonly commonjs: boolean;
 }
 
 /** The source could not be parsed. */
@@ -94,10 +117,23 @@ type Kind =
   | "Catch"
   | "Class";
 
+/** One declared variable. */
+interface Decl {
+  /** Assignments to it (after its declaration). */
+  writes: number;
+  /** `var` declarators with an initializer (a second one is an assignment). */
+  varInits: number;
+}
+
+/** Whether a variable may change after it is initialized. */
+function mutable(d: Decl): boolean {
+  return d.writes > 0 || d.varInits > 1;
+}
+
 class Scope {
-  readonly decls = new Set<string>();
-  /** Captured variables this scope's record exposes, in record order. */
-  readonly hosted: string[] = [];
+  readonly decls = new Map<string, Decl>();
+  /** Captured variables this scope's record exposes. */
+  readonly hosted = new Map<string, Decl>();
   /** Function declarations hoisted here, registered when the scope starts. */
   readonly fnDecls: Site[] = [];
   /** Leaving this scope outward leaves a function or class. */
@@ -152,6 +188,8 @@ interface Site {
 interface Ref {
   readonly name: string;
   readonly scope: Scope;
+  /** An assignment to the variable. */
+  readonly write: boolean;
 }
 
 interface Insertion {
@@ -163,6 +201,8 @@ interface Insertion {
   readonly skipTo?: number;
 }
 
+/** Depth of insertions at scope starts: before any wrapper opening at the same place. */
+const SCOPE_START = -Number.MAX_VALUE;
 const FUNCTION_TYPES = new Set(["FunctionExpression", "ArrowFunctionExpression"]);
 const SKIP_KEYS = new Set(["type", "start", "end", "range", "loc", "raw"]);
 const MODULE_SYNTAX = new Set([
@@ -239,7 +279,11 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
   w.program(program, sourceType === "module");
   w.resolve();
   const { insertions, records, sites } = w.emit();
-  if (insertions.length === 0) return { code: source, sourceType, records: 0, sites: 0 };
+  const commonjs = !w.moduleSyntax && w.usesCommonJs;
+  if (options.lines !== undefined) alignLines(source, options.lines, w.multiline, insertions);
+  if (insertions.length === 0) {
+    return { code: source, sourceType, records: 0, sites: 0, commonjs };
+  }
   insertions.sort((a, b) => {
     if (a.pos !== b.pos) return a.pos - b.pos;
     if (a.opening !== b.opening) return a.opening ? 1 : -1;
@@ -248,17 +292,26 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
   let out = "";
   let last = 0;
   for (const ins of insertions) {
-    out += source.slice(last, ins.pos) + ins.text;
-    last = ins.skipTo ?? ins.pos;
+    if (ins.pos > last) out += source.slice(last, ins.pos);
+    out += ins.text;
+    last = Math.max(last, ins.skipTo ?? ins.pos);
   }
   out += source.slice(last);
-  return { code: out, sourceType, records, sites };
+  return { code: out, sourceType, records, sites, commonjs };
 }
 
 class Walker {
   readonly refs: Ref[] = [];
   readonly scopes: Scope[] = [];
   readonly sites: Site[] = [];
+  /** ES module syntax seen: import/export, `import.meta`, top-level `await`. */
+  moduleSyntax = false;
+  /** `module`, `exports` or `require` used as globals (set by {@linkcode resolve}). */
+  usesCommonJs = false;
+  /** Depth of functions being walked (0: top level). */
+  private fnDepth = 0;
+  /** Ranges inside which a line break must not be added (multi-line literals). */
+  readonly multiline: [number, number][] = [];
   private depth = 0;
   private defaultRename: { node: N; name: string; replace: boolean } | undefined;
 
@@ -285,8 +338,8 @@ class Walker {
     const body = node.body as N[];
     // Strict only when surely a module: a file without import/export may be loaded as
     // CommonJS. (Treating strict code as sloppy only makes some records `const`.)
-    const strict = (isModule && body.some((st) => MODULE_SYNTAX.has(st.type))) ||
-      hasUseStrict(body);
+    this.moduleSyntax = body.some((st) => MODULE_SYNTAX.has(st.type));
+    const strict = (isModule && this.moduleSyntax) || hasUseStrict(body);
     const m = this.scope("Module", null, strict, true);
     this.placeAfterDirectives(m, body, node.start);
     if (m.at < 0 && body.length > 0) m.at = body[0].start;
@@ -414,7 +467,7 @@ class Walker {
         const bunName = bunDefaultName(this.options.path);
         if (!scope.decls.has(bunName)) {
           this.defaultRename = { node: d, name: bunName, replace: name !== undefined };
-          scope.decls.add(bunName);
+          declare(scope, bunName);
           if (name !== undefined) scope.decls.delete(name);
           name = bunName;
         } else {
@@ -442,15 +495,25 @@ class Walker {
   }
 
   private loop(st: N, scope: Scope): void {
+    if (st.await === true && this.fnDepth === 0) this.moduleSyntax = true;
     const head = (st.type === "ForStatement" ? st.init : st.left) as N | null;
     const lexical = isNode(head) && head.type === "VariableDeclaration" && head.kind !== "var";
     const inner = lexical ? this.scope("Loop", scope, scope.strict, false) : scope;
     if (lexical) {
       for (const d of head!.declarations as N[]) declarePattern(d.id as N, inner);
     }
+    if (
+      isNode(head) && head.type === "VariableDeclaration" && !lexical && st.type !== "ForStatement"
+    ) {
+      // `for (var x of …)` assigns x on every iteration.
+      for (const d of head.declarations as N[]) {
+        for (const name of patternNames(d.id as N)) this.ref(name, inner, true);
+      }
+    }
     if (isNode(head)) {
       if (head.type === "VariableDeclaration") this.variableDeclaration(head, inner);
-      else this.expression(head, inner);
+      else if (st.type === "ForStatement") this.expression(head, inner);
+      else this.target(head, inner);
     }
     if (st.type === "ForStatement") {
       if (isNode(st.test)) this.expression(st.test, inner);
@@ -505,7 +568,12 @@ class Walker {
     switch (node.type) {
       case "VariableDeclaration":
         if (node.kind === "var") {
-          for (const d of node.declarations as N[]) declarePattern(d.id as N, varScope);
+          for (const d of node.declarations as N[]) {
+            declarePattern(d.id as N, varScope);
+            if (isNode(d.init)) {
+              for (const name of patternNames(d.id as N)) varScope.decls.get(name)!.varInits++;
+            }
+          }
         }
         return;
       case "FunctionDeclaration":
@@ -544,10 +612,10 @@ class Walker {
         return;
       case "FunctionDeclaration":
       case "ClassDeclaration":
-        if (isNode(st.id)) scope.decls.add(st.id.name as string);
+        if (isNode(st.id)) declare(scope, st.id.name as string);
         return;
       case "ImportDeclaration":
-        for (const spec of st.specifiers as N[]) scope.decls.add(spec.local.name as string);
+        for (const spec of st.specifiers as N[]) declare(scope, spec.local.name as string);
         return;
       case "ExportNamedDeclaration":
         if (isNode(st.declaration)) this.hoistLexicalOne(st.declaration, scope);
@@ -555,7 +623,7 @@ class Walker {
       case "ExportDefaultDeclaration": {
         const d = st.declaration as N;
         if ((d.type === "FunctionDeclaration" || d.type === "ClassDeclaration") && isNode(d.id)) {
-          scope.decls.add(d.id.name as string);
+          declare(scope, d.id.name as string);
         }
         return;
       }
@@ -579,13 +647,16 @@ class Walker {
   /** Walks a function: params scope (the boundary) and body scope. */
   private fn(node: N, outer: Scope, site: Site): void {
     this.depth++;
+    this.fnDepth++;
     const body = node.body as N;
     const block = body.type === "BlockStatement";
     const strict = outer.strict || (block && hasUseStrict(body.body as N[]));
     const p = this.scope("Params", outer, strict, false);
     p.boundary = true;
     p.site = site;
-    if (node.type === "FunctionExpression" && isNode(node.id)) p.decls.add(node.id.name as string);
+    if (node.type === "FunctionExpression" && isNode(node.id)) {
+      declare(p, node.id.name as string);
+    }
     for (const param of node.params as N[]) declarePattern(param, p);
     for (const param of node.params as N[]) this.patternDefaults(param, p);
     const b = this.scope("Function", p, strict, true);
@@ -601,6 +672,7 @@ class Walker {
       b.depth = this.depth + 0.5;
       this.expression(body, b);
     }
+    this.fnDepth--;
     this.depth--;
   }
 
@@ -610,7 +682,7 @@ class Walker {
     const site = this.site("class", node, c);
     c.boundary = true;
     c.site = site;
-    if (isNode(node.id)) c.decls.add(node.id.name as string);
+    if (isNode(node.id)) declare(c, node.id.name as string);
     if (isNode(node.superClass)) this.expression(node.superClass, c);
     for (const m of (node.body as N).body as N[]) {
       this.depth++;
@@ -682,7 +754,8 @@ class Walker {
       const value = p.value as N;
       const isMember = p.method === true || p.kind === "get" || p.kind === "set";
       const isFn = FUNCTION_TYPES.has(value.type);
-      if (isMember || (isFn && !p.shorthand && !isProtoSetter(p))) {
+      if (isMember) {
+        // Methods, getters and setters cannot be wrapped: registered through the object.
         const slot = p.kind === "get" ? "g" : p.kind === "set" ? "s" : "m";
         const key = keys[i];
         if (key !== undefined && !replaced(i, slot)) {
@@ -692,12 +765,14 @@ class Walker {
           member.owner = objectSite;
           (objectSite.members ??= []).push(member);
           this.fn(value, scope, member);
-        } else if (isMember || (p.computed && isAnonymousFunction(value))) {
-          // Methods cannot be wrapped; a computed key names the function: leave it alone.
-          this.fn(value, scope, this.site("none", value, scope));
         } else {
-          this.expression(value, scope, key);
+          this.fn(value, scope, this.site("none", value, scope)); // left unregistered
         }
+      } else if (isFn && p.computed && isAnonymousFunction(value)) {
+        // Named by a computed key: wrapping it would lose that name; left unregistered.
+        this.fn(value, scope, this.site("none", value, scope));
+      } else if (isFn && !p.shorthand && !isProtoSetter(p)) {
+        this.expression(value, scope, keys[i]); // wrapped, keeping the name of its key
       } else if (isFn && isProtoSetter(p)) {
         this.expression(value, scope); // `__proto__: fn` does not name fn
       } else {
@@ -741,7 +816,7 @@ class Walker {
           return;
         case "AssignmentExpression": {
           const left = node.left as N;
-          this.expression(left, scope);
+          this.target(left, scope);
           const name = left.type === "Identifier" && NAMING_OPERATORS.has(node.operator as string)
             ? left.name as string
             : undefined;
@@ -758,18 +833,36 @@ class Walker {
           );
           return;
         }
+        case "UpdateExpression":
+          this.target(node.argument as N, scope);
+          return;
         case "Property":
           // Inside an object pattern (destructuring assignment).
           if (node.computed) this.expression(node.key as N, scope);
           this.expression(node.value as N, scope);
           return;
-        case "MetaProperty":
+        case "TemplateLiteral":
+          this.multiline.push([node.start, node.end]);
+          break;
         case "Literal":
+        case "JSXText":
+          if (
+            typeof node.value === "string" &&
+            /[\n\r\u2028\u2029]/.test(this.src.slice(node.start, node.end))
+          ) {
+            this.multiline.push([node.start, node.end]);
+          }
+          return;
+        case "MetaProperty":
+          if (node.meta.name === "import") this.moduleSyntax = true;
+          return;
+        case "AwaitExpression":
+          if (this.fnDepth === 0) this.moduleSyntax = true;
+          break;
         case "ThisExpression":
         case "Super":
         case "TemplateElement":
         case "PrivateIdentifier":
-        case "JSXText":
         case "JSXEmptyExpression":
         case "JSXClosingElement":
         case "JSXClosingFragment":
@@ -850,9 +943,46 @@ class Walker {
     }
   }
 
-  private ref(name: string, scope: Scope): void {
+  private ref(name: string, scope: Scope, write = false): void {
     if (name === "arguments") return;
-    this.refs.push({ name, scope });
+    this.refs.push({ name, scope, write });
+  }
+
+  /** Visits the target of an assignment: its identifiers are written. */
+  private target(node: N, scope: Scope): void {
+    switch (node.type) {
+      case "Identifier":
+        this.ref(node.name as string, scope, true);
+        return;
+      case "ObjectPattern":
+        for (const prop of node.properties as N[]) {
+          if (prop.type === "RestElement") {
+            this.target(prop.argument as N, scope);
+          } else {
+            if (prop.computed) this.expression(prop.key as N, scope);
+            this.target(prop.value as N, scope);
+          }
+        }
+        return;
+      case "ArrayPattern":
+        for (const el of node.elements as (N | null)[]) if (el) this.target(el, scope);
+        return;
+      case "AssignmentPattern": {
+        const left = node.left as N;
+        this.target(left, scope);
+        this.expression(
+          node.right as N,
+          scope,
+          left.type === "Identifier" ? left.name as string : undefined,
+        );
+        return;
+      }
+      case "RestElement":
+        this.target(node.argument as N, scope);
+        return;
+      default:
+        this.expression(node, scope);
+    }
   }
 
   // ---------------------------------------------------------------- resolution
@@ -860,14 +990,21 @@ class Walker {
   /** Resolves references: which variables closures capture, and where they are recorded. */
   resolve(): void {
     const path: Scope[] = [];
-    for (const { name, scope } of this.refs) {
+    for (const { name, scope, write } of this.refs) {
       path.length = 0;
       let s: Scope | null = scope;
       while (s !== null && !s.decls.has(name)) {
         path.push(s);
         s = s.parent;
       }
-      if (s === null) continue; // a global
+      if (s === null) {
+        if (name === "module" || name === "exports" || name === "require") {
+          this.usesCommonJs = true;
+        }
+        continue; // a global
+      }
+      const decl = s.decls.get(name)!;
+      if (write) decl.writes++;
       let crossed = false;
       for (const p of path) {
         if (!p.boundary) continue;
@@ -876,7 +1013,7 @@ class Walker {
       }
       if (!crossed) continue;
       if (s.recordable) {
-        host(s, name);
+        s.hosted.set(name, decl);
         continue;
       }
       // Declared in a head (parameters, loop head, catch parameter, class): recorded by the
@@ -886,7 +1023,7 @@ class Walker {
         if (!path[i].recordable) continue;
         for (let j = 0; j < i; j++) {
           if (path[j].boundary) {
-            host(path[i], name);
+            path[i].hosted.set(name, decl);
             break;
           }
         }
@@ -903,7 +1040,7 @@ class Walker {
     let sites = 0;
     // Record names: differ from the parent record's (a/b), sloppy switch blocks use c/d.
     for (const s of this.scopes) {
-      if (s.hosted.length === 0 || s.at < 0) continue;
+      if (s.hosted.size === 0 || s.at < 0) continue;
       const parent = parentRecord(s);
       if (s.kind === "Switch" && !s.strict) {
         let outerSwitch = s.parent;
@@ -928,7 +1065,7 @@ class Walker {
         const reg = `${REGISTER}(${rec},${d.name});`;
         sites++;
         if (s.kind === "Switch") {
-          out.push({ pos: d.node.end, text: ";" + reg, opening: false, depth: -Infinity });
+          out.push({ pos: d.node.end, text: ";" + reg, opening: false, depth: SCOPE_START });
         } else {
           text += reg;
         }
@@ -943,7 +1080,12 @@ class Walker {
         out.push({ pos: s.at, text: `{${text}`, opening: true, depth: s.depth });
         out.push({ pos: s.synthEnd, text: "}", opening: false, depth: s.depth });
       } else {
-        out.push({ pos: s.at, text: (s.semi ? ";" : "") + text, opening: true, depth: -Infinity });
+        out.push({
+          pos: s.at,
+          text: (s.semi ? ";" : "") + text,
+          opening: true,
+          depth: SCOPE_START,
+        });
       }
     }
     // Functions, classes and object literals.
@@ -981,7 +1123,7 @@ class Walker {
           pos,
           text: `static{${REGISTER_CLASS}(${rec},this);}`,
           opening: true,
-          depth: -Infinity,
+          depth: SCOPE_START,
         });
       } else if (site.kind === "object") {
         const members = site.members!.filter((m) => m.free.size > 0);
@@ -989,7 +1131,8 @@ class Walker {
         const rec = recordExpression(site);
         if (rec === null) continue;
         sites++;
-        const specs = members.map((m) => JSON.stringify(m.spec)).join(",");
+        const specs = members.map((m) => `"${m.spec![0]}",${JSON.stringify(m.spec!.slice(1))}`)
+          .join(",");
         const n = site.node;
         out.push({
           pos: n.start,
@@ -1015,9 +1158,44 @@ class Walker {
   }
 }
 
-/** Adds a captured name to a scope's record (once). */
-function host(s: Scope, name: string): void {
-  if (!s.hosted.includes(name)) s.hosted.push(name);
+function declare(scope: Scope, name: string): Decl {
+  let d = scope.decls.get(name);
+  if (d === undefined) {
+    d = { writes: 0, varInits: 0 };
+    scope.decls.set(name, d);
+  }
+  return d;
+}
+
+function patternNames(p: N, out: string[] = []): string[] {
+  switch (p.type) {
+    case "Identifier":
+      out.push(p.name as string);
+      break;
+    case "ObjectPattern":
+      for (const prop of p.properties as N[]) {
+        patternNames(prop.type === "RestElement" ? prop : prop.value as N, out);
+      }
+      break;
+    case "ArrayPattern":
+      for (const el of p.elements as (N | null)[]) if (el) patternNames(el, out);
+      break;
+    case "AssignmentPattern":
+      patternNames(p.left as N, out);
+      break;
+    case "RestElement":
+      patternNames(p.argument as N, out);
+      break;
+  }
+  return out;
+}
+
+/** Names with their declarations, the ones that may change first; and how many those are. */
+function recordNames(entries: Iterable<[string, Decl]>): [string[], number] {
+  const changing: string[] = [];
+  const fixed: string[] = [];
+  for (const [name, d] of entries) (mutable(d) ? changing : fixed).push(name);
+  return [[...changing, ...fixed], changing.length];
 }
 
 /** The nearest enclosing scope that has a record. */
@@ -1027,11 +1205,17 @@ function parentRecord(s: Scope): Scope | null {
   return p;
 }
 
-function recordBody(names: readonly string[], parent: string, kind: string): string {
+/**
+ * The body of a record: `case i` reads variable i, -1 the parent record, -2 the names, -3 the
+ * kind of scope, -4 how many of the names (the first ones) may change after initialization.
+ */
+function recordBody(entries: Iterable<[string, Decl]>, parent: string, kind: string): string {
+  const [names, changing] = recordNames(entries);
   let cases = "";
   for (let i = 0; i < names.length; i++) cases += `case ${i}:return ${names[i]};`;
   return `switch($cp$i){${cases}case -1:return ${parent};` +
-    `case -2:return ${JSON.stringify(names.join(","))};case -3:return "${kind}"}`;
+    `case -2:return ${JSON.stringify(names.join(","))};case -3:return "${kind}";` +
+    `case -4:return ${changing}}`;
 }
 
 /** The statement that creates a scope's record. */
@@ -1060,20 +1244,18 @@ function recordExpression(site: Site): string | null {
   }
   let named = s;
   while (named !== null && named.record === "") named = named.parent;
-  const inline: string[] = [];
+  const inline: [string, Decl][] = [];
+  let kind: Kind | undefined;
   if (heads.length > 0) {
-    for (const [name, decl] of site.free) if (heads.includes(decl)) inline.push(name);
+    for (const [name, scope] of site.free) {
+      if (!heads.includes(scope)) continue;
+      inline.push([name, scope.decls.get(name)!]);
+      kind ??= scope.kind;
+    }
   }
   if (inline.length === 0) return named?.record ?? null;
   const parent = named?.record ?? "null";
-  let kind: Kind = heads[0].kind;
-  for (const h of heads) {
-    if (inline.some((n) => h.decls.has(n))) {
-      kind = h.kind;
-      break;
-    }
-  }
-  return `($cp$i)=>{${recordBody(inline, parent, kind)}}`;
+  return `($cp$i)=>{${recordBody(inline, parent, kind!)}}`;
 }
 
 function hasUseStrict(body: N[]): boolean {
@@ -1094,7 +1276,7 @@ function isProtoSetter(p: N): boolean {
 function declarePattern(p: N, scope: Scope): void {
   switch (p.type) {
     case "Identifier":
-      scope.decls.add(p.name as string);
+      declare(scope, p.name as string);
       return;
     case "ObjectPattern":
       for (const prop of p.properties as N[]) {
@@ -1156,4 +1338,207 @@ function functionNamePosition(src: string, fn: N): number {
     if (src[i] === "*") i++;
   }
   return i;
+}
+
+/**
+ * Moves lines towards `lines[i]` (the wanted 1-based line of line i, 0 = unknown): adds blank
+ * lines before a line that sits too high, and joins a line that sits too low to the previous
+ * one, where that cannot change the program: not inside a multi-line literal, not after a line
+ * comment, and only after a line that cannot end a statement without `;` (compiler output
+ * ends every statement with `;`, so a line break there is never significant), or when the
+ * line is blank.
+ */
+function alignLines(
+  src: string,
+  lines: readonly number[],
+  multiline: readonly [number, number][],
+  out: Insertion[],
+): void {
+  const starts = [0];
+  for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) starts.push(i + 1);
+  const ranges = [...multiline].sort((a, b) => a[0] - b[0]);
+  let r = 0;
+  let shift = 0;
+  let lastWanted = lines[0] ?? 0;
+  let lastKnown = 0;
+  if (lines.length > 0 && lines[0] > 1) {
+    out.push({ pos: 0, text: "\n".repeat(lines[0] - 1), opening: true, depth: -Infinity });
+    shift = lines[0] - 1;
+  }
+  for (let i = 1; i < starts.length; i++) {
+    const nl = starts[i] - 1; // the line break before line i
+    while (r < ranges.length && ranges[r][1] <= nl) r++;
+    let inside = false;
+    for (let j = r; j < ranges.length && ranges[j][0] <= nl; j++) {
+      if (nl < ranges[j][1]) {
+        inside = true;
+        break;
+      }
+    }
+    if (inside) continue;
+    const known = i < lines.length ? lines[i] : 0;
+    if (known > 0) {
+      lastWanted = known;
+      lastKnown = i;
+    }
+    // A line of unknown origin is taken to follow the last known one.
+    const want = known > 0 ? known : lastWanted > 0 ? lastWanted + i - lastKnown : 0;
+    const at = i + 1 + shift;
+    if (known > at) {
+      out.push({ pos: starts[i], text: "\n".repeat(known - at), opening: true, depth: -Infinity });
+      shift += known - at;
+    } else if (want > 0 && want < at) {
+      const end = i + 1 < starts.length ? starts[i + 1] - 1 : src.length;
+      const text = src.slice(starts[i], end);
+      const first = text.search(/\S/);
+      const prevStart = starts[i - 1];
+      const prev = src.slice(prevStart, nl).replace(/\r$/, "").trimEnd();
+      const blank = first < 0;
+      if (!blank && (prev.includes("//") || !/(?:[;{},([):?=&|*%<>!]|\belse)$/.test(prev))) {
+        continue;
+      }
+      const from = src[nl - 1] === "\r" ? nl - 1 : nl;
+      out.push({
+        pos: from,
+        text: " ",
+        opening: true,
+        depth: -Infinity,
+        skipTo: blank ? end : starts[i] + first,
+      });
+      shift--;
+    }
+  }
+}
+
+interface Token {
+  readonly text: string;
+  readonly line: number;
+}
+
+const ID_START = /[\p{ID_Start}$_0-9]/u;
+const ID_PART = /[\p{ID_Continue}$\u200c\u200d]/u;
+
+function isIdStart(c: number, ch: string): boolean {
+  if (c < 128) {
+    return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 36 ||
+      c === 95;
+  }
+  return ID_START.test(ch);
+}
+
+function isIdPart(c: number, ch: string): boolean {
+  return c < 128 ? isIdStart(c, ch) : ID_PART.test(ch);
+}
+
+/** Identifier, number and string tokens of JavaScript or TypeScript text, with their lines. */
+function tokens(src: string): Token[] {
+  const out: Token[] = [];
+  let line = 1;
+  let i = 0;
+  const n = src.length;
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      i++;
+    } else if (c === 47 /* / */ && src.charCodeAt(i + 1) === 47) {
+      while (i < n && src.charCodeAt(i) !== 10) i++;
+    } else if (c === 47 && src.charCodeAt(i + 1) === 42 /* * */) {
+      const end = src.indexOf("*/", i + 2);
+      const stop = end < 0 ? n : end + 2;
+      for (; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
+    } else if (c === 34 || c === 39 || c === 96 /* " ' ` */) {
+      const start = i;
+      const startLine = line;
+      i++;
+      while (i < n && src.charCodeAt(i) !== c) {
+        const d = src.charCodeAt(i);
+        if (d === 92 /* \\ */) i++;
+        else if (d === 10) {
+          line++;
+          if (c !== 96) break;
+        }
+        i++;
+      }
+      i++;
+      out.push({ text: `"${src.slice(start + 1, i - 1)}`, line: startLine });
+    } else if (
+      c === 33 /* ! */ && (src[i + 1] === "0" || src[i + 1] === "1") &&
+      !isIdPart(src.charCodeAt(i + 2), src[i + 2] ?? "") && src[i + 2] !== "."
+    ) {
+      // Compilers print `true`/`false` as `!0`/`!1`.
+      out.push({ text: src[i + 1] === "0" ? "true" : "false", line });
+      i += 2;
+    } else if (isIdStart(c, src[i])) {
+      const start = i;
+      const numeric = c >= 48 && c <= 57;
+      i++;
+      while (i < n) {
+        const d = src.charCodeAt(i);
+        if (!(isIdPart(d, src[i]) || (numeric && d === 46 /* . */))) break;
+        i++;
+      }
+      let text = src.slice(start, i);
+      if (numeric && /^[0-9][0-9_]*(?:\.[0-9_]*)?(?:e[0-9]+)?$/i.test(text)) {
+        text = String(Number(text.replaceAll("_", ""))); // 50_000 and 5e4 alike
+      }
+      const last = out[out.length - 1];
+      if (text === "0" && last?.text === "void" && last.line === line) {
+        out[out.length - 1] = { text: "undefined", line }; // `void 0` for `undefined`
+      } else {
+        out.push({ text, line });
+      }
+    } else {
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * For text a compiler produced from `original` (Bun.Transpiler strips TypeScript and reprints
+ * the code), the original line of each produced line (index 0 = line 1; 0 = unknown), by
+ * matching the identifiers, numbers and strings each produced line starts with against the
+ * original's, in order. A heuristic: its only use is to keep stack traces close to the
+ * original lines ({@linkcode InstrumentOptions.lines}).
+ */
+export function mapLines(original: string, produced: string): number[] {
+  const from = tokens(original);
+  const byLine = new Map<number, string[]>();
+  for (const t of tokens(produced)) {
+    let list = byLine.get(t.line);
+    if (list === undefined) byLine.set(t.line, list = []);
+    if (list.length < 5) list.push(t.text);
+  }
+  const lineCount = produced.split("\n").length;
+  const result = new Array<number>(lineCount).fill(0);
+  let cursor = 0;
+  for (let line = 1; line <= lineCount; line++) {
+    const want = byLine.get(line);
+    if (want === undefined) continue;
+    const needed = Math.min(want.length, 3);
+    const fromLine = cursor < from.length ? from[cursor].line : Infinity;
+    for (let k = cursor; k < from.length && k < cursor + 4000; k++) {
+      if (from[k].text !== want[0]) continue;
+      let matched = 1;
+      let at = k;
+      for (let j = 1; j < want.length; j++) {
+        for (let m = at + 1; m < from.length && m <= at + 8; m++) {
+          if (from[m].text === want[j]) {
+            matched++;
+            at = m;
+            break;
+          }
+        }
+      }
+      if (matched < needed) continue;
+      // A weak match (few tokens) far ahead is more likely another line that looks alike.
+      const distance = from[k].line - fromLine;
+      if (distance > (matched >= 4 ? Infinity : matched === 3 ? 60 : 12)) break;
+      result[line - 1] = from[k].line;
+      cursor = at + 1;
+      break;
+    }
+  }
+  return result;
 }

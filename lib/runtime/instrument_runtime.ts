@@ -6,13 +6,15 @@
  * A scope record is the accessor function an instrumented scope declares at its start:
  * `record(i)` returns the current value of its variable `i`, `record(-1)` the parent record
  * (`null` at the top, `undefined` in code that was pickled and loaded again), `record(-2)` the
- * comma-separated variable names, `record(-3)` the kind of scope. A registered function carries
+ * comma-separated variable names, `record(-3)` the kind of scope, `record(-4)` how many of the
+ * names (the first ones) may change after initialization. A registered function carries
  * its record in a private field added by a return-override constructor: invisible to
  * reflection (so never pickled as a property) and cheap to add.
  *
  * @module
  */
 
+import { analyze } from "../code/analyze.ts";
 import { type ReadScopes, type ScopeSnapshot, SYNC_READER_KEY, TDZ } from "./scopes.ts";
 import {
   defineGlobal,
@@ -22,6 +24,8 @@ import {
   REGISTER_NAMED,
   REGISTER_OBJECT,
 } from "./scopes_instrumented.ts";
+
+const fnToString = Function.prototype.toString;
 
 /** A scope record (see the module documentation). */
 export type ScopeRecordFn = (i: number) => unknown;
@@ -66,23 +70,21 @@ function registerNamed(record: unknown, holder: Record<string, unknown>, key: st
 }
 
 /**
- * `$cp$o(record, obj, ...specs)`: registers an object literal's functions; each spec is "m"
- * (method or function value), "g" (getter) or "s" (setter) followed by the key.
+ * `$cp$o(record, obj, kind, key, kind, key, …)`: registers an object literal's functions;
+ * kind "m" is a method or function value, "g" a getter, "s" a setter.
  */
-function registerObject(
-  record: unknown,
-  obj: Record<string, unknown>,
-  ...specs: string[]
-): unknown {
+function registerObject(record: unknown, obj: Record<string, unknown>): unknown {
   if (typeof record !== "function") return obj;
-  for (const spec of specs) {
-    const key = spec.slice(1);
+  // `arguments`, not a rest parameter: no array per call.
+  for (let i = 2; i < arguments.length; i += 2) {
+    const kind = arguments[i] as string;
+    const key = arguments[i + 1] as string;
     let f: unknown;
-    if (spec.charCodeAt(0) === 109 /* m */) {
+    if (kind === "m") {
       f = obj[key];
     } else {
       const d = Object.getOwnPropertyDescriptor(obj, key);
-      f = spec.charCodeAt(0) === 103 /* g */ ? d?.get : d?.set;
+      f = kind === "g" ? d?.get : d?.set;
     }
     if (typeof f === "function") Stamp.add(f, record as ScopeRecordFn);
   }
@@ -121,35 +123,80 @@ function readValue(record: ScopeRecordFn, i: number): unknown {
 }
 
 /**
- * The scope chain of an instrumented function: one snapshot per scope record from the
- * innermost outward, values read now. Undefined for a function without a record, or whose
- * records lead into code that was loaded from a pickle (its scopes are not instrumented).
+ * The scope chain of an instrumented function, values read now. Undefined for a function
+ * without a record, or whose records lead into code that was loaded from a pickle (its scopes
+ * are not instrumented).
+ *
+ * Each scope record becomes one snapshot (identity: the record, so closures of one scope
+ * instance share it after loading) holding the variables of that scope that some closure
+ * captures and that may change after initialization (assigned somewhere). Variables that never
+ * change once initialized (imports, `const`, functions and parameters never assigned) need no
+ * sharing: the ones `fn` uses go into one more snapshot of `fn`'s own, innermost. So pickling
+ * one closure does not pickle every constant its module's other closures capture.
  */
 export function readInstrumentedScopes(fn: object): ReadScopes | undefined {
   const first = recordOf(fn);
   if (first === undefined) return undefined;
-  const chain: ScopeSnapshot[] = [];
-  const found = new Map<string, number>();
-  const uninitialized: string[] = [];
+  const records: ScopeRecordFn[] = [];
   let rec: unknown = first;
   while (rec !== null) {
-    if (typeof rec !== "function" || chain.length > 10_000) return undefined;
-    const r = rec as ScopeRecordFn;
-    const list = r(-2) as string;
-    const names = list === "" ? [] : list.split(",");
-    const values = names.map((_, i) => readValue(r, i));
-    const index = chain.length;
-    chain.push({ kind: r(-3) as string, names, values, identity: r });
-    for (let i = 0; i < names.length; i++) {
-      if (found.has(names[i])) continue;
-      found.set(names[i], index);
-      if (values[i] === TDZ) uninitialized.push(names[i]);
-    }
+    if (typeof rec !== "function" || records.length > 10_000) return undefined;
+    records.push(rec as ScopeRecordFn);
     try {
-      rec = r(-1);
+      rec = (rec as ScopeRecordFn)(-1);
     } catch {
       return undefined; // no such parent here: code loaded from a pickle
     }
+  }
+  let used: ReadonlySet<string> | undefined;
+  try {
+    used = new Set(analyze(fnToString.call(fn)).free);
+  } catch {
+    used = undefined; // then every variable is shared (the pickler reports the parse error)
+  }
+  const constNames: string[] = [];
+  const constValues: unknown[] = [];
+  const shared: ScopeSnapshot[] = [];
+  /** name → index in `shared`, or -1 for the constants snapshot. */
+  const where = new Map<string, number>();
+  for (const r of records) {
+    const list = r(-2) as string;
+    const names = list === "" ? [] : list.split(",");
+    const count = r(-4);
+    const changing = typeof count === "number" ? count : names.length;
+    const sharedNames: string[] = [];
+    const sharedValues: unknown[] = [];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      const innermost = !where.has(name);
+      if (i < changing || used === undefined) {
+        if (innermost) where.set(name, shared.length);
+        sharedNames.push(name);
+        sharedValues.push(readValue(r, i));
+      } else if (innermost && used.has(name)) {
+        where.set(name, -1);
+        constNames.push(name);
+        constValues.push(readValue(r, i));
+      } else if (innermost) {
+        where.set(name, -2); // shadows outer ones, not used by fn
+      }
+    }
+    if (sharedNames.length > 0) {
+      shared.push({ kind: r(-3) as string, names: sharedNames, values: sharedValues, identity: r });
+    }
+  }
+  const offset = constNames.length > 0 ? 1 : 0;
+  const chain: ScopeSnapshot[] = offset === 1
+    ? [{ kind: "Constants", names: constNames, values: constValues }, ...shared]
+    : shared;
+  const found = new Map<string, number>();
+  const uninitialized: string[] = [];
+  for (const [name, at] of where) {
+    if (at === -2) continue;
+    const index = at === -1 ? 0 : at + offset;
+    found.set(name, index);
+    const snap = chain[index];
+    if (snap.values[snap.names.indexOf(name)] === TDZ) uninitialized.push(name);
   }
   return { chain, found, uninitialized };
 }

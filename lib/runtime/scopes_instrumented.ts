@@ -55,17 +55,24 @@ export function defineGlobal(name: string, value: unknown): void {
  * defined yet. Idempotent; never replaces the real helpers of an instrumented process.
  */
 export function installPassThroughHelpers(): void {
-  const fns: Record<string, unknown> = {
+  const values = passThroughHelpers();
+  for (const name of INSTRUMENT_GLOBALS) {
+    if (Object.hasOwn(G, name)) continue;
+    defineGlobal(name, values[name]);
+  }
+}
+
+/** The pass-through value of every name in {@linkcode INSTRUMENT_GLOBALS}. */
+export function passThroughHelpers(): Record<string, unknown> {
+  const values: Record<string, unknown> = {
     [REGISTER]: (_record: unknown, fn: unknown) => fn,
     [REGISTER_NAMED]: (_record: unknown, holder: Record<string, unknown>, key: string) =>
       holder[key],
     [REGISTER_OBJECT]: (_record: unknown, obj: unknown) => obj,
     [REGISTER_CLASS]: () => {},
   };
-  for (const name of INSTRUMENT_GLOBALS) {
-    if (Object.hasOwn(G, name)) continue;
-    defineGlobal(name, fns[name]);
-  }
+  for (const name of RECORD_NAMES) values[name] = undefined;
+  return values;
 }
 
 installPassThroughHelpers();

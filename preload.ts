@@ -1,0 +1,210 @@
+/**
+ * Bun preload that gives closures automatic capture on Bun: it registers a `Bun.plugin` whose
+ * `onLoad` instruments every JavaScript and TypeScript module the program loads outside
+ * `node_modules` (see `lib/runtime/instrument.ts`), and installs the run-time helpers and the
+ * synchronous scope reader the pickler uses (`lib/runtime/instrument_runtime.ts`).
+ *
+ * Name it in `bunfig.toml` (it must run before the entry module is loaded):
+ *
+ * ```toml
+ * preload = ["@cloudpickle/cloudpickle/preload.ts"]   # bun run
+ * [test]
+ * preload = ["@cloudpickle/cloudpickle/preload.ts"]   # bun test
+ * ```
+ *
+ * or on the command line: `bun --preload ./preload.ts main.ts`.
+ *
+ * CommonJS modules are not instrumented: Bun evaluates whatever an `onLoad` returns as an ES
+ * module, which breaks CommonJS (oven-sh/bun#39786). `.cjs`/`.cts` files are left to Bun
+ * entirely; a `.js`/`.ts` file found to be CommonJS is loaded by Bun's own loader (under a
+ * `?cloudpickle-raw` suffix) and re-exported as `module.exports` (also the default export, and
+ * each property as a named export, as Bun does).
+ *
+ * Set `CLOUDPICKLE_INSTRUMENT_DEBUG=1` to print, per module, how it was handled and how long
+ * the transform took.
+ *
+ * @module
+ */
+
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { instrument, mapLines } from "./lib/runtime/instrument.ts";
+import "./lib/runtime/instrument_runtime.ts";
+
+type Loader = "js" | "jsx" | "ts" | "tsx";
+
+type OnLoadResult =
+  | { contents: string; loader: Loader }
+  | { exports: Record<string, unknown>; loader: "object" };
+
+interface PluginBuilder {
+  onLoad(
+    options: { filter: RegExp; namespace?: string },
+    callback: (args: { path: string }) => OnLoadResult,
+  ): void;
+}
+
+interface Transpiler {
+  transformSync(code: string): string;
+}
+
+interface BunApi {
+  plugin(plugin: { name: string; setup(build: PluginBuilder): void }): void;
+  Transpiler: new (options: Record<string, unknown>) => Transpiler;
+  env: Record<string, string | undefined>;
+}
+
+const bun = (globalThis as unknown as { Bun?: BunApi }).Bun;
+const here = fileURLToPath(new URL(".", import.meta.url));
+/** This package's own files: never instrumented (nothing in them is pickled by value). */
+const OWN = [join(here, "lib") + sep, join(here, "preload.ts"), join(here, "mod.ts")];
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** How a CommonJS module is loaded by Bun's own loader (the filter does not match it). */
+const RAW = "?cloudpickle-raw";
+/**
+ * Module files outside node_modules and this package's own files; not `.cjs`/`.cts` (and not
+ * paths with a query, such as {@linkcode RAW}).
+ */
+const FILTER = new RegExp(
+  `^(?!.*[\\\\/]node_modules[\\\\/])(?!${OWN.map(escape).join("|")})[^?]*\\.(?:m?[tj]s|[tj]sx)$`,
+);
+const DEBUG = bun?.env.CLOUDPICKLE_INSTRUMENT_DEBUG === "1";
+
+/** Whether the preload handles the module at `path`. */
+export function handles(path: string): boolean {
+  return FILTER.test(path);
+}
+
+const transpilers = new Map<string, Transpiler>();
+const tsconfigs = new Map<string, string | undefined>();
+
+/** The text of the nearest tsconfig.json above `path` (its `extends` is not followed). */
+function tsconfigFor(path: string): string | undefined {
+  const dirs: string[] = [];
+  let dir = dirname(path);
+  let found: string | undefined;
+  for (;;) {
+    if (tsconfigs.has(dir)) {
+      found = tsconfigs.get(dir);
+      break;
+    }
+    dirs.push(dir);
+    const candidate = join(dir, "tsconfig.json");
+    if (existsSync(candidate)) {
+      found = readFileSync(candidate, "utf8");
+      break;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const d of dirs) tsconfigs.set(d, found);
+  return found;
+}
+
+function transpiler(loader: "ts" | "tsx", tsconfig: string | undefined): Transpiler {
+  const key = `${loader}\0${tsconfig ?? ""}`;
+  let t = transpilers.get(key);
+  if (t === undefined) {
+    // Strip types only (Bun's own pass over the instrumented output does the rest), with the
+    // project's tsconfig, which Bun's loader would use too (decorators, class fields, JSX).
+    const options = {
+      loader,
+      target: "bun",
+      autoImportJSX: true,
+      deadCodeElimination: false,
+      trimUnusedImports: false,
+    };
+    try {
+      t = new bun!.Transpiler(tsconfig === undefined ? options : { ...options, tsconfig });
+    } catch {
+      t = new bun!.Transpiler(options);
+    }
+    transpilers.set(key, t);
+  }
+  return t;
+}
+
+/** What the preload does with one file. */
+export type Transformed =
+  | { kind: "instrumented"; contents: string; loader: Loader }
+  | { kind: "commonjs" }
+  | { kind: "unchanged" };
+
+/** Instruments one file's text (pure apart from Bun.Transpiler for TypeScript). */
+export function transformFile(path: string, text: string): Transformed {
+  const m = /\.[mc]?([tj])s(x?)$/.exec(path);
+  if (m === null) return { kind: "unchanged" };
+  const ts = m[1] === "t";
+  const jsx = m[2] === "x";
+  const js = ts ? transpiler(jsx ? "tsx" : "ts", tsconfigFor(path)).transformSync(text) : text;
+  const out = instrument(js, {
+    path,
+    jsx: jsx && !ts,
+    defaultName: ts ? "input_default" : undefined,
+    // Bun.Transpiler reprints the code: put lines back where they were in the .ts file.
+    lines: ts ? mapLines(text, js) : undefined,
+  });
+  if (out.commonjs) return { kind: "commonjs" };
+  if (out.code === js && !ts) return { kind: "unchanged" };
+  return { kind: "instrumented", contents: out.code, loader: jsx && !ts ? "jsx" : "js" };
+}
+
+/** Loads a CommonJS module with Bun's loader and exposes it the way Bun would. */
+function commonjs(path: string): OnLoadResult {
+  const exported = createRequire(path)(path + RAW) as Record<string, unknown> | null;
+  const esModule = exported !== null && typeof exported === "object" &&
+    exported.__esModule === true;
+  return {
+    loader: "object",
+    exports: {
+      ...exported,
+      default: esModule ? exported!.default : exported,
+      "module.exports": exported,
+    },
+  };
+}
+
+const LOOKS_COMMONJS = /\bmodule\.exports\b|\bexports\.[\p{ID_Start}$_]|\brequire\s*\(/u;
+const LOOKS_ESM = /^\s*(?:import|export)\b/m;
+
+function load(path: string): OnLoadResult {
+  const text = readFileSync(path, "utf8");
+  const t0 = DEBUG ? performance.now() : 0;
+  let result: Transformed;
+  let reason = "";
+  try {
+    result = transformFile(path, text);
+  } catch (e) {
+    // Syntax the parser does not take: leave the module to Bun.
+    reason = `: ${e instanceof Error ? e.message : String(e)}`;
+    result = LOOKS_COMMONJS.test(text) && !LOOKS_ESM.test(text)
+      ? { kind: "commonjs" }
+      : { kind: "unchanged" };
+  }
+  if (DEBUG) {
+    const ms = (performance.now() - t0).toFixed(2);
+    console.error(`[cloudpickle] ${result.kind} ${path} ${ms} ms${reason}`);
+  }
+  if (result.kind === "instrumented") return { contents: result.contents, loader: result.loader };
+  if (result.kind === "commonjs") return commonjs(path);
+  return { contents: text, loader: loaderOf(path) };
+}
+
+function loaderOf(path: string): Loader {
+  const m = /\.[mc]?([tj])s(x?)$/.exec(path)!;
+  return `${m[1]}s${m[2]}` as Loader;
+}
+
+if (bun !== undefined) {
+  bun.plugin({
+    name: "cloudpickle-instrument",
+    setup(build) {
+      // Synchronous on purpose: with an async onLoad, Bun treats the module as async and
+      // `require()` of it fails.
+      build.onLoad({ filter: FILTER, namespace: "file" }, (args) => load(args.path));
+    },
+  });
+}
