@@ -15,12 +15,13 @@ const versions = ensureRuntimes();
 const RUNTIMES = {
   deno: {
     name: `Deno ${versions.deno.split(" ")[1] ?? versions.deno}`,
-    // No permission flags: pickling and loading data need none.
-    command: (script) => [DENO, ["run", "--quiet", "--no-prompt", script]],
+    // --allow-sys lets dumps() read closure variables through the V8 inspector.
+    command: (script) => [DENO, ["run", "--quiet", "--no-prompt", "--allow-sys", script]],
   },
   bun: {
     name: `Bun ${versions.bun}`,
-    command: (script) => [BUN, ["run", script]],
+    // The preload instruments the demo's modules so dumps() reads closure variables.
+    command: (script) => [BUN, ["run", "--preload", "./preload.ts", script]],
   },
 };
 
