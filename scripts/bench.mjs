@@ -29,7 +29,8 @@ const runtimes = {
     cmd: bin("deno"),
     args: ["run", "-A", "--v8-flags=--expose-gc", entry],
   },
-  bun: { cmd: bin("bun"), args: [entry] },
+  // The preload lets the function case measure automatic capture on Bun too.
+  bun: { cmd: bin("bun"), args: ["--preload", "./preload.ts", entry] },
 };
 
 const passThrough = [];

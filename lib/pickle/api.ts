@@ -44,7 +44,11 @@ function walkOnce(
     const w = walker.w;
     w.reset(HEADER_MAX);
     // A scope record that gained a variable after it was written: walk again, complete.
-    do walker.walk(value, opts); while (walker.scopesGrew && (w.reset(HEADER_MAX), true));
+    walker.walk(value, opts);
+    while (walker.scopesGrew) {
+      w.reset(HEADER_MAX);
+      walker.walk(value, { ...opts, keepScopes: true });
+    }
     const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
     const start = writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags);
     return [w.take(start), walker.unsettled, [
@@ -66,7 +70,6 @@ function walkOptions(
   privates?: Map<object, PrivateFields>,
 ): WalkOptions {
   return {
-    identityScopes: new Map(),
     bufferCallback: options?.bufferCallback,
     reducerOverride: override,
     settled,

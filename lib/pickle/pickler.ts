@@ -46,6 +46,11 @@ function valueIn(
   return v === TDZ ? undefined : v;
 }
 
+const NO_SCOPES: Map<object, ScopeRecord> = new Map();
+
+/** Source and analysis per function: a function's text never changes. */
+const analysed = new WeakMap<object, [string, Analysis]>();
+
 /** Stands for a function whose scope the async form must read before walking again. */
 const UNREAD: unique symbol = Symbol("unread");
 
@@ -84,8 +89,14 @@ export class Walker extends DataWalker {
     let source: string;
     let an: Analysis;
     try {
-      source = originalSource(fn) ?? fnToString.call(fn);
-      an = analyze(source);
+      const known = analysed.get(fn);
+      if (known !== undefined) {
+        [source, an] = known;
+      } else {
+        source = originalSource(fn) ?? fnToString.call(fn);
+        an = analyze(source);
+        analysed.set(fn, [source, an]);
+      }
     } catch (e) {
       this.fail(
         `cannot pickle function${name}: ${e instanceof Error ? e.message : String(e)} ` +
@@ -299,7 +310,7 @@ export class Walker extends DataWalker {
       if (at < first) first = at;
     }
     if (first === Infinity) return null;
-    const records = this.opts.identityScopes ?? this.byIdentity;
+    const records = this.byIdentity;
     let child: ScopeRecord | null = null;
     let innermost: ScopeRecord | null = null;
     for (let i = first; i < read.chain.length; i++) {
@@ -536,18 +547,17 @@ export class Walker extends DataWalker {
   }
 
   protected override startCode(opts: WalkOptions): void {
-    this.fnScopes = opts.scopes === undefined ? new Map() : sharedScopes(opts.scopes);
-    this.explicitScopes.clear();
-    this.byIdentity.clear();
-    this.written.clear();
+    this.fnScopes = opts.scopes === undefined ? NO_SCOPES : sharedScopes(opts.scopes);
+    if (this.explicitScopes.size > 0) this.explicitScopes.clear();
+    if (!opts.keepScopes && this.byIdentity.size > 0) this.byIdentity.clear();
+    if (this.written.size > 0) this.written.clear();
     this.scopesGrew = false;
     this.syncReader = syncScopeReader();
   }
 
   protected override endCode(): void {
-    this.fnScopes = new Map();
-    this.explicitScopes.clear();
-    this.byIdentity.clear();
-    this.written.clear();
+    this.fnScopes = NO_SCOPES;
+    if (this.explicitScopes.size > 0) this.explicitScopes.clear();
+    if (this.written.size > 0) this.written.clear();
   }
 }

@@ -118,10 +118,10 @@ export interface WalkOptions {
   /** Async form: what bound functions were made of, where the runtime shows it. */
   bound?: Map<object, BoundParts>;
   /**
-   * Scope records of instrumented scopes by scope identity, kept by the caller across the
-   * walks of one pickling call (a walk may need repeating when a record grows).
+   * Keep the scope records of instrumented scopes from the previous walk: set when a walk is
+   * repeated because a record grew after it was written.
    */
-  identityScopes?: Map<object, ScopeRecord>;
+  keepScopes?: boolean;
   /** Async form: private fields of instances, where the runtime shows them. */
   privates?: Map<object, PrivateFields>;
 }

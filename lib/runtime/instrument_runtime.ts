@@ -134,6 +134,10 @@ function readValue(record: ScopeRecordFn, i: number): unknown {
  * sharing: the ones `fn` uses go into one more snapshot of `fn`'s own, innermost. So pickling
  * one closure does not pickle every constant its module's other closures capture.
  */
+/** Free variables per function, and variable names per record: both never change. */
+const usedNames = new WeakMap<object, ReadonlySet<string> | undefined>();
+const recordNames = new WeakMap<object, string[]>();
+
 export function readInstrumentedScopes(fn: object): ReadScopes | undefined {
   const first = recordOf(fn);
   if (first === undefined) return undefined;
@@ -148,11 +152,14 @@ export function readInstrumentedScopes(fn: object): ReadScopes | undefined {
       return undefined; // no such parent here: code loaded from a pickle
     }
   }
-  let used: ReadonlySet<string> | undefined;
-  try {
-    used = new Set(analyze(fnToString.call(fn)).free);
-  } catch {
-    used = undefined; // then every variable is shared (the pickler reports the parse error)
+  let used: ReadonlySet<string> | undefined = usedNames.get(fn);
+  if (used === undefined && !usedNames.has(fn)) {
+    try {
+      used = new Set(analyze(fnToString.call(fn)).free);
+    } catch {
+      used = undefined; // then every variable is shared (the pickler reports the parse error)
+    }
+    usedNames.set(fn, used);
   }
   const constNames: string[] = [];
   const constValues: unknown[] = [];
@@ -160,8 +167,12 @@ export function readInstrumentedScopes(fn: object): ReadScopes | undefined {
   /** name → index in `shared`, or -1 for the constants snapshot. */
   const where = new Map<string, number>();
   for (const r of records) {
-    const list = r(-2) as string;
-    const names = list === "" ? [] : list.split(",");
+    let names = recordNames.get(r);
+    if (names === undefined) {
+      const list = r(-2) as string;
+      names = list === "" ? [] : list.split(",");
+      recordNames.set(r, names);
+    }
     const count = r(-4);
     const changing = typeof count === "number" ? count : names.length;
     const sharedNames: string[] = [];
@@ -169,6 +180,11 @@ export function readInstrumentedScopes(fn: object): ReadScopes | undefined {
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
       const innermost = !where.has(name);
+      // The pickler keeps only what the function uses: other variables are not even read.
+      if (used !== undefined && !used.has(name)) {
+        if (innermost) where.set(name, -2);
+        continue;
+      }
       if (i < changing || used === undefined) {
         if (innermost) where.set(name, shared.length);
         sharedNames.push(name);
