@@ -12,6 +12,8 @@ interface Refusal {
   path: PathSpec;
   /** false: only the sync form refuses it (Promise) */
   asyncToo?: boolean;
+  /** true: this runtime can pickle it after all (e.g. Bun's preload records bind) */
+  skip?: boolean;
 }
 
 class Point {
@@ -57,6 +59,9 @@ const refusals: Refusal[] = [
     value: () => ({ f: function named() {}.bind(null) }),
     path: "root.f",
     asyncToo: false,
+    // Bun's preload records what bind() was given, so there the sync form can read it.
+    skip: (globalThis as Record<symbol, unknown>)[Symbol.for("cloudpickle.bound.syncReader")] !==
+      undefined,
   },
   {
     name: "native function not reachable from globalThis",
@@ -148,7 +153,7 @@ const refusals: Refusal[] = [
 
 describe("cannot-pickle values throw PicklingError with the path", () => {
   for (const r of refusals) {
-    it(`${r.name}: dumpsSync`, () => {
+    it(`${r.name}: dumpsSync`, { skip: r.skip === true }, () => {
       expectPicklingError(() => dumpsSync(r.value()), r.path);
     });
     if (r.asyncToo !== false) {

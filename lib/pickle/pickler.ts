@@ -23,7 +23,13 @@ import {
 } from "../code/members.ts";
 import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
-import { isBoundFunction, type ReadScopes, syncScopeReader, TDZ } from "../runtime/scopes.ts";
+import {
+  isBoundFunction,
+  type ReadScopes,
+  syncBoundReader,
+  syncScopeReader,
+  TDZ,
+} from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
 import { DataWalker, F_LIST, S_PRIVATE, S_PROTO, S_SCOPE, type WalkOptions } from "./walk_data.ts";
 import { reduce as REDUCE_SYMBOL, type Reduction } from "./options.ts";
@@ -156,7 +162,7 @@ export class Walker extends DataWalker {
    * [thisArg, ...args]). Its parts are read by the runtime's adapter (async form).
    */
   private boundFunction(fn: (...args: unknown[]) => unknown, name: string): void {
-    const parts = this.opts.bound?.get(fn);
+    const parts = this.opts.bound?.get(fn) ?? syncBoundReader()?.(fn);
     if (parts === undefined) {
       if (this.opts.settled !== undefined && this.opts.scopesUnavailable === undefined) {
         this.unread.push(fn);

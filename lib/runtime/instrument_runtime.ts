@@ -15,7 +15,14 @@
  */
 
 import { analyze } from "../code/analyze.ts";
-import { type ReadScopes, type ScopeSnapshot, SYNC_READER_KEY, TDZ } from "./scopes.ts";
+import {
+  type BoundParts,
+  type ReadScopes,
+  type ScopeSnapshot,
+  SYNC_BOUND_KEY,
+  SYNC_READER_KEY,
+  TDZ,
+} from "./scopes.ts";
 import {
   defineGlobal,
   RECORD_NAMES,
@@ -217,8 +224,37 @@ export function readInstrumentedScopes(fn: object): ReadScopes | undefined {
   return { chain, found, uninitialized };
 }
 
-/** Installs the helpers as globals and the reader under {@linkcode SYNC_READER_KEY}. */
+/** What each function made by `bind` since the preload ran was made of. */
+const boundParts = new WeakMap<object, BoundParts>();
+
+/**
+ * Wraps `Function.prototype.bind` so that bound functions remember their target, bound
+ * `this` and arguments (JavaScriptCore shows them nowhere else). The wrapper keeps the
+ * built-in's name and length.
+ */
+function recordBinds(): void {
+  const original = Function.prototype.bind;
+  if ((original as { [RECORDS]?: boolean })[RECORDS]) return;
+  const bind = function bind(this: unknown, thisArg: unknown, ...args: unknown[]): unknown {
+    const b = Reflect.apply(original, this, [thisArg, ...args]) as object;
+    boundParts.set(b, { target: this as object, thisArg, args });
+    return b;
+  };
+  Object.defineProperty(bind, "length", { value: 1 });
+  Object.defineProperty(bind, RECORDS, { value: true });
+  Object.defineProperty(Function.prototype, "bind", {
+    value: bind,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+}
+const RECORDS = Symbol.for("cloudpickle.bind.records");
+
+/** Installs the helpers as globals and the readers under {@linkcode SYNC_READER_KEY}. */
 export function installInstrumentRuntime(): void {
+  recordBinds();
+  (globalThis as Record<symbol, unknown>)[SYNC_BOUND_KEY] = (fn: object) => boundParts.get(fn);
   defineGlobal(REGISTER, register);
   defineGlobal(REGISTER_NAMED, registerNamed);
   defineGlobal(REGISTER_OBJECT, registerObject);

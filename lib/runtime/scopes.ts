@@ -31,6 +31,15 @@ export type SyncScopeReader = (fn: object) => ReadScopes | undefined;
 /** Global slot where a synchronous scope reader registers itself (see preload.ts). */
 export const SYNC_READER_KEY: unique symbol = Symbol.for("cloudpickle.scopes.syncReader") as never;
 
+/** Global slot where a synchronous bound-function reader registers itself (see preload.ts). */
+export const SYNC_BOUND_KEY: unique symbol = Symbol.for("cloudpickle.bound.syncReader") as never;
+
+/** The synchronous bound-function reader installed in this process, if any. */
+export function syncBoundReader(): ((fn: object) => BoundParts | undefined) | undefined {
+  const r = (globalThis as Record<symbol, unknown>)[SYNC_BOUND_KEY];
+  return typeof r === "function" ? r as (fn: object) => BoundParts | undefined : undefined;
+}
+
 /** The synchronous scope reader installed in this process, if any. */
 export function syncScopeReader(): SyncScopeReader | undefined {
   const r = (globalThis as Record<symbol, unknown>)[SYNC_READER_KEY];
