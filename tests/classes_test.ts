@@ -33,6 +33,22 @@ async function readsPrivate(): Promise<boolean> {
 }
 const PRIVATE_READABLE = await readsPrivate();
 
+/** Whether the sync form reads private fields (classes instrumented by Bun's preload). */
+const PRIVATE_SYNC = (() => {
+  class Probe {
+    #v = 1;
+    get v(): number {
+      return this.#v;
+    }
+  }
+  try {
+    dumpsSync(new Probe());
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 class Shape {
   static created = 0;
   static {
@@ -210,7 +226,9 @@ describe("private members", () => {
     assert.equal(new A().deposit(5), 5);
   });
 
-  it("the sync form refuses its instances: private fields can only be read asynchronously", () => {
+  it("the sync form refuses its instances where it cannot read private fields", {
+    skip: PRIVATE_SYNC,
+  }, () => {
     assert.throws(() => dumpsSync({ acct: new Account() }), (e: unknown) => {
       assert.ok(e instanceof PicklingError);
       assert.equal(e.path, "root.acct");

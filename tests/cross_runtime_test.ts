@@ -23,7 +23,9 @@ function run(cmd: string, args: string[], input?: string): string {
 const runtimes = {
   deno: (script: string, args: string[] = [], input?: string) =>
     run(deno, ["run", "-A", script, ...args], input),
-  bun: (script: string, args: string[] = [], input?: string) => run(bun, [script, ...args], input),
+  // With the package's preload, as a Bun program that wants automatic capture runs.
+  bun: (script: string, args: string[] = [], input?: string) =>
+    run(bun, ["--preload", `${root}preload.ts`, script, ...args], input),
 };
 
 const expected = {
@@ -58,9 +60,9 @@ describe("pickles cross runtimes", () => {
     });
   }
 
-  for (const to of ["deno", "bun"] as const) {
-    it(`an instance with private fields pickled by Deno keeps its state in ${to}`, () => {
-      const pickle = runtimes.deno(privateProduce);
+  for (const [from, to] of [["deno", "deno"], ["deno", "bun"], ["bun", "deno"]] as const) {
+    it(`an instance with private fields pickled by ${from} keeps its state in ${to}`, () => {
+      const pickle = runtimes[from](privateProduce);
       const out = JSON.parse(runtimes[to](privateConsume, [], pickle));
       assert.deepEqual(out, {
         shared: true,

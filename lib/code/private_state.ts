@@ -12,6 +12,7 @@
  */
 
 import { analyze } from "./analyze.ts";
+import { privateReaderBlock } from "../runtime/private_readers.ts";
 
 const HOOK = Symbol.for("cloudpickle.privateRestore");
 /** Thrown from the appended field's initializer to stop a rebuild construction. */
@@ -58,7 +59,9 @@ export function withRestorer(
   staticFields: readonly string[],
 ): string {
   const end = source.lastIndexOf("}");
-  let added = `#$cp$restore = globalThis[Symbol.for("cloudpickle.privateRestore")](this, ` +
+  // Also a reader, so a loaded instance can be pickled again in any runtime.
+  let added = privateReaderBlock(fields, staticFields) + "\n";
+  added += `#$cp$restore = globalThis[Symbol.for("cloudpickle.privateRestore")](this, ` +
     `${setterOf(fields)});`;
   if (staticFields.length > 0) {
     added += `\nstatic #$cp$static = globalThis[Symbol.for("cloudpickle.staticRestore")](this, ` +

@@ -23,10 +23,12 @@ import {
 } from "../code/members.ts";
 import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
+import "../runtime/private_readers.ts";
 import {
   isBoundFunction,
   type ReadScopes,
   syncBoundReader,
+  syncPrivateReader,
   syncScopeReader,
   TDZ,
 } from "../runtime/scopes.ts";
@@ -485,7 +487,7 @@ export class Walker extends DataWalker {
   ): unknown[] | typeof UNREAD {
     const fields = an.staticPrivateFields;
     if (fields.length === 0) return [];
-    const read = this.opts.privates?.get(cls);
+    const read = this.opts.privates?.get(cls) ?? syncPrivateReader()?.(cls);
     if (read === undefined) {
       if (this.opts.settled !== undefined && this.opts.scopesUnavailable === undefined) {
         this.unreadPrivate.push(cls);
@@ -518,7 +520,14 @@ export class Walker extends DataWalker {
           "are not supported (give the class a [reduce]() method)",
       );
     }
-    let read = this.opts.privates?.get(o);
+    let read = this.opts.privates?.get(o) ?? syncPrivateReader()?.(o);
+    if (read !== undefined && !fields.every((f) => read!.names.includes(f))) {
+      const missing = fields.filter((f) => !read!.names.includes(f));
+      this.fail(
+        `cannot pickle an instance of ${name}: its private field${missing.length > 1 ? "s" : ""} ` +
+          `#${missing.join(", #")} could not be read`,
+      );
+    }
     if (read === undefined) {
       if (fields.length === 0) {
         read = { names: [], values: [] };

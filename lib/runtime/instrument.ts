@@ -41,6 +41,7 @@
  * @module
  */
 
+import { privateReaderBlock } from "./private_readers.ts";
 import { parseModule, parseScript } from "meriyah";
 import {
   RECORD_NAMES,
@@ -304,6 +305,8 @@ class Walker {
   readonly refs: Ref[] = [];
   readonly scopes: Scope[] = [];
   readonly sites: Site[] = [];
+  /** Classes declaring private fields: a static block registers a reader for them. */
+  readonly privateClasses: { body: N; fields: string[]; statics: string[] }[] = [];
   /** ES module syntax seen: import/export, `import.meta`, top-level `await`. */
   moduleSyntax = false;
   /** `module`, `exports` or `require` used as globals (set by {@linkcode resolve}). */
@@ -684,6 +687,16 @@ class Walker {
     c.site = site;
     if (isNode(node.id)) declare(c, node.id.name as string);
     if (isNode(node.superClass)) this.expression(node.superClass, c);
+    const fields: string[] = [];
+    const statics: string[] = [];
+    for (const m of (node.body as N).body as N[]) {
+      if (m.type === "PropertyDefinition" && (m.key as N).type === "PrivateIdentifier") {
+        (m.static ? statics : fields).push((m.key as N).name as string);
+      }
+    }
+    if (fields.length > 0 || statics.length > 0) {
+      this.privateClasses.push({ body: node.body as N, fields, statics });
+    }
     for (const m of (node.body as N).body as N[]) {
       this.depth++;
       switch (m.type) {
@@ -1038,6 +1051,14 @@ class Walker {
     const out: Insertion[] = [];
     let records = 0;
     let sites = 0;
+    for (const pc of this.privateClasses) {
+      out.push({
+        pos: pc.body.start + 1,
+        text: privateReaderBlock(pc.fields, pc.statics),
+        opening: true,
+        depth: SCOPE_START,
+      });
+    }
     // Record names: differ from the parent record's (a/b), sloppy switch blocks use c/d.
     for (const s of this.scopes) {
       if (s.hosted.size === 0 || s.at < 0) continue;

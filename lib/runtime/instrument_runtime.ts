@@ -14,6 +14,7 @@
  * @module
  */
 
+import "./private_readers.ts";
 import { analyze } from "../code/analyze.ts";
 import {
   type BoundParts,

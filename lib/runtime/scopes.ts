@@ -40,6 +40,17 @@ export function syncBoundReader(): ((fn: object) => BoundParts | undefined) | un
   return typeof r === "function" ? r as (fn: object) => BoundParts | undefined : undefined;
 }
 
+/** Global slot where a synchronous private-field reader registers itself. */
+export const SYNC_PRIVATE_KEY: unique symbol = Symbol.for(
+  "cloudpickle.private.syncReader",
+) as never;
+
+/** The synchronous private-field reader installed in this process, if any. */
+export function syncPrivateReader(): ((o: object) => PrivateFields | undefined) | undefined {
+  const r = (globalThis as Record<symbol, unknown>)[SYNC_PRIVATE_KEY];
+  return typeof r === "function" ? r as (o: object) => PrivateFields | undefined : undefined;
+}
+
 /** The synchronous scope reader installed in this process, if any. */
 export function syncScopeReader(): SyncScopeReader | undefined {
   const r = (globalThis as Record<symbol, unknown>)[SYNC_READER_KEY];

@@ -1,0 +1,82 @@
+/**
+ * Readers of private fields, registered by the classes themselves: only code inside a class
+ * body can read its private fields, so instrumented classes (Bun's preload) and classes
+ * loaded from a pickle carry a static block that registers a reader here. Importing this
+ * module installs the registry and the synchronous reader the pickler asks.
+ *
+ * @module
+ */
+
+import { type PrivateFields, SYNC_PRIVATE_KEY } from "./scopes.ts";
+
+interface Reader {
+  readonly fields: readonly string[];
+  readonly read: ((o: object) => unknown[] | undefined) | null;
+  readonly statics: readonly string[];
+  readonly readStatics: (() => unknown[]) | null;
+}
+
+const readers = new WeakMap<object, Reader>();
+
+/**
+ * The static block a class body gets so that it registers readers of its private fields:
+ * instance fields (checked with `#f in o`) and static ones.
+ */
+export function privateReaderBlock(fields: readonly string[], statics: readonly string[]): string {
+  const instance = fields.length === 0
+    ? "null"
+    : `(o)=>#${fields[0]} in o?[${fields.map((f) => `o.#${f}`).join(",")}]:undefined`;
+  const stat = statics.length === 0
+    ? "null"
+    : `()=>[${statics.map((f) => `this.#${f}`).join(",")}]`;
+  return `static{globalThis[Symbol.for("cloudpickle.privateReader")]?.(this,` +
+    `${JSON.stringify(fields)},${instance},${JSON.stringify(statics)},${stat});}`;
+}
+
+function register(
+  cls: object,
+  fields: readonly string[],
+  read: ((o: object) => unknown[] | undefined) | null,
+  statics: readonly string[],
+  readStatics: (() => unknown[]) | null,
+): void {
+  readers.set(cls, { fields, read, statics, readStatics });
+}
+
+/** The private fields of `o` (an instance, or a class for its static ones) that readers show. */
+function readPrivate(o: object): PrivateFields | undefined {
+  const own = readers.get(o);
+  if (typeof o === "function" && own !== undefined && own.readStatics !== null) {
+    return { names: own.statics, values: own.readStatics() };
+  }
+  const names: string[] = [];
+  const values: unknown[] = [];
+  let any = false;
+  for (let p = Object.getPrototypeOf(o); p !== null; p = Object.getPrototypeOf(p)) {
+    const d = Object.getOwnPropertyDescriptor(p, "constructor");
+    const r = d !== undefined && "value" in d ? readers.get(d.value) : undefined;
+    if (r === undefined || r.read === null) continue;
+    const v = r.read(o);
+    if (v === undefined) continue;
+    any = true;
+    names.push(...r.fields);
+    values.push(...v);
+  }
+  return any ? { names, values } : undefined;
+}
+
+for (
+  const [key, value] of [
+    [Symbol.for("cloudpickle.privateReader"), register],
+    [SYNC_PRIVATE_KEY, readPrivate],
+  ] as const
+) {
+  if ((globalThis as Record<symbol, unknown>)[key] === undefined) {
+    Object.defineProperty(globalThis, key, {
+      value,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+  }
+}
