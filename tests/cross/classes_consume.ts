@@ -1,14 +1,9 @@
 // Loads the two pickles of tests/cross/classes_produce.ts in one process and reports on the
 // class tracker: one class, updated by the newer pickle.
+import { readStdinText } from "./stdin.ts";
 import { loads } from "../../mod.ts";
 
-const chunks: Uint8Array[] = [];
-for await (
-  const chunk of (globalThis as unknown as { process: { stdin: AsyncIterable<Uint8Array> } })
-    .process.stdin
-) chunks.push(chunk);
-let text = "";
-for (const c of chunks) text += new TextDecoder().decode(c, { stream: true });
+const text = await readStdinText();
 const [a64, b64] = text.trim().split("\n");
 
 type Pt = { x: number; y: number; sum(): number; norm1?: () => number };

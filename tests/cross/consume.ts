@@ -1,21 +1,8 @@
 // Reads a base64 pickle from stdin, loads it, runs the functions and prints the results.
+import { readStdinText } from "./stdin.ts";
 import { loads } from "../../mod.ts";
 
-const chunks: Uint8Array[] = [];
-for await (
-  const chunk of (globalThis as unknown as { process: { stdin: AsyncIterable<Uint8Array> } })
-    .process.stdin
-) {
-  chunks.push(chunk);
-}
-const text = new TextDecoder().decode(
-  chunks.reduce((a, b) => {
-    const out = new Uint8Array(a.length + b.length);
-    out.set(a);
-    out.set(b, a.length);
-    return out;
-  }, new Uint8Array(0)),
-).trim();
+const text = (await readStdinText()).trim();
 type Loaded = {
   scaled: (x: number) => number;
   counter: { inc: () => number; get: () => number };

@@ -1,11 +1,8 @@
 // Loads the pickle of tests/cross/private_produce.ts and uses the private state.
+import { readStdinText } from "./stdin.ts";
 import { loads } from "../../mod.ts";
 
-let text = "";
-for await (
-  const chunk of (globalThis as unknown as { process: { stdin: AsyncIterable<Uint8Array> } })
-    .process.stdin
-) text += new TextDecoder().decode(chunk, { stream: true });
+const text = await readStdinText();
 type Acct = {
   owner: string;
   balance: number;

@@ -1,20 +1,10 @@
 // Reads a base64 pickle made by produce.ts from stdin, loads it (in Deno, or in Bun without the
 // preload), runs the functions and prints the results as JSON.
 import "../../lib/runtime/scopes_instrumented.ts";
+import { readStdinText } from "../cross/stdin.ts";
 import { loads } from "../../mod.ts";
 
-const chunks: Uint8Array[] = [];
-const stdin = (globalThis as unknown as { process: { stdin: AsyncIterable<Uint8Array> } })
-  .process.stdin;
-for await (const chunk of stdin) chunks.push(chunk);
-const text = new TextDecoder().decode(
-  chunks.reduce((a, b) => {
-    const out = new Uint8Array(a.length + b.length);
-    out.set(a);
-    out.set(b, a.length);
-    return out;
-  }, new Uint8Array(0)),
-).trim();
+const text = (await readStdinText()).trim();
 type Counter = { inc: () => number; get: () => number };
 const v = await loads<{
   counter: Counter;
