@@ -325,6 +325,19 @@ describe("automatic capture through the runtime's scope adapter", () => {
     assert.equal(copy(), moduleCounter + 1);
   });
 
+  it("the sync form captures too where the runtime reads scopes synchronously", {
+    skip: !AUTOMATIC_SYNC,
+  }, () => {
+    const c = makeCounter();
+    c.inc();
+    const other = makeCounter();
+    const copy = rtSync({ c, other, f: (x: number) => x * RATE });
+    copy.c.inc();
+    assert.equal(copy.c.get(), 2, "inc and get share n");
+    assert.equal(copy.other.get(), 0, "the other counter's scope stays apart");
+    assert.equal(copy.f(2), 2 * RATE);
+  });
+
   it("the sync form says to use the async form", { skip: AUTOMATIC_SYNC }, () => {
     assert.throws(() => dumpsSync((x: number) => x * RATE), /async dumps\(\)/);
   });

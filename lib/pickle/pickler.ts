@@ -24,9 +24,14 @@ import {
 import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
 import "../runtime/private_readers.ts";
+import { startInspectorSyncReader } from "../runtime/scopes_inspector_sync.ts";
+
+// Where the V8 inspector is allowed, closure scopes become readable synchronously too.
+startInspectorSyncReader();
 import {
   isBoundFunction,
   type ReadScopes,
+  type ScopeSnapshot,
   syncBoundReader,
   syncPrivateReader,
   syncScopeReader,
@@ -68,6 +73,8 @@ export class Walker extends DataWalker {
   private fnScopes = new Map<object, ScopeRecord>();
   /** Scope records of instrumented scopes, by scope identity. */
   private byIdentity = new Map<object, ScopeRecord>();
+  /** Snapshots standing for scopes matched by content (see contentIdentity). */
+  private byContent: ScopeSnapshot[] = [];
   /** Scope records written by this walk. */
   private written = new Set<ScopeRecord>();
   /** Set when a record written by this walk gained a variable afterwards: walk again. */
@@ -325,15 +332,16 @@ export class Walker extends DataWalker {
       const snap = read.chain[i];
       const names = used.get(i) ?? [];
       let rec: ScopeRecord;
-      if (snap.identity === undefined) {
+      const identity = snap.identity ?? (snap.byContent ? this.contentIdentity(snap) : undefined);
+      if (identity === undefined) {
         // Values that never change (constants, imports): nothing to share.
         if (names.length === 0) continue;
         rec = new ScopeRecord(names, names.map((n) => valueIn(snap, n)), null);
       } else {
-        let shared = records.get(snap.identity);
+        let shared = records.get(identity);
         if (shared === undefined) {
           shared = new ScopeRecord([], [], null);
-          records.set(snap.identity, shared);
+          records.set(identity, shared);
         }
         rec = shared;
         // A record holds the variables the pickled functions use; one written before it
@@ -350,6 +358,24 @@ export class Walker extends DataWalker {
       child = rec;
     }
     return innermost;
+  }
+
+  /**
+   * A stand-in identity for a scope snapshot that has none (V8's inspector): snapshots of the
+   * same kind with the same variables and values are taken as one scope.
+   */
+  private contentIdentity(snap: ScopeSnapshot): object {
+    outer: for (const seen of this.byContent) {
+      if (seen.kind !== snap.kind || seen.names.length !== snap.names.length) continue;
+      for (let i = 0; i < snap.names.length; i++) {
+        if (seen.names[i] !== snap.names[i] || !Object.is(seen.values[i], snap.values[i])) {
+          continue outer;
+        }
+      }
+      return seen;
+    }
+    this.byContent.push(snap);
+    return snap;
   }
 
   /** One scope record per closure() captures object, so its functions share it. */
@@ -564,7 +590,10 @@ export class Walker extends DataWalker {
   protected override startCode(opts: WalkOptions): void {
     this.fnScopes = opts.scopes === undefined ? NO_SCOPES : sharedScopes(opts.scopes);
     if (this.explicitScopes.size > 0) this.explicitScopes.clear();
-    if (!opts.keepScopes && this.byIdentity.size > 0) this.byIdentity.clear();
+    if (!opts.keepScopes) {
+      if (this.byIdentity.size > 0) this.byIdentity.clear();
+      if (this.byContent.length > 0) this.byContent = [];
+    }
     if (this.written.size > 0) this.written.clear();
     this.scopesGrew = false;
     this.syncReader = syncScopeReader();

@@ -17,6 +17,11 @@ export interface ScopeSnapshot {
    * the same identity are one scope. Without it, scopes are told apart by their contents.
    */
   readonly identity?: object;
+  /**
+   * Without identity: true when snapshots showing the same kind, variables and values are
+   * taken as one scope (V8's inspector), false or absent when each stands alone.
+   */
+  readonly byContent?: boolean;
 }
 
 /** Marks a variable read in its temporal dead zone. */
@@ -51,10 +56,17 @@ export function syncPrivateReader(): ((o: object) => PrivateFields | undefined) 
   return typeof r === "function" ? r as (o: object) => PrivateFields | undefined : undefined;
 }
 
-/** The synchronous scope reader installed in this process, if any. */
+let inspectorReader: SyncScopeReader | undefined;
+
+/** Installs the synchronous reader over the V8 inspector (see scopes_inspector_sync.ts). */
+export function setInspectorSyncReader(reader: SyncScopeReader): void {
+  inspectorReader = reader;
+}
+
+/** The synchronous scope reader of this process, if any: instrumented code's, or the inspector's. */
 export function syncScopeReader(): SyncScopeReader | undefined {
   const r = (globalThis as Record<symbol, unknown>)[SYNC_READER_KEY];
-  return typeof r === "function" ? r as SyncScopeReader : undefined;
+  return typeof r === "function" ? r as SyncScopeReader : inspectorReader;
 }
 
 /** What was read for one function: its scope chain (innermost first) and where each name is. */

@@ -28,7 +28,8 @@ interface Session {
   post(method: string, params: object, cb: (err: Error | null, result: unknown) => void): void;
 }
 
-interface ScopeEntry {
+/** An entry of V8's internal `[[Scopes]]` list. */
+export interface ScopeEntry {
   description?: string;
   type?: string;
   object: Record<string, unknown>;
@@ -209,7 +210,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-function snapshot(list: ArrayLike<ScopeEntry>): ReadScopes {
+/** Snapshots of the entries of a `[[Scopes]]` list (V8 gives no identity: matched by content). */
+export function snapshot(list: ArrayLike<ScopeEntry>): ReadScopes {
   const chain: ScopeSnapshot[] = [];
   const found = new Map<string, number>();
   const uninitialized: string[] = [];
@@ -232,7 +234,7 @@ function snapshot(list: ArrayLike<ScopeEntry>): ReadScopes {
         if (v === TDZ) uninitialized.push(name);
       }
     }
-    chain.push({ kind, names, values });
+    chain.push({ kind, names, values, byContent: true });
   }
   return { chain, found, uninitialized };
 }
