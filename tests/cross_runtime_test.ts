@@ -77,6 +77,26 @@ describe("pickles cross runtimes", () => {
     });
   }
 
+  it("the Deno REPL: no inspector use (it would panic), closure() works", () => {
+    const script = [
+      `const m = await import(${JSON.stringify(`${root}mod.ts`)});`,
+      "let q = 3;",
+      "try { await m.dumps(() => q); } catch (e) { console.log('refused:', e.message); }",
+      "console.log('closure:', m.loadsSync(m.dumpsSync(m.closure({ q }, () => q + 1)))());",
+      "",
+    ].join("\n");
+    const r = spawnSync(deno, ["repl", "-A"], {
+      cwd: root,
+      input: script,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    const out = `${r.stdout}\n${r.stderr}`;
+    assert.doesNotMatch(out, /panicked/);
+    assert.match(out, /refused: .*REPL/);
+    assert.match(out, /closure: 4/);
+  });
+
   it("closures captured automatically in Deno run in Bun", () => {
     const pickle = runtimes.deno(produce, ["automatic"]);
     const out = JSON.parse(runtimes.bun(consume, [], pickle));

@@ -19,6 +19,8 @@ import {
   TDZ,
 } from "./scopes.ts";
 
+import { inspectorRefusal } from "./inspector_guard.ts";
+
 const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
 const GROUP = "cloudpickle";
 const SKIPPED = /^(Global|With Block|Eval)/;
@@ -49,6 +51,8 @@ function unavailable(reason: string): ScopeAdapter {
 
 /** Connects an inspector session, or explains why it cannot. */
 export async function inspectorAdapter(): Promise<ScopeAdapter> {
+  const refusal = inspectorRefusal();
+  if (refusal !== undefined) return unavailable(refusal);
   let inspector: { Session: new () => Session };
   try {
     inspector = (await import("node:inspector")) as unknown as { Session: new () => Session };

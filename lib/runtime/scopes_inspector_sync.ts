@@ -14,6 +14,7 @@
 
 import { type ScopeEntry, snapshot } from "./scopes_inspector.ts";
 import { type ReadScopes, setInspectorSyncReader } from "./scopes.ts";
+import { inspectorRefusal } from "./inspector_guard.ts";
 
 interface Session {
   connect(): void;
@@ -37,7 +38,7 @@ export function startInspectorSyncReader(): void {
     Deno?: { permissions?: { querySync?(d: { name: string }): { state: string } } };
     process?: { versions?: Record<string, string | undefined> };
   };
-  if (g.process?.versions?.v8 === undefined) return;
+  if (g.process?.versions?.v8 === undefined || inspectorRefusal() !== undefined) return;
   const query = g.Deno?.permissions?.querySync;
   if (query !== undefined) {
     try {

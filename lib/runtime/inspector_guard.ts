@@ -1,0 +1,16 @@
+/**
+ * Where an in-process V8 inspector session must not be used. Deno's REPL runs its own
+ * inspector session, and a second one in the same process makes Deno panic ("RefCell already
+ * borrowed") on the first message: the REPL is recognised by its main module.
+ *
+ * @module
+ */
+
+/** Why the in-process inspector must not be used here, or undefined when it may be. */
+export function inspectorRefusal(): string | undefined {
+  const main = (globalThis as { Deno?: { mainModule?: string } }).Deno?.mainModule;
+  if (typeof main === "string" && /\$deno\$repl\.m?[jt]s$/.test(main)) {
+    return "the Deno REPL's own inspector leaves none for reading closure scopes";
+  }
+  return undefined;
+}
