@@ -241,6 +241,12 @@ export class Walker extends DataWalker {
   ): ScopeRecord | null | typeof UNREAD {
     const free = an.free;
     if (free.length === 0) return null;
+    const given = explicitCaptures(fn);
+    // closure() captures that name every free variable the loading side cannot find on its
+    // own are the user's statement of the values: no scope needs reading then.
+    if (given !== undefined && free.every((v) => Object.hasOwn(given, v) || v in globalThis)) {
+      return this.explicitScope(given);
+    }
     let read = this.opts.scopes?.get(fn);
     let fromScopes: ScopeRecord | null = null;
     if (read === undefined && this.syncReader !== undefined) {
@@ -256,7 +262,6 @@ export class Walker extends DataWalker {
       this.unread.push(fn);
       return UNREAD;
     }
-    const given = explicitCaptures(fn);
     const extraNames: string[] = [];
     const extraValues: unknown[] = [];
     const missing: string[] = [];
