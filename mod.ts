@@ -27,5 +27,11 @@ export { dump, load } from "./lib/pickle/streams.ts";
 export { PickleError, PicklingError, UnpicklingError } from "./lib/pickle/errors.ts";
 export { reduce, setState } from "./lib/pickle/options.ts";
 export { closure } from "./lib/code/captures.ts";
+export {
+  listRegistryPickleByValue,
+  registerPickleByValue,
+  unregisterPickleByValue,
+} from "./lib/code/registry.ts";
+export { registerModule } from "./lib/runtime/modules.ts";
 export type { DumpOptions, LoadOptions, Reduction } from "./lib/pickle/options.ts";
 export { FORMAT_VERSION } from "./lib/format/tags.ts";

@@ -32,6 +32,7 @@ import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instrument, mapLines } from "./lib/runtime/instrument.ts";
 import "./lib/runtime/instrument_runtime.ts";
+import { RESOLVE_COUNT_KEY } from "./lib/runtime/modules_require_cache.ts";
 
 type Loader = "js" | "jsx" | "ts" | "tsx";
 
@@ -40,6 +41,10 @@ type OnLoadResult =
   | { exports: Record<string, unknown>; loader: "object" };
 
 interface PluginBuilder {
+  onResolve(
+    options: { filter: RegExp },
+    callback: (args: { path: string }) => undefined,
+  ): void;
   onLoad(
     options: { filter: RegExp; namespace?: string },
     callback: (args: { path: string }) => OnLoadResult,
@@ -205,6 +210,14 @@ if (bun !== undefined) {
       // Synchronous on purpose: with an async onLoad, Bun treats the module as async and
       // `require()` of it fails.
       build.onLoad({ filter: FILTER, namespace: "file" }, (args) => load(args.path));
+      // Counts module resolutions, so the module table lists require.cache again only when
+      // modules may have been loaded since.
+      const g = globalThis as unknown as Record<symbol, number>;
+      g[RESOLVE_COUNT_KEY] = 0;
+      build.onResolve({ filter: /^/ }, () => {
+        g[RESOLVE_COUNT_KEY]++;
+        return undefined;
+      });
     },
   });
 }

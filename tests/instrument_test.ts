@@ -34,8 +34,10 @@ const probe = () => ++probeCount;
 /** This file was instrumented: `bun test` with the preload named in bunfig.toml. */
 const PRELOADED = recordOf(probe) !== undefined;
 
-const rtSync = <T>(v: T): T => loadsSync<T>(dumpsSync(v));
-const rtAsync = async <T>(v: T): Promise<T> => await loads<T>(await dumps(v));
+/** The fixture modules are pickled by value: what these tests check is their capture. */
+const FIXTURES = { byValue: [new URL("./instrumented/", import.meta.url)] };
+const rtSync = <T>(v: T): T => loadsSync<T>(dumpsSync(v, FIXTURES));
+const rtAsync = async <T>(v: T): Promise<T> => await loads<T>(await dumps(v, FIXTURES));
 
 function base64(text: string): string {
   const bytes = new TextEncoder().encode(text);

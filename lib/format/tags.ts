@@ -7,10 +7,13 @@
  * | ------- | ------------------------------------------------------------------------- |
  * | 0..3    | magic `"JSPK"` (`4A 53 50 4B`)                                            |
  * | 4       | format version ({@linkcode FORMAT_VERSION})                               |
- * | 5       | flags: {@linkcode FLAG_CODE}, {@linkcode FLAG_OOB}, {@linkcode FLAG_SIGNED} |
+ * | 5       | flags: {@linkcode FLAG_CODE}, {@linkcode FLAG_OOB}, {@linkcode FLAG_SIGNED}, {@linkcode FLAG_MODULES} |
  * | 6..     | varint: number of bytes after the header (body, then the MAC if signed)   |
  *
- * The body is exactly one value. A signed pickle ends with a 32-byte HMAC-SHA-256 computed
+ * The body is exactly one value. With {@linkcode FLAG_MODULES}, the module table comes first:
+ * varint n, then n × str, the portable names of the modules the value refers to (see
+ * `lib/code/module_names.ts`), so that a loader can import them all before building anything.
+ * A signed pickle ends with a 32-byte HMAC-SHA-256 computed
  * over every byte before it (header included).
  *
  * ## Encodings used below
@@ -81,7 +84,10 @@
  * an accessor the getter and the setter; and at the end a small int integrity level
  * (0 extensible, 1 non-extensible, 2 sealed, 3 frozen).
  *
- * Tags 0x90..0xFF are reserved.
+ * | 0x90        | MODULE             | varint index into the module table: that module's namespace [memo] (code) |
+ * | 0x91        | EXPORT             | varint index into the module table, varint n, n × str: the property path of a function or class from that module's namespace, e.g. `Model`, `fromJSON` [memo] (code) |
+ *
+ * Tags 0x92..0xFF are reserved.
  *
  * @module
  */
@@ -97,8 +103,10 @@ export const FLAG_CODE = 1;
 export const FLAG_OOB = 2;
 /** Header flag: the pickle ends with an HMAC-SHA-256 over everything before it. */
 export const FLAG_SIGNED = 4;
+/** Header flag: the body opens with the module table (code by reference). */
+export const FLAG_MODULES = 8;
 /** Every flag this version knows. */
-export const KNOWN_FLAGS = FLAG_CODE | FLAG_OOB | FLAG_SIGNED;
+export const KNOWN_FLAGS = FLAG_CODE | FLAG_OOB | FLAG_SIGNED | FLAG_MODULES;
 /** Bytes of the MAC trailer of a signed pickle. */
 export const MAC_BYTES = 32;
 /** Longest possible header: magic, version, flags, an 8-byte varint. */
@@ -155,6 +163,8 @@ export const SCOPE = 0x8c;
 export const PROTOTYPE_OF = 0x8d;
 export const SET_PROTO = 0x8e;
 export const INSTANCE = 0x8f;
+export const MODULE = 0x90;
+export const EXPORT = 0x91;
 
 /** Property-list flag bits. */
 export const PROP_WRITABLE = 1;

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { FLAG_CODE, FLAG_SIGNED, HEADER_MAX } from "../format/tags.ts";
+import { FLAG_CODE, FLAG_MODULES, FLAG_SIGNED, HEADER_MAX } from "../format/tags.ts";
+import { ByteWriter } from "../format/writer.ts";
 import { readHeader, writeHeader } from "../format/header.ts";
 import { PicklingError, UnpicklingError } from "./errors.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
@@ -19,6 +20,10 @@ import {
   type ReadScopes,
   scopeAdapter,
 } from "../runtime/scopes.ts";
+import { settleModules } from "../runtime/modules.ts";
+import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
+import { registryEntry } from "../code/registry.ts";
+import { asRoot, defaultRoot } from "../code/module_names.ts";
 
 let idleWalker: Walker | undefined;
 
@@ -50,14 +55,35 @@ function walkOnce(
       walker.walk(value, { ...opts, keepScopes: true });
     }
     const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
-    const start = writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags);
-    return [w.take(start), walker.unsettled, [
+    const bytes = walker.modules.length === 0
+      ? w.take(writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags))
+      : withModuleTable(w, walker.modules, flags);
+    return [bytes, walker.unsettled, [
       ...walker.unread,
       ...walker.unreadPrivate.map(asPrivate),
     ]];
   } finally {
     walker.busy = false;
   }
+}
+
+const tableWriter = new ByteWriter();
+
+/** The pickle with the module table placed before the value (see tags.ts). */
+function withModuleTable(w: ByteWriter, modules: readonly string[], flags: number): Uint8Array {
+  const t = tableWriter;
+  t.reset(0);
+  t.varint(modules.length);
+  for (const spec of modules) t.string(spec);
+  const body = w.buf.subarray(HEADER_MAX, w.pos);
+  const out = new Uint8Array(HEADER_MAX + t.pos + body.length);
+  out.set(t.buf.subarray(0, t.pos), HEADER_MAX);
+  out.set(body, HEADER_MAX + t.pos);
+  return out.subarray(writeHeader(out, HEADER_MAX, t.pos + body.length, flags));
+}
+
+function rootOf(root: string | URL | undefined): string | undefined {
+  return root === undefined ? undefined : asRoot(root);
 }
 
 function walkOptions(
@@ -69,7 +95,10 @@ function walkOptions(
   bound?: Map<object, BoundParts>,
   privates?: Map<object, PrivateFields>,
 ): WalkOptions {
+  const extra = options?.byValue;
   return {
+    byValue: extra === undefined ? undefined : Array.from(extra, registryEntry),
+    moduleRoot: rootOf(options?.moduleRoot),
     bufferCallback: options?.bufferCallback,
     reducerOverride: override,
     settled,
@@ -112,6 +141,7 @@ async function dumpAsyncWith(
   const privates = new Map<object, PrivateFields>();
   let unavailable: string | undefined;
   let adapter: Awaited<ReturnType<typeof scopeAdapter>> | undefined;
+  await settleModules();
   try {
     for (;;) {
       const [bytes, unsettled, unread] = walkOnce(
@@ -184,10 +214,54 @@ function oobBuffers(buffers: LoadOptions["buffers"]): ArrayBuffer[] {
   return out;
 }
 
-function loadSyncWith(bytes: Uint8Array, options: LoadOptions | undefined): unknown {
+/** Modules the pickle refers to, as namespaces (sync), or a promise of them (async). */
+type ModuleResolver = (table: ModuleTable, root: string | undefined) => object[];
+
+interface ModuleTable {
+  specs: string[];
+  offsets: number[];
+  valueStart: number;
+}
+
+function loadedModules(
+  table: ModuleTable,
+  root: string | undefined,
+  importModule?: LoadOptions["importModule"],
+): object[] {
+  const out: object[] = [];
+  for (let i = 0; i < table.specs.length; i++) {
+    let ns = loadedNamespace(table.specs[i], root);
+    if (ns === undefined && importModule !== undefined) {
+      const got = importModule(table.specs[i]);
+      if (got instanceof Promise) {
+        got.catch(() => {});
+        throw new UnpicklingError(
+          `importModule('${table.specs[i]}') returned a promise: use loads`,
+          table.offsets[i],
+        );
+      }
+      if (got !== null && (typeof got === "object" || typeof got === "function")) ns = got;
+    }
+    if (ns === undefined) {
+      throw new UnpicklingError(
+        `module '${table.specs[i]}' is not loaded in this process: loadsSync takes only ` +
+          "modules loaded already; use loads, which imports it",
+        table.offsets[i],
+      );
+    }
+    out.push(ns);
+  }
+  return out;
+}
+
+function loadSyncWith(
+  bytes: Uint8Array,
+  options: LoadOptions | undefined,
+  resolveModules: ModuleResolver = (t, root) => loadedModules(t, root, options?.importModule),
+): unknown {
   const header = readHeader(bytes)!;
   const allowCode = options?.allowCode ?? true;
-  if (!allowCode && header.flags & FLAG_CODE) {
+  if (!allowCode && header.flags & (FLAG_CODE | FLAG_MODULES)) {
     throw new UnpicklingError(
       "the pickle holds code, and code is not allowed (allowCode: false)",
       5,
@@ -197,13 +271,49 @@ function loadSyncWith(bytes: Uint8Array, options: LoadOptions | undefined): unkn
   idleBuilder ??= builder;
   builder.busy = true;
   try {
-    return builder.build(bytes, header.bodyStart, header.bodyEnd, {
+    let start = header.bodyStart;
+    let modules: object[] | undefined;
+    let specs: string[] | undefined;
+    if (header.flags & FLAG_MODULES) {
+      const table = builder.moduleTable(bytes, start, header.bodyEnd);
+      modules = resolveModules(table, rootOf(options?.moduleRoot) ?? defaultRoot());
+      specs = table.specs;
+      start = table.valueStart;
+    }
+    return builder.build(bytes, start, header.bodyEnd, {
       allowCode,
       buffers: oobBuffers(options?.buffers),
+      modules,
+      specs,
     });
   } finally {
     builder.busy = false;
   }
+}
+
+/** Reads the module table of a pickle and imports every module it names. */
+async function importModules(
+  bytes: Uint8Array,
+  options: LoadOptions | undefined,
+): Promise<ModuleResolver | undefined> {
+  const header = readHeader(bytes)!;
+  if (!(header.flags & FLAG_MODULES)) return undefined;
+  if (!(options?.allowCode ?? true)) return undefined; // refused by the build, before imports
+  const table = new Builder().moduleTable(bytes, header.bodyStart, header.bodyEnd);
+  const root = rootOf(options?.moduleRoot) ?? defaultRoot();
+  const importModule = options?.importModule;
+  const namespaces = await Promise.all(table.specs.map(async (spec, i) => {
+    try {
+      return await importNamespace(spec, root, importModule);
+    } catch (e) {
+      throw new UnpicklingError(
+        `cannot import module '${spec}': ${e instanceof Error ? e.message : String(e)}`,
+        table.offsets[i],
+        { cause: e },
+      );
+    }
+  }));
+  return () => namespaces;
 }
 
 async function loadAsyncWith(
@@ -223,9 +333,10 @@ async function loadAsyncWith(
         header.bodyEnd,
       );
     }
-    return loadSyncWith(bytes, { ...options, signingKey: undefined });
+    const opts = { ...options, signingKey: undefined };
+    return loadSyncWith(bytes, opts, await importModules(bytes, opts));
   }
-  return loadSyncWith(bytes, options);
+  return loadSyncWith(bytes, options, await importModules(bytes, options));
 }
 
 /**

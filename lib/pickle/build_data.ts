@@ -78,6 +78,10 @@ export function hasRepeat(keys: string[]): boolean {
 export interface BuildOptions {
   allowCode: boolean;
   buffers: ArrayBuffer[];
+  /** The namespaces of the pickle's module table, in order (code by reference). */
+  modules?: readonly object[];
+  /** The portable names of the module table, for messages. */
+  specs?: readonly string[];
 }
 
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
@@ -339,6 +343,35 @@ export class DataBuilder {
     else return r.fail("expected a string", at);
     r.need(n);
     r.pos += n;
+  }
+
+  /**
+   * Reads the module table that opens a body with FLAG_MODULES: the portable names, the
+   * offset of each, and where the value starts.
+   */
+  moduleTable(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+  ): { specs: string[]; offsets: number[]; valueStart: number } {
+    const r = this.r;
+    r.reset(buf, start, end);
+    const specs: string[] = [];
+    const offsets: number[] = [];
+    try {
+      const n = r.varint();
+      if (n > end - r.pos) r.fail("module table longer than the pickle", start);
+      for (let i = 0; i < n; i++) {
+        offsets.push(r.pos);
+        const spec = this.string();
+        if (spec === "") r.fail("empty module name in the module table", offsets[i]);
+        specs.push(spec);
+      }
+    } catch (e) {
+      if (e instanceof UnpicklingError) throw e;
+      throw new UnpicklingError("corrupt module table", r.pos, { cause: e });
+    }
+    return { specs, offsets, valueStart: r.pos };
   }
 
   /** Reads a value that must be a string. */

@@ -9,6 +9,12 @@ export interface DumpOptions {
   /** Extra modules whose functions and classes are pickled by value, for this call only. */
   byValue?: Iterable<string | URL | object>;
   /**
+   * The folder that names of project modules are relative to (a path or a file URL); by
+   * default the working directory. A module under it is pickled as `./path/from/root.ts`
+   * and found again under the loading side's root.
+   */
+  moduleRoot?: string | URL;
+  /**
    * Out-of-band buffers (as pickle protocol 5): called with each ArrayBuffer met. A falsy
    * return keeps that buffer out of the pickle; the caller passes the buffers back to
    * `loads` in the same order through {@linkcode LoadOptions.buffers}. A truthy return
@@ -28,8 +34,15 @@ export interface LoadOptions {
    * import or reduce call is refused with an UnpicklingError before anything is evaluated.
    */
   allowCode?: boolean;
-  /** Imports a module pickled by reference, instead of the runtime's `import()`. */
+  /**
+   * Imports a module pickled by reference, instead of the runtime's `import()`. It gets the
+   * name the pickle holds: `./path/from/root.ts`, `npm:name@version/subpath`, `node:fs`, or
+   * a URL. In `loadsSync` it is asked only for modules not loaded already, and must answer
+   * synchronously.
+   */
   importModule?: (specifier: string) => Promise<unknown> | unknown;
+  /** The folder that `./` module names are resolved against; by default the working directory. */
+  moduleRoot?: string | URL;
   /** Verifies the pickle's HMAC-SHA-256 before decoding anything (async forms only). */
   signingKey?: CryptoKey | Uint8Array;
 }

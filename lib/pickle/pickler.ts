@@ -25,6 +25,17 @@ import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
 import "../runtime/private_readers.ts";
 import { startInspectorSyncReader } from "../runtime/scopes_inspector_sync.ts";
+import "../runtime/modules_sources.ts";
+import {
+  type ExportSite,
+  findBuiltinExport,
+  findExport,
+  namespaceURL,
+  refreshModules,
+} from "../runtime/modules.ts";
+import { entryModuleURL } from "../runtime/entry.ts";
+import { covers, registeredByValue } from "../code/registry.ts";
+import { defaultRoot, portableName } from "../code/module_names.ts";
 
 // Where the V8 inspector is allowed, closure scopes become readable synchronously too.
 startInspectorSyncReader();
@@ -61,6 +72,19 @@ function valueIn(
 
 const NO_SCOPES: Map<object, ScopeRecord> = new Map();
 
+/** Portable module names by root and URL. */
+const portableNames = new Map<string, string | null>();
+
+function portableOf(url: string, root: string | undefined): string | undefined {
+  const key = root === undefined ? url : root + "\n" + url;
+  let name = portableNames.get(key);
+  if (name === undefined) {
+    name = portableName(url, root) ?? null;
+    portableNames.set(key, name);
+  }
+  return name ?? undefined;
+}
+
 /** Source and analysis per function: a function's text never changes. */
 const analysed = new WeakMap<object, [string, Analysis]>();
 
@@ -83,6 +107,14 @@ export class Walker extends DataWalker {
   private syncReader: ((fn: object) => ReadScopes | undefined) | undefined;
   /** Scope records of closure() captures objects, one per object. */
   private explicitScopes = new Map<object, ScopeRecord>();
+  /** The portable names of the modules this walk refers to, in table order. */
+  modules: string[] = [];
+  private moduleIds = new Map<string, number>();
+  /** Set once this walk has brought the module table up to date. */
+  private modulesFresh = false;
+  private entry: string | undefined;
+  private root: string | undefined;
+
   protected override func(fn: (...args: unknown[]) => unknown): void {
     if (this.ref(fn)) return;
     if (this.override(fn)) return;
@@ -91,7 +123,67 @@ export class Walker extends DataWalker {
       this.global(fn, path);
       return;
     }
+    if (this.exported(fn, findExport)) return;
     this.byValue(fn);
+  }
+
+  /**
+   * Writes `value` by reference when a module that is neither the entry module nor pickled
+   * by value exports it, and says whether it did.
+   */
+  private exported(value: object, find: (v: object) => ExportSite | undefined): boolean {
+    if (!this.modulesFresh) {
+      this.modulesFresh = true;
+      refreshModules();
+      this.entry = entryModuleURL();
+      this.root = this.opts.moduleRoot ?? defaultRoot();
+    }
+    const site = find(value);
+    if (site === undefined || this.byValueModule(site.url)) return false;
+    if (site.others !== undefined && site.others.some((u) => this.byValueModule(u))) return false;
+    const spec = portableOf(site.url, this.root);
+    if (spec === undefined) return false;
+    this.memo.set(value, this.nextId++);
+    this.flags |= T.FLAG_CODE | T.FLAG_MODULES;
+    const w = this.w;
+    w.byte(T.EXPORT);
+    w.varint(this.moduleIndex(spec));
+    w.varint(site.path.length);
+    for (const key of site.path) w.string(key);
+    return true;
+  }
+
+  private byValueModule(url: string): boolean {
+    if (url === this.entry || registeredByValue(url)) return true;
+    const extra = this.opts.byValue;
+    return extra !== undefined && extra.length > 0 && covers(extra, url);
+  }
+
+  private moduleIndex(spec: string): number {
+    let i = this.moduleIds.get(spec);
+    if (i === undefined) {
+      i = this.modules.length;
+      this.modules.push(spec);
+      this.moduleIds.set(spec, i);
+    }
+    return i;
+  }
+
+  /** A module namespace object: by reference to its module, or refused. */
+  protected override moduleNamespace(ns: object): void {
+    if (!this.modulesFresh) this.exported(ns, () => undefined);
+    const url = namespaceURL(ns);
+    const spec = url === undefined ? undefined : portableOf(url, this.root);
+    if (spec === undefined) {
+      this.fail(
+        "cannot pickle this module namespace: its module is unknown or has no importable " +
+          "name (register it with registerModule(url, namespace))",
+      );
+    }
+    this.memo.set(ns, this.nextId++);
+    this.flags |= T.FLAG_CODE | T.FLAG_MODULES;
+    this.w.byte(T.MODULE);
+    this.w.varint(this.moduleIndex(spec));
   }
 
   /** A function by value: its source, its captured scope, its own properties. */
@@ -113,6 +205,7 @@ export class Walker extends DataWalker {
         analysed.set(fn, [source, an]);
       }
     } catch (e) {
+      if (this.exported(fn, findBuiltinExport)) return;
       this.fail(
         `cannot pickle function${name}: ${e instanceof Error ? e.message : String(e)} ` +
           "(native and bound functions are pickled only when reachable from globalThis)",
@@ -137,6 +230,8 @@ export class Walker extends DataWalker {
           "recoverable",
       );
     }
+    // A function with free variables may be a Node built-in written in JavaScript.
+    if (an.free.length > 0 && this.exported(fn, findBuiltinExport)) return;
     const scope = this.captured(fn, an, name);
     if (scope === UNREAD) {
       this.w.byte(T.UNDEFINED);
@@ -434,6 +529,11 @@ export class Walker extends DataWalker {
       this.reduction(o, red as Reduction);
       return;
     }
+    // Bun's module namespaces have a prototype (with `__esModule`); V8's have none.
+    if (types.isModuleNamespaceObject(o)) {
+      this.moduleNamespace(o);
+      return;
+    }
     const path = globalPathOf(o);
     if (path !== undefined) {
       this.global(o, path);
@@ -602,6 +702,11 @@ export class Walker extends DataWalker {
     if (this.written.size > 0) this.written.clear();
     this.scopesGrew = false;
     this.syncReader = syncScopeReader();
+    if (this.modules.length > 0) {
+      this.modules = [];
+      this.moduleIds.clear();
+    }
+    this.modulesFresh = false;
   }
 
   protected override endCode(): void {

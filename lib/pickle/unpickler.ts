@@ -34,13 +34,69 @@ export type { BuildOptions } from "./build_data.ts";
 /** Deepest chain of captured scopes a pickle may declare inline. */
 const MAX_SCOPE_DEPTH = 1000;
 
+/** Longest property path of an export. */
+const MAX_EXPORT_PATH = 64;
+
+/** Follows an export path from a namespace (a built-in's exports object is its own default). */
+function exportAt(ns: object, path: readonly string[]): unknown {
+  let v: unknown = ns;
+  for (let i = 0; i < path.length; i++) {
+    if (v === null || (typeof v !== "object" && typeof v !== "function")) return undefined;
+    const key = path[i];
+    if (i === 0 && key === "default" && !Object.hasOwn(v, "default")) continue;
+    try {
+      const d = Object.getOwnPropertyDescriptor(v, key);
+      if (d === undefined) return undefined;
+      v = "value" in d ? d.value : (v as Record<string, unknown>)[key];
+    } catch {
+      return undefined;
+    }
+  }
+  return v;
+}
+
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
 export class Builder extends DataBuilder {
+  private moduleAt(index: number, at: number): object {
+    const modules = this.opts.modules;
+    if (modules === undefined || index >= modules.length) {
+      this.r.fail("module index past the module table", at);
+    }
+    return modules[index];
+  }
+
   protected override codeValue(tag: number, at: number): unknown {
     const r = this.r;
     switch (tag) {
       case T.FUNCTION:
         return this.func(at);
+      case T.MODULE: {
+        this.code(at);
+        const ns = this.moduleAt(r.varint(), at);
+        this.memo.push(ns);
+        return ns;
+      }
+      case T.EXPORT: {
+        this.code(at);
+        const index = r.varint();
+        const ns = this.moduleAt(index, at);
+        const n = r.varint();
+        if (n === 0 || n > MAX_EXPORT_PATH) r.fail("invalid export path length", at);
+        const path: string[] = [];
+        for (let i = 0; i < n; i++) path.push(this.string());
+        const v = exportAt(ns, path);
+        if (typeof v !== "function") {
+          const spec = this.opts.specs![index];
+          r.fail(
+            v === undefined
+              ? `module '${spec}' has no export '${path.join(".")}'`
+              : `export '${path.join(".")}' of module '${spec}' is not a function or class`,
+            at,
+          );
+        }
+        this.memo.push(v);
+        return v;
+      }
       case T.INSTANCE: {
         const slot = this.memo.length;
         this.memo.push(HOLE);

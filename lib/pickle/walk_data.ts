@@ -124,6 +124,10 @@ export interface WalkOptions {
   keepScopes?: boolean;
   /** Async form: private fields of instances, where the runtime shows them. */
   privates?: Map<object, PrivateFields>;
+  /** Extra by-value modules of this call, as registry entries (`DumpOptions.byValue`). */
+  byValue?: readonly string[];
+  /** The root that module names are relative to, a file URL ending in "/". */
+  moduleRoot?: string;
 }
 
 /** The walk over data values; code (functions, classes, instances) is added by a subclass. */
@@ -352,7 +356,8 @@ export abstract class DataWalker {
   protected plain(o: Record<string, unknown>, nullProto: boolean): void {
     if (isProxy(o)) this.fail("a Proxy cannot be pickled: its behaviour lives in its handler");
     if (nullProto && types.isModuleNamespaceObject(o)) {
-      this.fail("a module namespace object cannot be pickled by value");
+      this.moduleNamespace(o);
+      return;
     }
     const names = getOwnPropertyNames(o);
     let simple = getOwnPropertySymbols(o).length === 0 && isExtensible(o);
@@ -840,6 +845,11 @@ export abstract class DataWalker {
   protected abstract func(fn: (...args: unknown[]) => unknown): void;
   /** Writes an object of no built-in family (instances, prototypes, reducers). */
   protected abstract other(o: object): void;
+
+  /** A module namespace object (`import * as m`): by reference, which needs the code walk. */
+  protected moduleNamespace(_o: object): void {
+    this.fail("a module namespace object cannot be pickled by value");
+  }
   /** Writes a function's own `prototype` object as "the prototype of" that function. */
   protected abstract prototypeOf(proto: object, ctor: object): void;
 }

@@ -13,4 +13,5 @@ const value = {
   deep: threeLevels(1)(2),
   usesModule,
 };
-console.log((await dumps(value)).toBase64());
+// The fixture modules by value: the consumer runs their instrumented source.
+console.log((await dumps(value, { byValue: [new URL("./", import.meta.url)] })).toBase64());

@@ -1,0 +1,117 @@
+/**
+ * The loading side of code by reference: from a module's portable name (see
+ * `lib/code/module_names.ts`) to its namespace. `loads` imports what is missing; `loadsSync`
+ * takes only modules this process has loaded already (the module table, built-in modules,
+ * and what earlier loads imported).
+ *
+ * npm names are resolved by the runtime's own resolver, chosen by what exists: Bun's
+ * `Bun.resolveSync` from the root (the bare specifier, any installed version), else
+ * `import.meta.resolve` of the `npm:` specifier (Deno).
+ *
+ * @module
+ */
+
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type NpmSpecifier, parseNpm, resolvePortable } from "../code/module_names.ts";
+import { addModule, moduleNamespace, refreshModules } from "./modules.ts";
+
+const imported = new Map<string, object>();
+
+type ResolveSync = (specifier: string, from: string) => string;
+const bunResolve = (globalThis as { Bun?: { resolveSync?: ResolveSync } }).Bun?.resolveSync;
+
+function bare(npm: NpmSpecifier): string {
+  return npm.subpath === "" ? npm.name : `${npm.name}/${npm.subpath}`;
+}
+
+/** The URL an npm name resolves to here, or undefined. */
+function resolveNpm(npm: NpmSpecifier, root: string | undefined): string | undefined {
+  if (typeof bunResolve === "function") {
+    try {
+      const from = root !== undefined ? fileURLToPath(root) : process.cwd();
+      return pathToFileURL(bunResolve(bare(npm), from)).href;
+    } catch {
+      // not installed under the root: try the other ways
+    }
+  }
+  const versioned = `npm:${npm.name}${npm.version ? "@" + npm.version : ""}` +
+    (npm.subpath === "" ? "" : "/" + npm.subpath);
+  for (const spec of [versioned, `npm:${bare(npm)}`, bare(npm)]) {
+    try {
+      return import.meta.resolve(spec);
+    } catch {
+      // next form
+    }
+  }
+  return undefined;
+}
+
+function builtin(spec: string): object | undefined {
+  const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
+  try {
+    const m = p?.getBuiltinModule?.(spec);
+    return m !== null && (typeof m === "object" || typeof m === "function") ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function key(spec: string, root: string | undefined): string {
+  return spec.startsWith("./") ? `${root}\n${spec}` : spec;
+}
+
+/** Where `spec` is in this process, as a URL the module table may know. */
+function whereIs(spec: string, root: string | undefined): string | undefined {
+  const npm = parseNpm(spec);
+  if (npm !== undefined) return resolveNpm(npm, root);
+  return resolvePortable(spec, root);
+}
+
+/** The namespace of `spec` if this process has the module loaded; undefined otherwise. */
+export function loadedNamespace(spec: string, root: string | undefined): object | undefined {
+  const k = key(spec, root);
+  const known = imported.get(k);
+  if (known !== undefined) return known;
+  if (spec.startsWith("node:")) return builtin(spec);
+  const url = whereIs(spec, root);
+  if (url === undefined) return undefined;
+  refreshModules();
+  const ns = moduleNamespace(url);
+  if (ns !== undefined) imported.set(k, ns);
+  return ns;
+}
+
+/**
+ * Imports `spec` (through `importModule` when given) and returns its namespace; throws what
+ * the import threw.
+ */
+export async function importNamespace(
+  spec: string,
+  root: string | undefined,
+  importModule: ((specifier: string) => unknown) | undefined,
+): Promise<object> {
+  const k = key(spec, root);
+  if (importModule !== undefined) {
+    const ns = await importModule(spec);
+    if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) {
+      throw new TypeError(`importModule('${spec}') returned ${ns === null ? "null" : typeof ns}`);
+    }
+    imported.set(k, ns);
+    return ns;
+  }
+  const loaded = loadedNamespace(spec, root);
+  if (loaded !== undefined) return loaded;
+  const url = whereIs(spec, root);
+  const target = url !== undefined && /^(file|https?|node|jsr):/.test(url) ? url : spec;
+  let ns: object;
+  try {
+    ns = await import(target);
+  } catch (e) {
+    const npm = parseNpm(spec);
+    if (npm === undefined || target === `npm:${bare(npm)}`) throw e;
+    ns = await import(`npm:${bare(npm)}`); // another installed version
+  }
+  imported.set(k, ns);
+  addModule(url !== undefined && url.startsWith("file:") ? url : spec, ns);
+  return ns;
+}

@@ -1,0 +1,97 @@
+/**
+ * The module source of V8 runtimes (Deno with `--allow-sys`, Node): an inspector session with
+ * the debugger enabled reports every module parsed (`Debugger.scriptParsed`), and each one is
+ * imported again (already loaded: no evaluation) to get its namespace. Started when the
+ * library loads, and only where sys access is granted already, so it never prompts; the
+ * reports arrive once the event loop runs.
+ *
+ * @module
+ */
+
+import type { ModuleSource } from "./modules.ts";
+import { inspectorRefusal } from "./inspector_guard.ts";
+import { entryModuleURL } from "./entry.ts";
+
+interface Session {
+  connect(): void;
+  post(method: string, params: object, cb: (err: unknown, result: unknown) => void): void;
+  on(event: string, listener: (message: { params?: unknown }) => void): void;
+}
+
+interface ScriptParsed {
+  url?: unknown;
+  isModule?: unknown;
+}
+
+/** Whether sys access is granted without asking (Deno), or not needed (Node). */
+function sysGranted(): boolean {
+  const g = globalThis as {
+    Deno?: { permissions?: { querySync?(d: { name: string }): { state: string } } };
+    process?: { versions?: Record<string, string | undefined> };
+  };
+  if (g.process?.versions?.v8 === undefined || inspectorRefusal() !== undefined) return false;
+  const query = g.Deno?.permissions?.querySync;
+  if (query === undefined) return true;
+  try {
+    return query.call(g.Deno!.permissions, { name: "sys" }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+const IMPORTABLE = /^(file|https?|jsr|npm):/;
+
+/**
+ * Starts the inspector's module reports; resolves to the source, or undefined where the
+ * inspector cannot be used without asking.
+ */
+export function inspectorModuleSource(): ModuleSource | undefined {
+  if (!sysGranted()) return undefined;
+  const found: Array<[string, object]> = [];
+  const pending = new Set<Promise<void>>();
+  const seen = new Set<string>();
+  let enabled: Promise<void> | undefined;
+  const entry = entryModuleURL();
+  const onParsed = (message: { params?: unknown }): void => {
+    const p = message.params as ScriptParsed | undefined;
+    const url = p?.url;
+    if (p?.isModule !== true || typeof url !== "string" || !IMPORTABLE.test(url)) return;
+    if (seen.has(url) || url === entry) return;
+    seen.add(url);
+    const job: Promise<void> = import(url).then(
+      (ns: object) => {
+        found.push([url, ns]);
+      },
+      () => {},
+    ).finally(() => pending.delete(job));
+    pending.add(job);
+  };
+  enabled = import("node:inspector").then((m) => {
+    const session = new (m as unknown as { Session: new () => Session }).Session();
+    session.connect();
+    session.on("Debugger.scriptParsed", onParsed);
+    return new Promise<void>((resolve) => {
+      session.post("Debugger.enable", {}, () => resolve());
+    });
+  }).catch(() => {
+    enabled = undefined;
+  });
+  return {
+    refresh(add): void {
+      while (found.length > 0) {
+        const [url, ns] = found.shift()!;
+        add(url, ns);
+      }
+    },
+    async settle(): Promise<void> {
+      if (enabled !== undefined) await enabled;
+      if (pending.size === 0) return;
+      // A module still evaluating (one up the import chain) would never settle while the
+      // caller waits: give the others one turn of the event loop.
+      await Promise.race([
+        Promise.allSettled([...pending]),
+        new Promise<void>((r) => setTimeout(r, 0)),
+      ]);
+    },
+  };
+}
