@@ -59,13 +59,14 @@ export async function settleModules(): Promise<void> {
 
 /**
  * Adds a module to the table: `namespace` is its module namespace object, or the exports
- * object of a CommonJS module (then reached as `default` from an import).
+ * object of a CommonJS module (then reached as `default` from an import) unless
+ * `asNamespace` says its keys are the module's exports.
  */
-export function addModule(url: string, namespace: object): void {
+export function addModule(url: string, namespace: object, asNamespace = false): void {
   if (modules.has(url)) return;
   modules.set(url, namespace);
   if (!urls.has(namespace)) urls.set(namespace, url);
-  index(url, namespace);
+  index(url, namespace, asNamespace ? "" : undefined);
 }
 
 /** The namespace of a module in the table, by URL. */
@@ -259,5 +260,5 @@ export function registerModule(url: string | URL, namespace: object): void {
     throw new PickleError(`registerModule: '${String(url)}' is not a URL`);
   }
   modules.delete(href);
-  addModule(href, namespace);
+  addModule(href, namespace, true);
 }
