@@ -119,6 +119,17 @@ describe("code by reference", () => {
     assert.equal(back(6), 42);
   });
 
+  it("a module imported dynamically later is found too", async () => {
+    const late = await import("./modules/late.ts");
+    let byReference = false;
+    // The V8 module source lists modules again at most once a second, after a miss.
+    for (let i = 0; i < 30 && !byReference; i++) {
+      byReference = (await loads(await dumps(late.late))) === late.late;
+      if (!byReference) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(byReference);
+  });
+
   it("a module root makes the names relative to it", async () => {
     const p = await dumps(shapes.area, { moduleRoot: fixtures });
     assert.ok(text(p).includes("./shapes.ts"));

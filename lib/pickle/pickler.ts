@@ -135,13 +135,15 @@ export class Walker extends DataWalker {
     if (!this.modulesFresh) {
       this.modulesFresh = true;
       refreshModules();
-      this.entry = entryModuleURL();
-      this.root = this.opts.moduleRoot ?? defaultRoot();
     }
     const site = find(value);
-    if (site === undefined || this.byValueModule(site.url)) return false;
+    if (site === undefined) return false;
+    // Read only now: most functions are exported by no module.
+    this.entry ??= entryModuleURL() ?? "";
+    this.root ??= this.opts.moduleRoot ?? defaultRoot() ?? "";
+    if (this.byValueModule(site.url)) return false;
     if (site.others !== undefined && site.others.some((u) => this.byValueModule(u))) return false;
-    const spec = portableOf(site.url, this.root);
+    const spec = portableOf(site.url, this.root || undefined);
     if (spec === undefined) return false;
     this.memo.set(value, this.nextId++);
     this.flags |= T.FLAG_CODE | T.FLAG_MODULES;
@@ -171,9 +173,9 @@ export class Walker extends DataWalker {
 
   /** A module namespace object: by reference to its module, or refused. */
   protected override moduleNamespace(ns: object): void {
-    if (!this.modulesFresh) this.exported(ns, () => undefined);
     const url = namespaceURL(ns);
-    const spec = url === undefined ? undefined : portableOf(url, this.root);
+    this.root ??= this.opts.moduleRoot ?? defaultRoot() ?? "";
+    const spec = url === undefined ? undefined : portableOf(url, this.root || undefined);
     if (spec === undefined) {
       this.fail(
         "cannot pickle this module namespace: its module is unknown or has no importable " +
@@ -707,6 +709,8 @@ export class Walker extends DataWalker {
       this.moduleIds.clear();
     }
     this.modulesFresh = false;
+    this.entry = undefined;
+    this.root = undefined;
   }
 
   protected override endCode(): void {

@@ -29,6 +29,8 @@ export interface ModuleSource {
   refresh(add: (url: string, namespace: object) => void): void;
   /** Resolves once what the runtime has reported is in the table (async forms wait). */
   settle(): Promise<void>;
+  /** Told when a lookup found nothing: the runtime may have loaded modules since. */
+  missed?(): void;
 }
 
 const modules = new Map<string, object>();
@@ -188,10 +190,13 @@ function lookup(value: object): ExportSite | undefined {
  * table first (once per pickle is enough).
  */
 export function findExport(value: object): ExportSite | undefined {
-  const site = lookup(value);
-  if (site !== undefined || partial.size === 0) return site;
-  for (const url of [...partial]) index(url, modules.get(url)!);
-  return lookup(value);
+  let site = lookup(value);
+  if (site === undefined && partial.size > 0) {
+    for (const url of [...partial]) index(url, modules.get(url)!);
+    site = lookup(value);
+  }
+  if (site === undefined) source?.missed?.();
+  return site;
 }
 
 /**

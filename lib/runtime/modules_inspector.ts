@@ -1,9 +1,12 @@
 /**
- * The module source of V8 runtimes (Deno with `--allow-sys`, Node): an inspector session with
- * the debugger enabled reports every module parsed (`Debugger.scriptParsed`), and each one is
- * imported again (already loaded: no evaluation) to get its namespace. Started when the
- * library loads, and only where sys access is granted already, so it never prompts; the
- * reports arrive once the event loop runs.
+ * The module source of V8 runtimes (Deno with `--allow-sys`, Node): enabling the debugger in
+ * an inspector session reports every script parsed so far (`Debugger.scriptParsed`), and each
+ * module is imported again (already loaded: no evaluation) to get its namespace. The listing
+ * runs when the library loads, so it covers the program's whole static import graph, and
+ * only where sys access is granted already, so it never prompts; its reports arrive once the
+ * event loop runs. The debugger is switched off again at once: left on, it doubles the cost
+ * of every inspector read of a closure scope. Modules imported later are listed by the next
+ * async `dumps` after a lookup missed, at most once a second.
  *
  * @module
  */
@@ -40,6 +43,8 @@ function sysGranted(): boolean {
 }
 
 const IMPORTABLE = /^(file|https?|jsr|npm):/;
+/** Least time between two listings. */
+const RELIST_MS = 1000;
 
 /**
  * Starts the inspector's module reports; resolves to the source, or undefined where the
@@ -66,13 +71,22 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     ).finally(() => pending.delete(job));
     pending.add(job);
   };
+  let session: Session | undefined;
+  /** Lists the scripts parsed so far; the debugger stays on only for that moment. */
+  const list = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      listedAt = Date.now();
+      session!.post("Debugger.enable", {}, () => {
+        session!.post("Debugger.disable", {}, () => resolve());
+      });
+    });
+  let listedAt = 0;
+  let missed = false;
   enabled = import("node:inspector").then((m) => {
-    const session = new (m as unknown as { Session: new () => Session }).Session();
+    session = new (m as unknown as { Session: new () => Session }).Session();
     session.connect();
     session.on("Debugger.scriptParsed", onParsed);
-    return new Promise<void>((resolve) => {
-      session.post("Debugger.enable", {}, () => resolve());
-    });
+    return list();
   }).catch(() => {
     enabled = undefined;
   });
@@ -83,8 +97,17 @@ export function inspectorModuleSource(): ModuleSource | undefined {
         add(url, ns);
       }
     },
+    missed(): void {
+      missed = true;
+    },
     async settle(): Promise<void> {
       if (enabled !== undefined) await enabled;
+      // Modules imported since the last listing: list again, at most once a second, after
+      // a lookup missed.
+      if (missed && session !== undefined && Date.now() - listedAt >= RELIST_MS) {
+        missed = false;
+        await list();
+      }
       if (pending.size === 0) return;
       // A module still evaluating (one up the import chain) would never settle while the
       // caller waits: give the others one turn of the event loop.
