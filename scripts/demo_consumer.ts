@@ -7,6 +7,7 @@
  */
 
 import { loads } from "../mod.ts";
+import { parse } from "meriyah";
 import { exit, readStdin, runtimeName } from "./demo_runtime.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -110,6 +111,10 @@ const CHECKS: Record<string, Check> = {
   evens: {
     says: "a generator function",
     test: (v) => [...v.evens(3)].join() === "0,2,4",
+  },
+  parse: {
+    says: "an npm package's function, by reference: this runtime's own meriyah parse",
+    test: (v) => v.parse === parse && v.parse("1 + 2").body[0].type === "ExpressionStatement",
   },
 };
 

@@ -7,6 +7,7 @@
  */
 
 import { closure, dumps } from "../mod.ts";
+import { parse } from "meriyah";
 import { runtimeName, writeStdout } from "./demo_runtime.ts";
 
 declare const taxRate: number;
@@ -70,6 +71,8 @@ export function valuesToShip(): Record<string, unknown> {
     evens: function* (count: number) {
       for (let i = 0; i < count; i++) yield 2 * i;
     },
+    // An npm package's export: by reference ("npm:meriyah@…", export "parse"), imported there.
+    parse,
   };
 }
 
