@@ -111,7 +111,7 @@ describe("registry entries", () => {
     assert.ok(!covers(["npm:meriyah/sub"], meriyah));
     assert.ok(!covers(["npm:other"], meriyah));
     assert.ok(covers([root + "tests/"], root + "tests/modules/shapes.ts"));
-    assert.ok(!covers([root + "tests/modules/shapes.ts"], root + "tests/modules/other.ts"));
+    assert.ok(!covers([root + "tests/modules/shapes.ts"], root + "tests/modules/uses_shapes.ts"));
     assert.ok(covers(["npm:x"], "npm:x@1.0.0/y"));
   });
 });

@@ -23,7 +23,7 @@ import {
   unregisterPickleByValue,
 } from "../mod.ts";
 import * as shapes from "./modules/shapes.ts";
-import * as other from "./modules/other.ts";
+import * as other from "./modules/uses_shapes.ts";
 import { FLAG_MODULES } from "../lib/format/tags.ts";
 import { parseHeader } from "./helpers.ts";
 
@@ -88,7 +88,7 @@ describe("code by reference", () => {
     const p = dumpsSync([shapes.area, shapes.Model, shapes.area, other.perimeter]);
     const t = text(p);
     assert.equal(t.split("./tests/modules/shapes.ts").length, 2);
-    assert.ok(t.includes("./tests/modules/other.ts"));
+    assert.ok(t.includes("./test./modules/uses_shapes.ts"));
     const back = loadsSync<unknown[]>(p);
     assert.deepEqual(back, [shapes.area, shapes.Model, shapes.area, other.perimeter]);
   });

@@ -96,8 +96,14 @@ function record(value: object, url: string, path: string[]): void {
     if (path.length < site.path.length) site.path = path;
     return;
   }
-  if (path.length < site.path.length) {
-    (site.others ??= []).push(site.url);
+  // Several modules export it (re-exports): the shortest path wins, then the first URL in
+  // code-point order, so the choice does not depend on the order modules were loaded in.
+  const better = path.length < site.path.length ||
+    (path.length === site.path.length && url < site.url);
+  if (better) {
+    const others = (site.others ??= []).filter((u) => u !== url);
+    others.push(site.url);
+    site.others = others;
     site.url = url;
     site.path = path;
   } else if (site.others === undefined || !site.others.includes(url)) {
