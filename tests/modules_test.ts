@@ -88,7 +88,7 @@ describe("code by reference", () => {
     const p = dumpsSync([shapes.area, shapes.Model, shapes.area, other.perimeter]);
     const t = text(p);
     assert.equal(t.split("./tests/modules/shapes.ts").length, 2);
-    assert.ok(t.includes("./test./modules/uses_shapes.ts"));
+    assert.ok(t.includes("./tests/modules/uses_shapes.ts"));
     const back = loadsSync<unknown[]>(p);
     assert.deepEqual(back, [shapes.area, shapes.Model, shapes.area, other.perimeter]);
   });
