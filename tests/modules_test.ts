@@ -315,17 +315,16 @@ function copyProject(withModules: boolean): string {
   return dir;
 }
 
+/** What modules_consume.ts finds running the loaded code, whichever way it came. */
+const RUNS = { area: 12, viaHidden: 30, fromJSON: 10, instanceOfLoaded: true, doubled: 8 };
+
 describe("code by reference across processes", () => {
   for (const [from, to] of [["deno", "bun"], ["bun", "deno"]] as const) {
     it(`by reference from ${from} loads in ${to}, npm and node: modules included`, () => {
       const pickle = run(root, from, "tests/cross/modules_produce.ts", ["ref"]);
       const out = JSON.parse(run(root, to, "tests/cross/modules_consume.ts", [], pickle));
       assert.deepEqual(out, {
-        area: 12,
-        viaHidden: 30,
-        fromJSON: 10,
-        instanceOfLoaded: true,
-        doubled: 8,
+        ...RUNS,
         sameAsLocal: true,
         nsIsLocal: true,
         parse: "Program",
@@ -361,11 +360,7 @@ describe("code by reference across processes", () => {
         const byValue = run(root, from, "tests/cross/modules_produce.ts", ["value"]);
         const out = JSON.parse(run(bare, to, "tests/cross/modules_consume.ts", [], byValue));
         assert.deepEqual(out, {
-          area: 12,
-          viaHidden: 30,
-          fromJSON: 10,
-          instanceOfLoaded: true,
-          doubled: 8,
+          ...RUNS,
           sameAsLocal: null,
           nsIsLocal: null,
           parse: null,
