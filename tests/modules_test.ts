@@ -109,6 +109,10 @@ describe("code by reference", () => {
     const p = await dumps(readFileSync);
     assert.ok(text(p).includes("node:fs"));
     assert.equal(await loads(p), readFileSync);
+    // A built-in whose exports object is itself a function: its `default`.
+    const q = await dumps(assert);
+    assert.ok(text(q).includes("node:assert"));
+    assert.equal(await loads(q), assert);
   });
 
   it("functions of the entry module are pickled by value", async () => {

@@ -16,6 +16,7 @@ import {
 } from "../code/functions.ts";
 import { knownClass, rememberClass, wasLoaded } from "../code/identity.ts";
 import { analyze } from "../code/analyze.ts";
+import { exportAt } from "../runtime/modules.ts";
 import { rebuildInstance, rememberRestorer, withRestorer } from "../code/private_state.ts";
 import {
   D_PRIVATE,
@@ -36,24 +37,6 @@ const MAX_SCOPE_DEPTH = 1000;
 
 /** Longest property path of an export. */
 const MAX_EXPORT_PATH = 64;
-
-/** Follows an export path from a namespace (a built-in's exports object is its own default). */
-function exportAt(ns: object, path: readonly string[]): unknown {
-  let v: unknown = ns;
-  for (let i = 0; i < path.length; i++) {
-    if (v === null || (typeof v !== "object" && typeof v !== "function")) return undefined;
-    const key = path[i];
-    if (i === 0 && key === "default" && !Object.hasOwn(v, "default")) continue;
-    try {
-      const d = Object.getOwnPropertyDescriptor(v, key);
-      if (d === undefined) return undefined;
-      v = "value" in d ? d.value : (v as Record<string, unknown>)[key];
-    } catch {
-      return undefined;
-    }
-  }
-  return v;
-}
 
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
 export class Builder extends DataBuilder {

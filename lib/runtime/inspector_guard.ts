@@ -14,3 +14,22 @@ export function inspectorRefusal(): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whether a V8 inspector session may be used without asking: V8, not the Deno REPL, and sys
+ * access already granted (Deno would otherwise prompt; Node needs none).
+ */
+export function inspectorUsableSilently(): boolean {
+  const g = globalThis as {
+    Deno?: { permissions?: { querySync?(d: { name: string }): { state: string } } };
+    process?: { versions?: Record<string, string | undefined> };
+  };
+  if (g.process?.versions?.v8 === undefined || inspectorRefusal() !== undefined) return false;
+  const query = g.Deno?.permissions?.querySync;
+  if (query === undefined) return true;
+  try {
+    return query.call(g.Deno!.permissions, { name: "sys" }).state === "granted";
+  } catch {
+    return false;
+  }
+}

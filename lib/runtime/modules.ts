@@ -162,14 +162,22 @@ function members(holder: object, url: string, path: string[]): void {
   }
 }
 
-function follow(namespace: object, path: readonly string[]): unknown {
+/**
+ * Follows an export path from a namespace, by own properties. A built-in's exports object is
+ * its own `default` (as `import` presents it).
+ */
+export function exportAt(namespace: object, path: readonly string[]): unknown {
   let v: unknown = namespace;
-  for (const key of path) {
+  for (let i = 0; i < path.length; i++) {
     if (v === null || (typeof v !== "object" && typeof v !== "function")) return undefined;
+    const key = path[i];
+    if (i === 0 && key === "default" && !Object.hasOwn(v, "default")) continue;
     try {
-      v = (v as Record<string, unknown>)[key];
+      const d = Object.getOwnPropertyDescriptor(v, key);
+      if (d === undefined) return undefined;
+      v = "value" in d ? d.value : (v as Record<string, unknown>)[key];
     } catch {
-      return undefined;
+      return undefined; // an export still in its temporal dead zone
     }
   }
   return v;
@@ -180,13 +188,13 @@ function lookup(value: object): ExportSite | undefined {
   const site = sites.get(value);
   if (site === undefined) return undefined;
   const ns = modules.get(site.url);
-  if (ns !== undefined && follow(ns, site.path) === value) return site;
+  if (ns !== undefined && exportAt(ns, site.path) === value) return site;
   sites.delete(value); // reassigned since (`export let`): find it again
   for (const [url, namespace] of modules) {
     if (url === site.url || site.others?.includes(url)) index(url, namespace);
   }
   const again = sites.get(value);
-  return again !== undefined && follow(modules.get(again.url)!, again.path) === value
+  return again !== undefined && exportAt(modules.get(again.url)!, again.path) === value
     ? again
     : undefined;
 }

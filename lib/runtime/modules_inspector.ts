@@ -12,7 +12,7 @@
  */
 
 import type { ModuleSource } from "./modules.ts";
-import { inspectorRefusal } from "./inspector_guard.ts";
+import { inspectorUsableSilently } from "./inspector_guard.ts";
 import { entryModuleURL } from "./entry.ts";
 
 interface Session {
@@ -26,22 +26,6 @@ interface ScriptParsed {
   isModule?: unknown;
 }
 
-/** Whether sys access is granted without asking (Deno), or not needed (Node). */
-function sysGranted(): boolean {
-  const g = globalThis as {
-    Deno?: { permissions?: { querySync?(d: { name: string }): { state: string } } };
-    process?: { versions?: Record<string, string | undefined> };
-  };
-  if (g.process?.versions?.v8 === undefined || inspectorRefusal() !== undefined) return false;
-  const query = g.Deno?.permissions?.querySync;
-  if (query === undefined) return true;
-  try {
-    return query.call(g.Deno!.permissions, { name: "sys" }).state === "granted";
-  } catch {
-    return false;
-  }
-}
-
 const IMPORTABLE = /^(file|https?|jsr|npm):/;
 /** Least time between two listings. */
 const RELIST_MS = 1000;
@@ -51,7 +35,7 @@ const RELIST_MS = 1000;
  * inspector cannot be used without asking.
  */
 export function inspectorModuleSource(): ModuleSource | undefined {
-  if (!sysGranted()) return undefined;
+  if (!inspectorUsableSilently()) return undefined;
   const found: Array<[string, object]> = [];
   const pending = new Set<Promise<void>>();
   const seen = new Set<string>();

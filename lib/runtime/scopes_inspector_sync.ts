@@ -14,7 +14,7 @@
 
 import { type ScopeEntry, snapshot } from "./scopes_inspector.ts";
 import { type ReadScopes, setInspectorSyncReader } from "./scopes.ts";
-import { inspectorRefusal } from "./inspector_guard.ts";
+import { inspectorUsableSilently } from "./inspector_guard.ts";
 
 interface Session {
   connect(): void;
@@ -34,19 +34,7 @@ let started = false;
 export function startInspectorSyncReader(): void {
   if (started) return;
   started = true;
-  const g = globalThis as {
-    Deno?: { permissions?: { querySync?(d: { name: string }): { state: string } } };
-    process?: { versions?: Record<string, string | undefined> };
-  };
-  if (g.process?.versions?.v8 === undefined || inspectorRefusal() !== undefined) return;
-  const query = g.Deno?.permissions?.querySync;
-  if (query !== undefined) {
-    try {
-      if (query.call(g.Deno!.permissions, { name: "sys" }).state !== "granted") return;
-    } catch {
-      return;
-    }
-  }
+  if (!inspectorUsableSilently()) return;
   import("node:inspector").then((m) => connect(m as unknown as { Session: new () => Session }))
     .catch(noop);
 }
