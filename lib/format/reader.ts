@@ -6,9 +6,12 @@
  */
 
 import { UnpicklingError } from "../pickle/errors.ts";
-import { APPLY_MAX, CONCAT_MAX } from "../runtime/engine.ts";
+import { Buffer } from "node:buffer";
+import { APPLY_MAX, WINDOW_MAX } from "../runtime/engine.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Bytes decoded at once into a window that short ASCII strings are cut from. */
+const WINDOW_CHUNK = 4096;
 const fromCharCode = String.fromCharCode;
 /** The one-character ASCII strings, made once. */
 const ASCII: string[] = [];
@@ -26,6 +29,12 @@ export class ByteReader {
   /** End of the readable region. */
   end: number;
   private view: DataView;
+  /** A decoded chunk of `buf[winStart..winEnd)` (ASCII runs of it are cut out as strings). */
+  private win = "";
+  /** `buf` as a Buffer (same bytes), made when a window is first needed. */
+  private latin1: Buffer | null = null;
+  private winStart = 0;
+  private winEnd = 0;
 
   /** Reads `buf` from `start` to `end`. */
   constructor(buf: Uint8Array, start = 0, end = buf.length) {
@@ -43,6 +52,9 @@ export class ByteReader {
     }
     this.pos = start;
     this.end = end;
+    this.win = "";
+    this.latin1 = null;
+    this.winStart = this.winEnd = 0;
   }
 
   /** Throws an {@linkcode UnpicklingError} at `offset` (default: the current position). */
@@ -129,36 +141,19 @@ export class ByteReader {
     this.need(n);
     const buf = this.buf;
     const start = this.pos;
-    if (n === 1) {
-      const b = buf[start];
-      if (b < 0x80) {
-        this.pos = start + 1;
-        return ASCII[b];
-      }
-    } else if (n <= CONCAT_MAX) {
-      const end = start + n;
-      let s = "";
-      let i = start;
-      for (; i < end; i++) {
-        const b = buf[i];
-        if (b >= 0x80) break;
-        s += fromCharCode(b);
-      }
-      if (i === end) {
-        this.pos = end;
-        return s;
-      }
-    } else if (n <= APPLY_MAX) {
-      const units = UNITS[n];
+    if (n <= WINDOW_MAX) {
       let i = 0;
-      for (; i < n; i++) {
-        const b = buf[start + i];
-        if (b >= 0x80) break;
-        units[i] = b;
-      }
+      while (i < n && buf[start + i] < 0x80) i++;
       if (i === n) {
         this.pos = start + n;
-        return fromCharCode.apply(null, units);
+        if (n === 1) return ASCII[buf[start]];
+        if (n <= APPLY_MAX) {
+          const units = UNITS[n];
+          for (let j = 0; j < n; j++) units[j] = buf[start + j];
+          return fromCharCode.apply(null, units);
+        }
+        if (start < this.winStart || start + n > this.winEnd) this.window(start, n);
+        return this.win.substring(start - this.winStart, start - this.winStart + n);
       }
     }
     try {
@@ -168,6 +163,21 @@ export class ByteReader {
     } catch (e) {
       return this.fail("invalid UTF-8 in string", start, e);
     }
+  }
+
+  /** Decodes the chunk of bytes that starts at `start` (and holds `n` bytes at least). */
+  private window(start: number, n: number): void {
+    const end = Math.min(this.end, start + (n > WINDOW_CHUNK ? n : WINDOW_CHUNK));
+    // Only ASCII runs are ever cut out of it, so the single-byte decoding is exact there
+    // (Buffer's latin1 is several times faster than TextDecoder's windows-1252 here).
+    const b = this.latin1 ??= Buffer.from(
+      this.buf.buffer,
+      this.buf.byteOffset,
+      this.buf.byteLength,
+    );
+    this.win = b.toString("latin1", start, end);
+    this.winStart = start;
+    this.winEnd = end;
   }
 
   /** Reads `n` UTF-16LE code units as a string. */

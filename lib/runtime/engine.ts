@@ -9,14 +9,22 @@
 const versions = (globalThis as { process?: { versions?: Record<string, string | undefined> } })
   .process?.versions;
 
-/** True on JavaScriptCore (Bun), whose `process.versions` carries `webkit`. */
-export const IS_JSC: boolean = versions?.webkit !== undefined && versions?.v8 === undefined;
+/**
+ * True on JavaScriptCore (Bun), whose `process.versions` carries `webkit` (it also carries a
+ * `v8` entry, for Node compatibility, so that one says nothing).
+ */
+export const IS_JSC: boolean = versions?.webkit !== undefined;
 
 /**
- * Longest ASCII string built by appending one `String.fromCharCode(b)` at a time: JSC makes
- * single-argument calls cheap and spread/apply calls slow; V8 is the other way round.
+ * Longest ASCII string built with `String.fromCharCode.apply` over a reused array: V8 makes
+ * that cheap; JavaScriptCore makes apply calls slow, so there it is not used at all.
  */
-export const CONCAT_MAX: number = IS_JSC ? 16 : 4;
+export const APPLY_MAX: number = IS_JSC ? 0 : 64;
 
-/** Longest ASCII string built with `String.fromCharCode.apply` before the native decoder. */
-export const APPLY_MAX: number = IS_JSC ? 16 : 24;
+/**
+ * Longest ASCII string cut out of a decoded window of the pickle (`substring` of one string
+ * decoded per chunk of bytes) instead of being decoded on its own: the fastest way on
+ * JavaScriptCore for every length, and on V8 for lengths past {@linkcode APPLY_MAX}, where a
+ * native decoder call per string costs more than the string.
+ */
+export const WINDOW_MAX = 1024;

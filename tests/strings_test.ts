@@ -1,0 +1,103 @@
+// Strings in large pickles: ASCII strings are cut out of decoded chunks of the pickle, so
+// these check every length around the chunk and path limits, strings that straddle chunk
+// ends, binary bytes (>= 0x80) between strings, and that nothing decoded for one load is
+// reused by the next (another pickle, or the same bytes changed in place).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { dumpsSync, loadsSync } from "../mod.ts";
+import { hexOf } from "./helpers.ts";
+
+/** A deterministic string of `n` code units, ASCII or with a non-ASCII unit at `odd`. */
+function text(n: number, seed: number, odd = -1): string {
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    s += i === odd ? "é" : String.fromCharCode(33 + ((seed * 31 + i * 7) % 94));
+  }
+  return s;
+}
+
+/** Values with strings of many lengths, separated by bytes past 0x7f. */
+function mixed(count: number, seed: number): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = (i * 37 + seed) % 1100;
+    out.push(text(n, i + seed, i % 9 === 0 ? n >> 1 : -1));
+    if (i % 3 === 0) out.push(0.5 + i * 1e-7, -(i * 977));
+    if (i % 5 === 0) out.push(new Uint8Array([0x80, 0xff, 0xc3, 0xa9, 0x7f]));
+  }
+  return out;
+}
+
+describe("strings in large pickles", () => {
+  it("every length up to past the path limits comes back exactly", () => {
+    const values: string[] = [];
+    for (let n = 0; n <= 1100; n++) values.push(text(n, n));
+    for (const n of [4095, 4096, 4097, 9000]) values.push(text(n, n));
+    const out = loadsSync(dumpsSync(values)) as string[];
+    assert.equal(out.length, values.length);
+    for (let i = 0; i < values.length; i++) assert.ok(out[i] === values[i], `string ${i}`);
+  });
+
+  it("strings that straddle chunk ends, between binary bytes, come back exactly", () => {
+    const value = mixed(3000, 1);
+    const bytes = dumpsSync(value);
+    assert.ok(bytes.length > 64 * 1024, "pickle spans many chunks");
+    const out = loadsSync(bytes) as unknown[];
+    assert.equal(out.length, value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (typeof value[i] === "string") assert.ok(out[i] === value[i], `item ${i}`);
+    }
+    assert.deepEqual(out, value);
+  });
+
+  for (const [count, n] of [[10, 100], [10, 20], [400, 40], [400, 100]]) {
+    it(`two loads never share decoded text (${count} strings of ${n}): other pickle, or the same bytes changed in place`, () => {
+      const a = Array.from({ length: count }, (_, i) => text(n, i));
+      const b = Array.from({ length: count }, (_, i) => text(n, i + 1000));
+      const pa = dumpsSync(a);
+      const pb = dumpsSync(b);
+      assert.equal(pa.length, pb.length, "same layout, other text");
+      assert.deepEqual(loadsSync(pa), a);
+      assert.deepEqual(loadsSync(pb), b);
+      assert.deepEqual(loadsSync(pa), a);
+      const same = pa.slice();
+      assert.deepEqual(loadsSync(same), a);
+      same.set(pb);
+      assert.deepEqual(loadsSync(same), b, "the changed bytes are read again");
+    });
+  }
+
+  it("a string inside a larger buffer (byteOffset) reads from its own bytes", () => {
+    const value = mixed(300, 7);
+    const bytes = dumpsSync(value);
+    const host = new Uint8Array(bytes.length + 100).fill(0x41);
+    host.set(bytes, 37);
+    assert.deepEqual(loadsSync(host.subarray(37, 37 + bytes.length)), value);
+  });
+
+  it("arbitrary strings in large arrays round-trip exactly (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string({ unit: "binary-ascii", maxLength: 1200 }),
+            fc.string({ unit: "binary", maxLength: 80 }),
+            fc.string({ unit: "grapheme-ascii", maxLength: 40 }),
+            fc.double(),
+          ),
+          { maxLength: 300 },
+        ),
+        (value) => {
+          const bytes = dumpsSync(value);
+          const out = loadsSync(bytes) as unknown[];
+          assert.equal(out.length, value.length, hexOf(bytes, 64));
+          for (let i = 0; i < value.length; i++) {
+            assert.ok(Object.is(out[i], value[i]), `item ${i} of ${hexOf(bytes, 64)}`);
+          }
+        },
+      ),
+      { seed: 6161, numRuns: 150 },
+    );
+  });
+});
