@@ -213,6 +213,13 @@ export function peerList(): Peer[] {
       impl: (c) => (needsGraph(c) ? msgpackSC : msgpackPlain),
     },
     {
+      // The same library keeping shared references and cycles, on every case: the closest
+      // peer to what ours always does (identity kept through a Map memo in JavaScript).
+      name: "msgpackr+identity",
+      supports: () => true,
+      impl: () => msgpackSC,
+    },
+    {
       name: "cbor-x",
       supports: () => true,
       impl: (c) => (needsGraph(c) ? cborSC : cborPlain),

@@ -5,8 +5,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { dumpsSync, loadsSync } from "../mod.ts";
-import { hexOf } from "./helpers.ts";
+import { dumpsSync, FORMAT_VERSION, loadsSync } from "../mod.ts";
+import { bodyOf, concat, expectUnpicklingError, hexOf, varint, withHeader } from "./helpers.ts";
 
 /** A deterministic string of `n` code units, ASCII or with a non-ASCII unit at `odd`. */
 function text(n: number, seed: number, odd = -1): string {
@@ -99,5 +99,40 @@ describe("strings in large pickles", () => {
       ),
       { seed: 6161, numRuns: 150 },
     );
+  });
+
+  it("each string is written in its documented encoding", () => {
+    const tagOf = (v: string): number[] => [...bodyOf(dumpsSync(v)).subarray(0, 3)];
+    assert.deepEqual(tagOf("hi"), [0x42, 0x68, 0x69], "short Latin-1: length in the tag");
+    assert.deepEqual([...bodyOf(dumpsSync("é"))], [0x41, 0xe9], "U+00E9 takes one byte");
+    assert.deepEqual(tagOf("中"), [0x6b, 3, 0xe4], "past U+00FF: STR8 with UTF-8");
+    assert.deepEqual(tagOf("x".repeat(40)), [0x92, 40, 0x78], "Latin-1 of 32..63 units: LATIN1");
+    assert.deepEqual(tagOf("x".repeat(200)), [0x92, 0xc8, 0x01], "long ASCII: LATIN1, varint");
+    const long8 = bodyOf(dumpsSync("é".repeat(200)));
+    assert.deepEqual([...long8.subarray(0, 5)], [0x6c, 144, 1, 0, 0], "long non-ASCII: STR32");
+    assert.equal(long8.length, 5 + 400);
+    assert.equal(bodyOf(dumpsSync("a\uD800")).at(0), 0x6d, "lone surrogate: STR16");
+  });
+
+  it("Latin-1 strings past 0x7f of every short length and some long ones come back", () => {
+    for (let n = 1; n < 300; n++) {
+      const v = Array.from({ length: n }, (_, i) => String.fromCharCode(0x80 + ((i * 13) % 128)))
+        .join("");
+      assert.ok(loadsSync(dumpsSync(v)) === v, `length ${n}`);
+    }
+  });
+
+  it("malformed strings fail with the offset: LATIN1 past the end, bad UTF-8 in STR8", () => {
+    const past = withHeader(
+      concat(new Uint8Array([0x92]), varint(50), new Uint8Array(10)),
+      FORMAT_VERSION,
+      0,
+    );
+    const e1 = expectUnpicklingError(() => loadsSync(past), past);
+    assert.match(e1.message, /truncated|past the end/);
+    const bad = withHeader(new Uint8Array([0x6b, 2, 0xc3, 0x28]), FORMAT_VERSION, 0);
+    const e2 = expectUnpicklingError(() => loadsSync(bad), bad);
+    assert.match(e2.message, /invalid UTF-8/);
+    assert.equal(e2.offset, 9, "offset of the string's bytes");
   });
 });

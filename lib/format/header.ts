@@ -6,6 +6,7 @@
 
 import { UnpicklingError } from "../pickle/errors.ts";
 import { FLAG_SIGNED, FORMAT_VERSION, KNOWN_FLAGS, MAC_BYTES, MAGIC } from "./tags.ts";
+import { varintSize } from "./writer.ts";
 
 /** A parsed header. */
 export interface Header {
@@ -16,15 +17,6 @@ export interface Header {
   bodyEnd: number;
   /** Total bytes of the pickle, header and MAC included. */
   total: number;
-}
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
 }
 
 /**

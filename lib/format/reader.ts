@@ -10,13 +10,13 @@ import { Buffer } from "node:buffer";
 import { APPLY_MAX, WINDOW_MAX } from "../runtime/engine.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-/** Bytes decoded at once into a window that short ASCII strings are cut from. */
+/** Bytes decoded at once into a window that short Latin-1 strings are cut from. */
 const WINDOW_CHUNK = 4096;
 const fromCharCode = String.fromCharCode;
-/** The one-character ASCII strings, made once. */
-const ASCII: string[] = [];
-for (let b = 0; b < 0x80; b++) ASCII.push(String.fromCharCode(b));
-/** Reused argument arrays for short ASCII strings, one per length. */
+/** The one-character Latin-1 strings, made once. */
+const LATIN1_UNITS: string[] = [];
+for (let b = 0; b < 0x100; b++) LATIN1_UNITS.push(String.fromCharCode(b));
+/** Reused argument arrays for short Latin-1 strings, one per length. */
 const UNITS: number[][] = [];
 for (let n = 0; n <= APPLY_MAX; n++) UNITS.push(new Array<number>(n).fill(0));
 
@@ -29,10 +29,10 @@ export class ByteReader {
   /** End of the readable region. */
   end: number;
   private view: DataView;
-  /** A decoded chunk of `buf[winStart..winEnd)` (ASCII runs of it are cut out as strings). */
+  /** `buf[winStart..winEnd)` decoded as Latin-1: short strings are cut out of it. */
   private win = "";
-  /** `buf` as a Buffer (same bytes), made when a window is first needed. */
-  private latin1: Buffer | null = null;
+  /** `buf` as a Buffer (same bytes), made when first needed. */
+  private latin1Bytes: Buffer | null = null;
   private winStart = 0;
   private winEnd = 0;
 
@@ -53,7 +53,7 @@ export class ByteReader {
     this.pos = start;
     this.end = end;
     this.win = "";
-    this.latin1 = null;
+    this.latin1Bytes = null;
     this.winStart = this.winEnd = 0;
   }
 
@@ -136,28 +136,29 @@ export class ByteReader {
     return out;
   }
 
-  /** Reads `n` UTF-8 bytes as a string. */
-  utf8(n: number): string {
+  /** Reads `n` Latin-1 bytes (one per code unit) as a string. */
+  latin1(n: number): string {
     this.need(n);
     const buf = this.buf;
     const start = this.pos;
-    if (n <= WINDOW_MAX) {
-      let i = 0;
-      while (i < n && buf[start + i] < 0x80) i++;
-      if (i === n) {
-        this.pos = start + n;
-        if (n === 1) return ASCII[buf[start]];
-        if (n <= APPLY_MAX) {
-          const units = UNITS[n];
-          for (let j = 0; j < n; j++) units[j] = buf[start + j];
-          return fromCharCode.apply(null, units);
-        }
-        if (start < this.winStart || start + n > this.winEnd) this.window(start, n);
-        return this.win.substring(start - this.winStart, start - this.winStart + n);
-      }
+    this.pos = start + n;
+    if (n === 1) return LATIN1_UNITS[buf[start]];
+    if (n <= APPLY_MAX) {
+      const units = UNITS[n];
+      for (let i = 0; i < n; i++) units[i] = buf[start + i];
+      return fromCharCode.apply(null, units);
     }
+    if (n > WINDOW_MAX) return this.asBuffer().toString("latin1", start, start + n);
+    if (start < this.winStart || start + n > this.winEnd) this.window(start);
+    return this.win.substring(start - this.winStart, start - this.winStart + n);
+  }
+
+  /** Reads `n` UTF-8 bytes as a string; invalid UTF-8 is an error. */
+  utf8(n: number): string {
+    this.need(n);
+    const start = this.pos;
     try {
-      const s = decoder.decode(buf.subarray(start, start + n));
+      const s = decoder.decode(this.buf.subarray(start, start + n));
       this.pos = start + n;
       return s;
     } catch (e) {
@@ -165,17 +166,19 @@ export class ByteReader {
     }
   }
 
-  /** Decodes the chunk of bytes that starts at `start` (and holds `n` bytes at least). */
-  private window(start: number, n: number): void {
-    const end = Math.min(this.end, start + (n > WINDOW_CHUNK ? n : WINDOW_CHUNK));
-    // Only ASCII runs are ever cut out of it, so the single-byte decoding is exact there
-    // (Buffer's latin1 is several times faster than TextDecoder's windows-1252 here).
-    const b = this.latin1 ??= Buffer.from(
+  /** `buf` as a Node Buffer over the same bytes, for its native Latin-1 decoding. */
+  private asBuffer(): Buffer {
+    return this.latin1Bytes ??= Buffer.from(
       this.buf.buffer,
       this.buf.byteOffset,
       this.buf.byteLength,
     );
-    this.win = b.toString("latin1", start, end);
+  }
+
+  /** Decodes the chunk of bytes that starts at `start` (n <= WINDOW_MAX < WINDOW_CHUNK). */
+  private window(start: number): void {
+    const end = Math.min(this.end, start + WINDOW_CHUNK);
+    this.win = this.asBuffer().toString("latin1", start, end);
     this.winStart = start;
     this.winEnd = end;
   }

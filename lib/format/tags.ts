@@ -29,7 +29,7 @@
  * | tag         | name               | operands                                                       |
  * | ----------- | ------------------ | -------------------------------------------------------------- |
  * | 0x00..0x3F  | small int          | the integer 0..63 is the tag itself                            |
- * | 0x40..0x5F  | short string       | UTF-8 bytes, length = tag - 0x40 (0..31)                       |
+ * | 0x40..0x5F  | short string       | Latin-1: one byte per code unit (U+0000..U+00FF), length = tag - 0x40 (0..31) |
  * | 0x60        | UNDEFINED          |                                                                |
  * | 0x61        | NULL               |                                                                |
  * | 0x62        | FALSE              |                                                                |
@@ -41,7 +41,7 @@
  * | 0x68        | NEG_ZERO           |                                                                |
  * | 0x69        | BIGINT_POS         | varint byte count, magnitude bytes little endian               |
  * | 0x6A        | BIGINT_NEG         | as BIGINT_POS; the value is the negated magnitude              |
- * | 0x6B        | STR8               | u8 byte length, UTF-8 bytes                                    |
+ * | 0x6B        | STR8               | u8 byte length, UTF-8 bytes (a string with a unit past U+00FF) |
  * | 0x6C        | STR32              | u32 LE byte length, UTF-8 bytes                                |
  * | 0x6D        | STR16              | varint unit count, UTF-16LE code units (lone surrogates kept)  |
  * | 0x6E        | SYMBOL_FOR         | str key: `Symbol.for(key)`                                     |
@@ -86,14 +86,20 @@
  *
  * | 0x90        | MODULE             | varint index into the module table: that module's namespace [memo] (code) |
  * | 0x91        | EXPORT             | varint index into the module table, varint n, n × str: the property path of a function or class from that module's namespace, e.g. `Model`, `fromJSON` [memo] (code) |
+ * | 0x92        | LATIN1             | varint length, Latin-1 bytes: one per code unit (U+0000..U+00FF) |
  *
- * Tags 0x92..0xFF are reserved.
+ * Tags 0x93..0xFF are reserved.
+ *
+ * Strings: a string whose code units are all U+00FF or below is written as Latin-1 (short
+ * string, LATIN1), so that loading it is a byte-to-unit copy with nothing to validate; other
+ * well-formed strings as UTF-8 (STR8, STR32), and strings with lone surrogates as UTF-16
+ * (STR16). Long strings are only written as LATIN1 when they are ASCII.
  *
  * @module
  */
 
 /** The format version this library writes and reads. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /** The four magic bytes that open every pickle: "JSPK". */
 export const MAGIC: readonly number[] = [0x4a, 0x53, 0x50, 0x4b];
@@ -165,6 +171,7 @@ export const SET_PROTO = 0x8e;
 export const INSTANCE = 0x8f;
 export const MODULE = 0x90;
 export const EXPORT = 0x91;
+export const LATIN1 = 0x92;
 
 /** Property-list flag bits. */
 export const PROP_WRITABLE = 1;

@@ -9,6 +9,7 @@ import {
   FLOAT64,
   INT_NEG,
   INT_POS,
+  LATIN1,
   NAN,
   NEG_ZERO,
   SHORT_STRING,
@@ -23,6 +24,16 @@ const INITIAL_SIZE = 64 * 1024;
 /** Past this size a finished pickle takes the buffer with it instead of being copied out. */
 const HAND_OVER_SIZE = 1024 * 1024;
 const encoder = new TextEncoder();
+
+/** Bytes of the varint of `n` (n >= 0). */
+export function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
 
 const allocUnsafe = (globalThis as {
   Buffer?: { allocUnsafeSlow?(size: number): Uint8Array };
@@ -171,69 +182,92 @@ export class ByteWriter {
     this.pos += src.length;
   }
 
-  /** Writes a string value with its tag (short, 8-bit or 32-bit length UTF-8, or UTF-16). */
+  /**
+   * Writes a string value with its tag: Latin-1 when every code unit is U+00FF or below
+   * (short string, LATIN1), else UTF-8 (STR8, STR32), or UTF-16 when it has lone surrogates.
+   */
   string(s: string): void {
     const len = s.length;
     if (len < 64) {
       this.ensure(2 + len * 3);
       const buf = this.buf;
       const start = this.pos;
-      // Short strings go in a short-string tag when they fit 31 bytes, else STR8.
-      let p = len <= SHORT_STRING_MAX ? start + 1 : start + 2;
-      const first = p;
-      for (let i = 0; i < len; i++) {
-        let c = s.charCodeAt(i);
-        if (c < 0x80) {
-          buf[p++] = c;
-        } else if (c < 0x800) {
-          buf[p++] = 0xc0 | (c >> 6);
-          buf[p++] = 0x80 | (c & 0x3f);
-        } else if (c >= 0xd800 && c <= 0xdfff) {
-          const d = c <= 0xdbff && i + 1 < len ? s.charCodeAt(i + 1) : 0;
-          if (d < 0xdc00 || d > 0xdfff) {
-            this.pos = start;
-            this.utf16(s);
-            return;
-          }
-          i++;
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          buf[p++] = 0xf0 | (c >> 18);
-          buf[p++] = 0x80 | ((c >> 12) & 0x3f);
-          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
-          buf[p++] = 0x80 | (c & 0x3f);
-        } else {
-          buf[p++] = 0xe0 | (c >> 12);
-          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
-          buf[p++] = 0x80 | (c & 0x3f);
-        }
+      const first = len <= SHORT_STRING_MAX ? start + 1 : start + 2;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0xff) break;
+        buf[first + i] = c;
       }
-      const n = p - first;
-      if (first === start + 1) {
-        if (n <= SHORT_STRING_MAX) {
-          buf[start] = SHORT_STRING | n;
+      if (i === len) {
+        if (first === start + 1) {
+          buf[start] = SHORT_STRING | len;
         } else {
-          buf.copyWithin(start + 2, start + 1, p);
-          buf[start] = STR8;
-          buf[start + 1] = n;
-          p++;
+          buf[start] = LATIN1;
+          buf[start + 1] = len; // a one-byte varint: len < 64
         }
-      } else {
-        buf[start] = STR8;
-        buf[start + 1] = n;
+        this.pos = first + len;
+        return;
       }
-      this.pos = p;
+      this.shortUtf8(s, start);
       return;
     }
     if (!s.isWellFormed()) {
       this.utf16(s);
       return;
     }
+    // Encoded after room for a LATIN1 header; ASCII (every unit one byte) stays there.
+    const head = 1 + varintSize(len);
     this.ensure(5 + len * 3);
     const start = this.pos;
-    const { written } = encoder.encodeInto(s, this.buf.subarray(start + 5));
+    const { written } = encoder.encodeInto(s, this.buf.subarray(start + head));
+    if (written === len) {
+      this.buf[start] = LATIN1;
+      this.pos = start + 1;
+      this.varint(len);
+      this.pos = start + head + len;
+      return;
+    }
+    if (head !== 5) this.buf.copyWithin(start + 5, start + head, start + head + written);
     this.buf[start] = STR32;
     this.view.setUint32(start + 1, written, true);
     this.pos = start + 5 + written;
+  }
+
+  /** Writes a string of under 64 units with one past U+00FF as STR8 (UTF-8) at `start`. */
+  private shortUtf8(s: string, start: number): void {
+    const len = s.length;
+    const buf = this.buf;
+    let p = start + 2;
+    for (let i = 0; i < len; i++) {
+      let c = s.charCodeAt(i);
+      if (c < 0x80) {
+        buf[p++] = c;
+      } else if (c < 0x800) {
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        const d = c <= 0xdbff && i + 1 < len ? s.charCodeAt(i + 1) : 0;
+        if (d < 0xdc00 || d > 0xdfff) {
+          this.pos = start;
+          this.utf16(s);
+          return;
+        }
+        i++;
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        buf[p++] = 0xf0 | (c >> 18);
+        buf[p++] = 0x80 | ((c >> 12) & 0x3f);
+        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[p++] = 0x80 | (c & 0x3f);
+      } else {
+        buf[p++] = 0xe0 | (c >> 12);
+        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[p++] = 0x80 | (c & 0x3f);
+      }
+    }
+    buf[start] = STR8;
+    buf[start + 1] = p - start - 2; // at most 63 × 3 bytes
+    this.pos = p;
   }
 
   /** Writes a string as raw UTF-16 code units (keeps lone surrogates). */

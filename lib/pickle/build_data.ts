@@ -35,6 +35,8 @@ export const D_PRIVATE = 10;
 export const HOLE: unique symbol = Symbol("hole");
 /** Returned by readValue for values delivered later, when their frame completes. */
 export const PENDING: unique symbol = Symbol("pending");
+/** Returned by primitive() when the next value is not one it reads (nothing was read). */
+const NOT_PRIMITIVE: unique symbol = Symbol("not primitive");
 export const NOT_DONE = Number.MAX_SAFE_INTEGER;
 const EMPTY = new Uint8Array(0);
 /** Stands for the prototype of a function that has none: defining on it fails. */
@@ -98,6 +100,8 @@ export class DataBuilder {
   protected top = -1;
   protected memo: unknown[] = [];
   protected shapes: Shape[] = [];
+  /** Values of a new object's leading primitive properties (reused; cleared after use). */
+  protected vals: unknown[] = [];
   protected opts: BuildOptions = { allowCode: true, buffers: [] };
   /** True while a build runs (a reducer may unpickle re-entrantly). */
   busy = false;
@@ -134,6 +138,9 @@ export class DataBuilder {
       this.top = -1;
       this.memo.length = 0;
       this.shapes.length = 0;
+      // A build that failed while reading an object's values leaves some behind.
+      this.vals.fill(undefined);
+      if (this.vals.length > FRAME_POOL) this.vals.length = 0;
       this.r.reset(EMPTY, 0, 0);
     }
   }
@@ -337,6 +344,7 @@ export class DataBuilder {
     const tag = r.byte();
     let n: number;
     if (tag >= T.SHORT_STRING && tag < T.UNDEFINED) n = tag - T.SHORT_STRING;
+    else if (tag === T.LATIN1) n = r.varint();
     else if (tag === T.STR8) n = r.byte();
     else if (tag === T.STR32) n = r.u32();
     else if (tag === T.STR16) n = r.length(2) * 2;
@@ -379,7 +387,8 @@ export class DataBuilder {
     const r = this.r;
     const at = r.pos;
     const tag = r.byte();
-    if (tag >= T.SHORT_STRING && tag < T.UNDEFINED) return r.utf8(tag - T.SHORT_STRING);
+    if (tag >= T.SHORT_STRING && tag < T.UNDEFINED) return r.latin1(tag - T.SHORT_STRING);
+    if (tag === T.LATIN1) return r.latin1(r.varint());
     if (tag === T.STR8) return r.utf8(r.byte());
     if (tag === T.STR32) return r.utf8(r.u32());
     if (tag === T.STR16) return r.utf16(r.length(2));
@@ -392,41 +401,78 @@ export class DataBuilder {
     }
   }
 
-  /** Reads one value. Containers are returned at once and push a frame for their children. */
-  protected value(): unknown {
+  /**
+   * Reads the next value if it is a common primitive (number, string, boolean, null,
+   * undefined); otherwise reads nothing and returns {@linkcode NOT_PRIMITIVE}. Containers use
+   * it to take their leading primitive children at once, without a trip through the frame loop.
+   */
+  protected primitive(): unknown {
     const r = this.r;
     const at = r.pos;
-    const tag = r.byte();
-    if (tag <= T.SMALL_INT_MAX) return tag;
-    if (tag < T.UNDEFINED) return r.utf8(tag - T.SHORT_STRING);
+    if (at >= r.end) return NOT_PRIMITIVE;
+    const tag = r.buf[at];
+    if (tag <= T.SMALL_INT_MAX) {
+      r.pos = at + 1;
+      return tag;
+    }
+    if (tag < T.UNDEFINED) {
+      r.pos = at + 1;
+      return r.latin1(tag - T.SHORT_STRING);
+    }
     switch (tag) {
       case T.UNDEFINED:
+        r.pos = at + 1;
         return undefined;
       case T.NULL:
+        r.pos = at + 1;
         return null;
       case T.FALSE:
+        r.pos = at + 1;
         return false;
       case T.TRUE:
+        r.pos = at + 1;
         return true;
       case T.INT_POS:
+        r.pos = at + 1;
         return r.varint();
       case T.INT_NEG: {
+        r.pos = at + 1;
         const m = r.varint();
         if (m === 0) r.fail("negative integer of magnitude 0", at);
         return -m;
       }
       case T.FLOAT64:
+        r.pos = at + 1;
         return r.float64();
       case T.NAN:
+        r.pos = at + 1;
         return NaN;
       case T.NEG_ZERO:
+        r.pos = at + 1;
         return -0;
+      case T.LATIN1:
+        r.pos = at + 1;
+        return r.latin1(r.varint());
+      case T.STR8:
+        r.pos = at + 1;
+        return r.utf8(r.byte());
+      default:
+        return NOT_PRIMITIVE;
+    }
+  }
+
+  /** Reads one value. Containers are returned at once and push a frame for their children. */
+  protected value(): unknown {
+    const p = this.primitive();
+    if (p !== NOT_PRIMITIVE) return p;
+    const r = this.r;
+    const at = r.pos;
+    const tag = r.byte();
+    switch (tag) {
       case T.BIGINT_POS:
         return r.bigintMagnitude();
       case T.BIGINT_NEG:
         return -r.bigintMagnitude();
-      case T.STR8:
-        return r.utf8(r.byte());
       case T.STR32:
         return r.utf8(r.u32());
       case T.STR16:
@@ -487,7 +533,13 @@ export class DataBuilder {
         const n = r.length(1);
         const a: unknown[] = [];
         this.memo.push(a);
-        if (n > 0) this.push(D_ARRAY, a, n);
+        let i = 0;
+        for (; i < n; i++) {
+          const v = this.primitive();
+          if (v === NOT_PRIMITIVE) break;
+          a.push(v);
+        }
+        if (i < n) this.push(D_ARRAY, a, n).i = i;
         return a;
       }
       case T.SPARSE_ARRAY: {
@@ -653,10 +705,26 @@ export class DataBuilder {
   }
 
   protected object(shape: Shape): Record<string, unknown> {
-    const o = newObject(shape);
+    const keys = shape.keys;
+    const n = keys.length;
+    // Leading primitive values go straight into the new object (they take no memo slot,
+    // so the object's slot is still the next one); the rest come through a frame.
+    const vals = this.vals;
+    let i = 0;
+    for (; i < n; i++) {
+      const v = this.primitive();
+      if (v === NOT_PRIMITIVE) break;
+      vals[i] = v;
+    }
+    for (let j = i; j < n; j++) vals[j] = undefined;
+    const o = newObject(shape, vals);
+    for (let j = 0; j < i; j++) vals[j] = undefined;
     this.memo.push(o);
-    const n = shape.keys.length;
-    if (n > 0) this.push(D_OBJECT, o, n).keys = shape.keys;
+    if (i < n) {
+      const f = this.push(D_OBJECT, o, n);
+      f.keys = keys;
+      f.i = i;
+    }
     return o;
   }
 

@@ -22,7 +22,7 @@ export interface Shape {
   readonly nullProto: boolean;
   /** The bytes of the shape's definition (key count and keys), to confirm a hash match. */
   readonly bytes: Uint8Array;
-  make: (() => Record<string, unknown>) | null;
+  make: ((vals: readonly unknown[]) => Record<string, unknown>) | null;
   uses: number;
 }
 
@@ -77,23 +77,35 @@ export function addShape(
   return shape;
 }
 
-function makeFactory(keys: string[], nullProto: boolean): () => Record<string, unknown> {
+/** `(v) => ({ key0: v[0], key1: v[1], ... })` for `keys`: one literal, one hidden class. */
+function makeFactory(
+  keys: string[],
+  nullProto: boolean,
+): (v: readonly unknown[]) => Record<string, unknown> {
   let body = nullProto ? "__proto__: null," : "";
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
     // A literal `"__proto__": v` would set the prototype; the computed form defines a key.
-    body += k === "__proto__" ? `["__proto__"]: undefined,` : `${JSON.stringify(k)}: undefined,`;
+    body += k === "__proto__" ? `["__proto__"]: v[${i}],` : `${JSON.stringify(k)}: v[${i}],`;
   }
-  return new Function(`return () => ({${body}});`)() as () => Record<string, unknown>;
+  return new Function(`return (v) => ({${body}});`)() as (
+    v: readonly unknown[],
+  ) => Record<string, unknown>;
 }
 
-/** A new object of `shape`, its keys defined (values undefined) in order. */
-export function newObject(shape: Shape): Record<string, unknown> {
-  if (shape.make !== null) return shape.make();
+/** A new object of `shape`, its keys defined in order, the value of key `i` being `vals[i]`. */
+export function newObject(shape: Shape, vals: readonly unknown[]): Record<string, unknown> {
+  if (shape.make !== null) return shape.make(vals);
   if (++shape.uses >= 2) {
     shape.make = makeFactory(shape.keys, shape.nullProto);
-    return shape.make();
+    return shape.make(vals);
   }
   const o: Record<string, unknown> = shape.nullProto ? Object.create(null) : {};
-  for (const k of shape.keys) defineProperty(o, k, SLOT);
+  const keys = shape.keys;
+  for (let i = 0; i < keys.length; i++) {
+    SLOT.value = vals[i];
+    defineProperty(o, keys[i], SLOT);
+  }
+  SLOT.value = undefined;
   return o;
 }

@@ -16,15 +16,15 @@ const versions = (globalThis as { process?: { versions?: Record<string, string |
 export const IS_JSC: boolean = versions?.webkit !== undefined;
 
 /**
- * Longest ASCII string built with `String.fromCharCode.apply` over a reused array: V8 makes
+ * Longest Latin-1 string built with `String.fromCharCode.apply` over a reused array: V8 makes
  * that cheap; JavaScriptCore makes apply calls slow, so there it is not used at all.
  */
 export const APPLY_MAX: number = IS_JSC ? 0 : 64;
 
 /**
- * Longest ASCII string cut out of a decoded window of the pickle (`substring` of one string
+ * Longest Latin-1 string cut out of a decoded window of the pickle (`substring` of one string
  * decoded per chunk of bytes) instead of being decoded on its own: the fastest way on
  * JavaScriptCore for every length, and on V8 for lengths past {@linkcode APPLY_MAX}, where a
- * native decoder call per string costs more than the string.
+ * native decoder call per string costs more than the string. Must stay under the chunk size.
  */
 export const WINDOW_MAX = 1024;
