@@ -42,15 +42,29 @@ const getOwnPropertyNames = Object.getOwnPropertyNames;
 const getOwnPropertySymbols = Object.getOwnPropertySymbols;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const isExtensible = Object.isExtensible;
+const objectValues = Object.values;
 const isArray = Array.isArray;
 const isProxy = types.isProxy;
+
+type Upsert = { getOrInsert(key: unknown, value: number): number };
+const hasGetOrInsert = typeof (Map.prototype as unknown as Partial<Upsert>).getOrInsert ===
+  "function";
+
+/** The id `memo` holds for `o`, after giving it `id` when it held none. */
+function memoGetOrInsert(memo: Map<unknown, number>, o: object, id: number): number {
+  if (hasGetOrInsert) return (memo as unknown as Upsert).getOrInsert(o, id);
+  const had = memo.get(o);
+  if (had !== undefined) return had;
+  memo.set(o, id);
+  return id;
+}
 
 /** Frames kept for reuse between walks. */
 const FRAME_POOL = 1024;
 
 // Frame kinds of the walk.
 const F_ARRAY = 0; // items are the array's elements
-const F_OBJECT = 1; // items are obj[keys[i]]
+const F_OBJECT = 1; // items are the values of obj's keys, in order
 export const F_LIST = 2; // items is a flat list of values; `sub` says what they mean
 // Sub-kinds of F_LIST (for error paths).
 const S_ROOT = 0;
@@ -81,14 +95,23 @@ class Frame {
 
 /** A node of the shape trie: the keys of a plain object, in order, written once per pickle. */
 class ShapeNode {
+  /** The first child's key and node: most nodes have one child, found without hashing. */
+  firstKey: string | undefined = undefined;
+  first: ShapeNode | undefined = undefined;
   children: Map<string, ShapeNode> | undefined = undefined;
   epoch = -1;
   id = 0;
   child(key: string): ShapeNode {
+    if (this.firstKey === key) return this.first!;
     let c = this.children?.get(key);
     if (c === undefined) {
       c = new ShapeNode();
-      (this.children ??= new Map()).set(key, c);
+      if (this.first === undefined) {
+        this.firstKey = key;
+        this.first = c;
+      } else {
+        (this.children ??= new Map()).set(key, c);
+      }
       shapeNodes++;
     }
     return c;
@@ -222,7 +245,6 @@ export abstract class DataWalker {
         const i = f.i++;
         let v: unknown;
         if (f.kind === F_ARRAY) v = (f.obj as unknown[])[i];
-        else if (f.kind === F_OBJECT) v = (f.obj as Record<string, unknown>)[f.keys![i]];
         else v = f.items![i];
         this.value(v);
       } else {
@@ -301,6 +323,12 @@ export abstract class DataWalker {
   protected ref(o: object): boolean {
     const id = this.memo.get(o);
     if (id === undefined) return false;
+    this.backRef(o, id);
+    return true;
+  }
+
+  /** Writes a back-reference to `o`, met before with memo id `id`. */
+  protected backRef(o: object, id: number): void {
     for (let i = 0; i <= this.top; i++) {
       if (this.frames[i].reducing === o) {
         this.fail(
@@ -311,7 +339,6 @@ export abstract class DataWalker {
     }
     this.w.byte(T.REF);
     this.w.varint(id);
-    return true;
   }
 
   protected global(o: object, path: string): void {
@@ -337,7 +364,25 @@ export abstract class DataWalker {
   }
 
   protected object(o: object): void {
-    if (this.ref(o)) return;
+    // One hash lookup for the common case: the object takes the next id provisionally. Plain
+    // objects and arrays that need nothing but their values keep it; every other path gives
+    // it back and takes its id where it always has.
+    const memo = this.memo;
+    const next = this.nextId;
+    const id = memoGetOrInsert(memo, o, next);
+    if (id !== next) {
+      this.backRef(o, id);
+      return;
+    }
+    if (this.opts.reducerOverride === undefined) {
+      const proto = getPrototypeOf(o);
+      if (proto === OBJECT_PROTO) {
+        if (this.simplePlain(o as Record<string, unknown>)) return;
+      } else if (proto === ARRAY_PROTO && isArray(o)) {
+        if (this.simpleArray(o as unknown[])) return;
+      }
+    }
+    memo.delete(o);
     if (this.opts.reducerOverride !== undefined && this.override(o)) return;
     const proto = getPrototypeOf(o);
     if (proto === OBJECT_PROTO) {
@@ -351,6 +396,40 @@ export abstract class DataWalker {
       if (kind === undefined) this.other(o);
       else this.builtin(o, kind, proto);
     }
+  }
+
+  /**
+   * Writes a plain object whose own properties are all default data properties with string
+   * keys, as an id-holding object of its shape; false (nothing written) for any other.
+   */
+  protected simplePlain(o: Record<string, unknown>): boolean {
+    if (isProxy(o)) return false;
+    const names = getOwnPropertyNames(o);
+    if (getOwnPropertySymbols(o).length !== 0 || !isExtensible(o)) return false;
+    for (let i = 0; i < names.length; i++) {
+      const d = getOwnPropertyDescriptor(o, names[i])!;
+      if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
+    }
+    this.nextId++;
+    this.shapeOf(o, false, names);
+    return true;
+  }
+
+  /** Writes a dense, extensible array with no other own properties; false for any other. */
+  protected simpleArray(a: unknown[]): boolean {
+    if (isProxy(a)) return false;
+    const len = a.length;
+    const keys = Object.keys(a);
+    if (
+      keys.length !== len || (len !== 0 && keys[len - 1] !== String(len - 1)) ||
+      getOwnPropertySymbols(a).length !== 0 || !isExtensible(a) ||
+      getOwnPropertyDescriptor(a, "length")!.writable !== true
+    ) return false;
+    this.nextId++;
+    this.w.byte(T.ARRAY);
+    this.w.varint(len);
+    if (len > 0) this.push(F_ARRAY, 0, a, len);
+    return true;
   }
 
   protected plain(o: Record<string, unknown>, nullProto: boolean): void {
@@ -390,6 +469,12 @@ export abstract class DataWalker {
 
   /** Writes a plain object's tag with its shape, and pushes its values. */
   protected shape(o: object, nullProto: boolean, names: string[]): void {
+    this.memo.set(o, this.nextId++);
+    this.shapeOf(o, nullProto, names);
+  }
+
+  /** {@linkcode DataWalker.shape} for an object whose memo id is already taken. */
+  protected shapeOf(o: object, nullProto: boolean, names: string[]): void {
     const n = names.length;
     // Arrays of records repeat one shape: try the last shape of this kind before the trie.
     const side = nullProto ? 1 : 0;
@@ -403,7 +488,6 @@ export abstract class DataWalker {
       this.lastNames[side] = names;
       this.lastNode[side] = node;
     }
-    this.memo.set(o, this.nextId++);
     const w = this.w;
     if (node.epoch === this.epoch) {
       w.byte(nullProto ? T.NULL_OBJECT : T.OBJECT);
@@ -415,7 +499,12 @@ export abstract class DataWalker {
       w.varint(n);
       for (let i = 0; i < n; i++) w.string(names[i]);
     }
-    if (n > 0) this.push(F_OBJECT, 0, o, n).keys = names;
+    if (n > 0) {
+      // Every property is an enumerable data property here: values() reads them in key order.
+      const f = this.push(F_OBJECT, 0, o, n);
+      f.keys = names;
+      f.items = objectValues(o);
+    }
   }
 
   protected array(a: unknown[]): void {
