@@ -23,6 +23,7 @@ import {
   integrity,
   intrinsic,
   isBranded,
+  isDenseWithoutNamed,
   isIndex,
   isLastIndex,
   isLengthTracking,
@@ -419,10 +420,8 @@ export abstract class DataWalker {
   protected simpleArray(a: unknown[]): boolean {
     if (isProxy(a)) return false;
     const len = a.length;
-    const keys = Object.keys(a);
     if (
-      keys.length !== len || (len !== 0 && keys[len - 1] !== String(len - 1)) ||
-      getOwnPropertySymbols(a).length !== 0 || !isExtensible(a) ||
+      !isDenseWithoutNamed(a, len) || getOwnPropertySymbols(a).length !== 0 || !isExtensible(a) ||
       getOwnPropertyDescriptor(a, "length")!.writable !== true
     ) return false;
     this.nextId++;
@@ -510,8 +509,7 @@ export abstract class DataWalker {
   protected array(a: unknown[]): void {
     if (isProxy(a)) this.fail("a Proxy cannot be pickled: its behaviour lives in its handler");
     const len = a.length;
-    const keys = Object.keys(a);
-    const dense = keys.length === len && (len === 0 || keys[len - 1] === String(len - 1));
+    const dense = isDenseWithoutNamed(a, len);
     const syms = getOwnPropertySymbols(a);
     const plain = dense && syms.length === 0 && isExtensible(a) &&
       getOwnPropertyDescriptor(a, "length")!.writable === true;
