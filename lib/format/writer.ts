@@ -19,10 +19,14 @@ import {
   STR32,
   STR8,
 } from "./tags.ts";
+import { allocate } from "./allocate.ts";
+import { HAND_OVER_LARGE } from "../runtime/engine.ts";
 
 const INITIAL_SIZE = 64 * 1024;
 /** Past this size a finished pickle takes the buffer with it instead of being copied out. */
 const HAND_OVER_SIZE = 1024 * 1024;
+/** From this size a pickle copied out of the buffer is copied by the typed-array constructor. */
+const COPY_CONSTRUCT_MIN = 65536;
 const encoder = new TextEncoder();
 
 /** Bytes of the varint of `n` (n >= 0). */
@@ -33,22 +37,6 @@ export function varintSize(n: number): number {
     size++;
   }
   return size;
-}
-
-const allocUnsafe = (globalThis as {
-  Buffer?: { allocUnsafeSlow?(size: number): Uint8Array };
-}).Buffer?.allocUnsafeSlow;
-
-/**
- * A new buffer whose bytes are all about to be overwritten: uninitialized where the runtime
- * offers it (Node's Buffer.allocUnsafeSlow), so large pickles skip a zero-fill pass.
- */
-function allocate(size: number): Uint8Array {
-  if (allocUnsafe !== undefined && size >= 65536) {
-    const b = allocUnsafe(size);
-    return new Uint8Array(b.buffer, b.byteOffset, size);
-  }
-  return new Uint8Array(size);
 }
 
 /** Writes pickle bytes into one growable buffer. */
@@ -72,7 +60,10 @@ export class ByteWriter {
 
   private grow(need: number): void {
     let size = this.buf.length * 2;
-    if (size < need + (need >>> 3)) size = need + (need >>> 3);
+    // One write far larger than the buffer (typed-array bytes): room for it and the rest of a
+    // typical pickle, not 12% more memory to fault in.
+    if (need > size * 4) size = need + INITIAL_SIZE;
+    else if (size < need + (need >>> 3)) size = need + (need >>> 3);
     const next = allocate(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
@@ -80,20 +71,25 @@ export class ByteWriter {
   }
 
   /**
-   * Returns bytes `start..pos` as a pickle the caller owns. Small pickles are copied out so
-   * the buffer can be reused; large ones take the buffer along (no copy) and the writer
-   * starts a fresh one.
+   * Returns bytes `start..pos` as a pickle the caller owns. Pickles are copied out so the
+   * buffer can be reused, except large ones where the engine allocates without filling
+   * ({@linkcode HAND_OVER_LARGE}): those take the buffer along and the writer starts a fresh
+   * one.
    */
   take(start: number): Uint8Array {
     const end = this.pos;
-    if (end - start >= HAND_OVER_SIZE && end - start >= this.buf.length >>> 1) {
+    const size = end - start;
+    if (HAND_OVER_LARGE && size >= HAND_OVER_SIZE && size >= this.buf.length >>> 1) {
       const out = this.buf.subarray(start, end);
       this.buf = new Uint8Array(INITIAL_SIZE);
       this.view = new DataView(this.buf.buffer);
       this.pos = 0;
       return out;
     }
-    const out = this.buf.slice(start, end);
+    // The typed-array copy constructor allocates without filling; slice() fills first.
+    const out = size >= COPY_CONSTRUCT_MIN
+      ? new Uint8Array(this.buf.subarray(start, end))
+      : this.buf.slice(start, end);
     if (this.buf.length > 16 * HAND_OVER_SIZE) {
       this.buf = new Uint8Array(INITIAL_SIZE);
       this.view = new DataView(this.buf.buffer);

@@ -9,6 +9,7 @@
  */
 
 import { ByteReader } from "../format/reader.ts";
+import { copyToBuffer } from "../format/allocate.ts";
 import * as T from "../format/tags.ts";
 import { UnpicklingError } from "./errors.ts";
 import { setState as SET_STATE } from "./options.ts";
@@ -763,9 +764,7 @@ export class DataBuilder {
         this.detach.push(b);
       } else if (max < 0 && r.buf.buffer instanceof ArrayBuffer) {
         // One allocation that copies, rather than a zero-filled buffer and a second pass.
-        const bytes = r.bytes(len);
-        const start = bytes.byteOffset;
-        b = (bytes.buffer as ArrayBuffer).slice(start, start + len);
+        b = copyToBuffer(r.bytes(len));
         this.memo.push(b);
         return b;
       } else {

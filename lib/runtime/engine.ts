@@ -1,7 +1,7 @@
 /**
  * Which JavaScript engine runs the library, for choices that only affect speed (never
  * results): V8 (Deno, Node) and JavaScriptCore (Bun) favour different ways of building
- * short strings. Detected from `process.versions`, which names the engine.
+ * short strings and of allocating large buffers. Detected from `process.versions`, which names the engine.
  *
  * @module
  */
@@ -28,3 +28,13 @@ export const APPLY_MAX: number = IS_JSC ? 0 : 64;
  * native decoder call per string costs more than the string. Must stay under the chunk size.
  */
 export const WINDOW_MAX = 1024;
+
+/**
+ * Whether a pickle of a megabyte or more takes the writer's buffer with it (and the writer
+ * allocates a new one) rather than being copied out. On JavaScriptCore `Buffer.allocUnsafeSlow`
+ * gives uninitialized memory, so handing over costs one allocation and no copy. On V8 (Deno)
+ * that allocation is zero-filled, and copying out of the warm buffer through the typed-array
+ * copy constructor, which does not fill, measured faster: 8 MB encoded in about 0.5 ms
+ * instead of 0.75-1.2 ms.
+ */
+export const HAND_OVER_LARGE: boolean = IS_JSC;
