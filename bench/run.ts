@@ -18,6 +18,7 @@ import "./env.ts"; // must stay first: sets env before msgpackr/cbor-x load
 import process from "node:process";
 import { buildCases } from "./cases.ts";
 import { runFunctionCase } from "./functions.ts";
+import { runExactnessCase } from "./exactness.ts";
 import { diff } from "./equal.ts";
 import {
   calibrate,
@@ -377,7 +378,9 @@ async function main(): Promise<void> {
   let cases = buildCases();
   if (opts.cases) {
     const wanted = opts.cases;
-    const unknown = wanted.filter((id) => id !== "functions" && !cases.some((c) => c.id === id));
+    const unknown = wanted.filter((id) =>
+      id !== "functions" && id !== "exactness" && !cases.some((c) => c.id === id)
+    );
     if (unknown.length > 0) {
       throw new Error(
         `unknown case id(s) ${unknown.join(", ")}; known: ${cases.map((c) => c.id).join(", ")}`,
@@ -470,6 +473,9 @@ async function main(): Promise<void> {
   printProblems(rows);
   if (!oursSkipped && (opts.cases === null || opts.cases.includes("functions"))) {
     await runFunctionCase(opts.budgetMs);
+  }
+  if (!oursSkipped && (opts.cases === null || opts.cases.includes("exactness"))) {
+    runExactnessCase(opts.budgetMs);
   }
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\n(${runtime}: ${secs} s total)`);
