@@ -243,11 +243,24 @@ export abstract class DataWalker {
           this.w.varint(f.pre);
           f.pre = -1;
         }
-        const i = f.i++;
-        let v: unknown;
-        if (f.kind === F_ARRAY) v = (f.obj as unknown[])[i];
-        else v = f.items![i];
-        this.value(v);
+        // Numbers, strings and booleans are written in a tight loop; anything else goes
+        // through value(), with f.i past it so that error paths name it.
+        const src = f.kind === F_ARRAY ? f.obj as unknown[] : f.items!;
+        const n = f.n;
+        const w = this.w;
+        let i = f.i;
+        for (; i < n; i++) {
+          const v = src[i];
+          if (typeof v === "number") w.number(v);
+          else if (typeof v === "string") w.string(v);
+          else if (typeof v === "boolean") w.byte(v ? T.TRUE : T.FALSE);
+          else break;
+        }
+        f.i = i;
+        if (i < n) {
+          f.i = i + 1;
+          this.value(src[i]);
+        }
       } else {
         if (f.pre >= 0) {
           this.w.varint(f.pre);
