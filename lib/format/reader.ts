@@ -212,11 +212,21 @@ export class ByteReader {
       for (let i = n - 1; i >= 0; i--) v = v * 256 + buf[start + i];
       return BigInt(v);
     }
-    let hex = "";
-    for (let i = n - 1; i >= 0; i--) {
-      const b = buf[start + i];
-      hex += (b < 16 ? "0" : "") + b.toString(16);
+    if (n === 8) return this.view.getBigUint64(start, true);
+    // The top n % 8 bytes (at most 6 of them through a number, which holds 53 bits), then
+    // whole 64-bit words downwards.
+    const whole = n >> 3;
+    const low = whole * 8;
+    let j = n - 1;
+    let v = 0n;
+    if (j - low >= 6) v = BigInt(buf[start + j--]);
+    let top = 0;
+    for (let i = j; i >= low; i--) top = top * 256 + buf[start + i];
+    v = (v << BigInt((j - low + 1) * 8)) | BigInt(top);
+    const view = this.view;
+    for (let w = whole - 1; w >= 0; w--) {
+      v = (v << 64n) | view.getBigUint64(start + w * 8, true);
     }
-    return BigInt("0x" + hex);
+    return v;
   }
 }

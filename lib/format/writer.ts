@@ -282,18 +282,56 @@ export class ByteWriter {
     this.pos = p;
   }
 
-  /** Writes the magnitude of a bigint as varint byte count + little-endian bytes. */
+  /**
+   * Writes the magnitude of a bigint (m >= 0) as varint byte count + little-endian bytes, in
+   * as few bytes as hold it (one for zero). Up to 2^53 it is split as a number; past that,
+   * 64 bits at a time.
+   */
   bigintMagnitude(m: bigint): void {
-    let hex = m.toString(16);
-    if (hex.length & 1) hex = "0" + hex;
-    const n = hex.length >> 1;
-    this.varint(n);
-    this.ensure(n);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = hex.length - 2; i >= 0; i -= 2) {
-      buf[p++] = parseInt(hex.substring(i, i + 2), 16);
+    if (m <= MAX_SAFE_BIG) {
+      let x = Number(m);
+      let n = 1;
+      while (x >= 256 ** n) n++;
+      this.varint(n);
+      this.ensure(n);
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) {
+        buf[p++] = x % 256;
+        x = Math.floor(x / 256);
+      }
+      this.pos = p;
+      return;
     }
-    this.pos = p;
+    if (m <= MAX_U64) {
+      // Past 2^53 and within 64 bits: seven or eight bytes.
+      const n = m < TWO_POW_56 ? 7 : 8;
+      this.varint(n);
+      this.ensure(8);
+      this.view.setBigUint64(this.pos, m, true);
+      this.pos += n;
+      return;
+    }
+    let words = 0;
+    for (let r = m; r > 0n; r >>= 64n) words++;
+    const top = m >> BigInt(64 * (words - 1));
+    let topBytes = 1;
+    while (topBytes < 8 && top >> BigInt(8 * topBytes) > 0n) topBytes++;
+    const n = 8 * (words - 1) + topBytes;
+    this.varint(n);
+    this.ensure(n + 8);
+    const view = this.view;
+    let p = this.pos;
+    let r = m;
+    for (let i = 0; i < words; i++) {
+      view.setBigUint64(p, BigInt.asUintN(64, r), true);
+      r >>= 64n;
+      p += 8;
+    }
+    this.pos += n;
   }
 }
+
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO_POW_56 = 1n << 56n;
+const MAX_U64 = (1n << 64n) - 1n;
