@@ -597,7 +597,7 @@ export class Walker extends DataWalker {
       // run afterwards, in the same order on both sides.
       this.w.byte(T.SET_PROTO);
       this.value(proto);
-      if (base === ARRAY_PROTO && isArray(o)) this.array(o as unknown[]);
+      if (base === ARRAY_PROTO && isArray(o)) this.array(o as unknown[], false);
       else this.builtin(o, K.KIND_BY_PROTO.get(base)!, base);
       return;
     }

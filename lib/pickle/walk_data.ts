@@ -24,7 +24,6 @@ import {
   intrinsic,
   isBranded,
   isDenseWithoutNamed,
-  isIndex,
   isLastIndex,
   isLengthTracking,
   never,
@@ -378,31 +377,35 @@ export abstract class DataWalker {
   }
 
   protected object(o: object): void {
-    // One hash lookup for the common case: the object takes the next id provisionally. Plain
-    // objects and arrays that need nothing but their values keep it; every other path gives
-    // it back and takes its id where it always has.
-    const memo = this.memo;
-    const next = this.nextId;
-    const id = memoGetOrInsert(memo, o, next);
-    if (id !== next) {
-      this.backRef(o, id);
+    let proto = getPrototypeOf(o);
+    const hook = this.opts.reducerOverride !== undefined;
+    if ((proto === OBJECT_PROTO || proto === ARRAY_PROTO) && !hook) {
+      // One hash lookup for plain objects and arrays: the object takes the next id
+      // provisionally, kept when nothing but its values needs writing, given back otherwise.
+      const memo = this.memo;
+      const next = this.nextId;
+      const id = memoGetOrInsert(memo, o, next);
+      if (id !== next) {
+        this.backRef(o, id);
+        return;
+      }
+      if (
+        proto === OBJECT_PROTO
+          ? this.simplePlain(o as Record<string, unknown>)
+          : isArray(o) && this.simpleArray(o as unknown[])
+      ) return;
+      memo.delete(o);
+    } else if (this.ref(o)) {
       return;
     }
-    if (this.opts.reducerOverride === undefined) {
-      const proto = getPrototypeOf(o);
-      if (proto === OBJECT_PROTO) {
-        if (this.simplePlain(o as Record<string, unknown>)) return;
-      } else if (proto === ARRAY_PROTO && isArray(o)) {
-        if (this.simpleArray(o as unknown[])) return;
-      }
+    if (hook) {
+      if (this.override(o)) return;
+      proto = getPrototypeOf(o);
     }
-    memo.delete(o);
-    if (this.opts.reducerOverride !== undefined && this.override(o)) return;
-    const proto = getPrototypeOf(o);
     if (proto === OBJECT_PROTO) {
       this.plain(o as Record<string, unknown>, false);
     } else if (proto === ARRAY_PROTO && isArray(o)) {
-      this.array(o as unknown[]);
+      this.array(o as unknown[], !hook);
     } else if (proto === null) {
       this.plain(o as Record<string, unknown>, true);
     } else {
@@ -519,13 +522,13 @@ export abstract class DataWalker {
     }
   }
 
-  protected array(a: unknown[]): void {
+  /** Writes an array; `notSimple` when {@linkcode DataWalker.simpleArray} already said no. */
+  protected array(a: unknown[], notSimple: boolean): void {
     if (isProxy(a)) this.fail("a Proxy cannot be pickled: its behaviour lives in its handler");
     const len = a.length;
-    const dense = isDenseWithoutNamed(a, len);
     const syms = getOwnPropertySymbols(a);
-    const plain = dense && syms.length === 0 && isExtensible(a) &&
-      getOwnPropertyDescriptor(a, "length")!.writable === true;
+    const plain = !notSimple && isDenseWithoutNamed(a, len) && syms.length === 0 &&
+      isExtensible(a) && getOwnPropertyDescriptor(a, "length")!.writable === true;
     this.memo.set(a, this.nextId++);
     if (plain) {
       this.w.byte(T.ARRAY);
@@ -546,15 +549,19 @@ export abstract class DataWalker {
     const named: (string | symbol)[] = [];
     const lengthFixed = level !== T.INTEGRITY_FROZEN &&
       getOwnPropertyDescriptor(a, "length")!.writable !== true;
-    for (const name of getOwnPropertyNames(a)) {
-      if (isIndex(name)) {
-        const d = getOwnPropertyDescriptor(a, name)!;
-        if ("value" in d && flagsOf(d) === expected) elements.push(+name, d.value);
-        else named.push(name);
-      } else if (name !== "length" || lengthFixed) {
-        named.push(name);
-      }
+    // An array's own keys are its indices in ascending order, then "length" (made with the
+    // array), then its named properties in creation order.
+    const names = getOwnPropertyNames(a);
+    let i = 0;
+    for (; i < names.length; i++) {
+      const name = names[i];
+      if (name === "length") break;
+      const d = getOwnPropertyDescriptor(a, name)!;
+      if ("value" in d && flagsOf(d) === expected) elements.push(+name, d.value);
+      else named.push(name);
     }
+    if (lengthFixed) named.push("length");
+    for (i++; i < names.length; i++) named.push(names[i]);
     for (const sym of syms) named.push(sym);
     // The memo id was taken above; WITH_PROPS must precede the array's own tag.
     if (named.length > 0 || level !== T.INTEGRITY_EXTENSIBLE) {
@@ -608,6 +615,12 @@ export abstract class DataWalker {
 
   /** Writes a WITH_PROPS prefix when `o` has own properties beyond `skip`, or is not extensible. */
   protected extras(o: object, skip: (key: string | symbol) => boolean): void {
+    // Most built-ins have no own property at all: two cheap counts say so (ownKeys is slow
+    // on V8).
+    if (
+      skip === never && getOwnPropertyNames(o).length === 0 &&
+      getOwnPropertySymbols(o).length === 0 && isExtensible(o)
+    ) return;
     const keys = Reflect.ownKeys(o);
     let named: (string | symbol)[] | null = null;
     for (const k of keys) {
