@@ -171,6 +171,20 @@ export class ByteWriter {
     }
   }
 
+  /** Writes a few raw bytes (a loop beats `set` for short runs). */
+  raw(src: Uint8Array): void {
+    const n = src.length;
+    if (n > 64) {
+      this.bytes(src);
+      return;
+    }
+    this.ensure(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = src[i];
+    this.pos = p;
+  }
+
   /** Writes raw bytes. */
   bytes(src: Uint8Array): void {
     this.ensure(src.length);

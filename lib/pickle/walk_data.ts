@@ -99,6 +99,8 @@ class ShapeNode {
   firstKey: string | undefined = undefined;
   first: ShapeNode | undefined = undefined;
   children: Map<string, ShapeNode> | undefined = undefined;
+  /** The key count and keys as written in a pickle, once written. */
+  bytes: Uint8Array | undefined = undefined;
   epoch = -1;
   id = 0;
   child(key: string): ShapeNode {
@@ -511,8 +513,16 @@ export abstract class DataWalker {
       node.epoch = this.epoch;
       node.id = this.nextShape++;
       w.byte(nullProto ? T.NULL_OBJECT_NEW_SHAPE : T.OBJECT_NEW_SHAPE);
-      w.varint(n);
-      for (let i = 0; i < n; i++) w.string(names[i]);
+      // The count and keys are the same bytes in every pickle: encoded once per node.
+      const bytes = node.bytes;
+      if (bytes === undefined) {
+        const start = w.pos;
+        w.varint(n);
+        for (let i = 0; i < n; i++) w.string(names[i]);
+        node.bytes = w.buf.slice(start, w.pos);
+      } else {
+        w.raw(bytes);
+      }
     }
     if (n > 0) {
       // Every property is an enumerable data property here: values() reads them in key order.
