@@ -305,6 +305,19 @@ describe("Pickler and Unpickler", () => {
 });
 
 describe("reduce protocol", () => {
+  it("a cycle back to an object while its reducer's arguments are written is refused", () => {
+    const holder: { self?: object } = {};
+    const r = reducer(() => [Array, [holder]]);
+    holder.self = r;
+    const e = expectPicklingError(() => dumpsSync(r));
+    assert.match(e.message, /reference cycle through an object rebuilt by a reducer/);
+    // The same object met again after its reducer completed is an ordinary shared reference.
+    const shared = reducer(() => [Date, [5]]);
+    const out = loadsSync(dumpsSync([shared, { again: shared }])) as [Date, { again: Date }];
+    assert.equal(out[1].again, out[0]);
+    assert.equal(out[0].getTime(), 5);
+  });
+
   it("a plain object with an own [reduce] method is rebuilt through it", () => {
     const out = loadsSync(dumpsSync({ d: { [reduce]: () => [Date, [7]] } })) as { d: unknown };
     assert.ok(out.d instanceof Date);

@@ -175,6 +175,8 @@ export abstract class DataWalker {
   unread: object[] = [];
   /** Async form: instances and classes whose private fields still need reading. */
   unreadPrivate: object[] = [];
+  /** How many frames on the stack rebuild an object through a reducer. */
+  protected reducing = 0;
   /** True while a walk runs (a reducer may pickle re-entrantly). */
   busy = false;
 
@@ -198,6 +200,7 @@ export abstract class DataWalker {
     this.lastNames[0] = this.lastNames[1] = null;
     this.lastNode[0] = this.lastNode[1] = null;
     this.top = -1;
+    this.reducing = 0;
     try {
       this.push(F_LIST, S_ROOT, null, 1).items = [value];
       this.run();
@@ -216,7 +219,10 @@ export abstract class DataWalker {
     f.obj = null;
     f.items = null;
     f.keys = null;
-    f.reducing = null;
+    if (f.reducing !== null) {
+      f.reducing = null;
+      this.reducing--;
+    }
   }
 
   protected push(kind: number, sub: number, obj: unknown, n: number): Frame {
@@ -344,7 +350,7 @@ export abstract class DataWalker {
 
   /** Writes a back-reference to `o`, met before with memo id `id`. */
   protected backRef(o: object, id: number): void {
-    for (let i = 0; i <= this.top; i++) {
+    for (let i = 0; this.reducing > 0 && i <= this.top; i++) {
       if (this.frames[i].reducing === o) {
         this.fail(
           "cannot pickle a reference cycle through an object rebuilt by a reducer: " +
@@ -939,6 +945,7 @@ export abstract class DataWalker {
     const f = this.push(F_LIST, S_REDUCE, o, 3);
     f.items = [callable, Array.from(args), state];
     f.reducing = o;
+    this.reducing++;
   }
 
   /** Throws a PicklingError naming the path of the value being written. */
