@@ -166,8 +166,11 @@ export class ByteWriter {
     } else if (x !== x) {
       this.byte(NAN);
     } else {
-      this.byte(FLOAT64);
-      this.float64(x);
+      if (this.pos + 9 > this.buf.length) this.grow(this.pos + 9);
+      const p = this.pos;
+      this.buf[p] = FLOAT64;
+      this.view.setFloat64(p + 1, x, true);
+      this.pos = p + 9;
     }
   }
 
