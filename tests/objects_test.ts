@@ -62,3 +62,27 @@ describe("deep nesting", () => {
     assert.equal(c, out);
   });
 });
+
+describe("arrays read through a polluted prototype", () => {
+  // A hole reads through Array.prototype: with an index there, a long array with a hole and a
+  // named property must not pass for a dense one.
+  for (
+    const [where, proto] of [["Array", Array.prototype], ["Object", Object.prototype]] as const
+  ) {
+    it(`a hole under ${where}.prototype[7], next to a named property, stays a hole`, () => {
+      const a: unknown[] = Array.from({ length: 400 }, (_, i) => i);
+      delete a[7];
+      (a as unknown as Record<string, unknown>).extra = "x";
+      Object.defineProperty(proto, "7", { value: "polluted", writable: true, configurable: true });
+      try {
+        const out = loadsSync<unknown[]>(dumpsSync(a));
+        assert.equal(out.length, 400);
+        assert.ok(!Object.hasOwn(out, 7), "index 7 is still a hole");
+        assert.equal((out as unknown as Record<string, unknown>).extra, "x");
+        assert.equal(out[399], 399);
+      } finally {
+        delete (proto as unknown as Record<string, unknown>)["7"];
+      }
+    });
+  }
+});

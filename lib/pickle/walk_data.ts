@@ -26,8 +26,10 @@ import {
   isDenseWithoutNamed,
   isLastIndex,
   isLengthTracking,
+  LONG_ARRAY,
   never,
   sameKeys,
+  scanIsExact,
   stackAsData,
   stringOwnKeys,
   wellKnownSymbols,
@@ -175,6 +177,8 @@ export abstract class DataWalker {
   unread: object[] = [];
   /** Async form: instances and classes whose private fields still need reading. */
   unreadPrivate: object[] = [];
+  /** Whether long arrays may be scanned in this walk: 0 not asked yet, 1 yes, 2 no. */
+  protected scanExact = 0;
   /** How many frames on the stack rebuild an object through a reducer. */
   protected reducing = 0;
   /** True while a walk runs (a reducer may pickle re-entrantly). */
@@ -201,6 +205,7 @@ export abstract class DataWalker {
     this.lastNode[0] = this.lastNode[1] = null;
     this.top = -1;
     this.reducing = 0;
+    this.scanExact = 0;
     try {
       this.push(F_LIST, S_ROOT, null, 1).items = [value];
       this.run();
@@ -445,7 +450,8 @@ export abstract class DataWalker {
     if (isProxy(a)) return false;
     const len = a.length;
     if (
-      !isDenseWithoutNamed(a, len) || getOwnPropertySymbols(a).length !== 0 || !isExtensible(a) ||
+      !this.denseWithoutNamed(a, len) || getOwnPropertySymbols(a).length !== 0 ||
+      !isExtensible(a) ||
       getOwnPropertyDescriptor(a, "length")!.writable !== true
     ) return false;
     this.nextId++;
@@ -538,12 +544,19 @@ export abstract class DataWalker {
     }
   }
 
+  /** {@linkcode isDenseWithoutNamed}, asking {@linkcode scanIsExact} once per walk. */
+  protected denseWithoutNamed(a: unknown[], len: number): boolean {
+    if (len < LONG_ARRAY) return isDenseWithoutNamed(a, len, false);
+    if (this.scanExact === 0) this.scanExact = scanIsExact() ? 1 : 2;
+    return isDenseWithoutNamed(a, len, this.scanExact === 1);
+  }
+
   /** Writes an array; `notSimple` when {@linkcode DataWalker.simpleArray} already said no. */
   protected array(a: unknown[], notSimple: boolean): void {
     if (isProxy(a)) this.fail("a Proxy cannot be pickled: its behaviour lives in its handler");
     const len = a.length;
     const syms = getOwnPropertySymbols(a);
-    const plain = !notSimple && isDenseWithoutNamed(a, len) && syms.length === 0 &&
+    const plain = !notSimple && this.denseWithoutNamed(a, len) && syms.length === 0 &&
       isExtensible(a) && getOwnPropertyDescriptor(a, "length")!.writable === true;
     this.memo.set(a, this.nextId++);
     if (plain) {

@@ -46,27 +46,54 @@ export function flagsOf(d: PropertyDescriptor): number {
     (d.configurable ? T.PROP_CONFIGURABLE : 0);
 }
 
-/** Arrays at least this long prove they have no named property without listing their keys. */
-const VALUES_CHECK_MIN = 16;
+/**
+ * Arrays at least this long are proven free of holes and named properties by native scans
+ * instead of `Object.keys`, which builds a string per index (about 4-30 ns each on V8, 50-400
+ * on JavaScriptCore). On V8 the scan is worth it past a few hundred elements, where the keys
+ * cost more than the once-per-pickle look at the prototypes ({@linkcode scanIsExact}) needs.
+ */
+export const LONG_ARRAY: number = IS_JSC ? 16 : 256;
 
 /**
  * True when `a` (of length `len`) has an own element at every index and no own enumerable
- * string-keyed property besides them. `Object.keys` answers it, but on long arrays it builds
- * a string per index (about 30 ns each on V8, 50-400 on JavaScriptCore). Long arrays take
- * cheaper ways: `includes(undefined)` is false only where no element is a hole (or
- * undefined), and then what remains is to see that no other enumerable property exists. On
- * V8 the native `Object.values` counts them (about 4 ns an element). On JavaScriptCore it
- * lists index keys too; there Bun's native `isDeepStrictEqual` of the array and its `slice()`
- * (which keeps elements only) answers in about 15 ns an element, where it is seen to compare
- * named properties (checked once), else `for...in` counts them (about 75 ns).
+ * string-keyed property besides them. Long arrays (see {@linkcode LONG_ARRAY}), when
+ * `scanExact` (from {@linkcode scanIsExact}), are scanned: `includes(undefined)` is false only
+ * where no element is a hole (or undefined), and then what remains is to see that no other
+ * enumerable property exists. On V8 the native `Object.values` counts them (about 4 ns an
+ * element). On JavaScriptCore it lists index keys too; there Bun's native
+ * `isDeepStrictEqual` of the array and its `slice()` (which keeps elements only) answers in
+ * about 15 ns an element, where it is seen to compare named properties (checked once), else
+ * `for...in` counts them (about 75 ns).
  */
-export function isDenseWithoutNamed(a: unknown[], len: number): boolean {
-  if (len >= VALUES_CHECK_MIN && !a.includes(undefined)) {
+export function isDenseWithoutNamed(a: unknown[], len: number, scanExact: boolean): boolean {
+  if (len >= LONG_ARRAY && scanExact && !a.includes(undefined)) {
     if (!IS_JSC) return objectValues(a).length === len;
     return DEEP_EQUAL_SEES_NAMED ? isDeepStrictEqual(a, a.slice()) : countEnumerable(a) === len;
   }
   const keys = objectKeys(a);
   return keys.length === len && (len === 0 || keys[len - 1] === String(len - 1));
+}
+
+/**
+ * Whether the long-array scan of {@linkcode isDenseWithoutNamed} is exact now. A hole reads
+ * through the prototypes: with an index-like key on `Array.prototype` or `Object.prototype`
+ * it would not read as undefined, and a hole next to a named property would pass for an
+ * element. The comparison with `slice()` sees that anyway (the copy has an own element
+ * there); counting does not, so then the prototypes must have no such key. About 2 µs:
+ * asked once per pickle that meets a long array.
+ */
+export function scanIsExact(): boolean {
+  if (IS_JSC && DEEP_EQUAL_SEES_NAMED) return true;
+  return !hasIndexKey(Array.prototype) && !hasIndexKey(Object.prototype);
+}
+
+function hasIndexKey(o: object): boolean {
+  const names = getOwnPropertyNames(o);
+  for (let i = 0; i < names.length; i++) {
+    const c = names[i].charCodeAt(0);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
 }
 
 function countEnumerable(a: unknown[]): number {
