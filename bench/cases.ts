@@ -326,6 +326,13 @@ export function buildCases(): BenchCase[] {
       copyBaseline: true,
     },
     {
+      id: "numbers",
+      label: "4n 1M numbers",
+      description: "a plain Array of 1,000,000 numbers (half integers, half fractions)",
+      features: new Set<Feature>(),
+      build: () => Array.from(floats(1_000_000), (x, i) => (i % 2 === 0 ? Math.round(x) : x)),
+    },
+    {
       id: "graph",
       label: "5 graph 1k",
       description: "1k nodes: Map with object keys, Sets, Dates, parent back-refs, cycles",

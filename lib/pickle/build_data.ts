@@ -536,6 +536,19 @@ export class DataBuilder {
         this.memo.push(a);
         let i = 0;
         for (; i < n; i++) {
+          // Small integers and floats (arrays of numbers) without the general dispatch.
+          const p = r.pos;
+          const tag = p < r.end ? r.buf[p] : -1;
+          if (tag >= 0 && tag <= T.SMALL_INT_MAX) {
+            r.pos = p + 1;
+            a.push(tag);
+            continue;
+          }
+          if (tag === T.FLOAT64) {
+            r.pos = p + 1;
+            a.push(r.float64());
+            continue;
+          }
           const v = this.primitive();
           if (v === NOT_PRIMITIVE) break;
           a.push(v);
