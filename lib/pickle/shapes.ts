@@ -26,7 +26,8 @@ export interface Shape {
   uses: number;
 }
 
-const MAX_SHAPES = 4096;
+/** Shapes remembered at most (then forgotten all at once): 16k covers wide data sets. */
+const MAX_SHAPES = 16384;
 const table = new Map<number, Shape[]>();
 let size = 0;
 
