@@ -225,7 +225,9 @@ async function main() {
   }
 
   if (opts.bun) {
-    const args = ["test"];
+    // Scenario tests start processes of both runtimes; on a loaded 2-core machine one can take
+    // longer than bun test's default 5 s per test.
+    const args = ["test", "--timeout", "120000"];
     if (opts.filter !== null) args.push("--test-name-pattern", opts.filter);
     // bun test treats arguments without ./ or / as file-name filters, not paths.
     args.push(...opts.paths.map((p) => (p.startsWith(".") || isAbsolute(p) ? p : `./${p}`)));

@@ -10,6 +10,7 @@
  */
 
 import type { Analysis } from "./analyze.ts";
+import { rememberScope } from "./loaded.ts";
 
 /** Form codes of the FUNCTION tag. */
 export const FORM_FUNCTION = 0;
@@ -41,6 +42,8 @@ export interface ScopeHandle {
   d(src: string): unknown;
   /** Sets the scope's variable number `i`. */
   s(i: number, v: unknown): void;
+  /** Reads the current value of the scope's variable number `i`. */
+  g(i: number): unknown;
 }
 
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
@@ -60,10 +63,15 @@ export function isDeclarable(name: string): boolean {
 
 function factorySource(names: readonly string[]): string {
   const decl = names.length > 0 ? `let ${names.join(", ")};` : "";
-  let cases = "";
-  for (let i = 0; i < names.length; i++) cases += `case ${i}: ${names[i]} = $cp$v; break; `;
+  let sets = "";
+  let gets = "";
+  for (let i = 0; i < names.length; i++) {
+    sets += `case ${i}: ${names[i]} = $cp$v; break; `;
+    gets += `case ${i}: return ${names[i]}; `;
+  }
   return `(function () { ${decl} return { d: ($cp$src) => eval($cp$src), ` +
-    `s: ($cp$i, $cp$v) => { switch ($cp$i) { ${cases}} } }; })()`;
+    `s: ($cp$i, $cp$v) => { switch ($cp$i) { ${sets}} }, ` +
+    `g: ($cp$i) => { switch ($cp$i) { ${gets}} } }; })()`;
 }
 
 const indirectEval = eval;
@@ -71,7 +79,9 @@ const indirectEval = eval;
 /** A new scope declaring `names`, inside `parent` (or at the top level). */
 export function newScope(parent: ScopeHandle | null, names: readonly string[]): ScopeHandle {
   const src = factorySource(names);
-  return (parent === null ? indirectEval(`"use strict"; ${src}`) : parent.d(src)) as ScopeHandle;
+  const h = (parent === null ? indirectEval(`"use strict"; ${src}`) : parent.d(src)) as ScopeHandle;
+  rememberScope(h, names, parent);
+  return h;
 }
 
 let topScope: ScopeHandle | undefined;

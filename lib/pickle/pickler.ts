@@ -23,6 +23,8 @@ import {
 } from "../code/members.ts";
 import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
+import { loadedFunction, loadedScope } from "../code/loaded.ts";
+import type { ScopeHandle } from "../code/functions.ts";
 import "../runtime/private_readers.ts";
 import { startInspectorSyncReader } from "../runtime/scopes_inspector_sync.ts";
 import "../runtime/modules_sources.ts";
@@ -95,6 +97,8 @@ const UNREAD: unique symbol = Symbol("unread");
 export class Walker extends DataWalker {
   /** Scope records shared by the functions read from one real scope (async form). */
   private fnScopes = new Map<object, ScopeRecord>();
+  /** Scope records of scopes the loader built, by scope. */
+  private byLoaded = new Map<ScopeHandle, ScopeRecord>();
   /** Scope records of instrumented scopes, by scope identity. */
   private byIdentity = new Map<object, ScopeRecord>();
   /** Snapshots standing for scopes matched by content (see contentIdentity). */
@@ -202,7 +206,7 @@ export class Walker extends DataWalker {
       if (known !== undefined) {
         [source, an] = known;
       } else {
-        source = originalSource(fn) ?? fnToString.call(fn);
+        source = loadedFunction(fn)?.source ?? originalSource(fn) ?? fnToString.call(fn);
         an = analyze(source);
         analysed.set(fn, [source, an]);
       }
@@ -344,6 +348,9 @@ export class Walker extends DataWalker {
     if (given !== undefined && free.every((v) => Object.hasOwn(given, v) || v in globalThis)) {
       return this.explicitScope(given);
     }
+    // A function this process loaded: its scopes are the ones the loader built.
+    const built = loadedFunction(fn);
+    if (built !== undefined) return this.loadedScopes(built.scope);
     let read = this.opts.scopes?.get(fn);
     let fromScopes: ScopeRecord | null = null;
     if (read === undefined && this.syncReader !== undefined) {
@@ -478,6 +485,35 @@ export class Walker extends DataWalker {
     }
     this.byContent.push(snap);
     return snap;
+  }
+
+  /**
+   * The scope records of a scope chain the loader built: one record per scope, holding every
+   * variable the scope declares with its current value, so the functions loaded together
+   * share their records and a pickle made again from a loaded value has the bytes it was
+   * loaded from.
+   */
+  private loadedScopes(handle: ScopeHandle | null): ScopeRecord | null {
+    let first: ScopeRecord | null = null;
+    let child: ScopeRecord | null = null;
+    for (let h = handle; h !== null;) {
+      let rec = this.byLoaded.get(h);
+      const known = rec === undefined ? loadedScope(h) : undefined;
+      if (rec === undefined) {
+        if (known === undefined) break;
+        const names = known.names.slice();
+        const values: unknown[] = new Array(names.length);
+        for (let i = 0; i < names.length; i++) values[i] = h.g(i);
+        rec = new ScopeRecord(names, values, null);
+        this.byLoaded.set(h, rec);
+      }
+      if (child !== null) child.parent = rec;
+      first ??= rec;
+      if (known === undefined) break; // the rest of the chain is known already
+      child = rec;
+      h = known.parent;
+    }
+    return first;
   }
 
   /** One scope record per closure() captures object, so its functions share it. */
@@ -697,6 +733,7 @@ export class Walker extends DataWalker {
   protected override startCode(opts: WalkOptions): void {
     this.fnScopes = opts.scopes === undefined ? NO_SCOPES : sharedScopes(opts.scopes);
     if (this.explicitScopes.size > 0) this.explicitScopes.clear();
+    if (this.byLoaded.size > 0) this.byLoaded.clear();
     if (!opts.keepScopes) {
       if (this.byIdentity.size > 0) this.byIdentity.clear();
       if (this.byContent.length > 0) this.byContent = [];
@@ -715,6 +752,7 @@ export class Walker extends DataWalker {
 
   protected override endCode(): void {
     this.fnScopes = NO_SCOPES;
+    if (this.byLoaded.size > 0) this.byLoaded.clear();
     if (this.explicitScopes.size > 0) this.explicitScopes.clear();
     if (this.written.size > 0) this.written.clear();
   }

@@ -15,6 +15,7 @@ import {
   type ScopeHandle,
 } from "../code/functions.ts";
 import { knownClass, rememberClass, wasLoaded } from "../code/identity.ts";
+import { loadedFunction, loadedScope, rememberFunction } from "../code/loaded.ts";
 import { analyze } from "../code/analyze.ts";
 import { exportAt } from "../runtime/modules.ts";
 import { rebuildInstance, rememberRestorer, withRestorer } from "../code/private_state.ts";
@@ -30,7 +31,8 @@ import {
   PENDING,
 } from "./build_data.ts";
 
-export type { BuildOptions } from "./build_data.ts";
+import type { BuildOptions } from "./build_data.ts";
+export type { BuildOptions };
 
 /** Deepest chain of captured scopes a pickle may declare inline. */
 const MAX_SCOPE_DEPTH = 1000;
@@ -38,8 +40,51 @@ const MAX_SCOPE_DEPTH = 1000;
 /** Longest property path of an export. */
 const MAX_EXPORT_PATH = 64;
 
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Copies into a class's earlier scope chain the values of the same-named variables of the
+ * scope chain this pickle built for it (where the chains differ, so the earlier scopes could
+ * not be filled directly).
+ */
+function refillChain(old: ScopeHandle | null, fresh: ScopeHandle | null): void {
+  const seen = new Set<ScopeHandle>();
+  while (old !== null && fresh !== null && !seen.has(old)) {
+    seen.add(old);
+    const a = loadedScope(old);
+    const b = loadedScope(fresh);
+    if (a === undefined || b === undefined) return;
+    if (old !== fresh) {
+      for (let i = 0; i < b.names.length; i++) {
+        const j = a.names.indexOf(b.names[i]);
+        if (j >= 0) old.s(j, fresh.g(i));
+      }
+    }
+    old = a.parent;
+    fresh = b.parent;
+  }
+}
+
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
 export class Builder extends DataBuilder {
+  /** Pairs (earlier scope, scope of this pickle) to copy once the pickle is built. */
+  private refill: (ScopeHandle | null)[] = [];
+
+  override build(buf: Uint8Array, start: number, end: number, opts: BuildOptions): unknown {
+    try {
+      const v = super.build(buf, start, end, opts);
+      const refill = this.refill;
+      for (let i = 0; i < refill.length; i += 2) refillChain(refill[i], refill[i + 1]);
+      return v;
+    } finally {
+      this.refill.length = 0;
+    }
+  }
+
   private moduleAt(index: number, at: number): object {
     const modules = this.opts.modules;
     if (modules === undefined || index >= modules.length) {
@@ -155,11 +200,15 @@ export class Builder extends DataBuilder {
     const id = form === FORM_CLASS ? this.string() : "";
     const slot = this.memo.length;
     this.memo.push(HOLE);
-    const scope = this.scopeValue(at);
-    if (form === FORM_CLASS) this.definitionValues(scope, at);
     // A class this process already has (defined here, or loaded before) is that class,
-    // updated below with the members and static values of this pickle.
+    // updated below with the members and static values of this pickle. One loaded before
+    // also takes this pickle's captured values: its scopes are filled again (the newest
+    // pickle loaded wins, as with cloudpickle's class tracker).
     let fn = id === "" ? undefined : knownClass(id);
+    const reuse = fn !== undefined && wasLoaded(fn) ? loadedFunction(fn)?.scope ?? null : null;
+    const scope = this.scopeValue(at, reuse);
+    if (reuse !== null && scope !== reuse) this.refill.push(reuse, scope);
+    if (form === FORM_CLASS) this.definitionValues(scope, at);
     if (fn === undefined) {
       // A class with private members gets a restorer, so its instances can be rebuilt.
       let fields: readonly string[] | undefined;
@@ -184,6 +233,7 @@ export class Builder extends DataBuilder {
       if (typeof fn !== "function") r.fail("the function's source does not make a function", at);
       if (fields !== undefined) rememberRestorer(fn, source, fields);
       if (id !== "") rememberClass(id, fn);
+      rememberFunction(fn, source, scope);
     }
     this.memo[slot] = fn;
     // The process that defined the class gets the class itself, untouched: the lists are
@@ -220,8 +270,12 @@ export class Builder extends DataBuilder {
     }
   }
 
-  /** Reads a scope operand: SCOPE, a reference to one, or null. */
-  protected scopeValue(at: number): ScopeHandle | null {
+  /**
+   * Reads a scope operand: SCOPE, a reference to one, or null. `reuse` is a scope this
+   * process rebuilt before for the same class: a new scope of the same variables is that
+   * scope again (filled with this pickle's values), and so on up the chain.
+   */
+  protected scopeValue(at: number, reuse: ScopeHandle | null = null): ScopeHandle | null {
     const r = this.r;
     const next = r.pos < r.end ? r.buf[r.pos] : -1;
     if (next === T.NULL) {
@@ -229,13 +283,17 @@ export class Builder extends DataBuilder {
       return null;
     }
     if (next !== T.SCOPE && next !== T.REF) r.fail("expected a scope", at);
+    if (next === T.SCOPE && reuse !== null) {
+      r.pos++;
+      return this.scope(at, reuse);
+    }
     const v = this.value();
     if (!this.scopes.has(v as object)) r.fail("expected a scope", at);
     return v as ScopeHandle;
   }
 
-  /** A captured scope, rebuilt as a real scope inside its parent. */
-  protected scope(at: number): ScopeHandle {
+  /** A captured scope, rebuilt as a real scope inside its parent (or `reuse`, see scopeValue). */
+  protected scope(at: number, reuse: ScopeHandle | null = null): ScopeHandle {
     const r = this.r;
     this.code(at);
     if (++this.scopeDepth > MAX_SCOPE_DEPTH) r.fail("captured scopes nested too deep", at);
@@ -249,12 +307,18 @@ export class Builder extends DataBuilder {
     if (hasRepeat(names)) r.fail("a scope declares a variable twice", at);
     const slot = this.memo.length;
     this.memo.push(HOLE);
-    const parent = this.scopeValue(at);
+    const known = reuse === null ? undefined : loadedScope(reuse);
+    const parent = this.scopeValue(at, known?.parent ?? null);
     let handle: ScopeHandle;
-    try {
-      handle = newScope(parent, names);
-    } catch (e) {
-      return r.fail("cannot rebuild a captured scope", at, e);
+    if (known !== undefined && parent === known.parent && sameNames(known.names, names)) {
+      handle = reuse!;
+    } else {
+      try {
+        handle = newScope(parent, names);
+      } catch (e) {
+        return r.fail("cannot rebuild a captured scope", at, e);
+      }
+      if (reuse !== null) this.refill.push(reuse, handle);
     }
     this.scopes.add(handle);
     this.memo[slot] = handle;

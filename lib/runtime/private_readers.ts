@@ -49,20 +49,27 @@ function readPrivate(o: object): PrivateFields | undefined {
   if (typeof o === "function" && own !== undefined && own.readStatics !== null) {
     return { names: own.statics, values: own.readStatics() };
   }
-  const names: string[] = [];
-  const values: unknown[] = [];
-  let any = false;
+  // Base class first, the order the fields were added in (and V8's inspector shows them in),
+  // so that every runtime pickles them alike.
+  const found: Reader[] = [];
+  const read: unknown[][] = [];
   for (let p = Object.getPrototypeOf(o); p !== null; p = Object.getPrototypeOf(p)) {
     const d = Object.getOwnPropertyDescriptor(p, "constructor");
     const r = d !== undefined && "value" in d ? readers.get(d.value) : undefined;
     if (r === undefined || r.read === null) continue;
     const v = r.read(o);
     if (v === undefined) continue;
-    any = true;
-    names.push(...r.fields);
-    values.push(...v);
+    found.push(r);
+    read.push(v);
   }
-  return any ? { names, values } : undefined;
+  if (found.length === 0) return undefined;
+  const names: string[] = [];
+  const values: unknown[] = [];
+  for (let i = found.length - 1; i >= 0; i--) {
+    names.push(...found[i].fields);
+    values.push(...read[i]);
+  }
+  return { names, values };
 }
 
 for (
