@@ -50,26 +50,23 @@ export interface Analysis {
   /** Classes whose `extends` clause is one identifier: that name (its value is the parent). */
   readonly heritage: string | undefined;
   /**
-   * Classes: free variables read while the class is being defined (its `extends` clause,
-   * computed member keys, static field initializers, static blocks), which must hold their
-   * values before the class source is evaluated again.
+   * Classes: free variables read while the class is evaluated again on load (its `extends`
+   * clause and computed member keys; static initializers and blocks are not run again), which
+   * must hold their values before that.
    */
   readonly definitionNames: readonly string[];
 }
 
-/** Free variables the definition of class `cls` reads (not its methods' bodies). */
+/** Free variables the evaluation of class `cls` reads on load: its parent and computed keys. */
 function definitionNamesOf(cls: Node, free: readonly string[]): string[] {
   const walker = new Walker();
   const top = new Scope(null, true);
   const inner = new Scope(top, false);
   if (isNode(cls.id)) inner.declared.add(cls.id.name as string);
   if (isNode(cls.superClass)) walker.visit(cls.superClass, top);
+  // Static initializers and blocks are not run again on load (see class_source.ts).
   for (const m of (cls.body as Node).body as Node[]) {
     if (m.computed && isNode(m.key)) walker.visit(m.key, inner);
-    if (m.type === "StaticBlock") walker.visit(m, inner);
-    else if (m.static && m.type === "PropertyDefinition" && isNode(m.value)) {
-      walker.visit(m.value, inner);
-    }
   }
   const used = new Set<string>();
   for (const ref of walker.refs) if (!resolves(ref.name, ref.scope)) used.add(ref.name);

@@ -73,7 +73,7 @@
  * | 0x88        | GLOBAL             | str path from globalThis, e.g. `Math.max` [memo] (code)        |
  * | 0x89        | REDUCE             | u8 flags (1 construct with new), value callable, value args (array), value state [memo] (code) |
  * | 0x8A        | OBJECT_WITH_PROTO  | value prototype (an object or null), then a property list [memo] |
- * | 0x8B        | FUNCTION           | u8 form (0 function, 1 arrow, 2 method, 3 class), u8 member (0 method, 1 get, 2 set), str source, [class: str tracker id], value scope (SCOPE, REF or NULL), [class: varint n, n × (str name, value): captured values its definition reads], then the property list of the function, then that of its `prototype` object [memo] (code) |
+ * | 0x8B        | FUNCTION           | u8 form (0 function, 1 arrow, 2 method, 3 class), u8 member (0 method, 1 get, 2 set), str source, [class: str tracker id], value scope (SCOPE, REF or NULL), [class: varint n, n × str name, n × (u8 mode, value): the captured values its definition reads, before the class is evaluated; mode 1 ({@linkcode DEFINITION_WHOLE}): the value and everything it holds, complete; mode 0 ({@linkcode DEFINITION_EXISTS}, functions): the value, its own contents following later], then the property list of the function, then that of its `prototype` object [memo] (code) |
  * | 0x8C        | SCOPE              | varint n, n × str name, value parent (SCOPE, REF or NULL), n × value [memo] (code) |
  * | 0x8D        | PROTOTYPE_OF       | value function: its `prototype` object [memo]                  |
  * | 0x8E        | SET_PROTO          | value prototype, value object: the object with that prototype (instances of subclasses of built-ins) |
@@ -99,7 +99,12 @@
  */
 
 /** The format version this library writes and reads. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+
+/** Mode of a class definition value (FUNCTION): a function, whose contents may come later. */
+export const DEFINITION_EXISTS = 0;
+/** Mode of a class definition value (FUNCTION): data, complete before the class is evaluated. */
+export const DEFINITION_WHOLE = 1;
 
 /** The four magic bytes that open every pickle: "JSPK". */
 export const MAGIC: readonly number[] = [0x4a, 0x53, 0x50, 0x4b];

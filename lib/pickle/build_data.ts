@@ -31,6 +31,8 @@ const D_PROMISE = 7;
 const D_REDUCE = 8;
 export const D_SCOPE = 9;
 export const D_PRIVATE = 10;
+/** Collects values read whole, with everything they hold (see Builder.definitionValues). */
+export const D_DEFINE = 11;
 
 /** Marks a memo slot whose object is still being built (a reducer call). */
 export const HOLE: unique symbol = Symbol("hole");
@@ -193,9 +195,10 @@ export class DataBuilder {
     return f;
   }
 
-  protected run(): void {
+  /** Runs the frames above `level` (all of them by default) until they are done. */
+  protected run(level = -1): void {
     const frames = this.frames;
-    while (this.top >= 0) {
+    while (this.top > level) {
       const f = frames[this.top];
       if (f.i < f.n) {
         if (f.count < 0) {
@@ -267,6 +270,7 @@ export class DataBuilder {
         else f.resolve!(v);
         return;
       case D_REDUCE:
+      case D_DEFINE:
         f.items![i] = v;
         return;
       case D_SCOPE:

@@ -51,7 +51,15 @@ import {
   TDZ,
 } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
-import { DataWalker, F_LIST, S_PRIVATE, S_PROTO, S_SCOPE, type WalkOptions } from "./walk_data.ts";
+import {
+  DataWalker,
+  F_LIST,
+  S_DEFINITION,
+  S_PRIVATE,
+  S_PROTO,
+  S_SCOPE,
+  type WalkOptions,
+} from "./walk_data.ts";
 import { reduce as REDUCE_SYMBOL, type Reduction } from "./options.ts";
 
 export type { Settled, WalkOptions } from "./walk_data.ts";
@@ -251,7 +259,7 @@ export class Walker extends DataWalker {
     w.string(source);
     if (form === FORM_CLASS) w.string(classId(fn, source));
     this.scope(scope);
-    if (form === FORM_CLASS) this.definitionValues(an, scope);
+    if (form === FORM_CLASS) this.definitionValues(fn, an, scope);
     if (form === FORM_CLASS) {
       // Static private values: written last, after both property lists.
       const statics = this.staticPrivates(fn, an, name);
@@ -300,10 +308,14 @@ export class Walker extends DataWalker {
 
   /**
    * The captured values a class reads while being defined (its parent, computed keys,
-   * static initializers), written inline so the loader has them before it evaluates the
-   * class; the scope's own list delivers them (again) with everything else.
+   * static initializers): their names, then each value with a mode byte. Data is written
+   * whole (mode 1), with everything it holds, so that the loader has it complete before it
+   * evaluates the class; data that refers back to the class is refused, since the class
+   * cannot exist before it. Functions only need to exist (mode 0): their own properties
+   * follow later, so a parent class may list its subclasses. The scope's own list delivers
+   * the values (again) with everything else.
    */
-  private definitionValues(an: Analysis, scope: ScopeRecord | null): void {
+  private definitionValues(fn: object, an: Analysis, scope: ScopeRecord | null): void {
     const names: string[] = [];
     const values: unknown[] = [];
     for (const n of an.definitionNames) {
@@ -316,10 +328,24 @@ export class Walker extends DataWalker {
         }
       }
     }
-    this.w.varint(names.length);
-    for (let i = 0; i < names.length; i++) {
-      this.w.string(names[i]);
-      this.value(values[i]);
+    const w = this.w;
+    w.varint(names.length);
+    for (const n of names) w.string(n);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === "function") {
+        w.byte(T.DEFINITION_EXISTS);
+        this.value(v);
+        continue;
+      }
+      w.byte(T.DEFINITION_WHOLE);
+      const level = this.top;
+      const f = this.push(F_LIST, S_DEFINITION, fn, 1);
+      f.keys = [names[i]];
+      f.items = [v];
+      f.reducing = fn;
+      this.reducing++;
+      this.run(level);
     }
   }
 

@@ -17,9 +17,11 @@ import {
 import { knownClass, rememberClass, wasLoaded } from "../code/identity.ts";
 import { loadedFunction, loadedScope, rememberFunction } from "../code/loaded.ts";
 import { analyze } from "../code/analyze.ts";
+import { withoutStaticInitializers } from "../code/class_source.ts";
 import { exportAt } from "../runtime/modules.ts";
 import { rebuildInstance, rememberRestorer, withRestorer } from "../code/private_state.ts";
 import {
+  D_DEFINE,
   D_PRIVATE,
   D_PROPS,
   D_SCOPE,
@@ -39,6 +41,20 @@ const MAX_SCOPE_DEPTH = 1000;
 
 /** Longest property path of an export. */
 const MAX_EXPORT_PATH = 64;
+
+/** What a FUNCTION tag said, up to its evaluation. */
+class PendingFunction {
+  constructor(
+    readonly form: number,
+    readonly member: number,
+    readonly source: string,
+    readonly id: string,
+    readonly slot: number,
+    readonly scope: ScopeHandle | null,
+    readonly known: object | undefined,
+    readonly at: number,
+  ) {}
+}
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -204,11 +220,60 @@ export class Builder extends DataBuilder {
     // updated below with the members and static values of this pickle. One loaded before
     // also takes this pickle's captured values: its scopes are filled again (the newest
     // pickle loaded wins, as with cloudpickle's class tracker).
-    let fn = id === "" ? undefined : knownClass(id);
-    const reuse = fn !== undefined && wasLoaded(fn) ? loadedFunction(fn)?.scope ?? null : null;
+    const known = id === "" ? undefined : knownClass(id);
+    const reuse = known !== undefined && wasLoaded(known)
+      ? loadedFunction(known)?.scope ?? null
+      : null;
     const scope = this.scopeValue(at, reuse);
     if (reuse !== null && scope !== reuse) this.refill.push(reuse, scope);
+    const pending = new PendingFunction(form, member, source, id, slot, scope, known, at);
     if (form === FORM_CLASS) this.definitionValues(scope, at);
+    return this.evaluate(pending);
+  }
+
+  /**
+   * Reads the captured values a class's definition reads (data whole, with everything it
+   * holds; functions as soon as they exist) and sets them in its scope before the class is
+   * evaluated.
+   */
+  protected definitionValues(scope: ScopeHandle | null, at: number): void {
+    const r = this.r;
+    const n = r.length(2);
+    if (n === 0) return;
+    const names: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const name = this.string();
+      if (!isDeclarable(name) || scope === null) r.fail("invalid class definition value", at);
+      names[i] = name;
+    }
+    for (let i = 0; i < n; i++) {
+      const mode = r.byte();
+      let v: unknown;
+      if (mode === T.DEFINITION_WHOLE) {
+        const level = this.top;
+        const f = this.push(D_DEFINE, null, 1);
+        const items: unknown[] = f.items = [undefined];
+        this.run(level);
+        v = items[0];
+      } else if (mode === T.DEFINITION_EXISTS) {
+        v = this.value();
+        if (v === PENDING) r.fail("a class's definition reads a value that is not built yet", at);
+      } else {
+        r.fail("invalid class definition value mode", at);
+      }
+      try {
+        (scope!.d(`($cp$v) => { ${names[i]} = $cp$v; }`) as (v: unknown) => void)(v);
+      } catch (e) {
+        return r.fail(`cannot set the captured variable ${names[i]}`, at, e);
+      }
+    }
+  }
+
+  /** Evaluates a function (or takes the class this process knows) and reads its members. */
+  private evaluate(p: PendingFunction): unknown {
+    const r = this.r;
+    const { form, source, id, at } = p;
+    let fn = p.known;
     if (fn === undefined) {
       // A class with private members gets a restorer, so its instances can be rebuilt.
       let fields: readonly string[] | undefined;
@@ -224,18 +289,19 @@ export class Builder extends DataBuilder {
           return r.fail("the class source does not parse", at, e);
         }
       }
-      const text = fields === undefined ? source : withRestorer(source, fields, statics);
+      let text = form === FORM_CLASS ? withoutStaticInitializers(source) : source;
+      if (fields !== undefined) text = withRestorer(text, fields, statics);
       try {
-        fn = newFunction(scope, form, member, text) as object;
+        fn = newFunction(p.scope, form, p.member, text) as object;
       } catch (e) {
         return r.fail("the function's source does not evaluate", at, e);
       }
       if (typeof fn !== "function") r.fail("the function's source does not make a function", at);
       if (fields !== undefined) rememberRestorer(fn, source, fields);
       if (id !== "") rememberClass(id, fn);
-      rememberFunction(fn, source, scope);
+      rememberFunction(fn, source, p.scope);
     }
-    this.memo[slot] = fn;
+    this.memo[p.slot] = fn;
     // The process that defined the class gets the class itself, untouched: the lists are
     // read onto stand-ins. A class loaded before is updated with this pickle's members.
     const original = id !== "" && !wasLoaded(fn);
@@ -251,23 +317,6 @@ export class Builder extends DataBuilder {
     this.push(D_PROPS, protoTarget, NOT_DONE).count = -1;
     this.push(D_PROPS, target, NOT_DONE).count = -1;
     return fn;
-  }
-
-  /** Sets the captured values a class reads while being defined, before it is evaluated. */
-  protected definitionValues(scope: ScopeHandle | null, at: number): void {
-    const r = this.r;
-    const n = r.length(2);
-    for (let i = 0; i < n; i++) {
-      const name = this.string();
-      if (!isDeclarable(name) || scope === null) r.fail("invalid class definition value", at);
-      const v = this.value();
-      if (v === PENDING) r.fail("a class's definition reads a value that is not built yet", at);
-      try {
-        (scope!.d(`($cp$v) => { ${name} = $cp$v; }`) as (v: unknown) => void)(v);
-      } catch (e) {
-        return r.fail(`cannot set the captured variable ${name}`, at, e);
-      }
-    }
   }
 
   /**

@@ -83,6 +83,8 @@ export const S_PROTO = 7;
 const S_SPARSE_DENSE = 8;
 export const S_SCOPE = 9;
 export const S_PRIVATE = 10;
+/** The captured values a class's definition reads (`keys` holds their names). */
+export const S_DEFINITION = 11;
 
 class Frame {
   kind = 0;
@@ -249,9 +251,10 @@ export abstract class DataWalker {
     return f;
   }
 
-  protected run(): void {
+  /** Runs the frames above `level` (all of them by default) until they are done. */
+  protected run(level = -1): void {
     const frames = this.frames;
-    while (this.top >= 0) {
+    while (this.top > level) {
       const f = frames[this.top];
       if (f.i < f.n) {
         if (f.pre >= 0) {
@@ -360,6 +363,13 @@ export abstract class DataWalker {
   protected backRef(o: object, id: number): void {
     for (let i = 0; this.reducing > 0 && i <= this.top; i++) {
       if (this.frames[i].reducing === o) {
+        if (this.frames[i].sub === S_DEFINITION) {
+          this.fail(
+            "cannot pickle a class whose definition reads a value that refers back to the " +
+              "class (a static field, static block, computed key or parent): the class does " +
+              "not exist until those values are loaded; assign it after the class body instead",
+          );
+        }
         this.fail(
           "cannot pickle a reference cycle through an object rebuilt by a reducer: " +
             "the object does not exist until its reducer's arguments are loaded",
@@ -1045,6 +1055,8 @@ function segment(f: Frame, i: number): string {
       return `<captured ${(f.obj as ScopeRecord).names[i]}>`;
     case S_PRIVATE:
       return `.#${items[i & ~1] as string}`;
+    case S_DEFINITION:
+      return `<captured ${f.keys![i]}>`;
     case S_PROPS: {
       let j = 0;
       while (j < items.length - 1) {
