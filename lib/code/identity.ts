@@ -30,7 +30,9 @@ export function classId(cls: object, source: string): string {
   let id = idOf.get(cls);
   if (id === undefined) {
     const h = hash(source);
-    const n = counts.get(h) ?? 0;
+    let n = counts.get(h) ?? 0;
+    // Past the ids of classes with this source that this process loaded.
+    while (knownClass(`${h}.${n}`) !== undefined) n++;
     counts.set(h, n + 1);
     id = `${h}.${n}`;
     idOf.set(cls, id);
