@@ -34,6 +34,7 @@ import { fileURLToPath } from "node:url";
 import { instrument, mapLines } from "./lib/runtime/instrument.ts";
 import { cacheDir, TransformCache } from "./lib/runtime/instrument_cache.ts";
 import { PackageFinder } from "./lib/runtime/instrument_packages.ts";
+import { EXPLAIN_KEY, notInstrumented } from "./lib/runtime/remedy.ts";
 import "./lib/runtime/instrument_runtime.ts";
 import { RESOLVE_COUNT_KEY } from "./lib/runtime/modules_require_cache.ts";
 
@@ -239,7 +240,10 @@ function loadPackage(path: string): OnLoadResult {
     const how = hit ? "cached" : "transformed";
     console.error(`[cloudpickle] ${result.kind} ${path} ${ms} ms (${how})${reason}`);
   }
-  if (result.kind !== "commonjs") reach(path, result.imports);
+  if (result.kind !== "commonjs") {
+    esmFiles.add(path);
+    reach(path, result.imports);
+  }
   return answer(path, text, result);
 }
 
@@ -295,10 +299,32 @@ const cache = new TransformCache(
 );
 const finder = new PackageFinder(here, (spec, from) => bun!.resolveSync(spec, from));
 
+/** Package files loaded as ES modules (the others in require.cache are CommonJS). */
+const esmFiles = new Set<string>();
+
+/** The packages whose CommonJS modules are loaded, by name. */
+function commonJsPackages(): string[] {
+  const names = new Set<string>();
+  let cache: Record<string, unknown>;
+  try {
+    cache = createRequire(import.meta.url).cache as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  for (const file of Object.keys(cache)) {
+    if (esmFiles.has(file)) continue;
+    const m = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/
+      .exec(file);
+    if (m !== null && !/\.m[jt]s$/.test(file)) names.add(m[1].replace("\\", "/"));
+  }
+  return [...names].sort();
+}
+
 /** The preload's transform cache (its folder, hits and misses). */
 export const transformCache: TransformCache = cache;
 
 if (bun !== undefined) {
+  (globalThis as Record<symbol, unknown>)[EXPLAIN_KEY] = () => notInstrumented(commonJsPackages());
   counter[RESOLVE_COUNT_KEY] = 0;
   bun.plugin({
     name: "cloudpickle-instrument",
