@@ -6,7 +6,7 @@ import * as esm from "esm-lib";
 import cjs from "cjs-lib";
 
 const lib = await import(process.argv[2]);
-const { dumps, dumpsSync, loads, loadsSync, registerPickleByValue, unregisterPickleByValue } = lib;
+const { dumps, dumpsSync, loadsSync, registerPickleByValue, unregisterPickleByValue } = lib;
 const b64 = (bytes) => Buffer.from(bytes).toString("base64");
 
 const triple = memoize((x) => x * 3);
