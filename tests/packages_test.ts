@@ -76,7 +76,9 @@ describe("closures built inside packages", () => {
     for (const p of ["esm-lib", "cjs-lib"]) {
       cpSync(`${root}tests/packages/${p}`, join(dir, "node_modules", p), { recursive: true });
     }
-    cpSync(`${root}tests/packages/scenario.mjs`, join(dir, "scenario.mjs"));
+    for (const f of ["scenario.mjs", "workers.mjs", "pkg_worker.mjs"]) {
+      cpSync(`${root}tests/packages/${f}`, join(dir, f));
+    }
     writeFileSync(
       join(dir, "package.json"),
       JSON.stringify({ type: "module", dependencies: { "esm-lib": "*", "cjs-lib": "*" } }),
@@ -154,6 +156,33 @@ describe("closures built inside packages", () => {
     assert.equal(ro.stdout, cold.stdout);
     // Off: no disk cache at all.
     assert.equal(onBun({ CLOUDPICKLE_CACHE_DIR: "off" }).stdout, cold.stdout);
+  });
+});
+
+describe("package closures in Bun Workers", () => {
+  it("four Workers with the preload fill a cold transform cache at once; their closures run here", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cloudpickle-workers-"));
+    try {
+      mkdirSync(join(dir, "node_modules"));
+      cpSync(`${root}tests/packages/esm-lib`, join(dir, "node_modules", "esm-lib"), {
+        recursive: true,
+      });
+      for (const f of ["workers.mjs", "pkg_worker.mjs"]) {
+        cpSync(`${root}tests/packages/${f}`, join(dir, f));
+      }
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+      const cache = join(dir, "cache");
+      for (let round = 0; round < 2; round++) {
+        const r = run(bun, ["workers.mjs", mod, preload], dir, { CLOUDPICKLE_CACHE_DIR: cache });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout), [101, 102, 103, 104]);
+        const entries = readdirSync(cache);
+        assert.equal(entries.length, 2, entries.join());
+        assert.deepEqual(entries.filter((e) => e.endsWith(".tmp")), []);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
