@@ -1,8 +1,14 @@
 /**
  * Bun preload that gives closures automatic capture on Bun: it registers a `Bun.plugin` whose
- * `onLoad` instruments every JavaScript and TypeScript module the program loads outside
- * `node_modules` (see `lib/runtime/instrument.ts`), and installs the run-time helpers and the
- * synchronous scope reader the pickler uses (`lib/runtime/instrument_runtime.ts`).
+ * `onLoad` instruments the JavaScript and TypeScript modules the program loads (see
+ * `lib/runtime/instrument.ts`), and installs the run-time helpers and the synchronous scope
+ * reader the pickler uses (`lib/runtime/instrument_runtime.ts`). This package's own files are
+ * never instrumented.
+ *
+ * The ES modules of packages in `node_modules` are instrumented too, so that closures packages
+ * build pickle by value: they are found by following the imports of instrumented modules
+ * (`lib/runtime/instrument_packages.ts`), and what the transform made of them is kept in a
+ * cache on disk (`lib/runtime/instrument_cache.ts`), so a package version is transformed once.
  *
  * Name it in `bunfig.toml` (it must run before the entry module is loaded):
  *
@@ -14,14 +20,18 @@
  *
  * or on the command line: `bun --preload ./preload.ts main.ts`.
  *
- * CommonJS modules are not instrumented: Bun evaluates whatever an `onLoad` returns as an ES
- * module, which breaks CommonJS (oven-sh/bun#39786). `.cjs`/`.cts` files are left to Bun
- * entirely; a `.js`/`.ts` file found to be CommonJS is loaded by Bun's own loader (under a
- * `?cloudpickle-raw` suffix) and re-exported as `module.exports` (also the default export, and
- * each property as a named export, as Bun does).
+ * Workers do not inherit the preload: start them with `new Worker(url, { preload: [...] })`.
  *
- * Set `CLOUDPICKLE_INSTRUMENT_DEBUG=1` to print, per module, how it was handled and how long
- * the transform took.
+ * CommonJS modules are not instrumented: Bun evaluates whatever an `onLoad` returns as an ES
+ * module, which breaks CommonJS (oven-sh/bun#39786). `.cjs`/`.cts` files and CommonJS packages
+ * are left to Bun entirely; a project `.js`/`.ts` file found to be CommonJS is loaded by Bun's
+ * own loader (under a `?cloudpickle-raw` suffix) and re-exported as `module.exports` (also the
+ * default export, and each property as a named export, as Bun does). A closure built by
+ * CommonJS code is refused by the pickler with the reason (see `lib/runtime/remedy.ts`).
+ *
+ * Set `CLOUDPICKLE_INSTRUMENT_DEBUG=1` to print, per module, how it was handled, how long the
+ * transform took and whether the cache answered; `CLOUDPICKLE_CACHE_DIR` sets the cache folder
+ * (`off`: none).
  *
  * @module
  */
