@@ -43,10 +43,11 @@ import { basename, dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instrument, mapLines } from "./lib/runtime/instrument.ts";
 import { cacheDir, TransformCache } from "./lib/runtime/instrument_cache.ts";
-import { PackageFinder } from "./lib/runtime/instrument_packages.ts";
+import { PackageFinder, scopeIsCommonJs } from "./lib/runtime/instrument_packages.ts";
 import { EXPLAIN_KEY, notInstrumented } from "./lib/runtime/remedy.ts";
 import "./lib/runtime/instrument_runtime.ts";
 import { RESOLVE_COUNT_KEY } from "./lib/runtime/modules_require_cache.ts";
+import { REACH_KEY } from "./lib/runtime/scopes_instrumented.ts";
 
 type Loader = "js" | "jsx" | "ts" | "tsx";
 
@@ -268,7 +269,10 @@ function loaderOf(path: string): Loader {
  */
 function reach(importer: string, imports: readonly string[]): void {
   if (imports.length === 0) return;
-  const targets = finder.targets(importer, imports);
+  register(finder.targets(importer, imports));
+}
+
+function register(targets: readonly string[]): void {
   if (targets.length === 0) return;
   const filter = new RegExp(targets.join("|"));
   bun!.plugin({
@@ -325,7 +329,7 @@ function commonJsPackages(): string[] {
     if (esmFiles.has(file)) continue;
     const m = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/
       .exec(file);
-    if (m !== null && !/\.m[jt]s$/.test(file)) names.add(m[1].replace("\\", "/"));
+    if (m !== null && scopeIsCommonJs(file)) names.add(m[1].replace("\\", "/"));
   }
   return [...names].sort();
 }
@@ -334,7 +338,13 @@ function commonJsPackages(): string[] {
 export const transformCache: TransformCache = cache;
 
 if (bun !== undefined) {
-  (globalThis as Record<symbol, unknown>)[EXPLAIN_KEY] = () => notInstrumented(commonJsPackages());
+  const g = globalThis as Record<symbol, unknown>;
+  g[EXPLAIN_KEY] = () => notInstrumented(commonJsPackages());
+  // Modules the library imports itself (pickled by reference, imported by loads).
+  g[REACH_KEY] = (target: string) => {
+    const t = finder.fileTarget(target);
+    if (t !== undefined) register([t]);
+  };
   counter[RESOLVE_COUNT_KEY] = 0;
   bun.plugin({
     name: "cloudpickle-instrument",

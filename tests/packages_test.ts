@@ -76,7 +76,7 @@ describe("closures built inside packages", () => {
     for (const p of ["esm-lib", "cjs-lib"]) {
       cpSync(`${root}tests/packages/${p}`, join(dir, "node_modules", p), { recursive: true });
     }
-    for (const f of ["scenario.mjs", "workers.mjs", "pkg_worker.mjs"]) {
+    for (const f of ["scenario.mjs", "workers.mjs", "pkg_worker.mjs", "byref.mjs"]) {
       cpSync(`${root}tests/packages/${f}`, join(dir, f));
     }
     writeFileSync(
@@ -112,6 +112,20 @@ describe("closures built inside packages", () => {
     );
     assert.equal(double(4), 8);
     assert.equal(madeSoFar(), 1);
+  });
+
+  it("Bun: a package first imported by loads (an export by reference) is instrumented too", () => {
+    const out = json(onBun());
+    const r = spawnSync(bun, ["--preload", preload, "byref.mjs", mod], {
+      cwd: dir,
+      encoding: "utf8",
+      input: out.memoizeRef as string,
+      env: { ...process.env, CLOUDPICKLE_CACHE_DIR: cache },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const inc = loadsSync<(x: number) => number>(bytes(r.stdout.trim()));
+    assert.equal(inc(1), 2);
+    assert.equal(inc(41), 42);
   });
 
   it("Bun: a closure built by a CommonJS package is refused, saying why and what to do", () => {

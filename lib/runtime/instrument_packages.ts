@@ -25,6 +25,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const NODE_MODULES = `${sep}node_modules${sep}`;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -127,6 +128,22 @@ export class PackageFinder {
       if (t !== undefined) out.push(t);
     }
     return out;
+  }
+
+  /**
+   * The filter for a module about to be imported by path (a `file:` URL or a path), when it
+   * is the ES module code of a package not covered yet.
+   */
+  fileTarget(file: string): Target | undefined {
+    if (file.startsWith("file:")) {
+      try {
+        file = fileURLToPath(file);
+      } catch {
+        return undefined;
+      }
+    }
+    if (!file.includes(NODE_MODULES) || file.includes("?")) return undefined;
+    return this.classify(file);
   }
 
   /** The filter that covers `file` if it is ES module code not covered yet. */

@@ -31,6 +31,7 @@ out.here = [back.triple(4), back.composed(2), back.curried(2)(3), [...back.evens
 out.refSame = loadsSync(dumpsSync(esm.double)) === esm.double &&
   loadsSync(dumpsSync(cjs.label)) === cjs.label;
 out.refBytes = b64(dumpsSync(esm.double));
+out.memoizeRef = b64(dumpsSync(esm.memoize));
 
 // registerPickleByValue: the package's exports go by value, with the bindings they use.
 registerPickleByValue("esm-lib");
