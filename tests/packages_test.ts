@@ -200,7 +200,7 @@ describe("package closures in Bun Workers", () => {
   });
 });
 
-describe("a real npm package (pure-rand, ES module build)", () => {
+describe("real npm packages (pure-rand, fast-check: ES module builds)", () => {
   const script = "tests/packages/real.mjs";
   let cache = "";
   before(() => {
@@ -242,5 +242,22 @@ describe("a real npm package (pure-rand, ES module build)", () => {
     assert.equal(out.refSame, true);
     assert.equal(out.cjsError, null);
     await checkClosure(out.closure);
+  });
+
+  it("fast-check: an arbitrary pickled on Bun draws the same values in Bun and in Deno", () => {
+    const script = "tests/packages/fast_check.mjs";
+    const dumped = json(run(bun, ["--preload", "./preload.ts", script, "dump"], root, {
+      CLOUDPICKLE_CACHE_DIR: cache,
+    }));
+    for (const [cmd, args] of [[bun, [script]], [deno, ["run", "-A", script]]] as const) {
+      const r = spawnSync(cmd, [...args, "load"], {
+        cwd: root,
+        encoding: "utf8",
+        input: dumped.bytes as string,
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), dumped.values, cmd);
+    }
   });
 });
