@@ -1,8 +1,14 @@
 /**
  * Bun preload that gives closures automatic capture on Bun: it registers a `Bun.plugin` whose
- * `onLoad` instruments every JavaScript and TypeScript module the program loads outside
- * `node_modules` (see `lib/runtime/instrument.ts`), and installs the run-time helpers and the
- * synchronous scope reader the pickler uses (`lib/runtime/instrument_runtime.ts`).
+ * `onLoad` instruments the JavaScript and TypeScript modules the program loads (see
+ * `lib/runtime/instrument.ts`), and installs the run-time helpers and the synchronous scope
+ * reader the pickler uses (`lib/runtime/instrument_runtime.ts`). This package's own files are
+ * never instrumented.
+ *
+ * The ES modules of packages in `node_modules` are instrumented too, so that closures packages
+ * build pickle by value: they are found by following the imports of instrumented modules
+ * (`lib/runtime/instrument_packages.ts`), and what the transform made of them is kept in a
+ * cache on disk (`lib/runtime/instrument_cache.ts`), so a package version is transformed once.
  *
  * Name it in `bunfig.toml` (it must run before the entry module is loaded):
  *
@@ -14,25 +20,34 @@
  *
  * or on the command line: `bun --preload ./preload.ts main.ts`.
  *
- * CommonJS modules are not instrumented: Bun evaluates whatever an `onLoad` returns as an ES
- * module, which breaks CommonJS (oven-sh/bun#39786). `.cjs`/`.cts` files are left to Bun
- * entirely; a `.js`/`.ts` file found to be CommonJS is loaded by Bun's own loader (under a
- * `?cloudpickle-raw` suffix) and re-exported as `module.exports` (also the default export, and
- * each property as a named export, as Bun does).
+ * Workers do not inherit the preload: start them with `new Worker(url, { preload: [...] })`.
  *
- * Set `CLOUDPICKLE_INSTRUMENT_DEBUG=1` to print, per module, how it was handled and how long
- * the transform took.
+ * CommonJS modules are not instrumented: Bun evaluates whatever an `onLoad` returns as an ES
+ * module, which breaks CommonJS (oven-sh/bun#39786). `.cjs`/`.cts` files and CommonJS packages
+ * are left to Bun entirely; a project `.js`/`.ts` file found to be CommonJS is loaded by Bun's
+ * own loader (under a `?cloudpickle-raw` suffix) and re-exported as `module.exports` (also the
+ * default export, and each property as a named export, as Bun does). A closure built by
+ * CommonJS code is refused by the pickler with the reason (see `lib/runtime/remedy.ts`).
+ *
+ * Set `CLOUDPICKLE_INSTRUMENT_DEBUG=1` to print, per module, how it was handled, how long the
+ * transform took and whether the cache answered; `CLOUDPICKLE_CACHE_DIR` sets the cache folder
+ * (`off`: none).
  *
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, sep } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { instrument, mapLines } from "./lib/runtime/instrument.ts";
+import { cacheDir, TransformCache } from "./lib/runtime/instrument_cache.ts";
+import { PackageFinder, scopeIsCommonJs } from "./lib/runtime/instrument_packages.ts";
+import { EXPLAIN_KEY, notInstrumented } from "./lib/runtime/remedy.ts";
 import "./lib/runtime/instrument_runtime.ts";
 import { RESOLVE_COUNT_KEY } from "./lib/runtime/modules_require_cache.ts";
+import { REACH_KEY } from "./lib/runtime/scopes_instrumented.ts";
 
 type Loader = "js" | "jsx" | "ts" | "tsx";
 
@@ -59,6 +74,8 @@ interface BunApi {
   plugin(plugin: { name: string; setup(build: PluginBuilder): void }): void;
   Transpiler: new (options: Record<string, unknown>) => Transpiler;
   env: Record<string, string | undefined>;
+  version: string;
+  resolveSync(specifier: string, from: string): string;
 }
 
 const bun = (globalThis as unknown as { Bun?: BunApi }).Bun;
@@ -132,16 +149,16 @@ function transpiler(loader: "ts" | "tsx", tsconfig: string | undefined): Transpi
   return t;
 }
 
-/** What the preload does with one file. */
+/** What the preload does with one file, and the specifiers it imports. */
 export type Transformed =
-  | { kind: "instrumented"; contents: string; loader: Loader }
-  | { kind: "commonjs" }
-  | { kind: "unchanged" };
+  | { kind: "instrumented"; contents: string; loader: Loader; imports: readonly string[] }
+  | { kind: "commonjs"; imports: readonly string[] }
+  | { kind: "unchanged"; imports: readonly string[] };
 
 /** Instruments one file's text (pure apart from Bun.Transpiler for TypeScript). */
 export function transformFile(path: string, text: string): Transformed {
   const m = /\.[mc]?([tj])s(x?)$/.exec(path);
-  if (m === null) return { kind: "unchanged" };
+  if (m === null) return { kind: "unchanged", imports: [] };
   const ts = m[1] === "t";
   const jsx = m[2] === "x";
   const js = ts ? transpiler(jsx ? "tsx" : "ts", tsconfigFor(path)).transformSync(text) : text;
@@ -152,9 +169,15 @@ export function transformFile(path: string, text: string): Transformed {
     // Bun.Transpiler reprints the code: put lines back where they were in the .ts file.
     lines: ts ? mapLines(text, js) : undefined,
   });
-  if (out.commonjs) return { kind: "commonjs" };
-  if (out.code === js && !ts) return { kind: "unchanged" };
-  return { kind: "instrumented", contents: out.code, loader: jsx && !ts ? "jsx" : "js" };
+  const imports = out.imports;
+  if (out.commonjs) return { kind: "commonjs", imports };
+  if (out.code === js && !ts) return { kind: "unchanged", imports };
+  return {
+    kind: "instrumented",
+    contents: out.code,
+    loader: jsx && !ts ? "jsx" : "js",
+    imports,
+  };
 }
 
 /** Loads a CommonJS module with Bun's loader and exposes it the way Bun would. */
@@ -175,27 +198,64 @@ function commonjs(path: string): OnLoadResult {
 const LOOKS_COMMONJS = /\bmodule\.exports\b|\bexports\.[\p{ID_Start}$_]|\brequire\s*\(/u;
 const LOOKS_ESM = /^\s*(?:import|export)\b/m;
 
+/** transformFile, or what to do with a file the parser does not take. */
+function transform(path: string, text: string): [Transformed, string] {
+  try {
+    return [transformFile(path, text), ""];
+  } catch (e) {
+    // Syntax the parser does not take: leave the module to Bun.
+    const reason = `: ${e instanceof Error ? e.message : String(e)}`;
+    const kind = LOOKS_COMMONJS.test(text) && !LOOKS_ESM.test(text) ? "commonjs" : "unchanged";
+    return [{ kind, imports: [] }, reason];
+  }
+}
+
+/** What Bun gets for a file, once it was transformed. */
+function answer(path: string, text: string, result: Transformed): OnLoadResult {
+  if (result.kind === "instrumented") return { contents: result.contents, loader: result.loader };
+  if (result.kind === "commonjs") return commonjs(path);
+  return { contents: text, loader: loaderOf(path) };
+}
+
+/** A module of the project. */
 function load(path: string): OnLoadResult {
   const text = readFileSync(path, "utf8");
   const t0 = DEBUG ? performance.now() : 0;
-  let result: Transformed;
-  let reason = "";
-  try {
-    result = transformFile(path, text);
-  } catch (e) {
-    // Syntax the parser does not take: leave the module to Bun.
-    reason = `: ${e instanceof Error ? e.message : String(e)}`;
-    result = LOOKS_COMMONJS.test(text) && !LOOKS_ESM.test(text)
-      ? { kind: "commonjs" }
-      : { kind: "unchanged" };
-  }
+  const [result, reason] = transform(path, text);
   if (DEBUG) {
     const ms = (performance.now() - t0).toFixed(2);
     console.error(`[cloudpickle] ${result.kind} ${path} ${ms} ms${reason}`);
   }
-  if (result.kind === "instrumented") return { contents: result.contents, loader: result.loader };
-  if (result.kind === "commonjs") return commonjs(path);
-  return { contents: text, loader: loaderOf(path) };
+  reach(path, result.imports);
+  return answer(path, text, result);
+}
+
+/** A module of a package: the transform comes from the cache when it has it. */
+function loadPackage(path: string): OnLoadResult {
+  countResolution();
+  const text = readFileSync(path, "utf8");
+  const t0 = DEBUG ? performance.now() : 0;
+  const ts = /\.m?tsx?$/.test(path) ? tsconfigFor(path) ?? "" : "";
+  const key = cache.key(basename(path), text, ts);
+  let result = cache.get(key) as Transformed | undefined;
+  let reason = "";
+  const hit = result !== undefined;
+  if (result === undefined) {
+    [result, reason] = transform(path, text);
+    cache.set(key, result);
+  } else if (result.kind === "instrumented") {
+    result = { ...result, loader: /\.jsx$/.test(path) ? "jsx" : "js" };
+  }
+  if (DEBUG) {
+    const ms = (performance.now() - t0).toFixed(2);
+    const how = hit ? "cached" : "transformed";
+    console.error(`[cloudpickle] ${result.kind} ${path} ${ms} ms (${how})${reason}`);
+  }
+  if (result.kind !== "commonjs") {
+    esmFiles.add(path);
+    reach(path, result.imports);
+  }
+  return answer(path, text, result);
 }
 
 function loaderOf(path: string): Loader {
@@ -203,21 +263,96 @@ function loaderOf(path: string): Loader {
   return `${m[1]}s${m[2]}` as Loader;
 }
 
+/**
+ * Registers the filters that the imports of `importer` call for (ES module code of packages),
+ * before Bun loads them.
+ */
+function reach(importer: string, imports: readonly string[]): void {
+  if (imports.length === 0) return;
+  register(finder.targets(importer, imports));
+}
+
+function register(targets: readonly string[]): void {
+  if (targets.length === 0) return;
+  const filter = new RegExp(targets.join("|"));
+  bun!.plugin({
+    name: "cloudpickle-instrument-packages",
+    setup(build) {
+      build.onLoad({ filter, namespace: "file" }, (args) => loadPackage(args.path));
+    },
+  });
+}
+
+const counter = globalThis as unknown as Record<symbol, number>;
+
+/**
+ * Counts module resolutions, so the module table lists require.cache again only when modules
+ * may have been loaded since.
+ */
+function countResolution(): undefined {
+  counter[RESOLVE_COUNT_KEY]++;
+  return undefined;
+}
+
+/** The transform cache: the library's version, the transform's digest, Bun's version. */
+function transformSalt(): string {
+  const h = createHash("sha1");
+  for (const f of ["package.json", "lib/runtime/instrument.ts", "lib/runtime/private_readers.ts"]) {
+    try {
+      h.update(readFileSync(join(here, f)));
+    } catch {
+      h.update(f);
+    }
+  }
+  return `${h.digest("hex")}:${bun?.version ?? ""}`;
+}
+
+const cache = new TransformCache(
+  bun === undefined ? undefined : cacheDir(bun.env),
+  transformSalt(),
+);
+const finder = new PackageFinder(here, (spec, from) => bun!.resolveSync(spec, from));
+
+/** Package files loaded as ES modules (the others in require.cache are CommonJS). */
+const esmFiles = new Set<string>();
+
+/** The packages whose CommonJS modules are loaded, by name. */
+function commonJsPackages(): string[] {
+  const names = new Set<string>();
+  let cache: Record<string, unknown>;
+  try {
+    cache = createRequire(import.meta.url).cache as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  for (const file of Object.keys(cache)) {
+    if (esmFiles.has(file)) continue;
+    const m = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/
+      .exec(file);
+    if (m !== null && scopeIsCommonJs(file)) names.add(m[1].replace("\\", "/"));
+  }
+  return [...names].sort();
+}
+
+/** The preload's transform cache (its folder, hits and misses). */
+export const transformCache: TransformCache = cache;
+
 if (bun !== undefined) {
+  const g = globalThis as Record<symbol, unknown>;
+  g[EXPLAIN_KEY] = () => notInstrumented(commonJsPackages());
+  // Modules the library imports itself (pickled by reference, imported by loads).
+  g[REACH_KEY] = (target: string) => {
+    const t = finder.fileTarget(target);
+    if (t !== undefined) register([t]);
+  };
+  counter[RESOLVE_COUNT_KEY] = 0;
   bun.plugin({
     name: "cloudpickle-instrument",
     setup(build) {
       // Synchronous on purpose: with an async onLoad, Bun treats the module as async and
       // `require()` of it fails.
       build.onLoad({ filter: FILTER, namespace: "file" }, (args) => load(args.path));
-      // Counts module resolutions, so the module table lists require.cache again only when
-      // modules may have been loaded since.
-      const g = globalThis as unknown as Record<symbol, number>;
-      g[RESOLVE_COUNT_KEY] = 0;
-      build.onResolve({ filter: /^/ }, () => {
-        g[RESOLVE_COUNT_KEY]++;
-        return undefined;
-      });
+      build.onResolve({ filter: /^/ }, countResolution);
     },
   });
 }

@@ -36,6 +36,7 @@ import {
   refreshModules,
 } from "../runtime/modules.ts";
 import { entryModuleURL } from "../runtime/entry.ts";
+import { syncRemedy, unreadableReason } from "../runtime/remedy.ts";
 import { covers, registeredByValue } from "../code/registry.ts";
 import { defaultRoot, portableName } from "../code/module_names.ts";
 
@@ -290,7 +291,7 @@ export class Walker extends DataWalker {
       this.fail(
         `cannot pickle bound function${name}: its target and arguments are not readable ` +
           (this.opts.settled === undefined
-            ? "by the sync form (use the async dumps())"
+            ? `by the sync form (${syncRemedy()})`
             : `here (${this.opts.scopesUnavailable})`) +
           "; pickle the target function and its arguments instead",
       );
@@ -419,11 +420,12 @@ export class Walker extends DataWalker {
     }
     if (missing.length > 0) {
       const list = missing.map((m) => `'${m}'`).join(", ");
-      const reason = this.opts.scopesUnavailable !== undefined
-        ? ` (${this.opts.scopesUnavailable})`
-        : this.opts.settled === undefined
-        ? " (the sync form cannot read closure scopes: use the async dumps())"
-        : "";
+      const why = unreadableReason(
+        fn,
+        this.opts.scopesUnavailable,
+        this.opts.settled === undefined,
+      );
+      const reason = why === "" ? "" : ` (${why})`;
       this.fail(
         `cannot pickle function${name}: its free variable${missing.length > 1 ? "s" : ""} ` +
           `${list} could not be read${reason}; pass ${missing.length > 1 ? "them" : "it"} ` +
@@ -691,7 +693,7 @@ export class Walker extends DataWalker {
       this.fail(
         `cannot pickle class${name}: its static private fields (#${fields.join(", #")}) ` +
           (this.opts.settled === undefined
-            ? "can only be read by the async dumps()"
+            ? `cannot be read by the sync form (${syncRemedy()})`
             : `cannot be read here (${this.opts.scopesUnavailable})`),
       );
     }
@@ -734,7 +736,7 @@ export class Walker extends DataWalker {
         this.fail(
           `cannot pickle an instance of ${name}: its private fields (#${fields.join(", #")}) ` +
             (this.opts.settled === undefined
-              ? "can only be read by the async dumps()"
+              ? `cannot be read by the sync form (${syncRemedy()})`
               : `cannot be read here (${this.opts.scopesUnavailable})`) +
             "; or give the class a [reduce]() method",
         );

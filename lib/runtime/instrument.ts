@@ -94,6 +94,11 @@ export interface InstrumentResult {
    * top-level `await`) and it uses `module`, `exports` or `require`.
    */
   readonly commonjs: boolean;
+  /**
+   * The specifiers this module imports statically (`import`, `export … from`) and by
+   * `import("literal")`, in order of appearance, without duplicates.
+   */
+  readonly imports: readonly string[];
 }
 
 /** The source could not be parsed. */
@@ -281,9 +286,10 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
   w.resolve();
   const { insertions, records, sites } = w.emit();
   const commonjs = !w.moduleSyntax && w.usesCommonJs;
+  const imports = importsOf(program, w.dynamicImports);
   if (options.lines !== undefined) alignLines(source, options.lines, w.multiline, insertions);
   if (insertions.length === 0) {
-    return { code: source, sourceType, records: 0, sites: 0, commonjs };
+    return { code: source, sourceType, records: 0, sites: 0, commonjs, imports };
   }
   insertions.sort((a, b) => {
     if (a.pos !== b.pos) return a.pos - b.pos;
@@ -298,7 +304,23 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
     last = Math.max(last, ins.skipTo ?? ins.pos);
   }
   out += source.slice(last);
-  return { code: out, sourceType, records, sites, commonjs };
+  return { code: out, sourceType, records, sites, commonjs, imports };
+}
+
+/** The module's static import sources, then its literal dynamic ones, without duplicates. */
+function importsOf(program: N, dynamic: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const st of program.body as N[]) {
+    const src = st.source as N | null | undefined;
+    if (
+      (st.type === "ImportDeclaration" || st.type === "ExportAllDeclaration" ||
+        st.type === "ExportNamedDeclaration") && isNode(src) && typeof src.value === "string"
+    ) {
+      out.add(src.value);
+    }
+  }
+  for (const d of dynamic) out.add(d);
+  return [...out];
 }
 
 class Walker {
@@ -311,6 +333,8 @@ class Walker {
   moduleSyntax = false;
   /** `module`, `exports` or `require` used as globals (set by {@linkcode resolve}). */
   usesCommonJs = false;
+  /** Sources of `import("literal")` expressions. */
+  readonly dynamicImports: string[] = [];
   /** Depth of functions being walked (0: top level). */
   private fnDepth = 0;
   /** Ranges inside which a line break must not be added (multi-line literals). */
@@ -872,6 +896,13 @@ class Walker {
         case "AwaitExpression":
           if (this.fnDepth === 0) this.moduleSyntax = true;
           break;
+        case "ImportExpression": {
+          const src = node.source as N;
+          if (src.type === "Literal" && typeof src.value === "string") {
+            this.dynamicImports.push(src.value);
+          }
+          break;
+        }
         case "ThisExpression":
         case "Super":
         case "TemplateElement":

@@ -12,6 +12,7 @@
  */
 
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { beforeImport } from "./scopes_instrumented.ts";
 import { type NpmSpecifier, parseNpm, resolvePortable } from "../code/module_names.ts";
 import { addModule, moduleNamespace, refreshModules } from "./modules.ts";
 
@@ -104,6 +105,7 @@ export async function importNamespace(
   const url = whereIs(spec, root);
   const target = url !== undefined && /^(file|https?|node|jsr):/.test(url) ? url : spec;
   let ns: object;
+  beforeImport(target);
   try {
     ns = await import(target);
   } catch (e) {

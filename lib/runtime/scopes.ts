@@ -5,6 +5,9 @@
  * @module
  */
 
+import { IS_JSC } from "./engine.ts";
+import { BUN_PRELOAD_REMEDY, runtimeRemedy } from "./remedy.ts";
+
 /** One real scope as the runtime showed it: a snapshot of all its variables. */
 export interface ScopeSnapshot {
   /** What kind of scope (e.g. "Closure (make)", "Module", "Block"). */
@@ -126,6 +129,16 @@ export function scopeAdapter(): Promise<ScopeAdapter> {
 }
 
 async function detect(): Promise<ScopeAdapter> {
+  if (IS_JSC) {
+    // JavaScriptCore shows closure variables to no API: only code instrumented by the Bun
+    // preload can be read (synchronously, see instrument_runtime.ts).
+    const reason = runtimeRemedy() ?? BUN_PRELOAD_REMEDY;
+    return {
+      unavailable: reason,
+      read: () => Promise.reject(new Error(reason)),
+      release: () => Promise.resolve(),
+    };
+  }
   const { inspectorAdapter } = await import("./scopes_inspector.ts");
   return await inspectorAdapter();
 }

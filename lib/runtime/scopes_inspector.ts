@@ -20,6 +20,7 @@ import {
 } from "./scopes.ts";
 
 import { inspectorRefusal } from "./inspector_guard.ts";
+import { DENO_SYS_REMEDY } from "./remedy.ts";
 
 const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
 const GROUP = "cloudpickle";
@@ -65,10 +66,7 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/allow-sys|sys access|NotCapable|PermissionDenied/i.test(msg + String(e))) {
-      return unavailable(
-        "reading closure variables needs the inspector, which Deno allows only with " +
-          "--allow-sys (or -A)",
-      );
+      return unavailable(DENO_SYS_REMEDY);
     }
     return unavailable(`this runtime cannot read closure scopes (${msg})`);
   }

@@ -29,6 +29,19 @@ export const REGISTER_CLASS = "$cp$k";
 /** Names of scope records (alternating with nesting so a record can name its parent). */
 export const RECORD_NAMES = ["$cp$a", "$cp$b", "$cp$c", "$cp$d"] as const;
 
+/**
+ * Global slot where the Bun preload installs `(target: string) => void`: called with the
+ * `file:` URL of a module about to be imported by the library (a module pickled by reference),
+ * it makes sure a package's ES module code is instrumented when it loads.
+ */
+export const REACH_KEY: unique symbol = Symbol.for("cloudpickle.instrument.reach") as never;
+
+/** Tells the Bun preload, if any, that the library is about to import `target`. */
+export function beforeImport(target: string): void {
+  const reach = (globalThis as Record<symbol, unknown>)[REACH_KEY];
+  if (typeof reach === "function") (reach as (t: string) => void)(target);
+}
+
 /** Every global name instrumented code may use. */
 export const INSTRUMENT_GLOBALS: readonly string[] = [
   REGISTER,

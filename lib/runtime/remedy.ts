@@ -1,0 +1,88 @@
+/**
+ * What to tell the user when the variables of a closure cannot be read: the remedy for the
+ * runtime they are on (the Bun preload, Deno's `--allow-sys`). The pickler adds the remedy
+ * that works everywhere: `closure({ … }, fn)`.
+ *
+ * @module
+ */
+
+import { IS_JSC } from "./engine.ts";
+
+/** Bun without the preload. */
+export const BUN_PRELOAD_REMEDY =
+  "Bun shows closure variables only to code instrumented by the preload: name " +
+  '"@cloudpickle/cloudpickle/preload.ts" in bunfig.toml (`preload = [...]`), run ' +
+  "`bun --preload @cloudpickle/cloudpickle/preload.ts main.ts`, or start the Worker with " +
+  "`new Worker(url, { preload: [...] })`";
+
+/** Deno without sys access. */
+export const DENO_SYS_REMEDY =
+  "reading closure variables needs the inspector, which Deno allows only with --allow-sys " +
+  "(or -A)";
+
+/**
+ * Global slot where the Bun preload installs the explanation for a function it did not
+ * instrument: `(fn) => string`.
+ */
+export const EXPLAIN_KEY: unique symbol = Symbol.for("cloudpickle.scopes.explain") as never;
+
+/** Why a function of a process with the preload has no scope record. */
+export function notInstrumented(commonJsPackages: readonly string[]): string {
+  const loaded = commonJsPackages.length === 0
+    ? ""
+    : ` (loaded here: ${commonJsPackages.slice(0, 5).join(", ")}${
+      commonJsPackages.length > 5 ? ", …" : ""
+    })`;
+  return "the preload did not instrument the code that made it: on Bun it cannot instrument " +
+    `CommonJS modules${loaded}, which break when transformed (oven-sh/bun#39786), nor code ` +
+    "made by eval or new Function, nor functions under a computed key; pickle the package's exported factory and its arguments " +
+    "instead (exports go by reference) and call it after loading, or pickle the closure on " +
+    "Deno, which reads any closure";
+}
+
+function denoSysDenied(): boolean {
+  const d = (globalThis as {
+    Deno?: { permissions?: { querySync?(d: { name: string }): { state: string } } };
+  }).Deno;
+  const query = d?.permissions?.querySync;
+  if (query === undefined) return false;
+  try {
+    return query.call(d!.permissions, { name: "sys" }).state !== "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the runtime needs so that closure variables can be read, or undefined where they can
+ * be (then only the sync form may lack them). `fn`: the function, when one is in question.
+ */
+export function runtimeRemedy(fn?: object): string | undefined {
+  if (IS_JSC) {
+    const explain = (globalThis as Record<symbol, unknown>)[EXPLAIN_KEY];
+    if (typeof explain !== "function") return BUN_PRELOAD_REMEDY;
+    return (explain as (fn?: object) => string)(fn);
+  }
+  return denoSysDenied() ? DENO_SYS_REMEDY : undefined;
+}
+
+/**
+ * Why the free variables of `fn` could not be read, for the pickler's message (without
+ * parentheses; "" when nothing more can be said). `unavailable`: what the scope adapter said
+ * (async form); `sync`: the sync form is pickling.
+ */
+export function unreadableReason(
+  fn: object,
+  unavailable: string | undefined,
+  sync: boolean,
+): string {
+  const remedy = runtimeRemedy(fn);
+  if (remedy !== undefined) return remedy;
+  if (unavailable !== undefined) return unavailable;
+  return sync ? "the sync form cannot read closure scopes: use the async dumps()" : "";
+}
+
+/** The remedy for the sync form, which cannot read what needs the async adapter. */
+export function syncRemedy(): string {
+  return runtimeRemedy() ?? "use the async dumps()";
+}

@@ -1,0 +1,73 @@
+// Every capture error names the remedy for the runtime it happens on: on Bun the preload
+// (bunfig.toml, `bun --preload`, a Worker's `preload`), on Deno `--allow-sys`, and
+// `closure()` everywhere. The program (tests/instrumented/unreadable.mjs) runs where closure
+// variables cannot be read: Bun without the preload, Deno without --allow-sys.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { runtimeRemedy, unreadableReason } from "../lib/runtime/remedy.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const script = "tests/instrumented/unreadable.mjs";
+
+function run(cmd: string, args: string[]): Record<string, string | number> {
+  const r = spawnSync(`${root}node_modules/.bin/${cmd}`, args, {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+const FORMS = ["closureSync", "closureAsync", "boundSync", "boundAsync"];
+
+describe("capture errors name the remedy for the runtime", () => {
+  it("Bun without the preload: bunfig.toml, --preload, a Worker's preload", () => {
+    // `bun run` reads no [test] preload: this runs without it.
+    const out = run("bun", [script]);
+    for (const form of FORMS) {
+      const msg = out[form] as string;
+      assert.match(msg, /^PicklingError: cannot pickle /, form);
+      assert.match(msg, /preload/, form);
+      assert.match(msg, /bunfig\.toml/, form);
+      assert.match(msg, /bun --preload /, form);
+      assert.match(msg, /new Worker\(url, \{ preload: \[\.\.\.\] \}\)/, form);
+      assert.doesNotMatch(msg, /inspector|async dumps|allow-sys/, form);
+    }
+    assert.match(out.closureSync as string, /pass it with closure\(\{ k \}, fn\)/);
+    assert.match(out.closureAsync as string, /pass it with closure\(\{ k \}, fn\)/);
+    assert.equal(out.explicit, 2);
+  });
+
+  it("Deno without --allow-sys: --allow-sys", () => {
+    const out = run("deno", ["run", "--allow-read", "--allow-env", script]);
+    for (const form of FORMS) {
+      const msg = out[form] as string;
+      assert.match(msg, /^PicklingError: cannot pickle /, form);
+      assert.match(msg, /--allow-sys \(or -A\)/, form);
+      assert.doesNotMatch(msg, /preload|async dumps/, form);
+    }
+    assert.match(out.closureSync as string, /pass it with closure\(\{ k \}, fn\)/);
+    assert.match(out.closureAsync as string, /pass it with closure\(\{ k \}, fn\)/);
+    assert.equal(out.explicit, 2);
+  });
+
+  it("here: the runtime's remedy, else the adapter's reason, else the sync form's", () => {
+    const onBun = typeof (globalThis as { Bun?: unknown }).Bun === "object";
+    const f = () => 1;
+    if (onBun) {
+      // `bun test` preloads: what is left unread was not instrumented.
+      assert.match(runtimeRemedy(f) ?? "", /did not instrument/);
+      assert.match(unreadableReason(f, "x", true), /CommonJS modules/);
+    } else {
+      // The tests run with -A: nothing to grant.
+      assert.equal(runtimeRemedy(f), undefined);
+      assert.equal(unreadableReason(f, "no inspector", false), "no inspector");
+      assert.match(unreadableReason(f, undefined, true), /use the async dumps\(\)/);
+      assert.equal(unreadableReason(f, undefined, false), "");
+    }
+  });
+});
