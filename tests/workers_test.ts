@@ -23,11 +23,12 @@ function run(cmd: string, args: string[]): Record<string, unknown> {
 }
 
 describe("closures across Workers", () => {
-  it("Bun: built in a Worker started with the preload, run here; built here, run there", () => {
+  it("Bun: built in a Worker started with the preload, run here; built here, run there and back", () => {
     const out = run("bun", ["--preload", "./preload.ts", script]);
     assert.deepEqual(out.fromWorker, [11, 12, 12]);
     assert.equal(out.toWorker, 7);
     assert.equal(out.original, 6);
+    assert.deepEqual(out.repickled, [8, 8]);
   });
 
   it("Bun: a Worker started without the preload says to start it with `preload`", () => {
