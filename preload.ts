@@ -45,7 +45,7 @@ import { instrument, mapLines } from "./lib/runtime/instrument.ts";
 import { cacheDir, TransformCache } from "./lib/runtime/instrument_cache.ts";
 import { PackageFinder, scopeIsCommonJs } from "./lib/runtime/instrument_packages.ts";
 import { EXPLAIN_KEY, notInstrumented } from "./lib/runtime/remedy.ts";
-import "./lib/runtime/instrument_runtime.ts";
+import { installInstrumentRuntime } from "./lib/runtime/instrument_runtime.ts";
 import { RESOLVE_COUNT_KEY } from "./lib/runtime/modules_require_cache.ts";
 import { REACH_KEY } from "./lib/runtime/scopes_instrumented.ts";
 
@@ -79,6 +79,8 @@ interface BunApi {
 }
 
 const bun = (globalThis as unknown as { Bun?: BunApi }).Bun;
+// The helpers instrumented modules call, and the reader of their scopes.
+installInstrumentRuntime();
 const here = fileURLToPath(new URL(".", import.meta.url));
 /** This package's own files: never instrumented (nothing in them is pickled by value). */
 const OWN = [join(here, "lib") + sep, join(here, "preload.ts"), join(here, "mod.ts")];

@@ -12,6 +12,8 @@ const deno = `${root}node_modules/.bin/deno`;
 const bun = `${root}node_modules/.bin/bun`;
 const start = `${root}tests/chain/start.ts`;
 const hop = `${root}tests/chain/hop.ts`;
+const factoryStart = `${root}tests/chain/factory_start.ts`;
+const factoryHop = `${root}tests/chain/factory_hop.ts`;
 
 function run(cmd: string, args: string[], input?: string): string {
   const r = spawnSync(cmd, args, { cwd: root, input, encoding: "utf8", timeout: 60_000 });
@@ -98,6 +100,40 @@ describe("chains of processes", () => {
         checkChain(chain(first, steps, form), steps);
       });
     }
+  }
+});
+
+describe("closures that loaded code makes travel on", () => {
+  // Factories pickled once; every hop calls them and sends on what they made, to processes
+  // that may read no closure scope of their own (Deno without --allow-sys, Bun without the
+  // preload): the loader knows the scopes of what loaded code creates.
+  const chains: [first: "deno" | "bun", steps: Step[]][] = [
+    ["deno", ["bun-plain", "deno-plain", "bun", "deno"]],
+    ["bun", ["deno-plain", "bun-plain", "deno", "bun"]],
+  ];
+  for (const [first, steps] of chains.filter(([first]) => first === host)) {
+    it(`${first} → ${steps.join(" → ")}`, () => {
+      let pickle = runStep(first, factoryStart, []);
+      steps.forEach((step, i) => {
+        const out = JSON.parse(runStep(step, factoryHop, [], pickle)) as {
+          runtime: string;
+          fixpoint: boolean;
+          earlier: number[][];
+          next: string;
+        };
+        const where = `hop ${i + 1} (${step})`;
+        assert.equal(out.runtime, step.replace("-plain", ""), where);
+        assert.equal(out.fixpoint, true, `${where}: re-pickling changed the bytes`);
+        // Made at hop h (0-based): a counter from 10h, counted once there and once per hop
+        // since; an adder of h + 1 + base; a tripler.
+        assert.deepEqual(
+          out.earlier,
+          Array.from({ length: i }, (_, h) => [10 * h + 1 + (i - h) + 100, h + 1 + 1 + 100, 6]),
+          where,
+        );
+        pickle = out.next;
+      });
+    });
   }
 });
 

@@ -564,11 +564,15 @@ describe("the preload: automatic capture on Bun", { skip: !PRELOADED }, () => {
     assert.equal(plainJs.kind, "unchanged");
   });
 
-  it("closures made by code loaded from a pickle are not mistaken for instrumented ones", () => {
+  it("closures made by code loaded from a pickle carry the loader's records: they pickle again", () => {
     const make = rtSync(fx.makeCounter);
     const c = make(1);
-    assert.equal(recordOf(c.inc) === undefined || reader()(c.inc) === undefined, true);
+    assert.notEqual(recordOf(c.inc), undefined);
     c.inc();
+    assert.equal(c.get(), 2);
+    const copy = loadsSync<typeof c>(dumpsSync(c));
+    assert.equal(copy.inc(), 3);
+    assert.equal(copy.get(), 3);
     assert.equal(c.get(), 2);
   });
 });

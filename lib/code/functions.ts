@@ -86,6 +86,19 @@ export function newScope(parent: ScopeHandle | null, names: readonly string[]): 
 
 let topScope: ScopeHandle | undefined;
 
+/** `scope`, or the top-level scope (which declares nothing). */
+export function scopeOrTop(scope: ScopeHandle | null): ScopeHandle {
+  return scope ?? (topScope ??= newScope(null, []));
+}
+
+/** The one member (method, getter or setter) of an object literal evaluated from a method. */
+export function memberOf(holder: object, member: number): unknown {
+  const keys = Reflect.ownKeys(holder);
+  if (keys.length !== 1) throw new SyntaxError("method source does not define one member");
+  const d = Object.getOwnPropertyDescriptor(holder, keys[0])!;
+  return member === MEMBER_GET ? d.get : member === MEMBER_SET ? d.set : d.value;
+}
+
 /** Evaluates a function's source in `scope` (or the top level) and returns the function. */
 export function newFunction(
   scope: ScopeHandle | null,
@@ -93,11 +106,7 @@ export function newFunction(
   member: number,
   source: string,
 ): unknown {
-  const where = scope ?? (topScope ??= newScope(null, []));
+  const where = scopeOrTop(scope);
   if (form !== FORM_METHOD) return where.d(`(${source})`);
-  const holder = where.d(`({${source}})`) as object;
-  const keys = Reflect.ownKeys(holder);
-  if (keys.length !== 1) throw new SyntaxError("method source does not define one member");
-  const d = Object.getOwnPropertyDescriptor(holder, keys[0])!;
-  return member === MEMBER_GET ? d.get : member === MEMBER_SET ? d.set : d.value;
+  return memberOf(where.d(`({${source}})`) as object, member);
 }

@@ -8,6 +8,8 @@
 
 import { type Analysis, analyze } from "./analyze.ts";
 import { originalSource } from "./private_state.ts";
+import { loadedFunction } from "./loaded.ts";
+import { withoutInstrumentation } from "./uninstrument.ts";
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const getPrototypeOf = Object.getPrototypeOf;
@@ -19,7 +21,8 @@ const OBJECT_PROTO = Object.prototype;
 export function privateFieldsOf(cls: object): readonly string[] | undefined {
   let src: string;
   try {
-    src = originalSource(cls) ?? fnToString.call(cls);
+    src = loadedFunction(cls)?.source ?? originalSource(cls) ??
+      withoutInstrumentation(fnToString.call(cls));
   } catch {
     return undefined;
   }
@@ -72,7 +75,8 @@ export function bodyDefined(
     if (typeof f !== "function") return false;
     let text: string;
     try {
-      text = fnToString.call(f);
+      // (A loaded class's members may be instrumented: see loaded_instrument.ts.)
+      text = withoutInstrumentation(fnToString.call(f));
     } catch {
       return false;
     }

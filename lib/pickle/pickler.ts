@@ -24,6 +24,9 @@ import {
 import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
 import { loadedFunction, loadedScope } from "../code/loaded.ts";
+import { handleOfRecord } from "../code/loaded_instrument.ts";
+import { withoutInstrumentation } from "../code/uninstrument.ts";
+import { readInstrumentedScopes, recordOf } from "../runtime/instrument_runtime.ts";
 import type { ScopeHandle } from "../code/functions.ts";
 import "../runtime/private_readers.ts";
 import { startInspectorSyncReader } from "../runtime/scopes_inspector_sync.ts";
@@ -94,6 +97,18 @@ function portableOf(url: string, root: string | undefined): string | undefined {
     portableNames.set(key, name);
   }
   return name ?? undefined;
+}
+
+/**
+ * `reader`, answering first for closures that loaded code created (their scope records were
+ * added by the loader, on every runtime: see loaded_instrument.ts).
+ */
+function withLoadedClosures(
+  reader: ((fn: object) => ReadScopes | undefined) | undefined,
+): (fn: object) => ReadScopes | undefined {
+  if (reader === readInstrumentedScopes) return reader;
+  return (fn) =>
+    (recordOf(fn) !== undefined ? readInstrumentedScopes(fn) : undefined) ?? reader?.(fn);
 }
 
 /** Source and analysis per function: a function's text never changes. */
@@ -215,7 +230,8 @@ export class Walker extends DataWalker {
       if (known !== undefined) {
         [source, an] = known;
       } else {
-        source = loadedFunction(fn)?.source ?? originalSource(fn) ?? fnToString.call(fn);
+        source = loadedFunction(fn)?.source ?? originalSource(fn) ??
+          withoutInstrumentation(fnToString.call(fn));
         an = analyze(source);
         analysed.set(fn, [source, an]);
       }
@@ -450,6 +466,7 @@ export class Walker extends DataWalker {
    * functions of that scope share it exactly.
    */
   private identityScopes(an: Analysis, read: ReadScopes): ScopeRecord | null {
+    // (Scopes the loader built, met through closures loaded code created, are its records.)
     // The names this function uses, by the scope that holds them.
     const used = new Map<number, string[]>();
     let first = Infinity;
@@ -470,6 +487,13 @@ export class Walker extends DataWalker {
       const names = used.get(i) ?? [];
       let rec: ScopeRecord;
       const identity = snap.identity ?? (snap.byContent ? this.contentIdentity(snap) : undefined);
+      const built = identity === undefined ? undefined : handleOfRecord(identity);
+      if (built !== undefined) {
+        const rec = this.loadedScopes(built);
+        if (child !== null) child.parent ??= rec;
+        innermost ??= rec;
+        break;
+      }
       if (identity === undefined) {
         // Values that never change (constants, imports): nothing to share.
         if (names.length === 0) continue;
@@ -768,7 +792,7 @@ export class Walker extends DataWalker {
     }
     if (this.written.size > 0) this.written.clear();
     this.scopesGrew = false;
-    this.syncReader = syncScopeReader();
+    this.syncReader = withLoadedClosures(syncScopeReader());
     if (this.modules.length > 0) {
       this.modules = [];
       this.moduleIds.clear();

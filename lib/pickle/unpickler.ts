@@ -18,6 +18,7 @@ import { knownClass, rememberClass, wasLoaded } from "../code/identity.ts";
 import { loadedFunction, loadedScope, rememberFunction } from "../code/loaded.ts";
 import { analyze } from "../code/analyze.ts";
 import { withoutStaticInitializers } from "../code/class_source.ts";
+import { newInstrumentedFunction } from "../code/loaded_instrument.ts";
 import { exportAt } from "../runtime/modules.ts";
 import { rebuildInstance, rememberRestorer, withRestorer } from "../code/private_state.ts";
 import {
@@ -292,7 +293,8 @@ export class Builder extends DataBuilder {
       let text = form === FORM_CLASS ? withoutStaticInitializers(source) : source;
       if (fields !== undefined) text = withRestorer(text, fields, statics);
       try {
-        fn = newFunction(p.scope, form, p.member, text) as object;
+        fn = (newInstrumentedFunction(p.scope, form, p.member, text) ??
+          newFunction(p.scope, form, p.member, text)) as object;
       } catch (e) {
         return r.fail("the function's source does not evaluate", at, e);
       }

@@ -1,7 +1,8 @@
 /**
  * Run-time side of the load-time instrumentation (`instrument.ts`): the helpers instrumented
  * code calls, and the synchronous scope reader the pickler uses. Importing this module
- * installs both (the Bun preload does it before any instrumented module runs).
+ * exports them; `installInstrumentRuntime` installs both (the Bun preload calls it before any
+ * instrumented module runs; code the loader instruments gets the helpers lexically instead).
  *
  * A scope record is the accessor function an instrumented scope declares at its start:
  * `record(i)` returns the current value of its variable `i`, `record(-1)` the parent record
@@ -65,7 +66,7 @@ class Stamp extends ReturnOverride {
 }
 
 /** `$cp$f(record, fn)`: registers `fn` with `record`, returns `fn`. */
-function register<T>(record: unknown, fn: T): T {
+export function register<T>(record: unknown, fn: T): T {
   if (typeof record === "function" && typeof fn === "function") {
     Stamp.add(fn, record as ScopeRecordFn);
   }
@@ -73,7 +74,11 @@ function register<T>(record: unknown, fn: T): T {
 }
 
 /** `$cp$n(record, {key: fn}, key)`: registers the function the literal named, returns it. */
-function registerNamed(record: unknown, holder: Record<string, unknown>, key: string): unknown {
+export function registerNamed(
+  record: unknown,
+  holder: Record<string, unknown>,
+  key: string,
+): unknown {
   return register(record, holder[key]);
 }
 
@@ -81,7 +86,7 @@ function registerNamed(record: unknown, holder: Record<string, unknown>, key: st
  * `$cp$o(record, obj, kind, key, kind, key, …)`: registers an object literal's functions;
  * kind "m" is a method or function value, "g" a getter, "s" a setter.
  */
-function registerObject(record: unknown, obj: Record<string, unknown>): unknown {
+export function registerObject(record: unknown, obj: Record<string, unknown>): unknown {
   if (typeof record !== "function") return obj;
   // `arguments`, not a rest parameter: no array per call.
   for (let i = 2; i < arguments.length; i += 2) {
@@ -100,7 +105,7 @@ function registerObject(record: unknown, obj: Record<string, unknown>): unknown 
 }
 
 /** `$cp$k(record, cls)`: registers a class, its methods and accessors, static ones too. */
-function registerClass(record: unknown, cls: unknown): void {
+export function registerClass(record: unknown, cls: unknown): void {
   if (typeof record !== "function" || typeof cls !== "function") return;
   const rec = record as ScopeRecordFn;
   Stamp.add(cls, rec);
@@ -263,5 +268,3 @@ export function installInstrumentRuntime(): void {
   for (const name of RECORD_NAMES) defineGlobal(name, undefined);
   (globalThis as Record<symbol, unknown>)[SYNC_READER_KEY] = readInstrumentedScopes;
 }
-
-installInstrumentRuntime();

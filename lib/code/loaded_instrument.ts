@@ -1,0 +1,138 @@
+/**
+ * Closures that loaded code creates later. A function the loader evaluated may itself create
+ * closures when it runs (a factory, a curried function, a class whose methods return arrows).
+ * Their scopes were built by running loaded code, not by the loader, and no runtime shows
+ * them to the library everywhere (Bun never does; Deno only with the inspector). So the
+ * loader evaluates a source that creates closures through the load-time transform of the Bun
+ * preload (`lib/runtime/instrument.ts`): every closure it creates carries its scope record,
+ * whose outermost parent is the record of the loader's own scope (`handleRecord`), and the
+ * pickler reads them alike on every runtime. The helpers the transformed code calls are
+ * given to it lexically: nothing global is installed.
+ *
+ * @module
+ */
+
+import { instrument } from "../runtime/instrument.ts";
+import {
+  register,
+  registerClass,
+  registerNamed,
+  registerObject,
+} from "../runtime/instrument_runtime.ts";
+import { FORM_METHOD, memberOf, type ScopeHandle, scopeOrTop } from "./functions.ts";
+import { loadedScope } from "./loaded.ts";
+
+type Record = (i: number) => unknown;
+
+const records = new WeakMap<ScopeHandle, Record>();
+const handles = new WeakMap<object, ScopeHandle>();
+
+/**
+ * The scope record (in the sense of `instrument_runtime.ts`) of a scope the loader built:
+ * its variables, its parent's record, its names; every variable counts as changing.
+ */
+export function handleRecord(handle: ScopeHandle | null): Record | null {
+  if (handle === null) return null;
+  let r = records.get(handle);
+  if (r !== undefined) return r;
+  const known = loadedScope(handle);
+  if (known === undefined) return null;
+  const names = known.names;
+  const list = names.join(",");
+  r = (i: number): unknown => {
+    if (i >= 0) return handle.g(i);
+    switch (i) {
+      case -1:
+        return handleRecord(known.parent);
+      case -2:
+        return list;
+      case -3:
+        return "Loaded";
+      case -4:
+        return names.length;
+    }
+    return undefined;
+  };
+  records.set(handle, r);
+  handles.set(r, handle);
+  return r;
+}
+
+/** The scope a record of {@linkcode handleRecord} stands for, if `record` is one. */
+export function handleOfRecord(record: object): ScopeHandle | undefined {
+  return handles.get(record);
+}
+
+/** Text that may create a closure: an arrow, a function, a class or a method body. */
+const NESTED = /=>|\bfunction\b|\bclass\b|\)\s*\{/;
+const OPEN = "/*$cp$<*/";
+const CLOSE = "/*$cp$>*/";
+
+interface Prepared {
+  /** `(record, $cp$f, $cp$n, $cp$o, $cp$k) => (instrumented source)`. */
+  readonly text: string;
+}
+
+const prepared = new Map<string, Prepared | null>();
+const PREPARED_MAX = 1024;
+
+/** The names the scope chain of `scope` declares, innermost first, each once. */
+function chainNames(scope: ScopeHandle | null): string[] {
+  const out: string[] = [];
+  for (let h = scope; h !== null;) {
+    const known = loadedScope(h);
+    if (known === undefined) break;
+    for (const n of known.names) if (!out.includes(n)) out.push(n);
+    h = known.parent;
+  }
+  return out;
+}
+
+function prepare(source: string, form: number, names: readonly string[]): Prepared | null {
+  const cut = source.search(/=>|\{/);
+  if (cut < 0 || !NESTED.test(source.slice(cut + 2))) return null;
+  const inner = form === FORM_METHOD ? `({${source}})` : `(${source})`;
+  // The loader's scope chain stands as one function scope declaring its variables, so the
+  // closures that capture them register with that scope's record: the loader's own.
+  const decl = names.length > 0 ? `let ${names.join(", ")}; ` : "";
+  const wrapped = `function $cp$top() { "use strict"; ${decl}return ${OPEN}${inner}${CLOSE}; }`;
+  const result = instrument(wrapped, { sourceType: "script" });
+  if (result.sites === 0) return null;
+  const code = result.code;
+  const start = code.indexOf(OPEN);
+  const end = code.lastIndexOf(CLOSE);
+  if (start < 0 || end < start) return null;
+  const head = code.slice(0, start);
+  const top =
+    /^function \$cp\$top\(\) \{\s*(?:"use strict"[;\s]*)?(?:function (\$cp\$[a-z])\(|const (\$cp\$[a-z])=)/
+      .exec(head);
+  const record = top?.[1] ?? top?.[2] ?? "$cp$h";
+  return {
+    text: `((${record}, $cp$f, $cp$n, $cp$o, $cp$k) => ` +
+      `${code.slice(start + OPEN.length, end)})`,
+  };
+}
+
+/**
+ * Evaluates a function's source in `scope` with its closures instrumented (see the module
+ * documentation), or returns undefined when the source creates no closure.
+ */
+export function newInstrumentedFunction(
+  scope: ScopeHandle | null,
+  form: number,
+  member: number,
+  source: string,
+): unknown {
+  const names = chainNames(scope);
+  const key = `${form}\n${names.join(",")}\n${source}`;
+  let p = prepared.get(key);
+  if (p === undefined) {
+    p = prepare(source, form, names);
+    if (prepared.size >= PREPARED_MAX) prepared.clear();
+    prepared.set(key, p);
+  }
+  if (p === null) return undefined;
+  const make = scopeOrTop(scope).d(p.text) as (...helpers: unknown[]) => unknown;
+  const made = make(handleRecord(scope), register, registerNamed, registerObject, registerClass);
+  return form === FORM_METHOD ? memberOf(made as object, member) : made;
+}
