@@ -49,6 +49,7 @@ import {
   TDZ,
 } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
+import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from "../values/brands.ts";
 import { DataWalker, F_LIST, S_PRIVATE, S_PROTO, S_SCOPE, type WalkOptions } from "./walk_data.ts";
 import { reduce as REDUCE_SYMBOL, type Reduction } from "./options.ts";
 
@@ -114,6 +115,8 @@ export class Walker extends DataWalker {
   private modulesFresh = false;
   private entry: string | undefined;
   private root: string | undefined;
+  /** The built-in object being written under another prototype (guards against a loop). */
+  private reparenting: object | null = null;
 
   protected override func(fn: (...args: unknown[]) => unknown): void {
     if (this.ref(fn)) return;
@@ -591,17 +594,29 @@ export class Walker extends DataWalker {
       this.privateInstance(o, proto, base, privateFields);
       return;
     }
-    if (base !== null && base !== OBJECT_PROTO) {
-      // An instance of a subclass of a built-in: the built-in's state, then its prototype.
-      // Both are written inline (the loader reads them back to back); the frames they push
-      // run afterwards, in the same order on both sides.
+    // What the object really is (its internal slots), whatever its prototype chain says.
+    let brand = base === ARRAY_PROTO && isArray(o) ? B_ARRAY : brandOf(o);
+    if (brand === B_NONE && base !== null && base !== OBJECT_PROTO) brand = hostBrandOf(o);
+    if (brand !== B_NONE) {
+      if (this.reparenting === o) {
+        this.fail("cannot pickle this object: its built-in state could not be read");
+      }
+      // An instance of a subclass of a built-in, or a built-in given another prototype: the
+      // built-in's state, then its prototype. Both are written inline (the loader reads them
+      // back to back); the frames they push run afterwards, in the same order on both sides.
       this.w.byte(T.SET_PROTO);
       this.value(proto);
-      if (base === ARRAY_PROTO && isArray(o)) this.array(o as unknown[], false);
-      else this.builtin(o, K.KIND_BY_PROTO.get(base)!, base);
+      this.reparenting = o;
+      const kind = base === null ? undefined : K.KIND_BY_PROTO.get(base);
+      if (brand === B_ARRAY) this.array(o as unknown[], false);
+      else if (brandFits(brand, kind)) this.builtin(o, kind!, base!);
+      else if (brand === K.K_BLOB || brand === K.K_FILE) this.blob(o as Blob, brand === K.K_FILE);
+      else this.builtin(o, brand, protoOfKind(brand));
+      this.reparenting = null;
       return;
     }
-    // A plain object whose prototype is a class's prototype, or itself data.
+    // An ordinary object whose prototype is a class's prototype, a built-in prototype
+    // (`Object.create(Map.prototype)` has no Map slots) or itself data.
     this.memo.set(o, this.nextId++);
     this.w.byte(T.OBJECT_WITH_PROTO);
     this.propsFrame(o, Reflect.ownKeys(o), null);
@@ -711,6 +726,7 @@ export class Walker extends DataWalker {
     this.modulesFresh = false;
     this.entry = undefined;
     this.root = undefined;
+    this.reparenting = null;
   }
 
   protected override endCode(): void {
