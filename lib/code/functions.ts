@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Analysis } from "./analyze.ts";
+import { type Analysis, analyze } from "./analyze.ts";
 
 /** Form codes of the FUNCTION tag. */
 export const FORM_FUNCTION = 0;
@@ -84,10 +84,74 @@ export function newFunction(
   source: string,
 ): unknown {
   const where = scope ?? (topScope ??= newScope(null, []));
-  if (form !== FORM_METHOD) return where.d(`(${source})`);
-  const holder = where.d(`({${source}})`) as object;
+  let holder: object;
+  try {
+    if (form !== FORM_METHOD) return where.d(`(${source})`);
+    holder = where.d(`({${withoutKey(source)}})`) as object;
+  } catch (e) {
+    if (!(e instanceof SyntaxError) || !WITH.test(source)) throw e;
+    const an = analyze(source);
+    if (!an.usesWith) throw e;
+    holder = sloppy(where, form, source, an.free);
+    if (form !== FORM_METHOD) return holder;
+  }
   const keys = Reflect.ownKeys(holder);
   if (keys.length !== 1) throw new SyntaxError("method source does not define one member");
   const d = Object.getOwnPropertyDescriptor(holder, keys[0])!;
-  return member === MEMBER_GET ? d.get : member === MEMBER_SET ? d.set : d.value;
+  const fn = member === MEMBER_GET ? d.get : member === MEMBER_SET ? d.set : d.value;
+  if (typeof fn === "function" && COMPUTED.test(source)) sources.set(fn, source);
+  return fn;
+}
+
+/** A method source that may start with a computed key: `[k]() {}`, `async *[k]() {}`. */
+const COMPUTED = /^(?:async\s*)?(?:\*\s*)?(?:get\s+|set\s+)?\[/;
+
+/** Methods loaded with their computed key replaced, and the source they were pickled with. */
+const sources = new WeakMap<object, string>();
+
+/**
+ * The source a method loaded here was pickled with, when its loaded text differs (its
+ * computed key is not evaluated again).
+ */
+export function loadedSource(fn: object): string | undefined {
+  return sources.get(fn);
+}
+
+/**
+ * A method's source with its computed key replaced by `0`: the key was evaluated where the
+ * method was defined, the names it uses are not captured, and the method's `name` travels as
+ * one of its own properties.
+ */
+function withoutKey(source: string): string {
+  if (!COMPUTED.test(source)) return source;
+  const range = analyze(source).computedKey;
+  if (range === undefined) return source;
+  return `${source.slice(0, range[0])}0${source.slice(range[1])}`;
+}
+
+const WITH = /\bwith\b/;
+
+/**
+ * Evaluates sloppy-mode source (it has a `with` statement, a syntax error in the strict code
+ * of rebuilt scopes) at the top level, in sloppy mode, where a `with` over a bridge object
+ * gives it the captured variables of `scope`: an accessor per free name the scope declares,
+ * reading and writing the real variable, so closures of one scope still share it.
+ */
+function sloppy(scope: ScopeHandle, form: number, source: string, free: readonly string[]): object {
+  const names = free.filter((n) => isDeclarable(n) && visible(scope, n));
+  let bridge = "{ __proto__: null";
+  for (const n of names) {
+    bridge += `, get ${n}() { return ${n}; }, set ${n}($cp$v) { ${n} = $cp$v; }`;
+  }
+  const vars = scope.d(`(${bridge} })`);
+  const text = form === FORM_METHOD ? `({${withoutKey(source)}})` : `(${source})`;
+  const make = indirectEval(`(function ($cp$s) { with ($cp$s) { return ${text}; } })`) as (
+    s: unknown,
+  ) => object;
+  return make(vars);
+}
+
+/** True when `name` is a variable the code of `scope` can read. */
+function visible(scope: ScopeHandle, name: string): boolean {
+  return scope.d(`(() => { try { ${name}; return true; } catch { return false; } })()`) === true;
 }

@@ -57,15 +57,18 @@ const COMPUTED_MEMBER = /^(?:static\s+)?(?:async\s*)?(?:\*\s*)?(?:get\s+|set\s+)
 
 /**
  * True when property `key` holds what the class body in `source` defines: a member with that
- * name (or, for a symbol key, a computed member) whose functions' text is in the body.
+ * name, or (when the body has computed members) a computed member, whose functions' text is
+ * in the body.
  */
 export function bodyDefined(
   key: string | symbol,
   d: PropertyDescriptor,
   source: string,
   names: ReadonlySet<string>,
+  computed: boolean,
 ): boolean {
-  if (typeof key === "string" && !names.has(key)) return false;
+  const named = typeof key === "string" && names.has(key);
+  if (!named && !computed) return false;
   const fns = "value" in d ? [d.value] : [d.get, d.set];
   for (const f of fns) {
     if (f === undefined) continue;
@@ -77,7 +80,7 @@ export function bodyDefined(
       return false;
     }
     if (!source.includes(text)) return false;
-    if (typeof key === "symbol" && !COMPUTED_MEMBER.test(text)) return false;
+    if (!named && !COMPUTED_MEMBER.test(text)) return false;
   }
   return true;
 }
@@ -100,7 +103,7 @@ export function functionKeys(
     if (k === "prototype" && (isClass || hasOwnPrototype || isPristinePrototype(fn, d.value))) {
       continue;
     }
-    if (isClass && bodyDefined(k, d, source, an.members.statics)) continue;
+    if (isClass && bodyDefined(k, d, source, an.members.statics, an.members.computed)) continue;
     keys.push(k);
   }
   return keys;
@@ -117,7 +120,9 @@ export function prototypeKeys(
   for (const k of Reflect.ownKeys(proto)) {
     const d = getOwnPropertyDescriptor(proto, k)!;
     if (k === "constructor" && d.value === fn) continue;
-    if (an.form === "class" && bodyDefined(k, d, source, an.members.proto)) continue;
+    if (an.form === "class" && bodyDefined(k, d, source, an.members.proto, an.members.computed)) {
+      continue;
+    }
     keys.push(k);
   }
   return keys;

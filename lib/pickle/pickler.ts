@@ -9,9 +9,9 @@
 import { types } from "node:util";
 import * as T from "../format/tags.ts";
 import { globalPathOf } from "../code/globals.ts";
-import { type Analysis, analyze } from "../code/analyze.ts";
+import { type Analysis, AnalysisError, analyze } from "../code/analyze.ts";
 import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
-import { FORM_CLASS, formCode, isDeclarable, memberCode } from "../code/functions.ts";
+import { FORM_CLASS, formCode, isDeclarable, loadedSource, memberCode } from "../code/functions.ts";
 import { classId } from "../code/identity.ts";
 import {
   constructorOf,
@@ -205,12 +205,15 @@ export class Walker extends DataWalker {
       if (known !== undefined) {
         [source, an] = known;
       } else {
-        source = originalSource(fn) ?? fnToString.call(fn);
+        source = originalSource(fn) ?? loadedSource(fn) ?? fnToString.call(fn);
         an = analyze(source);
         analysed.set(fn, [source, an]);
       }
     } catch (e) {
       if (this.exported(fn, findBuiltinExport)) return;
+      if (e instanceof AnalysisError && e.complete) {
+        this.fail(`cannot pickle function${name} by value: ${e.message}`);
+      }
       this.fail(
         `cannot pickle function${name}: ${e instanceof Error ? e.message : String(e)} ` +
           "(native and bound functions are pickled only when reachable from globalThis)",
