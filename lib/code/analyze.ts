@@ -67,6 +67,11 @@ export interface Analysis {
   /** Classes whose `extends` clause is one identifier: that name (its value is the parent). */
   readonly heritage: string | undefined;
   /**
+   * Classes: what their `extends` clause is ("none" without one; "other" for any expression
+   * but an identifier or `null`), which says what their [[Prototype]] is once evaluated.
+   */
+  readonly heritageKind: "none" | "null" | "identifier" | "other" | undefined;
+  /**
    * Classes: free variables read while the class is being defined (its `extends` clause,
    * computed member keys, static field initializers, static blocks), which must hold their
    * values before the class source is evaluated again.
@@ -276,7 +281,15 @@ function analyzeUncached(source: string): Analysis {
       ? fn.superClass.name as string
       : undefined,
     computedKey: form === "method" ? computedKey : undefined,
+    heritageKind: form === "class" ? heritageKindOf(fn) : undefined,
   };
+}
+
+function heritageKindOf(cls: Node): Analysis["heritageKind"] {
+  const h = cls.superClass;
+  if (!isNode(h)) return "none";
+  if (h.type === "Identifier") return "identifier";
+  return h.type === "Literal" && h.value === null ? "null" : "other";
 }
 
 /** Why a source does not parse, with the remedy when the reason is known. */

@@ -7,6 +7,7 @@
  */
 
 import { type Analysis, analyze } from "./analyze.ts";
+import { types } from "node:util";
 import { originalSource } from "./private_state.ts";
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -140,4 +141,44 @@ export function isPristinePrototype(fn: object, proto: unknown): boolean {
   // Generators: an empty object inheriting from %GeneratorPrototype% (or the async one).
   const intrinsic = (getPrototypeOf(fn) as { prototype?: unknown }).prototype;
   return keys.length === 0 && getPrototypeOf(proto) === intrinsic;
+}
+
+/** Stands for a [[Prototype]] that evaluating the source again does not determine. */
+export const UNKNOWN: unique symbol = Symbol("unknown");
+
+const FUNCTION_PROTO = Function.prototype;
+const ASYNC_PROTO = getPrototypeOf(async function () {});
+const GENERATOR_PROTO = getPrototypeOf(function* () {});
+const ASYNC_GENERATOR_PROTO = getPrototypeOf(async function* () {});
+
+/**
+ * The [[Prototype]] of function `fn` and that of its own `prototype` object as evaluating its
+ * source again gives them. `parent` is the value the `extends` identifier of a class will hold
+ * on load (UNKNOWN when none is known).
+ */
+export function sourcePrototypes(
+  fn: object,
+  an: Analysis,
+  parent: unknown,
+): [unknown, unknown] {
+  if (an.form !== "class") {
+    const isGen = types.isGeneratorFunction(fn);
+    const own = types.isAsyncFunction(fn)
+      ? (isGen ? ASYNC_GENERATOR_PROTO : ASYNC_PROTO)
+      : (isGen ? GENERATOR_PROTO : FUNCTION_PROTO);
+    return [own, isGen ? (own as { prototype: unknown }).prototype : OBJECT_PROTO];
+  }
+  switch (an.heritageKind) {
+    case "none":
+      return [FUNCTION_PROTO, OBJECT_PROTO];
+    case "null":
+      return [FUNCTION_PROTO, null];
+    case "identifier": {
+      if (typeof parent !== "function") return [UNKNOWN, UNKNOWN];
+      const p = (parent as { prototype?: unknown }).prototype;
+      return [parent, p === null || typeof p === "object" ? p : UNKNOWN];
+    }
+    default:
+      return [UNKNOWN, UNKNOWN];
+  }
 }

@@ -20,6 +20,8 @@ import {
   ownPrototype,
   privateFieldsOf,
   prototypeKeys,
+  sourcePrototypes,
+  UNKNOWN,
 } from "../code/members.ts";
 import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
@@ -115,6 +117,8 @@ export class Walker extends DataWalker {
   private modulesFresh = false;
   private entry: string | undefined;
   private root: string | undefined;
+  /** Functions whose PROTOTYPES prefix is being written (guards against a loop). */
+  private reparentedFns: object[] = [];
   /** The built-in object being written under another prototype (guards against a loop). */
   private reparenting: object | null = null;
 
@@ -245,6 +249,8 @@ export class Walker extends DataWalker {
       this.w.byte(T.UNDEFINED);
       return;
     }
+    const proto = ownPrototype(fn);
+    this.reparented(fn, an, scope, proto);
     this.memo.set(fn, this.nextId++);
     this.flags |= T.FLAG_CODE;
     const w = this.w;
@@ -263,10 +269,54 @@ export class Walker extends DataWalker {
       f.pre = statics.length >> 1;
     }
     // The prototype's list is pushed first so that the function's own list is written first.
-    const proto = ownPrototype(fn);
     if (proto === undefined) this.propsFrame(fn, [], null, T.INTEGRITY_EXTENSIBLE);
     else this.propsFrame(proto, prototypeKeys(fn, proto, an, source), null);
     this.propsFrame(fn, functionKeys(fn, an, source, proto !== undefined), null);
+  }
+
+  /**
+   * Writes the PROTOTYPES prefix when the [[Prototype]] of `fn` or of its own `prototype`
+   * object is not what evaluating its source again gives (`Object.setPrototypeOf(fn, p)`,
+   * `util.inherits`, a class re-parented after its definition). Nothing for the usual case.
+   */
+  private reparented(
+    fn: object,
+    an: Analysis,
+    scope: ScopeRecord | null,
+    proto: object | undefined,
+  ): void {
+    const parent = an.heritage === undefined ? UNKNOWN : this.heritageValue(an.heritage, scope);
+    const [own, ofProto] = sourcePrototypes(fn, an, parent);
+    const actualOwn = getPrototypeOf(fn);
+    const actualOfProto = proto === undefined ? ofProto : getPrototypeOf(proto);
+    const flags = (own !== UNKNOWN && actualOwn !== own ? T.PROTOTYPES_OWN : 0) |
+      (ofProto !== UNKNOWN && actualOfProto !== ofProto ? T.PROTOTYPES_OF_PROTOTYPE : 0);
+    if (flags === 0) return;
+    if (this.reparentedFns.includes(fn)) {
+      this.fail(
+        "cannot pickle a function whose prototype chain leads back to the function itself " +
+          "before it is defined",
+      );
+    }
+    this.flags |= T.FLAG_CODE;
+    this.w.byte(T.PROTOTYPES);
+    this.w.byte(flags);
+    this.reparentedFns.push(fn);
+    try {
+      if (flags & T.PROTOTYPES_OWN) this.value(actualOwn);
+      if (flags & T.PROTOTYPES_OF_PROTOTYPE) this.value(actualOfProto);
+    } finally {
+      this.reparentedFns.pop();
+    }
+  }
+
+  /** The value a class's `extends` identifier holds on load: captured, or a global. */
+  private heritageValue(name: string, scope: ScopeRecord | null): unknown {
+    for (let rec = scope; rec !== null; rec = rec.parent) {
+      const i = rec.names.indexOf(name);
+      if (i >= 0) return rec.values[i];
+    }
+    return name in globalThis ? (globalThis as Record<string, unknown>)[name] : UNKNOWN;
   }
 
   /**
@@ -730,6 +780,7 @@ export class Walker extends DataWalker {
     this.entry = undefined;
     this.root = undefined;
     this.reparenting = null;
+    if (this.reparentedFns.length > 0) this.reparentedFns = [];
   }
 
   protected override endCode(): void {
