@@ -396,8 +396,12 @@ export class Walker extends DataWalker {
     if (free.length === 0) return null;
     const given = explicitCaptures(fn);
     // closure() captures that name every free variable the loading side cannot find on its
-    // own are the user's statement of the values: no scope needs reading then.
-    if (given !== undefined && free.every((v) => Object.hasOwn(given, v) || v in globalThis)) {
+    // own (absent optional ones may be properties of a `with` object, or only `typeof`-ed)
+    // are the user's statement of the values: no scope needs reading then.
+    if (
+      given !== undefined &&
+      free.every((v) => Object.hasOwn(given, v) || v in globalThis || an.optional.has(v))
+    ) {
       return this.explicitScope(given);
     }
     let read = this.opts.scopes?.get(fn);
