@@ -179,6 +179,23 @@ describe("built-in objects given another prototype", () => {
       },
     },
     {
+      name: "a Map whose prototype is null",
+      make: () => ({ value: Object.setPrototypeOf(new Map([[1, "a"]]), null), proto: null }),
+      check: (v) => {
+        assert.ok(types.isMap(v));
+        assert.equal(Map.prototype.get.call(v, 1), "a");
+      },
+    },
+    {
+      name: "an array whose prototype is null",
+      make: () => ({ value: Object.setPrototypeOf([1, { k: 2 }], null), proto: null }),
+      check: (v) => {
+        assert.ok(Array.isArray(v));
+        assert.equal((v as unknown[]).length, 2);
+        assert.deepEqual({ ...(v as unknown[])[1] as object }, { k: 2 });
+      },
+    },
+    {
       name: "a Map whose prototype is a plain object",
       make: () => {
         const proto = { kind: "m" };

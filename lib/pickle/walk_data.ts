@@ -37,6 +37,8 @@ import {
 import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
 import {
+  B_NONE,
+  brandOf,
   dateTime,
   mapEntries,
   regExpFlags,
@@ -476,6 +478,11 @@ export abstract class DataWalker {
     if (isProxy(o)) this.fail("a Proxy cannot be pickled: its behaviour lives in its handler");
     if (nullProto && types.isModuleNamespaceObject(o)) {
       this.moduleNamespace(o);
+      return;
+    }
+    // A built-in whose prototype was set to null (`Object.setPrototypeOf(new Map(), null)`).
+    if (nullProto && brandOf(o) !== B_NONE) {
+      this.other(o);
       return;
     }
     const names = getOwnPropertyNames(o);
