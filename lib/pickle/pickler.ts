@@ -91,6 +91,16 @@ function portableOf(url: string, root: string | undefined): string | undefined {
 /** Source and analysis per function: a function's text never changes. */
 const analysed = new WeakMap<object, [string, Analysis]>();
 
+/** What a prototype chain says about the objects that inherit from it. */
+interface Chain {
+  /** The first built-in prototype of the chain (Object.prototype, a family's, or null). */
+  readonly base: object | null;
+  /** The private fields its classes declare; null when none has private members. */
+  readonly privateFields: string[] | null;
+  /** Why its objects cannot be pickled, if they cannot. */
+  readonly error: string | undefined;
+}
+
 /** Stands for a function whose scope the async form must read before walking again. */
 const UNREAD: unique symbol = Symbol("unread");
 
@@ -117,6 +127,8 @@ export class Walker extends DataWalker {
   private modulesFresh = false;
   private entry: string | undefined;
   private root: string | undefined;
+  /** What each prototype chain met in this walk says about its objects. */
+  private chains = new Map<object, Chain>();
   /** Functions whose PROTOTYPES prefix is being written (guards against a loop). */
   private reparentedFns: object[] = [];
   /** The built-in object being written under another prototype (guards against a loop). */
@@ -614,41 +626,11 @@ export class Walker extends DataWalker {
       return;
     }
     const proto = getPrototypeOf(o);
-    // Up the prototype chain to the first built-in: a family we can rebuild (Map, Array,
-    // Error…), plain Object.prototype / null, or a host class whose state is unreachable.
-    let base: object | null = proto;
-    let privateClasses = 0;
-    const privateFields: string[] = [];
-    while (
-      base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO && !K.KIND_BY_PROTO.has(base)
-    ) {
-      const c = constructorOf(base);
-      if (c !== undefined && (isNative(c) || globalPathOf(base) !== undefined)) {
-        const name = (c as { name?: string }).name || "a built-in class";
-        this.fail(
-          `cannot pickle an instance of ${name}: its state lives in internal slots that ` +
-            "cannot be read (give the class a [reduce]() method)",
-        );
-      }
-      if (c !== undefined) {
-        const fields = privateFieldsOf(c);
-        if (fields !== undefined) {
-          privateClasses++;
-          for (const f of fields) {
-            if (privateFields.includes(f)) {
-              this.fail(
-                `cannot pickle an instance of ${(c as { name?: string }).name}: two of its ` +
-                  `classes declare a private field #${f}`,
-              );
-            }
-            privateFields.push(f);
-          }
-        }
-      }
-      base = getPrototypeOf(base);
-    }
-    if (privateClasses > 0) {
-      this.privateInstance(o, proto, base, privateFields);
+    const chain = this.chainOf(proto);
+    if (chain.error !== undefined) this.fail(chain.error);
+    const base = chain.base;
+    if (chain.privateFields !== null) {
+      this.privateInstance(o, proto, base, chain.privateFields);
       return;
     }
     // What the object really is (its internal slots), whatever its prototype chain says.
@@ -679,6 +661,47 @@ export class Walker extends DataWalker {
     this.propsFrame(o, Reflect.ownKeys(o), null);
     // Pushed after the property list's frame, so the prototype is written first.
     this.push(F_LIST, S_PROTO, o, 1).items = [proto];
+  }
+
+  /**
+   * What the prototype chain from `proto` says about its objects, computed once per chain in a
+   * walk (instances of one class share it): up the chain to the first built-in — a family we
+   * can rebuild (Map, Array, Error…), plain Object.prototype / null, or a host class whose
+   * state is unreachable — collecting the private fields its classes declare.
+   */
+  private chainOf(proto: object): Chain {
+    let chain = this.chains.get(proto);
+    if (chain !== undefined) return chain;
+    let base: object | null = proto;
+    let privateFields: string[] | null = null;
+    let error: string | undefined;
+    while (
+      base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO && !K.KIND_BY_PROTO.has(base)
+    ) {
+      const c = constructorOf(base);
+      if (c !== undefined && (isNative(c) || globalPathOf(base) !== undefined)) {
+        const name = (c as { name?: string }).name || "a built-in class";
+        error ??= `cannot pickle an instance of ${name}: its state lives in internal slots ` +
+          "that cannot be read (give the class a [reduce]() method)";
+      }
+      if (c !== undefined && error === undefined) {
+        const fields = privateFieldsOf(c);
+        if (fields !== undefined) {
+          privateFields ??= [];
+          for (const f of fields) {
+            if (privateFields.includes(f)) {
+              error = `cannot pickle an instance of ${(c as { name?: string }).name}: two of ` +
+                `its classes declare a private field #${f}`;
+            }
+            privateFields.push(f);
+          }
+        }
+      }
+      base = getPrototypeOf(base);
+    }
+    chain = { base, privateFields, error };
+    this.chains.set(proto, chain);
+    return chain;
   }
 
   /**
@@ -785,10 +808,12 @@ export class Walker extends DataWalker {
     this.root = undefined;
     this.reparenting = null;
     if (this.reparentedFns.length > 0) this.reparentedFns = [];
+    if (this.chains.size > 0) this.chains.clear();
   }
 
   protected override endCode(): void {
     this.fnScopes = NO_SCOPES;
+    if (this.chains.size > 0) this.chains.clear();
     if (this.explicitScopes.size > 0) this.explicitScopes.clear();
     if (this.written.size > 0) this.written.clear();
   }
