@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { types } from "node:util";
-import { dumps, dumpsSync, loads, loadsSync } from "../mod.ts";
+import { dumps, dumpsSync, loads, loadsSync, PicklingError } from "../mod.ts";
 
 const g = globalThis as unknown as Record<string, { prototype: object } | undefined>;
 
@@ -114,6 +114,48 @@ describe("ordinary objects inheriting from a built-in prototype", () => {
       assert.equal(v.n, 1);
       assert.ok(!types.isDate(v));
     }
+  });
+});
+
+describe("Object.create(P.prototype) for every global constructor P", () => {
+  it("round-trips with its prototype and properties, or is refused at its path, promptly", async () => {
+    const protos: [string, object][] = [
+      ["%TypedArray%", Object.getPrototypeOf(Int8Array.prototype)],
+      ["%Generator%", Object.getPrototypeOf(function* () {}).prototype],
+      ["%IteratorPrototype%", Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))],
+    ];
+    for (const name of Object.getOwnPropertyNames(globalThis)) {
+      let v: unknown;
+      try {
+        v = (globalThis as Record<string, unknown>)[name];
+      } catch {
+        continue;
+      }
+      const p = typeof v === "function" ? (v as { prototype?: unknown }).prototype : undefined;
+      if (p !== null && typeof p === "object") protos.push([name, p]);
+    }
+    let kept = 0;
+    for (const [name, proto] of protos) {
+      const o = Object.create(proto);
+      o.tag = 1;
+      const t0 = performance.now();
+      for (const dump of [dumpsSync, dumps]) {
+        let bytes: Uint8Array;
+        try {
+          bytes = await dump({ o });
+        } catch (e) {
+          assert.ok(e instanceof PicklingError, `${name}: ${e}`);
+          assert.equal(e.path, "root.o", name);
+          continue;
+        }
+        const v = (loadsSync(bytes) as { o: { tag: number } }).o;
+        assert.equal(Object.getPrototypeOf(v), proto, name);
+        assert.equal(v.tag, 1, name);
+        kept++;
+      }
+      assert.ok(performance.now() - t0 < 2000, `${name} promptly`);
+    }
+    assert.ok(kept >= 40, `kept ${kept}`);
   });
 });
 
