@@ -203,6 +203,15 @@ describe("analysis: with", () => {
   });
 });
 
+describe("sloppy-mode functions", () => {
+  it("source that parses only in sloppy mode (octal literals, let as a name) loads and runs", async () => {
+    const f = (0, eval)("(function () { var let = 2; return 010 + let + k; })") as () => number;
+    const value = closure({ k: 1 }, f);
+    assert.equal((loadsSync(dumpsSync(value)) as () => number)(), 11);
+    assert.deepEqual(await runElsewhere(closure({ value }, () => value())), { deno: 11, bun: 11 });
+  });
+});
+
 describe("analysis: import.meta", () => {
   it("a function using import.meta is refused with what to do instead", async () => {
     function where(): string {

@@ -89,9 +89,15 @@ export function newFunction(
     if (form !== FORM_METHOD) return where.d(`(${source})`);
     holder = where.d(`({${withoutKey(source)}})`) as object;
   } catch (e) {
-    if (!(e instanceof SyntaxError) || !WITH.test(source)) throw e;
-    const an = analyze(source);
-    if (!an.usesWith) throw e;
+    // Source that parses in sloppy mode only (`with`, octal literals, `let` as a name…) was
+    // sloppy-mode code where it was defined: it is evaluated so again.
+    if (!(e instanceof SyntaxError)) throw e;
+    let an: Analysis;
+    try {
+      an = analyze(source);
+    } catch {
+      throw e;
+    }
     holder = sloppy(where, form, source, an.free);
     if (form !== FORM_METHOD) return holder;
   }
@@ -129,11 +135,9 @@ function withoutKey(source: string): string {
   return `${source.slice(0, range[0])}0${source.slice(range[1])}`;
 }
 
-const WITH = /\bwith\b/;
-
 /**
- * Evaluates sloppy-mode source (it has a `with` statement, a syntax error in the strict code
- * of rebuilt scopes) at the top level, in sloppy mode, where a `with` over a bridge object
+ * Evaluates sloppy-mode source (a `with` statement, say: a syntax error in the strict code of
+ * rebuilt scopes) at the top level, in sloppy mode, where a `with` over a bridge object
  * gives it the captured variables of `scope`: an accessor per free name the scope declares,
  * reading and writing the real variable, so closures of one scope still share it.
  */
