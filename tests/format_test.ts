@@ -239,6 +239,13 @@ const CASES: Record<string, Case> = {
     check: (v) => assert.equal(v, shapes.area),
   },
   LATIN1: { make: () => "x".repeat(40), check: eq("x".repeat(40)) },
+  PROTOTYPES: {
+    make: () => Object.setPrototypeOf(indirect("(function orphan() { return 2; })"), null),
+    check: (v) => {
+      assert.equal(Object.getPrototypeOf(v), null);
+      assert.equal(Reflect.apply(v as () => number, undefined, []), 2);
+    },
+  },
   // Not a tag: a class with a private field, as the class of INSTANCE is written.
   CLASS: {
     make: () => Private,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { parseScript } from "meriyah";
+import { parseModule, parseScript } from "meriyah";
 
 /** How a function's source text is written, which decides how it is evaluated again. */
 export type SourceForm =
@@ -30,10 +30,22 @@ export interface Analysis {
   readonly memberKind: "method" | "get" | "set" | undefined;
   /** Free variables, in order of first use (globals included: resolved by the caller). */
   readonly free: readonly string[];
-  /** Free variables used only as `typeof x`: absent is allowed. */
+  /**
+   * Free variables used only as `typeof x`, or inside the body of a `with` statement (where
+   * they may be properties of its object): absent is allowed.
+   */
   readonly optional: ReadonlySet<string>;
-  /** Private names the source refers to (without `#`). */
+  /**
+   * Private names the source refers to (without `#`): `#x` tokens of the code, never text in
+   * a comment, a string or a template.
+   */
   readonly privateNames: readonly string[];
+  /**
+   * True when the source has a `with` statement: it is sloppy-mode code (in strict code `with`
+   * is a syntax error), and the names used in the statement's body may be properties of its
+   * object rather than variables (they are reported in {@linkcode Analysis.optional}).
+   */
+  readonly usesWith: boolean;
   /** Uses of the enclosing `this` / `arguments` / `super` / `new.target` by an arrow. */
   readonly lexicalThis: boolean;
   readonly lexicalArguments: boolean;
@@ -42,7 +54,12 @@ export interface Analysis {
    * Classes: the non-computed keys of the methods and accessors its body defines, static and
    * on the prototype (these exist again when the class source is evaluated on load).
    */
-  readonly members: { readonly statics: ReadonlySet<string>; readonly proto: ReadonlySet<string> };
+  readonly members: {
+    readonly statics: ReadonlySet<string>;
+    readonly proto: ReadonlySet<string>;
+    /** Whether the body defines methods or accessors with computed keys (`[k]() {}`). */
+    readonly computed: boolean;
+  };
   /** Classes: names (without `#`) of the private instance fields its body declares. */
   readonly privateFields: readonly string[];
   /** Classes: names (without `#`) of its static private fields. */
@@ -50,11 +67,23 @@ export interface Analysis {
   /** Classes whose `extends` clause is one identifier: that name (its value is the parent). */
   readonly heritage: string | undefined;
   /**
+   * Classes: what their `extends` clause is ("none" without one; "other" for any expression
+   * but an identifier or `null`), which says what their [[Prototype]] is once evaluated.
+   */
+  readonly heritageKind: "none" | "null" | "identifier" | "other" | undefined;
+  /**
    * Classes: free variables read while the class is evaluated again on load (its `extends`
    * clause and computed member keys; static initializers and blocks are not run again), which
    * must hold their values before that.
    */
   readonly definitionNames: readonly string[];
+  /**
+   * Object-literal methods with a computed key (`[k]() {}`): the range of the key expression in
+   * the source. The key was evaluated once, where the method was defined; it names the method
+   * (its `name` property travels with it) and is not evaluated again, so the names it uses are
+   * not free variables of the method.
+   */
+  readonly computedKey: readonly [number, number] | undefined;
 }
 
 /** Free variables the evaluation of class `cls` reads on load: its parent and computed keys. */
@@ -82,12 +111,14 @@ function privateFieldsOf(cls: Node, statics: boolean): string[] {
   return out;
 }
 
-const NO_MEMBERS = { statics: new Set<string>(), proto: new Set<string>() };
+const NO_MEMBERS = { statics: new Set<string>(), proto: new Set<string>(), computed: false };
 
 function membersOf(cls: Node): Analysis["members"] {
   const statics = new Set<string>();
   const proto = new Set<string>();
+  let computed = false;
   for (const m of (cls.body as Node).body as Node[]) {
+    if (m.type === "MethodDefinition" && m.computed) computed = true;
     if (m.type !== "MethodDefinition" || m.computed || m.kind === "constructor") continue;
     const key = m.key as Node;
     const name = key.type === "Identifier"
@@ -98,11 +129,19 @@ function membersOf(cls: Node): Analysis["members"] {
     if (name === undefined) continue;
     (m.static ? statics : proto).add(name);
   }
-  return { statics, proto };
+  return { statics, proto, computed };
 }
 
 /** Source that cannot be analysed (native code, or syntax the parser rejects). */
-export class AnalysisError extends Error {}
+export class AnalysisError extends Error {
+  /**
+   * @param complete true when the message says all there is to say (what the code does that
+   * cannot travel, and what to do instead)
+   */
+  constructor(message: string, readonly complete = false) {
+    super(message);
+  }
+}
 
 interface Node {
   type: string;
@@ -135,9 +174,14 @@ export function analyze(source: string): Analysis {
   return a;
 }
 
-function tryParse(text: string): Node | undefined {
+function tryParse(text: string, module = false): Node | undefined {
   try {
-    const program = parseScript(text, { next: true }) as unknown as { body: Node[] };
+    const program = (module ? parseModule : parseScript)(text, {
+      next: true,
+      ranges: true,
+    }) as unknown as {
+      body: Node[];
+    };
     if (program.body.length !== 1 || program.body[0].type !== "ExpressionStatement") {
       return undefined;
     }
@@ -147,6 +191,7 @@ function tryParse(text: string): Node | undefined {
   }
 }
 
+/** Candidate private names: a text scan, which also finds `#` in comments and strings. */
 const PRIVATE_NAME = /#([A-Za-z_$][\w$]*)/g;
 
 function analyzeUncached(source: string): Analysis {
@@ -163,8 +208,7 @@ function analyzeUncached(source: string): Analysis {
     else if (expr.type === "ClassExpression") form = "class";
     fn = expr;
   }
-  const privateNames = privateNamesOf(source);
-  if (form === undefined && privateNames.length === 0) {
+  if (form === undefined) {
     expr = tryParse(`({${source}})`);
     const prop = expr?.type === "ObjectExpression" ? (expr.properties as Node[])[0] : undefined;
     if (prop !== undefined && (expr!.properties as Node[]).length === 1 && isMember(prop)) {
@@ -173,8 +217,10 @@ function analyzeUncached(source: string): Analysis {
       memberKind = prop.kind === "get" || prop.kind === "set" ? prop.kind : "method";
     }
   }
-  if (form === undefined) {
-    const names = privateNames;
+  if (form === undefined && source.includes("#")) {
+    // A member using private names parses only inside a class declaring them: declare every
+    // candidate (extra declarations are harmless); the walk below finds the real uses.
+    const names = candidatePrivateNames(source);
     const decl = names.map((n) => `#${n};`).join("");
     expr = tryParse(`(class{${decl}${source}})`);
     const members = expr?.type === "ClassExpression"
@@ -187,12 +233,19 @@ function analyzeUncached(source: string): Analysis {
       memberKind = k === "get" || k === "set" ? k : "method";
     }
   }
-  if (form === undefined || fn === undefined) {
-    throw new AnalysisError("the function's source text could not be parsed");
-  }
+  if (form === undefined || fn === undefined) throw unparsable(source);
   const walker = new Walker();
   const top = new Scope(null, true);
-  walker.visit(fn, top);
+  let computedKey: Analysis["computedKey"];
+  if (form === "method" && fn.computed === true) {
+    const key = fn.key as Node;
+    computedKey = [(key.start as number) - 2, (key.end as number) - 2];
+    walker.visit({ ...fn, computed: false }, top);
+  } else {
+    walker.visit(fn, top);
+  }
+  // The parser accepts `this.#x` in an object literal; only a class body can evaluate it.
+  if (form === "method" && walker.privateNames.size > 0) form = "private-method";
   const free: string[] = [];
   const optional = new Set<string>();
   const required = new Set<string>();
@@ -212,7 +265,8 @@ function analyzeUncached(source: string): Analysis {
     memberKind,
     free,
     optional,
-    privateNames,
+    privateNames: [...walker.privateNames],
+    usesWith: walker.usesWith,
     lexicalThis: isArrow && walker.topThis,
     lexicalArguments: isArrow && walker.topArguments,
     usesSuper: walker.usesSuper,
@@ -223,10 +277,49 @@ function analyzeUncached(source: string): Analysis {
     heritage: form === "class" && isNode(fn.superClass) && fn.superClass.type === "Identifier"
       ? fn.superClass.name as string
       : undefined,
+    computedKey: form === "method" ? computedKey : undefined,
+    heritageKind: form === "class" ? heritageKindOf(fn) : undefined,
   };
 }
 
-function privateNamesOf(source: string): string[] {
+function heritageKindOf(cls: Node): Analysis["heritageKind"] {
+  const h = cls.superClass;
+  if (!isNode(h)) return "none";
+  if (h.type === "Identifier") return "identifier";
+  return h.type === "Literal" && h.value === null ? "null" : "other";
+}
+
+/** Why a source does not parse, with the remedy when the reason is known. */
+function unparsable(source: string): AnalysisError {
+  if (source.includes("import.meta") && usesImportMeta(source)) {
+    return new AnalysisError(
+      "it uses import.meta, which exists only inside its module: read what it needs " +
+        "outside the function (e.g. `const url = import.meta.url`) and use that variable " +
+        "inside, so it is captured with the function",
+      true,
+    );
+  }
+  return new AnalysisError("the function's source text could not be parsed");
+}
+
+/** True when `source` parses as module code and has an `import.meta` expression. */
+function usesImportMeta(source: string): boolean {
+  const wrapped = [`(${source})`, `({${source}})`];
+  if (source.includes("#")) {
+    const decl = candidatePrivateNames(source).map((n) => `#${n};`).join("");
+    wrapped.push(`(class{${decl}${source}})`);
+  }
+  for (const text of wrapped) {
+    const expr = tryParse(text, true);
+    if (expr === undefined) continue;
+    const walker = new Walker();
+    walker.visit(expr, new Scope(null, true));
+    return walker.usesImportMeta;
+  }
+  return false;
+}
+
+function candidatePrivateNames(source: string): string[] {
   const out = new Set<string>();
   for (const m of source.matchAll(PRIVATE_NAME)) out.add(m[1]);
   return [...out];
@@ -253,6 +346,12 @@ class Walker {
   topThis = false;
   topArguments = false;
   usesSuper = false;
+  /** Private names used or declared (`#x`). */
+  readonly privateNames = new Set<string>();
+  usesWith = false;
+  usesImportMeta = false;
+  /** Depth of `with` statement bodies entered: names there may be the object's properties. */
+  private withDepth = 0;
   /** Depth of non-arrow functions entered (0 = the top function's own level for arrows). */
   private fnDepth = 0;
 
@@ -269,6 +368,17 @@ class Walker {
         if (this.fnDepth === 0) this.topThis = true;
         return;
       case "MetaProperty":
+        if ((node.meta as Node).name === "import") this.usesImportMeta = true;
+        return;
+      case "PrivateIdentifier":
+        this.privateNames.add(node.name as string);
+        return;
+      case "WithStatement":
+        this.usesWith = true;
+        this.visit(node.object as Node, scope);
+        this.withDepth++;
+        this.visit(node.body as Node, scope);
+        this.withDepth--;
         return;
       case "UnaryExpression":
         if (
@@ -280,7 +390,9 @@ class Walker {
         break;
       case "MemberExpression":
         this.visit(node.object as Node, scope);
-        if (node.computed) this.visit(node.property as Node, scope);
+        if (node.computed || (node.property as Node).type === "PrivateIdentifier") {
+          this.visit(node.property as Node, scope);
+        }
         return;
       case "Property":
         if (node.computed) this.visit(node.key as Node, scope);
@@ -293,7 +405,9 @@ class Walker {
       case "MethodDefinition":
       case "PropertyDefinition":
       case "AccessorProperty":
-        if (node.computed) this.visit(node.key as Node, scope);
+        if (node.computed || (node.key as Node).type === "PrivateIdentifier") {
+          this.visit(node.key as Node, scope);
+        }
         if (isNode(node.value)) {
           if (node.type === "MethodDefinition") this.visit(node.value, scope);
           else this.fieldInitializer(node.value, scope);
@@ -394,7 +508,7 @@ class Walker {
       if (this.fnDepth === 0) this.topArguments = true;
       if (this.fnDepth > 0 || resolves("arguments", scope)) return;
     }
-    this.refs.push({ name, scope, typeofOnly });
+    this.refs.push({ name, scope, typeofOnly: typeofOnly || this.withDepth > 0 });
   }
 
   private fieldInitializer(value: Node, scope: Scope): void {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Analysis } from "./analyze.ts";
+import { type Analysis, analyze } from "./analyze.ts";
 import { rememberScope } from "./loaded.ts";
 
 /** Form codes of the FUNCTION tag. */
@@ -107,6 +107,80 @@ export function newFunction(
   source: string,
 ): unknown {
   const where = scopeOrTop(scope);
-  if (form !== FORM_METHOD) return where.d(`(${source})`);
-  return memberOf(where.d(`({${source}})`) as object, member);
+  let holder: object;
+  try {
+    if (form !== FORM_METHOD) return where.d(`(${source})`);
+    holder = where.d(`({${withoutKey(source)}})`) as object;
+  } catch (e) {
+    // Source that parses in sloppy mode only (`with`, octal literals, `let` as a name…) was
+    // sloppy-mode code where it was defined: it is evaluated so again.
+    if (!(e instanceof SyntaxError)) throw e;
+    let an: Analysis;
+    try {
+      an = analyze(source);
+    } catch {
+      throw e;
+    }
+    holder = sloppy(where, form, source, an.free);
+    if (form !== FORM_METHOD) return holder;
+  }
+  const fn = memberOf(holder, member);
+  if (typeof fn === "function") rememberKeyedSource(fn, source);
+  return fn;
+}
+
+/** A method source that may start with a computed key: `[k]() {}`, `async *[k]() {}`. */
+const COMPUTED = /^(?:async\s*)?(?:\*\s*)?(?:get\s+|set\s+)?\[/;
+
+/** Methods loaded with their computed key replaced, and the source they were pickled with. */
+const sources = new WeakMap<object, string>();
+
+/** Remembers the source of a method loaded here whose computed key was replaced. */
+export function rememberKeyedSource(fn: object, source: string): void {
+  if (COMPUTED.test(source)) sources.set(fn, source);
+}
+
+/**
+ * The source a method loaded here was pickled with, when its loaded text differs (its
+ * computed key is not evaluated again).
+ */
+export function loadedSource(fn: object): string | undefined {
+  return sources.get(fn);
+}
+
+/**
+ * A method's source with its computed key replaced by `0`: the key was evaluated where the
+ * method was defined, the names it uses are not captured, and the method's `name` travels as
+ * one of its own properties.
+ */
+export function withoutKey(source: string): string {
+  if (!COMPUTED.test(source)) return source;
+  const range = analyze(source).computedKey;
+  if (range === undefined) return source;
+  return `${source.slice(0, range[0])}0${source.slice(range[1])}`;
+}
+
+/**
+ * Evaluates sloppy-mode source (a `with` statement, say: a syntax error in the strict code of
+ * rebuilt scopes) at the top level, in sloppy mode, where a `with` over a bridge object
+ * gives it the captured variables of `scope`: an accessor per free name the scope declares,
+ * reading and writing the real variable, so closures of one scope still share it.
+ */
+function sloppy(scope: ScopeHandle, form: number, source: string, free: readonly string[]): object {
+  const names = free.filter((n) => isDeclarable(n) && visible(scope, n));
+  let bridge = "{ __proto__: null";
+  for (const n of names) {
+    bridge += `, get ${n}() { return ${n}; }, set ${n}($cp$v) { ${n} = $cp$v; }`;
+  }
+  const vars = scope.d(`(${bridge} })`);
+  const text = form === FORM_METHOD ? `({${withoutKey(source)}})` : `(${source})`;
+  const make = indirectEval(`(function ($cp$s) { with ($cp$s) { return ${text}; } })`) as (
+    s: unknown,
+  ) => object;
+  return make(vars);
+}
+
+/** True when `name` is a variable the code of `scope` can read. */
+function visible(scope: ScopeHandle, name: string): boolean {
+  return scope.d(`(() => { try { ${name}; return true; } catch { return false; } })()`) === true;
 }

@@ -19,7 +19,14 @@ import {
   registerNamed,
   registerObject,
 } from "../runtime/instrument_runtime.ts";
-import { FORM_METHOD, memberOf, type ScopeHandle, scopeOrTop } from "./functions.ts";
+import {
+  FORM_METHOD,
+  memberOf,
+  rememberKeyedSource,
+  type ScopeHandle,
+  scopeOrTop,
+  withoutKey,
+} from "./functions.ts";
 import { loadedScope } from "./loaded.ts";
 
 type Record = (i: number) => unknown;
@@ -91,7 +98,7 @@ function chainNames(scope: ScopeHandle | null): string[] {
 function prepare(source: string, form: number, names: readonly string[]): Prepared | null {
   const cut = source.search(/=>|\{/);
   if (cut < 0 || !NESTED.test(source.slice(cut + 2))) return null;
-  const inner = form === FORM_METHOD ? `({${source}})` : `(${source})`;
+  const inner = form === FORM_METHOD ? `({${withoutKey(source)}})` : `(${source})`;
   // The loader's scope chain stands as one function scope declaring its variables, so the
   // closures that capture them register with that scope's record: the loader's own.
   const decl = names.length > 0 ? `let ${names.join(", ")}; ` : "";
@@ -127,12 +134,20 @@ export function newInstrumentedFunction(
   const key = `${form}\n${names.join(",")}\n${source}`;
   let p = prepared.get(key);
   if (p === undefined) {
-    p = prepare(source, form, names);
+    try {
+      p = prepare(source, form, names);
+    } catch {
+      // Source that is not strict-mode code (see newFunction): evaluated without records.
+      p = null;
+    }
     if (prepared.size >= PREPARED_MAX) prepared.clear();
     prepared.set(key, p);
   }
   if (p === null) return undefined;
   const make = scopeOrTop(scope).d(p.text) as (...helpers: unknown[]) => unknown;
   const made = make(handleRecord(scope), register, registerNamed, registerObject, registerClass);
-  return form === FORM_METHOD ? memberOf(made as object, member) : made;
+  if (form !== FORM_METHOD) return made;
+  const fn = memberOf(made as object, member);
+  if (typeof fn === "function") rememberKeyedSource(fn, source);
+  return fn;
 }

@@ -7,6 +7,7 @@
  */
 
 import { type Analysis, analyze } from "./analyze.ts";
+import { types } from "node:util";
 import { originalSource } from "./private_state.ts";
 import { loadedFunction } from "./loaded.ts";
 import { withoutInstrumentation } from "./uninstrument.ts";
@@ -60,15 +61,18 @@ const COMPUTED_MEMBER = /^(?:static\s+)?(?:async\s*)?(?:\*\s*)?(?:get\s+|set\s+)
 
 /**
  * True when property `key` holds what the class body in `source` defines: a member with that
- * name (or, for a symbol key, a computed member) whose functions' text is in the body.
+ * name, or (when the body has computed members) a computed member, whose functions' text is
+ * in the body.
  */
 export function bodyDefined(
   key: string | symbol,
   d: PropertyDescriptor,
   source: string,
   names: ReadonlySet<string>,
+  computed: boolean,
 ): boolean {
-  if (typeof key === "string" && !names.has(key)) return false;
+  const named = typeof key === "string" && names.has(key);
+  if (!named && !computed) return false;
   const fns = "value" in d ? [d.value] : [d.get, d.set];
   for (const f of fns) {
     if (f === undefined) continue;
@@ -81,7 +85,7 @@ export function bodyDefined(
       return false;
     }
     if (!source.includes(text)) return false;
-    if (typeof key === "symbol" && !COMPUTED_MEMBER.test(text)) return false;
+    if (!named && !COMPUTED_MEMBER.test(text)) return false;
   }
   return true;
 }
@@ -104,7 +108,7 @@ export function functionKeys(
     if (k === "prototype" && (isClass || hasOwnPrototype || isPristinePrototype(fn, d.value))) {
       continue;
     }
-    if (isClass && bodyDefined(k, d, source, an.members.statics)) continue;
+    if (isClass && bodyDefined(k, d, source, an.members.statics, an.members.computed)) continue;
     keys.push(k);
   }
   return keys;
@@ -121,7 +125,9 @@ export function prototypeKeys(
   for (const k of Reflect.ownKeys(proto)) {
     const d = getOwnPropertyDescriptor(proto, k)!;
     if (k === "constructor" && d.value === fn) continue;
-    if (an.form === "class" && bodyDefined(k, d, source, an.members.proto)) continue;
+    if (an.form === "class" && bodyDefined(k, d, source, an.members.proto, an.members.computed)) {
+      continue;
+    }
     keys.push(k);
   }
   return keys;
@@ -139,4 +145,44 @@ export function isPristinePrototype(fn: object, proto: unknown): boolean {
   // Generators: an empty object inheriting from %GeneratorPrototype% (or the async one).
   const intrinsic = (getPrototypeOf(fn) as { prototype?: unknown }).prototype;
   return keys.length === 0 && getPrototypeOf(proto) === intrinsic;
+}
+
+/** Stands for a [[Prototype]] that evaluating the source again does not determine. */
+export const UNKNOWN: unique symbol = Symbol("unknown");
+
+const FUNCTION_PROTO = Function.prototype;
+const ASYNC_PROTO = getPrototypeOf(async function () {});
+const GENERATOR_PROTO = getPrototypeOf(function* () {});
+const ASYNC_GENERATOR_PROTO = getPrototypeOf(async function* () {});
+
+/**
+ * The [[Prototype]] of function `fn` and that of its own `prototype` object as evaluating its
+ * source again gives them. `parent` is the value the `extends` identifier of a class will hold
+ * on load (UNKNOWN when none is known).
+ */
+export function sourcePrototypes(
+  fn: object,
+  an: Analysis,
+  parent: unknown,
+): [unknown, unknown] {
+  if (an.form !== "class") {
+    const isGen = types.isGeneratorFunction(fn);
+    const own = types.isAsyncFunction(fn)
+      ? (isGen ? ASYNC_GENERATOR_PROTO : ASYNC_PROTO)
+      : (isGen ? GENERATOR_PROTO : FUNCTION_PROTO);
+    return [own, isGen ? (own as { prototype: unknown }).prototype : OBJECT_PROTO];
+  }
+  switch (an.heritageKind) {
+    case "none":
+      return [FUNCTION_PROTO, OBJECT_PROTO];
+    case "null":
+      return [FUNCTION_PROTO, null];
+    case "identifier": {
+      if (typeof parent !== "function") return [UNKNOWN, UNKNOWN];
+      const p = (parent as { prototype?: unknown }).prototype;
+      return [parent, p === null || typeof p === "object" ? p : UNKNOWN];
+    }
+    default:
+      return [UNKNOWN, UNKNOWN];
+  }
 }

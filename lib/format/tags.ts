@@ -87,8 +87,18 @@
  * | 0x90        | MODULE             | varint index into the module table: that module's namespace [memo] (code) |
  * | 0x91        | EXPORT             | varint index into the module table, varint n, n × str: the property path of a function or class from that module's namespace, e.g. `Model`, `fromJSON` [memo] (code) |
  * | 0x92        | LATIN1             | varint length, Latin-1 bytes: one per code unit (U+0000..U+00FF) |
+ * | 0x93        | PROTOTYPES         | u8 flags (1 own, 2 of prototype), [value: the function's [[Prototype]]], [value: the [[Prototype]] of its `prototype` object], then a FUNCTION tag: that function, with those prototypes (code) |
  *
- * Tags 0x93..0xFF are reserved.
+ * Tags 0x94..0xFF are reserved.
+ *
+ * PROTOTYPES is written only for a function by value whose [[Prototype]] (flag 1), or that of
+ * its own `prototype` object (flag 2), is not what evaluating its source again gives:
+ * `Object.setPrototypeOf(fn, p)`, `util.inherits(Child, Parent)`, a class re-parented after its
+ * definition. Ordinary functions (Function.prototype, the async and generator intrinsics) and
+ * classes (their `extends` value) are written as before, byte for byte. A reader that predates
+ * the tag refuses it as unknown, so the format version did not change. The prototypes are
+ * applied after the function is built, except to a class that the loading process defined
+ * itself (it is returned as it is).
  *
  * Strings: a string whose code units are all U+00FF or below is written as Latin-1 (short
  * string, LATIN1), so that loading it is a byte-to-unit copy with nothing to validate; other
@@ -177,6 +187,11 @@ export const INSTANCE = 0x8f;
 export const MODULE = 0x90;
 export const EXPORT = 0x91;
 export const LATIN1 = 0x92;
+export const PROTOTYPES = 0x93;
+
+/** PROTOTYPES flags: which prototypes follow. */
+export const PROTOTYPES_OWN = 1;
+export const PROTOTYPES_OF_PROTOTYPE = 2;
 
 /** Property-list flag bits. */
 export const PROP_WRITABLE = 1;

@@ -20,6 +20,9 @@ import type { ScopeHandle } from "../code/functions.ts";
 import { setPrivate, setStaticPrivate } from "../code/private_state.ts";
 import { addShape, findShape, hashShape, newObject, type Shape } from "./shapes.ts";
 
+const arrayPush = Array.prototype.push;
+const mapSet = Map.prototype.set;
+const setAdd = Set.prototype.add;
 const D_ROOT = 0;
 const D_ARRAY = 1;
 const D_OBJECT = 2;
@@ -233,17 +236,18 @@ export class DataBuilder {
     const i = f.i++;
     switch (f.kind) {
       case D_ARRAY:
-        (f.target as unknown[]).push(v);
+        // Intrinsics: the object may already have another prototype (SET_PROTO, subclasses).
+        arrayPush.call(f.target as unknown[], v);
         return;
       case D_OBJECT:
         (f.target as Record<string, unknown>)[f.keys![i]] = v;
         return;
       case D_MAP:
-        if (i & 1) (f.target as Map<unknown, unknown>).set(f.key, v);
+        if (i & 1) mapSet.call(f.target as Map<unknown, unknown>, f.key, v);
         else f.key = v;
         return;
       case D_SET:
-        (f.target as Set<unknown>).add(v);
+        setAdd.call(f.target as Set<unknown>, v);
         return;
       case D_SPARSE:
         if (i & 1) {

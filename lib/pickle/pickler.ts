@@ -9,9 +9,9 @@
 import { types } from "node:util";
 import * as T from "../format/tags.ts";
 import { globalPathOf } from "../code/globals.ts";
-import { type Analysis, analyze } from "../code/analyze.ts";
+import { type Analysis, AnalysisError, analyze } from "../code/analyze.ts";
 import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
-import { FORM_CLASS, formCode, isDeclarable, memberCode } from "../code/functions.ts";
+import { FORM_CLASS, formCode, isDeclarable, loadedSource, memberCode } from "../code/functions.ts";
 import { classId } from "../code/identity.ts";
 import {
   constructorOf,
@@ -20,6 +20,8 @@ import {
   ownPrototype,
   privateFieldsOf,
   prototypeKeys,
+  sourcePrototypes,
+  UNKNOWN,
 } from "../code/members.ts";
 import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
@@ -55,6 +57,7 @@ import {
   TDZ,
 } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
+import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from "../values/brands.ts";
 import {
   DataWalker,
   F_LIST,
@@ -114,6 +117,16 @@ function withLoadedClosures(
 /** Source and analysis per function: a function's text never changes. */
 const analysed = new WeakMap<object, [string, Analysis]>();
 
+/** What a prototype chain says about the objects that inherit from it. */
+interface Chain {
+  /** The first built-in prototype of the chain (Object.prototype, a family's, or null). */
+  readonly base: object | null;
+  /** The private fields its classes declare; null when none has private members. */
+  readonly privateFields: string[] | null;
+  /** Why its objects cannot be pickled, if they cannot. */
+  readonly error: string | undefined;
+}
+
 /** Stands for a function whose scope the async form must read before walking again. */
 const UNREAD: unique symbol = Symbol("unread");
 
@@ -142,6 +155,12 @@ export class Walker extends DataWalker {
   private modulesFresh = false;
   private entry: string | undefined;
   private root: string | undefined;
+  /** What each prototype chain met in this walk says about its objects. */
+  private chains = new Map<object, Chain>();
+  /** Functions whose PROTOTYPES prefix is being written (guards against a loop). */
+  private reparentedFns: object[] = [];
+  /** The built-in object being written under another prototype (guards against a loop). */
+  private reparenting: object | null = null;
 
   protected override func(fn: (...args: unknown[]) => unknown): void {
     if (this.ref(fn)) return;
@@ -230,13 +249,16 @@ export class Walker extends DataWalker {
       if (known !== undefined) {
         [source, an] = known;
       } else {
-        source = loadedFunction(fn)?.source ?? originalSource(fn) ??
+        source = loadedFunction(fn)?.source ?? originalSource(fn) ?? loadedSource(fn) ??
           withoutInstrumentation(fnToString.call(fn));
         an = analyze(source);
         analysed.set(fn, [source, an]);
       }
     } catch (e) {
       if (this.exported(fn, findBuiltinExport)) return;
+      if (e instanceof AnalysisError && e.complete) {
+        this.fail(`cannot pickle function${name} by value: ${e.message}`);
+      }
       this.fail(
         `cannot pickle function${name}: ${e instanceof Error ? e.message : String(e)} ` +
           "(native and bound functions are pickled only when reachable from globalThis)",
@@ -268,6 +290,8 @@ export class Walker extends DataWalker {
       this.w.byte(T.UNDEFINED);
       return;
     }
+    const proto = ownPrototype(fn);
+    this.reparented(fn, an, scope, proto);
     this.memo.set(fn, this.nextId++);
     this.flags |= T.FLAG_CODE;
     const w = this.w;
@@ -286,10 +310,54 @@ export class Walker extends DataWalker {
       f.pre = statics.length >> 1;
     }
     // The prototype's list is pushed first so that the function's own list is written first.
-    const proto = ownPrototype(fn);
     if (proto === undefined) this.propsFrame(fn, [], null, T.INTEGRITY_EXTENSIBLE);
     else this.propsFrame(proto, prototypeKeys(fn, proto, an, source), null);
     this.propsFrame(fn, functionKeys(fn, an, source, proto !== undefined), null);
+  }
+
+  /**
+   * Writes the PROTOTYPES prefix when the [[Prototype]] of `fn` or of its own `prototype`
+   * object is not what evaluating its source again gives (`Object.setPrototypeOf(fn, p)`,
+   * `util.inherits`, a class re-parented after its definition). Nothing for the usual case.
+   */
+  private reparented(
+    fn: object,
+    an: Analysis,
+    scope: ScopeRecord | null,
+    proto: object | undefined,
+  ): void {
+    const parent = an.heritage === undefined ? UNKNOWN : this.heritageValue(an.heritage, scope);
+    const [own, ofProto] = sourcePrototypes(fn, an, parent);
+    const actualOwn = getPrototypeOf(fn);
+    const actualOfProto = proto === undefined ? ofProto : getPrototypeOf(proto);
+    const flags = (own !== UNKNOWN && actualOwn !== own ? T.PROTOTYPES_OWN : 0) |
+      (ofProto !== UNKNOWN && actualOfProto !== ofProto ? T.PROTOTYPES_OF_PROTOTYPE : 0);
+    if (flags === 0) return;
+    if (this.reparentedFns.includes(fn)) {
+      this.fail(
+        "cannot pickle a function whose prototype chain leads back to the function itself " +
+          "before it is defined",
+      );
+    }
+    this.flags |= T.FLAG_CODE;
+    this.w.byte(T.PROTOTYPES);
+    this.w.byte(flags);
+    this.reparentedFns.push(fn);
+    try {
+      if (flags & T.PROTOTYPES_OWN) this.value(actualOwn);
+      if (flags & T.PROTOTYPES_OF_PROTOTYPE) this.value(actualOfProto);
+    } finally {
+      this.reparentedFns.pop();
+    }
+  }
+
+  /** The value a class's `extends` identifier holds on load: captured, or a global. */
+  private heritageValue(name: string, scope: ScopeRecord | null): unknown {
+    for (let rec = scope; rec !== null; rec = rec.parent) {
+      const i = rec.names.indexOf(name);
+      if (i >= 0) return rec.values[i];
+    }
+    return name in globalThis ? (globalThis as Record<string, unknown>)[name] : UNKNOWN;
   }
 
   /**
@@ -387,8 +455,12 @@ export class Walker extends DataWalker {
     if (free.length === 0) return null;
     const given = explicitCaptures(fn);
     // closure() captures that name every free variable the loading side cannot find on its
-    // own are the user's statement of the values: no scope needs reading then.
-    if (given !== undefined && free.every((v) => Object.hasOwn(given, v) || v in globalThis)) {
+    // own (absent optional ones may be properties of a `with` object, or only `typeof`-ed)
+    // are the user's statement of the values: no scope needs reading then.
+    if (
+      given !== undefined &&
+      free.every((v) => Object.hasOwn(given, v) || v in globalThis || an.optional.has(v))
+    ) {
       return this.explicitScope(given);
     }
     // A function this process loaded: its scopes are the ones the loader built.
@@ -642,32 +714,72 @@ export class Walker extends DataWalker {
       return;
     }
     const proto = getPrototypeOf(o);
-    // Up the prototype chain to the first built-in: a family we can rebuild (Map, Array,
-    // Error…), plain Object.prototype / null, or a host class whose state is unreachable.
+    const chain = this.chainOf(proto);
+    if (chain.error !== undefined) this.fail(chain.error);
+    const base = chain.base;
+    if (chain.privateFields !== null) {
+      this.privateInstance(o, proto, base, chain.privateFields);
+      return;
+    }
+    // What the object really is (its internal slots), whatever its prototype chain says.
+    let brand = base === ARRAY_PROTO && isArray(o) ? B_ARRAY : brandOf(o);
+    if (brand === B_NONE && base !== null && base !== OBJECT_PROTO) brand = hostBrandOf(o);
+    if (brand !== B_NONE) {
+      if (this.reparenting === o) {
+        this.fail("cannot pickle this object: its built-in state could not be read");
+      }
+      // An instance of a subclass of a built-in, or a built-in given another prototype: the
+      // built-in's state, then its prototype. Both are written inline (the loader reads them
+      // back to back); the frames they push run afterwards, in the same order on both sides.
+      this.w.byte(T.SET_PROTO);
+      this.value(proto);
+      this.reparenting = o;
+      const kind = base === null ? undefined : K.KIND_BY_PROTO.get(base);
+      if (brand === B_ARRAY) this.array(o as unknown[], false);
+      else if (brandFits(brand, kind)) this.builtin(o, kind!, base!);
+      else if (brand === K.K_BLOB || brand === K.K_FILE) this.blob(o as Blob, brand === K.K_FILE);
+      else this.builtin(o, brand, protoOfKind(brand));
+      this.reparenting = null;
+      return;
+    }
+    // An ordinary object whose prototype is a class's prototype, a built-in prototype
+    // (`Object.create(Map.prototype)` has no Map slots) or itself data.
+    this.memo.set(o, this.nextId++);
+    this.w.byte(T.OBJECT_WITH_PROTO);
+    this.propsFrame(o, Reflect.ownKeys(o), null);
+    // Pushed after the property list's frame, so the prototype is written first.
+    this.push(F_LIST, S_PROTO, o, 1).items = [proto];
+  }
+
+  /**
+   * What the prototype chain from `proto` says about its objects, computed once per chain in a
+   * walk (instances of one class share it): up the chain to the first built-in — a family we
+   * can rebuild (Map, Array, Error…), plain Object.prototype / null, or a host class whose
+   * state is unreachable — collecting the private fields its classes declare.
+   */
+  private chainOf(proto: object): Chain {
+    let chain = this.chains.get(proto);
+    if (chain !== undefined) return chain;
     let base: object | null = proto;
-    let privateClasses = 0;
-    const privateFields: string[] = [];
+    let privateFields: string[] | null = null;
+    let error: string | undefined;
     while (
       base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO && !K.KIND_BY_PROTO.has(base)
     ) {
       const c = constructorOf(base);
       if (c !== undefined && (isNative(c) || globalPathOf(base) !== undefined)) {
         const name = (c as { name?: string }).name || "a built-in class";
-        this.fail(
-          `cannot pickle an instance of ${name}: its state lives in internal slots that ` +
-            "cannot be read (give the class a [reduce]() method)",
-        );
+        error ??= `cannot pickle an instance of ${name}: its state lives in internal slots ` +
+          "that cannot be read (give the class a [reduce]() method)";
       }
-      if (c !== undefined) {
+      if (c !== undefined && error === undefined) {
         const fields = privateFieldsOf(c);
         if (fields !== undefined) {
-          privateClasses++;
+          privateFields ??= [];
           for (const f of fields) {
             if (privateFields.includes(f)) {
-              this.fail(
-                `cannot pickle an instance of ${(c as { name?: string }).name}: two of its ` +
-                  `classes declare a private field #${f}`,
-              );
+              error = `cannot pickle an instance of ${(c as { name?: string }).name}: two of ` +
+                `its classes declare a private field #${f}`;
             }
             privateFields.push(f);
           }
@@ -675,26 +787,9 @@ export class Walker extends DataWalker {
       }
       base = getPrototypeOf(base);
     }
-    if (privateClasses > 0) {
-      this.privateInstance(o, proto, base, privateFields);
-      return;
-    }
-    if (base !== null && base !== OBJECT_PROTO) {
-      // An instance of a subclass of a built-in: the built-in's state, then its prototype.
-      // Both are written inline (the loader reads them back to back); the frames they push
-      // run afterwards, in the same order on both sides.
-      this.w.byte(T.SET_PROTO);
-      this.value(proto);
-      if (base === ARRAY_PROTO && isArray(o)) this.array(o as unknown[], false);
-      else this.builtin(o, K.KIND_BY_PROTO.get(base)!, base);
-      return;
-    }
-    // A plain object whose prototype is a class's prototype, or itself data.
-    this.memo.set(o, this.nextId++);
-    this.w.byte(T.OBJECT_WITH_PROTO);
-    this.propsFrame(o, Reflect.ownKeys(o), null);
-    // Pushed after the property list's frame, so the prototype is written first.
-    this.push(F_LIST, S_PROTO, o, 1).items = [proto];
+    chain = { base, privateFields, error };
+    this.chains.set(proto, chain);
+    return chain;
   }
 
   /**
@@ -800,11 +895,15 @@ export class Walker extends DataWalker {
     this.modulesFresh = false;
     this.entry = undefined;
     this.root = undefined;
+    this.reparenting = null;
+    if (this.reparentedFns.length > 0) this.reparentedFns = [];
+    if (this.chains.size > 0) this.chains.clear();
   }
 
   protected override endCode(): void {
     this.fnScopes = NO_SCOPES;
     if (this.byLoaded.size > 0) this.byLoaded.clear();
+    if (this.chains.size > 0) this.chains.clear();
     if (this.explicitScopes.size > 0) this.explicitScopes.clear();
     if (this.written.size > 0) this.written.clear();
   }

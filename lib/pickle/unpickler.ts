@@ -199,6 +199,8 @@ export class Builder extends DataBuilder {
         }
         return o;
       }
+      case T.PROTOTYPES:
+        return this.prototypes(at);
       case T.SCOPE:
         return this.scope(at);
       default:
@@ -319,6 +321,45 @@ export class Builder extends DataBuilder {
     this.push(D_PROPS, protoTarget, NOT_DONE).count = -1;
     this.push(D_PROPS, target, NOT_DONE).count = -1;
     return fn;
+  }
+
+  /** A function by value whose prototypes differ from what its source gives. */
+  protected prototypes(at: number): unknown {
+    const r = this.r;
+    this.code(at);
+    const flags = r.byte();
+    if (flags === 0 || flags > (T.PROTOTYPES_OWN | T.PROTOTYPES_OF_PROTOTYPE)) {
+      r.fail("invalid PROTOTYPES flags", at);
+    }
+    const own = flags & T.PROTOTYPES_OWN ? this.prototypeValue(at) : undefined;
+    const ofProto = flags & T.PROTOTYPES_OF_PROTOTYPE ? this.prototypeValue(at) : undefined;
+    if (r.pos + 1 >= r.end || r.buf[r.pos] !== T.FUNCTION) {
+      r.fail("PROTOTYPES must be followed by a function", at);
+    }
+    const isClass = r.buf[r.pos + 1] === FORM_CLASS;
+    const fn = this.value() as object;
+    // A class this process defined is the original, which has its prototypes already.
+    if (isClass && !wasLoaded(fn)) return fn;
+    const proto = (fn as { prototype?: unknown }).prototype;
+    if (flags & T.PROTOTYPES_OF_PROTOTYPE && (proto === null || typeof proto !== "object")) {
+      r.fail("PROTOTYPES for the prototype of a function that has none", at);
+    }
+    try {
+      if (flags & T.PROTOTYPES_OWN) Object.setPrototypeOf(fn, own as object | null);
+      if (flags & T.PROTOTYPES_OF_PROTOTYPE) Object.setPrototypeOf(proto, ofProto as object | null);
+    } catch (e) {
+      return r.fail("cannot set the function's prototypes", at, e);
+    }
+    return fn;
+  }
+
+  /** A PROTOTYPES operand: an object, a function or null. */
+  private prototypeValue(at: number): unknown {
+    const p = this.value();
+    if (p === PENDING || (p !== null && typeof p !== "object" && typeof p !== "function")) {
+      this.r.fail("PROTOTYPES with a prototype that is neither an object nor null", at);
+    }
+    return p;
   }
 
   /**

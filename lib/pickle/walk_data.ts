@@ -36,6 +36,16 @@ import {
 } from "../values/inspect.ts";
 import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
+import {
+  B_NONE,
+  brandOf,
+  dateTime,
+  mapEntries,
+  regExpFlags,
+  regExpSource,
+  setValues,
+  typedArrayNameOf,
+} from "../values/brands.ts";
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
@@ -480,6 +490,11 @@ export abstract class DataWalker {
       this.moduleNamespace(o);
       return;
     }
+    // A built-in whose prototype was set to null (`Object.setPrototypeOf(new Map(), null)`).
+    if (nullProto && brandOf(o) !== B_NONE) {
+      this.other(o);
+      return;
+    }
     const names = getOwnPropertyNames(o);
     let simple = getOwnPropertySymbols(o).length === 0 && isExtensible(o);
     for (let i = 0; simple && i < names.length; i++) {
@@ -712,9 +727,10 @@ export abstract class DataWalker {
         this.memo.set(o, this.nextId++);
         const m = o as Map<unknown, unknown>;
         const items: unknown[] = [];
-        for (const [k, v] of m) items.push(k, v);
+        // Through the intrinsics: its prototype may be anything (a reparented Map).
+        for (const [k, v] of mapEntries.call(m)) items.push(k, v);
         w.byte(T.MAP);
-        w.varint(m.size);
+        w.varint(items.length >> 1);
         if (items.length > 0) this.push(F_LIST, S_MAP, o, items.length).items = items;
         return;
       }
@@ -722,7 +738,7 @@ export abstract class DataWalker {
         if (!types.isSet(o)) break;
         this.extras(o, never);
         this.memo.set(o, this.nextId++);
-        const items = Array.from(o as Set<unknown>);
+        const items = Array.from(setValues.call(o as Set<unknown>));
         w.byte(T.SET);
         w.varint(items.length);
         if (items.length > 0) this.push(F_LIST, S_SET, o, items.length).items = items;
@@ -733,7 +749,7 @@ export abstract class DataWalker {
         this.extras(o, never);
         this.memo.set(o, this.nextId++);
         w.byte(T.DATE);
-        w.float64((o as Date).getTime());
+        w.float64(dateTime.call(o as Date));
         return;
       }
       case K.K_REGEXP: {
@@ -745,8 +761,8 @@ export abstract class DataWalker {
         this.extras(o, inline ? isLastIndex : never);
         this.memo.set(o, this.nextId++);
         w.byte(T.REGEXP);
-        w.string(re.source);
-        w.string(re.flags);
+        w.string(regExpSource(re));
+        w.string(regExpFlags(re));
         w.varint(inline ? last : 0);
         return;
       }
@@ -849,7 +865,11 @@ export abstract class DataWalker {
   protected oobCount = 0;
 
   protected view(v: ArrayBufferView, type: number): void {
-    if (!ArrayBuffer.isView(v) || (type === T.VIEW_DATAVIEW) !== types.isDataView(v)) {
+    if (
+      type === T.VIEW_DATAVIEW
+        ? !types.isDataView(v)
+        : typedArrayNameOf(v) !== (type === T.VIEW_BUFFER ? "Uint8Array" : T.VIEW_TYPES[type])
+    ) {
       this.other(v);
       return;
     }
@@ -886,36 +906,33 @@ export abstract class DataWalker {
     let sub: number;
     let prim: unknown;
     let skip: (key: string | symbol) => boolean = never;
-    try {
-      switch (kind) {
-        case K.K_BOXED_NUMBER:
-          if (!types.isNumberObject(o)) return this.other(o);
-          sub = T.BOXED_NUMBER;
-          prim = Number.prototype.valueOf.call(o);
-          break;
-        case K.K_BOXED_STRING:
-          if (!types.isStringObject(o)) return this.other(o);
-          sub = T.BOXED_STRING;
-          prim = String.prototype.valueOf.call(o);
-          skip = stringOwnKeys((prim as string).length);
-          break;
-        case K.K_BOXED_BOOLEAN:
-          if (!types.isBooleanObject(o)) return this.other(o);
-          sub = T.BOXED_BOOLEAN;
-          prim = Boolean.prototype.valueOf.call(o);
-          break;
-        case K.K_BOXED_BIGINT:
-          if (!types.isBigIntObject(o)) return this.other(o);
-          sub = T.BOXED_BIGINT;
-          prim = BigInt.prototype.valueOf.call(o);
-          break;
-        default:
-          if (!types.isSymbolObject(o)) return this.other(o);
-          sub = T.BOXED_SYMBOL;
-          prim = Symbol.prototype.valueOf.call(o);
-      }
-    } catch {
-      return this.other(o);
+    // Not boxed (`Object.create(Number.prototype)`): an ordinary object, written by other().
+    switch (kind) {
+      case K.K_BOXED_NUMBER:
+        if (!types.isNumberObject(o)) return this.other(o);
+        sub = T.BOXED_NUMBER;
+        prim = Number.prototype.valueOf.call(o);
+        break;
+      case K.K_BOXED_STRING:
+        if (!types.isStringObject(o)) return this.other(o);
+        sub = T.BOXED_STRING;
+        prim = String.prototype.valueOf.call(o);
+        skip = stringOwnKeys((prim as string).length);
+        break;
+      case K.K_BOXED_BOOLEAN:
+        if (!types.isBooleanObject(o)) return this.other(o);
+        sub = T.BOXED_BOOLEAN;
+        prim = Boolean.prototype.valueOf.call(o);
+        break;
+      case K.K_BOXED_BIGINT:
+        if (!types.isBigIntObject(o)) return this.other(o);
+        sub = T.BOXED_BIGINT;
+        prim = BigInt.prototype.valueOf.call(o);
+        break;
+      default:
+        if (!types.isSymbolObject(o)) return this.other(o);
+        sub = T.BOXED_SYMBOL;
+        prim = Symbol.prototype.valueOf.call(o);
     }
     this.extras(o, skip);
     this.memo.set(o, this.nextId++);
