@@ -8,7 +8,7 @@
 
 import { types } from "node:util";
 import * as T from "../format/tags.ts";
-import { globalPathOf } from "../code/globals.ts";
+import { globalPathOf, NOT_USER_GLOBAL, userGlobal } from "../code/globals.ts";
 import { type Analysis, analyze } from "../code/analyze.ts";
 import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
 import { FORM_CLASS, formCode, isDeclarable, memberCode } from "../code/functions.ts";
@@ -34,6 +34,7 @@ import {
   refreshModules,
 } from "../runtime/modules.ts";
 import { entryModuleURL } from "../runtime/entry.ts";
+import { scopesRefusal } from "../runtime/inspector_guard.ts";
 import { covers, registeredByValue } from "../code/registry.ts";
 import { defaultRoot, portableName } from "../code/module_names.ts";
 
@@ -60,6 +61,10 @@ const getPrototypeOf = Object.getPrototypeOf;
 const isArray = Array.isArray;
 const fnToString = Function.prototype.toString;
 const isProxy = types.isProxy;
+
+function isUserGlobal(name: string): boolean {
+  return userGlobal(name) !== NOT_USER_GLOBAL;
+}
 
 /** The value of `name` in a scope snapshot (undefined for one in its temporal dead zone). */
 function valueIn(
@@ -341,7 +346,10 @@ export class Walker extends DataWalker {
     const given = explicitCaptures(fn);
     // closure() captures that name every free variable the loading side cannot find on its
     // own are the user's statement of the values: no scope needs reading then.
-    if (given !== undefined && free.every((v) => Object.hasOwn(given, v) || v in globalThis)) {
+    if (
+      given !== undefined &&
+      free.every((v) => Object.hasOwn(given, v) || (v in globalThis && !isUserGlobal(v)))
+    ) {
       return this.explicitScope(given);
     }
     let read = this.opts.scopes?.get(fn);
@@ -380,14 +388,23 @@ export class Walker extends DataWalker {
         // `class C extends P`: P's value is C's parent, whether or not a scope shows it.
         extraNames.push(v);
         extraValues.push(getPrototypeOf(fn));
-      } else if (!(v in globalThis) && !an.optional.has(v)) {
-        missing.push(v);
+      } else {
+        // A global that user code defined travels with the function; the runtime's own not.
+        const g = userGlobal(v);
+        if (g !== NOT_USER_GLOBAL) {
+          extraNames.push(v);
+          extraValues.push(g);
+        } else if (!(v in globalThis) && !an.optional.has(v)) {
+          missing.push(v);
+        }
       }
     }
     if (missing.length > 0) {
       const list = missing.map((m) => `'${m}'`).join(", ");
-      const reason = this.opts.scopesUnavailable !== undefined
-        ? ` (${this.opts.scopesUnavailable})`
+      const refusal = this.opts.scopesUnavailable ??
+        (this.opts.settled === undefined ? scopesRefusal() : undefined);
+      const reason = refusal !== undefined
+        ? ` (${refusal})`
         : this.opts.settled === undefined
         ? " (the sync form cannot read closure scopes: use the async dumps())"
         : "";

@@ -16,6 +16,26 @@ export function inspectorRefusal(): string | undefined {
 }
 
 /**
+ * Why closure scopes of code that no adapter has read cannot be read in this process, naming
+ * the remedy, or undefined when the async form may still read them: the Deno REPL; Bun, which
+ * reads closure variables only in modules its preload instrumented (and whose REPL runs no
+ * preload).
+ */
+export function scopesRefusal(): string | undefined {
+  const refusal = inspectorRefusal();
+  if (refusal !== undefined) return refusal;
+  const g = globalThis as { Bun?: { main?: unknown } };
+  if (g.Bun === undefined) return undefined;
+  if (g.Bun.main === "") {
+    return "Bun's REPL runs no preload, so the closure variables of code typed there cannot " +
+      "be read";
+  }
+  return "Bun reads closure variables only in modules instrumented by the preload: run with " +
+    "`bun --preload @cloudpickle/cloudpickle/preload.ts`, or list it under `preload` in " +
+    "bunfig.toml";
+}
+
+/**
  * Whether a V8 inspector session may be used without asking: V8, not the Deno REPL, and sys
  * access already granted (Deno would otherwise prompt; Node needs none).
  */
