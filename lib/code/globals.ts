@@ -223,6 +223,8 @@ const indirectEval = eval;
  * it carries its closure's: the loading side has none of them.
  */
 export function userGlobal(name: string): unknown {
+  // The library's own helpers (instrumented code calls them), defined wherever it loads.
+  if (name.startsWith("$cp$")) return NOT_USER_GLOBAL;
   const g = globalThis as Record<string, unknown>;
   if (hasOwn(g, name)) {
     let value: unknown;
