@@ -19,7 +19,8 @@
  *    source text is JavaScript is taken as the runtime's own only under the globals where
  *    that runtime implements functions in JavaScript (on Bun only `Bun`); so
  *    `Math.clamp = (x) => …` or `Array.prototype.last = function…` are user code on both
- *    runtimes, whenever they were assigned.
+ *    runtimes, whenever they were assigned. (The library's own stand-in for
+ *    `Function.prototype.bind`, installed by Bun's preload, is marked as such.)
  *
  * A function given captures with `closure()` is always pickled by value.
  *
@@ -50,6 +51,8 @@ const SKIP_KEYS = new Set(["constructor", "caller", "callee", "arguments", "__pr
 const fnToString = Function.prototype.toString;
 const hasOwn = Object.hasOwn;
 const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
+/** Marks the library's own stand-in for `Function.prototype.bind` (Bun's preload). */
+const STAND_IN = Symbol.for("cloudpickle.bind.records");
 
 interface RuntimeGlobals {
   /** The globals this runtime defines itself. */
@@ -95,6 +98,14 @@ function isNative(fn: unknown): boolean {
     return NATIVE.test(fnToString.call(fn as () => void));
   } catch {
     return false;
+  }
+}
+
+function isStandIn(fn: object): boolean {
+  try {
+    return hasOwn(fn, STAND_IN);
+  } catch {
+    return false; // a revoked proxy
   }
 }
 
@@ -157,7 +168,7 @@ function build(): Map<unknown, string> {
         const full = path === "" ? segment : `${path}.${segment}`;
         if (typeof value === "function") {
           // JavaScript source under a global whose functions are all native: user code.
-          if (!scripted.has(t) && !isNative(value)) continue;
+          if (!scripted.has(t) && !isNative(value) && !isStandIn(value)) continue;
           found.set(value, full);
           if (depth < MAX_DEPTH) next.push([value, full, t]);
           const proto = (value as { prototype?: unknown }).prototype;
@@ -183,13 +194,16 @@ function build(): Map<unknown, string> {
     if (typeof key !== "string" || runtimeOwnKey(key) || key.includes(".") || key.includes("[")) {
       continue;
     }
-    const d = Object.getOwnPropertyDescriptor(globalThis, key);
-    const value = d?.value;
-    if (
-      typeof value === "function" && !found.has(value) && isNative(value) &&
-      !String((value as { name?: unknown }).name).startsWith("bound ")
-    ) {
-      found.set(value, key);
+    try {
+      const value = Object.getOwnPropertyDescriptor(globalThis, key)?.value;
+      if (
+        typeof value === "function" && !found.has(value) && isNative(value) &&
+        !String((value as { name?: unknown }).name).startsWith("bound ")
+      ) {
+        found.set(value, key);
+      }
+    } catch {
+      // a revoked proxy, a throwing `name` getter: not a built-in
     }
   }
   topValues = tops;
