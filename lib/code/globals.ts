@@ -4,7 +4,7 @@
  * `Deno.readTextFile`, `Bun.file`) are pickled as that path and looked up again on load.
  * Globals that user code defined (a REPL's declarations, `globalThis.helper = …`) are not
  * built-ins: they are pickled by value, and a function pickled by value carries the values of
- * the user globals it reads ({@linkcode userGlobal}).
+ * the user globals it reads ({@linkcode globalValue}).
  *
  * What is the runtime's own cannot be read off `[native code]` alone: Deno implements
  * `fetch`, `setTimeout` and most of `Deno.*` in JavaScript. Three signals decide:
@@ -223,46 +223,67 @@ export function globalPathOf(value: object): string | undefined {
   return path;
 }
 
-/** Stands for "no value": the name is the runtime's own global, or not defined at all. */
-export const NOT_USER_GLOBAL: unique symbol = Symbol("not a user global");
+/** {@linkcode globalValue}: a global the loading side provides itself. */
+export const RUNTIME_GLOBAL: unique symbol = Symbol("runtime global");
+/** {@linkcode globalValue}: no global of that name. */
+export const NO_GLOBAL: unique symbol = Symbol("no global");
 
 const indirectEval = eval;
 
 /**
- * The value of the global `name` when user code defined it, else
- * {@linkcode NOT_USER_GLOBAL}: an own property of `globalThis` that the runtime does not
- * define (or that user code added after the library was imported, or replaced), or a
- * top-level lexical declaration of a script or a REPL session (`const`, `let`, `class`: they
- * are not properties of `globalThis`). A function pickled by value carries these values, as
- * it carries its closure's: the loading side has none of them.
+ * What the global `name` is to a function pickled by value that reads it:
+ *
+ * - {@linkcode RUNTIME_GLOBAL}: the runtime's own global (as it was when the library first
+ *   looked), one `globalThis` inherits (`Object.prototype`, `Window.prototype`), or one of
+ *   the library's helpers: the loading side has its own;
+ * - its value, when user code defined it: an own property of `globalThis` that the runtime
+ *   does not define (or that user code added after the library was imported, or replaced), or
+ *   a top-level lexical declaration of a script or a REPL session (`const`, `let`, `class`:
+ *   not properties of `globalThis`). The function carries it, as it carries its closure's
+ *   values: the loading side has none of them;
+ * - {@linkcode NO_GLOBAL}: not defined.
  */
-export function userGlobal(name: string): unknown {
-  // The library's own helpers (instrumented code calls them), defined wherever it loads.
-  if (name.startsWith("$cp$")) return NOT_USER_GLOBAL;
+export function globalValue(name: string): unknown {
   const g = globalThis as Record<string, unknown>;
-  if (hasOwn(g, name)) {
+  if (runtimeOwnKey(name)) {
+    // The common case, kept to one read: unchanged since the table was built.
+    table ??= build();
     let value: unknown;
     try {
       value = g[name];
     } catch {
-      return NOT_USER_GLOBAL;
+      return RUNTIME_GLOBAL;
     }
-    if (!runtimeOwnKey(name)) return value;
-    table ??= build();
-    if (!topValues!.has(name) || Object.is(topValues!.get(name), value)) return NOT_USER_GLOBAL;
-    // Replaced since the table was built; a runtime's value kept elsewhere is still its own.
-    return (value !== null && typeof value === "object" || typeof value === "function") &&
-        table.has(value)
-      ? NOT_USER_GLOBAL
-      : value;
+    const before = topValues!.get(name);
+    if (Object.is(before, value) && (value !== undefined || topValues!.has(name))) {
+      return RUNTIME_GLOBAL;
+    }
+    if (!topValues!.has(name)) return RUNTIME_GLOBAL; // unreadable when the table was built
+    // Replaced since; a value of the runtime's kept elsewhere is still its own.
+    if (hasOwn(g, name)) {
+      return (value !== null && typeof value === "object" || typeof value === "function") &&
+          table.has(value)
+        ? RUNTIME_GLOBAL
+        : value;
+    }
+    // Deleted: whatever a lexical binding or the prototype chain still gives.
+  } else if (name.startsWith("$cp$")) {
+    // The library's own helpers (instrumented code calls them), defined wherever it loads.
+    return RUNTIME_GLOBAL;
+  } else if (hasOwn(g, name)) {
+    try {
+      return g[name];
+    } catch {
+      return RUNTIME_GLOBAL;
+    }
   }
-  // Inherited (Object.prototype, Window.prototype), or not a name a binding can have.
-  if (name in g || !isDeclarable(name)) return NOT_USER_GLOBAL;
+  if (name in g) return RUNTIME_GLOBAL;
+  if (!isDeclarable(name)) return NO_GLOBAL;
   // A global lexical binding: evaluating the bare name at the top level reads it.
   try {
     return indirectEval(name);
   } catch {
-    return NOT_USER_GLOBAL;
+    return NO_GLOBAL;
   }
 }
 

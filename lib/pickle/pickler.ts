@@ -8,7 +8,7 @@
 
 import { types } from "node:util";
 import * as T from "../format/tags.ts";
-import { globalPathOf, NOT_USER_GLOBAL, userGlobal } from "../code/globals.ts";
+import { globalPathOf, globalValue, NO_GLOBAL, RUNTIME_GLOBAL } from "../code/globals.ts";
 import { type Analysis, analyze } from "../code/analyze.ts";
 import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
 import { FORM_CLASS, formCode, isDeclarable, memberCode } from "../code/functions.ts";
@@ -61,10 +61,6 @@ const getPrototypeOf = Object.getPrototypeOf;
 const isArray = Array.isArray;
 const fnToString = Function.prototype.toString;
 const isProxy = types.isProxy;
-
-function isUserGlobal(name: string): boolean {
-  return userGlobal(name) !== NOT_USER_GLOBAL;
-}
 
 /** The value of `name` in a scope snapshot (undefined for one in its temporal dead zone). */
 function valueIn(
@@ -348,7 +344,7 @@ export class Walker extends DataWalker {
     // own are the user's statement of the values: no scope needs reading then.
     if (
       given !== undefined &&
-      free.every((v) => Object.hasOwn(given, v) || (v in globalThis && !isUserGlobal(v)))
+      free.every((v) => Object.hasOwn(given, v) || globalValue(v) === RUNTIME_GLOBAL)
     ) {
       return this.explicitScope(given);
     }
@@ -390,12 +386,12 @@ export class Walker extends DataWalker {
         extraValues.push(getPrototypeOf(fn));
       } else {
         // A global that user code defined travels with the function; the runtime's own not.
-        const g = userGlobal(v);
-        if (g !== NOT_USER_GLOBAL) {
+        const g = globalValue(v);
+        if (g === NO_GLOBAL) {
+          if (!an.optional.has(v)) missing.push(v);
+        } else if (g !== RUNTIME_GLOBAL) {
           extraNames.push(v);
           extraValues.push(g);
-        } else if (!(v in globalThis) && !an.optional.has(v)) {
-          missing.push(v);
         }
       }
     }
