@@ -22,7 +22,8 @@
  *    runtimes, whenever they were assigned. (The library's own stand-in for
  *    `Function.prototype.bind`, installed by Bun's preload, is marked as such.)
  *
- * A function given captures with `closure()` is always pickled by value.
+ * A function given captures with `closure()` is never taken for a built-in (unless its source
+ * is native): it is pickled by value.
  *
  * @module
  */
