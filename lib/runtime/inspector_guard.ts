@@ -1,7 +1,9 @@
 /**
  * Where an in-process V8 inspector session must not be used. Deno's REPL runs its own
  * inspector session, and a second one in the same process makes Deno panic ("RefCell already
- * borrowed") on the first message: the REPL is recognised by its main module.
+ * borrowed") as soon as it connects (Deno 2.9.6): the REPL is recognised by its main module.
+ * Bun's REPL (whose `Bun.main` is empty) loads no preload, neither `bun repl --preload` nor a
+ * bunfig.toml `preload`.
  *
  * @module
  */
