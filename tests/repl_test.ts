@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { dumpsSync, PicklingError } from "../mod.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const deno = `${root}node_modules/.bin/deno`;
@@ -150,4 +151,18 @@ describe("code typed in a REPL", () => {
       }
     });
   }
+});
+
+describe("closures out of the reach of Bun's preload", () => {
+  it("are refused with the preload and closure() named", { skip: !("Bun" in globalThis) }, () => {
+    // Code made by new Function is not instrumented (as code typed in Bun's REPL).
+    const make = new Function("y", "return () => y + 1") as (y: number) => () => number;
+    assert.throws(() => dumpsSync(make(5)), (e: unknown) => {
+      assert.ok(e instanceof PicklingError);
+      assert.match(e.message, /'y' could not be read \(Bun reads closure variables only in/);
+      assert.match(e.message, /bun --preload/);
+      assert.match(e.message, /closure\(\{ y \}, fn\)/);
+      return true;
+    });
+  });
 });
