@@ -81,7 +81,7 @@ describe("pickles cross runtimes", () => {
     const script = [
       `const m = await import(${JSON.stringify(`${root}mod.ts`)});`,
       "let q = 3;",
-      "try { await m.dumps(() => q); } catch (e) { console.log('refused:', e.message); }",
+      "try { await m.dumps(((z) => () => z)(q)); } catch (e) { console.log('refused:', e.message); }",
       "console.log('closure:', m.loadsSync(m.dumpsSync(m.closure({ q }, () => q + 1)))());",
       "",
     ].join("\n");

@@ -1,19 +1,120 @@
 /**
- * Built-ins by reference: every function or namespace object reachable from `globalThis`
- * by a stable path (`Math.max`, `Map`, `Array.prototype.map`, `Deno.readTextFile`,
- * `Bun.file`) is pickled as that path and looked up again on load. The table is built
- * lazily, once per process, breadth first so the shortest path wins.
+ * Built-ins by reference: the runtime's own functions and namespace objects reachable from
+ * `globalThis` by a stable path (`Math.max`, `Map`, `Array.prototype.map`,
+ * `Deno.readTextFile`, `Bun.file`) are pickled as that path and looked up again on load.
+ * Globals that user code defined (a REPL's declarations, `globalThis.helper = …`) are not
+ * built-ins: they are pickled by value, and a function pickled by value carries the values of
+ * the user globals it reads ({@linkcode globalValue}).
+ *
+ * What is the runtime's own cannot be read off `[native code]` alone: Deno implements
+ * `fetch`, `setTimeout` and most of `Deno.*` in JavaScript. Three signals decide:
+ *
+ * 1. The names of the globals each runtime defines itself (lib/code/runtime_globals.ts,
+ *    generated from the runtimes): a global of another name is user code, whenever it was
+ *    defined — also before the library was imported, as in a REPL session.
+ * 2. The own keys of `globalThis` when this module is first imported (a cheap snapshot:
+ *    keys only, about 0.05 ms): a global that appeared later is user code.
+ * 3. The table below, built once on first need, is itself a snapshot of values: whatever user
+ *    code adds or replaces afterwards is not in it. While it is built, a function whose
+ *    source text is JavaScript is taken as the runtime's own only under the globals where
+ *    that runtime implements functions in JavaScript (on Bun only `Bun`); so
+ *    `Math.clamp = (x) => …` or `Array.prototype.last = function…` are user code on both
+ *    runtimes, whenever they were assigned. (The library's own stand-in for
+ *    `Function.prototype.bind`, installed by Bun's preload, is marked as such.)
+ *
+ * A function given captures with `closure()` is never taken for a built-in (unless its source
+ * is native): it is pickled by value.
  *
  * @module
  */
 
 import { types } from "node:util";
+import { explicitCaptures } from "./captures.ts";
+import { isDeclarable } from "./functions.ts";
+import {
+  BUN_GLOBALS,
+  BUN_SCRIPTED,
+  COMMON_GLOBALS,
+  DENO_GLOBALS,
+  DENO_SCRIPTED,
+} from "./runtime_globals.ts";
+
+/** The own keys of `globalThis` when the library was imported. */
+const keysAtImport: ReadonlySet<string | symbol> = new Set(Reflect.ownKeys(globalThis));
 
 /** Paths are segments joined by "."; a symbol segment is written `[Symbol.name]`. */
 let table: Map<unknown, string> | undefined;
+/** The values of the runtime's own top-level globals when the table was built. */
+let topValues: Map<string, unknown> | undefined;
 
 const MAX_DEPTH = 3;
 const SKIP_KEYS = new Set(["constructor", "caller", "callee", "arguments", "__proto__"]);
+const fnToString = Function.prototype.toString;
+const hasOwn = Object.hasOwn;
+const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
+/** Marks the library's own stand-in for `Function.prototype.bind` (Bun's preload). */
+const STAND_IN = Symbol.for("cloudpickle.bind.records");
+
+interface RuntimeGlobals {
+  /** The globals this runtime defines itself. */
+  names: ReadonlySet<string>;
+  /** Those under which it implements functions in JavaScript. */
+  scripted: ReadonlySet<string>;
+}
+
+let lists: RuntimeGlobals | undefined;
+
+function words(...lists: string[]): Set<string> {
+  return new Set(lists.join(" ").split(" "));
+}
+
+/** The lists of the runtime running the library (both runtimes' on another one). */
+function runtimeGlobals(): RuntimeGlobals {
+  if (lists !== undefined) return lists;
+  const g = globalThis as {
+    Deno?: { version?: { deno?: unknown } };
+    process?: { versions?: { bun?: unknown } };
+  };
+  if (typeof g.Deno?.version?.deno === "string") {
+    lists = { names: words(COMMON_GLOBALS, DENO_GLOBALS), scripted: words(DENO_SCRIPTED) };
+  } else if (typeof g.process?.versions?.bun === "string") {
+    lists = { names: words(COMMON_GLOBALS, BUN_GLOBALS), scripted: words(BUN_SCRIPTED) };
+  } else {
+    lists = {
+      names: words(COMMON_GLOBALS, DENO_GLOBALS, BUN_GLOBALS),
+      scripted: words(DENO_SCRIPTED, BUN_SCRIPTED),
+    };
+  }
+  return lists;
+}
+
+/**
+ * Globals a runtime defines later, on first use of something else (Deno: `node:module`, which
+ * the library itself imports on need, defines `nodeBootstrap`).
+ */
+const LATE_RUNTIME_GLOBALS: ReadonlySet<string | symbol> = new Set(["nodeBootstrap"]);
+
+/** Whether a top-level global is the runtime's own: a name it defines, there at import. */
+function runtimeOwnKey(key: string | symbol): boolean {
+  if (!keysAtImport.has(key) && !LATE_RUNTIME_GLOBALS.has(key)) return false;
+  return typeof key === "symbol" || runtimeGlobals().names.has(key);
+}
+
+function isNative(fn: unknown): boolean {
+  try {
+    return NATIVE.test(fnToString.call(fn as () => void));
+  } catch {
+    return false;
+  }
+}
+
+function isStandIn(fn: object): boolean {
+  try {
+    return hasOwn(fn, STAND_IN);
+  } catch {
+    return false; // a revoked proxy
+  }
+}
 
 function wellKnownName(s: symbol): string | undefined {
   for (const name of Object.getOwnPropertyNames(Symbol)) {
@@ -28,12 +129,15 @@ function isNamespace(v: object): boolean {
 }
 
 function build(): Map<unknown, string> {
+  const scripted = runtimeGlobals().scripted;
   const found = new Map<unknown, string>();
+  const tops = new Map<string, unknown>();
   found.set(globalThis, "globalThis");
-  let level: Array<[object, string]> = [[globalThis, ""]];
+  // [holder, path, top-level name]
+  let level: Array<[object, string, string]> = [[globalThis, "", ""]];
   for (let depth = 1; depth <= MAX_DEPTH && level.length > 0; depth++) {
-    const next: Array<[object, string]> = [];
-    for (const [holder, path] of level) {
+    const next: Array<[object, string, string]> = [];
+    for (const [holder, path, top] of level) {
       let keys: (string | symbol)[];
       try {
         keys = Reflect.ownKeys(holder);
@@ -41,6 +145,7 @@ function build(): Map<unknown, string> {
         continue;
       }
       for (const key of keys) {
+        if (depth === 1 && !runtimeOwnKey(key)) continue;
         let segment: string;
         if (typeof key === "symbol") {
           const name = wellKnownName(key);
@@ -61,37 +166,132 @@ function build(): Map<unknown, string> {
         } catch {
           continue;
         }
+        const t = depth === 1 ? segment : top;
+        if (depth === 1 && typeof key === "string") tops.set(key, value);
         if (value === null || (typeof value !== "object" && typeof value !== "function")) {
           continue;
         }
         if (found.has(value)) continue;
         const full = path === "" ? segment : `${path}.${segment}`;
         if (typeof value === "function") {
+          // JavaScript source under a global whose functions are all native: user code.
+          if (!scripted.has(t) && !isNative(value) && !isStandIn(value)) continue;
           found.set(value, full);
-          if (depth < MAX_DEPTH) next.push([value, full]);
+          if (depth < MAX_DEPTH) next.push([value, full, t]);
           const proto = (value as { prototype?: unknown }).prototype;
           if (
             depth < MAX_DEPTH && proto !== null && typeof proto === "object" &&
             !found.has(proto)
           ) {
             found.set(proto, `${full}.prototype`);
-            next.push([proto, `${full}.prototype`]);
+            next.push([proto, `${full}.prototype`, t]);
           }
         } else if (isNamespace(value as object)) {
           found.set(value, full);
-          if (depth < MAX_DEPTH) next.push([value as object, full]);
+          if (depth < MAX_DEPTH) next.push([value as object, full, t]);
         }
       }
     }
     level = next;
   }
+  // Globals there at import that this runtime's list does not name (a newer runtime's, a
+  // REPL's own): native functions only, unless already reached by a known path. User code
+  // there at import (a REPL session's declarations) is JavaScript, or a bound function.
+  for (const key of keysAtImport) {
+    if (typeof key !== "string" || runtimeOwnKey(key) || key.includes(".") || key.includes("[")) {
+      continue;
+    }
+    try {
+      const value = Object.getOwnPropertyDescriptor(globalThis, key)?.value;
+      if (
+        typeof value === "function" && !found.has(value) && isNative(value) &&
+        !String((value as { name?: unknown }).name).startsWith("bound ")
+      ) {
+        found.set(value, key);
+      }
+    } catch {
+      // a revoked proxy, a throwing `name` getter: not a built-in
+    }
+  }
+  topValues = tops;
   return found;
 }
 
-/** The path of a built-in reachable from `globalThis`, or undefined. */
+/**
+ * The path of one of the runtime's own built-ins reachable from `globalThis`, or undefined
+ * (for user code, and for any function given captures with `closure()`).
+ */
 export function globalPathOf(value: object): string | undefined {
   table ??= build();
-  return table.get(value);
+  const path = table.get(value);
+  if (path !== undefined && explicitCaptures(value) !== undefined && !isNative(value)) {
+    return undefined;
+  }
+  return path;
+}
+
+/** {@linkcode globalValue}: a global the loading side provides itself. */
+export const RUNTIME_GLOBAL: unique symbol = Symbol("runtime global");
+/** {@linkcode globalValue}: no global of that name. */
+export const NO_GLOBAL: unique symbol = Symbol("no global");
+
+const indirectEval = eval;
+
+/**
+ * What the global `name` is to a function pickled by value that reads it:
+ *
+ * - {@linkcode RUNTIME_GLOBAL}: the runtime's own global (as it was when the library first
+ *   looked), one `globalThis` inherits (`Object.prototype`, `Window.prototype`), or one of
+ *   the library's helpers: the loading side has its own;
+ * - its value, when user code defined it: an own property of `globalThis` that the runtime
+ *   does not define (or that user code added after the library was imported, or replaced), or
+ *   a top-level lexical declaration of a script or a REPL session (`const`, `let`, `class`:
+ *   not properties of `globalThis`). The function carries it, as it carries its closure's
+ *   values: the loading side has none of them;
+ * - {@linkcode NO_GLOBAL}: not defined.
+ */
+export function globalValue(name: string): unknown {
+  const g = globalThis as Record<string, unknown>;
+  if (runtimeOwnKey(name)) {
+    // The common case, kept to one read: unchanged since the table was built.
+    table ??= build();
+    let value: unknown;
+    try {
+      value = g[name];
+    } catch {
+      return RUNTIME_GLOBAL;
+    }
+    const before = topValues!.get(name);
+    if (Object.is(before, value) && (value !== undefined || topValues!.has(name))) {
+      return RUNTIME_GLOBAL;
+    }
+    if (!topValues!.has(name)) return RUNTIME_GLOBAL; // unreadable when the table was built
+    // Replaced since; a value of the runtime's kept elsewhere is still its own.
+    if (hasOwn(g, name)) {
+      return (value !== null && typeof value === "object" || typeof value === "function") &&
+          table.has(value)
+        ? RUNTIME_GLOBAL
+        : value;
+    }
+    // Deleted: whatever a lexical binding or the prototype chain still gives.
+  } else if (name.startsWith("$cp$")) {
+    // The library's own helpers (instrumented code calls them), defined wherever it loads.
+    return RUNTIME_GLOBAL;
+  } else if (hasOwn(g, name)) {
+    try {
+      return g[name];
+    } catch {
+      return RUNTIME_GLOBAL;
+    }
+  }
+  if (name in g) return RUNTIME_GLOBAL;
+  if (!isDeclarable(name)) return NO_GLOBAL;
+  // A global lexical binding: evaluating the bare name at the top level reads it.
+  try {
+    return indirectEval(name);
+  } catch {
+    return NO_GLOBAL;
+  }
 }
 
 /** Splits a path written by {@linkcode globalPathOf} into property keys. */

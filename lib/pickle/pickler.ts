@@ -8,7 +8,7 @@
 
 import { types } from "node:util";
 import * as T from "../format/tags.ts";
-import { globalPathOf } from "../code/globals.ts";
+import { globalPathOf, globalValue, NO_GLOBAL, RUNTIME_GLOBAL } from "../code/globals.ts";
 import { type Analysis, AnalysisError, analyze } from "../code/analyze.ts";
 import { explicitCaptures, ScopeRecord } from "../code/captures.ts";
 import { FORM_CLASS, formCode, isDeclarable, loadedSource, memberCode } from "../code/functions.ts";
@@ -459,7 +459,9 @@ export class Walker extends DataWalker {
     // are the user's statement of the values: no scope needs reading then.
     if (
       given !== undefined &&
-      free.every((v) => Object.hasOwn(given, v) || v in globalThis || an.optional.has(v))
+      free.every((v) =>
+        Object.hasOwn(given, v) || globalValue(v) === RUNTIME_GLOBAL || an.optional.has(v)
+      )
     ) {
       return this.explicitScope(given);
     }
@@ -502,8 +504,15 @@ export class Walker extends DataWalker {
         // `class C extends P`: P's value is C's parent, whether or not a scope shows it.
         extraNames.push(v);
         extraValues.push(getPrototypeOf(fn));
-      } else if (!(v in globalThis) && !an.optional.has(v)) {
-        missing.push(v);
+      } else {
+        // A global that user code defined travels with the function; the runtime's own not.
+        const g = globalValue(v);
+        if (g === NO_GLOBAL) {
+          if (!an.optional.has(v)) missing.push(v);
+        } else if (g !== RUNTIME_GLOBAL) {
+          extraNames.push(v);
+          extraValues.push(g);
+        }
       }
     }
     if (missing.length > 0) {

@@ -7,6 +7,7 @@
  */
 
 import { IS_JSC } from "./engine.ts";
+import { inspectorRefusal } from "./inspector_guard.ts";
 
 /** Bun without the preload. */
 export const BUN_PRELOAD_REMEDY =
@@ -76,10 +77,23 @@ export function unreadableReason(
   unavailable: string | undefined,
   sync: boolean,
 ): string {
+  const repl = replRefusal();
+  if (repl !== undefined) return repl;
   const remedy = runtimeRemedy(fn);
   if (remedy !== undefined) return remedy;
   if (unavailable !== undefined) return unavailable;
   return sync ? "the sync form cannot read closure scopes: use the async dumps()" : "";
+}
+
+/** Why code typed in a REPL cannot have its closure scopes read, where this is a REPL. */
+function replRefusal(): string | undefined {
+  const refusal = inspectorRefusal();
+  if (refusal !== undefined) return refusal;
+  if (IS_JSC && (globalThis as { Bun?: { main?: unknown } }).Bun?.main === "") {
+    return "Bun's REPL runs no preload, so the closure variables of code typed there cannot " +
+      "be read";
+  }
+  return undefined;
 }
 
 /** The remedy for the sync form, which cannot read what needs the async adapter. */

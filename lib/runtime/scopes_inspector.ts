@@ -19,7 +19,7 @@ import {
   TDZ,
 } from "./scopes.ts";
 
-import { inspectorRefusal } from "./inspector_guard.ts";
+import { inspectorRefusal, scopesRefusal } from "./inspector_guard.ts";
 import { DENO_SYS_REMEDY } from "./remedy.ts";
 
 const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
@@ -83,7 +83,7 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
   try {
     await withTimeout(post("Runtime.evaluate", { expression: "1", objectGroup: GROUP }), 2000);
   } catch {
-    return unavailable("this runtime's inspector cannot read closure scopes");
+    return unavailable(scopesRefusal() ?? "this runtime's inspector cannot read closure scopes");
   }
   // Constant texts, so V8 compiles each once: reads run one at a time (each awaits the
   // previous), so fixed stash slots are enough.

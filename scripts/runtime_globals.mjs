@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+// Regenerates lib/code/runtime_globals.ts: the names of the globals each runtime defines
+// itself (main thread and workers), and the globals under which a runtime implements
+// functions in JavaScript rather than natively. The pickler uses them to tell the runtime's
+// own built-ins (pickled by reference, by path) from globals that user code defined (pickled
+// by value). Run it after upgrading Deno or Bun:
+//
+//   node scripts/runtime_globals.mjs
+//
+// Plain Node ESM, no dependencies.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BUN, DENO, ROOT, runtimeVersion } from "./install.mjs";
+
+// Runs in the runtime: prints { main, worker, scripted } as JSON.
+const PROBE = String.raw`
+const fnToString = Function.prototype.toString;
+const SKIP = new Set(["constructor", "caller", "callee", "arguments", "__proto__"]);
+function names() {
+  return Reflect.ownKeys(globalThis).filter((k) => typeof k === "string");
+}
+// Top-level globals under which a function written in JavaScript is reachable (depth <= 3),
+// walked as lib/code/globals.ts walks them.
+function scripted() {
+  const tops = new Set();
+  const seen = new Set([globalThis]);
+  let level = [[globalThis, ""]];
+  for (let depth = 1; depth <= 3 && level.length > 0; depth++) {
+    const next = [];
+    for (const [holder, top] of level) {
+      let keys;
+      try { keys = Reflect.ownKeys(holder); } catch { continue; }
+      for (const key of keys) {
+        if (typeof key !== "string" || SKIP.has(key)) continue;
+        let v;
+        try {
+          const d = Object.getOwnPropertyDescriptor(holder, key);
+          if (d === undefined) continue;
+          if ("value" in d) v = d.value;
+          else if (depth === 1 && d.get) v = globalThis[key];
+          else continue;
+        } catch { continue; }
+        if (v === null || (typeof v !== "object" && typeof v !== "function") || seen.has(v)) {
+          continue;
+        }
+        seen.add(v);
+        const t = depth === 1 ? key : top;
+        if (typeof v === "function") {
+          let src = "";
+          try { src = fnToString.call(v); } catch { /* a revoked proxy */ }
+          if (!/\{\s*\[native code\]\s*\}\s*$/.test(src)) tops.add(t);
+          next.push([v, t]);
+          const p = v.prototype;
+          if (p !== null && typeof p === "object" && !seen.has(p)) {
+            seen.add(p);
+            next.push([p, t]);
+          }
+        } else {
+          const p = Object.getPrototypeOf(v);
+          if (p === Object.prototype || p === null) next.push([v, t]);
+        }
+      }
+    }
+    level = next;
+  }
+  return [...tops];
+}
+// node:module defines globals of its own on Deno (nodeBootstrap); the library imports it.
+await import("node:module");
+const main = names();
+const tops = scripted();
+const w = new Worker(new URL("./worker.mjs", import.meta.url).href, { type: "module" });
+w.onmessage = (e) => {
+  console.log(JSON.stringify({ main, worker: e.data.names, scripted: [...new Set([...tops, ...e.data.scripted])] }));
+  w.terminate();
+};
+`;
+
+const WORKER = String.raw`
+${PROBE.slice(0, PROBE.indexOf("const main = names();"))}
+await import("node:module");
+globalThis.postMessage({ names: names(), scripted: scripted() });
+`;
+
+function probe(cmd, args, dir) {
+  const r = spawnSync(cmd, [...args, join(dir, "main.mjs")], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+const dir = mkdtempSync(join(tmpdir(), "runtime-globals-"));
+let deno, bun;
+try {
+  writeFileSync(join(dir, "main.mjs"), PROBE);
+  writeFileSync(join(dir, "worker.mjs"), WORKER);
+  // --unstable-net adds WebSocketStream and WebTransport; --location defines `location`.
+  deno = probe(DENO, ["run", "-A", "--unstable-net", "--location", "http://localhost/"], dir);
+  bun = probe(BUN, [], dir);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const all = (p) => new Set([...p.main, ...p.worker]);
+const d = all(deno);
+const b = all(bun);
+const common = [...d].filter((k) => b.has(k)).sort();
+const denoOnly = [...d].filter((k) => !b.has(k)).sort();
+const bunOnly = [...b].filter((k) => !d.has(k)).sort();
+
+function wrap(list) {
+  const lines = [];
+  let line = "";
+  for (const name of list) {
+    if (line.length + name.length + 1 > 88) {
+      lines.push(line);
+      line = "";
+    }
+    line += (line ? " " : "") + name;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => `  "${l} " +`).join("\n").replace(/ " \+$/, '"');
+}
+
+const version = (bin) => (runtimeVersion(bin) ?? "?").replace(/^\D*/, "").split(" ")[0];
+const made = `Deno ${version(DENO)} and Bun ${version(BUN)}`;
+const out = `/**
+ * The globals each runtime defines itself, generated by \`scripts/runtime_globals.mjs\` from
+ * ${made} (main thread and workers; Deno with \`--unstable-net\`
+ * and \`--location\`). Do not edit: run the script after upgrading a runtime.
+ *
+ * @module
+ */
+
+/** Globals of both runtimes. */
+export const COMMON_GLOBALS =
+${wrap(common)};
+
+/** Globals of Deno only. */
+export const DENO_GLOBALS =
+${wrap(denoOnly)};
+
+/** Globals of Bun only. */
+export const BUN_GLOBALS =
+${wrap(bunOnly)};
+
+/**
+ * Deno's globals under which it implements functions in JavaScript (\`fetch\`, \`setTimeout\`,
+ * \`Deno.readTextFile\`): their source text is not \`[native code]\`.
+ */
+export const DENO_SCRIPTED =
+${wrap(deno.scripted.sort())};
+
+/** Bun's globals under which it implements functions in JavaScript. */
+export const BUN_SCRIPTED =
+${wrap(bun.scripted.sort())};
+`;
+
+const file = join(ROOT, "lib", "code", "runtime_globals.ts");
+writeFileSync(file, out);
+spawnSync(DENO, ["fmt", "--quiet", file], { cwd: ROOT, stdio: "inherit" });
+console.log(
+  `lib/code/runtime_globals.ts: ${common.length} common, ${denoOnly.length} Deno, ` +
+    `${bunOnly.length} Bun globals; ${deno.scripted.length} Deno and ${bun.scripted.length} ` +
+    "Bun globals with JavaScript functions",
+);
