@@ -49,6 +49,7 @@ import {
   TDZ,
 } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
+import { resourceOf } from "../values/resources.ts";
 import { DataWalker, F_LIST, S_PRIVATE, S_PROTO, S_SCOPE, type WalkOptions } from "./walk_data.ts";
 import { reduce as REDUCE_SYMBOL, type Reduction } from "./options.ts";
 
@@ -518,6 +519,9 @@ export class Walker extends DataWalker {
     }
   }
 
+  /** The object whose built-in state is being written under SET_PROTO. */
+  private settingProto: object | null = null;
+
   /** Objects of no built-in family: a reducer, a global, or an error. */
   protected override other(o: object): void {
     const r = (o as Record<symbol, unknown>)[REDUCE_SYMBOL];
@@ -554,6 +558,8 @@ export class Walker extends DataWalker {
       return;
     }
     const proto = getPrototypeOf(o);
+    // Errors of classes the runtime defines (Deno.errors.NotFound…) load anywhere.
+    if (proto !== null && types.isNativeError(o) && this.hostError(o as Error, proto)) return;
     // Up the prototype chain to the first built-in: a family we can rebuild (Map, Array,
     // Error…), plain Object.prototype / null, or a host class whose state is unreachable.
     let base: object | null = proto;
@@ -563,6 +569,8 @@ export class Walker extends DataWalker {
       base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO && !K.KIND_BY_PROTO.has(base)
     ) {
       const c = constructorOf(base);
+      const resource = resourceOf(o, base, c);
+      if (resource !== undefined) this.fail(resource);
       if (c !== undefined && (isNative(c) || globalPathOf(base) !== undefined)) {
         const name = (c as { name?: string }).name || "a built-in class";
         this.fail(
@@ -571,7 +579,16 @@ export class Walker extends DataWalker {
         );
       }
       if (c !== undefined) {
-        const fields = privateFieldsOf(c);
+        let fields: readonly string[] | undefined;
+        try {
+          fields = privateFieldsOf(c);
+        } catch (e) {
+          this.fail(
+            `cannot pickle an instance of ${(c as { name?: string }).name || "a class"}: ` +
+              "its class's source text cannot be analysed",
+            e,
+          );
+        }
         if (fields !== undefined) {
           privateClasses++;
           for (const f of fields) {
@@ -591,14 +608,22 @@ export class Walker extends DataWalker {
       this.privateInstance(o, proto, base, privateFields);
       return;
     }
-    if (base !== null && base !== OBJECT_PROTO) {
+    if (base !== null && base !== OBJECT_PROTO && this.settingProto !== o) {
       // An instance of a subclass of a built-in: the built-in's state, then its prototype.
       // Both are written inline (the loader reads them back to back); the frames they push
-      // run afterwards, in the same order on both sides.
+      // run afterwards, in the same order on both sides. An object that only has the
+      // built-in's prototype (Object.create(Error.prototype)) comes back here from the
+      // built-in's brand check, and is written as the plain object it is.
       this.w.byte(T.SET_PROTO);
       this.value(proto);
-      if (base === ARRAY_PROTO && isArray(o)) this.array(o as unknown[], false);
-      else this.builtin(o, K.KIND_BY_PROTO.get(base)!, base);
+      const outer = this.settingProto;
+      this.settingProto = o;
+      try {
+        if (base === ARRAY_PROTO && isArray(o)) this.array(o as unknown[], false);
+        else this.builtin(o, K.KIND_BY_PROTO.get(base)!, base);
+      } finally {
+        this.settingProto = outer;
+      }
       return;
     }
     // A plain object whose prototype is a class's prototype, or itself data.

@@ -1,0 +1,305 @@
+/**
+ * Native resources: open files, sockets, servers, child processes, streams, workers. Their
+ * state is a handle into this process (a file descriptor, a resource id, a native object), so
+ * no copy of them can exist elsewhere; pickling one is refused with a message that says what
+ * it is. Recognised by the prototypes in an object's chain, without running its code.
+ *
+ * @module
+ */
+
+import { IS_JSC } from "../runtime/engine.ts";
+
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const fnToString = Function.prototype.toString;
+
+/** The message of a refused native resource: `what` it is and what it holds. */
+export function resourceMessage(what: string, detail: string): string {
+  return `cannot pickle ${what} (${detail}): it is a native resource that exists only in ` +
+    "this process; pickle the data it gives (contents, a path, an address) and open it again " +
+    "where the value is loaded";
+}
+
+/**
+ * Classes of Node's built-in modules, by constructor name: [module, export, what it holds].
+ * `Stream` is the base of every Node stream (files, sockets, stdio, HTTP messages).
+ */
+const NODE: Record<string, Array<[string, string, string]>> = {
+  Stream: [["node:stream", "Stream", "a Node stream, data flowing through this process"]],
+  Server: [
+    ["node:net", "Server", "a listening network server"],
+    ["node:http", "Server", "a listening HTTP server"],
+    ["node:https", "Server", "a listening HTTPS server"],
+    ["node:tls", "Server", "a listening TLS server"],
+  ],
+  Socket: [
+    ["node:net", "Socket", "an open network socket"],
+    ["node:dgram", "Socket", "a UDP socket"],
+  ],
+  ChildProcess: [["node:child_process", "ChildProcess", "a running child process"]],
+  Worker: [["node:worker_threads", "Worker", "a running worker thread"]],
+  MessagePort: [["node:worker_threads", "MessagePort", "one end of a message channel"]],
+  Dir: [["node:fs", "Dir", "an open directory"]],
+  FSWatcher: [["node:fs", "FSWatcher", "a file-system watcher"]],
+};
+
+/** Deno's classes that Deno does not expose, by name: what an instance holds. */
+const DENO_INTERNAL: Record<string, string> = {
+  Listener: "a listening socket, from Deno.listen",
+  TcpListener: "a listening socket, from Deno.listen",
+  TlsListener: "a listening TLS socket, from Deno.listenTls",
+  UnixListener: "a listening Unix socket, from Deno.listen",
+  Conn: "an open network connection, from Deno.connect",
+  TcpConn: "an open network connection, from Deno.connect",
+  TlsConn: "an open TLS connection, from Deno.connectTls",
+  UnixConn: "an open Unix socket connection, from Deno.connect",
+  DatagramConn: "a UDP socket, from Deno.listenDatagram",
+  FsWatcher: "a file-system watcher, from Deno.watchFs",
+  HttpConn: "an HTTP connection, from Deno.serveHttp",
+};
+
+/** Bun's native classes, by constructor name or `Symbol.toStringTag`: what they hold. */
+const BUN_NATIVE: Record<string, string> = {
+  Subprocess: "a running child process, from Bun.spawn",
+  Listener: "a listening socket, from Bun.listen",
+  TCPSocket: "an open network connection, from Bun.connect or Bun.listen",
+  TLSSocket: "an open TLS connection, from Bun.connect or Bun.listen",
+  UDPSocket: "a UDP socket, from Bun.udpSocket",
+  HTTPServer: "a running HTTP server, from Bun.serve",
+  HTTPSServer: "a running HTTPS server, from Bun.serve",
+  DebugHTTPServer: "a running HTTP server, from Bun.serve",
+  DebugHTTPSServer: "a running HTTPS server, from Bun.serve",
+  FileSink: "a file being written, from Bun.file().writer()",
+  ArrayBufferSink: "a buffer being written",
+  Terminal: "a pseudo-terminal",
+};
+
+/**
+ * Web classes whose instances are resources: [global name, what, detail]. The walk refuses
+ * them by prototype, as a family (values/kinds.ts).
+ */
+export const WEB_RESOURCES: ReadonlyArray<readonly [string, string, string]> = [
+  ["ReadableStream", "a ReadableStream", "a stream of data being read"],
+  ["WritableStream", "a WritableStream", "a stream of data being written"],
+  ["TransformStream", "a TransformStream", "a pair of streams in use"],
+  ["MessagePort", "a MessagePort", "one end of a message channel"],
+  ["MessageChannel", "a MessageChannel", "a pair of connected message ports"],
+  ["BroadcastChannel", "a BroadcastChannel", "an open broadcast channel"],
+  ["Request", "a Request", "an HTTP request with its body stream"],
+  ["Response", "a Response", "an HTTP response with its body stream"],
+  ["WebSocket", "a WebSocket", "an open network connection"],
+  ["EventSource", "an EventSource", "an open HTTP connection"],
+  ["Worker", "a Worker", "a running worker thread"],
+  ["SharedWorker", "a SharedWorker", "a running worker"],
+];
+
+/** Deno's exposed resource classes: [path from globalThis, what, detail]. */
+const DENO_GLOBALS: ReadonlyArray<readonly [string, string, string]> = [
+  ["Deno.FsFile", "a Deno.FsFile", "an open file, from Deno.open"],
+  [
+    "Deno.ChildProcess",
+    "a Deno.ChildProcess",
+    "a running child process, from Deno.Command().spawn()",
+  ],
+  ["Deno.Command", "a Deno.Command", "a process launcher bound to this process's environment"],
+  ["Deno.HttpClient", "a Deno.HttpClient", "an HTTP client with its open connections"],
+  ["Deno.Kv", "a Deno.Kv", "an open key-value database"],
+];
+
+function lookup(path: string): unknown {
+  let v: unknown = globalThis;
+  for (const key of path.split(".")) {
+    if (v === null || (typeof v !== "object" && typeof v !== "function")) return undefined;
+    try {
+      v = (v as Record<string, unknown>)[key];
+    } catch {
+      return undefined;
+    }
+  }
+  return v;
+}
+
+function prototypeOf(ctor: unknown): object | undefined {
+  if (typeof ctor !== "function") return undefined;
+  const p = getOwnPropertyDescriptor(ctor, "prototype")?.value;
+  return p !== null && typeof p === "object" ? p : undefined;
+}
+
+let globalProtos: Map<object, [string, string]> | undefined;
+
+/** Prototypes of the global resource classes this runtime has → [what, detail]. */
+function globalResources(): Map<object, [string, string]> {
+  if (globalProtos === undefined) {
+    globalProtos = new Map();
+    for (const [path, what, detail] of [...DENO_GLOBALS, ...WEB_RESOURCES]) {
+      const p = prototypeOf(lookup(path));
+      if (p !== undefined && !globalProtos.has(p)) globalProtos.set(p, [what, detail]);
+    }
+  }
+  return globalProtos;
+}
+
+/**
+ * The resource message for a prototype that the web or Deno resource classes own (used for
+ * the families refused by prototype), or undefined.
+ */
+export function globalResourceMessage(proto: object): string | undefined {
+  const r = globalResources().get(proto);
+  return r === undefined ? undefined : resourceMessage(r[0], r[1]);
+}
+
+type BuiltinModules = { getBuiltinModule?: (name: string) => unknown };
+const nodeModules = new Map<string, unknown>();
+
+function nodeExport(module: string, name: string): unknown {
+  let m = nodeModules.get(module);
+  if (m === undefined && !nodeModules.has(module)) {
+    try {
+      const proc = (globalThis as { process?: BuiltinModules }).process;
+      m = proc?.getBuiltinModule?.(module);
+    } catch {
+      m = undefined;
+    }
+    nodeModules.set(module, m);
+  }
+  if (m === null || (typeof m !== "object" && typeof m !== "function")) return undefined;
+  try {
+    return (m as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
+  }
+}
+
+function isNativeFn(fn: unknown): boolean {
+  try {
+    return typeof fn === "function" && /\{\s*\[native code\]\s*\}\s*$/.test(fnToString.call(fn));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `proto` (without an own constructor) carries a native getter: a host prototype. */
+function hasNativeGetter(proto: object): boolean {
+  for (const key of Reflect.ownKeys(proto)) {
+    const d = getOwnPropertyDescriptor(proto, key);
+    if (d?.get !== undefined) return isNativeFn(d.get);
+  }
+  return false;
+}
+
+function tagOf(proto: object): string | undefined {
+  const t = getOwnPropertyDescriptor(proto, Symbol.toStringTag)?.value;
+  return typeof t === "string" ? t : undefined;
+}
+
+function hasOwnSymbol(o: object, description: string): boolean {
+  for (const s of Object.getOwnPropertySymbols(o)) if (s.description === description) return true;
+  return false;
+}
+
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+
+/** Decisions per prototype: [what, detail], or null for "not a resource". */
+const decided = new WeakMap<object, [string, string] | null>();
+
+/**
+ * The refusal message when `proto`, a prototype in the chain of `o` whose own constructor is
+ * `ctor` (if any), belongs to a native resource; undefined otherwise. Cheap for the
+ * prototypes of ordinary classes: one WeakMap lookup once a prototype has been seen.
+ */
+export function resourceOf(o: object, proto: object, ctor: object | undefined): string | undefined {
+  let r = decided.get(proto);
+  if (r === undefined) {
+    r = decide(proto, ctor);
+    decided.set(proto, r);
+  }
+  if (r !== null) {
+    // Name the object's own class too where the family is its ancestor (a ReadStream is a
+    // node:stream Stream).
+    const leaf = proto === Object.getPrototypeOf(o) ? undefined : classNameOf(o);
+    return resourceMessage(leaf === undefined ? r[0] : `a ${leaf}, ${r[0]}`, r[1]);
+  }
+  // Deno's unexposed resource classes: by name, and the resource id the instance holds.
+  if (isDeno && ctor !== undefined) {
+    const name = (ctor as { name?: unknown }).name;
+    if (typeof name === "string" && Object.hasOwn(DENO_INTERNAL, name)) {
+      if (hasOwnSymbol(o, "Deno.internal.rid")) {
+        return resourceMessage(`a Deno ${name}`, DENO_INTERNAL[name]);
+      }
+    }
+  }
+  return undefined;
+}
+
+function classNameOf(o: object): string | undefined {
+  const p = Object.getPrototypeOf(o);
+  const c = p === null ? undefined : getOwnPropertyDescriptor(p, "constructor")?.value;
+  const name = typeof c === "function" ? c.name : undefined;
+  return typeof name === "string" && name !== "" ? name : undefined;
+}
+
+function decide(proto: object, ctor: object | undefined): [string, string] | null {
+  const g = globalResources().get(proto);
+  if (g !== undefined) return g;
+  const name = ctor === undefined ? undefined : (ctor as { name?: unknown }).name;
+  if (ctor === undefined) {
+    // Bun's native objects (Subprocess, servers, sockets) have prototypes without a
+    // constructor, named by their tag, with native getters.
+    const tag = tagOf(proto);
+    if (IS_JSC && tag !== undefined && Object.hasOwn(BUN_NATIVE, tag) && hasNativeGetter(proto)) {
+      return [`a Bun ${tag}`, BUN_NATIVE[tag]];
+    }
+    return null;
+  }
+  if (typeof name !== "string" || name === "") return null;
+  if (IS_JSC && Object.hasOwn(BUN_NATIVE, name) && isNativeFn(ctor)) {
+    return [`a Bun ${name}`, BUN_NATIVE[name]];
+  }
+  const candidates = NODE[name];
+  if (candidates !== undefined) {
+    for (const [module, exp, detail] of candidates) {
+      if (prototypeOf(nodeExport(module, exp)) === proto) {
+        return [`a ${module} ${exp}`, detail];
+      }
+    }
+  }
+  if (name === "FileHandle") {
+    // node:fs/promises does not export its FileHandle class: known by its members.
+    const fd = getOwnPropertyDescriptor(proto, "fd");
+    const close = getOwnPropertyDescriptor(proto, "close")?.value;
+    const read = getOwnPropertyDescriptor(proto, "readFile")?.value;
+    if (fd?.get !== undefined && typeof close === "function" && typeof read === "function") {
+      return ["a node:fs FileHandle", "an open file, from node:fs/promises open()"];
+    }
+  }
+  return null;
+}
+
+/**
+ * The refusal message for a Blob that is a reference to a file or an object in storage
+ * (Bun's `Bun.file()`, `Bun.s3.file()`, `Bun.stdin`) rather than bytes in memory; undefined
+ * for other Blobs.
+ */
+export function fileReference(b: Blob): string | undefined {
+  if (!IS_JSC) return undefined;
+  const inspect = (globalThis as { Bun?: { inspect?: (v: unknown) => string } }).Bun?.inspect;
+  if (typeof inspect !== "function") return undefined;
+  let shown: string;
+  try {
+    shown = inspect(b);
+  } catch {
+    return undefined;
+  }
+  if (shown.startsWith("FileRef")) {
+    return resourceMessage(
+      "a Bun.file reference",
+      "a lazy reference to a file of this machine, not its bytes: `await file.bytes()` reads them",
+    );
+  }
+  if (shown.startsWith("S3Ref")) {
+    return resourceMessage(
+      "a Bun S3 file reference",
+      "a lazy reference to an object in storage, not its bytes",
+    );
+  }
+  return undefined;
+}
