@@ -177,11 +177,13 @@ function isNativeFn(fn: unknown): boolean {
   }
 }
 
-/** Whether `proto` (without an own constructor) carries a native getter: a host prototype. */
-function hasNativeGetter(proto: object): boolean {
+/** Whether the first getter or method of `proto` is native code: a host prototype. */
+function hasNativeMember(proto: object): boolean {
   for (const key of Reflect.ownKeys(proto)) {
+    if (key === "constructor") continue;
     const d = getOwnPropertyDescriptor(proto, key);
-    if (d?.get !== undefined) return isNativeFn(d.get);
+    const fn = d?.get ?? d?.value;
+    if (typeof fn === "function") return isNativeFn(fn);
   }
   return false;
 }
@@ -242,10 +244,10 @@ function decide(proto: object, ctor: object | undefined): [string, string] | nul
   if (g !== undefined) return g;
   const name = ctor === undefined ? undefined : (ctor as { name?: unknown }).name;
   if (ctor === undefined) {
-    // Bun's native objects (Subprocess, servers, sockets) have prototypes without a
-    // constructor, named by their tag, with native getters.
+    // Bun's native objects (Subprocess, servers, sockets, sinks) have prototypes without a
+    // constructor of their own, named by their tag, with native members.
     const tag = tagOf(proto);
-    if (IS_JSC && tag !== undefined && Object.hasOwn(BUN_NATIVE, tag) && hasNativeGetter(proto)) {
+    if (IS_JSC && tag !== undefined && Object.hasOwn(BUN_NATIVE, tag) && hasNativeMember(proto)) {
       return [`a Bun ${tag}`, BUN_NATIVE[tag]];
     }
     return null;
