@@ -3,7 +3,7 @@
 // data, and captured by closures. Each runtime tests its own natives and the shared ones.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { closure, dumps, dumpsSync, PicklingError } from "../mod.ts";
+import { closure, dumps, dumpsSync, type PicklingError } from "../mod.ts";
 import { expectPicklingError, expectPicklingErrorAsync } from "./helpers.ts";
 import * as fsp from "node:fs/promises";
 import * as fs from "node:fs";
