@@ -12,6 +12,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { PassThrough, Readable } from "node:stream";
+import * as zlib from "node:zlib";
+import * as http from "node:http";
+import { Worker as NodeWorker } from "node:worker_threads";
+import * as timers from "node:timers";
+
+/** A timer object, from node:timers where the global setTimeout gives numbers. */
+function setTimeoutObject(): unknown {
+  const t = timers.setTimeout(() => {}, 100000);
+  cleanups.push(() => timers.clearTimeout(t));
+  return t;
+}
 
 type Cleanup = () => unknown;
 
@@ -92,6 +103,50 @@ const common: Resource[] = [
     },
   },
   {
+    name: "node:fs FSWatcher",
+    what: /FSWatcher.*file-system watcher/,
+    make: () => {
+      const w = fs.watch(tmp);
+      return keep(w, () => w.close());
+    },
+  },
+  {
+    name: "node:fs Dir",
+    what: /Dir.*open directory/,
+    make: () => {
+      const d = fs.opendirSync(tmp);
+      return keep(d, () => d.closeSync());
+    },
+  },
+  {
+    name: "node:zlib Gzip",
+    what: /Gzip.*stream/,
+    make: () => zlib.createGzip(),
+  },
+  {
+    name: "node:http Agent",
+    what: /Agent.*HTTP connections/,
+    make: () => new http.Agent(),
+  },
+  {
+    name: "node:worker_threads Worker",
+    what: /Worker.*worker thread/,
+    make: () => {
+      const w = new NodeWorker("setTimeout(() => {}, 10000)", { eval: true });
+      return keep(w, () => w.terminate());
+    },
+  },
+  {
+    name: "setInterval timer",
+    what: /Timeout.*scheduled timer/,
+    make: () => {
+      const t = setInterval(() => {}, 100000);
+      // Where timers are numbers, there is nothing to refuse: a timer object stands in.
+      if (typeof t !== "object") clearInterval(t);
+      return keep(typeof t === "object" ? t : setTimeoutObject(), () => clearInterval(t));
+    },
+  },
+  {
     name: "ReadableStream",
     what: /ReadableStream/,
     make: () => new ReadableStream(),
@@ -154,6 +209,11 @@ const denoOnly: Resource[] = Deno_ === undefined ? [] : [
       const c = new Deno_.Command("true", { stdout: "null", stderr: "null" }).spawn();
       return keep(c, () => c.status);
     },
+  },
+  {
+    name: "Deno.stdout",
+    what: /Deno\.stdout.*standard output/,
+    make: () => Deno_.stdout,
   },
   {
     name: "Deno.Command",

@@ -10,6 +10,7 @@
 import { IS_JSC } from "../runtime/engine.ts";
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
 const fnToString = Function.prototype.toString;
 
 /** The message of a refused native resource: `what` it is and what it holds. */
@@ -37,9 +38,48 @@ const NODE: Record<string, Array<[string, string, string]>> = {
   ],
   ChildProcess: [["node:child_process", "ChildProcess", "a running child process"]],
   Worker: [["node:worker_threads", "Worker", "a running worker thread"]],
+  NodeWorker: [["node:worker_threads", "Worker", "a running worker thread"]],
+  Agent: [
+    ["node:http", "Agent", "a pool of open HTTP connections"],
+    ["node:https", "Agent", "a pool of open HTTPS connections"],
+  ],
+  Interface: [
+    ["node:readline", "Interface", "a line reader over an open stream"],
+    ["node:readline/promises", "Interface", "a line reader over an open stream"],
+  ],
   MessagePort: [["node:worker_threads", "MessagePort", "one end of a message channel"]],
   Dir: [["node:fs", "Dir", "an open directory"]],
   FSWatcher: [["node:fs", "FSWatcher", "a file-system watcher"]],
+};
+
+/** Deno's standard streams: [path of the instance, what, detail]; known by their prototype. */
+const DENO_STDIO: ReadonlyArray<readonly [string, string, string]> = [
+  ["Deno.stdin", "Deno.stdin", "this process's standard input"],
+  ["Deno.stdout", "Deno.stdout", "this process's standard output"],
+  ["Deno.stderr", "Deno.stderr", "this process's standard error"],
+];
+
+/**
+ * Runtime classes that no module exports, by name: the members their prototype has, what
+ * they are, and what they hold.
+ */
+const BY_MEMBERS: Record<string, readonly [readonly string[], string, string]> = {
+  FileHandle: [
+    ["fd", "close", "readFile"],
+    "a node:fs FileHandle",
+    "an open file, from node:fs/promises open()",
+  ],
+  FSWatcher: [["close", "ref", "unref"], "a node:fs FSWatcher", "a file-system watcher"],
+  Timeout: [
+    ["refresh", "ref", "unref", "hasRef"],
+    "a Timeout",
+    "a scheduled timer, from setTimeout or setInterval",
+  ],
+  Immediate: [
+    ["ref", "unref", "hasRef"],
+    "an Immediate",
+    "a scheduled callback, from setImmediate",
+  ],
 };
 
 /** Deno's classes that Deno does not expose, by name: what an instance holds. */
@@ -81,6 +121,10 @@ export const WEB_RESOURCES: ReadonlyArray<readonly [string, string, string]> = [
   ["ReadableStream", "a ReadableStream", "a stream of data being read"],
   ["WritableStream", "a WritableStream", "a stream of data being written"],
   ["TransformStream", "a TransformStream", "a pair of streams in use"],
+  ["TextDecoderStream", "a TextDecoderStream", "a pair of streams in use"],
+  ["TextEncoderStream", "a TextEncoderStream", "a pair of streams in use"],
+  ["CompressionStream", "a CompressionStream", "a pair of streams in use"],
+  ["DecompressionStream", "a DecompressionStream", "a pair of streams in use"],
   ["MessagePort", "a MessagePort", "one end of a message channel"],
   ["MessageChannel", "a MessageChannel", "a pair of connected message ports"],
   ["BroadcastChannel", "a BroadcastChannel", "an open broadcast channel"],
@@ -133,6 +177,15 @@ function globalResources(): Map<object, [string, string]> {
     for (const [path, what, detail] of [...DENO_GLOBALS, ...WEB_RESOURCES]) {
       const p = prototypeOf(lookup(path));
       if (p !== undefined && !globalProtos.has(p)) globalProtos.set(p, [what, detail]);
+    }
+    if (isDeno) {
+      for (const [path, what, detail] of DENO_STDIO) {
+        const v = lookup(path);
+        const p = v !== null && typeof v === "object" ? Object.getPrototypeOf(v) : null;
+        if (p !== null && p !== Object.prototype && !globalProtos.has(p)) {
+          globalProtos.set(p, [what, detail]);
+        }
+      }
     }
   }
   return globalProtos;
@@ -188,6 +241,12 @@ function hasNativeMember(proto: object): boolean {
   return false;
 }
 
+/** Whether `proto` has an own method or accessor named `key`. */
+function hasMember(proto: object, key: string): boolean {
+  const d = getOwnPropertyDescriptor(proto, key);
+  return d !== undefined && (typeof d.value === "function" || d.get !== undefined);
+}
+
 function tagOf(proto: object): string | undefined {
   const t = getOwnPropertyDescriptor(proto, Symbol.toStringTag)?.value;
   return typeof t === "string" ? t : undefined;
@@ -197,8 +256,6 @@ function hasOwnSymbol(o: object, description: string): boolean {
   for (const s of Object.getOwnPropertySymbols(o)) if (s.description === description) return true;
   return false;
 }
-
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
 
 /** Decisions per prototype: [what, detail], or null for "not a resource". */
 const decided = new WeakMap<object, [string, string] | null>();
@@ -264,14 +321,9 @@ function decide(proto: object, ctor: object | undefined): [string, string] | nul
       }
     }
   }
-  if (name === "FileHandle") {
-    // node:fs/promises does not export its FileHandle class: known by its members.
-    const fd = getOwnPropertyDescriptor(proto, "fd");
-    const close = getOwnPropertyDescriptor(proto, "close")?.value;
-    const read = getOwnPropertyDescriptor(proto, "readFile")?.value;
-    if (fd?.get !== undefined && typeof close === "function" && typeof read === "function") {
-      return ["a node:fs FileHandle", "an open file, from node:fs/promises open()"];
-    }
+  const members = Object.hasOwn(BY_MEMBERS, name) ? BY_MEMBERS[name] : undefined;
+  if (members !== undefined && members[0].every((m) => hasMember(proto, m))) {
+    return [members[1], members[2]];
   }
   return null;
 }
