@@ -47,6 +47,11 @@ function hostPickle(path: string): Uint8Array {
   return withHeader(patched, h.version, h.flags);
 }
 
+/** Pickled and loaded twice: a loaded value pickles again. */
+function roundTripNote<T>(v: T): T {
+  return loadsSync<T>(dumpsSync(loadsSync<T>(dumpsSync(v))));
+}
+
 describe("errors of runtime-defined classes and DOMExceptions", () => {
   it("load without code (allowCode: false): they are data", () => {
     const v = loadsSync<{ e: Error; d: DOMException }>(
@@ -92,6 +97,41 @@ describe("errors of runtime-defined classes and DOMExceptions", () => {
     const h = parseHeader(plain);
     const e = expectUnpicklingError(() => loadsSync(withHeader(body, h.version, h.flags)));
     assert.ok(e instanceof UnpicklingError);
+  });
+
+  it("an instance of a subclass of DOMException keeps its class and its DOMException state", () => {
+    class AppAbort extends DOMException {
+      job: number;
+      constructor(message: string, job: number) {
+        super(message, "AbortError");
+        this.job = job;
+      }
+      describe(): string {
+        return `job ${this.job}: ${this.message}`;
+      }
+    }
+    const e = loadsSync<AppAbort>(dumpsSync(new AppAbort("cancelled by user", 7)));
+    assert.ok(e instanceof AppAbort);
+    assert.ok(e instanceof DOMException);
+    assert.equal(e.name, "AbortError");
+    assert.equal(e.code, 20);
+    assert.equal(e.message, "cancelled by user");
+    assert.equal(e.job, 7);
+    assert.equal(e.describe(), "job 7: cancelled by user");
+  });
+
+  it("objects that only have an error's prototype load as such plain objects", () => {
+    // Their prototypes are built-ins by reference: the pickle holds code.
+    const forged = [
+      Object.assign(Object.create(Error.prototype), { message: "forged" }),
+      Object.assign(Object.create(DOMException.prototype), { note: 1 }),
+    ];
+    for (const v of [loadsSync<object[]>(dumpsSync(forged)), roundTripNote(forged)]) {
+      assert.equal(Object.getPrototypeOf(v[0]), Error.prototype);
+      assert.equal((v[0] as Error).message, "forged");
+      assert.equal(Object.getPrototypeOf(v[1]), DOMException.prototype);
+      assert.equal((v[1] as { note: number }).note, 1);
+    }
   });
 
   it("standard errors are written as before: no class path", () => {
