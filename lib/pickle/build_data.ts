@@ -704,7 +704,11 @@ export class DataBuilder {
         const path = this.string();
         const v = resolveGlobalPath(path);
         if (v === undefined) {
-          r.fail(`built-in '${path}' does not exist in this runtime`, at);
+          r.fail(
+            `built-in '${path}' does not exist in this runtime (the pickle refers to it by ` +
+              "name): load it where that built-in exists, or pickle code that does not use it",
+            at,
+          );
         }
         this.memo.push(v);
         return v;

@@ -558,8 +558,12 @@ export class Walker extends DataWalker {
       return;
     }
     const proto = getPrototypeOf(o);
-    // Errors of classes the runtime defines (Deno.errors.NotFound…) load anywhere.
-    if (proto !== null && types.isNativeError(o) && this.hostError(o as Error, proto)) return;
+    if (proto !== null) {
+      // Errors of classes the runtime defines (Deno.errors.NotFound…) load anywhere.
+      if (o instanceof Error && types.isNativeError(o) && this.hostError(o, proto)) return;
+      const resource = resourceOf(o, proto);
+      if (resource !== undefined) this.fail(resource);
+    }
     // Up the prototype chain to the first built-in: a family we can rebuild (Map, Array,
     // Error…), plain Object.prototype / null, or a host class whose state is unreachable.
     let base: object | null = proto;
@@ -569,8 +573,6 @@ export class Walker extends DataWalker {
       base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO && !K.KIND_BY_PROTO.has(base)
     ) {
       const c = constructorOf(base);
-      const resource = resourceOf(o, base, c);
-      if (resource !== undefined) this.fail(resource);
       if (c !== undefined && (isNative(c) || globalPathOf(base) !== undefined)) {
         const name = (c as { name?: string }).name || "a built-in class";
         this.fail(

@@ -53,6 +53,9 @@ export function isDOMExceptionIntrinsic(key: string | symbol): boolean {
   return domIntrinsic!.has(key);
 }
 
+/** Prototypes of error classes that are not the runtime's (the program's own classes). */
+const notHost = new WeakSet<object>();
+
 /** How an error of a runtime-defined class is written. */
 export interface HostError {
   /** Index in ERROR_TYPES of the nearest standard constructor. */
@@ -72,11 +75,15 @@ export interface HostError {
  * prototype's getters show (`message`, `code`, `specifier`, …) become own properties.
  */
 export function hostError(e: object, proto: object): HostError | undefined {
+  if (notHost.has(proto)) return undefined;
   const ctor = constructorOf(proto);
-  if (ctor === undefined) return undefined;
-  const native = isNative(ctor);
-  const path = globalPathOf(ctor);
-  if (!native && path === undefined) return undefined;
+  const native = ctor !== undefined && isNative(ctor);
+  const path = ctor === undefined ? undefined : globalPathOf(ctor);
+  if (!native && path === undefined) {
+    // The prototype of a class of the program's own: asked once.
+    notHost.add(proto);
+    return undefined;
+  }
   // The nearest standard constructor up the chain, and the prototypes on the way.
   const between: object[] = [];
   let p: object | null = proto;

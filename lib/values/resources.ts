@@ -10,6 +10,7 @@
 import { IS_JSC } from "../runtime/engine.ts";
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const getPrototypeOf = Object.getPrototypeOf;
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
 const fnToString = Function.prototype.toString;
 
@@ -257,41 +258,61 @@ function hasOwnSymbol(o: object, description: string): boolean {
   return false;
 }
 
-/** Decisions per prototype: [what, detail], or null for "not a resource". */
-const decided = new WeakMap<object, [string, string] | null>();
-
 /**
- * The refusal message when `proto`, a prototype in the chain of `o` whose own constructor is
- * `ctor` (if any), belongs to a native resource; undefined otherwise. Cheap for the
- * prototypes of ordinary classes: one WeakMap lookup once a prototype has been seen.
+ * What an object whose prototype is the key is, decided once per prototype over its whole
+ * chain: [what, detail, whether the object's own class is that family's descendant], or
+ * [name, detail, false, true] for a Deno class whose instances are resources when they hold a
+ * resource id; null when neither.
  */
-export function resourceOf(o: object, proto: object, ctor: object | undefined): string | undefined {
-  let r = decided.get(proto);
-  if (r === undefined) {
-    r = decide(proto, ctor);
-    decided.set(proto, r);
-  }
-  if (r !== null) {
-    // Name the object's own class too where the family is its ancestor (a ReadStream is a
-    // node:stream Stream).
-    const leaf = proto === Object.getPrototypeOf(o) ? undefined : classNameOf(o);
-    return resourceMessage(leaf === undefined ? r[0] : `a ${leaf}, ${r[0]}`, r[1]);
-  }
-  // Deno's unexposed resource classes: by name, and the resource id the instance holds.
-  if (isDeno && ctor !== undefined) {
-    const name = (ctor as { name?: unknown }).name;
-    if (typeof name === "string" && Object.hasOwn(DENO_INTERNAL, name)) {
-      if (hasOwnSymbol(o, "Deno.internal.rid")) {
-        return resourceMessage(`a Deno ${name}`, DENO_INTERNAL[name]);
-      }
+type Decision = readonly [string, string, boolean, boolean] | null;
+const decided = new WeakMap<object, Decision>();
+
+function decideChain(first: object): Decision {
+  let denoName: string | undefined;
+  for (let p: object | null = first; p !== null && p !== Object.prototype; p = getPrototypeOf(p)) {
+    const c = constructorOf(p);
+    const r = decide(p, c);
+    if (r !== null) return [r[0], r[1], p !== first, false];
+    if (isDeno && denoName === undefined && c !== undefined) {
+      const name = (c as { name?: unknown }).name;
+      if (typeof name === "string" && Object.hasOwn(DENO_INTERNAL, name)) denoName = name;
     }
   }
-  return undefined;
+  return denoName === undefined ? null : [denoName, DENO_INTERNAL[denoName], false, true];
 }
 
-function classNameOf(o: object): string | undefined {
-  const p = Object.getPrototypeOf(o);
-  const c = p === null ? undefined : getOwnPropertyDescriptor(p, "constructor")?.value;
+/**
+ * The refusal message when `o`, whose prototype is `proto`, is a native resource; undefined
+ * otherwise. One WeakMap lookup once a prototype has been seen.
+ */
+export function resourceOf(o: object, proto: object): string | undefined {
+  let r = decided.get(proto);
+  if (r === undefined) {
+    r = decideChain(proto);
+    decided.set(proto, r);
+  }
+  if (r === null) return undefined;
+  if (r[3]) {
+    // Deno's unexposed resource classes: by name, and the resource id the instance holds.
+    return hasOwnSymbol(o, "Deno.internal.rid")
+      ? resourceMessage(`a Deno ${r[0]}`, r[1])
+      : undefined;
+  }
+  // Name the object's own class too where the family is its ancestor (a ReadStream is a
+  // node:stream Stream).
+  const leaf = r[2] ? classNameOf(proto) : undefined;
+  return resourceMessage(leaf === undefined ? r[0] : `a ${leaf}, ${r[0]}`, r[1]);
+}
+
+/** The own constructor of a prototype (whose `prototype` it is), if any. */
+function constructorOf(p: object): object | undefined {
+  const c = getOwnPropertyDescriptor(p, "constructor")?.value;
+  if (typeof c !== "function") return undefined;
+  return getOwnPropertyDescriptor(c, "prototype")?.value === p ? c : undefined;
+}
+
+function classNameOf(proto: object): string | undefined {
+  const c = getOwnPropertyDescriptor(proto, "constructor")?.value;
   const name = typeof c === "function" ? c.name : undefined;
   return typeof name === "string" && name !== "" ? name : undefined;
 }
