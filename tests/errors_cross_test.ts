@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { loads } from "../mod.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const produce = `${root}tests/cross/errors_produce.ts`;
@@ -116,7 +117,12 @@ describe("errors cross runtimes", () => {
     });
   }
 
-  for (const [from, to] of [["deno", "bun"], ["bun", "deno"], ["deno", "deno"]] as const) {
+  for (
+    const [from, to] of [["deno", "bun"], ["bun", "deno"], ["deno", "deno"], [
+      "bun",
+      "bun",
+    ]] as const
+  ) {
     it(`console pickled by ${from} is ${to}'s own console, also captured by closures`, () => {
       const out = JSON.parse(run(to, consume, producedBy(from))) as {
         console: Record<string, boolean>;
@@ -131,4 +137,38 @@ describe("errors cross runtimes", () => {
       });
     });
   }
+
+  it("a Worker's failure, pickled there, reaches its caller with its class and details", async () => {
+    const worker = new Worker(new URL("./cross/errors_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    try {
+      const bytes = await new Promise<Uint8Array>((resolve, reject) => {
+        worker.onmessage = (ev) => resolve(ev.data as Uint8Array);
+        worker.onerror = (ev) => reject(new Error(`worker failed: ${ev.message}`));
+      });
+      const v = await loads<{ failure: Error & Record<string, unknown>; timeout: DOMException }>(
+        bytes,
+      );
+      const g = globalThis as Record<string, unknown>;
+      // deno-lint-ignore no-explicit-any
+      const Deno_ = g.Deno as any;
+      if (Deno_ !== undefined) {
+        assert.ok(v.failure instanceof Deno_.errors.NotFound);
+        assert.equal(v.failure.name, "NotFound");
+        assert.equal(v.failure.code, "ENOENT");
+      } else {
+        assert.equal(Object.getPrototypeOf(v.failure), Error.prototype);
+        assert.equal(v.failure.name, "ResolveMessage");
+        assert.equal(v.failure.specifier, "/no/such/module.ts");
+      }
+      assert.match(v.failure.message, /no\/such/);
+      assert.equal(typeof v.failure.stack, "string");
+      assert.ok(v.timeout instanceof DOMException);
+      assert.equal(v.timeout.name, "TimeoutError");
+      assert.equal(v.timeout.code, DOMException.TIMEOUT_ERR);
+    } finally {
+      worker.terminate();
+    }
+  });
 });

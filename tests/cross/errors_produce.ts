@@ -37,7 +37,9 @@ if (Deno_ !== undefined) {
 }
 errors.nodeFs = await readFile("/no/such/file").catch((e: unknown) => e);
 const signal = AbortSignal.timeout(1);
+const alive = setTimeout(() => {}, 10_000); // the signal's timer may not keep the process alive
 await new Promise((r) => signal.addEventListener("abort", r));
+clearTimeout(alive);
 errors.timeout = signal.reason;
 errors.dataClone = thrown(() => structuredClone(() => {}));
 errors.notSupported = Object.assign(new DOMException("not here", "NotSupportedError"), {
