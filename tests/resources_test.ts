@@ -3,7 +3,8 @@
 // data, and captured by closures. Each runtime tests its own natives and the shared ones.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { closure, dumps, dumpsSync, type PicklingError } from "../mod.ts";
+import { closure, dumps, dumpsSync, loads, type PicklingError } from "../mod.ts";
+import { EventEmitter } from "node:events";
 import { expectPicklingError, expectPicklingErrorAsync } from "./helpers.ts";
 import * as fsp from "node:fs/promises";
 import * as fs from "node:fs";
@@ -272,6 +273,20 @@ const bunOnly: Resource[] = Bun_ === undefined ? [] : [
     },
   },
   {
+    name: "Bun.connect socket",
+    what: /TCPSocket.*network connection/,
+    make: async () => {
+      const l = Bun_.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const sock = await Bun_.connect({
+        hostname: "127.0.0.1",
+        port: l.port,
+        socket: { data() {} },
+      });
+      cleanups.push(() => l.stop(true));
+      return keep(sock, () => sock.end());
+    },
+  },
+  {
     name: "Bun.serve server",
     what: /HTTP server/,
     make: () => {
@@ -327,6 +342,35 @@ describe(`native resources are refused, naming what they are (${Deno_ ? "Deno" :
       );
     });
   }
+
+  it("classes of the program named like resource classes still pickle", async () => {
+    class Server {
+      port = 1;
+      close(): void {}
+    }
+    class FileHandle extends EventEmitter {
+      fd = 3;
+      close(): void {}
+      readFile(): string {
+        return "";
+      }
+    }
+    class Timeout {
+      refresh(): void {}
+      ref(): void {}
+      unref(): void {}
+      hasRef(): boolean {
+        return true;
+      }
+    }
+    class Listener {
+      accept(): void {}
+    }
+    for (const v of [new Server(), new FileHandle(), new Timeout(), new Listener()]) {
+      const out = await loads<object>(await dumps(v));
+      assert.equal(out.constructor.name, v.constructor.name);
+    }
+  });
 
   it("a Blob in memory and a File still pickle", async () => {
     const bytes = await dumps([new Blob(["x"]), new File(["y"], "y.txt")]);

@@ -61,8 +61,8 @@ const DENO_STDIO: ReadonlyArray<readonly [string, string, string]> = [
 ];
 
 /**
- * Runtime classes that no module exports, by name: the members their prototype has, what
- * they are, and what they hold.
+ * Classes of Node's modules that no module exports, by name: the members their prototype has
+ * (whose parent is node:events' EventEmitter), what they are, and what they hold.
  */
 const BY_MEMBERS: Record<string, readonly [readonly string[], string, string]> = {
   FileHandle: [
@@ -71,17 +71,34 @@ const BY_MEMBERS: Record<string, readonly [readonly string[], string, string]> =
     "an open file, from node:fs/promises open()",
   ],
   FSWatcher: [["close", "ref", "unref"], "a node:fs FSWatcher", "a file-system watcher"],
+};
+
+/** Timer objects, by name: how to get their prototype (a timer made and cleared at once). */
+const TIMERS: Record<string, readonly [() => object | undefined, string, string]> = {
   Timeout: [
-    ["refresh", "ref", "unref", "hasRef"],
+    () => sampleTimer("setTimeout", "clearTimeout"),
     "a Timeout",
     "a scheduled timer, from setTimeout or setInterval",
   ],
   Immediate: [
-    ["ref", "unref", "hasRef"],
+    () => sampleTimer("setImmediate", "clearImmediate"),
     "an Immediate",
     "a scheduled callback, from setImmediate",
   ],
 };
+
+function sampleTimer(set: string, clear: string): object | undefined {
+  const make = nodeExport("node:timers", set) as ((f: () => void, ms?: number) => unknown);
+  const cancel = nodeExport("node:timers", clear) as ((t: unknown) => void);
+  if (typeof make !== "function" || typeof cancel !== "function") return undefined;
+  try {
+    const t = make(() => {}, 0);
+    cancel(t);
+    return t !== null && typeof t === "object" ? getPrototypeOf(t) ?? undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Deno's classes that Deno does not expose, by name: what an instance holds. */
 const DENO_INTERNAL: Record<string, string> = {
@@ -343,9 +360,14 @@ function decide(proto: object, ctor: object | undefined): [string, string] | nul
     }
   }
   const members = Object.hasOwn(BY_MEMBERS, name) ? BY_MEMBERS[name] : undefined;
-  if (members !== undefined && members[0].every((m) => hasMember(proto, m))) {
+  if (
+    members !== undefined && members[0].every((m) => hasMember(proto, m)) &&
+    getPrototypeOf(proto) === prototypeOf(nodeExport("node:events", "EventEmitter"))
+  ) {
     return [members[1], members[2]];
   }
+  const timer = Object.hasOwn(TIMERS, name) ? TIMERS[name] : undefined;
+  if (timer !== undefined && timer[0]() === proto) return [timer[1], timer[2]];
   return null;
 }
 
