@@ -81,6 +81,7 @@ function hostClass(path: string, Ctor: Ctor): Ctor {
   if (proto === null || typeof proto !== "object") return Ctor;
   return Object.prototype.isPrototypeOf.call(Ctor.prototype, proto) ? cls as Ctor : Ctor;
 }
+
 const defineProperty = Object.defineProperty;
 
 export class Frame {

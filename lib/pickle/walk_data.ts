@@ -36,7 +36,7 @@ import {
 } from "../values/inspect.ts";
 import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
-import { domExceptionKeys, hostError, isDOMException } from "../values/errors.ts";
+import { domExceptionKeys, hostErrorOf, isDOMException } from "../values/errors.ts";
 import { fileReference } from "../values/resources.ts";
 
 const OBJECT_PROTO = Object.prototype;
@@ -951,7 +951,7 @@ export abstract class DataWalker {
    * in a runtime without that class too. False when `e` is not one.
    */
   protected hostError(e: Error, proto: object): boolean {
-    const host = hostError(e, proto);
+    const host = hostErrorOf(e, proto);
     if (host === undefined) return false;
     this.memo.set(e, this.nextId++);
     this.w.byte2(T.ERROR, host.type | T.ERROR_HOST);

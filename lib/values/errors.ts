@@ -74,7 +74,7 @@ export interface HostError {
  * getters read internal slots) loads as the standard error everywhere; the values its
  * prototype's getters show (`message`, `code`, `specifier`, …) become own properties.
  */
-export function hostError(e: object, proto: object): HostError | undefined {
+export function hostErrorOf(e: object, proto: object): HostError | undefined {
   if (notHost.has(proto)) return undefined;
   const ctor = constructorOf(proto);
   const native = ctor !== undefined && isNative(ctor);
