@@ -2,7 +2,8 @@
  * Native resources: open files, sockets, servers, child processes, streams, workers. Their
  * state is a handle into this process (a file descriptor, a resource id, a native object), so
  * no copy of them can exist elsewhere; pickling one is refused with a message that says what
- * it is. Recognised by the prototypes in an object's chain, without running its code.
+ * it is. Recognised by the prototypes in an object's chain (compared with the runtime's own
+ * classes, decided once per prototype), without running the object's code.
  *
  * @module
  */
@@ -207,15 +208,6 @@ function globalResources(): Map<object, [string, string]> {
     }
   }
   return globalProtos;
-}
-
-/**
- * The resource message for a prototype that the web or Deno resource classes own (used for
- * the families refused by prototype), or undefined.
- */
-export function globalResourceMessage(proto: object): string | undefined {
-  const r = globalResources().get(proto);
-  return r === undefined ? undefined : resourceMessage(r[0], r[1]);
 }
 
 type BuiltinModules = { getBuiltinModule?: (name: string) => unknown };
