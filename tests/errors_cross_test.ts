@@ -27,7 +27,7 @@ function run(runtime: Runtime, script: string, input?: string): string {
 type Described = Record<string, unknown> & { cause?: Described };
 
 /** Errors whose class no process can rebuild: Bun makes their instances natively only. */
-const NATIVE_ONLY = new Set(["resolve", "build"]);
+const NATIVE_ONLY = new Set(["resolve", "build", "s3"]);
 
 /** The loaded error shows what the original showed; its class is `ctor`. */
 function assertSame(key: string, got: Described, want: Described, ctor: string): void {
@@ -73,7 +73,7 @@ describe("errors cross runtimes", () => {
       assert.deepEqual(Object.keys(out.described), Object.keys(expected));
       const own = from === "deno"
         ? ["notFound", "permissionDenied", "notCapable"]
-        : ["bunFile", "resolve", "build"];
+        : ["bunFile", "resolve", "build", "s3"];
       for (const k of own) assert.ok(k in expected, `${from} made ${k}`);
       for (const [k, want] of Object.entries(expected)) {
         const got = out.described[k];
@@ -96,6 +96,8 @@ describe("errors cross runtimes", () => {
         assert.equal(out.described.resolve.name, "ResolveMessage");
         assert.equal(out.described.resolve.specifier, "/no/such/module.ts");
         assert.equal(out.described.build.name, "BuildMessage");
+        assert.equal(out.described.s3.name, "S3Error");
+        assert.equal(out.described.s3.code, "ERR_S3_MISSING_CREDENTIALS");
       }
       assert.equal(out.described.timeout.name, "TimeoutError");
       assert.equal(out.described.timeout.code, 23);

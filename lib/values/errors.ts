@@ -56,6 +56,14 @@ export function isDOMExceptionIntrinsic(key: string | symbol): boolean {
 /** Prototypes of error classes that are not the runtime's (the program's own classes). */
 const notHost = new WeakSet<object>();
 
+/** An object without own properties whose prototype is a standard error's. */
+function isEmptyErrorPrototype(proto: object): boolean {
+  if (Reflect.ownKeys(proto).length > 0) return false;
+  const parent = getPrototypeOf(proto);
+  const kind = parent === null ? undefined : K.KIND_BY_PROTO.get(parent);
+  return kind !== undefined && kind >= K.K_ERROR && kind < K.K_VIEW;
+}
+
 /** How an error of a runtime-defined class is written. */
 export interface HostError {
   /** Index in ERROR_TYPES of the nearest standard constructor. */
@@ -77,7 +85,8 @@ export interface HostError {
 export function hostErrorOf(e: object, proto: object): HostError | undefined {
   if (notHost.has(proto)) return undefined;
   const ctor = constructorOf(proto);
-  const native = ctor !== undefined && isNative(ctor);
+  // Bun gives some errors (S3Error) an empty object as prototype, over a standard one.
+  const native = ctor === undefined ? isEmptyErrorPrototype(proto) : isNative(ctor);
   const path = ctor === undefined ? undefined : globalPathOf(ctor);
   if (!native && path === undefined) {
     // The prototype of a class of the program's own: asked once.

@@ -34,6 +34,8 @@ if (Deno_ !== undefined) {
   errors.bunFile = await Bun_.file("/no/such/file").text().catch((e: unknown) => e);
   errors.resolve = await import("/no/such/module.ts").catch((e: unknown) => e);
   errors.build = thrown(() => new Bun_.Transpiler().transformSync("let = ;"));
+  // Without credentials: an S3Error, whose prototype is an empty object over Error's.
+  errors.s3 = await Bun_.s3.file("x").text().catch((e: unknown) => e);
 }
 errors.nodeFs = await readFile("/no/such/file").catch((e: unknown) => e);
 const signal = AbortSignal.timeout(1);
