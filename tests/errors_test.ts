@@ -134,6 +134,28 @@ describe("errors of runtime-defined classes and DOMExceptions", () => {
     }
   });
 
+  it("an error or a Map whose prototype is a plain object over the built-in's loads", () => {
+    const X = Object.assign(Object.create(Error.prototype), { kind: "custom" });
+    const e = Object.setPrototypeOf(new RangeError("m", { cause: 1 }), X) as Error;
+    const Y = Object.assign(Object.create(Map.prototype), { kind: "y" });
+    const m = Object.setPrototypeOf(new Map([[1, { two: 2 }]]), Y) as Map<number, unknown>;
+    const v = { e, m, again: [e, m, X, Y] };
+    for (const out of [loadsSync<typeof v>(dumpsSync(v)), roundTripNote(v)]) {
+      const p = Object.getPrototypeOf(out.e);
+      assert.equal(p.kind, "custom");
+      assert.equal(Object.getPrototypeOf(p), Error.prototype);
+      assert.equal(out.e.message, "m");
+      assert.equal(out.e.cause, 1);
+      assert.equal(out.e.stack, e.stack);
+      assert.ok(out.e instanceof Error);
+      const q = Object.getPrototypeOf(out.m);
+      assert.equal(q.kind, "y");
+      assert.equal(Object.getPrototypeOf(q), Map.prototype);
+      assert.deepEqual(out.m.get(1), { two: 2 });
+      assert.deepEqual(out.again, [out.e, out.m, p, q]);
+    }
+  });
+
   it("standard errors are written as before: no class path", () => {
     const body = bodyOf(dumpsSync(new RangeError("r")));
     assert.deepEqual([...body.subarray(0, 2)], [ERROR_TAG, 2]);

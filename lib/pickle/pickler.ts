@@ -521,6 +521,8 @@ export class Walker extends DataWalker {
 
   /** The object whose built-in state is being written under SET_PROTO. */
   private settingProto: object | null = null;
+  /** Above 0 while the prototype of a SET_PROTO is written (its object follows inline). */
+  private inlineProto = 0;
 
   /** Objects of no built-in family: a reducer, a global, or an error. */
   protected override other(o: object): void {
@@ -617,7 +619,12 @@ export class Walker extends DataWalker {
       // built-in's prototype (Object.create(Error.prototype)) comes back here from the
       // built-in's brand check, and is written as the plain object it is.
       this.w.byte(T.SET_PROTO);
-      this.value(proto);
+      this.inlineProto++;
+      try {
+        this.value(proto);
+      } finally {
+        this.inlineProto--;
+      }
       const outer = this.settingProto;
       this.settingProto = o;
       try {
@@ -632,8 +639,11 @@ export class Walker extends DataWalker {
     this.memo.set(o, this.nextId++);
     this.w.byte(T.OBJECT_WITH_PROTO);
     this.propsFrame(o, Reflect.ownKeys(o), null);
-    // Pushed after the property list's frame, so the prototype is written first.
-    this.push(F_LIST, S_PROTO, o, 1).items = [proto];
+    // Pushed after the property list's frame, so the prototype is written first. Inside the
+    // prototype of a SET_PROTO, whose object follows at once, it is written now instead (the
+    // same bytes, its frames still before the property list's).
+    if (this.inlineProto > 0) this.value(proto);
+    else this.push(F_LIST, S_PROTO, o, 1).items = [proto];
   }
 
   /**
