@@ -60,6 +60,15 @@ const ENGINE_ERROR_KEYS = new Set([
   "originalColumn",
 ]);
 
+// Descriptions of the own symbols in which Deno keeps a DOMException's internal state.
+const DOM_STATE_SYMBOLS = new Set<string | undefined>([
+  "message",
+  "name",
+  "code",
+  "[[webidl.brand]]",
+  "Deno.core.hostObject",
+]);
+
 function tryCall(fn: () => unknown): { ok: boolean; value?: unknown } {
   try {
     return { ok: true, value: fn() };
@@ -441,6 +450,17 @@ export function graphDiff(
         const nb = (ob as Error).name;
         if (na !== nb) return r(`.name: ${describe(na)} !== ${describe(nb)}`);
         skipKey = (k) => typeof k === "string" && ENGINE_ERROR_KEYS.has(k);
+        if (typeof DOMException === "function" && oa instanceof DOMException) {
+          const da = oa as DOMException;
+          const db = ob as DOMException;
+          if (!(db instanceof DOMException)) return r(`: DOMException vs ${describe(db)}`);
+          if (da.message !== db.message || da.code !== db.code) {
+            return r(`: DOMException ${da.message}/${da.code} !== ${db.message}/${db.code}`);
+          }
+          // Deno keeps a DOMException's internal state in own symbols, per instance.
+          skipKey = (k) =>
+            typeof k === "string" ? ENGINE_ERROR_KEYS.has(k) : DOM_STATE_SYMBOLS.has(k.description);
+        }
         break;
       }
       case "URL": {

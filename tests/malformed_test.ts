@@ -41,6 +41,7 @@ function corpusValues(): unknown[] {
     new Map<unknown, unknown>([["k", shared], [shared, new Set([1, shared])]]),
     [new Uint8Array(buf, 0, 4), new DataView(buf, 4), new Float64Array([1, NaN]), buf],
     new TypeError("bad", { cause: new Error("inner") }),
+    [new DOMException("stop", "AbortError"), Object.assign(new RangeError("r"), { code: 1 })],
     [new Date(12345), new Date(NaN), /a+b/gimsuy],
     sparse,
     [Symbol.for("reg"), Symbol.iterator, Symbol("u"), Object(1n), new String("s")],

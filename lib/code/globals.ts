@@ -123,9 +123,14 @@ function wellKnownName(s: symbol): string | undefined {
   return undefined;
 }
 
+/**
+ * Plain objects of functions (`Math`, `JSON`, `Deno`), and `console`, whose prototype is its
+ * own in Deno and Bun: all are by reference, so a loaded `console` is the loading runtime's.
+ */
 function isNamespace(v: object): boolean {
   const proto = Object.getPrototypeOf(v);
-  return (proto === Object.prototype || proto === null) && !types.isProxy(v);
+  return (proto === Object.prototype || proto === null || v === globalThis.console) &&
+    !types.isProxy(v);
 }
 
 function build(): Map<unknown, string> {

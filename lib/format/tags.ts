@@ -59,7 +59,7 @@
  * | 0x7A        | SET                | varint count, count × value [memo]                             |
  * | 0x7B        | DATE               | 8 bytes float64 time (canonical NaN when invalid) [memo]       |
  * | 0x7C        | REGEXP             | str source, str flags, varint lastIndex [memo]                 |
- * | 0x7D        | ERROR              | u8 constructor (see ERROR_TYPES), then a property list [memo]  |
+ * | 0x7D        | ERROR              | u8 constructor (see ERROR_TYPES), then a property list [memo]; constructor DOMException: str message, str name before the list; constructor \| ERROR_HOST (an error of a class the runtime defines, e.g. `Deno.errors.NotFound`): str path of that class from globalThis ("" when it cannot be rebuilt) before the list, and loaded as the standard constructor where the path is missing |
  * | 0x7E        | ARRAY_BUFFER       | u8 flags (1 resizable, 2 detached), [varint max], varint length, bytes [memo] |
  * | 0x7F        | SHARED_ARRAY_BUFFER | u8 flags (1 growable), [varint max], varint length, bytes [memo] |
  * | 0x80        | OOB_BUFFER         | varint index into `LoadOptions.buffers` [memo]                 |
@@ -212,6 +212,13 @@ export const BUFFER_RESIZABLE = 1;
 export const BUFFER_DETACHED = 2;
 /** View flags. */
 export const VIEW_LENGTH_TRACKING = 1;
+/**
+ * ERROR constructor-byte flag: the error is of a class the runtime defines, whose path from
+ * globalThis follows; the byte's other bits name the nearest standard constructor.
+ */
+export const ERROR_HOST = 0x80;
+/** ERROR constructor byte of DOMException. */
+export const ERROR_DOM_EXCEPTION = 9;
 /** REDUCE flags. */
 export const REDUCE_CONSTRUCT = 1;
 
@@ -233,6 +240,7 @@ export const ERROR_TYPES: readonly string[] = [
   "URIError",
   "AggregateError",
   "SuppressedError",
+  "DOMException",
 ];
 
 /**

@@ -14,6 +14,7 @@ import * as T from "../format/tags.ts";
 import { UnpicklingError } from "./errors.ts";
 import { setState as SET_STATE } from "./options.ts";
 import { resolveGlobalPath } from "../code/globals.ts";
+import { isDOMExceptionIntrinsic } from "../values/errors.ts";
 // Function sources instrumented by Bun's preload name its helpers: make them defined here.
 import "../runtime/scopes_instrumented.ts";
 import type { ScopeHandle } from "../code/functions.ts";
@@ -59,12 +60,12 @@ const limitWritable = typeof errorLimit.stackTraceLimit === "number" &&
  * Constructs an error without capturing a stack trace (about 5 µs an error): its own
  * properties, the stack among them, come from the pickle.
  */
-function constructWithoutStack(Ctor: Ctor, args: unknown[]): object {
-  if (!limitWritable) return Reflect.construct(Ctor, args);
+function constructWithoutStack(Ctor: Ctor, args: unknown[], newTarget: Ctor = Ctor): object {
+  if (!limitWritable) return Reflect.construct(Ctor, args, newTarget);
   const limit = errorLimit.stackTraceLimit;
   errorLimit.stackTraceLimit = 0;
   try {
-    return Reflect.construct(Ctor, args);
+    return Reflect.construct(Ctor, args, newTarget);
   } finally {
     errorLimit.stackTraceLimit = limit;
   }
@@ -72,6 +73,20 @@ function constructWithoutStack(Ctor: Ctor, args: unknown[]): object {
 
 const g = globalThis as unknown as Record<string, unknown>;
 type Ctor = new (...args: unknown[]) => object;
+
+/**
+ * The class at `path` from globalThis when this runtime has it and it extends `Ctor`, else
+ * `Ctor` itself.
+ */
+function hostClass(path: string, Ctor: Ctor): Ctor {
+  if (path === "") return Ctor;
+  const cls = resolveGlobalPath(path);
+  if (typeof cls !== "function") return Ctor;
+  const proto = Object.getOwnPropertyDescriptor(cls, "prototype")?.value;
+  if (proto === null || typeof proto !== "object") return Ctor;
+  return Object.prototype.isPrototypeOf.call(Ctor.prototype, proto) ? cls as Ctor : Ctor;
+}
+
 const defineProperty = Object.defineProperty;
 
 export class Frame {
@@ -698,7 +713,11 @@ export class DataBuilder {
         const path = this.string();
         const v = resolveGlobalPath(path);
         if (v === undefined) {
-          r.fail(`built-in '${path}' does not exist in this runtime`, at);
+          r.fail(
+            `built-in '${path}' does not exist in this runtime (the pickle refers to it by ` +
+              "name): load it where that built-in exists, or pickle code that does not use it",
+            at,
+          );
         }
         this.memo.push(v);
         return v;
@@ -773,15 +792,37 @@ export class DataBuilder {
 
   protected error(at: number): Error {
     const r = this.r;
-    const type = r.byte();
+    const byte = r.byte();
+    const type = byte & ~T.ERROR_HOST;
     const name = T.ERROR_TYPES[type];
     const Ctor = name === undefined ? undefined : g[name];
     if (typeof Ctor !== "function") {
       r.fail(`error type ${name ?? type} does not exist in this runtime`, at);
     }
+    if (type === T.ERROR_DOM_EXCEPTION) {
+      if (byte !== type) r.fail("invalid error type", at);
+      return this.domException(Ctor as Ctor);
+    }
+    // An error of a class the runtime defines: that class where this runtime has it, else
+    // the standard constructor (its name and properties come from the pickle all the same).
+    const host = byte !== type ? hostClass(this.string(), Ctor as Ctor) : Ctor as Ctor;
     const args = name === "AggregateError" ? [[]] : [];
-    const e = constructWithoutStack(Ctor as Ctor, args) as Error;
+    const e = constructWithoutStack(Ctor as Ctor, args, host) as Error;
     for (const k of Reflect.ownKeys(e)) delete (e as unknown as Record<PropertyKey, unknown>)[k];
+    this.memo.push(e);
+    this.push(D_PROPS, e, NOT_DONE).count = -1;
+    return e;
+  }
+
+  /** A DOMException: its message and name, then its own properties. */
+  protected domException(Ctor: Ctor): Error {
+    const message = this.string();
+    const exceptionName = this.string();
+    const e = constructWithoutStack(Ctor, [message, exceptionName]) as Error;
+    // The runtime's own symbols hold its internal state (Deno): only the rest is cleared.
+    for (const k of Reflect.ownKeys(e)) {
+      if (!isDOMExceptionIntrinsic(k)) delete (e as unknown as Record<PropertyKey, unknown>)[k];
+    }
     this.memo.push(e);
     this.push(D_PROPS, e, NOT_DONE).count = -1;
     return e;

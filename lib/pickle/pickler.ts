@@ -57,6 +57,7 @@ import {
   TDZ,
 } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
+import { resourceOf } from "../values/resources.ts";
 import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from "../values/brands.ts";
 import {
   DataWalker,
@@ -687,6 +688,9 @@ export class Walker extends DataWalker {
     }
   }
 
+  /** Above 0 while the prototype of a SET_PROTO is written (its object follows inline). */
+  private inlineProto = 0;
+
   /** Objects of no built-in family: a reducer, a global, or an error. */
   protected override other(o: object): void {
     const r = (o as Record<symbol, unknown>)[REDUCE_SYMBOL];
@@ -723,6 +727,12 @@ export class Walker extends DataWalker {
       return;
     }
     const proto = getPrototypeOf(o);
+    if (proto !== null) {
+      // Errors of classes the runtime defines (Deno.errors.NotFound…) load anywhere.
+      if (o instanceof Error && types.isNativeError(o) && this.hostError(o, proto)) return;
+      const resource = resourceOf(o, proto);
+      if (resource !== undefined) this.fail(resource);
+    }
     const chain = this.chainOf(proto);
     if (chain.error !== undefined) this.fail(chain.error);
     const base = chain.base;
@@ -741,7 +751,12 @@ export class Walker extends DataWalker {
       // built-in's state, then its prototype. Both are written inline (the loader reads them
       // back to back); the frames they push run afterwards, in the same order on both sides.
       this.w.byte(T.SET_PROTO);
-      this.value(proto);
+      this.inlineProto++;
+      try {
+        this.value(proto);
+      } finally {
+        this.inlineProto--;
+      }
       this.reparenting = o;
       const kind = base === null ? undefined : K.KIND_BY_PROTO.get(base);
       if (brand === B_ARRAY) this.array(o as unknown[], false);
@@ -756,8 +771,11 @@ export class Walker extends DataWalker {
     this.memo.set(o, this.nextId++);
     this.w.byte(T.OBJECT_WITH_PROTO);
     this.propsFrame(o, Reflect.ownKeys(o), null);
-    // Pushed after the property list's frame, so the prototype is written first.
-    this.push(F_LIST, S_PROTO, o, 1).items = [proto];
+    // Pushed after the property list's frame, so the prototype is written first. Inside the
+    // prototype of a SET_PROTO, whose object follows at once, it is written now instead (the
+    // same bytes, its frames still before the property list's).
+    if (this.inlineProto > 0) this.value(proto);
+    else this.push(F_LIST, S_PROTO, o, 1).items = [proto];
   }
 
   /**
@@ -782,7 +800,16 @@ export class Walker extends DataWalker {
           "that cannot be read (give the class a [reduce]() method)";
       }
       if (c !== undefined && error === undefined) {
-        const fields = privateFieldsOf(c);
+        let fields: readonly string[] | undefined;
+        try {
+          fields = privateFieldsOf(c);
+        } catch (e) {
+          this.fail(
+            `cannot pickle an instance of ${(c as { name?: string }).name || "a class"}: ` +
+              "its class's source text cannot be analysed",
+            e,
+          );
+        }
         if (fields !== undefined) {
           privateFields ??= [];
           for (const f of fields) {

@@ -46,6 +46,8 @@ import {
   setValues,
   typedArrayNameOf,
 } from "../values/brands.ts";
+import { domExceptionKeys, hostErrorOf, isDOMException } from "../values/errors.ts";
+import { fileReference } from "../values/resources.ts";
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
@@ -669,7 +671,7 @@ export abstract class DataWalker {
     keys: (string | symbol)[],
     fix: ((o: object, key: string | symbol, d: PropertyDescriptor) => PropertyDescriptor) | null,
     level: number = integrity(o),
-  ): void {
+  ): Frame {
     const items: unknown[] = [];
     let count = 0;
     for (const key of keys) {
@@ -690,6 +692,7 @@ export abstract class DataWalker {
     const f = this.push(F_LIST, S_PROPS, o, items.length);
     f.items = items;
     f.pre = count;
+    return f;
   }
 
   /** Writes a WITH_PROPS prefix when `o` has own properties beyond `skip`, or is not extensible. */
@@ -942,6 +945,10 @@ export abstract class DataWalker {
   }
 
   protected error(e: Error, type: number): void {
+    if (type === T.ERROR_DOM_EXCEPTION) {
+      this.domException(e);
+      return;
+    }
     if (!types.isNativeError(e)) {
       this.other(e);
       return;
@@ -951,7 +958,44 @@ export abstract class DataWalker {
     this.propsFrame(e, Reflect.ownKeys(e), stackAsData);
   }
 
+  /** A DOMException: its message and name (internal slots), then its own properties. */
+  protected domException(e: Error): void {
+    if (!isDOMException(e)) {
+      this.other(e);
+      return;
+    }
+    this.memo.set(e, this.nextId++);
+    const w = this.w;
+    w.byte2(T.ERROR, T.ERROR_DOM_EXCEPTION);
+    w.string(e.message);
+    w.string(e.name);
+    this.propsFrame(e, domExceptionKeys(e), stackAsData);
+  }
+
+  /**
+   * An error of a class the runtime defines (`Deno.errors.NotFound`, Bun's `ResolveMessage`):
+   * the nearest standard constructor, the class's path, and its properties, so that it loads
+   * in a runtime without that class too. False when `e` is not one.
+   */
+  protected hostError(e: Error, proto: object): boolean {
+    const host = hostErrorOf(e, proto);
+    if (host === undefined) return false;
+    this.memo.set(e, this.nextId++);
+    this.w.byte2(T.ERROR, host.type | T.ERROR_HOST);
+    this.w.string(host.path);
+    const f = this.propsFrame(e, Reflect.ownKeys(e), stackAsData);
+    if (host.shown.length > 0) {
+      const items = f.items!;
+      items.splice(items.length - 1, 0, ...host.shown);
+      f.n = items.length;
+      f.pre += host.shown.length / 3;
+    }
+    return true;
+  }
+
   protected blob(b: Blob, isFile: boolean): void {
+    const reference = fileReference(b);
+    if (reference !== undefined) this.fail(reference);
     this.extras(b, intrinsic(isFile ? K.K_FILE : K.K_BLOB));
     const settled = this.opts.settled;
     if (settled === undefined) {

@@ -11,6 +11,7 @@ import { types } from "node:util";
 import { VIEW_TYPES } from "../format/tags.ts";
 import { isBranded } from "./inspect.ts";
 import * as K from "./kinds.ts";
+import { isDOMException } from "./errors.ts";
 
 /** Brand of an array (arrays have no entry in KIND_BY_PROTO: the walk writes them itself). */
 export const B_ARRAY = -1;
@@ -83,6 +84,8 @@ export function brandOf(o: object): number {
  * whose chain reaches a built-in prototype.
  */
 export function hostBrandOf(o: object): number {
+  // (Bun's DOMException is no native error, yet its state is in internal slots.)
+  if (isDOMException(o)) return K.K_ERROR;
   const url = g.URL?.prototype;
   if (url !== undefined && isBranded(o, url, "href")) return K.K_URL;
   const params = g.URLSearchParams?.prototype;

@@ -6,6 +6,7 @@
  */
 
 import { ERROR_TYPES, VIEW_TYPES } from "../format/tags.ts";
+import { resourceMessage, WEB_RESOURCES } from "./resources.ts";
 
 export const K_MAP = 1;
 export const K_SET = 2;
@@ -72,14 +73,10 @@ refuse(g.WeakMap?.prototype, "a WeakMap cannot be pickled: its entries cannot be
 refuse(g.WeakSet?.prototype, "a WeakSet cannot be pickled: its members cannot be enumerated");
 refuse(g.WeakRef?.prototype, "a WeakRef cannot be pickled");
 refuse(g.FinalizationRegistry?.prototype, "a FinalizationRegistry cannot be pickled");
-refuse(g.ReadableStream?.prototype, "a ReadableStream cannot be pickled: it is a live handle");
-refuse(g.WritableStream?.prototype, "a WritableStream cannot be pickled: it is a live handle");
-refuse(g.MessagePort?.prototype, "a MessagePort cannot be pickled: it is a live handle");
 refuse(g.AbortSignal?.prototype, "an AbortSignal cannot be pickled: it is a live handle");
-refuse(g.Request?.prototype, "a Request cannot be pickled: it is a live handle");
-refuse(g.Response?.prototype, "a Response cannot be pickled: it is a live handle");
-refuse(g.WebSocket?.prototype, "a WebSocket cannot be pickled: it is a live handle");
-refuse(g.Worker?.prototype, "a Worker cannot be pickled: it is a live handle");
+for (const [name, what, detail] of WEB_RESOURCES) {
+  refuse(g[name]?.prototype, resourceMessage(what, detail));
+}
 // Generator objects share these prototypes' prototypes.
 {
   const gen = Object.getPrototypeOf(function* () {}).prototype;
