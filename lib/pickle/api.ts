@@ -302,6 +302,7 @@ async function dumpAsyncWith(
       }
     }
   } finally {
+    walker.release();
     walker.busy = false;
     await got.release();
   }
