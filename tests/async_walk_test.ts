@@ -7,6 +7,12 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dump, dumps, dumpsSync, loads, loadsSync } from "../mod.ts";
 import { lastAsyncWork } from "../lib/pickle/api.ts";
+import {
+  scopeAdapter,
+  setInspectorSyncReader,
+  SYNC_READER_KEY,
+  syncScopeReader,
+} from "../lib/runtime/scopes.ts";
 import { expectPicklingErrorAsync, streamRoundTrip } from "./helpers.ts";
 
 type Cb = (b: ArrayBuffer) => unknown;
@@ -288,18 +294,53 @@ describe("async forms walk once", () => {
     });
   }
 
-  it("the same bytes as before the walk went on from settled values", async () => {
+  it("the same value pickles to the same bytes; settled values stay shared through streams", async () => {
     const shared = { k: "v" };
     const value = { a: Promise.resolve(shared), b: shared, c: Promise.resolve([shared]) };
     const bytes = await dumps(value);
-    // Equal to the pickle of the same graph whose promises are settled from the start.
     assert.deepEqual(await dumps(value), bytes, "deterministic");
     const [viaStreams] = await streamRoundTrip([value]) as [typeof value];
     assert.equal(await viaStreams.a, viaStreams.b);
     assert.equal((await viaStreams.c)[0], viaStreams.b);
   });
 
-  it("async pickles with out-of-band buffers load in Deno and Bun subprocesses", () => {
+  it("closure scopes read by the runtime's async adapter: once per function", async () => {
+    // Without a synchronous reader, the walk asks the async adapter (the inspector's
+    // protocol on Deno), then goes on from each function read.
+    const g = globalThis as Record<symbol, unknown>;
+    const slot = g[SYNC_READER_KEY];
+    const inspectorReader = slot === undefined ? syncScopeReader() : undefined;
+    const none = () => undefined;
+    if (slot !== undefined) g[SYNC_READER_KEY] = none;
+    else setInspectorSyncReader(none);
+    const adapter = await scopeAdapter();
+    const read = adapter.read;
+    const reads: object[] = [];
+    adapter.read = (fn, names) => {
+      reads.push(fn);
+      return read.call(adapter, fn, names);
+    };
+    try {
+      const value = { chain: closureChain(20) };
+      if (adapter.unavailable !== undefined) {
+        // Bun: no scope protocol; the error still names where the function is.
+        const e = await expectPicklingErrorAsync(() => dumps(value), "root.chain");
+        assert.match(e.message, /could not be read/);
+        return;
+      }
+      const bytes = await dumps(value);
+      assert.equal(reads.length, 21, "each function of the chain read once");
+      assert.equal(new Set(reads).size, 21);
+      const out = await loads(bytes) as { chain: () => unknown };
+      assert.equal(await runChain(out.chain, 20), "tail of 20");
+    } finally {
+      adapter.read = read;
+      if (slot !== undefined) g[SYNC_READER_KEY] = slot;
+      else if (inspectorReader !== undefined) setInspectorSyncReader(inspectorReader);
+    }
+  });
+
+  it("async pickles (buffers, private fields, bound functions) load in Deno and Bun subprocesses", () => {
     const root = fileURLToPath(new URL("..", import.meta.url));
     const script = `${root}tests/cross/async_produce.ts`;
     const runs = {
@@ -319,7 +360,17 @@ describe("async forms walk once", () => {
         assert.equal(out.status, 0, `${from} -> ${to}: ${out.stderr}`);
         return JSON.parse(out.stdout);
       };
-      const expected = { sum: 15, text: "blob!", bytes: [1, 2, 3, 4, 5], sharedKept: true };
+      const expected = {
+        sum: 15,
+        text: "blob!",
+        bytes: [1, 2, 3, 4, 5],
+        sharedKept: true,
+        balance: 150,
+        sameClass: true,
+        opened: 2,
+        fresh: 7,
+        bound: 42,
+      };
       assert.equal(buffers.length, 2, `${from}: one callback per buffer`);
       assert.deepEqual(loadIn("deno"), expected, `${from} -> deno`);
       assert.deepEqual(loadIn("bun"), expected, `${from} -> bun`);
