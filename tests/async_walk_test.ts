@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { dump, dumps, dumpsSync, loads, loadsSync } from "../mod.ts";
+import { dump, dumps, dumpsSync, loads, loadsSync, reduce } from "../mod.ts";
 import { lastAsyncWork } from "../lib/pickle/api.ts";
 import {
   scopeAdapter,
@@ -302,6 +302,41 @@ describe("async forms walk once", () => {
     const [viaStreams] = await streamRoundTrip([value]) as [typeof value];
     assert.equal(await viaStreams.a, viaStreams.b);
     assert.equal((await viaStreams.c)[0], viaStreams.b);
+  });
+
+  it("a value that changes while awaited: what appeared is awaited too, buffers asked once", async () => {
+    const buf = new Uint8Array([7]).buffer;
+    const obj: Record<string, unknown> = { buf };
+    obj.p = new Promise((resolve) =>
+      setTimeout(() => {
+        obj.late = Promise.resolve({ buf, n: 5 });
+        resolve(1);
+      }, 5)
+    );
+    const seen: ArrayBuffer[] = [];
+    const bytes = await dumps(obj, { bufferCallback: (b) => void seen.push(b) });
+    assert.deepEqual(seen, [buf], "asked once, though the pickle was written twice");
+    const supplied = [buf.slice(0)];
+    const out = await loads(bytes, { buffers: supplied }) as {
+      buf: ArrayBuffer;
+      p: Promise<number>;
+      late: Promise<{ buf: ArrayBuffer; n: number }>;
+    };
+    assert.equal(out.buf, supplied[0]);
+    assert.equal(await out.p, 1);
+    const late = await out.late;
+    assert.equal(late.n, 5);
+    assert.equal(late.buf, out.buf);
+  });
+
+  it("a reducer that returns a new promise on every call: a PicklingError, not a hang", async () => {
+    class Fresh {
+      [reduce]() {
+        return [Number, [Promise.resolve(1)]];
+      }
+    }
+    const e = await expectPicklingErrorAsync(() => dumps({ f: new Fresh() }), "root");
+    assert.match(e.message, /kept changing/);
   });
 
   it("closure scopes read by the runtime's async adapter: once per function", async () => {
