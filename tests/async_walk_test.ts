@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dump, dumps, dumpsSync, loads, loadsSync, reduce } from "../mod.ts";
-import { lastAsyncWork } from "../lib/pickle/api.ts";
+import { lastAsyncWork } from "../lib/pickle/async_walk.ts";
 import {
   scopeAdapter,
   setInspectorSyncReader,

@@ -11,16 +11,10 @@ import { readHeader, writeHeader } from "../format/header.ts";
 import { PicklingError, UnpicklingError } from "./errors.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
+import { AsyncInputs, walkAsync } from "./async_walk.ts";
 import { Builder } from "./unpickler.ts";
 import { appendMac, verifyMac } from "./signing.ts";
-import {
-  type BoundParts,
-  isBoundFunction,
-  type PrivateFields,
-  type ReadScopes,
-  type ScopeAdapter,
-  scopeAdapter,
-} from "../runtime/scopes.ts";
+import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/scopes.ts";
 import { settleModules } from "../runtime/modules.ts";
 import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
 import { registryEntry } from "../code/registry.ts";
@@ -123,189 +117,43 @@ function dumpSyncWith(
   return walkSync(value, opts);
 }
 
-async function settle(o: object): Promise<Settled> {
-  if (o instanceof Blob) return { kind: "bytes", bytes: new Uint8Array(await o.arrayBuffer()) };
-  try {
-    return { kind: "fulfilled", value: await o };
-  } catch (e) {
-    return { kind: "rejected", value: e };
-  }
-}
-
-/** What the async form has awaited and read so far in one call. */
-class Gathered {
-  readonly settled = new Map<object, Settled>();
-  readonly scopes = new Map<object, ReadScopes>();
-  readonly bound = new Map<object, BoundParts>();
-  readonly privates = new Map<object, PrivateFields>();
-  /** Why the runtime cannot read closure scopes, once its adapter said so. */
-  unavailable: string | undefined;
-  private adapter: ScopeAdapter | undefined;
-
-  /** Awaits the Blobs and Promises of `unsettled` and reads what `unread*` need. */
-  async take(unsettled: object[], unread: object[], unreadPrivate: object[]): Promise<void> {
-    const outcomes = await Promise.all(unsettled.map(settle));
-    for (let i = 0; i < unsettled.length; i++) this.settled.set(unsettled[i], outcomes[i]);
-    if (unread.length === 0 && unreadPrivate.length === 0) return;
-    const adapter = this.adapter ??= await scopeAdapter();
-    this.unavailable = adapter.unavailable;
-    if (this.unavailable !== undefined) return;
-    for (const fn of unread) {
-      if (this.scopes.has(fn) || this.bound.has(fn)) continue;
-      try {
-        if (!isBoundFunction(fn)) this.scopes.set(fn, await adapter.read(fn, []));
-        else if (adapter.readBound !== undefined) this.bound.set(fn, await adapter.readBound(fn));
-        else this.unavailable = "this runtime does not show what a bound function was made of";
-      } catch (e) {
-        const name = (fn as { name?: unknown }).name;
-        throw new PicklingError(
-          `reading the closure scope of function${name ? ` '${String(name)}'` : ""} failed`,
-          "root",
-          { cause: e },
-        );
-      }
-    }
-    for (const o of unreadPrivate) {
-      if (this.privates.has(o)) continue;
-      if (adapter.readPrivate === undefined) {
-        this.unavailable = "this runtime does not show private fields";
-        return;
-      }
-      try {
-        this.privates.set(o, await adapter.readPrivate(o));
-      } catch (e) {
-        throw new PicklingError("reading private fields failed", "root", { cause: e });
-      }
-    }
-  }
-
-  release(): Promise<void> | undefined {
-    return this.adapter?.release();
-  }
-}
-
-/** Bytes the last async call wrote over all its walks (a measure of its work, for tests). */
-let asyncWork = 0;
-
-/** @internal How many bytes the last `dumps` wrote over all its walks, the final one included. */
-export function lastAsyncWork(): number {
-  return asyncWork;
-}
-
-/**
- * The async form. A first walk finds what must be awaited (Blobs, Promises, closure scopes,
- * private fields, bound functions); after awaiting, the walk goes on only from what the awaits
- * produced, keeping one memo, until nothing is left; then one walk writes the pickle. Each
- * object is examined a bounded number of times, and bufferCallback is asked once per buffer,
- * in the pickle's order, by that last walk.
- */
 async function dumpAsyncWith(
   value: unknown,
   options: DumpOptions | undefined,
   override: ((value: unknown) => Reduction | undefined) | undefined,
 ): Promise<Uint8Array> {
   const key = options?.signingKey;
-  const signed = key !== undefined;
-  const got = new Gathered();
-  const options_ = (find: boolean, keepScopes: boolean): WalkOptions => {
-    const o = walkOptions(
-      options,
-      override,
-      got.settled,
-      got.scopes,
-      got.unavailable,
-      got.bound,
-      got.privates,
-    );
-    if (find) o.bufferCallback = undefined;
-    o.keepScopes = keepScopes;
-    return o;
-  };
-  const cb = options?.bufferCallback;
-  const oob = cb === undefined ? undefined : { ids: new Map<ArrayBuffer, number>(), count: 0 };
+  const got = new AsyncInputs();
   await settleModules();
   const walker = idleAsyncWalker !== undefined && !idleAsyncWalker.busy
     ? idleAsyncWalker
     : new Walker();
   idleAsyncWalker ??= walker;
   walker.busy = true;
-  const w = walker.w;
-  let work = 0;
+  let bytes: Uint8Array;
   try {
-    for (let round = 0;; round++) {
-      // Discovery: from the root once, then on from what each await produced.
-      w.reset(HEADER_MAX);
-      walker.walk(value, options_(true, round > 0), true);
-      work += w.pos - HEADER_MAX;
-      let more = walker.grownValues();
-      if (
-        cb === undefined && more.length === 0 && walker.unsettled.length === 0 &&
-        walker.unread.length === 0 && walker.unreadPrivate.length === 0
-      ) {
-        // Nothing to await: this walk wrote the pickle.
-        const bytes = pickleOf(walker, signed);
-        walker.release();
-        asyncWork = work;
-        return signed ? await appendMac(bytes, key) : bytes;
-      }
-      try {
-        while (
-          more.length > 0 || walker.unsettled.length > 0 || walker.unread.length > 0 ||
-          walker.unreadPrivate.length > 0
-        ) {
-          const { unsettled, unread, unreadPrivate } = walker;
-          await got.take(unsettled, unread, unreadPrivate);
-          // Blob bytes hold nothing to walk; promises, functions and instances are walked
-          // again, now with what they waited for.
-          for (const o of unsettled) if (!(o instanceof Blob)) more.push(o);
-          for (const o of unread) more.push(o);
-          for (const o of unreadPrivate) more.push(o);
-          const opts = options_(true, true);
-          w.reset(HEADER_MAX);
-          try {
-            walker.resume(more, opts);
-          } catch (e) {
-            if (!(e instanceof PicklingError)) throw e;
-            // Walked on from the middle, the error's path is partial: find it from the root.
-            walker.release();
-            w.reset(HEADER_MAX);
-            walker.walk(value, opts);
-            throw e;
-          }
-          work += w.pos - HEADER_MAX;
-          more = walker.grownValues();
-        }
-      } finally {
-        walker.release();
-      }
-      // Everything is known: one walk writes the pickle.
-      const final = options_(false, true);
-      final.oob = oob;
-      w.reset(HEADER_MAX);
-      walker.walk(value, final);
-      work += w.pos - HEADER_MAX;
-      if (
-        !walker.scopesGrew && walker.unsettled.length === 0 && walker.unread.length === 0 &&
-        walker.unreadPrivate.length === 0
-      ) {
-        const bytes = pickleOf(walker, signed);
-        asyncWork = work;
-        return signed ? await appendMac(bytes, key) : bytes;
-      }
-      if (round >= 2) {
-        throw new PicklingError(
-          "the value kept changing while dumps awaited what it holds: new Promises, Blobs or " +
-            "closures appeared after every await (does a reducer return a new one on each " +
-            "call?)",
-          "root",
-        );
-      }
-    }
+    await walkAsync(
+      walker,
+      value,
+      got,
+      () =>
+        walkOptions(
+          options,
+          override,
+          got.settled,
+          got.scopes,
+          got.unavailable,
+          got.bound,
+          got.privates,
+        ),
+    );
+    bytes = pickleOf(walker, key !== undefined);
   } finally {
     walker.release();
     walker.busy = false;
     await got.release();
   }
+  return key === undefined ? bytes : await appendMac(bytes, key);
 }
 
 function asBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
