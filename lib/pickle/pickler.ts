@@ -719,8 +719,8 @@ export class Walker extends DataWalker {
   }
 
   /**
-   * Async form: the values that scope records gained after this walk wrote them (a later
-   * function of an instrumented scope used more of its variables), to walk on from.
+   * The values that scope records gained after this walk wrote them (a later function of an
+   * instrumented scope used more of its variables), for the walk to go on from (resume).
    */
   grownValues(): unknown[] {
     const out: unknown[] = [];
