@@ -11,57 +11,52 @@ import { readHeader, writeHeader } from "../format/header.ts";
 import { PicklingError, UnpicklingError } from "./errors.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
+import { AsyncInputs, walkAsync } from "./async_walk.ts";
 import { Builder } from "./unpickler.ts";
 import { appendMac, verifyMac } from "./signing.ts";
-import {
-  type BoundParts,
-  isBoundFunction,
-  type PrivateFields,
-  type ReadScopes,
-  scopeAdapter,
-} from "../runtime/scopes.ts";
+import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/scopes.ts";
 import { settleModules } from "../runtime/modules.ts";
 import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
 
 let idleWalker: Walker | undefined;
-
-/** An object (instance or class) whose private fields the adapter must read. */
-class PrivateRequest {
-  constructor(readonly of: object) {}
-}
-
-function asPrivate(o: object): object {
-  return new PrivateRequest(o);
-}
+let idleAsyncWalker: Walker | undefined;
 let idleBuilder: Builder | undefined;
 
-function walkOnce(
-  value: unknown,
-  opts: WalkOptions,
-  signed: boolean,
-): [Uint8Array, object[], object[]] {
+/** The pickle of what `walker` wrote since HEADER_MAX: header, module table, body. */
+function pickleOf(walker: Walker, signed: boolean): Uint8Array {
+  const w = walker.w;
+  const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
+  return walker.modules.length === 0
+    ? w.take(writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags))
+    : withModuleTable(w, walker.modules, flags);
+}
+
+function walkSync(value: unknown, opts: WalkOptions): Uint8Array {
   const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Walker();
   idleWalker ??= walker;
   walker.busy = true;
   try {
     const w = walker.w;
     w.reset(HEADER_MAX);
-    // A scope record that gained a variable after it was written: walk again, complete.
     walker.walk(value, opts);
     while (walker.scopesGrew) {
+      // A scope record gained a variable after it was written (instrumented scopes): find
+      // what the grown records hold, once, then write again with every record complete.
+      const find = { ...opts, bufferCallback: undefined, keepScopes: true };
+      walker.walk(value, find, true);
+      try {
+        for (let more = walker.grownValues(); more.length > 0; more = walker.grownValues()) {
+          walker.resume(more, find);
+        }
+      } finally {
+        walker.release();
+      }
       w.reset(HEADER_MAX);
       walker.walk(value, { ...opts, keepScopes: true });
     }
-    const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
-    const bytes = walker.modules.length === 0
-      ? w.take(writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags))
-      : withModuleTable(w, walker.modules, flags);
-    return [bytes, walker.unsettled, [
-      ...walker.unread,
-      ...walker.unreadPrivate.map(asPrivate),
-    ]];
+    return pickleOf(walker, false);
   } finally {
     walker.busy = false;
   }
@@ -117,16 +112,9 @@ function dumpSyncWith(
   if (options?.signingKey !== undefined) {
     throw new PicklingError("signing needs the async form (dumps or dump)");
   }
-  return walkOnce(value, walkOptions(options, override, undefined), false)[0];
-}
-
-async function settle(o: object): Promise<Settled> {
-  if (o instanceof Blob) return { kind: "bytes", bytes: new Uint8Array(await o.arrayBuffer()) };
-  try {
-    return { kind: "fulfilled", value: await o };
-  } catch (e) {
-    return { kind: "rejected", value: e };
-  }
+  const opts = walkOptions(options, override, undefined);
+  if (opts.bufferCallback !== undefined) opts.oob = { ids: new Map(), count: 0 };
+  return walkSync(value, opts);
 }
 
 async function dumpAsyncWith(
@@ -135,59 +123,37 @@ async function dumpAsyncWith(
   override: ((value: unknown) => Reduction | undefined) | undefined,
 ): Promise<Uint8Array> {
   const key = options?.signingKey;
-  const settled = new Map<object, Settled>();
-  const scopes = new Map<object, ReadScopes>();
-  const bound = new Map<object, BoundParts>();
-  const privates = new Map<object, PrivateFields>();
-  let unavailable: string | undefined;
-  let adapter: Awaited<ReturnType<typeof scopeAdapter>> | undefined;
+  const got = new AsyncInputs();
   await settleModules();
+  const walker = idleAsyncWalker !== undefined && !idleAsyncWalker.busy
+    ? idleAsyncWalker
+    : new Walker();
+  idleAsyncWalker ??= walker;
+  walker.busy = true;
+  let bytes: Uint8Array;
   try {
-    for (;;) {
-      const [bytes, unsettled, unread] = walkOnce(
-        value,
-        walkOptions(options, override, settled, scopes, unavailable, bound, privates),
-        key !== undefined,
-      );
-      if (unsettled.length === 0 && unread.length === 0) {
-        return key === undefined ? bytes : await appendMac(bytes, key);
-      }
-      // Await what the walk met (Blob bytes, promise outcomes, closure scopes), then walk
-      // again: what those bring may hold more of them, so repeat until nothing is left.
-      const outcomes = await Promise.all(unsettled.map(settle));
-      unsettled.forEach((o, i) => settled.set(o, outcomes[i]));
-      if (unread.length > 0) {
-        adapter ??= await scopeAdapter();
-        unavailable = adapter.unavailable;
-        if (unavailable === undefined) {
-          for (const fn of unread) {
-            try {
-              if (fn instanceof PrivateRequest) {
-                if (adapter.readPrivate !== undefined) {
-                  privates.set(fn.of, await adapter.readPrivate(fn.of));
-                } else unavailable = "this runtime does not show private fields";
-              } else if (typeof fn !== "function") {
-                if (adapter.readPrivate !== undefined) {
-                  privates.set(fn, await adapter.readPrivate(fn));
-                } else unavailable = "this runtime does not show private fields";
-              } else if (!isBoundFunction(fn)) scopes.set(fn, await adapter.read(fn, []));
-              else if (adapter.readBound !== undefined) bound.set(fn, await adapter.readBound(fn));
-              else unavailable = "this runtime does not show what a bound function was made of";
-            } catch (e) {
-              const name = (fn as { name?: unknown }).name;
-              throw new PicklingError(
-                `reading the closure scope of function${name ? ` '${String(name)}'` : ""} failed`,
-                "root",
-                { cause: e },
-              );
-            }
-          }
-        }
-      }
-    }
+    await walkAsync(
+      walker,
+      value,
+      got,
+      () =>
+        walkOptions(
+          options,
+          override,
+          got.settled,
+          got.scopes,
+          got.unavailable,
+          got.bound,
+          got.privates,
+        ),
+    );
+    bytes = pickleOf(walker, key !== undefined);
   } finally {
-    await adapter?.release();
+    walker.release();
+    walker.busy = false;
+    await got.release();
   }
+  return key === undefined ? bytes : await appendMac(bytes, key);
 }
 
 function asBytes(data: Uint8Array | ArrayBuffer): Uint8Array {

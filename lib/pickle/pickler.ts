@@ -141,8 +141,8 @@ export class Walker extends DataWalker {
   private byIdentity = new Map<object, ScopeRecord>();
   /** Snapshots standing for scopes matched by content (see contentIdentity). */
   private byContent: ScopeSnapshot[] = [];
-  /** Scope records written by this walk. */
-  private written = new Set<ScopeRecord>();
+  /** Scope records written by this walk, with how many values they had then. */
+  private written = new Map<ScopeRecord, number>();
   /** Set when a record written by this walk gained a variable afterwards: walk again. */
   scopesGrew = false;
   /** The synchronous scope reader of this process (instrumented code), if any. */
@@ -678,7 +678,7 @@ export class Walker extends DataWalker {
       return;
     }
     this.memo.set(rec, this.nextId++);
-    this.written.add(rec);
+    this.written.set(rec, rec.values.length);
     w.byte(T.SCOPE);
     w.varint(rec.names.length);
     for (const n of rec.names) w.string(n);
@@ -934,6 +934,27 @@ export class Walker extends DataWalker {
     this.reparenting = null;
     if (this.reparentedFns.length > 0) this.reparentedFns = [];
     if (this.chains.size > 0) this.chains.clear();
+  }
+
+  protected override resumeCode(opts: WalkOptions): void {
+    const read = opts.scopes;
+    if (read !== undefined && read.size > 0) this.fnScopes = sharedScopes(read);
+  }
+
+  /**
+   * The values that scope records gained after this walk wrote them (a later function of an
+   * instrumented scope used more of its variables), for the walk to go on from (resume).
+   */
+  grownValues(): unknown[] {
+    const out: unknown[] = [];
+    if (!this.scopesGrew) return out;
+    this.scopesGrew = false;
+    for (const [rec, n] of this.written) {
+      if (rec.values.length === n) continue;
+      for (let i = n; i < rec.values.length; i++) out.push(rec.values[i]);
+      this.written.set(rec, rec.values.length);
+    }
+    return out;
   }
 
   protected override endCode(): void {

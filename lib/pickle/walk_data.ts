@@ -168,6 +168,11 @@ export interface WalkOptions {
   keepScopes?: boolean;
   /** Async form: private fields of instances, where the runtime shows them. */
   privates?: Map<object, PrivateFields>;
+  /**
+   * What bufferCallback answered so far in this call: buffer → out-of-band index (-1: in
+   * band), and how many went out of band. A call that walks again asks once per buffer.
+   */
+  oob?: { ids: Map<ArrayBuffer, number>; count: number };
   /** Extra by-value modules of this call, as registry entries (`DumpOptions.byValue`). */
   byValue?: readonly string[];
   /** The root that module names are relative to, a file URL ending in "/". */
@@ -201,8 +206,11 @@ export abstract class DataWalker {
   /** True while a walk runs (a reducer may pickle re-entrantly). */
   busy = false;
 
-  /** Writes `value` as a pickle body starting at the writer's current position. */
-  walk(value: unknown, opts: WalkOptions): void {
+  /**
+   * Writes `value` as a pickle body starting at the writer's current position. With `keep`
+   * (async form), what the walk met stays for {@linkcode resume} until {@linkcode release}.
+   */
+  walk(value: unknown, opts: WalkOptions, keep?: boolean): void {
     this.opts = opts;
     this.flags = 0;
     this.unsettled = [];
@@ -231,10 +239,39 @@ export abstract class DataWalker {
       this.top = -1;
       // A very deep value leaves a long pool of frames behind: keep a modest one.
       if (this.frames.length > FRAME_POOL) this.frames.length = FRAME_POOL;
-      this.memo.clear();
-      this.endCode();
+      if (!keep) this.release();
       this.opts = {};
     }
+  }
+
+  /**
+   * Async form: walks on from `values` after the awaits that the walks so far asked for,
+   * keeping their memo, so that no object is examined twice. Objects among `values` that
+   * were met before (a promise now settled, a class whose private fields were read) are
+   * walked again. What this writes is not a pickle: the caller discards it.
+   */
+  resume(values: unknown[], opts: WalkOptions): void {
+    this.opts = opts;
+    this.unsettled = [];
+    this.unread = [];
+    this.unreadPrivate = [];
+    for (const v of values) this.memo.delete(v);
+    this.resumeCode(opts);
+    try {
+      this.push(F_LIST, S_ROOT, null, values.length).items = values;
+      this.run();
+    } finally {
+      for (let i = 0; i <= this.top; i++) this.clear(this.frames[i]);
+      this.top = -1;
+      if (this.frames.length > FRAME_POOL) this.frames.length = FRAME_POOL;
+      this.opts = {};
+    }
+  }
+
+  /** Drops what a walk kept (see {@linkcode walk}). */
+  release(): void {
+    this.memo.clear();
+    this.endCode();
   }
 
   protected clear(f: Frame): void {
@@ -834,17 +871,12 @@ export abstract class DataWalker {
     const w = this.w;
     const cb = this.opts.bufferCallback;
     if (cb !== undefined && !ab.detached) {
-      let inBand: unknown;
-      try {
-        inBand = cb(ab);
-      } catch (e) {
-        this.fail("bufferCallback threw", e);
-      }
-      if (!inBand) {
+      const index = this.oobIndex(ab, cb);
+      if (index >= 0) {
         this.memo.set(ab, this.nextId++);
         this.flags |= T.FLAG_OOB;
         w.byte(T.OOB_BUFFER);
-        w.varint(this.oobCount++);
+        w.varint(index);
         return;
       }
     }
@@ -866,6 +898,25 @@ export abstract class DataWalker {
   }
 
   protected oobCount = 0;
+
+  /**
+   * The out-of-band index of `ab`, or -1 for a buffer written in band. With
+   * `WalkOptions.oob`, bufferCallback is asked once per buffer over all the walks of a call.
+   */
+  private oobIndex(ab: ArrayBuffer, cb: (buffer: ArrayBuffer) => unknown): number {
+    const oob = this.opts.oob;
+    let index = oob?.ids.get(ab);
+    if (index !== undefined) return index;
+    let inBand: unknown;
+    try {
+      inBand = cb(ab);
+    } catch (e) {
+      this.fail("bufferCallback threw", e);
+    }
+    index = inBand ? -1 : oob === undefined ? this.oobCount++ : oob.count++;
+    oob?.ids.set(ab, index);
+    return index;
+  }
 
   protected view(v: ArrayBufferView, type: number): void {
     if (
@@ -1080,6 +1131,8 @@ export abstract class DataWalker {
   protected abstract startCode(opts: WalkOptions): void;
   /** Drops what pickling code kept during a walk. */
   protected abstract endCode(): void;
+  /** Brings what pickling code keeps up to date with `opts` before {@linkcode resume}. */
+  protected resumeCode(_opts: WalkOptions): void {}
   /** Writes a function. */
   protected abstract func(fn: (...args: unknown[]) => unknown): void;
   /** Writes an object of no built-in family (instances, prototypes, reducers). */

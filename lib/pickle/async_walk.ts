@@ -1,0 +1,188 @@
+/**
+ * The walk of the async forms (dumps, dump). A first walk finds what must be awaited: Blob
+ * bytes, promise outcomes, and what the runtime's adapter reads asynchronously (closure
+ * scopes, private fields, bound functions). After awaiting, the walk goes on only from what
+ * the awaits produced, keeping one memo, so each object is examined a bounded number of
+ * times however deeply promises nest; when nothing is left, one walk writes the pickle, the
+ * only one that calls bufferCallback (once per buffer, in the pickle's order).
+ *
+ * @module
+ */
+
+import { HEADER_MAX } from "../format/tags.ts";
+import { PicklingError } from "./errors.ts";
+import type { Settled, Walker, WalkOptions } from "./pickler.ts";
+import {
+  type BoundParts,
+  isBoundFunction,
+  type PrivateFields,
+  type ReadScopes,
+  type ScopeAdapter,
+  scopeAdapter,
+} from "../runtime/scopes.ts";
+
+async function settle(o: object): Promise<Settled> {
+  if (o instanceof Blob) return { kind: "bytes", bytes: new Uint8Array(await o.arrayBuffer()) };
+  try {
+    return { kind: "fulfilled", value: await o };
+  } catch (e) {
+    return { kind: "rejected", value: e };
+  }
+}
+
+/** What one async call has awaited and read so far. */
+export class AsyncInputs {
+  /** Blob bytes and promise outcomes. */
+  readonly settled: Map<object, Settled> = new Map();
+  /** Closure scopes read by the runtime's adapter. */
+  readonly scopes: Map<object, ReadScopes> = new Map();
+  /** What bound functions were made of. */
+  readonly bound: Map<object, BoundParts> = new Map();
+  /** Private fields of instances and classes. */
+  readonly privates: Map<object, PrivateFields> = new Map();
+  /** Why the runtime cannot read what the walk asked for, once its adapter said so. */
+  unavailable: string | undefined;
+  private adapter: ScopeAdapter | undefined;
+
+  /** Awaits the Blobs and Promises of `unsettled` and reads what `unread*` need. */
+  async take(unsettled: object[], unread: object[], unreadPrivate: object[]): Promise<void> {
+    const outcomes = await Promise.all(unsettled.map(settle));
+    for (let i = 0; i < unsettled.length; i++) this.settled.set(unsettled[i], outcomes[i]);
+    if (unread.length === 0 && unreadPrivate.length === 0) return;
+    const adapter = this.adapter ??= await scopeAdapter();
+    this.unavailable = adapter.unavailable;
+    if (this.unavailable !== undefined) return;
+    for (const fn of unread) {
+      if (this.scopes.has(fn) || this.bound.has(fn)) continue;
+      try {
+        if (!isBoundFunction(fn)) this.scopes.set(fn, await adapter.read(fn, []));
+        else if (adapter.readBound !== undefined) this.bound.set(fn, await adapter.readBound(fn));
+        else this.unavailable = "this runtime does not show what a bound function was made of";
+      } catch (e) {
+        const name = (fn as { name?: unknown }).name;
+        throw new PicklingError(
+          `reading the closure scope of function${name ? ` '${String(name)}'` : ""} failed`,
+          "root",
+          { cause: e },
+        );
+      }
+    }
+    for (const o of unreadPrivate) {
+      if (this.privates.has(o)) continue;
+      if (adapter.readPrivate === undefined) {
+        this.unavailable = "this runtime does not show private fields";
+        return;
+      }
+      try {
+        this.privates.set(o, await adapter.readPrivate(o));
+      } catch (e) {
+        throw new PicklingError("reading private fields failed", "root", { cause: e });
+      }
+    }
+  }
+
+  /** Releases what the adapter held for this call. */
+  release(): Promise<void> | undefined {
+    return this.adapter?.release();
+  }
+}
+
+/** Bytes the last async call wrote over all its walks: a measure of its work. */
+let work = 0;
+
+/**
+ * How many bytes the last {@linkcode walkAsync} wrote over all its walks, the final one
+ * included (for tests: linear in the value's size when each object is examined once).
+ *
+ * @internal
+ */
+export function lastAsyncWork(): number {
+  return work;
+}
+
+function pending(walker: Walker): boolean {
+  return walker.unsettled.length > 0 || walker.unread.length > 0 ||
+    walker.unreadPrivate.length > 0;
+}
+
+/**
+ * Walks `value` for the async form and leaves the pickle's body in `walker.w` (from
+ * HEADER_MAX), with its flags and module table in `walker`. `options()` gives the walk options
+ * with what `inputs` holds so far. The caller releases the walker and `inputs` afterwards.
+ */
+export async function walkAsync(
+  walker: Walker,
+  value: unknown,
+  inputs: AsyncInputs,
+  options: () => WalkOptions,
+): Promise<void> {
+  const w = walker.w;
+  const cb = options().bufferCallback;
+  const oob = cb === undefined ? undefined : { ids: new Map<ArrayBuffer, number>(), count: 0 };
+  const find = (keepScopes: boolean): WalkOptions => ({
+    ...options(),
+    bufferCallback: undefined,
+    keepScopes,
+  });
+  let total = 0;
+  for (let round = 0;; round++) {
+    // Discovery: from the root once, then on from what each await produced.
+    w.reset(HEADER_MAX);
+    walker.walk(value, find(round > 0), true);
+    total += w.pos - HEADER_MAX;
+    let more = walker.grownValues();
+    if (cb === undefined && more.length === 0 && !pending(walker)) {
+      // Nothing to await: this walk wrote the pickle.
+      work = total;
+      return;
+    }
+    try {
+      while (more.length > 0 || pending(walker)) {
+        const { unsettled, unread, unreadPrivate } = walker;
+        await inputs.take(unsettled, unread, unreadPrivate);
+        // Blob bytes hold nothing to walk; promises, functions and instances are walked
+        // again, now with what they waited for.
+        for (const o of unsettled) if (!(o instanceof Blob)) more.push(o);
+        for (const o of unread) more.push(o);
+        for (const o of unreadPrivate) more.push(o);
+        const opts = find(true);
+        w.reset(HEADER_MAX);
+        try {
+          walker.resume(more, opts);
+        } catch (e) {
+          if (!(e instanceof PicklingError)) throw e;
+          // Walked on from the middle, the error's path is partial: find it from the root.
+          walker.release();
+          w.reset(HEADER_MAX);
+          walker.walk(value, opts);
+          throw e;
+        }
+        total += w.pos - HEADER_MAX;
+        more = walker.grownValues();
+      }
+    } finally {
+      walker.release();
+    }
+    // Everything is known: one walk writes the pickle.
+    const final = options();
+    final.keepScopes = true;
+    final.oob = oob;
+    w.reset(HEADER_MAX);
+    walker.walk(value, final);
+    total += w.pos - HEADER_MAX;
+    if (!walker.scopesGrew && !pending(walker)) {
+      work = total;
+      return;
+    }
+    // The value changed while it was awaited: find what appeared, and write again
+    // (bufferCallback answers are kept in `oob`, so it is still asked once per buffer).
+    if (round >= 2) {
+      throw new PicklingError(
+        "the value kept changing while dumps awaited what it holds: new Promises, Blobs or " +
+          "closures appeared after every await (does a reducer return a new one on each " +
+          "call?)",
+        "root",
+      );
+    }
+  }
+}
