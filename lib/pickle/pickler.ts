@@ -27,6 +27,7 @@ import "../runtime/private_readers.ts";
 import { startInspectorSyncReader } from "../runtime/scopes_inspector_sync.ts";
 import "../runtime/modules_sources.ts";
 import {
+  builtinModuleOf,
   type ExportSite,
   findBuiltinExport,
   findExport,
@@ -72,6 +73,15 @@ function valueIn(
 
 const NO_SCOPES: Map<object, ScopeRecord> = new Map();
 
+/** Captured values, with built-in modules' exports objects standing as BuiltinObjects. */
+function builtinsAsReferences(values: unknown[]): unknown[] {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && typeof v === "object" && asBuiltin(v) !== v) return values.map(asBuiltin);
+  }
+  return values;
+}
+
 /** Portable module names by root and URL. */
 const portableNames = new Map<string, string | null>();
 
@@ -83,6 +93,36 @@ function portableOf(url: string, root: string | undefined): string | undefined {
     portableNames.set(key, name);
   }
   return name ?? undefined;
+}
+
+/**
+ * Stands for a built-in module's exports object (`import fs from "node:fs"`) in a captured
+ * scope or at the root, so that it is written by reference wherever it sits.
+ */
+class BuiltinObject {
+  constructor(readonly target: object, readonly url: string) {}
+}
+
+/** `o` as a BuiltinObject when it is a built-in module's exports object. */
+function asBuiltin(o: unknown): unknown {
+  if (o === null || typeof o !== "object" || getPrototypeOf(o) !== OBJECT_PROTO) return o;
+  const url = builtinModuleOf(o);
+  return url === undefined ? o : new BuiltinObject(o, url);
+}
+
+/**
+ * Whether a root object may be a built-in module's exports object: a plain object with a
+ * function among its first keys. Checked before asking, because the first question loads
+ * every built-in module (tens of milliseconds, once).
+ */
+function mayBeBuiltin(o: unknown): boolean {
+  if (o === null || typeof o !== "object" || getPrototypeOf(o) !== OBJECT_PROTO) return false;
+  let n = 0;
+  for (const k in o) {
+    if (typeof (o as Record<string, unknown>)[k] === "function") return true;
+    if (++n === 16) break;
+  }
+  return false;
 }
 
 /** Source and analysis per function: a function's text never changes. */
@@ -115,6 +155,29 @@ export class Walker extends DataWalker {
   private entry: string | undefined;
   private root: string | undefined;
 
+  override walk(value: unknown, opts: WalkOptions): void {
+    super.walk(mayBeBuiltin(value) ? asBuiltin(value) : value, opts);
+  }
+
+  protected override moduleObject(o: object): boolean {
+    if (!Object.isExtensible(o)) return false;
+    const url = builtinModuleOf(o);
+    if (url === undefined) return false;
+    this.exportRecord(o, url, ["default"]);
+    return true;
+  }
+
+  /** Writes `value` as the export at `path` of the module at `url` (no memo check). */
+  private exportRecord(value: object, url: string, path: readonly string[]): void {
+    this.memo.set(value, this.nextId++);
+    this.flags |= T.FLAG_CODE | T.FLAG_MODULES;
+    const w = this.w;
+    w.byte(T.EXPORT);
+    w.varint(this.moduleIndex(url));
+    w.varint(path.length);
+    for (const key of path) w.string(key);
+  }
+
   protected override func(fn: (...args: unknown[]) => unknown): void {
     if (this.ref(fn)) return;
     if (this.override(fn)) return;
@@ -145,13 +208,7 @@ export class Walker extends DataWalker {
     if (site.others !== undefined && site.others.some((u) => this.byValueModule(u))) return false;
     const spec = portableOf(site.url, this.root || undefined);
     if (spec === undefined) return false;
-    this.memo.set(value, this.nextId++);
-    this.flags |= T.FLAG_CODE | T.FLAG_MODULES;
-    const w = this.w;
-    w.byte(T.EXPORT);
-    w.varint(this.moduleIndex(spec));
-    w.varint(site.path.length);
-    for (const key of site.path) w.string(key);
+    this.exportRecord(value, spec, site.path);
     return true;
   }
 
@@ -514,12 +571,16 @@ export class Walker extends DataWalker {
     for (const n of rec.names) w.string(n);
     this.scope(rec.parent);
     if (rec.values.length > 0) {
-      this.push(F_LIST, S_SCOPE, rec, rec.values.length).items = rec.values;
+      this.push(F_LIST, S_SCOPE, rec, rec.values.length).items = builtinsAsReferences(rec.values);
     }
   }
 
   /** Objects of no built-in family: a reducer, a global, or an error. */
   protected override other(o: object): void {
+    if (o instanceof BuiltinObject) {
+      if (!this.ref(o.target)) this.exportRecord(o.target, o.url, ["default"]);
+      return;
+    }
     const r = (o as Record<symbol, unknown>)[REDUCE_SYMBOL];
     if (typeof r === "function") {
       let red: unknown;

@@ -486,6 +486,7 @@ export abstract class DataWalker {
         this.global(o, path);
         return;
       }
+      if (this.moduleObject(o)) return;
       const ctor = constructorOf(o);
       if (ctor !== undefined) {
         this.prototypeOf(o, ctor);
@@ -1014,6 +1015,10 @@ export abstract class DataWalker {
   /** Writes an object of no built-in family (instances, prototypes, reducers). */
   protected abstract other(o: object): void;
 
+  /** Writes `o` by reference when it is a module's export object (a built-in's); true if so. */
+  protected moduleObject(_o: object): boolean {
+    return false;
+  }
   /** A module namespace object (`import * as m`): by reference, which needs the code walk. */
   protected moduleNamespace(_o: object): void {
     this.fail("a module namespace object cannot be pickled by value");

@@ -41,6 +41,7 @@ const partial = new Set<string>();
 let source: ModuleSource | undefined;
 let builtinsIndexed = false;
 
+const isProxy = types.isProxy;
 const SKIP_STATIC = new Set(["prototype", "length", "name", "caller", "arguments"]);
 
 /** Sets the runtime's module source (called once by `modules_sources.ts`). */
@@ -81,7 +82,7 @@ export function namespaceURL(namespace: object): string | undefined {
   let url = urls.get(namespace);
   if (url === undefined) {
     refreshModules();
-    url = urls.get(namespace);
+    url = urls.get(namespace) ?? builtinNamespaceURL(namespace);
   }
   return url;
 }
@@ -111,36 +112,72 @@ function record(value: object, url: string, path: string[]): void {
   }
 }
 
+/**
+ * Whether `v` is a plain object whose function members are indexed (`tools.twice`). Proxies
+ * are never looked into: their traps are user code, which may throw or lie.
+ */
 function isPlainHolder(v: unknown): v is object {
-  if (v === null || typeof v !== "object" || types.isModuleNamespaceObject(v)) return false;
+  if (v === null || typeof v !== "object" || isProxy(v) || types.isModuleNamespaceObject(v)) {
+    return false;
+  }
   const p = Object.getPrototypeOf(v);
   return p === Object.prototype || p === null;
 }
 
+/**
+ * The value of an own data property, or undefined for an accessor (never run: a getter may
+ * throw or have effects) or when reading throws (an export in its temporal dead zone).
+ */
+function ownValue(holder: object, key: string): { value: unknown } | undefined {
+  try {
+    const d = Object.getOwnPropertyDescriptor(holder, key);
+    return d !== undefined && "value" in d ? { value: d.value } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Indexes the functions and classes a module exports, and their static members. */
-function index(url: string, namespace: object, prefix?: string): void {
+function index(url: string, namespace: object, prefix?: string, builtin = false): void {
   const base = prefix !== undefined
     ? (prefix === "" ? undefined : prefix)
     : (types.isModuleNamespaceObject(namespace) ? undefined : "default");
   let incomplete = false;
-  for (const key of Object.keys(namespace)) {
+  const isNamespace = types.isModuleNamespaceObject(namespace);
+  let keys: string[];
+  try {
+    keys = isProxy(namespace) ? [] : Object.keys(namespace);
+  } catch {
+    keys = [];
+  }
+  for (const key of keys) {
     let value: unknown;
-    try {
-      value = (namespace as Record<string, unknown>)[key];
-    } catch {
-      incomplete = true; // not initialized yet: the module is still evaluating
-      continue;
+    if (isNamespace || builtin) {
+      try {
+        value = (namespace as Record<string, unknown>)[key];
+      } catch {
+        // Not initialized yet: the module is still evaluating (a built-in's getter that
+        // throws is just skipped).
+        if (!builtin) incomplete = true;
+        continue;
+      }
+    } else {
+      // A CommonJS exports object: its getters are not run.
+      value = ownValue(namespace, key)?.value;
     }
     const path = base === undefined ? [key] : [base, key];
     if (typeof value === "function") {
-      record(value, url, path);
-      members(value, url, path);
+      record(value, url, path); // by identity: a Proxy's traps are not run
+      if (!isProxy(value)) members(value, url, path);
     } else if (isPlainHolder(value)) {
       members(value, url, path);
     }
   }
   // A CommonJS module or built-in that exports a function: `default` on import.
-  if (typeof namespace === "function" && (base !== undefined || prefix === "")) {
+  if (
+    typeof namespace === "function" && !isProxy(namespace) &&
+    (base !== undefined || prefix === "")
+  ) {
     record(namespace, url, ["default"]);
     members(namespace, url, ["default"]);
   }
@@ -157,8 +194,8 @@ function members(holder: object, url: string, path: string[]): void {
   }
   for (const key of keys) {
     if (SKIP_STATIC.has(key)) continue;
-    const d = Object.getOwnPropertyDescriptor(holder, key);
-    if (d !== undefined && typeof d.value === "function") record(d.value, url, [...path, key]);
+    const v = ownValue(holder, key)?.value;
+    if (typeof v === "function") record(v, url, [...path, key]);
   }
 }
 
@@ -173,7 +210,16 @@ export function exportAt(namespace: object, path: readonly string[]): unknown {
     const key = path[i];
     if (i === 0 && key === "default" && !Object.hasOwn(v, "default")) continue;
     try {
-      const d = Object.getOwnPropertyDescriptor(v, key);
+      let d = Object.getOwnPropertyDescriptor(v, key);
+      if (d === undefined && i === 0 && types.isModuleNamespaceObject(v)) {
+        // A built-in's property that is not among its named exports: on its `default`.
+        const def = (v as { default?: unknown }).default;
+        if (def === null || (typeof def !== "object" && typeof def !== "function")) {
+          return undefined;
+        }
+        v = def;
+        d = Object.getOwnPropertyDescriptor(v, key);
+      }
       if (d === undefined) return undefined;
       v = "value" in d ? d.value : (v as Record<string, unknown>)[key];
     } catch {
@@ -191,7 +237,10 @@ function lookup(value: object): ExportSite | undefined {
   if (ns !== undefined && exportAt(ns, site.path) === value) return site;
   sites.delete(value); // reassigned since (`export let`): find it again
   for (const [url, namespace] of modules) {
-    if (url === site.url || site.others?.includes(url)) index(url, namespace);
+    if (url === site.url || site.others?.includes(url)) {
+      if (url.startsWith("node:")) index(url, namespace, "", true);
+      else index(url, namespace);
+    }
   }
   const again = sites.get(value);
   return again !== undefined && exportAt(modules.get(again.url)!, again.path) === value
@@ -220,26 +269,42 @@ export function findExport(value: object): ExportSite | undefined {
 export function findBuiltinExport(value: object): ExportSite | undefined {
   if (!builtinsIndexed) {
     builtinsIndexed = true;
-    indexBuiltins();
+    for (const [url, exports] of builtins()) {
+      if (modules.has(url)) continue;
+      modules.set(url, exports);
+      if (!urls.has(exports)) urls.set(exports, url);
+      // A built-in's exports object is what `import * as m from "node:…"` names: no `default`.
+      index(url, exports, "", true);
+    }
   }
   const site = lookup(value);
   return site !== undefined && site.url.startsWith("node:") ? site : undefined;
 }
 
-function indexBuiltins(): void {
+/** Built-in modules as [`node:name`, exports object], shortest name first; loaded once. */
+let builtinList: Array<[string, object]> | undefined;
+/** The name of each built-in exports object (`import fs from "node:fs"`). */
+const builtinByExports = new WeakMap<object, string>();
+/** Namespaces of built-in modules (`import * as path from "node:path"`) met so far. */
+const builtinNamespaces = new Map<string, object>();
+
+function builtins(): Array<[string, object]> {
+  if (builtinList !== undefined) return builtinList;
+  builtinList = [];
   const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
   const get = p?.getBuiltinModule;
-  if (typeof get !== "function") return;
-  let names: readonly string[] = [];
+  if (typeof get !== "function") return builtinList;
+  let names: string[] = [];
   try {
-    names = (get.call(p, "node:module") as { builtinModules?: string[] }).builtinModules ?? [];
+    names = [...(get.call(p, "node:module") as { builtinModules?: string[] }).builtinModules ?? []];
   } catch {
-    return;
+    return builtinList;
   }
+  // Shortest name first (`node:path` before `node:path/posix`, which may be the same object).
+  names.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
   for (const name of names) {
     if (name.startsWith("_") || name.includes("internal")) continue;
     const url = name.startsWith("node:") ? name : `node:${name}`;
-    if (modules.has(url)) continue;
     let exports: unknown;
     try {
       exports = get.call(p, url);
@@ -249,11 +314,63 @@ function indexBuiltins(): void {
     if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) {
       continue;
     }
-    modules.set(url, exports);
-    if (!urls.has(exports)) urls.set(exports, url);
-    // A built-in's exports object is what `import * as m from "node:…"` names: no `default`.
-    index(url, exports, "");
+    builtinList.push([url, exports]);
+    if (!builtinByExports.has(exports)) builtinByExports.set(exports, url);
   }
+  return builtinList;
+}
+
+/**
+ * The `node:` module whose exports object (its default export) `o` is, or undefined. Loads
+ * the built-in modules the first time it is asked (once per process).
+ */
+export function builtinModuleOf(o: object): string | undefined {
+  builtins();
+  return builtinByExports.get(o);
+}
+
+/**
+ * The `node:` module whose namespace `ns` is: a namespace whose `default` is a built-in's
+ * exports object and whose other exports are that object's properties.
+ */
+function builtinNamespaceURL(ns: object): string | undefined {
+  if (!types.isModuleNamespaceObject(ns)) return undefined;
+  let d: unknown;
+  try {
+    d = (ns as { default?: unknown }).default;
+  } catch {
+    return undefined;
+  }
+  if (d === null || (typeof d !== "object" && typeof d !== "function")) return undefined;
+  const url = builtinModuleOf(d);
+  if (url === undefined) return undefined;
+  for (const key of Object.keys(ns)) {
+    if (key === "default") continue;
+    try {
+      const own = Object.getOwnPropertyDescriptor(d, key);
+      if (
+        own !== undefined && "value" in own && own.value !== (ns as Record<string, unknown>)[key]
+      ) {
+        return undefined;
+      }
+    } catch {
+      return undefined;
+    }
+  }
+  builtinNamespaces.set(url, ns);
+  urls.set(ns, url);
+  return url;
+}
+
+/** The namespace of a built-in module (`node:path`) if this process has met it. */
+export function builtinNamespace(url: string): object | undefined {
+  return builtinNamespaces.get(url);
+}
+
+/** Remembers the namespace `import()` gave for a built-in module. */
+export function addBuiltinNamespace(url: string, ns: object): void {
+  if (!builtinNamespaces.has(url)) builtinNamespaces.set(url, ns);
+  if (!urls.has(ns)) urls.set(ns, url);
 }
 
 /**

@@ -13,7 +13,13 @@
 
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type NpmSpecifier, parseNpm, resolvePortable } from "../code/module_names.ts";
-import { addModule, moduleNamespace, refreshModules } from "./modules.ts";
+import {
+  addBuiltinNamespace,
+  addModule,
+  builtinNamespace,
+  moduleNamespace,
+  refreshModules,
+} from "./modules.ts";
 
 const imported = new Map<string, object>();
 
@@ -72,7 +78,9 @@ export function loadedNamespace(spec: string, root: string | undefined): object 
   const k = key(spec, root);
   const known = imported.get(k);
   if (known !== undefined) return known;
-  if (spec.startsWith("node:")) return builtin(spec);
+  // A built-in's namespace where this process has met it, else its exports object (its
+  // exports are reached the same way; a namespace record needs the namespace: see loads).
+  if (spec.startsWith("node:")) return builtinNamespace(spec) ?? builtin(spec);
   const url = whereIs(spec, root);
   if (url === undefined) return undefined;
   refreshModules();
@@ -96,6 +104,13 @@ export async function importNamespace(
     if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) {
       throw new TypeError(`importModule('${spec}') returned ${ns === null ? "null" : typeof ns}`);
     }
+    imported.set(k, ns);
+    return ns;
+  }
+  if (spec.startsWith("node:")) {
+    // The namespace itself, as `import * as m from "node:…"` gives it here.
+    const ns = builtinNamespace(spec) ?? await import(spec) as object;
+    addBuiltinNamespace(spec, ns);
     imported.set(k, ns);
     return ns;
   }
