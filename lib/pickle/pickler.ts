@@ -105,7 +105,9 @@ class BuiltinObject {
 
 /** `o` as a BuiltinObject when it is a built-in module's exports object. */
 function asBuiltin(o: unknown): unknown {
-  if (o === null || typeof o !== "object" || getPrototypeOf(o) !== OBJECT_PROTO) return o;
+  if (o === null || typeof o !== "object" || isProxy(o) || getPrototypeOf(o) !== OBJECT_PROTO) {
+    return o;
+  }
   const url = builtinModuleOf(o);
   return url === undefined ? o : new BuiltinObject(o, url);
 }
@@ -116,10 +118,13 @@ function asBuiltin(o: unknown): unknown {
  * every built-in module (tens of milliseconds, once).
  */
 function mayBeBuiltin(o: unknown): boolean {
-  if (o === null || typeof o !== "object" || getPrototypeOf(o) !== OBJECT_PROTO) return false;
+  if (o === null || typeof o !== "object" || isProxy(o) || getPrototypeOf(o) !== OBJECT_PROTO) {
+    return false;
+  }
   let n = 0;
   for (const k in o) {
-    if (typeof (o as Record<string, unknown>)[k] === "function") return true;
+    // Getters are not run.
+    if (typeof Object.getOwnPropertyDescriptor(o, k)?.value === "function") return true;
     if (++n === 16) break;
   }
   return false;

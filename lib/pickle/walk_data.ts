@@ -10,7 +10,7 @@
 import { types } from "node:util";
 import { ByteWriter } from "../format/writer.ts";
 import * as T from "../format/tags.ts";
-import { PicklingError } from "./errors.ts";
+import { PickleError, PicklingError } from "./errors.ts";
 import { keySegment } from "./paths.ts";
 import { reduce as REDUCE_SYMBOL, type Reduction } from "./options.ts";
 import { globalPathOf } from "../code/globals.ts";
@@ -212,6 +212,10 @@ export abstract class DataWalker {
     try {
       this.push(F_LIST, S_ROOT, null, 1).items = [value];
       this.run();
+    } catch (e) {
+      if (e instanceof PickleError) throw e;
+      // A Proxy trap or an engine check that threw while the value was read.
+      this.fail(`reading the value threw: ${e instanceof Error ? e.message : String(e)}`, e);
     } finally {
       for (let i = 0; i <= this.top; i++) this.clear(this.frames[i]);
       this.top = -1;
