@@ -20,8 +20,8 @@ import {
   type ReadScopes,
   scopeAdapter,
 } from "../runtime/scopes.ts";
-import { settleModules } from "../runtime/modules.ts";
-import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
+import { recheckModules, settleModules } from "../runtime/modules.ts";
+import { FailedImport, importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
 
@@ -41,7 +41,7 @@ function walkOnce(
   value: unknown,
   opts: WalkOptions,
   signed: boolean,
-): [Uint8Array, object[], object[]] {
+): [Uint8Array, object[], object[], object[]] {
   const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Walker();
   idleWalker ??= walker;
   walker.busy = true;
@@ -61,7 +61,7 @@ function walkOnce(
     return [bytes, walker.unsettled, [
       ...walker.unread,
       ...walker.unreadPrivate.map(asPrivate),
-    ]];
+    ], walker.moduleMisses];
   } finally {
     walker.busy = false;
   }
@@ -94,6 +94,7 @@ function walkOptions(
   scopesUnavailable?: string,
   bound?: Map<object, BoundParts>,
   privates?: Map<object, PrivateFields>,
+  rechecked?: Set<object>,
 ): WalkOptions {
   const extra = options?.byValue;
   return {
@@ -106,6 +107,7 @@ function walkOptions(
     scopesUnavailable,
     bound,
     privates,
+    rechecked,
   };
 }
 
@@ -141,14 +143,23 @@ async function dumpAsyncWith(
   const privates = new Map<object, PrivateFields>();
   let unavailable: string | undefined;
   let adapter: Awaited<ReturnType<typeof scopeAdapter>> | undefined;
+  const rechecked = new Set<object>();
   await settleModules();
   try {
     for (;;) {
-      const [bytes, unsettled, unread] = walkOnce(
+      const [bytes, unsettled, unread, misses] = walkOnce(
         value,
-        walkOptions(options, override, settled, scopes, unavailable, bound, privates),
+        walkOptions(options, override, settled, scopes, unavailable, bound, privates, rechecked),
         key !== undefined,
       );
+      if (misses.length > 0) {
+        // Exports of modules imported a moment ago: the table learns them, then walk again.
+        for (const m of misses) rechecked.add(m);
+        const changed = recheckModules(misses);
+        if ((changed !== false && await changed) || misses.some((m) => typeof m !== "function")) {
+          continue;
+        }
+      }
       if (unsettled.length === 0 && unread.length === 0) {
         return key === undefined ? bytes : await appendMac(bytes, key);
       }
@@ -302,15 +313,12 @@ async function importModules(
   const table = new Builder().moduleTable(bytes, header.bodyStart, header.bodyEnd);
   const root = rootOf(options?.moduleRoot) ?? defaultRoot();
   const importModule = options?.importModule;
-  const namespaces = await Promise.all(table.specs.map(async (spec, i) => {
+  // A failed import is raised where the pickle uses the module, naming the export.
+  const namespaces = await Promise.all(table.specs.map(async (spec) => {
     try {
       return await importNamespace(spec, root, importModule);
     } catch (e) {
-      throw new UnpicklingError(
-        `cannot import module '${spec}': ${e instanceof Error ? e.message : String(e)}`,
-        table.offsets[i],
-        { cause: e },
-      );
+      return new FailedImport(e);
     }
   }));
   return () => namespaces;

@@ -154,6 +154,11 @@ export class Walker extends DataWalker {
   private explicitScopes = new Map<object, ScopeRecord>();
   /** The portable names of the modules this walk refers to, in table order. */
   modules: string[] = [];
+  /**
+   * Async form: functions no known module exports, and unknown namespaces (written as
+   * placeholders), for the module source to look for before the pickle is final.
+   */
+  moduleMisses: object[] = [];
   private moduleIds = new Map<string, number>();
   /** Set once this walk has brought the module table up to date. */
   private modulesFresh = false;
@@ -204,8 +209,14 @@ export class Walker extends DataWalker {
       this.modulesFresh = true;
       refreshModules();
     }
-    const site = find(value);
-    if (site === undefined) return false;
+    const async = this.opts.settled !== undefined;
+    const site = find === findExport ? findExport(value, !async) : find(value);
+    if (site === undefined) {
+      if (async && find === findExport && !this.opts.rechecked?.has(value)) {
+        this.moduleMisses.push(value);
+      }
+      return false;
+    }
     // Read only now: most functions are exported by no module.
     this.entry ??= entryModuleURL() ?? "";
     this.root ??= this.opts.moduleRoot ?? defaultRoot() ?? "";
@@ -238,6 +249,12 @@ export class Walker extends DataWalker {
     const url = namespaceURL(ns);
     this.root ??= this.opts.moduleRoot ?? defaultRoot() ?? "";
     const spec = url === undefined ? undefined : portableOf(url, this.root || undefined);
+    if (url === undefined && this.opts.settled !== undefined && !this.opts.rechecked?.has(ns)) {
+      // Its module may have been imported a moment ago: looked for, then walked again.
+      this.moduleMisses.push(ns);
+      this.w.byte(T.UNDEFINED);
+      return;
+    }
     if (spec === undefined) {
       this.fail(
         "cannot pickle this module namespace: its module is unknown or has no importable " +
@@ -774,6 +791,7 @@ export class Walker extends DataWalker {
       this.modules = [];
       this.moduleIds.clear();
     }
+    if (this.moduleMisses.length > 0) this.moduleMisses = [];
     this.modulesFresh = false;
     this.entry = undefined;
     this.root = undefined;

@@ -158,6 +158,8 @@ export interface WalkOptions {
   byValue?: readonly string[];
   /** The root that module names are relative to, a file URL ending in "/". */
   moduleRoot?: string;
+  /** Async form: values the module source has looked for already (missing for good). */
+  rechecked?: ReadonlySet<object>;
 }
 
 /** The walk over data values; code (functions, classes, instances) is added by a subclass. */

@@ -29,8 +29,14 @@ export interface ModuleSource {
   refresh(add: (url: string, namespace: object) => void): void;
   /** Resolves once what the runtime has reported is in the table (async forms wait). */
   settle(): Promise<void>;
-  /** Told when a lookup found nothing: the runtime may have loaded modules since. */
-  missed?(): void;
+  /** Told when a lookup of `value` found nothing: the runtime may have loaded modules since. */
+  missed?(value: object): void;
+  /**
+   * Async forms: lists the loaded modules again when one of `values` (functions and
+   * namespaces the table does not know) may come from a module loaded since the last
+   * listing; resolves to whether modules were added.
+   */
+  recheck?(values: readonly object[]): Promise<boolean> | false;
 }
 
 const modules = new Map<string, object>();
@@ -58,6 +64,21 @@ export function refreshModules(): void {
 export async function settleModules(): Promise<void> {
   if (source !== undefined) await source.settle();
   refreshModules();
+}
+
+/**
+ * Lists the loaded modules again where the runtime's source can tell that some of `values`
+ * (functions and namespaces the table does not know) may come from modules loaded since;
+ * resolves to whether the table changed (then the caller walks again). False at once when
+ * nothing needs looking for.
+ */
+export function recheckModules(values: readonly object[]): Promise<boolean> | false {
+  if (source?.recheck === undefined || values.length === 0) return false;
+  const changed = source.recheck(values);
+  return changed === false ? false : changed.then((c) => {
+    if (c) refreshModules();
+    return c;
+  });
 }
 
 /**
@@ -250,15 +271,17 @@ function lookup(value: object): ExportSite | undefined {
 
 /**
  * Where `value` (a function or class) is exported, or undefined. The caller refreshes the
- * table first (once per pickle is enough).
+ * table first (once per pickle is enough). A miss of the sync form (`sync`) is reported to
+ * the module source, which may list modules again in the background; the async forms ask
+ * {@linkcode recheckModules} themselves.
  */
-export function findExport(value: object): ExportSite | undefined {
+export function findExport(value: object, sync = true): ExportSite | undefined {
   let site = lookup(value);
   if (site === undefined && partial.size > 0) {
     for (const url of [...partial]) index(url, modules.get(url)!);
     site = lookup(value);
   }
-  if (site === undefined) source?.missed?.();
+  if (site === undefined && sync) source?.missed?.(value);
   return site;
 }
 
