@@ -35,7 +35,8 @@ import {
   refreshModules,
 } from "../runtime/modules.ts";
 import { entryModuleURL } from "../runtime/entry.ts";
-import { covers, registeredByValue } from "../code/registry.ts";
+import { covers, listRegistryPickleByValue, registeredByValue } from "../code/registry.ts";
+import { IS_JSC } from "../runtime/engine.ts";
 import { defaultRoot, portableName } from "../code/module_names.ts";
 
 // Where the V8 inspector is allowed, closure scopes become readable synchronously too.
@@ -159,6 +160,8 @@ export class Walker extends DataWalker {
    * placeholders), for the module source to look for before the pickle is final.
    */
   moduleMisses: object[] = [];
+  /** The stand-ins of by-value namespaces met by this walk. */
+  private namespaceCopies = new Map<object, object>();
   private moduleIds = new Map<string, number>();
   /** Set once this walk has brought the module table up to date. */
   private modulesFresh = false;
@@ -244,10 +247,18 @@ export class Walker extends DataWalker {
     return i;
   }
 
-  /** A module namespace object: by reference to its module, or refused. */
+  /**
+   * A module namespace object: by reference to its module; by value (see namespaceCopy) for
+   * the entry module and modules registered by value; refused when its module is unknown.
+   */
   protected override moduleNamespace(ns: object): void {
     const url = namespaceURL(ns);
     this.root ??= this.opts.moduleRoot ?? defaultRoot() ?? "";
+    this.entry ??= entryModuleURL() ?? "";
+    if (url !== undefined && this.byValueModule(url)) {
+      this.object(this.namespaceCopy(ns));
+      return;
+    }
     const spec = url === undefined ? undefined : portableOf(url, this.root || undefined);
     if (url === undefined && this.opts.settled !== undefined && !this.opts.rechecked?.has(ns)) {
       // Its module may have been imported a moment ago: looked for, then walked again.
@@ -265,6 +276,32 @@ export class Walker extends DataWalker {
     this.flags |= T.FLAG_CODE | T.FLAG_MODULES;
     this.w.byte(T.MODULE);
     this.w.varint(this.moduleIndex(spec));
+  }
+
+  /**
+   * The stand-in of a by-value module's namespace: a frozen null-prototype object with the
+   * exports' current values (functions and classes by value) and the `Module` tag, one per
+   * namespace in a pickle.
+   */
+  private namespaceCopy(ns: object): object {
+    const known = this.namespaceCopies.get(ns);
+    if (known !== undefined) return known;
+    const copy = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(ns)) {
+      try {
+        copy[key] = (ns as Record<string, unknown>)[key];
+      } catch (e) {
+        this.fail(
+          `cannot pickle the namespace of a module by value: export '${key}' is not ` +
+            "initialized yet",
+          e,
+        );
+      }
+    }
+    Object.defineProperty(copy, Symbol.toStringTag, { value: "Module" });
+    Object.freeze(copy);
+    this.namespaceCopies.set(ns, copy);
+    return copy;
   }
 
   /** A function by value: its source, its captured scope, its own properties. */
@@ -473,7 +510,7 @@ export class Walker extends DataWalker {
       this.fail(
         `cannot pickle function${name}: its free variable${missing.length > 1 ? "s" : ""} ` +
           `${list} could not be read${reason}; pass ${missing.length > 1 ? "them" : "it"} ` +
-          `with closure({ ${missing.join(", ")} }, fn)`,
+          `with closure({ ${missing.join(", ")} }, fn)` + this.packageHint(),
       );
     }
     if (extraNames.length === 0) return fromScopes;
@@ -571,6 +608,18 @@ export class Walker extends DataWalker {
       this.explicitScopes.set(captures, rec);
     }
     return rec;
+  }
+
+  /**
+   * Why a function of a package registered by value may have unreadable variables on Bun:
+   * there, closure variables are read only in code the preload instrumented.
+   */
+  private packageHint(): string {
+    if (!IS_JSC) return "";
+    const npm = (e: string) => e.startsWith("npm:");
+    if (!listRegistryPickleByValue().some(npm) && !this.opts.byValue?.some(npm)) return "";
+    return ". On Bun, the functions of a package registered by value (registerPickleByValue) " +
+      "are read only where the preload instruments that package's files in node_modules";
   }
 
   /** Writes a scope record (or a reference to it, or null). */
@@ -792,6 +841,7 @@ export class Walker extends DataWalker {
       this.moduleIds.clear();
     }
     if (this.moduleMisses.length > 0) this.moduleMisses = [];
+    if (this.namespaceCopies.size > 0) this.namespaceCopies.clear();
     this.modulesFresh = false;
     this.entry = undefined;
     this.root = undefined;
