@@ -20,7 +20,7 @@ import {
   type ReadScopes,
   scopeAdapter,
 } from "../runtime/scopes.ts";
-import { recheckModules, settleModules } from "../runtime/modules.ts";
+import { locateFunction, recheckModules, settleModules } from "../runtime/modules.ts";
 import { FailedImport, importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
@@ -41,7 +41,7 @@ function walkOnce(
   value: unknown,
   opts: WalkOptions,
   signed: boolean,
-): [Uint8Array, object[], object[], object[]] {
+): [Uint8Array, object[], object[], object[], object[]] {
   const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Walker();
   idleWalker ??= walker;
   walker.busy = true;
@@ -58,10 +58,16 @@ function walkOnce(
     const bytes = walker.modules.length === 0
       ? w.take(writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags))
       : withModuleTable(w, walker.modules, flags);
-    return [bytes, walker.unsettled, [
-      ...walker.unread,
-      ...walker.unreadPrivate.map(asPrivate),
-    ], walker.moduleMisses];
+    return [
+      bytes,
+      walker.unsettled,
+      [
+        ...walker.unread,
+        ...walker.unreadPrivate.map(asPrivate),
+      ],
+      walker.moduleMisses,
+      walker.unlocated,
+    ];
   } finally {
     walker.busy = false;
   }
@@ -95,6 +101,7 @@ function walkOptions(
   bound?: Map<object, BoundParts>,
   privates?: Map<object, PrivateFields>,
   rechecked?: Set<object>,
+  locations?: Map<object, string | null>,
 ): WalkOptions {
   const extra = options?.byValue;
   return {
@@ -108,6 +115,7 @@ function walkOptions(
     bound,
     privates,
     rechecked,
+    locations,
   };
 }
 
@@ -144,14 +152,30 @@ async function dumpAsyncWith(
   let unavailable: string | undefined;
   let adapter: Awaited<ReturnType<typeof scopeAdapter>> | undefined;
   const rechecked = new Set<object>();
+  const locations = new Map<object, string | null>();
   await settleModules();
   try {
     for (;;) {
-      const [bytes, unsettled, unread, misses] = walkOnce(
+      const [bytes, unsettled, unread, misses, unlocated] = walkOnce(
         value,
-        walkOptions(options, override, settled, scopes, unavailable, bound, privates, rechecked),
+        walkOptions(
+          options,
+          override,
+          settled,
+          scopes,
+          unavailable,
+          bound,
+          privates,
+          rechecked,
+          locations,
+        ),
         key !== undefined,
       );
+      if (unlocated.length > 0) {
+        // Functions that import(): the module that defined them, then walk again.
+        for (const fn of unlocated) locations.set(fn, (await locateFunction(fn)) ?? null);
+        continue;
+      }
       if (misses.length > 0) {
         // Exports of modules imported a moment ago: the table learns them, then walk again.
         for (const m of misses) rechecked.add(m);

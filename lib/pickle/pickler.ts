@@ -31,6 +31,7 @@ import {
   type ExportSite,
   findBuiltinExport,
   findExport,
+  locatedFunction,
   namespaceURL,
   refreshModules,
 } from "../runtime/modules.ts";
@@ -38,6 +39,7 @@ import { entryModuleURL } from "../runtime/entry.ts";
 import { covers, listRegistryPickleByValue, registeredByValue } from "../code/registry.ts";
 import { IS_JSC } from "../runtime/engine.ts";
 import { defaultRoot, portableName } from "../code/module_names.ts";
+import { importSites, mayImport, withImportBase } from "../code/relative_imports.ts";
 
 // Where the V8 inspector is allowed, closure scopes become readable synchronously too.
 startInspectorSyncReader();
@@ -160,6 +162,8 @@ export class Walker extends DataWalker {
    * placeholders), for the module source to look for before the pickle is final.
    */
   moduleMisses: object[] = [];
+  /** Async form: functions that import() whose defining module is still to be found. */
+  unlocated: object[] = [];
   /** The stand-ins of by-value namespaces met by this walk. */
   private namespaceCopies = new Map<object, object>();
   private moduleIds = new Map<string, number>();
@@ -279,6 +283,41 @@ export class Walker extends DataWalker {
   }
 
   /**
+   * The source of a function that calls `import()`, with each call resolving against the
+   * module that defined the function, named portably (see relative_imports.ts); UNREAD while
+   * the async form has yet to locate the function.
+   */
+  private importBase(fn: object, source: string, name: string): string | typeof UNREAD {
+    const sites = importSites(source);
+    if (sites === undefined) return source;
+    this.root ??= this.opts.moduleRoot ?? defaultRoot() ?? "";
+    const portable = (url: string) => portableOf(url, this.root || undefined);
+    let base: string | undefined;
+    if (sites.needsBase) {
+      let url: string | null | undefined = this.opts.locations?.get(fn) ?? locatedFunction(fn);
+      if (url === undefined && this.opts.settled !== undefined) {
+        this.unlocated.push(fn);
+        return UNREAD;
+      }
+      url ??= undefined;
+      if (url !== undefined) base = portable(url) ?? url;
+      else if (sites.needsBaseStrictly) {
+        this.fail(
+          `cannot pickle function${name}: it imports a relative specifier (import("./…")), ` +
+            "and the module that defined it, which that specifier is relative to, cannot be " +
+            "found here (" + (IS_JSC
+              ? "on Bun the preload records it in the modules it instruments"
+              : this.opts.settled === undefined
+              ? "on Deno the async dumps() finds it, with --allow-sys"
+              : "on Deno it needs --allow-sys") +
+            ")",
+        );
+      }
+    }
+    return withImportBase(source, sites, base, portable);
+  }
+
+  /**
    * The stand-in of a by-value module's namespace: a frozen null-prototype object with the
    * exports' current values (functions and classes by value) and the `Module` tag, one per
    * namespace in a pickle.
@@ -355,12 +394,17 @@ export class Walker extends DataWalker {
       this.w.byte(T.UNDEFINED);
       return;
     }
+    const text = mayImport(source) ? this.importBase(fn, source, name) : source;
+    if (text === UNREAD) {
+      this.w.byte(T.UNDEFINED);
+      return;
+    }
     this.memo.set(fn, this.nextId++);
     this.flags |= T.FLAG_CODE;
     const w = this.w;
     w.byte(T.FUNCTION);
     w.byte2(form, memberCode(an));
-    w.string(source);
+    w.string(text);
     if (form === FORM_CLASS) w.string(classId(fn, source));
     this.scope(scope);
     if (form === FORM_CLASS) this.definitionValues(an, scope);
@@ -842,6 +886,7 @@ export class Walker extends DataWalker {
     }
     if (this.moduleMisses.length > 0) this.moduleMisses = [];
     if (this.namespaceCopies.size > 0) this.namespaceCopies.clear();
+    if (this.unlocated.length > 0) this.unlocated = [];
     this.modulesFresh = false;
     this.entry = undefined;
     this.root = undefined;

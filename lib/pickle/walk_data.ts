@@ -160,6 +160,8 @@ export interface WalkOptions {
   moduleRoot?: string;
   /** Async form: values the module source has looked for already (missing for good). */
   rechecked?: ReadonlySet<object>;
+  /** Async form: the defining modules of functions that import() (null: not found). */
+  locations?: ReadonlyMap<object, string | null>;
 }
 
 /** The walk over data values; code (functions, classes, instances) is added by a subclass. */

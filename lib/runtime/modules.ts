@@ -37,6 +37,8 @@ export interface ModuleSource {
    * listing; resolves to whether modules were added.
    */
   recheck?(values: readonly object[]): Promise<boolean> | false;
+  /** Async forms: the URL of the module that defined the function `fn`, where it shows. */
+  locate?(fn: object): Promise<string | undefined>;
 }
 
 const modules = new Map<string, object>();
@@ -79,6 +81,44 @@ export function recheckModules(values: readonly object[]): Promise<boolean> | fa
     if (c) refreshModules();
     return c;
   });
+}
+
+/** Defining modules of functions located so far (for the sync form). */
+const locations = new WeakMap<object, string>();
+/**
+ * Defining modules by function source text, for closures made by code located before
+ * (null: that text was found in two modules).
+ */
+const textLocations = new Map<string, string | null>();
+const TEXT_LOCATIONS_MAX = 2_000;
+const fnToString = Function.prototype.toString;
+
+/**
+ * The URL of the module that defined the function `fn`, where the runtime shows it (V8's
+ * inspector, with sys access), or undefined.
+ */
+export async function locateFunction(fn: object): Promise<string | undefined> {
+  const known = locations.get(fn);
+  if (known !== undefined) return known;
+  const url = await source?.locate?.(fn);
+  if (url !== undefined) {
+    locations.set(fn, url);
+    const text = fnToString.call(fn);
+    const seen = textLocations.get(text);
+    if (textLocations.size >= TEXT_LOCATIONS_MAX) textLocations.clear();
+    textLocations.set(text, seen === undefined || seen === url ? url : null);
+  }
+  return url;
+}
+
+/**
+ * The defining module of `fn` if an async form located it, or another closure of the same
+ * code, before.
+ */
+export function locatedFunction(fn: object): string | undefined {
+  const known = locations.get(fn);
+  if (known !== undefined || textLocations.size === 0) return known;
+  return textLocations.get(fnToString.call(fn)) ?? undefined;
 }
 
 /**

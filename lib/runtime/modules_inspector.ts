@@ -77,12 +77,15 @@ export function inspectorModuleSource(): ModuleSource | undefined {
   /** Highest script id reported so far, and at the end of the last listing. */
   let reportedMax = -1;
   let listedMax = -1;
+  /** The URL of each module script reported, by script id. */
+  const scriptURLs = new Map<number, string>();
   const onParsed = (message: { params?: unknown }): void => {
     const p = message.params as ScriptParsed | undefined;
     const id = Number(p?.scriptId);
     if (id > reportedMax) reportedMax = id;
     const url = p?.url;
     if (p?.isModule !== true || typeof url !== "string" || !IMPORTABLE.test(url)) return;
+    scriptURLs.set(id, url);
     if (seen.has(url) || url === entry) return;
     seen.add(url);
     const job: Promise<void> = import(url).then(
@@ -177,6 +180,20 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     await arrived();
     return seen.size !== before;
   };
+  /** The URL of the module that defined `fn`, listing again if it is newer than the list. */
+  const locate = async (fn: object): Promise<string | undefined> => {
+    await enabled;
+    if (session === undefined) return undefined;
+    let id: number | undefined;
+    try {
+      id = await scriptOf(fn);
+    } finally {
+      await post("Runtime.releaseObjectGroup", { objectGroup: GROUP }).catch(() => {});
+    }
+    if (id === undefined) return undefined;
+    if (!scriptURLs.has(id) && id > listedMax) await list();
+    return scriptURLs.get(id);
+  };
   /** Checks what the sync form missed, in the background. */
   const drain = async (): Promise<void> => {
     try {
@@ -213,6 +230,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
       }
     },
     recheck,
+    locate,
     async settle(): Promise<void> {
       await enabled;
       await arrived();
