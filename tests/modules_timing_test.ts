@@ -36,6 +36,13 @@ describe("modules imported a moment ago", () => {
           assert.ok(isExportRecord(p), `run ${i}: ${name} by reference`);
           assert.equal(await loads(p), m[name]);
         }
+        // A namespace imported a moment ago, the first thing asked about its module.
+        const nsFile = join(dir, `ns_${i}.ts`);
+        writeFileSync(nsFile, `export const v = ${i};\n`);
+        const n = await import(pathToFileURL(nsFile).href);
+        const q = await dumps(n);
+        assert.ok((parseHeader(q).flags & FLAG_MODULES) !== 0, `run ${i}: namespace by reference`);
+        assert.equal(await loads(q), n);
       }
     } finally {
       rmSync(dir, { recursive: true });
