@@ -163,13 +163,20 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     await enabled;
     if (session === undefined) return false;
     let relist = fns === undefined;
+    /** Functions of scripts parsed after the last listing: located once it is taken. */
+    const newer: Array<[string, number]> = [];
+    const remember = (text: string) => {
+      if (located.size >= LOCATED_MAX) located.clear();
+      located.add(text);
+    };
     try {
       for (const v of fns ?? []) {
         const id = await scriptOf(v);
-        if (id !== undefined && id <= listedMax) {
-          if (located.size >= LOCATED_MAX) located.clear();
-          located.add(textOf(v)!);
-        } else relist = true;
+        if (id !== undefined && id <= listedMax) remember(textOf(v)!);
+        else {
+          relist = true;
+          if (id !== undefined) newer.push([textOf(v)!, id]);
+        }
       }
     } finally {
       await post("Runtime.releaseObjectGroup", { objectGroup: GROUP }).catch(() => {});
@@ -177,6 +184,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     if (!relist) return false;
     const before = seen.size;
     await list();
+    for (const [text, id] of newer) if (id <= listedMax) remember(text);
     await arrived();
     return seen.size !== before;
   };
