@@ -54,6 +54,27 @@ describe("node: modules by reference", () => {
   });
 });
 
+describe("every built-in's exports object", () => {
+  it("captured by a closure, loads as itself (the distinctive keys hold on this runtime)", async () => {
+    const p = process as unknown as { getBuiltinModule(id: string): unknown };
+    const names = (p.getBuiltinModule("node:module") as { builtinModules: string[] })
+      .builtinModules.filter((n) => !n.startsWith("_") && !n.includes("internal"));
+    const missed: string[] = [];
+    let checked = 0;
+    for (const name of names) {
+      const exports = p.getBuiltinModule(`node:${name}`);
+      if (exports === null || typeof exports !== "object") continue;
+      if (Object.getPrototypeOf(exports) !== Object.prototype) continue;
+      checked++;
+      const f = () => exports;
+      const back = await loads<typeof f>(await dumps(f));
+      if (back() !== exports) missed.push(name);
+    }
+    assert.ok(checked > 30, `${checked} built-ins checked`);
+    assert.deepEqual(missed, []);
+  });
+});
+
 describe("node: modules across runtimes", () => {
   const bin = (r: string) => `${root}node_modules/.bin/${r}`;
   const cmd = (r: "deno" | "bun", mode: string) =>

@@ -384,59 +384,60 @@ function builtins(): Array<[string, object]> {
 }
 
 /**
- * A distinctive own key of each built-in module's exports object (the same in Deno 2.9 and
- * Bun 1.4), so that an object is compared with the one or two built-ins it may be, not with
- * every built-in: loading them all costs 0.1-0.2 s.
+ * A distinctive own key of each built-in module's exports object (present in Deno 2.9 and
+ * Bun 1.4, and rare elsewhere), so that an object is compared with the one to three built-ins
+ * it may be, not with every built-in: loading them all costs 0.1-0.2 s, and an object that
+ * merely has such a key loads only those.
  */
 const BUILTIN_HINTS: ReadonlyArray<readonly [string, string]> = [
   ["async_hooks", "createHook"],
-  ["buffer", "btoa"],
-  ["child_process", "exec"],
-  ["cluster", "workers"],
-  ["console", "dir"],
+  ["buffer", "kMaxLength"],
+  ["child_process", "execFileSync"],
+  ["cluster", "isPrimary"],
+  ["console", "timeLog"],
   ["constants", "EIO"],
-  ["crypto", "rng"],
+  ["crypto", "createHash"],
   ["dgram", "createSocket"],
   ["diagnostics_channel", "Channel"],
-  ["dns", "ALL"],
-  ["dns/promises", "EOF"],
-  ["domain", "create"],
-  ["fs", "Dir"],
+  ["dns", "lookupService"],
+  ["dns/promises", "lookupService"],
+  ["domain", "createDomain"],
+  ["fs", "readFileSync"],
   ["fs/promises", "mkdtempDisposable"],
   ["http", "METHODS"],
   ["http2", "sensitiveHeaders"],
-  ["https", "get"],
-  ["inspector", "url"],
-  ["inspector/promises", "url"],
-  ["net", "isIP"],
-  ["os", "EOL"],
-  ["path", "sep"],
-  ["path/posix", "sep"],
-  ["path/win32", "sep"],
+  ["https", "globalAgent"],
+  ["inspector", "Session"],
+  ["inspector/promises", "Session"],
+  ["net", "isIPv4"],
+  ["os", "networkInterfaces"],
+  ["path", "isAbsolute"],
+  ["path/posix", "isAbsolute"],
+  ["path/win32", "isAbsolute"],
   ["perf_hooks", "timerify"],
-  ["process", "pid"],
+  ["process", "hrtime"],
   ["punycode", "ucs2"],
-  ["querystring", "escape"],
+  ["querystring", "unescapeBuffer"],
   ["readline", "cursorTo"],
   ["readline/promises", "Readline"],
-  ["repl", "start"],
-  ["stream/consumers", "text"],
-  ["stream/promises", "finished"],
+  ["repl", "REPLServer"],
+  ["stream/consumers", "arrayBuffer"],
+  ["stream/promises", "pipeline"],
   ["stream/web", "ReadableStream"],
   ["string_decoder", "StringDecoder"],
-  ["sys", "types"],
-  ["timers", "clearTimeout"],
+  ["sys", "inherits"],
+  ["timers", "setImmediate"],
   ["timers/promises", "scheduler"],
   ["tls", "TLSSocket"],
   ["trace_events", "createTracing"],
   ["tty", "isatty"],
   ["url", "Url"],
-  ["util", "types"],
+  ["util", "inherits"],
   ["util/types", "isMap"],
-  ["v8", "serialize"],
-  ["vm", "Script"],
+  ["v8", "getHeapStatistics"],
+  ["vm", "runInNewContext"],
   ["wasi", "WASI"],
-  ["worker_threads", "threadId"],
+  ["worker_threads", "isMainThread"],
   ["zlib", "Gzip"],
 ];
 
@@ -450,21 +451,38 @@ export function builtinModuleOf(o: object): string | undefined {
   const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
   const get = p?.getBuiltinModule;
   if (typeof get !== "function") return undefined;
-  for (const [name, key] of BUILTIN_HINTS) {
-    if (!Object.hasOwn(o, key)) continue;
-    const url = `node:${name}`;
-    let exports: unknown;
-    try {
-      exports = get.call(p, url);
-    } catch {
-      continue;
-    }
-    if (exports === o) {
-      builtinByExports.set(o, url);
-      return url;
+  let names: string[];
+  try {
+    names = Object.getOwnPropertyNames(o);
+  } catch {
+    return undefined;
+  }
+  for (const key of names) {
+    const candidates = hinted.get(key);
+    if (candidates === undefined) continue;
+    for (const name of candidates) {
+      const url = `node:${name}`;
+      let exports: unknown;
+      try {
+        exports = get.call(p, url);
+      } catch {
+        continue;
+      }
+      if (exports === o) {
+        builtinByExports.set(o, url);
+        return url;
+      }
     }
   }
   return undefined;
+}
+
+/** The built-ins each distinctive key points to. */
+const hinted = new Map<string, string[]>();
+for (const [name, key] of BUILTIN_HINTS) {
+  const list = hinted.get(key);
+  if (list === undefined) hinted.set(key, [name]);
+  else list.push(name);
 }
 
 /**
