@@ -21,7 +21,8 @@ import {
   scopeAdapter,
 } from "../runtime/scopes.ts";
 import { locateFunction, recheckModules, settleModules } from "../runtime/modules.ts";
-import { FailedImport, importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
+import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
+import { exportsOf } from "../runtime/modules_exports_scan.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
 
@@ -337,12 +338,20 @@ async function importModules(
   const table = new Builder().moduleTable(bytes, header.bodyStart, header.bodyEnd);
   const root = rootOf(options?.moduleRoot) ?? defaultRoot();
   const importModule = options?.importModule;
-  // A failed import is raised where the pickle uses the module, naming the export.
-  const namespaces = await Promise.all(table.specs.map(async (spec) => {
+  const namespaces = await Promise.all(table.specs.map(async (spec, i) => {
     try {
       return await importNamespace(spec, root, importModule);
     } catch (e) {
-      return new FailedImport(e);
+      // Refused before anything is built; the message names what the pickle needed.
+      const uses = exportsOf(bytes, table.valueStart, header.bodyEnd, i);
+      const what = uses.length === 0
+        ? ""
+        : ` for its export${uses.length > 1 ? "s" : ""} ${uses.map((u) => `'${u}'`).join(", ")}`;
+      throw new UnpicklingError(
+        `cannot import module '${spec}'${what}: ${e instanceof Error ? e.message : String(e)}`,
+        table.offsets[i],
+        { cause: e },
+      );
     }
   }));
   return () => namespaces;

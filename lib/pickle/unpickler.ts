@@ -18,7 +18,6 @@ import {
 import { knownClass, rememberClass, wasLoaded } from "../code/identity.ts";
 import { analyze } from "../code/analyze.ts";
 import { exportAt } from "../runtime/modules.ts";
-import { FailedImport } from "../runtime/modules_import.ts";
 import { rebuildInstance, rememberRestorer, withRestorer } from "../code/private_state.ts";
 import {
   D_PRIVATE,
@@ -59,9 +58,6 @@ export class Builder extends DataBuilder {
         this.code(at);
         const index = r.varint();
         const ns = this.moduleAt(index, at);
-        if (ns instanceof FailedImport) {
-          r.fail(`cannot import module '${this.opts.specs![index]}': ${ns.reason}`, at, ns.error);
-        }
         if (!types.isModuleNamespaceObject(ns) && this.opts.specs?.[index].startsWith("node:")) {
           r.fail(`the namespace of '${this.opts.specs[index]}' is not known yet: use loads`, at);
         }
@@ -76,14 +72,6 @@ export class Builder extends DataBuilder {
         if (n === 0 || n > MAX_EXPORT_PATH) r.fail("invalid export path length", at);
         const path: string[] = [];
         for (let i = 0; i < n; i++) path.push(this.string());
-        if (ns instanceof FailedImport) {
-          r.fail(
-            `cannot import module '${this.opts.specs![index]}' for its export ` +
-              `'${path.join(".")}': ${ns.reason}`,
-            at,
-            ns.error,
-          );
-        }
         const v = exportAt(ns, path);
         if (typeof v !== "function" && (v === null || typeof v !== "object")) {
           const spec = this.opts.specs![index];

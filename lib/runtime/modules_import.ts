@@ -130,16 +130,3 @@ export async function importNamespace(
   addModule(url !== undefined && url.startsWith("file:") ? url : spec, ns);
   return ns;
 }
-
-/**
- * Stands for a module whose import failed, in the list of a pickle's modules: the loader
- * raises the error where the pickle uses the module, naming the export it needed.
- */
-export class FailedImport {
-  constructor(readonly error: unknown) {}
-
-  /** The failure, for a message. */
-  get reason(): string {
-    return this.error instanceof Error ? this.error.message : String(this.error);
-  }
-}
