@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { dumps, dumpsSync, loads } from "../mod.ts";
+import { dumps, dumpsSync, loads, reduce, UnpicklingError } from "../mod.ts";
 import { EXPORT, FLAG_MODULES } from "../lib/format/tags.ts";
 import { parseHeader } from "./helpers.ts";
 
@@ -51,6 +51,41 @@ describe("modules imported a moment ago", () => {
 });
 
 describe("modules and exports gone on the loading side", () => {
+  it("a module that fails to import is refused before any code of the pickle runs", async () => {
+    const g = globalThis as { __cpRan?: boolean };
+    class Effect {
+      [reduce]() {
+        return [() => {
+          (globalThis as { __cpRan?: boolean }).__cpRan = true;
+          return {};
+        }, []];
+      }
+    }
+    const dir = mkdtempSync(join(tmpdir(), "cloudpickle-gone-"));
+    try {
+      const file = join(dir, "tool.ts");
+      writeFileSync(file, "export function tool(): number { return 1; }\n");
+      const m = await import(pathToFileURL(file).href);
+      const p = await dumps([new Effect(), m.tool]);
+      await assert.rejects(
+        loads(p, {
+          importModule: () => {
+            throw new Error("gone");
+          },
+        }),
+        (e: unknown) =>
+          e instanceof UnpicklingError && e.message.includes("tool.ts") &&
+          e.message.includes("for its export 'tool'") && e.message.includes("gone"),
+      );
+      assert.equal(g.__cpRan, undefined, "the reducer did not run");
+      await loads(p);
+      assert.equal(g.__cpRan, true, "it runs when the module is there");
+    } finally {
+      delete g.__cpRan;
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   const bin = (r: string) => `${root}node_modules/.bin/${r}`;
   function load(runtime: "deno" | "bun", pickle: Uint8Array): Record<string, string> {
     const cmd = runtime === "deno"
