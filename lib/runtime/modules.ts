@@ -7,7 +7,13 @@
  * The table is filled by the runtime's module source, chosen once (`modules_sources.ts`): on
  * V8 the inspector reports every module parsed, on Bun `require.cache` lists every module
  * loaded. Modules imported by `loads` and those given to {@linkcode registerModule} are added
- * too. Node built-in modules are indexed lazily, once, the first time they are asked about.
+ * too. Node built-in modules' functions are indexed lazily, once, the first time they are asked
+ * about; a built-in's exports object (`import fs from "node:fs"`) and namespace
+ * (`import * as path from "node:path"`) are recognised by {@linkcode builtinModuleOf} without
+ * loading every built-in.
+ *
+ * Indexing reads exports by their property descriptors (a namespace's own exports by value):
+ * it never runs a getter or a Proxy trap, so hostile exports cannot stop it.
  *
  * @module
  */

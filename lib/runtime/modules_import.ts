@@ -2,7 +2,9 @@
  * The loading side of code by reference: from a module's portable name (see
  * `lib/code/module_names.ts`) to its namespace. `loads` imports what is missing; `loadsSync`
  * takes only modules this process has loaded already (the module table, built-in modules,
- * and what earlier loads imported).
+ * and what earlier loads imported). A built-in module is its namespace, as `import()` gives it
+ * (its exports, `default` included, are reached through it); `loadsSync` has a built-in's
+ * namespace only once this process met it, and its exports object otherwise.
  *
  * npm names are resolved by the runtime's own resolver, chosen by what exists: Bun's
  * `Bun.resolveSync` from the root (the bare specifier, any installed version), else
