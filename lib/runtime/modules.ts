@@ -453,43 +453,31 @@ const BUILTIN_HINTS: ReadonlyArray<readonly [string, string]> = [
  */
 export function builtinModuleOf(o: object): string | undefined {
   const known = builtinByExports.get(o);
-  if (known !== undefined || isProxy(o)) return known;
+  if (known !== undefined || notBuiltin.has(o) || isProxy(o)) return known;
   const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
   const get = p?.getBuiltinModule;
   if (typeof get !== "function") return undefined;
-  let names: string[];
-  try {
-    names = Object.getOwnPropertyNames(o);
-  } catch {
-    return undefined;
-  }
-  for (const key of names) {
-    const candidates = hinted.get(key);
-    if (candidates === undefined) continue;
-    for (const name of candidates) {
-      const url = `node:${name}`;
-      let exports: unknown;
-      try {
-        exports = get.call(p, url);
-      } catch {
-        continue;
-      }
-      if (exports === o) {
-        builtinByExports.set(o, url);
-        return url;
-      }
+  // At most one check per distinctive key, whatever the size of `o`.
+  for (const [name, key] of BUILTIN_HINTS) {
+    if (!Object.hasOwn(o, key)) continue;
+    const url = `node:${name}`;
+    let exports: unknown;
+    try {
+      exports = get.call(p, url);
+    } catch {
+      continue;
+    }
+    if (exports === o) {
+      builtinByExports.set(o, url);
+      return url;
     }
   }
+  notBuiltin.add(o); // an object never becomes a built-in's exports object
   return undefined;
 }
 
-/** The built-ins each distinctive key points to. */
-const hinted = new Map<string, string[]>();
-for (const [name, key] of BUILTIN_HINTS) {
-  const list = hinted.get(key);
-  if (list === undefined) hinted.set(key, [name]);
-  else list.push(name);
-}
+/** Objects found to be no built-in's exports object. */
+const notBuiltin = new WeakSet<object>();
 
 /**
  * The `node:` module whose namespace `ns` is: a namespace whose `default` is a built-in's
