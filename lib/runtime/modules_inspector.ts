@@ -64,6 +64,8 @@ export function inspectorModuleSource(): ModuleSource | undefined {
    * later is then taken as listed: it is pickled by value, which is correct, only larger.)
    */
   const located = new Set<string>();
+  /** Functions whose text was located (skips reading their text again). */
+  const locatedFns = new WeakSet<object>();
   const textOf = (fn: object): string | undefined => {
     try {
       return fnToString.call(fn);
@@ -148,8 +150,11 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     let out: object[] | undefined;
     for (const v of values) {
       if (typeof v !== "function") return undefined; // a namespace: it has no location
+      if (locatedFns.has(v)) continue;
       const text = textOf(v);
-      if (text !== undefined && !located.has(text)) (out ??= []).push(v);
+      if (text === undefined) continue;
+      if (located.has(text)) locatedFns.add(v);
+      else (out ??= []).push(v);
     }
     return out ?? [];
   };
