@@ -125,6 +125,17 @@ function facts(dir: string): PackageFacts | undefined {
   return known ?? undefined;
 }
 
+/**
+ * The npm package a file URL lies in (in `node_modules` or Deno's npm cache), with the path
+ * of the file inside it, whether or not the package exports that file.
+ */
+export function npmPackageOf(url: string): { name: string; inner: string } | undefined {
+  const where = packageOf(url);
+  if (where === undefined) return undefined;
+  const pkg = facts(where[0]);
+  return pkg === undefined ? undefined : { name: pkg.name, inner: where[1] };
+}
+
 function npmName(url: string): string | undefined {
   const where = packageOf(url);
   if (where === undefined) return undefined;

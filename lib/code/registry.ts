@@ -14,7 +14,7 @@ import { resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PickleError } from "../pickle/errors.ts";
 import { namespaceURL } from "../runtime/modules.ts";
-import { parseNpm, portableName } from "./module_names.ts";
+import { npmPackageOf, parseNpm, portableName } from "./module_names.ts";
 
 const registry = new Set<string>();
 /** Match results per module URL, valid while the registry is unchanged. */
@@ -71,11 +71,18 @@ export function registryEntry(module: string | URL | object): string {
 /** Whether `url` is covered by one of `entries`. */
 export function covers(entries: Iterable<string>, url: string): boolean {
   let npm: ReturnType<typeof parseNpm> | null = null;
+  let pkg: ReturnType<typeof npmPackageOf> | null = null;
   for (const e of entries) {
     if (e.startsWith("npm:")) {
+      const want = parseNpm(e)!;
+      // A package covers every file inside it, exported or internal, wherever it is installed
+      // (node_modules under the working directory included).
+      if (want.subpath === "" && url.startsWith("file:")) {
+        pkg ??= npmPackageOf(url) ?? null;
+        if (pkg !== null && pkg.name === want.name) return true;
+      }
       npm ??= parseNpm(url.startsWith("npm:") ? url : portableName(url, undefined) ?? "") ?? null;
       if (npm === null) continue;
-      const want = parseNpm(e)!;
       if (want.name !== npm.name) continue;
       if (want.subpath === "" || npm.subpath === want.subpath) return true;
       if (npm.subpath.startsWith(want.subpath + "/")) return true;

@@ -17,6 +17,7 @@ import { appendMac, verifyMac } from "./signing.ts";
 import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/scopes.ts";
 import { settleModules } from "../runtime/modules.ts";
 import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
+import { exportsOf } from "../runtime/modules_exports_scan.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
 
@@ -89,6 +90,8 @@ function walkOptions(
   scopesUnavailable?: string,
   bound?: Map<object, BoundParts>,
   privates?: Map<object, PrivateFields>,
+  rechecked?: Set<object>,
+  locations?: Map<object, string | null>,
 ): WalkOptions {
   const extra = options?.byValue;
   return {
@@ -101,6 +104,8 @@ function walkOptions(
     scopesUnavailable,
     bound,
     privates,
+    rechecked,
+    locations,
   };
 }
 
@@ -145,6 +150,8 @@ async function dumpAsyncWith(
           got.unavailable,
           got.bound,
           got.privates,
+          got.rechecked,
+          got.locations,
         ),
     );
     bytes = pickleOf(walker, key !== undefined);
@@ -272,8 +279,13 @@ async function importModules(
     try {
       return await importNamespace(spec, root, importModule);
     } catch (e) {
+      // Refused before anything is built; the message names what the pickle needed.
+      const uses = exportsOf(bytes, table.valueStart, header.bodyEnd, i);
+      const what = uses.length === 0
+        ? ""
+        : ` for its export${uses.length > 1 ? "s" : ""} ${uses.map((u) => `'${u}'`).join(", ")}`;
       throw new UnpicklingError(
-        `cannot import module '${spec}': ${e instanceof Error ? e.message : String(e)}`,
+        `cannot import module '${spec}'${what}: ${e instanceof Error ? e.message : String(e)}`,
         table.offsets[i],
         { cause: e },
       );

@@ -20,6 +20,7 @@ import {
   type ScopeAdapter,
   scopeAdapter,
 } from "../runtime/scopes.ts";
+import { locateFunction, recheckModules } from "../runtime/modules.ts";
 
 async function settle(o: object): Promise<Settled> {
   if (o instanceof Blob) return { kind: "bytes", bytes: new Uint8Array(await o.arrayBuffer()) };
@@ -43,6 +44,27 @@ export class AsyncInputs {
   /** Why the runtime cannot read what the walk asked for, once its adapter said so. */
   unavailable: string | undefined;
   private adapter: ScopeAdapter | undefined;
+
+  /** Objects whose module was looked for again after a miss (once each). */
+  readonly rechecked: Set<object> = new Set();
+  /** The defining module of functions that import(), by function (null: none known). */
+  readonly locations: Map<object, string | null> = new Map();
+
+  /**
+   * Learns what the walk could not decide without awaiting: where functions that import()
+   * were defined, and the exports of modules imported a moment ago. True when the value must
+   * be found again from the root, since what it learned changes how values are written.
+   */
+  async learnModules(unlocated: object[], misses: object[]): Promise<boolean> {
+    if (unlocated.length > 0) {
+      for (const fn of unlocated) this.locations.set(fn, (await locateFunction(fn)) ?? null);
+      return true;
+    }
+    if (misses.length === 0) return false;
+    for (const m of misses) this.rechecked.add(m);
+    const changed = recheckModules(misses);
+    return (changed !== false && await changed) || misses.some((m) => typeof m !== "function");
+  }
 
   /** Awaits the Blobs and Promises of `unsettled` and reads what `unread*` need. */
   async take(unsettled: object[], unread: object[], unreadPrivate: object[]): Promise<void> {
@@ -100,6 +122,9 @@ export function lastAsyncWork(): number {
   return work;
 }
 
+/** How often one call finds the value again after learning about modules. */
+const MAX_RELEARN = 8;
+
 function pending(walker: Walker): boolean {
   return walker.unsettled.length > 0 || walker.unread.length > 0 ||
     walker.unreadPrivate.length > 0;
@@ -125,13 +150,17 @@ export async function walkAsync(
     keepScopes,
   });
   let total = 0;
+  let relearned = 0;
   for (let round = 0;; round++) {
     // Discovery: from the root once, then on from what each await produced.
     w.reset(HEADER_MAX);
     walker.walk(value, find(round > 0), true);
     total += w.pos - HEADER_MAX;
     let more = walker.grownValues();
-    if (cb === undefined && more.length === 0 && !pending(walker)) {
+    if (
+      cb === undefined && more.length === 0 && !pending(walker) &&
+      walker.unlocated.length === 0 && walker.moduleMisses.length === 0
+    ) {
       // Nothing to await: this walk wrote the pickle.
       work = total;
       return;
@@ -162,6 +191,16 @@ export async function walkAsync(
       }
     } finally {
       walker.release();
+    }
+    // Modules learned about: find the value again, with them known (a bounded number of
+    // times, apart from the rounds below).
+    if (
+      relearned < MAX_RELEARN &&
+      await inputs.learnModules([...walker.unlocated], [...walker.moduleMisses])
+    ) {
+      relearned++;
+      round--;
+      continue;
     }
     // Everything is known: one walk writes the pickle.
     const final = options();

@@ -34,16 +34,20 @@ import "../runtime/private_readers.ts";
 import { startInspectorSyncReader } from "../runtime/scopes_inspector_sync.ts";
 import "../runtime/modules_sources.ts";
 import {
+  builtinModuleOf,
   type ExportSite,
   findBuiltinExport,
   findExport,
+  locatedFunction,
   namespaceURL,
   refreshModules,
 } from "../runtime/modules.ts";
 import { entryModuleURL } from "../runtime/entry.ts";
 import { syncRemedy, unreadableReason } from "../runtime/remedy.ts";
-import { covers, registeredByValue } from "../code/registry.ts";
+import { covers, listRegistryPickleByValue, registeredByValue } from "../code/registry.ts";
+import { IS_JSC } from "../runtime/engine.ts";
 import { defaultRoot, portableName } from "../code/module_names.ts";
+import { importSites, mayImport, withImportBase } from "../code/relative_imports.ts";
 
 // Where the V8 inspector is allowed, closure scopes become readable synchronously too.
 startInspectorSyncReader();
@@ -90,6 +94,15 @@ function valueIn(
 
 const NO_SCOPES: Map<object, ScopeRecord> = new Map();
 
+/** Captured values, with built-in modules' exports objects standing as BuiltinObjects. */
+function builtinsAsReferences(values: unknown[]): unknown[] {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && typeof v === "object" && asBuiltin(v) !== v) return values.map(asBuiltin);
+  }
+  return values;
+}
+
 /** Portable module names by root and URL. */
 const portableNames = new Map<string, string | null>();
 
@@ -113,6 +126,38 @@ function withLoadedClosures(
   if (reader === readInstrumentedScopes) return reader;
   return (fn) =>
     (recordOf(fn) !== undefined ? readInstrumentedScopes(fn) : undefined) ?? reader?.(fn);
+}
+
+/**
+ * Stands for a built-in module's exports object (`import fs from "node:fs"`) in a captured
+ * scope or at the root, so that it is written by reference wherever it sits.
+ */
+class BuiltinObject {
+  constructor(readonly target: object, readonly url: string) {}
+}
+
+/** `o` as a BuiltinObject when it is a built-in module's exports object. */
+function asBuiltin(o: unknown): unknown {
+  if (o === null || typeof o !== "object" || isProxy(o) || getPrototypeOf(o) !== OBJECT_PROTO) {
+    return o;
+  }
+  const url = builtinModuleOf(o);
+  return url === undefined ? o : new BuiltinObject(o, url);
+}
+
+/**
+ * Whether a root object may be a built-in module's exports object: a plain object whose first
+ * key holds a function (true of every built-in with a plain exports object but dns, domain,
+ * inspector, perf_hooks, punycode and constants, which at the root are copied). Checked
+ * before asking, because the first question loads every built-in module (tens of
+ * milliseconds, once); reads one property descriptor (no getter runs).
+ */
+function mayBeBuiltin(o: unknown): boolean {
+  if (o === null || typeof o !== "object" || isProxy(o) || getPrototypeOf(o) !== OBJECT_PROTO) {
+    return false;
+  }
+  for (const k in o) return typeof Object.getOwnPropertyDescriptor(o, k)?.value === "function";
+  return false;
 }
 
 /** Source and analysis per function: a function's text never changes. */
@@ -151,6 +196,15 @@ export class Walker extends DataWalker {
   private explicitScopes = new Map<object, ScopeRecord>();
   /** The portable names of the modules this walk refers to, in table order. */
   modules: string[] = [];
+  /**
+   * Async form: functions no known module exports, and unknown namespaces (written as
+   * placeholders), for the module source to look for before the pickle is final.
+   */
+  moduleMisses: object[] = [];
+  /** Async form: functions that import() whose defining module is still to be found. */
+  unlocated: object[] = [];
+  /** The stand-ins of by-value namespaces met by this walk. */
+  private namespaceCopies = new Map<object, object>();
   private moduleIds = new Map<string, number>();
   /** Set once this walk has brought the module table up to date. */
   private modulesFresh = false;
@@ -162,6 +216,29 @@ export class Walker extends DataWalker {
   private reparentedFns: object[] = [];
   /** The built-in object being written under another prototype (guards against a loop). */
   private reparenting: object | null = null;
+
+  override walk(value: unknown, opts: WalkOptions, keep?: boolean): void {
+    super.walk(mayBeBuiltin(value) ? asBuiltin(value) : value, opts, keep);
+  }
+
+  protected override moduleObject(o: object): boolean {
+    if (!Object.isExtensible(o)) return false;
+    const url = builtinModuleOf(o);
+    if (url === undefined) return false;
+    this.exportRecord(o, url, ["default"]);
+    return true;
+  }
+
+  /** Writes `value` as the export at `path` of the module at `url` (no memo check). */
+  private exportRecord(value: object, url: string, path: readonly string[]): void {
+    this.memo.set(value, this.nextId++);
+    this.flags |= T.FLAG_CODE | T.FLAG_MODULES;
+    const w = this.w;
+    w.byte(T.EXPORT);
+    w.varint(this.moduleIndex(url));
+    w.varint(path.length);
+    for (const key of path) w.string(key);
+  }
 
   protected override func(fn: (...args: unknown[]) => unknown): void {
     if (this.ref(fn)) return;
@@ -184,8 +261,14 @@ export class Walker extends DataWalker {
       this.modulesFresh = true;
       refreshModules();
     }
-    const site = find(value);
-    if (site === undefined) return false;
+    const async = this.opts.settled !== undefined;
+    const site = find === findExport ? findExport(value, !async) : find(value);
+    if (site === undefined) {
+      if (async && find === findExport && !this.opts.rechecked?.has(value)) {
+        this.moduleMisses.push(value);
+      }
+      return false;
+    }
     // Read only now: most functions are exported by no module.
     this.entry ??= entryModuleURL() ?? "";
     this.root ??= this.opts.moduleRoot ?? defaultRoot() ?? "";
@@ -193,13 +276,7 @@ export class Walker extends DataWalker {
     if (site.others !== undefined && site.others.some((u) => this.byValueModule(u))) return false;
     const spec = portableOf(site.url, this.root || undefined);
     if (spec === undefined) return false;
-    this.memo.set(value, this.nextId++);
-    this.flags |= T.FLAG_CODE | T.FLAG_MODULES;
-    const w = this.w;
-    w.byte(T.EXPORT);
-    w.varint(this.moduleIndex(spec));
-    w.varint(site.path.length);
-    for (const key of site.path) w.string(key);
+    this.exportRecord(value, spec, site.path);
     return true;
   }
 
@@ -219,11 +296,25 @@ export class Walker extends DataWalker {
     return i;
   }
 
-  /** A module namespace object: by reference to its module, or refused. */
+  /**
+   * A module namespace object: by reference to its module; by value (see namespaceCopy) for
+   * the entry module and modules registered by value; refused when its module is unknown.
+   */
   protected override moduleNamespace(ns: object): void {
     const url = namespaceURL(ns);
     this.root ??= this.opts.moduleRoot ?? defaultRoot() ?? "";
+    this.entry ??= entryModuleURL() ?? "";
+    if (url !== undefined && this.byValueModule(url)) {
+      this.object(this.namespaceCopy(ns));
+      return;
+    }
     const spec = url === undefined ? undefined : portableOf(url, this.root || undefined);
+    if (url === undefined && this.opts.settled !== undefined && !this.opts.rechecked?.has(ns)) {
+      // Its module may have been imported a moment ago: looked for, then walked again.
+      this.moduleMisses.push(ns);
+      this.w.byte(T.UNDEFINED);
+      return;
+    }
     if (spec === undefined) {
       this.fail(
         "cannot pickle this module namespace: its module is unknown or has no importable " +
@@ -234,6 +325,67 @@ export class Walker extends DataWalker {
     this.flags |= T.FLAG_CODE | T.FLAG_MODULES;
     this.w.byte(T.MODULE);
     this.w.varint(this.moduleIndex(spec));
+  }
+
+  /**
+   * The source of a function that calls `import()`, with each call resolving against the
+   * module that defined the function, named portably (see relative_imports.ts); UNREAD while
+   * the async form has yet to locate the function.
+   */
+  private importBase(fn: object, source: string, name: string): string | typeof UNREAD {
+    const sites = importSites(source);
+    if (sites === undefined) return source;
+    this.root ??= this.opts.moduleRoot ?? defaultRoot() ?? "";
+    const portable = (url: string) => portableOf(url, this.root || undefined);
+    let base: string | undefined;
+    if (sites.needsBase) {
+      let url: string | null | undefined = this.opts.locations?.get(fn) ?? locatedFunction(fn);
+      if (url === undefined && this.opts.settled !== undefined) {
+        this.unlocated.push(fn);
+        return UNREAD;
+      }
+      url ??= undefined;
+      if (url !== undefined) base = portable(url) ?? url;
+      else if (sites.needsBaseStrictly) {
+        this.fail(
+          `cannot pickle function${name}: it imports a relative specifier (import("./…")), ` +
+            "and the module that defined it, which that specifier is relative to, cannot be " +
+            "found here (" + (IS_JSC
+              ? "on Bun the preload records it in the modules it instruments"
+              : this.opts.settled === undefined
+              ? "on Deno the async dumps() finds it, with --allow-sys"
+              : "on Deno it needs --allow-sys") +
+            ")",
+        );
+      }
+    }
+    return withImportBase(source, sites, base, portable);
+  }
+
+  /**
+   * The stand-in of a by-value module's namespace: a frozen null-prototype object with the
+   * exports' current values (functions and classes by value) and the `Module` tag, one per
+   * namespace in a pickle.
+   */
+  private namespaceCopy(ns: object): object {
+    const known = this.namespaceCopies.get(ns);
+    if (known !== undefined) return known;
+    const copy = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(ns)) {
+      try {
+        copy[key] = (ns as Record<string, unknown>)[key];
+      } catch (e) {
+        this.fail(
+          `cannot pickle the namespace of a module by value: export '${key}' is not ` +
+            "initialized yet",
+          e,
+        );
+      }
+    }
+    Object.defineProperty(copy, Symbol.toStringTag, { value: "Module" });
+    Object.freeze(copy);
+    this.namespaceCopies.set(ns, copy);
+    return copy;
   }
 
   /** A function by value: its source, its captured scope, its own properties. */
@@ -291,6 +443,14 @@ export class Walker extends DataWalker {
       this.w.byte(T.UNDEFINED);
       return;
     }
+    // A loaded function's source says already where its import()s resolve.
+    const text = mayImport(source) && loadedFunction(fn) === undefined
+      ? this.importBase(fn, source, name)
+      : source;
+    if (text === UNREAD) {
+      this.w.byte(T.UNDEFINED);
+      return;
+    }
     const proto = ownPrototype(fn);
     this.reparented(fn, an, scope, proto);
     this.memo.set(fn, this.nextId++);
@@ -298,7 +458,7 @@ export class Walker extends DataWalker {
     const w = this.w;
     w.byte(T.FUNCTION);
     w.byte2(form, memberCode(an));
-    w.string(source);
+    w.string(text);
     if (form === FORM_CLASS) w.string(classId(fn, source));
     this.scope(scope);
     if (form === FORM_CLASS) this.definitionValues(fn, an, scope);
@@ -527,7 +687,7 @@ export class Walker extends DataWalker {
       this.fail(
         `cannot pickle function${name}: its free variable${missing.length > 1 ? "s" : ""} ` +
           `${list} could not be read${reason}; pass ${missing.length > 1 ? "them" : "it"} ` +
-          `with closure({ ${missing.join(", ")} }, fn)`,
+          `with closure({ ${missing.join(", ")} }, fn)` + this.packageHint(),
       );
     }
     if (extraNames.length === 0) return fromScopes;
@@ -664,6 +824,18 @@ export class Walker extends DataWalker {
     return rec;
   }
 
+  /**
+   * Why a function of a package registered by value may have unreadable variables on Bun:
+   * there, closure variables are read only in code the preload instrumented.
+   */
+  private packageHint(): string {
+    if (!IS_JSC) return "";
+    const npm = (e: string) => e.startsWith("npm:");
+    if (!listRegistryPickleByValue().some(npm) && !this.opts.byValue?.some(npm)) return "";
+    return ". On Bun, the functions of a package registered by value (registerPickleByValue) " +
+      "are read only where the preload instruments that package's files in node_modules";
+  }
+
   /** Writes a scope record (or a reference to it, or null). */
   private scope(rec: ScopeRecord | null): void {
     const w = this.w;
@@ -684,7 +856,7 @@ export class Walker extends DataWalker {
     for (const n of rec.names) w.string(n);
     this.scope(rec.parent);
     if (rec.values.length > 0) {
-      this.push(F_LIST, S_SCOPE, rec, rec.values.length).items = rec.values;
+      this.push(F_LIST, S_SCOPE, rec, rec.values.length).items = builtinsAsReferences(rec.values);
     }
   }
 
@@ -693,6 +865,10 @@ export class Walker extends DataWalker {
 
   /** Objects of no built-in family: a reducer, a global, or an error. */
   protected override other(o: object): void {
+    if (o instanceof BuiltinObject) {
+      if (!this.ref(o.target)) this.exportRecord(o.target, o.url, ["default"]);
+      return;
+    }
     const r = (o as Record<symbol, unknown>)[REDUCE_SYMBOL];
     if (typeof r === "function") {
       let red: unknown;
@@ -928,6 +1104,9 @@ export class Walker extends DataWalker {
       this.modules = [];
       this.moduleIds.clear();
     }
+    if (this.moduleMisses.length > 0) this.moduleMisses = [];
+    if (this.namespaceCopies.size > 0) this.namespaceCopies.clear();
+    if (this.unlocated.length > 0) this.unlocated = [];
     this.modulesFresh = false;
     this.entry = undefined;
     this.root = undefined;

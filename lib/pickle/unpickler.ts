@@ -6,6 +6,7 @@
  * @module
  */
 
+import { types } from "node:util";
 import * as T from "../format/tags.ts";
 import {
   FORM_CLASS,
@@ -117,7 +118,11 @@ export class Builder extends DataBuilder {
         return this.func(at);
       case T.MODULE: {
         this.code(at);
-        const ns = this.moduleAt(r.varint(), at);
+        const index = r.varint();
+        const ns = this.moduleAt(index, at);
+        if (!types.isModuleNamespaceObject(ns) && this.opts.specs?.[index].startsWith("node:")) {
+          r.fail(`the namespace of '${this.opts.specs[index]}' is not known yet: use loads`, at);
+        }
         this.memo.push(ns);
         return ns;
       }
@@ -130,7 +135,7 @@ export class Builder extends DataBuilder {
         const path: string[] = [];
         for (let i = 0; i < n; i++) path.push(this.string());
         const v = exportAt(ns, path);
-        if (typeof v !== "function") {
+        if (typeof v !== "function" && (v === null || typeof v !== "object")) {
           const spec = this.opts.specs![index];
           r.fail(
             v === undefined

@@ -10,7 +10,7 @@
 import { types } from "node:util";
 import { ByteWriter } from "../format/writer.ts";
 import * as T from "../format/tags.ts";
-import { PicklingError } from "./errors.ts";
+import { PickleError, PicklingError } from "./errors.ts";
 import { keySegment } from "./paths.ts";
 import { reduce as REDUCE_SYMBOL, type Reduction } from "./options.ts";
 import { globalPathOf } from "../code/globals.ts";
@@ -177,6 +177,10 @@ export interface WalkOptions {
   byValue?: readonly string[];
   /** The root that module names are relative to, a file URL ending in "/". */
   moduleRoot?: string;
+  /** Async form: values the module source has looked for already (missing for good). */
+  rechecked?: ReadonlySet<object>;
+  /** Async form: the defining modules of functions that import() (null: not found). */
+  locations?: ReadonlyMap<object, string | null>;
 }
 
 /** The walk over data values; code (functions, classes, instances) is added by a subclass. */
@@ -234,6 +238,10 @@ export abstract class DataWalker {
     try {
       this.push(F_LIST, S_ROOT, null, 1).items = [value];
       this.run();
+    } catch (e) {
+      if (e instanceof PickleError) throw e;
+      // A Proxy trap or an engine check that threw while the value was read.
+      this.fail(`reading the value threw: ${e instanceof Error ? e.message : String(e)}`, e);
     } finally {
       for (let i = 0; i <= this.top; i++) this.clear(this.frames[i]);
       this.top = -1;
@@ -550,6 +558,7 @@ export abstract class DataWalker {
         this.global(o, path);
         return;
       }
+      if (this.moduleObject(o)) return;
       const ctor = constructorOf(o);
       if (ctor !== undefined) {
         this.prototypeOf(o, ctor);
@@ -1138,6 +1147,10 @@ export abstract class DataWalker {
   /** Writes an object of no built-in family (instances, prototypes, reducers). */
   protected abstract other(o: object): void;
 
+  /** Writes `o` by reference when it is a module's export object (a built-in's); true if so. */
+  protected moduleObject(_o: object): boolean {
+    return false;
+  }
   /** A module namespace object (`import * as m`): by reference, which needs the code walk. */
   protected moduleNamespace(_o: object): void {
     this.fail("a module namespace object cannot be pickled by value");

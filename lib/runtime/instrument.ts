@@ -41,7 +41,9 @@
  * @module
  */
 
+import { pathToFileURL } from "node:url";
 import { privateReaderBlock } from "./private_readers.ts";
+import { RESOLVER } from "../code/relative_imports.ts";
 import { parseModule, parseScript } from "meriyah";
 import {
   RECORD_NAMES,
@@ -285,6 +287,16 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
   w.program(program, sourceType === "module");
   w.resolve();
   const { insertions, records, sites } = w.emit();
+  if (options.path !== undefined && w.imports.length > 0) {
+    // `import(spec)` -> `import(<resolver>("<this file's URL>", spec))`: a pickled function
+    // keeps resolving relative specifiers against this module (see relative_imports.ts).
+    const base = RESOLVER + JSON.stringify(pathToFileURL(options.path).href) + ",";
+    for (const [node, depth] of w.imports) {
+      const arg = node.source as N;
+      insertions.push({ pos: arg.start, text: base, opening: true, depth });
+      insertions.push({ pos: arg.end, text: ")", opening: false, depth });
+    }
+  }
   const commonjs = !w.moduleSyntax && w.usesCommonJs;
   const imports = importsOf(program, w.dynamicImports);
   if (options.lines !== undefined) alignLines(source, options.lines, w.multiline, insertions);
@@ -341,6 +353,9 @@ class Walker {
   readonly multiline: [number, number][] = [];
   private depth = 0;
   private defaultRename: { node: N; name: string; replace: boolean } | undefined;
+
+  /** `import()` calls, with their depth. */
+  readonly imports: [N, number][] = [];
 
   constructor(readonly src: string, readonly options: InstrumentOptions) {}
 
@@ -893,16 +908,17 @@ class Walker {
         case "MetaProperty":
           if (node.meta.name === "import") this.moduleSyntax = true;
           return;
-        case "AwaitExpression":
-          if (this.fnDepth === 0) this.moduleSyntax = true;
-          break;
         case "ImportExpression": {
+          this.imports.push([node, this.depth]);
           const src = node.source as N;
           if (src.type === "Literal" && typeof src.value === "string") {
             this.dynamicImports.push(src.value);
           }
           break;
         }
+        case "AwaitExpression":
+          if (this.fnDepth === 0) this.moduleSyntax = true;
+          break;
         case "ThisExpression":
         case "Super":
         case "TemplateElement":

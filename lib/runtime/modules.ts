@@ -7,7 +7,13 @@
  * The table is filled by the runtime's module source, chosen once (`modules_sources.ts`): on
  * V8 the inspector reports every module parsed, on Bun `require.cache` lists every module
  * loaded. Modules imported by `loads` and those given to {@linkcode registerModule} are added
- * too. Node built-in modules are indexed lazily, once, the first time they are asked about.
+ * too. Node built-in modules' functions are indexed lazily, once, the first time they are asked
+ * about; a built-in's exports object (`import fs from "node:fs"`) and namespace
+ * (`import * as path from "node:path"`) are recognised by {@linkcode builtinModuleOf} without
+ * loading every built-in.
+ *
+ * Indexing reads exports by their property descriptors (a namespace's own exports by value):
+ * it never runs a getter or a Proxy trap, so hostile exports cannot stop it.
  *
  * @module
  */
@@ -29,8 +35,16 @@ export interface ModuleSource {
   refresh(add: (url: string, namespace: object) => void): void;
   /** Resolves once what the runtime has reported is in the table (async forms wait). */
   settle(): Promise<void>;
-  /** Told when a lookup found nothing: the runtime may have loaded modules since. */
-  missed?(): void;
+  /** Told when a lookup of `value` found nothing: the runtime may have loaded modules since. */
+  missed?(value: object): void;
+  /**
+   * Async forms: lists the loaded modules again when one of `values` (functions and
+   * namespaces the table does not know) may come from a module loaded since the last
+   * listing; resolves to whether modules were added.
+   */
+  recheck?(values: readonly object[]): Promise<boolean> | false;
+  /** Async forms: the URL of the module that defined the function `fn`, where it shows. */
+  locate?(fn: object): Promise<string | undefined>;
 }
 
 const modules = new Map<string, object>();
@@ -41,6 +55,7 @@ const partial = new Set<string>();
 let source: ModuleSource | undefined;
 let builtinsIndexed = false;
 
+const isProxy = types.isProxy;
 const SKIP_STATIC = new Set(["prototype", "length", "name", "caller", "arguments"]);
 
 /** Sets the runtime's module source (called once by `modules_sources.ts`). */
@@ -57,6 +72,59 @@ export function refreshModules(): void {
 export async function settleModules(): Promise<void> {
   if (source !== undefined) await source.settle();
   refreshModules();
+}
+
+/**
+ * Lists the loaded modules again where the runtime's source can tell that some of `values`
+ * (functions and namespaces the table does not know) may come from modules loaded since;
+ * resolves to whether the table changed (then the caller walks again). False at once when
+ * nothing needs looking for.
+ */
+export function recheckModules(values: readonly object[]): Promise<boolean> | false {
+  if (source?.recheck === undefined || values.length === 0) return false;
+  const changed = source.recheck(values);
+  return changed === false ? false : changed.then((c) => {
+    if (c) refreshModules();
+    return c;
+  });
+}
+
+/** Defining modules of functions located so far (for the sync form). */
+const locations = new WeakMap<object, string>();
+/**
+ * Defining modules by function source text, for closures made by code located before
+ * (null: that text was found in two modules).
+ */
+const textLocations = new Map<string, string | null>();
+const TEXT_LOCATIONS_MAX = 2_000;
+const fnToString = Function.prototype.toString;
+
+/**
+ * The URL of the module that defined the function `fn`, where the runtime shows it (V8's
+ * inspector, with sys access), or undefined.
+ */
+export async function locateFunction(fn: object): Promise<string | undefined> {
+  const known = locations.get(fn);
+  if (known !== undefined) return known;
+  const url = await source?.locate?.(fn);
+  if (url !== undefined) {
+    locations.set(fn, url);
+    const text = fnToString.call(fn);
+    const seen = textLocations.get(text);
+    if (textLocations.size >= TEXT_LOCATIONS_MAX) textLocations.clear();
+    textLocations.set(text, seen === undefined || seen === url ? url : null);
+  }
+  return url;
+}
+
+/**
+ * The defining module of `fn` if an async form located it, or another closure of the same
+ * code, before.
+ */
+export function locatedFunction(fn: object): string | undefined {
+  const known = locations.get(fn);
+  if (known !== undefined || textLocations.size === 0) return known;
+  return textLocations.get(fnToString.call(fn)) ?? undefined;
 }
 
 /**
@@ -81,7 +149,7 @@ export function namespaceURL(namespace: object): string | undefined {
   let url = urls.get(namespace);
   if (url === undefined) {
     refreshModules();
-    url = urls.get(namespace);
+    url = urls.get(namespace) ?? builtinNamespaceURL(namespace);
   }
   return url;
 }
@@ -111,36 +179,72 @@ function record(value: object, url: string, path: string[]): void {
   }
 }
 
+/**
+ * Whether `v` is a plain object whose function members are indexed (`tools.twice`). Proxies
+ * are never looked into: their traps are user code, which may throw or lie.
+ */
 function isPlainHolder(v: unknown): v is object {
-  if (v === null || typeof v !== "object" || types.isModuleNamespaceObject(v)) return false;
+  if (v === null || typeof v !== "object" || isProxy(v) || types.isModuleNamespaceObject(v)) {
+    return false;
+  }
   const p = Object.getPrototypeOf(v);
   return p === Object.prototype || p === null;
 }
 
+/**
+ * The value of an own data property, or undefined for an accessor (never run: a getter may
+ * throw or have effects) or when reading throws (an export in its temporal dead zone).
+ */
+function ownValue(holder: object, key: string): { value: unknown } | undefined {
+  try {
+    const d = Object.getOwnPropertyDescriptor(holder, key);
+    return d !== undefined && "value" in d ? { value: d.value } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Indexes the functions and classes a module exports, and their static members. */
-function index(url: string, namespace: object, prefix?: string): void {
+function index(url: string, namespace: object, prefix?: string, builtin = false): void {
   const base = prefix !== undefined
     ? (prefix === "" ? undefined : prefix)
     : (types.isModuleNamespaceObject(namespace) ? undefined : "default");
   let incomplete = false;
-  for (const key of Object.keys(namespace)) {
+  const isNamespace = types.isModuleNamespaceObject(namespace);
+  let keys: string[];
+  try {
+    keys = isProxy(namespace) ? [] : Object.keys(namespace);
+  } catch {
+    keys = [];
+  }
+  for (const key of keys) {
     let value: unknown;
-    try {
-      value = (namespace as Record<string, unknown>)[key];
-    } catch {
-      incomplete = true; // not initialized yet: the module is still evaluating
-      continue;
+    if (isNamespace || builtin) {
+      try {
+        value = (namespace as Record<string, unknown>)[key];
+      } catch {
+        // Not initialized yet: the module is still evaluating (a built-in's getter that
+        // throws is just skipped).
+        if (!builtin) incomplete = true;
+        continue;
+      }
+    } else {
+      // A CommonJS exports object: its getters are not run.
+      value = ownValue(namespace, key)?.value;
     }
     const path = base === undefined ? [key] : [base, key];
     if (typeof value === "function") {
-      record(value, url, path);
-      members(value, url, path);
+      record(value, url, path); // by identity: a Proxy's traps are not run
+      if (!isProxy(value)) members(value, url, path);
     } else if (isPlainHolder(value)) {
       members(value, url, path);
     }
   }
   // A CommonJS module or built-in that exports a function: `default` on import.
-  if (typeof namespace === "function" && (base !== undefined || prefix === "")) {
+  if (
+    typeof namespace === "function" && !isProxy(namespace) &&
+    (base !== undefined || prefix === "")
+  ) {
     record(namespace, url, ["default"]);
     members(namespace, url, ["default"]);
   }
@@ -157,8 +261,8 @@ function members(holder: object, url: string, path: string[]): void {
   }
   for (const key of keys) {
     if (SKIP_STATIC.has(key)) continue;
-    const d = Object.getOwnPropertyDescriptor(holder, key);
-    if (d !== undefined && typeof d.value === "function") record(d.value, url, [...path, key]);
+    const v = ownValue(holder, key)?.value;
+    if (typeof v === "function") record(v, url, [...path, key]);
   }
 }
 
@@ -173,7 +277,16 @@ export function exportAt(namespace: object, path: readonly string[]): unknown {
     const key = path[i];
     if (i === 0 && key === "default" && !Object.hasOwn(v, "default")) continue;
     try {
-      const d = Object.getOwnPropertyDescriptor(v, key);
+      let d = Object.getOwnPropertyDescriptor(v, key);
+      if (d === undefined && i === 0 && types.isModuleNamespaceObject(v)) {
+        // A built-in's property that is not among its named exports: on its `default`.
+        const def = (v as { default?: unknown }).default;
+        if (def === null || (typeof def !== "object" && typeof def !== "function")) {
+          return undefined;
+        }
+        v = def;
+        d = Object.getOwnPropertyDescriptor(v, key);
+      }
       if (d === undefined) return undefined;
       v = "value" in d ? d.value : (v as Record<string, unknown>)[key];
     } catch {
@@ -191,7 +304,10 @@ function lookup(value: object): ExportSite | undefined {
   if (ns !== undefined && exportAt(ns, site.path) === value) return site;
   sites.delete(value); // reassigned since (`export let`): find it again
   for (const [url, namespace] of modules) {
-    if (url === site.url || site.others?.includes(url)) index(url, namespace);
+    if (url === site.url || site.others?.includes(url)) {
+      if (url.startsWith("node:")) index(url, namespace, "", true);
+      else index(url, namespace);
+    }
   }
   const again = sites.get(value);
   return again !== undefined && exportAt(modules.get(again.url)!, again.path) === value
@@ -201,15 +317,17 @@ function lookup(value: object): ExportSite | undefined {
 
 /**
  * Where `value` (a function or class) is exported, or undefined. The caller refreshes the
- * table first (once per pickle is enough).
+ * table first (once per pickle is enough). A miss of the sync form (`sync`) is reported to
+ * the module source, which may list modules again in the background; the async forms ask
+ * {@linkcode recheckModules} themselves.
  */
-export function findExport(value: object): ExportSite | undefined {
+export function findExport(value: object, sync = true): ExportSite | undefined {
   let site = lookup(value);
   if (site === undefined && partial.size > 0) {
     for (const url of [...partial]) index(url, modules.get(url)!);
     site = lookup(value);
   }
-  if (site === undefined) source?.missed?.();
+  if (site === undefined && sync) source?.missed?.(value);
   return site;
 }
 
@@ -220,26 +338,42 @@ export function findExport(value: object): ExportSite | undefined {
 export function findBuiltinExport(value: object): ExportSite | undefined {
   if (!builtinsIndexed) {
     builtinsIndexed = true;
-    indexBuiltins();
+    for (const [url, exports] of builtins()) {
+      if (modules.has(url)) continue;
+      modules.set(url, exports);
+      if (!urls.has(exports)) urls.set(exports, url);
+      // A built-in's exports object is what `import * as m from "node:…"` names: no `default`.
+      index(url, exports, "", true);
+    }
   }
   const site = lookup(value);
   return site !== undefined && site.url.startsWith("node:") ? site : undefined;
 }
 
-function indexBuiltins(): void {
+/** Built-in modules as [`node:name`, exports object], shortest name first; loaded once. */
+let builtinList: Array<[string, object]> | undefined;
+/** The name of each built-in exports object (`import fs from "node:fs"`). */
+const builtinByExports = new WeakMap<object, string>();
+/** Namespaces of built-in modules (`import * as path from "node:path"`) met so far. */
+const builtinNamespaces = new Map<string, object>();
+
+function builtins(): Array<[string, object]> {
+  if (builtinList !== undefined) return builtinList;
+  builtinList = [];
   const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
   const get = p?.getBuiltinModule;
-  if (typeof get !== "function") return;
-  let names: readonly string[] = [];
+  if (typeof get !== "function") return builtinList;
+  let names: string[] = [];
   try {
-    names = (get.call(p, "node:module") as { builtinModules?: string[] }).builtinModules ?? [];
+    names = [...(get.call(p, "node:module") as { builtinModules?: string[] }).builtinModules ?? []];
   } catch {
-    return;
+    return builtinList;
   }
+  // Shortest name first (`node:path` before `node:path/posix`, which may be the same object).
+  names.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
   for (const name of names) {
     if (name.startsWith("_") || name.includes("internal")) continue;
     const url = name.startsWith("node:") ? name : `node:${name}`;
-    if (modules.has(url)) continue;
     let exports: unknown;
     try {
       exports = get.call(p, url);
@@ -249,11 +383,144 @@ function indexBuiltins(): void {
     if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) {
       continue;
     }
-    modules.set(url, exports);
-    if (!urls.has(exports)) urls.set(exports, url);
-    // A built-in's exports object is what `import * as m from "node:…"` names: no `default`.
-    index(url, exports, "");
+    builtinList.push([url, exports]);
+    if (!builtinByExports.has(exports)) builtinByExports.set(exports, url);
   }
+  return builtinList;
+}
+
+/**
+ * A distinctive own key of each built-in module's exports object (present in Deno 2.9 and
+ * Bun 1.4, and rare elsewhere), so that an object is compared with the one to three built-ins
+ * it may be, not with every built-in: loading them all costs 0.1-0.2 s, and an object that
+ * merely has such a key loads only those.
+ */
+const BUILTIN_HINTS: ReadonlyArray<readonly [string, string]> = [
+  ["async_hooks", "createHook"],
+  ["buffer", "kMaxLength"],
+  ["child_process", "execFileSync"],
+  ["cluster", "isPrimary"],
+  ["console", "timeLog"],
+  ["constants", "EIO"],
+  ["crypto", "createHash"],
+  ["dgram", "createSocket"],
+  ["diagnostics_channel", "Channel"],
+  ["dns", "lookupService"],
+  ["dns/promises", "lookupService"],
+  ["domain", "createDomain"],
+  ["fs", "readFileSync"],
+  ["fs/promises", "mkdtempDisposable"],
+  ["http", "METHODS"],
+  ["http2", "sensitiveHeaders"],
+  ["https", "globalAgent"],
+  ["inspector", "Session"],
+  ["inspector/promises", "Session"],
+  ["net", "isIPv4"],
+  ["os", "networkInterfaces"],
+  ["path", "isAbsolute"],
+  ["path/posix", "isAbsolute"],
+  ["path/win32", "isAbsolute"],
+  ["perf_hooks", "timerify"],
+  ["process", "hrtime"],
+  ["punycode", "ucs2"],
+  ["querystring", "unescapeBuffer"],
+  ["readline", "cursorTo"],
+  ["readline/promises", "Readline"],
+  ["repl", "REPLServer"],
+  ["stream/consumers", "arrayBuffer"],
+  ["stream/promises", "pipeline"],
+  ["stream/web", "ReadableStream"],
+  ["string_decoder", "StringDecoder"],
+  ["sys", "inherits"],
+  ["timers", "setImmediate"],
+  ["timers/promises", "scheduler"],
+  ["tls", "TLSSocket"],
+  ["trace_events", "createTracing"],
+  ["tty", "isatty"],
+  ["url", "Url"],
+  ["util", "inherits"],
+  ["util/types", "isMap"],
+  ["v8", "getHeapStatistics"],
+  ["vm", "runInNewContext"],
+  ["wasi", "WASI"],
+  ["worker_threads", "isMainThread"],
+  ["zlib", "Gzip"],
+];
+
+/**
+ * The `node:` module whose exports object (its default export) `o` is, or undefined. Loads
+ * at most the built-ins whose distinctive key `o` has (see BUILTIN_HINTS).
+ */
+export function builtinModuleOf(o: object): string | undefined {
+  const known = builtinByExports.get(o);
+  if (known !== undefined || notBuiltin.has(o) || isProxy(o)) return known;
+  const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
+  const get = p?.getBuiltinModule;
+  if (typeof get !== "function") return undefined;
+  // At most one check per distinctive key, whatever the size of `o`.
+  for (const [name, key] of BUILTIN_HINTS) {
+    if (!Object.hasOwn(o, key)) continue;
+    const url = `node:${name}`;
+    let exports: unknown;
+    try {
+      exports = get.call(p, url);
+    } catch {
+      continue;
+    }
+    if (exports === o) {
+      builtinByExports.set(o, url);
+      return url;
+    }
+  }
+  notBuiltin.add(o); // an object never becomes a built-in's exports object
+  return undefined;
+}
+
+/** Objects found to be no built-in's exports object. */
+const notBuiltin = new WeakSet<object>();
+
+/**
+ * The `node:` module whose namespace `ns` is: a namespace whose `default` is a built-in's
+ * exports object and whose other exports are that object's properties.
+ */
+function builtinNamespaceURL(ns: object): string | undefined {
+  if (!types.isModuleNamespaceObject(ns)) return undefined;
+  let d: unknown;
+  try {
+    d = (ns as { default?: unknown }).default;
+  } catch {
+    return undefined;
+  }
+  if (d === null || (typeof d !== "object" && typeof d !== "function")) return undefined;
+  const url = builtinModuleOf(d);
+  if (url === undefined) return undefined;
+  for (const key of Object.keys(ns)) {
+    if (key === "default") continue;
+    try {
+      const own = Object.getOwnPropertyDescriptor(d, key);
+      if (
+        own !== undefined && "value" in own && own.value !== (ns as Record<string, unknown>)[key]
+      ) {
+        return undefined;
+      }
+    } catch {
+      return undefined;
+    }
+  }
+  builtinNamespaces.set(url, ns);
+  urls.set(ns, url);
+  return url;
+}
+
+/** The namespace of a built-in module (`node:path`) if this process has met it. */
+export function builtinNamespace(url: string): object | undefined {
+  return builtinNamespaces.get(url);
+}
+
+/** Remembers the namespace `import()` gave for a built-in module. */
+export function addBuiltinNamespace(url: string, ns: object): void {
+  if (!builtinNamespaces.has(url)) builtinNamespaces.set(url, ns);
+  if (!urls.has(ns)) urls.set(ns, url);
 }
 
 /**

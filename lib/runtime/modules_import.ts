@@ -2,7 +2,9 @@
  * The loading side of code by reference: from a module's portable name (see
  * `lib/code/module_names.ts`) to its namespace. `loads` imports what is missing; `loadsSync`
  * takes only modules this process has loaded already (the module table, built-in modules,
- * and what earlier loads imported).
+ * and what earlier loads imported). A built-in module is its namespace, as `import()` gives it
+ * (its exports, `default` included, are reached through it); `loadsSync` has a built-in's
+ * namespace only once this process met it, and its exports object otherwise.
  *
  * npm names are resolved by the runtime's own resolver, chosen by what exists: Bun's
  * `Bun.resolveSync` from the root (the bare specifier, any installed version), else
@@ -14,7 +16,13 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeImport } from "./scopes_instrumented.ts";
 import { type NpmSpecifier, parseNpm, resolvePortable } from "../code/module_names.ts";
-import { addModule, moduleNamespace, refreshModules } from "./modules.ts";
+import {
+  addBuiltinNamespace,
+  addModule,
+  builtinNamespace,
+  moduleNamespace,
+  refreshModules,
+} from "./modules.ts";
 
 const imported = new Map<string, object>();
 
@@ -73,7 +81,9 @@ export function loadedNamespace(spec: string, root: string | undefined): object 
   const k = key(spec, root);
   const known = imported.get(k);
   if (known !== undefined) return known;
-  if (spec.startsWith("node:")) return builtin(spec);
+  // A built-in's namespace where this process has met it, else its exports object (its
+  // exports are reached the same way; a namespace record needs the namespace: see loads).
+  if (spec.startsWith("node:")) return builtinNamespace(spec) ?? builtin(spec);
   const url = whereIs(spec, root);
   if (url === undefined) return undefined;
   refreshModules();
@@ -97,6 +107,13 @@ export async function importNamespace(
     if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) {
       throw new TypeError(`importModule('${spec}') returned ${ns === null ? "null" : typeof ns}`);
     }
+    imported.set(k, ns);
+    return ns;
+  }
+  if (spec.startsWith("node:")) {
+    // The namespace itself, as `import * as m from "node:…"` gives it here.
+    const ns = builtinNamespace(spec) ?? await import(spec) as object;
+    addBuiltinNamespace(spec, ns);
     imported.set(k, ns);
     return ns;
   }

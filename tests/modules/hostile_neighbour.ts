@@ -1,0 +1,4 @@
+// Fixture module imported together with hostile.ts: it must still be indexed.
+export function neighbour(): string {
+  return "neighbour";
+}
