@@ -24,21 +24,18 @@ import {
 import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
 import "../runtime/private_readers.ts";
-import { startInspectorSyncReader } from "../runtime/scopes_inspector_sync.ts";
 import "../runtime/modules_sources.ts";
 import {
   type ExportSite,
   findBuiltinExport,
   findExport,
+  moduleStillLoading,
   namespaceURL,
   refreshModules,
 } from "../runtime/modules.ts";
 import { entryModuleURL } from "../runtime/entry.ts";
 import { covers, registeredByValue } from "../code/registry.ts";
 import { defaultRoot, portableName } from "../code/module_names.ts";
-
-// Where the V8 inspector is allowed, closure scopes become readable synchronously too.
-startInspectorSyncReader();
 import {
   isBoundFunction,
   type ReadScopes,
@@ -46,6 +43,7 @@ import {
   syncBoundReader,
   syncPrivateReader,
   syncScopeReader,
+  syncScopesUnavailable,
   TDZ,
 } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
@@ -136,7 +134,18 @@ export class Walker extends DataWalker {
       this.modulesFresh = true;
       refreshModules();
     }
-    const site = find(value);
+    let site = find(value);
+    if (site === undefined && find === findExport && this.opts.settled === undefined) {
+      const loading = moduleStillLoading(value);
+      if (loading === true) site = find(value);
+      else if (loading !== undefined) {
+        this.fail(
+          `cannot tell yet whether ${loading} exports this function: the library is still ` +
+            "importing the program's modules; await one turn of the event loop (or " +
+            "`await ready()`) before the first dumpsSync, or use the async dumps()",
+        );
+      }
+    }
     if (site === undefined) return false;
     // Read only now: most functions are exported by no module.
     this.entry ??= entryModuleURL() ?? "";
@@ -389,7 +398,9 @@ export class Walker extends DataWalker {
       const reason = this.opts.scopesUnavailable !== undefined
         ? ` (${this.opts.scopesUnavailable})`
         : this.opts.settled === undefined
-        ? " (the sync form cannot read closure scopes: use the async dumps())"
+        ? ` (${
+          syncScopesUnavailable() ?? "the sync form could not read it: use the async dumps()"
+        })`
         : "";
       this.fail(
         `cannot pickle function${name}: its free variable${missing.length > 1 ? "s" : ""} ` +

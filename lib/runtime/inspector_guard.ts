@@ -1,5 +1,6 @@
 /**
- * Where an in-process V8 inspector session must not be used. Deno's REPL runs its own
+ * Where an in-process V8 inspector session must not be used. Bun's `node:inspector` has no
+ * V8 protocol behind it (it shows no closure variables at all). Deno's REPL runs its own
  * inspector session, and a second one in the same process makes Deno panic ("RefCell already
  * borrowed") on the first message: the REPL is recognised by its main module.
  *
@@ -8,6 +9,10 @@
 
 /** Why the in-process inspector must not be used here, or undefined when it may be. */
 export function inspectorRefusal(): string | undefined {
+  if ((globalThis as { Bun?: unknown }).Bun !== undefined) {
+    return "Bun shows closure variables to no run-time API; load the library's preload " +
+      "(`bun --preload <path>/preload.ts`, or `preload` in bunfig.toml) to capture them";
+  }
   const main = (globalThis as { Deno?: { mainModule?: string } }).Deno?.mainModule;
   if (typeof main === "string" && /\$deno\$repl\.m?[jt]s$/.test(main)) {
     return "the Deno REPL's own inspector leaves none for reading closure scopes";

@@ -31,6 +31,12 @@ export interface ModuleSource {
   settle(): Promise<void>;
   /** Told when a lookup found nothing: the runtime may have loaded modules since. */
   missed?(): void;
+  /**
+   * For a lookup of `value` that missed: the URL of the module that defines it when that
+   * module's namespace is still on its way, true when it just arrived (look again), else
+   * undefined.
+   */
+  loading?(value: object): string | true | undefined;
 }
 
 const modules = new Map<string, object>();
@@ -65,7 +71,16 @@ export async function settleModules(): Promise<void> {
  * `asNamespace` says its keys are the module's exports.
  */
 export function addModule(url: string, namespace: object, asNamespace = false): void {
-  if (modules.has(url)) return;
+  const known = modules.get(url);
+  if (known !== undefined) {
+    // `require` of an ES module with a default export gives a copy of its namespace (with
+    // `__esModule`): the namespace itself, once imported, takes its place.
+    if (known === namespace || !Object.hasOwn(known, "__esModule")) return;
+    if (Object.hasOwn(namespace, "__esModule")) return;
+    modules.set(url, namespace);
+    urls.set(namespace, url);
+    return;
+  }
   modules.set(url, namespace);
   if (!urls.has(namespace)) urls.set(namespace, url);
   index(url, namespace, asNamespace ? "" : undefined);
@@ -82,6 +97,7 @@ export function namespaceURL(namespace: object): string | undefined {
   if (url === undefined) {
     refreshModules();
     url = urls.get(namespace);
+    if (url === undefined && moduleStillLoading(namespace) === true) url = urls.get(namespace);
   }
   return url;
 }
@@ -211,6 +227,19 @@ export function findExport(value: object): ExportSite | undefined {
   }
   if (site === undefined) source?.missed?.();
   return site;
+}
+
+/**
+ * After a lookup of `value` missed in a sync form: the URL of the module that defines it when
+ * the runtime listed that module but its namespace has not arrived yet (the first turn of the
+ * event loop after the first lookup), true when it arrived just now (the table is refreshed:
+ * look again), else undefined. A sync form must not decide that `value` is exported by no
+ * module while its module is on the way.
+ */
+export function moduleStillLoading(value: object): string | true | undefined {
+  const r = source?.loading?.(value);
+  if (r === true) refreshModules();
+  return r;
 }
 
 /**

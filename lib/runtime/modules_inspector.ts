@@ -1,27 +1,30 @@
 /**
  * The module source of V8 runtimes (Deno with `--allow-sys`, Node): enabling the debugger in
  * an inspector session reports every script parsed so far (`Debugger.scriptParsed`), and each
- * module is imported again (already loaded: no evaluation) to get its namespace. The listing
- * runs when the library loads, so it covers the program's whole static import graph, and
- * only where sys access is granted already, so it never prompts; its reports arrive once the
- * event loop runs. The debugger is switched off again at once: left on, it doubles the cost
- * of every inspector read of a closure scope. Modules imported later are listed by the next
- * async `dumps` after a lookup missed, at most once a second.
+ * module is imported again (already loaded: no evaluation) to get its namespace. Nothing
+ * happens when the library loads: the first pickling call that looks a module up lists the
+ * scripts (synchronously, the debugger on for that moment only, with a session that is
+ * disconnected before the call returns), and by then the program's static import graph has
+ * been parsed. The namespaces arrive a turn of the event loop later; the async forms wait for
+ * them, and the sync forms take the namespace of a module defining a function they meet
+ * with `require` (the module has been evaluated: it made the function), or else refuse the
+ * function (see {@linkcode ModuleSource.loading}). Modules imported
+ * later are listed by the next async `dumps` after a lookup missed, at most once a second.
+ * Used only where sys access is granted already, so it never prompts.
  *
  * @module
  */
 
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { types } from "node:util";
 import type { ModuleSource } from "./modules.ts";
 import { inspectorUsableSilently } from "./inspector_guard.ts";
+import { withInspector } from "./inspector_session.ts";
 import { entryModuleURL } from "./entry.ts";
 
-interface Session {
-  connect(): void;
-  post(method: string, params: object, cb: (err: unknown, result: unknown) => void): void;
-  on(event: string, listener: (message: { params?: unknown }) => void): void;
-}
-
 interface ScriptParsed {
+  scriptId?: unknown;
   url?: unknown;
   isModule?: unknown;
 }
@@ -29,22 +32,26 @@ interface ScriptParsed {
 const IMPORTABLE = /^(file|https?|jsr|npm):/;
 /** Least time between two listings. */
 const RELIST_MS = 1000;
+const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
+const LOOKUP = `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(0)`;
 
-/**
- * Starts the inspector's module reports; resolves to the source, or undefined where the
- * inspector cannot be used without asking.
- */
+/** The inspector's module source, or undefined where it cannot be used without asking. */
 export function inspectorModuleSource(): ModuleSource | undefined {
   if (!inspectorUsableSilently()) return undefined;
   const found: Array<[string, object]> = [];
-  const pending = new Set<Promise<void>>();
+  const pending = new Map<string, Promise<void>>();
   const seen = new Set<string>();
-  let enabled: Promise<void> | undefined;
-  const entry = entryModuleURL();
-  const onParsed = (message: { params?: unknown }): void => {
-    const p = message.params as ScriptParsed | undefined;
+  /** scriptId → URL of the modules listed, to tell which one defines a function. */
+  const scripts = new Map<string, string>();
+  let entry: string | undefined;
+  let listedAt = 0;
+  let listed = false;
+  let missed = false;
+  const onParsed = (params: unknown): void => {
+    const p = params as ScriptParsed | undefined;
     const url = p?.url;
     if (p?.isModule !== true || typeof url !== "string" || !IMPORTABLE.test(url)) return;
+    if (typeof p.scriptId === "string") scripts.set(p.scriptId, url);
     if (seen.has(url) || url === entry) return;
     seen.add(url);
     const job: Promise<void> = import(url).then(
@@ -52,30 +59,27 @@ export function inspectorModuleSource(): ModuleSource | undefined {
         found.push([url, ns]);
       },
       () => {},
-    ).finally(() => pending.delete(job));
-    pending.add(job);
+    ).finally(() => pending.delete(url));
+    pending.set(url, job);
   };
-  let session: Session | undefined;
-  /** Lists the scripts parsed so far; the debugger stays on only for that moment. */
-  const list = (): Promise<void> =>
-    new Promise<void>((resolve) => {
-      listedAt = Date.now();
-      session!.post("Debugger.enable", {}, () => {
-        session!.post("Debugger.disable", {}, () => resolve());
+  /** Lists the scripts parsed so far; the debugger is on for this call only. */
+  const list = (): void => {
+    listed = true;
+    listedAt = Date.now();
+    entry ??= entryModuleURL();
+    try {
+      withInspector(({ call, on }) => {
+        on("Debugger.scriptParsed", onParsed);
+        call("Debugger.enable", {});
+        call("Debugger.disable", {});
       });
-    });
-  let listedAt = 0;
-  let missed = false;
-  enabled = import("node:inspector").then((m) => {
-    session = new (m as unknown as { Session: new () => Session }).Session();
-    session.connect();
-    session.on("Debugger.scriptParsed", onParsed);
-    return list();
-  }).catch(() => {
-    enabled = undefined;
-  });
+    } catch {
+      // the inspector cannot be used after all: the table holds what it is given
+    }
+  };
   return {
     refresh(add): void {
+      if (!listed) list();
       while (found.length > 0) {
         const [url, ns] = found.shift()!;
         add(url, ns);
@@ -84,21 +88,113 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     missed(): void {
       missed = true;
     },
+    loading(value: object): string | true | undefined {
+      if (pending.size === 0) return undefined;
+      if (!types.isModuleNamespaceObject(value)) {
+        const url = scripts.get(scriptIdOf(value) ?? "");
+        if (url === undefined || !pending.has(url)) return undefined;
+        const ns = evaluatedNamespace(url);
+        if (ns === undefined) return url;
+        found.push([url, ns]);
+        return true;
+      }
+      // A namespace: its module is the one defining one of its exported functions.
+      for (const key of Object.keys(value)) {
+        let v: unknown;
+        try {
+          v = (value as Record<string, unknown>)[key];
+        } catch {
+          continue;
+        }
+        if (typeof v !== "function") continue;
+        const url = scripts.get(scriptIdOf(v) ?? "");
+        if (url === undefined || !pending.has(url)) continue;
+        if (sameExports(evaluatedNamespace(url), value)) {
+          found.push([url, value]);
+          return true;
+        }
+      }
+      return undefined;
+    },
     async settle(): Promise<void> {
-      if (enabled !== undefined) await enabled;
+      if (!listed) list();
       // Modules imported since the last listing: list again, at most once a second, after
       // a lookup missed.
-      if (missed && session !== undefined && Date.now() - listedAt >= RELIST_MS) {
+      if (missed && Date.now() - listedAt >= RELIST_MS) {
         missed = false;
-        await list();
+        list();
       }
-      if (pending.size === 0) return;
       // A module still evaluating (one up the import chain) would never settle while the
-      // caller waits: give the others one turn of the event loop.
-      await Promise.race([
-        Promise.allSettled([...pending]),
-        new Promise<void>((r) => setTimeout(r, 0)),
-      ]);
+      // caller waits: wait for the others turn by turn, while some arrive.
+      for (let left = pending.size; left > 0;) {
+        await Promise.race([
+          Promise.allSettled([...pending.values()]),
+          new Promise<void>((r) => setTimeout(r, 0)),
+        ]);
+        if (pending.size === left) break;
+        left = pending.size;
+      }
     },
   };
+}
+
+/**
+ * The namespace of the local module at `url`, taken synchronously with `require`, which
+ * Deno allows for ES modules. Asked only for a module that defines a function the program
+ * already holds, i.e. one whose evaluation has run (or is running: then `require` refuses
+ * it as a cycle), so it evaluates nothing.
+ */
+function evaluatedNamespace(url: string): object | undefined {
+  if (!url.startsWith("file:")) return undefined;
+  try {
+    const ns = createRequire(url)(fileURLToPath(url)) as unknown;
+    return ns !== null && typeof ns === "object" && types.isModuleNamespaceObject(ns)
+      ? ns
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `copy` (what `require` gave) shows the exports of namespace `ns` (it is `ns`
+ * itself, or a copy with `__esModule` for a module with a default export).
+ */
+function sameExports(copy: object | undefined, ns: object): boolean {
+  if (copy === undefined) return false;
+  if (copy === ns) return true;
+  const keys = Object.keys(ns);
+  if (Object.keys(copy).filter((k) => k !== "__esModule").length !== keys.length) return false;
+  try {
+    return keys.every((k) =>
+      Object.is((copy as Record<string, unknown>)[k], (ns as Record<string, unknown>)[k])
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The id of the script that defines function `fn`, from its `[[FunctionLocation]]`. */
+function scriptIdOf(fn: object): string | undefined {
+  if (typeof fn !== "function") return undefined;
+  const g = globalThis as unknown as Record<symbol, Map<number, unknown>>;
+  const stash = g[STASH_KEY] ??= new Map();
+  try {
+    return withInspector(({ call }) => {
+      stash.set(0, fn);
+      const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
+      const id = (ev.result as { objectId?: string } | undefined)?.objectId;
+      if (id === undefined) return undefined;
+      const props = call("Runtime.getProperties", { objectId: id, ownProperties: true });
+      const internal = (props.internalProperties ?? []) as {
+        name: string;
+        value?: { value?: { scriptId?: string } };
+      }[];
+      return internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value?.scriptId;
+    });
+  } catch {
+    return undefined;
+  } finally {
+    stash.delete(0);
+  }
 }
