@@ -21,6 +21,7 @@ import {
   scopeAdapter,
 } from "../runtime/scopes.ts";
 import { settleModules } from "../runtime/modules.ts";
+import { holdInspector, releaseInspector } from "../runtime/inspector_session.ts";
 import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
@@ -45,6 +46,7 @@ function walkOnce(
   const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Walker();
   idleWalker ??= walker;
   walker.busy = true;
+  holdInspector();
   try {
     const w = walker.w;
     w.reset(HEADER_MAX);
@@ -64,6 +66,7 @@ function walkOnce(
     ]];
   } finally {
     walker.busy = false;
+    releaseInspector();
   }
 }
 

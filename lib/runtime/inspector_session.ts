@@ -3,7 +3,9 @@
  * synchronous work. While any in-process session is connected, Deno makes every
  * `new Worker()` wait about half a second (whether or not the worker uses the library), so no
  * session may outlive the call that needed it: {@linkcode withInspector} connects, runs its
- * callback, and disconnects before returning (connect + disconnect cost a few microseconds).
+ * callback, and disconnects before returning (connect + disconnect cost a few microseconds),
+ * or, inside {@linkcode holdInspector} … {@linkcode releaseInspector} (one synchronous
+ * pickling walk), when the hold ends.
  *
  * Deno runs `session.post` inside V8 at once and only defers the reply: the session schedules
  * one `process.nextTick` that drains its messages. That drain is taken while posting and run
@@ -52,11 +54,38 @@ function sessionClass(): (new () => Session) | undefined {
 /** Thrown when this runtime's inspector cannot be used synchronously here. */
 export class InspectorUnavailable extends Error {}
 
+/** Depth of {@linkcode holdInspector} calls; the session kept open while it is positive. */
+let holds = 0;
+let held: { session: Session; calls: InspectorCalls } | undefined;
+
 /**
- * Runs `work` with a freshly connected session and disconnects it before returning. Throws
- * {@linkcode InspectorUnavailable} (with the reason) where no session can be used.
+ * Keeps the session that {@linkcode withInspector} opens connected until the matching
+ * {@linkcode releaseInspector}, so that the reads of one synchronous pickling call share one
+ * session. Call both in the same synchronous stretch (try/finally).
+ */
+export function holdInspector(): void {
+  holds++;
+}
+
+/** Ends a {@linkcode holdInspector}; the last one disconnects the session, if one was opened. */
+export function releaseInspector(): void {
+  if (--holds > 0 || held === undefined) return;
+  const { session } = held;
+  held = undefined;
+  try {
+    session.disconnect();
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Runs `work` with a connected session: the held one, else a fresh one that is disconnected
+ * before returning. Throws {@linkcode InspectorUnavailable} (with the reason) where no
+ * session can be used.
  */
 export function withInspector<T>(work: (calls: InspectorCalls) => T): T {
+  if (held !== undefined) return work(held.calls);
   const refusal = inspectorRefusal();
   if (refusal !== undefined) throw new InspectorUnavailable(refusal);
   const S = sessionClass();
@@ -76,8 +105,13 @@ export function withInspector<T>(work: (calls: InspectorCalls) => T): T {
     }
     throw new InspectorUnavailable(`this runtime cannot read closure scopes (${msg})`);
   }
+  const c = calls(session);
+  if (holds > 0) {
+    held = { session, calls: c };
+    return work(c);
+  }
   try {
-    return work(calls(session));
+    return work(c);
   } finally {
     try {
       session.disconnect();
