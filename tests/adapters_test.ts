@@ -67,6 +67,27 @@ describe("readiness of the sync forms", () => {
   });
 });
 
+describe("scope sameness: two counters of one factory, in the same state", () => {
+  it("Deno by default takes them as one scope (documented); exactScopes keeps them apart", () => {
+    const byDefault = withSys("sameness.ts", "default");
+    // V8 shows no scope identity: equal scopes are merged by content.
+    assert.deepEqual(byDefault.asyncForm, { a: 2, b: 2, aIncGetShared: true });
+    assert.deepEqual(byDefault.syncForm, { a: 2, b: 2, aIncGetShared: true });
+    const exact = withSys("sameness.ts", "exact");
+    assert.deepEqual(exact.asyncForm, { a: 2, b: 0, aIncGetShared: true });
+    const refused = exact.syncForm as { error?: string };
+    assert.match(refused.error ?? "", /exactScopes needs the async form/);
+  });
+
+  it("Bun with the preload keeps them apart, with or without exactScopes", () => {
+    for (const mode of ["default", "exact"]) {
+      const r = bunPreload("sameness.ts", mode);
+      assert.deepEqual(r.asyncForm, { a: 2, b: 0, aIncGetShared: true }, mode);
+      assert.deepEqual(r.syncForm, { a: 2, b: 0, aIncGetShared: true }, mode);
+    }
+  });
+});
+
 describe("the library costs nothing elsewhere", () => {
   it("plain Workers start as fast after the library was imported and used (Deno -A)", () => {
     const r = withSys("workers.ts");

@@ -15,6 +15,7 @@ import { Builder } from "./unpickler.ts";
 import { appendMac, verifyMac } from "./signing.ts";
 import {
   type BoundParts,
+  instrumentedScopeReader,
   isBoundFunction,
   type PrivateFields,
   type ReadScopes,
@@ -22,6 +23,7 @@ import {
 } from "../runtime/scopes.ts";
 import { settleModules } from "../runtime/modules.ts";
 import { holdInspector, releaseInspector } from "../runtime/inspector_session.ts";
+import { withExactIdentities } from "../runtime/scopes_identity.ts";
 import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
@@ -101,6 +103,7 @@ function walkOptions(
   const extra = options?.byValue;
   return {
     byValue: extra === undefined ? undefined : Array.from(extra, registryEntry),
+    exactScopes: settled !== undefined && options?.exactScopes === true ? true : undefined,
     moduleRoot: rootOf(options?.moduleRoot),
     bufferCallback: options?.bufferCallback,
     reducerOverride: override,
@@ -119,6 +122,12 @@ function dumpSyncWith(
 ): Uint8Array {
   if (options?.signingKey !== undefined) {
     throw new PicklingError("signing needs the async form (dumps or dump)");
+  }
+  if (options?.exactScopes && instrumentedScopeReader() === undefined) {
+    throw new PicklingError(
+      "exactScopes needs the async form here (dumps or dump): V8 tells scope instances apart " +
+        "only in a heap snapshot, which it sends asynchronously",
+    );
   }
   return walkOnce(value, walkOptions(options, override, undefined), false)[0];
 }
@@ -143,6 +152,7 @@ async function dumpAsyncWith(
   const bound = new Map<object, BoundParts>();
   const privates = new Map<object, PrivateFields>();
   let unavailable: string | undefined;
+  let placed = false;
   let adapter: Awaited<ReturnType<typeof scopeAdapter>> | undefined;
   await settleModules();
   try {
@@ -153,6 +163,12 @@ async function dumpAsyncWith(
         key !== undefined,
       );
       if (unsettled.length === 0 && unread.length === 0) {
+        if (options?.exactScopes && !placed && scopes.size > 0) {
+          // Walk once more with each scope's real identity (one heap snapshot).
+          placed = true;
+          for (const [fn, r] of await withExactIdentities(scopes)) scopes.set(fn, r);
+          continue;
+        }
         return key === undefined ? bytes : await appendMac(bytes, key);
       }
       // Await what the walk met (Blob bytes, promise outcomes, closure scopes), then walk

@@ -37,6 +37,7 @@ import { entryModuleURL } from "../runtime/entry.ts";
 import { covers, registeredByValue } from "../code/registry.ts";
 import { defaultRoot, portableName } from "../code/module_names.ts";
 import {
+  instrumentedScopeReader,
   isBoundFunction,
   type ReadScopes,
   type ScopeSnapshot,
@@ -714,7 +715,7 @@ export class Walker extends DataWalker {
     }
     if (this.written.size > 0) this.written.clear();
     this.scopesGrew = false;
-    this.syncReader = syncScopeReader();
+    this.syncReader = opts.exactScopes ? instrumentedScopeReader() : syncScopeReader();
     if (this.modules.length > 0) {
       this.modules = [];
       this.moduleIds.clear();

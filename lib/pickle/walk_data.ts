@@ -158,6 +158,8 @@ export interface WalkOptions {
   byValue?: readonly string[];
   /** The root that module names are relative to, a file URL ending in "/". */
   moduleRoot?: string;
+  /** Async form: scopes are read by the adapter only, to be given exact identities. */
+  exactScopes?: boolean;
 }
 
 /** The walk over data values; code (functions, classes, instances) is added by a subclass. */

@@ -29,6 +29,8 @@ interface Session {
 export interface InspectorCalls {
   /** Sends one protocol command and returns its result; throws its error. */
   call(method: string, params: object): Record<string, unknown>;
+  /** Sends one protocol command whose reply comes later (e.g. a heap snapshot). */
+  post(method: string, params: object): Promise<Record<string, unknown>>;
   /** Listens to a protocol event (delivered during the call that causes it). */
   on(event: string, listener: (params: unknown) => void): void;
 }
@@ -86,6 +88,44 @@ export function releaseInspector(): void {
  */
 export function withInspector<T>(work: (calls: InspectorCalls) => T): T {
   if (held !== undefined) return work(held.calls);
+  const session = open();
+  const c = calls(session);
+  if (holds > 0) {
+    held = { session, calls: c };
+    return work(c);
+  }
+  try {
+    return work(c);
+  } finally {
+    try {
+      session.disconnect();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Runs asynchronous `work` with a session of its own, disconnected when the work settles.
+ * Workers started meanwhile are slow to start (see above).
+ */
+export async function withInspectorAsync<T>(
+  work: (calls: InspectorCalls) => Promise<T>,
+): Promise<T> {
+  const session = open();
+  try {
+    return await work(calls(session));
+  } finally {
+    try {
+      session.disconnect();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** A connected session, or InspectorUnavailable with the reason. */
+function open(): Session {
   const refusal = inspectorRefusal();
   if (refusal !== undefined) throw new InspectorUnavailable(refusal);
   const S = sessionClass();
@@ -105,20 +145,7 @@ export function withInspector<T>(work: (calls: InspectorCalls) => T): T {
     }
     throw new InspectorUnavailable(`this runtime cannot read closure scopes (${msg})`);
   }
-  const c = calls(session);
-  if (holds > 0) {
-    held = { session, calls: c };
-    return work(c);
-  }
-  try {
-    return work(c);
-  } finally {
-    try {
-      session.disconnect();
-    } catch {
-      // already gone
-    }
-  }
+  return session;
 }
 
 function calls(session: Session): InspectorCalls {
@@ -152,6 +179,17 @@ function calls(session: Session): InspectorCalls {
       if (error) throw error instanceof Error ? error : new Error(String(error));
       if (result === null || typeof result !== "object") return {};
       return result as Record<string, unknown>;
+    },
+    post(method: string, params: object): Promise<Record<string, unknown>> {
+      return new Promise((resolve, reject) => {
+        // Replies that V8 sends later do not keep the event loop alive: hold a timer.
+        const timer = setInterval(() => {}, 1000);
+        session.post(method, params, (err, res) => {
+          clearInterval(timer);
+          if (err) reject(err instanceof Error ? err : new Error(String(err)));
+          else resolve((res ?? {}) as Record<string, unknown>);
+        });
+      });
     },
     on(event: string, listener: (params: unknown) => void): void {
       session.on(event, (message) => listener(message.params));

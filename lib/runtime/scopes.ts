@@ -83,6 +83,12 @@ function inspectorReader(fn: object): ReadScopes | undefined {
   }
 }
 
+/** The synchronous scope reader of instrumented code (Bun's preload), if installed. */
+export function instrumentedScopeReader(): SyncScopeReader | undefined {
+  const r = (globalThis as Record<symbol, unknown>)[SYNC_READER_KEY];
+  return typeof r === "function" ? r as SyncScopeReader : undefined;
+}
+
 /** The synchronous scope reader of this process: instrumented code's, or the inspector's. */
 export function syncScopeReader(): SyncScopeReader | undefined {
   const r = (globalThis as Record<symbol, unknown>)[SYNC_READER_KEY];
