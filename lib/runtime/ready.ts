@@ -12,8 +12,8 @@ import { settleModules } from "./modules.ts";
  * program's modules at its first use and receives their namespaces a turn of the event loop
  * later; until then `dumpsSync` refuses (with a `PicklingError` that says so) a function
  * whose module is still arriving. Awaiting `ready()` once, or any one turn of the event loop
- * after the first use, is enough. On Bun and elsewhere it resolves at once. It never
- * rejects.
+ * after the first use, is enough. On Bun and elsewhere it resolves at once (on Bun it is
+ * the preload, not waiting, that lets the sync forms read closures). It never rejects.
  *
  * @example
  * ```ts
