@@ -15,7 +15,6 @@
  * @module
  */
 
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { types } from "node:util";
 import type { ModuleSource } from "./modules.ts";
@@ -147,7 +146,12 @@ export function inspectorModuleSource(): ModuleSource | undefined {
 function evaluatedNamespace(url: string): object | undefined {
   if (!url.startsWith("file:")) return undefined;
   try {
-    const ns = createRequire(url)(fileURLToPath(url)) as unknown;
+    const { createRequire } = (globalThis as unknown as {
+      process: { getBuiltinModule(id: string): unknown };
+    }).process.getBuiltinModule("node:module") as {
+      createRequire(from: string): (id: string) => unknown;
+    };
+    const ns = createRequire(url)(fileURLToPath(url));
     return ns !== null && typeof ns === "object" && types.isModuleNamespaceObject(ns)
       ? ns
       : undefined;

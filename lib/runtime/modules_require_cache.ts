@@ -7,7 +7,6 @@
  * @module
  */
 
-import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModuleSource } from "./modules.ts";
 
@@ -21,8 +20,17 @@ type Cache = Record<string, { exports?: unknown } | undefined>;
  * after `modules.ts` has been evaluated.
  */
 export function requireCacheModuleSource(): ModuleSource | undefined {
+  // Only Bun's lists ES modules; elsewhere node:module is not even loaded (it is slow to
+  // load on Deno, and this runs when the library is imported).
+  const p = globalThis as {
+    process?: { versions?: { bun?: string }; getBuiltinModule?(id: string): unknown };
+  };
+  if (p.process?.versions?.bun === undefined) return undefined;
   let cache: Cache;
   try {
+    const { createRequire } = p.process.getBuiltinModule!("node:module") as {
+      createRequire(from: string): { cache?: Cache };
+    };
     cache = createRequire(import.meta.url).cache as Cache;
     if (cache === undefined || cache === null) return undefined;
     // The module table is an ES module loaded before this is called: listed only where the
