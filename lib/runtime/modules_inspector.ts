@@ -21,6 +21,7 @@ import type { ModuleSource } from "./modules.ts";
 import { inspectorUsableSilently } from "./inspector_guard.ts";
 import { withInspector } from "./inspector_session.ts";
 import { entryModuleURL } from "./entry.ts";
+import { builtin } from "./builtins.ts";
 
 interface ScriptParsed {
   scriptId?: unknown;
@@ -146,11 +147,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
 function evaluatedNamespace(url: string): object | undefined {
   if (!url.startsWith("file:")) return undefined;
   try {
-    const { createRequire } = (globalThis as unknown as {
-      process: { getBuiltinModule(id: string): unknown };
-    }).process.getBuiltinModule("node:module") as {
-      createRequire(from: string): (id: string) => unknown;
-    };
+    const { createRequire } = builtin<typeof import("node:module")>("node:module");
     const ns = createRequire(url)(fileURLToPath(url));
     return ns !== null && typeof ns === "object" && types.isModuleNamespaceObject(ns)
       ? ns
