@@ -79,6 +79,12 @@ export function runStartupCase(): void {
     const after = median(w.map((r) => r.after));
     console.log(`| ${label}: plain Worker start, before the library | ${ms(before)} |`);
     console.log(`| ${label}: plain Worker start, after it was used | ${ms(after)} |`);
+    const us = (x: number | null) => (x === null ? "n/a" : fmtTime(x / 1000));
+    console.log(
+      `| ${label}: eval of a fresh source, before / after | ${
+        us(median(w.map((r) => r.evalBefore)))
+      } / ${us(median(w.map((r) => r.evalAfter)))} |`,
+    );
     if (before !== null && after !== null) {
       verdicts.push(
         `  ${after <= 1.2 * before ? "PASS" : "FAIL"}  ${label}: Workers start within 1.2x ` +

@@ -4,7 +4,7 @@
  *   first    ms of the first dumps and of the first dumpsSync of a closure, and µs per
  *            dumpsSync of a closure warm
  *   workers  median ms to start a plain Worker before the library was imported, and after it
- *            was imported and used
+ *            was imported and used; µs per eval of a fresh source, before and after
  *
  * @module
  */
@@ -20,6 +20,14 @@ async function startWorker(): Promise<number> {
   const ms = performance.now() - t;
   w.terminate();
   return ms;
+}
+
+/** µs per indirect eval of a fresh small source (slower while the V8 debugger is on). */
+function evalUs(): number {
+  const k = 2000;
+  const t = performance.now();
+  for (let i = 0; i < k; i++) (0, eval)(`(x) => x + ${i}`);
+  return (performance.now() - t) / k * 1000;
 }
 
 async function medianWorker(k: number): Promise<number> {
@@ -66,6 +74,7 @@ if (mode === "import") {
 } else {
   await medianWorker(2);
   const before = await medianWorker(5);
+  const evalBefore = evalUs();
   const lib = await import("../mod.ts");
   let n = 1;
   const inc = () => ++n;
@@ -77,6 +86,6 @@ if (mode === "import") {
     // no scope adapter here
   }
   const after = await medianWorker(5);
-  console.log(JSON.stringify({ before, after }));
+  console.log(JSON.stringify({ before, after, evalBefore, evalAfter: evalUs() }));
 }
 process.exit(0);
