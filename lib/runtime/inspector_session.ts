@@ -56,6 +56,9 @@ function sessionClass(): (new () => Session) | undefined {
 /** Thrown when this runtime's inspector cannot be used synchronously here. */
 export class InspectorUnavailable extends Error {}
 
+/** Thrown when the inspector answers, but only later (its replies are not taken at once). */
+export class NotSynchronous extends InspectorUnavailable {}
+
 /** Depth of {@linkcode holdInspector} calls; the session kept open while it is positive. */
 let holds = 0;
 let held: { session: Session; calls: InspectorCalls } | undefined;
@@ -174,7 +177,9 @@ function calls(session: Session): InspectorCalls {
       if (!done && drain !== undefined) drain();
       if (!done) {
         if (drain !== undefined) Reflect.apply(nextTick, ticker, [drain]);
-        throw new InspectorUnavailable("this runtime's inspector does not answer synchronously");
+        throw new NotSynchronous(
+          "this runtime's inspector answers only asynchronously: use the async dumps()",
+        );
       }
       if (error) throw error instanceof Error ? error : new Error(String(error));
       if (result === null || typeof result !== "object") return {};

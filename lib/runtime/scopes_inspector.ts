@@ -21,12 +21,17 @@ import {
   TDZ,
 } from "./scopes.ts";
 
-import { type InspectorCalls, InspectorUnavailable, withInspector } from "./inspector_session.ts";
+import {
+  InspectorUnavailable,
+  NotSynchronous,
+  withInspector,
+  withInspectorAsync,
+} from "./inspector_session.ts";
 
 const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
 const GROUP = "cloudpickle";
 const SKIPPED = /^(Global|With Block|Eval)/;
-// Constant texts, so V8 compiles each once; reads are synchronous, so fixed slots suffice.
+// Constant texts, so V8 compiles each once; reads run one at a time, so fixed slots suffice.
 const LOOKUP = `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(0)`;
 const STORE_THIS =
   `function () { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, this); }`;
@@ -59,29 +64,49 @@ function stash(): Map<number, unknown> {
   return g[STASH_KEY] ??= new Map();
 }
 
+const EMPTY: ReadScopes = { chain: [], found: new Map(), uninitialized: [] };
+
+/** A read as protocol steps: yields [method, params], receives each result. */
+type Steps<T> = Generator<[string, object], T, Record<string, unknown>>;
+
 /**
- * The adapter of the async forms: the same synchronous reads, or the reason they cannot be
- * made here (probed once with a harmless read).
+ * The adapter of the async forms: the same synchronous reads, or, where the inspector
+ * answers only asynchronously, the same steps awaited; or the reason neither works here
+ * (probed once with a harmless read).
  */
-export function inspectorAdapter(): Promise<ScopeAdapter> {
+export async function inspectorAdapter(): Promise<ScopeAdapter> {
+  let run: <T>(steps: () => Steps<T>) => Promise<T> = (steps) => attempt(() => runNow(steps));
   try {
-    readScopesNow(Math.max);
+    runNow(() => scopesSteps(Math.max));
   } catch (e) {
-    return Promise.resolve(
-      unavailable(
+    if (!(e instanceof NotSynchronous)) {
+      return unavailable(
         e instanceof InspectorUnavailable
           ? e.message
           : "this runtime's inspector cannot read closure scopes",
-      ),
-    );
+      );
+    }
+    // Replies come only later: run the steps awaited, one read at a time.
+    let busy: Promise<unknown> = Promise.resolve();
+    run = <T>(steps: () => Steps<T>): Promise<T> => {
+      const task = () => runLater(steps);
+      const r = busy.then(task, task);
+      busy = r.catch(() => {});
+      return r;
+    };
+    try {
+      await run(() => scopesSteps(Math.max));
+    } catch {
+      return unavailable("this runtime's inspector cannot read closure scopes");
+    }
   }
-  return Promise.resolve({
+  return {
     unavailable: undefined,
-    read: (fn: object): Promise<ReadScopes> => attempt(() => readScopesNow(fn)),
-    readBound: (fn: object): Promise<BoundParts> => attempt(() => readBoundNow(fn)),
-    readPrivate: (o: object): Promise<PrivateFields> => attempt(() => readPrivateNow(o)),
+    read: (fn: object): Promise<ReadScopes> => run(() => scopesSteps(fn)),
+    readBound: (fn: object): Promise<BoundParts> => run(() => boundSteps(fn)),
+    readPrivate: (o: object): Promise<PrivateFields> => run(() => privateSteps(o)),
     release: (): Promise<void> => Promise.resolve(),
-  });
+  };
 }
 
 function attempt<T>(read: () => T): Promise<T> {
@@ -92,96 +117,95 @@ function attempt<T>(read: () => T): Promise<T> {
   }
 }
 
+/** Runs a read's steps synchronously, with a session for this read (or the held one). */
+function runNow<T>(steps: () => Steps<T>): T {
+  return withInspector(({ call }) => {
+    try {
+      const g = steps();
+      let r = g.next(undefined as never);
+      while (!r.done) r = g.next(call(r.value[0], r.value[1]));
+      return r.value;
+    } finally {
+      stash().clear();
+    }
+  });
+}
+
+/** Runs a read's steps awaiting each reply, with a session for this read. */
+function runLater<T>(steps: () => Steps<T>): Promise<T> {
+  return withInspectorAsync(async ({ post }) => {
+    try {
+      const g = steps();
+      let r = g.next(undefined as never);
+      while (!r.done) r = g.next(await post(r.value[0], r.value[1]));
+      return r.value;
+    } finally {
+      stash().clear();
+    }
+  });
+}
+
 /**
- * The scope chain of `fn`, read synchronously (a session lives for this call only). Throws
- * {@linkcode InspectorUnavailable} where the inspector cannot be used.
+ * The scope chain of `fn`, read synchronously. Throws {@linkcode InspectorUnavailable} where
+ * the inspector cannot be used so.
  */
 export function readScopesNow(fn: object): ReadScopes {
-  return withInspector(({ call }) => {
-    const s = stash();
-    try {
-      const { props } = inspect(call, s, fn);
-      const scopes = internalOf(props)("[[Scopes]]")?.objectId;
-      if (scopes === undefined) return { chain: [], found: new Map(), uninitialized: [] };
-      return snapshot(handOver(call, s, scopes, STORE_THIS, []) as ArrayLike<ScopeEntry>);
-    } finally {
-      s.clear();
-    }
-  });
+  return runNow(() => scopesSteps(fn));
 }
 
-/** The private fields of `o` (names without `#`), read synchronously. */
-export function readPrivateNow(o: object): PrivateFields {
-  return withInspector(({ call }) => {
-    const s = stash();
-    try {
-      const { id, props } = inspect(call, s, o);
-      const fields = ((props.privateProperties ?? []) as { name: string; value?: RemoteObject }[])
-        .filter((p) => p.value !== undefined && !p.name.startsWith("#$cp$"));
-      const values = handOver(call, s, id, STORE_ARGS, fields.map((f) => asArgument(f.value)));
-      return { names: fields.map((f) => f.name.slice(1)), values: values as unknown[] };
-    } finally {
-      s.clear();
-    }
-  });
+function* scopesSteps(fn: object): Steps<ReadScopes> {
+  const { props } = yield* inspect(fn);
+  const scopes = internalOf(props)("[[Scopes]]")?.objectId;
+  if (scopes === undefined) return EMPTY;
+  return snapshot((yield* handOver(scopes, STORE_THIS, [])) as ArrayLike<ScopeEntry>);
 }
 
-/** What the bound function `fn` was made of, read synchronously. */
-export function readBoundNow(fn: object): BoundParts {
-  return withInspector(({ call }) => {
-    const s = stash();
-    try {
-      const { id, props } = inspect(call, s, fn);
-      const find = internalOf(props);
-      const target = find("[[TargetFunction]]");
-      if (target?.objectId === undefined) throw new Error("no [[TargetFunction]] shown");
-      const parts = handOver(call, s, id, STORE_PARTS, [
-        asArgument(target),
-        asArgument(find("[[BoundThis]]")),
-        asArgument(find("[[BoundArgs]]")),
-      ]) as [object, unknown, unknown[] | undefined];
-      return { target: parts[0], thisArg: parts[1], args: parts[2] ?? [] };
-    } finally {
-      s.clear();
-    }
-  });
+/** The private fields of `o` (names without `#`). */
+function* privateSteps(o: object): Steps<PrivateFields> {
+  const { id, props } = yield* inspect(o);
+  const fields = ((props.privateProperties ?? []) as { name: string; value?: RemoteObject }[])
+    .filter((p) => p.value !== undefined && !p.name.startsWith("#$cp$"));
+  const values = yield* handOver(id, STORE_ARGS, fields.map((f) => asArgument(f.value)));
+  return { names: fields.map((f) => f.name.slice(1)), values: values as unknown[] };
 }
 
-type Call = InspectorCalls["call"];
+/** What the bound function `fn` was made of. */
+function* boundSteps(fn: object): Steps<BoundParts> {
+  const { id, props } = yield* inspect(fn);
+  const find = internalOf(props);
+  const target = find("[[TargetFunction]]");
+  if (target?.objectId === undefined) throw new Error("no [[TargetFunction]] shown");
+  const parts = (yield* handOver(id, STORE_PARTS, [
+    asArgument(target),
+    asArgument(find("[[BoundThis]]")),
+    asArgument(find("[[BoundArgs]]")),
+  ])) as [object, unknown, unknown[] | undefined];
+  return { target: parts[0], thisArg: parts[1], args: parts[2] ?? [] };
+}
 
 /** A handle on `o` and its own properties (internal and private ones included). */
-function inspect(
-  call: Call,
-  s: Map<number, unknown>,
-  o: object,
-): { id: string; props: Record<string, unknown> } {
-  s.set(0, o);
-  const evaluated = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: GROUP });
+function* inspect(o: object): Steps<{ id: string; props: Record<string, unknown> }> {
+  stash().set(0, o);
+  const evaluated = yield ["Runtime.evaluate", { expression: LOOKUP, objectGroup: GROUP }];
   const id = (evaluated.result as { objectId?: string } | undefined)?.objectId;
   if (id === undefined) throw new Error("the inspector gave no handle for the value");
-  const props = call("Runtime.getProperties", {
+  const props = yield ["Runtime.getProperties", {
     objectId: id,
     ownProperties: true,
     objectGroup: GROUP,
-  });
+  }];
   return { id, props };
 }
 
 /** Calls `declaration` on `objectId` with `args`, and returns what it stored in slot 1. */
-function handOver(
-  call: Call,
-  s: Map<number, unknown>,
-  objectId: string,
-  declaration: string,
-  args: object[],
-): unknown {
-  call("Runtime.callFunctionOn", {
+function* handOver(objectId: string, declaration: string, args: object[]): Steps<unknown> {
+  yield ["Runtime.callFunctionOn", {
     objectId,
     functionDeclaration: declaration,
     arguments: args,
     objectGroup: GROUP,
-  });
-  const v = s.get(1);
+  }];
+  const v = stash().get(1);
   if (v === undefined) throw new Error("the inspector did not hand the values over");
   return v;
 }
