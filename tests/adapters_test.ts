@@ -59,6 +59,13 @@ describe("readiness of the sync forms", () => {
     assert.equal(r.byReference, true);
   });
 
+  it("Bun: a module that pickled during its evaluation is found one turn later", () => {
+    for (const r of [bunPreload("own_export_entry.ts"), bunPlain("own_export_entry.ts")]) {
+      assert.equal(r.afterTurnSame, true);
+      assert.equal(r.byReference, true);
+    }
+  });
+
   it("ready() resolves, at once where nothing is pending", async () => {
     await ready();
     const t = performance.now();

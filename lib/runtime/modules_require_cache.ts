@@ -2,7 +2,8 @@
  * The module source of Bun: `require.cache` lists every module loaded, ES modules included,
  * with its namespace as `exports`. Listing it costs about 0.2 µs per module, so it is listed
  * again only when the preload reports that modules were resolved since (a counter its
- * `onResolve` hook bumps), or on every refresh without the preload.
+ * `onResolve` hook bumps) and once more a turn after that, or on every refresh without the
+ * preload.
  *
  * @module
  */
@@ -44,12 +45,22 @@ export function requireCacheModuleSource(): ModuleSource | undefined {
   const seen = new Set<string>();
   const g = globalThis as unknown as Record<symbol, unknown>;
   let last = -1;
+  let again: ReturnType<typeof setTimeout> | undefined;
   return {
     refresh(add): void {
       const count = g[RESOLVE_COUNT_KEY];
       if (typeof count === "number") {
         if (count === last) return;
         last = count;
+        // A module still evaluating now (say, one pickling its own export) enters the cache
+        // only when done, with no resolution to tell: list once more a turn later.
+        if (again === undefined) {
+          again = setTimeout(() => {
+            again = undefined;
+            last = -1;
+          }, 0);
+          (again as { unref?(): void }).unref?.();
+        }
       }
       for (const key of Object.keys(cache)) {
         if (seen.has(key)) continue;
