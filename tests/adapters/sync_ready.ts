@@ -2,6 +2,7 @@
 // `now` (synchronously), `turn` (after one turn of the event loop), `ready` (after ready()).
 import process from "node:process";
 import { dumpsSync, loadsSync, PicklingError, ready } from "../../mod.ts";
+import { area } from "../modules/shapes.ts";
 
 const mode = process.argv[2] ?? "now";
 let n = 40;
@@ -11,7 +12,10 @@ if (mode === "turn") await new Promise((r) => setTimeout(r, 0));
 if (mode === "ready") await ready();
 try {
   const g = loadsSync<typeof f>(dumpsSync(f));
-  console.log(JSON.stringify({ ok: true, value: g(1) }));
+  // A function exported by a module of the program: by reference, the export itself.
+  const p = dumpsSync(area);
+  const byReference = loadsSync(p) === area && new TextDecoder().decode(p).includes("shapes.ts");
+  console.log(JSON.stringify({ ok: true, value: g(1), byReference }));
 } catch (e) {
   console.log(JSON.stringify({
     ok: false,
