@@ -5,10 +5,10 @@
  * happens when the library loads: the first pickling call that looks a module up lists the
  * scripts (synchronously, the debugger on for that moment only, with a session that is
  * disconnected before the call returns), and by then the program's static import graph has
- * been parsed. The namespaces arrive a turn of the event loop later; the async forms wait for
- * them, and the sync forms take the namespace of a module defining a function they meet
- * with `require` (the module has been evaluated: it made the function), or else refuse the
- * function (see {@linkcode ModuleSource.loading}). Modules imported
+ * been parsed. The namespaces arrive within that turn of the event loop; the async forms wait
+ * for them, and the sync forms, until the turn ends, take the namespace of a module defining a
+ * function they meet with `require` (the module has been evaluated: it made the function), or
+ * else refuse the function (see {@linkcode ModuleSource.loading}). Modules imported
  * later are listed by the next async `dumps` after a lookup missed, at most once a second.
  * Used only where sys access is granted already, so it never prompts.
  *
@@ -47,6 +47,12 @@ export function inspectorModuleSource(): ModuleSource | undefined {
   let listedAt = 0;
   let listed = false;
   let missed = false;
+  /**
+   * True from a listing until the event loop turns: the imports of evaluated modules resolve
+   * within that turn, so a module still pending after it is still evaluating (a top-level
+   * await, say), and its functions are not waited for.
+   */
+  let fresh = false;
   const onParsed = (params: unknown): void => {
     const p = params as ScriptParsed | undefined;
     const url = p?.url;
@@ -66,6 +72,12 @@ export function inspectorModuleSource(): ModuleSource | undefined {
   const list = (): void => {
     listed = true;
     listedAt = Date.now();
+    if (!fresh) {
+      fresh = true;
+      setTimeout(() => {
+        fresh = false;
+      }, 0);
+    }
     entry ??= entryModuleURL();
     try {
       withInspector(({ call, on }) => {
@@ -89,7 +101,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
       missed = true;
     },
     loading(value: object): string | true | undefined {
-      if (pending.size === 0) return undefined;
+      if (pending.size === 0 || !fresh) return undefined;
       if (!types.isModuleNamespaceObject(value)) {
         const url = scripts.get(scriptIdOf(value) ?? "");
         if (url === undefined || !pending.has(url)) return undefined;
@@ -175,9 +187,19 @@ function sameExports(copy: object | undefined, ns: object): boolean {
   }
 }
 
+/** Script ids of functions located so far (a function never moves). */
+const located = new WeakMap<object, string | undefined>();
+
 /** The id of the script that defines function `fn`, from its `[[FunctionLocation]]`. */
 function scriptIdOf(fn: object): string | undefined {
   if (typeof fn !== "function") return undefined;
+  if (located.has(fn)) return located.get(fn);
+  const id = locate(fn);
+  located.set(fn, id);
+  return id;
+}
+
+function locate(fn: object): string | undefined {
   const g = globalThis as unknown as Record<symbol, Map<number, unknown>>;
   const stash = g[STASH_KEY] ??= new Map();
   try {
