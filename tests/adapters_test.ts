@@ -60,6 +60,14 @@ describe("readiness of the sync forms", () => {
     assert.equal(r.byReference, true);
   });
 
+  it("a closure of a module still evaluating (top-level await): one turn, then by value", () => {
+    const d = withSys("tla_entry.ts").results as string[];
+    // Deno: listed in that turn, the module's namespace may still be on its way.
+    assert.match(d[0], /^error .*tla_module\.ts.*await one turn of the event loop/);
+    assert.equal(d[1], "ok 11");
+    assert.deepEqual(bunPreload("tla_entry.ts").results, ["ok 11", "ok 11"]);
+  });
+
   it("Bun: a module that pickled during its evaluation is found one turn later", () => {
     for (const r of [bunPreload("own_export_entry.ts"), bunPlain("own_export_entry.ts")]) {
       assert.equal(r.afterTurnSame, true);
