@@ -33,5 +33,6 @@ export {
   unregisterPickleByValue,
 } from "./lib/code/registry.ts";
 export { registerModule } from "./lib/runtime/modules.ts";
+export { ready } from "./lib/runtime/ready.ts";
 export type { DumpOptions, LoadOptions, Reduction } from "./lib/pickle/options.ts";
 export { FORMAT_VERSION } from "./lib/format/tags.ts";

@@ -19,6 +19,7 @@ import process from "node:process";
 import { buildCases } from "./cases.ts";
 import { runFunctionCase } from "./functions.ts";
 import { runExactnessCase } from "./exactness.ts";
+import { runStartupCase } from "./startup.ts";
 import { diff } from "./equal.ts";
 import {
   calibrate,
@@ -379,7 +380,8 @@ async function main(): Promise<void> {
   if (opts.cases) {
     const wanted = opts.cases;
     const unknown = wanted.filter((id) =>
-      id !== "functions" && id !== "exactness" && !cases.some((c) => c.id === id)
+      id !== "functions" && id !== "exactness" && id !== "startup" &&
+      !cases.some((c) => c.id === id)
     );
     if (unknown.length > 0) {
       throw new Error(
@@ -476,6 +478,9 @@ async function main(): Promise<void> {
   }
   if (!oursSkipped && (opts.cases === null || opts.cases.includes("exactness"))) {
     runExactnessCase(opts.budgetMs);
+  }
+  if (!oursSkipped && (opts.cases === null || opts.cases.includes("startup"))) {
+    runStartupCase();
   }
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\n(${runtime}: ${secs} s total)`);

@@ -20,6 +20,27 @@ function isExportRecord(p: Uint8Array): boolean {
 }
 
 describe("modules imported a moment ago", () => {
+  it("dynamic import(), then at once dumpsSync(export): by reference, every time", async () => {
+    // Deno lists modules again the moment a function of a newer script misses, and takes its
+    // namespace with require; Bun's require.cache lists it already.
+    const dir = mkdtempSync(join(tmpdir(), "cloudpickle-fresh-sync-"));
+    try {
+      for (let i = 0; i < 6; i++) {
+        const file = join(dir, `fresh_${i}.ts`);
+        writeFileSync(
+          file,
+          `export function syncFresh${i}(x: number): number { return x + ${i}; }\n`,
+        );
+        const m = await import(pathToFileURL(file).href);
+        const p = dumpsSync(m[`syncFresh${i}`]);
+        assert.ok(isExportRecord(p), `run ${i}: by reference`);
+        assert.equal(await loads(p), m[`syncFresh${i}`]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it("dynamic import(), then at once await dumps(export): by reference, every time", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cloudpickle-fresh-"));
     try {

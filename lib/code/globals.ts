@@ -90,7 +90,7 @@ function runtimeGlobals(): RuntimeGlobals {
 
 /**
  * Globals a runtime defines later, on first use of something else (Deno: `node:module`, which
- * the library itself imports on need, defines `nodeBootstrap`).
+ * the library itself imports on need, defines `nodeBootstrap`; `build` loads it first).
  */
 const LATE_RUNTIME_GLOBALS: ReadonlySet<string | symbol> = new Set(["nodeBootstrap"]);
 
@@ -134,6 +134,13 @@ function isNamespace(v: object): boolean {
 }
 
 function build(): Map<unknown, string> {
+  // The globals a runtime defines late are defined now, so that the table holds them.
+  try {
+    (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process
+      ?.getBuiltinModule?.("node:module");
+  } catch {
+    // no such module here
+  }
   const scripted = runtimeGlobals().scripted;
   const found = new Map<unknown, string>();
   const tops = new Map<string, unknown>();

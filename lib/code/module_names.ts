@@ -12,7 +12,7 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
+import { builtin } from "../runtime/builtins.ts";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** A parsed `npm:` specifier. */
@@ -107,6 +107,7 @@ function facts(dir: string): PackageFacts | undefined {
   if (known === undefined) {
     known = null;
     try {
+      const { readFileSync } = builtin<typeof import("node:fs")>("node:fs");
       const json = JSON.parse(readFileSync(fileURLToPath(dir + "package.json"), "utf8"));
       if (typeof json?.name === "string" && typeof json.version === "string") {
         known = {

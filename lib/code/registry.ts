@@ -9,8 +9,7 @@
  * @module
  */
 
-import { statSync } from "node:fs";
-import { resolve as resolvePath } from "node:path";
+import { builtin } from "../runtime/builtins.ts";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PickleError } from "../pickle/errors.ts";
 import { namespaceURL } from "../runtime/modules.ts";
@@ -22,6 +21,7 @@ let matches = new Map<string, boolean>();
 
 function isDirectory(url: string): boolean {
   try {
+    const { statSync } = builtin<typeof import("node:fs")>("node:fs");
     return statSync(fileURLToPath(url)).isDirectory();
   } catch {
     return false;
@@ -62,7 +62,8 @@ export function registryEntry(module: string | URL | object): string {
     return url.protocol === "file:" ? fileEntry(url.href) : url.href;
   }
   if (/^\.\.?([\\/]|$)/.test(module) || /^([\\/]|[a-z]:[\\/])/i.test(module)) {
-    const href = pathToFileURL(resolvePath(module)).href;
+    const { resolve } = builtin<typeof import("node:path")>("node:path");
+    const href = pathToFileURL(resolve(module)).href;
     return /[\\/]$/.test(module) ? (href.endsWith("/") ? href : href + "/") : fileEntry(href);
   }
   return `npm:${module}`; // a bare specifier names a package (or one of its subpaths)

@@ -23,7 +23,23 @@ export function sharedScopes(reads: Map<object, ReadScopes>): Map<object, ScopeR
     values: readonly unknown[];
     rec: ScopeRecord;
   }[] = [];
-  const instance = (kind: string, names: readonly string[], values: readonly unknown[]) => {
+  const byIdentity = new Map<object, ScopeRecord>();
+  const instance = (
+    kind: string,
+    names: readonly string[],
+    values: readonly unknown[],
+    identity: object | undefined,
+  ) => {
+    if (identity !== undefined) {
+      // The scope's real identity is known (exactScopes): one record per scope instance.
+      let rec = byIdentity.get(identity);
+      if (rec === undefined) {
+        rec = new ScopeRecord([], [], null);
+        byIdentity.set(identity, rec);
+        instances.push({ kind, names, values, rec });
+      }
+      return rec;
+    }
     outer: for (const it of instances) {
       if (it.kind !== kind || it.names.length !== names.length) continue;
       for (let i = 0; i < names.length; i++) {
@@ -52,7 +68,7 @@ export function sharedScopes(reads: Map<object, ReadScopes>): Map<object, ScopeR
     const recs: ScopeRecord[] = [];
     for (let i = first; i < read.chain.length; i++) {
       const snap = read.chain[i];
-      recs.push(instance(snap.kind, snap.names, snap.values));
+      recs.push(instance(snap.kind, snap.names, snap.values, snap.identity));
     }
     for (let i = 0; i + 1 < recs.length; i++) recs[i].parent ??= recs[i + 1];
     for (const v of an.free) {

@@ -14,8 +14,14 @@ import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { AsyncInputs, walkAsync } from "./async_walk.ts";
 import { Builder } from "./unpickler.ts";
 import { appendMac, verifyMac } from "./signing.ts";
-import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/scopes.ts";
+import {
+  type BoundParts,
+  instrumentedScopeReader,
+  type PrivateFields,
+  type ReadScopes,
+} from "../runtime/scopes.ts";
 import { settleModules } from "../runtime/modules.ts";
+import { holdInspector, releaseInspector } from "../runtime/inspector_session.ts";
 import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
 import { exportsOf } from "../runtime/modules_exports_scan.ts";
 import { registryEntry } from "../code/registry.ts";
@@ -38,6 +44,7 @@ function walkSync(value: unknown, opts: WalkOptions): Uint8Array {
   const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Walker();
   idleWalker ??= walker;
   walker.busy = true;
+  holdInspector();
   try {
     const w = walker.w;
     w.reset(HEADER_MAX);
@@ -60,6 +67,7 @@ function walkSync(value: unknown, opts: WalkOptions): Uint8Array {
     return pickleOf(walker, false);
   } finally {
     walker.busy = false;
+    releaseInspector();
   }
 }
 
@@ -96,6 +104,7 @@ function walkOptions(
   const extra = options?.byValue;
   return {
     byValue: extra === undefined ? undefined : Array.from(extra, registryEntry),
+    exactScopes: settled !== undefined && options?.exactScopes === true ? true : undefined,
     moduleRoot: rootOf(options?.moduleRoot),
     bufferCallback: options?.bufferCallback,
     reducerOverride: override,
@@ -116,6 +125,12 @@ function dumpSyncWith(
 ): Uint8Array {
   if (options?.signingKey !== undefined) {
     throw new PicklingError("signing needs the async form (dumps or dump)");
+  }
+  if (options?.exactScopes && instrumentedScopeReader() === undefined) {
+    throw new PicklingError(
+      "exactScopes needs the async form here (dumps or dump): V8 tells scope instances apart " +
+        "only in a heap snapshot, which it sends asynchronously",
+    );
   }
   const opts = walkOptions(options, override, undefined);
   if (opts.bufferCallback !== undefined) opts.oob = { ids: new Map(), count: 0 };

@@ -21,6 +21,8 @@ import {
   scopeAdapter,
 } from "../runtime/scopes.ts";
 import { locateFunction, recheckModules } from "../runtime/modules.ts";
+import { holdInspector, releaseInspector } from "../runtime/inspector_session.ts";
+import { withExactIdentities } from "../runtime/scopes_identity.ts";
 
 async function settle(o: object): Promise<Settled> {
   if (o instanceof Blob) return { kind: "bytes", bytes: new Uint8Array(await o.arrayBuffer()) };
@@ -122,6 +124,16 @@ export function lastAsyncWork(): number {
   return work;
 }
 
+/** Runs a synchronous part of the walk with one inspector session, closed at its end. */
+function held(walk: () => void): void {
+  holdInspector();
+  try {
+    walk();
+  } finally {
+    releaseInspector();
+  }
+}
+
 /** How often one call finds the value again after learning about modules. */
 const MAX_RELEARN = 8;
 
@@ -151,10 +163,11 @@ export async function walkAsync(
   });
   let total = 0;
   let relearned = 0;
+  let placed = false;
   for (let round = 0;; round++) {
     // Discovery: from the root once, then on from what each await produced.
     w.reset(HEADER_MAX);
-    walker.walk(value, find(round > 0), true);
+    held(() => walker.walk(value, find(round > 0), true));
     total += w.pos - HEADER_MAX;
     let more = walker.grownValues();
     if (
@@ -177,7 +190,7 @@ export async function walkAsync(
         const opts = find(true);
         w.reset(HEADER_MAX);
         try {
-          walker.resume(more, opts);
+          held(() => walker.resume(more, opts));
         } catch (e) {
           if (!(e instanceof PicklingError)) throw e;
           // Walked on from the middle, the error's path is partial: find it from the root.
@@ -202,12 +215,17 @@ export async function walkAsync(
       round--;
       continue;
     }
+    // Exact scope identities (DumpOptions.exactScopes on V8): one heap snapshot.
+    if (options().exactScopes && !placed && inputs.scopes.size > 0) {
+      placed = true;
+      for (const [fn, r] of await withExactIdentities(inputs.scopes)) inputs.scopes.set(fn, r);
+    }
     // Everything is known: one walk writes the pickle.
     const final = options();
     final.keepScopes = true;
     final.oob = oob;
     w.reset(HEADER_MAX);
-    walker.walk(value, final);
+    held(() => walker.walk(value, final));
     total += w.pos - HEADER_MAX;
     if (!walker.scopesGrew && !pending(walker)) {
       work = total;

@@ -31,7 +31,6 @@ import { withoutInstrumentation } from "../code/uninstrument.ts";
 import { readInstrumentedScopes, recordOf } from "../runtime/instrument_runtime.ts";
 import type { ScopeHandle } from "../code/functions.ts";
 import "../runtime/private_readers.ts";
-import { startInspectorSyncReader } from "../runtime/scopes_inspector_sync.ts";
 import "../runtime/modules_sources.ts";
 import {
   builtinModuleOf,
@@ -39,6 +38,7 @@ import {
   findBuiltinExport,
   findExport,
   locatedFunction,
+  moduleStillLoading,
   namespaceURL,
   refreshModules,
 } from "../runtime/modules.ts";
@@ -48,16 +48,15 @@ import { covers, listRegistryPickleByValue, registeredByValue } from "../code/re
 import { IS_JSC } from "../runtime/engine.ts";
 import { defaultRoot, portableName } from "../code/module_names.ts";
 import { importSites, mayImport, withImportBase } from "../code/relative_imports.ts";
-
-// Where the V8 inspector is allowed, closure scopes become readable synchronously too.
-startInspectorSyncReader();
 import {
+  instrumentedScopeReader,
   isBoundFunction,
   type ReadScopes,
   type ScopeSnapshot,
   syncBoundReader,
   syncPrivateReader,
   syncScopeReader,
+  syncScopesUnavailable,
   TDZ,
 } from "../runtime/scopes.ts";
 import * as K from "../values/kinds.ts";
@@ -262,7 +261,18 @@ export class Walker extends DataWalker {
       refreshModules();
     }
     const async = this.opts.settled !== undefined;
-    const site = find === findExport ? findExport(value, !async) : find(value);
+    let site = find === findExport ? findExport(value, !async) : find(value);
+    if (site === undefined && find === findExport && !async) {
+      const loading = moduleStillLoading(value);
+      if (loading === true) site = findExport(value, false);
+      else if (loading !== undefined) {
+        this.fail(
+          `cannot tell yet whether ${loading} exports this function: the library is still ` +
+            "importing the program's modules; await one turn of the event loop (or " +
+            "`await ready()`) before the first dumpsSync, or use the async dumps()",
+        );
+      }
+    }
     if (site === undefined) {
       if (async && find === findExport && !this.opts.rechecked?.has(value)) {
         this.moduleMisses.push(value);
@@ -678,10 +688,12 @@ export class Walker extends DataWalker {
     }
     if (missing.length > 0) {
       const list = missing.map((m) => `'${m}'`).join(", ");
+      const sync = this.opts.settled === undefined;
       const why = unreadableReason(
         fn,
         this.opts.scopesUnavailable,
-        this.opts.settled === undefined,
+        sync,
+        sync ? syncScopesUnavailable() : undefined,
       );
       const reason = why === "" ? "" : ` (${why})`;
       this.fail(
@@ -1099,7 +1111,9 @@ export class Walker extends DataWalker {
     }
     if (this.written.size > 0) this.written.clear();
     this.scopesGrew = false;
-    this.syncReader = withLoadedClosures(syncScopeReader());
+    this.syncReader = withLoadedClosures(
+      opts.exactScopes ? instrumentedScopeReader() : syncScopeReader(),
+    );
     if (this.modules.length > 0) {
       this.modules = [];
       this.moduleIds.clear();

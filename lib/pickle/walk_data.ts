@@ -181,6 +181,8 @@ export interface WalkOptions {
   rechecked?: ReadonlySet<object>;
   /** Async form: the defining modules of functions that import() (null: not found). */
   locations?: ReadonlyMap<object, string | null>;
+  /** Async form: scopes are read by the adapter only, to be given exact identities. */
+  exactScopes?: boolean;
 }
 
 /** The walk over data values; code (functions, classes, instances) is added by a subclass. */

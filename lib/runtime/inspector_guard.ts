@@ -1,5 +1,6 @@
 /**
- * Where an in-process V8 inspector session must not be used. Deno's REPL runs its own
+ * Where an in-process V8 inspector session must not be used. Bun's `node:inspector` has no
+ * V8 protocol behind it (it shows no closure variables at all). Deno's REPL runs its own
  * inspector session, and a second one in the same process makes Deno panic ("RefCell already
  * borrowed") as soon as it connects (Deno 2.9.6): the REPL is recognised by its main module.
  * Bun's REPL (whose `Bun.main` is empty) loads no preload, neither `bun repl --preload` nor a
@@ -10,31 +11,20 @@
 
 /** Why the in-process inspector must not be used here, or undefined when it may be. */
 export function inspectorRefusal(): string | undefined {
+  if ((globalThis as { Bun?: unknown }).Bun !== undefined) {
+    return "Bun shows closure variables to no run-time API; load the library's preload " +
+      "(`bun --preload <path>/preload.ts`, or `preload` in bunfig.toml) to capture them";
+  }
+  return denoReplRefusal();
+}
+
+/** Why the inspector must not be used in Deno's REPL, where this is one. */
+export function denoReplRefusal(): string | undefined {
   const main = (globalThis as { Deno?: { mainModule?: string } }).Deno?.mainModule;
   if (typeof main === "string" && /\$deno\$repl\.m?[jt]s$/.test(main)) {
     return "the Deno REPL's own inspector leaves none for reading closure scopes";
   }
   return undefined;
-}
-
-/**
- * Why closure scopes of code that no adapter has read cannot be read in this process, naming
- * the remedy, or undefined when the async form may still read them: the Deno REPL; Bun, which
- * reads closure variables only in modules its preload instrumented (and whose REPL runs no
- * preload).
- */
-export function scopesRefusal(): string | undefined {
-  const refusal = inspectorRefusal();
-  if (refusal !== undefined) return refusal;
-  const g = globalThis as { Bun?: { main?: unknown } };
-  if (g.Bun === undefined) return undefined;
-  if (g.Bun.main === "") {
-    return "Bun's REPL runs no preload, so the closure variables of code typed there cannot " +
-      "be read";
-  }
-  return "Bun reads closure variables only in modules instrumented by the preload: run with " +
-    "`bun --preload @cloudpickle/cloudpickle/preload.ts`, or list it under `preload` in " +
-    "bunfig.toml";
 }
 
 /**

@@ -36,7 +36,7 @@ export interface ModuleSource {
   /** Resolves once what the runtime has reported is in the table (async forms wait). */
   settle(): Promise<void>;
   /** Told when a lookup of `value` found nothing: the runtime may have loaded modules since. */
-  missed?(value: object): void;
+  missed?(value?: object): void;
   /**
    * Async forms: lists the loaded modules again when one of `values` (functions and
    * namespaces the table does not know) may come from a module loaded since the last
@@ -45,6 +45,12 @@ export interface ModuleSource {
   recheck?(values: readonly object[]): Promise<boolean> | false;
   /** Async forms: the URL of the module that defined the function `fn`, where it shows. */
   locate?(fn: object): Promise<string | undefined>;
+  /**
+   * For a lookup of `value` that missed: the URL of the module that defines it when that
+   * module's namespace is still on its way, true when it just arrived (look again), else
+   * undefined.
+   */
+  loading?(value: object): string | true | undefined;
 }
 
 const modules = new Map<string, object>();
@@ -133,7 +139,16 @@ export function locatedFunction(fn: object): string | undefined {
  * `asNamespace` says its keys are the module's exports.
  */
 export function addModule(url: string, namespace: object, asNamespace = false): void {
-  if (modules.has(url)) return;
+  const known = modules.get(url);
+  if (known !== undefined) {
+    // `require` of an ES module with a default export gives a copy of its namespace (with
+    // `__esModule`): the namespace itself, once imported, takes its place.
+    if (known === namespace || !Object.hasOwn(known, "__esModule")) return;
+    if (Object.hasOwn(namespace, "__esModule")) return;
+    modules.set(url, namespace);
+    urls.set(namespace, url);
+    return;
+  }
   modules.set(url, namespace);
   if (!urls.has(namespace)) urls.set(namespace, url);
   index(url, namespace, asNamespace ? "" : undefined);
@@ -150,6 +165,7 @@ export function namespaceURL(namespace: object): string | undefined {
   if (url === undefined) {
     refreshModules();
     url = urls.get(namespace) ?? builtinNamespaceURL(namespace);
+    if (url === undefined && moduleStillLoading(namespace) === true) url = urls.get(namespace);
   }
   return url;
 }
@@ -329,6 +345,19 @@ export function findExport(value: object, sync = true): ExportSite | undefined {
   }
   if (site === undefined && sync) source?.missed?.(value);
   return site;
+}
+
+/**
+ * After a lookup of `value` missed in a sync form: the URL of the module that defines it when
+ * the runtime listed that module but its namespace has not arrived yet (the first turn of the
+ * event loop after the first lookup), true when it arrived just now (the table is refreshed:
+ * look again), else undefined. A sync form must not decide that `value` is exported by no
+ * module while its module is on the way.
+ */
+export function moduleStillLoading(value: object): string | true | undefined {
+  const r = source?.loading?.(value);
+  if (r === true) refreshModules();
+  return r;
 }
 
 /**

@@ -88,7 +88,8 @@ export function loadedNamespace(spec: string, root: string | undefined): object 
   if (url === undefined) return undefined;
   refreshModules();
   const ns = moduleNamespace(url);
-  if (ns !== undefined) imported.set(k, ns);
+  // Not a copy `require` gave before the namespace itself arrived (see addModule).
+  if (ns !== undefined && !Object.hasOwn(ns, "__esModule")) imported.set(k, ns);
   return ns;
 }
 

@@ -1,93 +1,73 @@
 /**
  * The module source of V8 runtimes (Deno with `--allow-sys`, Node): enabling the debugger in
  * an inspector session reports every script parsed so far (`Debugger.scriptParsed`), and each
- * module is imported again (already loaded: no evaluation) to get its namespace. The debugger
- * is switched off again at once: left on, it doubles the cost of every inspector read of a
- * closure scope (measured: 200 -> 460 µs per closure on Deno 2.9).
+ * module is imported again (already loaded: no evaluation) to get its namespace. Nothing
+ * happens when the library loads: the first pickling call that looks a module up lists the
+ * scripts (synchronously, the debugger on for that moment only, with a session that is
+ * disconnected before the call returns), and by then the program's static import graph has
+ * been parsed. The namespaces arrive within that turn of the event loop; the async forms wait
+ * for them, and the sync forms, until the turn ends, take the namespace of a module defining a
+ * function they meet with `require` (the module has been evaluated: it made the function), or
+ * else refuse the function (see {@linkcode ModuleSource.loading}).
  *
- * When listings happen:
- * - when the library loads, where sys access is granted already (so it never prompts): the
- *   program's whole static import graph; the reports arrive once the event loop runs;
- * - in the async forms, at once, when a function that no listed module exports was defined
- *   by a script parsed after the last listing (its `[[FunctionLocation]]` tells), or when a
- *   module namespace is unknown: the pickle is then walked again with the new modules. Each
- *   function's source text is located once (a few inspector round trips);
- * - after the sync form missed a function: the same check runs in the background, so the
- *   sync form finds the module from the next turn of the event loop on.
+ * Modules imported later are found at once: a function no listed module exports, defined by
+ * a script parsed after the last listing (its `[[FunctionLocation]]` tells), or a module
+ * namespace the table does not know, makes the async forms list again and walk the value
+ * again ({@linkcode ModuleSource.recheck}); a sync form's miss lists again at once too, and
+ * the module's namespace is taken with `require` (see above). Each function's source text is
+ * located once. Used only where sys access is granted already, so it never prompts.
  *
  * @module
  */
 
+import { fileURLToPath } from "node:url";
+import { types } from "node:util";
 import type { ModuleSource } from "./modules.ts";
 import { inspectorUsableSilently } from "./inspector_guard.ts";
+import { withInspector } from "./inspector_session.ts";
 import { entryModuleURL } from "./entry.ts";
-
-interface Session {
-  connect(): void;
-  post(method: string, params: object, cb: (err: unknown, result: unknown) => void): void;
-  on(event: string, listener: (message: { params?: unknown }) => void): void;
-}
+import { builtin } from "./builtins.ts";
 
 interface ScriptParsed {
+  scriptId?: unknown;
   url?: unknown;
   isModule?: unknown;
-  scriptId?: unknown;
-}
-
-interface Property {
-  name: string;
-  value?: { value?: { scriptId?: unknown } };
 }
 
 const IMPORTABLE = /^(file|https?|jsr|npm):/;
-const STASH_KEY = Symbol.for("cloudpickle.modules.stash");
-const LOOKUP = `globalThis[Symbol.for("cloudpickle.modules.stash")]`;
-const GROUP = "cloudpickle-modules";
-/** Most source texts remembered as located in listed scripts. */
-const LOCATED_MAX = 10_000;
-const fnToString = Function.prototype.toString;
-/** Most functions the sync form's misses queue for a background check. */
-const QUEUE_MAX = 256;
+/** Least time between two listings. */
+const RELIST_MS = 1000;
+const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
+const LOOKUP = `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(0)`;
 
-/**
- * Starts the inspector's module reports; undefined where the inspector cannot be used
- * without asking.
- */
+/** The inspector's module source, or undefined where it cannot be used without asking. */
 export function inspectorModuleSource(): ModuleSource | undefined {
   if (!inspectorUsableSilently()) return undefined;
   const found: Array<[string, object]> = [];
-  const pending = new Set<Promise<void>>();
+  const pending = new Map<string, Promise<void>>();
   const seen = new Set<string>();
-  /**
-   * Source texts of functions whose script was listed when they were located: closures made
-   * by one piece of code are located once. (A function of the same text in a module loaded
-   * later is then taken as listed: it is pickled by value, which is correct, only larger.)
-   */
-  const located = new Set<string>();
-  /** Functions whose text was located (skips reading their text again). */
-  const locatedFns = new WeakSet<object>();
-  const textOf = (fn: object): string | undefined => {
-    try {
-      return fnToString.call(fn);
-    } catch {
-      return undefined;
-    }
-  };
-  const queued: object[] = [];
-  let scheduled = false;
-  const entry = entryModuleURL();
-  /** Highest script id reported so far, and at the end of the last listing. */
+  /** scriptId → URL of the modules listed, to tell which one defines a function. */
+  const scripts = new Map<string, string>();
+  let entry: string | undefined;
+  let listedAt = 0;
+  let listed = false;
+  let missed = false;
+  /** Highest script id reported so far (V8's ids only grow), and at the last listing. */
   let reportedMax = -1;
   let listedMax = -1;
-  /** The URL of each module script reported, by script id. */
-  const scriptURLs = new Map<number, string>();
-  const onParsed = (message: { params?: unknown }): void => {
-    const p = message.params as ScriptParsed | undefined;
+  /**
+   * True from a listing until the event loop turns: the imports of evaluated modules resolve
+   * within that turn, so a module still pending after it is still evaluating (a top-level
+   * await, say), and its functions are not waited for.
+   */
+  let fresh = false;
+  const onParsed = (params: unknown): void => {
+    const p = params as ScriptParsed | undefined;
     const id = Number(p?.scriptId);
     if (id > reportedMax) reportedMax = id;
     const url = p?.url;
     if (p?.isModule !== true || typeof url !== "string" || !IMPORTABLE.test(url)) return;
-    scriptURLs.set(id, url);
+    if (typeof p.scriptId === "string") scripts.set(p.scriptId, url);
     if (seen.has(url) || url === entry) return;
     seen.add(url);
     const job: Promise<void> = import(url).then(
@@ -95,158 +75,217 @@ export function inspectorModuleSource(): ModuleSource | undefined {
         found.push([url, ns]);
       },
       () => {},
-    ).finally(() => pending.delete(job));
-    pending.add(job);
+    ).finally(() => pending.delete(url));
+    pending.set(url, job);
   };
-  let session: Session | undefined;
-  const post = (method: string, params: object): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) =>
-      session!.post(method, params, (err, result) => {
-        if (err) reject(err);
-        else resolve(result as Record<string, unknown>);
-      })
-    );
-  /** Lists the scripts parsed so far; the debugger stays on only for that moment. */
-  const list = async (): Promise<void> => {
-    await post("Debugger.enable", {});
-    await post("Debugger.disable", {});
+  /** Lists the scripts parsed so far; the debugger is on for this call only. */
+  const list = (): void => {
+    listed = true;
+    listedAt = Date.now();
+    if (!fresh) {
+      fresh = true;
+      setTimeout(() => {
+        fresh = false;
+      }, 0);
+    }
+    entry ??= entryModuleURL();
+    try {
+      withInspector(({ call, on }) => {
+        on("Debugger.scriptParsed", onParsed);
+        call("Debugger.enable", {});
+        call("Debugger.disable", {});
+      });
+    } catch {
+      // the inspector cannot be used after all: the table holds what it is given
+    }
     listedMax = reportedMax;
+  };
+  /** Whether function `fn` was defined by a script parsed after the last listing. */
+  const newer = (fn: object): boolean => {
+    const id = Number(scriptIdOf(fn));
+    return Number.isFinite(id) && id > listedMax;
   };
   /** Waits (one event-loop turn at most) for the namespaces of newly listed modules. */
   const arrived = async (): Promise<void> => {
     if (pending.size === 0) return;
-    // A module still evaluating (one up the import chain) would never settle while the
-    // caller waits: the others get one turn of the event loop (an import of a module
-    // already evaluated settles within it).
     await Promise.race([
-      Promise.allSettled([...pending]),
+      Promise.allSettled([...pending.values()]),
       new Promise<void>((r) => setTimeout(r, 0)),
     ]);
   };
-  /** The id of the script that defined `fn`, or undefined. */
-  const scriptOf = async (fn: object): Promise<number | undefined> => {
-    const g = globalThis as unknown as Record<symbol, unknown>;
-    g[STASH_KEY] = fn;
-    let evaluated: Record<string, unknown>;
-    try {
-      evaluated = await post("Runtime.evaluate", { expression: LOOKUP, objectGroup: GROUP });
-    } finally {
-      g[STASH_KEY] = undefined;
-    }
-    const objectId = (evaluated.result as { objectId?: string } | undefined)?.objectId;
-    if (objectId === undefined) return undefined;
-    const props = await post("Runtime.getProperties", {
-      objectId,
-      ownProperties: true,
-      objectGroup: GROUP,
-    });
-    const internal = (props.internalProperties ?? []) as Property[];
-    const where = internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value;
-    const id = Number(where?.scriptId);
-    return Number.isFinite(id) ? id : undefined;
-  };
-  /** The functions of `values` whose text was not located yet; undefined if a namespace. */
-  const unlocated = (values: readonly object[]): object[] | undefined => {
-    let out: object[] | undefined;
-    for (const v of values) {
-      if (typeof v !== "function") return undefined; // a namespace: it has no location
-      if (locatedFns.has(v)) continue;
-      const text = textOf(v);
-      if (text === undefined) continue;
-      if (located.has(text)) locatedFns.add(v);
-      else (out ??= []).push(v);
-    }
-    return out ?? [];
-  };
-  /** Lists again when one of `values` may come from a module parsed since the last listing. */
-  const recheck = (values: readonly object[]): Promise<boolean> | false => {
-    const fns = unlocated(values);
-    if (fns !== undefined && fns.length === 0) return false;
-    return locateAndList(fns);
-  };
-  const locateAndList = async (fns: object[] | undefined): Promise<boolean> => {
-    await enabled;
-    if (session === undefined) return false;
-    let relist = fns === undefined;
-    /** Functions of scripts parsed after the last listing: located once it is taken. */
-    const newer: Array<[string, number]> = [];
-    const remember = (text: string) => {
-      if (located.size >= LOCATED_MAX) located.clear();
-      located.add(text);
-    };
-    try {
-      for (const v of fns ?? []) {
-        const id = await scriptOf(v);
-        if (id !== undefined && id <= listedMax) remember(textOf(v)!);
-        else {
-          relist = true;
-          if (id !== undefined) newer.push([textOf(v)!, id]);
-        }
-      }
-    } finally {
-      await post("Runtime.releaseObjectGroup", { objectGroup: GROUP }).catch(() => {});
-    }
-    if (!relist) return false;
-    const before = seen.size;
-    await list();
-    for (const [text, id] of newer) if (id <= listedMax) remember(text);
-    await arrived();
-    return seen.size !== before;
-  };
-  /** The URL of the module that defined `fn`, listing again if it is newer than the list. */
-  const locate = async (fn: object): Promise<string | undefined> => {
-    await enabled;
-    if (session === undefined) return undefined;
-    let id: number | undefined;
-    try {
-      id = await scriptOf(fn);
-    } finally {
-      await post("Runtime.releaseObjectGroup", { objectGroup: GROUP }).catch(() => {});
-    }
-    if (id === undefined) return undefined;
-    if (!scriptURLs.has(id) && id > listedMax) await list();
-    return scriptURLs.get(id);
-  };
-  /** Checks what the sync form missed, in the background. */
-  const drain = async (): Promise<void> => {
-    try {
-      while (queued.length > 0) await recheck(queued.splice(0, queued.length));
-    } catch {
-      // The inspector went away: nothing to list.
-    } finally {
-      scheduled = false;
-    }
-  };
-  const enabled: Promise<void> = import("node:inspector").then((m) => {
-    session = new (m as unknown as { Session: new () => Session }).Session();
-    session.connect();
-    session.on("Debugger.scriptParsed", onParsed);
-    return list();
-  }).catch(() => {
-    session = undefined;
-  });
   return {
     refresh(add): void {
+      if (!listed) list();
       while (found.length > 0) {
         const [url, ns] = found.shift()!;
         add(url, ns);
       }
     },
-    missed(value: object): void {
-      if (typeof value !== "function" || queued.length >= QUEUE_MAX) return;
-      const text = textOf(value);
-      if (text === undefined || located.has(text)) return;
-      queued.push(value);
-      if (!scheduled) {
-        scheduled = true;
-        setTimeout(drain, 0);
+    missed(value?: object): void {
+      missed = true;
+      // A function of a module imported since the last listing: list now, so that the
+      // module is known within this turn (its namespace through `loading`).
+      if (listed && value !== undefined && typeof value === "function" && newer(value)) list();
+    },
+    recheck(values: readonly object[]): Promise<boolean> | false {
+      if (!listed) list();
+      // A namespace has no location: any unknown one asks for a listing.
+      const relist = values.some((v) => typeof v !== "function" || newer(v));
+      if (!relist) return false;
+      return (async () => {
+        const before = seen.size;
+        list();
+        await arrived();
+        return seen.size !== before;
+      })();
+    },
+    async locate(fn: object): Promise<string | undefined> {
+      if (!listed) list();
+      const id = scriptIdOf(fn);
+      if (id === undefined) return undefined;
+      if (!scripts.has(id) && newer(fn)) list();
+      await arrived();
+      return scripts.get(id);
+    },
+    loading(value: object): string | true | undefined {
+      if (pending.size === 0 || !fresh) return undefined;
+      if (!types.isModuleNamespaceObject(value)) {
+        const url = scripts.get(scriptIdOf(value) ?? "");
+        if (url === undefined || !pending.has(url)) return undefined;
+        const ns = evaluatedNamespace(url);
+        if (ns === undefined) return url;
+        found.push([url, ns]);
+        return true;
+      }
+      // A namespace: its module is the one defining one of its exported functions.
+      for (const key of Object.keys(value)) {
+        let v: unknown;
+        try {
+          v = (value as Record<string, unknown>)[key];
+        } catch {
+          continue;
+        }
+        if (typeof v !== "function") continue;
+        const url = scripts.get(scriptIdOf(v) ?? "");
+        if (url === undefined || !pending.has(url)) continue;
+        if (sameExports(evaluatedNamespace(url), value)) {
+          found.push([url, value]);
+          return true;
+        }
+      }
+      return undefined;
+    },
+    async settle(): Promise<void> {
+      if (!listed) list();
+      // Modules imported since the last listing: list again, at most once a second, after
+      // a lookup missed.
+      if (missed && Date.now() - listedAt >= RELIST_MS) {
+        missed = false;
+        list();
+      }
+      // A module still evaluating (one up the import chain) would never settle while the
+      // caller waits: wait for the others turn by turn, while some arrive.
+      for (let left = pending.size; left > 0;) {
+        await Promise.race([
+          Promise.allSettled([...pending.values()]),
+          new Promise<void>((r) => setTimeout(r, 0)),
+        ]);
+        if (pending.size === left) break;
+        left = pending.size;
       }
     },
-    recheck,
-    locate,
-    async settle(): Promise<void> {
-      await enabled;
-      await arrived();
-    },
   };
+}
+
+/**
+ * The namespace of the local module at `url`, taken synchronously with `require`, which
+ * Deno allows for ES modules. Asked only for a module that defines a function the program
+ * already holds, i.e. one whose evaluation has run (or is running: then `require` refuses
+ * it as a cycle), so it evaluates nothing.
+ */
+function evaluatedNamespace(url: string): object | undefined {
+  if (!url.startsWith("file:")) return undefined;
+  try {
+    const { createRequire } = builtin<typeof import("node:module")>("node:module");
+    const ns = createRequire(url)(fileURLToPath(url));
+    return ns !== null && typeof ns === "object" && types.isModuleNamespaceObject(ns)
+      ? ns
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `copy` (what `require` gave) shows the exports of namespace `ns` (it is `ns`
+ * itself, or a copy with `__esModule` for a module with a default export).
+ */
+function sameExports(copy: object | undefined, ns: object): boolean {
+  if (copy === undefined) return false;
+  if (copy === ns) return true;
+  const keys = Object.keys(ns);
+  if (Object.keys(copy).filter((k) => k !== "__esModule").length !== keys.length) return false;
+  try {
+    return keys.every((k) =>
+      Object.is((copy as Record<string, unknown>)[k], (ns as Record<string, unknown>)[k])
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Script ids of functions located so far (a function never moves). */
+const located = new WeakMap<object, string | undefined>();
+/**
+ * Script ids by function source text: closures made by one piece of code are located once.
+ * (A function of the same text in another script is then taken to be in the first: at worst
+ * it is pickled by value, which is correct, only larger.)
+ */
+const locatedTexts = new Map<string, string>();
+const LOCATED_TEXTS_MAX = 10_000;
+const fnToString = Function.prototype.toString;
+
+/** The id of the script that defines function `fn`, from its `[[FunctionLocation]]`. */
+function scriptIdOf(fn: object): string | undefined {
+  if (typeof fn !== "function") return undefined;
+  if (located.has(fn)) return located.get(fn);
+  let text: string | undefined;
+  try {
+    text = fnToString.call(fn);
+  } catch {
+    text = undefined;
+  }
+  let id = text === undefined ? undefined : locatedTexts.get(text);
+  if (id === undefined) {
+    id = locate(fn);
+    if (id !== undefined && text !== undefined) {
+      if (locatedTexts.size >= LOCATED_TEXTS_MAX) locatedTexts.clear();
+      locatedTexts.set(text, id);
+    }
+  }
+  located.set(fn, id);
+  return id;
+}
+
+function locate(fn: object): string | undefined {
+  const g = globalThis as unknown as Record<symbol, Map<number, unknown>>;
+  const stash = g[STASH_KEY] ??= new Map();
+  try {
+    return withInspector(({ call }) => {
+      stash.set(0, fn);
+      const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
+      const id = (ev.result as { objectId?: string } | undefined)?.objectId;
+      if (id === undefined) return undefined;
+      const props = call("Runtime.getProperties", { objectId: id, ownProperties: true });
+      const internal = (props.internalProperties ?? []) as {
+        name: string;
+        value?: { value?: { scriptId?: string } };
+      }[];
+      return internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value?.scriptId;
+    });
+  } catch {
+    return undefined;
+  } finally {
+    stash.delete(0);
+  }
 }

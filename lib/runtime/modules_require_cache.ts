@@ -2,12 +2,12 @@
  * The module source of Bun: `require.cache` lists every module loaded, ES modules included,
  * with its namespace as `exports`. Listing it costs about 0.2 µs per module, so it is listed
  * again only when the preload reports that modules were resolved since (a counter its
- * `onResolve` hook bumps), or on every refresh without the preload.
+ * `onResolve` hook bumps) and once more a turn after that, or on every refresh without the
+ * preload.
  *
  * @module
  */
 
-import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModuleSource } from "./modules.ts";
 
@@ -21,8 +21,17 @@ type Cache = Record<string, { exports?: unknown } | undefined>;
  * after `modules.ts` has been evaluated.
  */
 export function requireCacheModuleSource(): ModuleSource | undefined {
+  // Only Bun's lists ES modules; elsewhere node:module is not even loaded (it is slow to
+  // load on Deno, and this runs when the library is imported).
+  const p = globalThis as {
+    process?: { versions?: { bun?: string }; getBuiltinModule?(id: string): unknown };
+  };
+  if (p.process?.versions?.bun === undefined) return undefined;
   let cache: Cache;
   try {
+    const { createRequire } = p.process.getBuiltinModule!("node:module") as {
+      createRequire(from: string): { cache?: Cache };
+    };
     cache = createRequire(import.meta.url).cache as Cache;
     if (cache === undefined || cache === null) return undefined;
     // The module table is an ES module loaded before this is called: listed only where the
@@ -36,12 +45,22 @@ export function requireCacheModuleSource(): ModuleSource | undefined {
   const seen = new Set<string>();
   const g = globalThis as unknown as Record<symbol, unknown>;
   let last = -1;
+  let again: ReturnType<typeof setTimeout> | undefined;
   return {
     refresh(add): void {
       const count = g[RESOLVE_COUNT_KEY];
       if (typeof count === "number") {
         if (count === last) return;
         last = count;
+        // A module still evaluating now (say, one pickling its own export) enters the cache
+        // only when done, with no resolution to tell: list once more a turn later.
+        if (again === undefined) {
+          again = setTimeout(() => {
+            again = undefined;
+            last = -1;
+          }, 0);
+          (again as { unref?(): void }).unref?.();
+        }
       }
       for (const key of Object.keys(cache)) {
         if (seen.has(key)) continue;

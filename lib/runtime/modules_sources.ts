@@ -1,7 +1,7 @@
 /**
  * Chooses the runtime's module source once, when the library loads, by what works:
  * `require.cache` where it lists ES modules (Bun), else the inspector's module reports (V8
- * with sys access; they must start now to arrive in time). Without either,
+ * with sys access). Choosing starts nothing: each source lists at its first use. Without either,
  * the module table holds what `loads` imported and what {@linkcode registerModule} was given.
  *
  * @module

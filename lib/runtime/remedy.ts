@@ -7,7 +7,7 @@
  */
 
 import { IS_JSC } from "./engine.ts";
-import { inspectorRefusal } from "./inspector_guard.ts";
+import { denoReplRefusal } from "./inspector_guard.ts";
 
 /** Bun without the preload. */
 export const BUN_PRELOAD_REMEDY =
@@ -70,24 +70,25 @@ export function runtimeRemedy(fn?: object): string | undefined {
 /**
  * Why the free variables of `fn` could not be read, for the pickler's message (without
  * parentheses; "" when nothing more can be said). `unavailable`: what the scope adapter said
- * (async form); `sync`: the sync form is pickling.
+ * (async form); `sync`: the sync form is pickling; `syncReason`: why its reader could not.
  */
 export function unreadableReason(
   fn: object,
   unavailable: string | undefined,
   sync: boolean,
+  syncReason?: string,
 ): string {
   const repl = replRefusal();
   if (repl !== undefined) return repl;
   const remedy = runtimeRemedy(fn);
   if (remedy !== undefined) return remedy;
   if (unavailable !== undefined) return unavailable;
-  return sync ? "the sync form cannot read closure scopes: use the async dumps()" : "";
+  return sync ? syncReason ?? "the sync form could not read it: use the async dumps()" : "";
 }
 
 /** Why code typed in a REPL cannot have its closure scopes read, where this is a REPL. */
 function replRefusal(): string | undefined {
-  const refusal = inspectorRefusal();
+  const refusal = denoReplRefusal();
   if (refusal !== undefined) return refusal;
   if (IS_JSC && (globalThis as { Bun?: { main?: unknown } }).Bun?.main === "") {
     return "Bun's REPL runs no preload, so the closure variables of code typed there cannot " +

@@ -7,6 +7,9 @@
 
 import { IS_JSC } from "./engine.ts";
 import { BUN_PRELOAD_REMEDY, runtimeRemedy } from "./remedy.ts";
+import { inspectorAdapter, readScopesNow } from "./scopes_inspector.ts";
+import { InspectorUnavailable } from "./inspector_session.ts";
+import { inspectorRefusal, inspectorUsableSilently } from "./inspector_guard.ts";
 
 /** One real scope as the runtime showed it: a snapshot of all its variables. */
 export interface ScopeSnapshot {
@@ -59,17 +62,47 @@ export function syncPrivateReader(): ((o: object) => PrivateFields | undefined) 
   return typeof r === "function" ? r as (o: object) => PrivateFields | undefined : undefined;
 }
 
-let inspectorReader: SyncScopeReader | undefined;
+/**
+ * The synchronous reader over the V8 inspector, where it may be used without asking (V8, not
+ * the Deno REPL, sys access granted). Decided at the first read; a session is connected for
+ * each read only.
+ */
+let inspectorState: "unknown" | "usable" | string = "unknown";
 
-/** Installs the synchronous reader over the V8 inspector (see scopes_inspector_sync.ts). */
-export function setInspectorSyncReader(reader: SyncScopeReader): void {
-  inspectorReader = reader;
+function inspectorReader(fn: object): ReadScopes | undefined {
+  if (inspectorState === "unknown") {
+    inspectorState = inspectorUsableSilently()
+      ? "usable"
+      : inspectorRefusal() ?? "reading closure variables needs the inspector, which Deno " +
+          "allows only with --allow-sys (or -A)";
+  }
+  if (inspectorState !== "usable") return undefined;
+  try {
+    return readScopesNow(fn);
+  } catch (e) {
+    if (e instanceof InspectorUnavailable) inspectorState = e.message;
+    return undefined;
+  }
 }
 
-/** The synchronous scope reader of this process, if any: instrumented code's, or the inspector's. */
+/** The synchronous scope reader of instrumented code (Bun's preload), if installed. */
+export function instrumentedScopeReader(): SyncScopeReader | undefined {
+  const r = (globalThis as Record<symbol, unknown>)[SYNC_READER_KEY];
+  return typeof r === "function" ? r as SyncScopeReader : undefined;
+}
+
+/** The synchronous scope reader of this process: instrumented code's, or the inspector's. */
 export function syncScopeReader(): SyncScopeReader | undefined {
   const r = (globalThis as Record<symbol, unknown>)[SYNC_READER_KEY];
   return typeof r === "function" ? r as SyncScopeReader : inspectorReader;
+}
+
+/**
+ * Why the sync forms could not read a closure scope here, naming the remedy for this runtime
+ * (undefined while nothing has been tried or when they can).
+ */
+export function syncScopesUnavailable(): string | undefined {
+  return inspectorState === "unknown" || inspectorState === "usable" ? undefined : inspectorState;
 }
 
 /** What was read for one function: its scope chain (innermost first) and where each name is. */
@@ -122,7 +155,7 @@ export interface ScopeAdapter {
 
 let adapter: Promise<ScopeAdapter> | undefined;
 
-/** The adapter for this runtime, detected once. */
+/** The adapter of the async forms for this runtime, detected once. */
 export function scopeAdapter(): Promise<ScopeAdapter> {
   adapter ??= detect();
   return adapter;
@@ -139,6 +172,5 @@ async function detect(): Promise<ScopeAdapter> {
       release: () => Promise.resolve(),
     };
   }
-  const { inspectorAdapter } = await import("./scopes_inspector.ts");
   return await inspectorAdapter();
 }

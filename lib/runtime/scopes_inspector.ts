@@ -5,7 +5,9 @@
  *
  * Sequence per function (see the closures design note): `Runtime.evaluate` a lookup of the
  * function in a stash → `Runtime.getProperties` for its `[[Scopes]]` → `Runtime.callFunctionOn`
- * that list with a declaration that puts `this` (the live list) into the stash.
+ * that list with a declaration that puts `this` (the live list) into the stash. The session
+ * answers synchronously and is connected for one read only (see inspector_session.ts), so
+ * the sync forms read scopes too and no session outlives a call.
  *
  * @module
  */
@@ -19,17 +21,24 @@ import {
   TDZ,
 } from "./scopes.ts";
 
-import { inspectorRefusal, scopesRefusal } from "./inspector_guard.ts";
-import { DENO_SYS_REMEDY } from "./remedy.ts";
+import {
+  InspectorUnavailable,
+  NotSynchronous,
+  withInspector,
+  withInspectorAsync,
+} from "./inspector_session.ts";
 
 const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
 const GROUP = "cloudpickle";
 const SKIPPED = /^(Global|With Block|Eval)/;
-
-interface Session {
-  connect(): void;
-  post(method: string, params: object, cb: (err: Error | null, result: unknown) => void): void;
-}
+// Constant texts, so V8 compiles each once; reads run one at a time, so fixed slots suffice.
+const LOOKUP = `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(0)`;
+const STORE_THIS =
+  `function () { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, this); }`;
+const STORE_PARTS =
+  `function (t, self, args) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, [t, self, args]); }`;
+const STORE_ARGS =
+  `function (...v) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, v); }`;
 
 /** An entry of V8's internal `[[Scopes]]` list. */
 export interface ScopeEntry {
@@ -50,143 +59,160 @@ function unavailable(reason: string): ScopeAdapter {
   };
 }
 
-/** Connects an inspector session, or explains why it cannot. */
-export async function inspectorAdapter(): Promise<ScopeAdapter> {
-  const refusal = inspectorRefusal();
-  if (refusal !== undefined) return unavailable(refusal);
-  let inspector: { Session: new () => Session };
-  try {
-    inspector = (await import("node:inspector")) as unknown as { Session: new () => Session };
-  } catch {
-    return unavailable("this runtime has no node:inspector to read closure scopes");
-  }
-  const session = new inspector.Session();
-  try {
-    session.connect();
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (/allow-sys|sys access|NotCapable|PermissionDenied/i.test(msg + String(e))) {
-      return unavailable(DENO_SYS_REMEDY);
-    }
-    return unavailable(`this runtime cannot read closure scopes (${msg})`);
-  }
-  const post = (method: string, params: object): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) =>
-      session.post(method, params, (err, result) => {
-        if (err) reject(err);
-        else resolve(result as Record<string, unknown>);
-      })
-    );
+function stash(): Map<number, unknown> {
   const g = globalThis as unknown as Record<symbol, Map<number, unknown>>;
-  const stash = g[STASH_KEY] ??= new Map();
-  // Probe once: Bun ships node:inspector without the V8 protocol behind it.
+  return g[STASH_KEY] ??= new Map();
+}
+
+const EMPTY: ReadScopes = { chain: [], found: new Map(), uninitialized: [] };
+
+/** A read as protocol steps: yields [method, params], receives each result. */
+type Steps<T> = Generator<[string, object], T, Record<string, unknown>>;
+
+/**
+ * The adapter of the async forms: the same synchronous reads, or, where the inspector
+ * answers only asynchronously, the same steps awaited; or the reason neither works here
+ * (probed once with a harmless read).
+ */
+export async function inspectorAdapter(): Promise<ScopeAdapter> {
+  let run: <T>(steps: () => Steps<T>) => Promise<T> = (steps) => attempt(() => runNow(steps));
   try {
-    await withTimeout(post("Runtime.evaluate", { expression: "1", objectGroup: GROUP }), 2000);
-  } catch {
-    return unavailable(scopesRefusal() ?? "this runtime's inspector cannot read closure scopes");
+    runNow(() => scopesSteps(Math.max));
+  } catch (e) {
+    if (!(e instanceof NotSynchronous)) {
+      return unavailable(
+        e instanceof InspectorUnavailable
+          ? e.message
+          : "this runtime's inspector cannot read closure scopes",
+      );
+    }
+    // Replies come only later: run the steps awaited, one read at a time.
+    let busy: Promise<unknown> = Promise.resolve();
+    run = <T>(steps: () => Steps<T>): Promise<T> => {
+      const task = () => runLater(steps);
+      const r = busy.then(task, task);
+      busy = r.catch(() => {});
+      return r;
+    };
+    try {
+      await run(() => scopesSteps(Math.max));
+    } catch {
+      return unavailable("this runtime's inspector cannot read closure scopes");
+    }
   }
-  // Constant texts, so V8 compiles each once: reads run one at a time (each awaits the
-  // previous), so fixed stash slots are enough.
-  const LOOKUP = `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(0)`;
-  const STORE_THIS =
-    `function () { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, this); }`;
-  const STORE_PARTS =
-    `function (t, self, args) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, [t, self, args]); }`;
-  const STORE_ARGS =
-    `function (...v) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, v); }`;
-  let busy: Promise<unknown> = Promise.resolve();
-  const serial = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = busy.then(task, task);
-    busy = run.catch(() => {});
-    return run;
-  };
   return {
     unavailable: undefined,
-    read(fn: object): Promise<ReadScopes> {
-      return serial(() => readScopes(fn));
-    },
-    readBound(fn: object): Promise<BoundParts> {
-      return serial(() => readBound(fn));
-    },
-    readPrivate(o: object): Promise<PrivateFields> {
-      return serial(() => readPrivate(o));
-    },
-    async release(): Promise<void> {
-      await post("Runtime.releaseObjectGroup", { objectGroup: GROUP });
-    },
+    read: (fn: object): Promise<ReadScopes> => run(() => scopesSteps(fn)),
+    readBound: (fn: object): Promise<BoundParts> => run(() => boundSteps(fn)),
+    readPrivate: (o: object): Promise<PrivateFields> => run(() => privateSteps(o)),
+    release: (): Promise<void> => Promise.resolve(),
   };
+}
 
-  /** A handle on `o` and its own properties (internal and private ones included). */
-  async function inspect(o: object): Promise<{ id: string; props: Record<string, unknown> }> {
-    stash.set(0, o);
-    const evaluated = await post("Runtime.evaluate", { expression: LOOKUP, objectGroup: GROUP });
-    const id = (evaluated.result as { objectId?: string }).objectId;
-    if (id === undefined) throw new Error("the inspector gave no handle for the value");
-    const props = await post("Runtime.getProperties", {
-      objectId: id,
-      ownProperties: true,
-      objectGroup: GROUP,
-    });
-    return { id, props };
+function attempt<T>(read: () => T): Promise<T> {
+  try {
+    return Promise.resolve(read());
+  } catch (e) {
+    return Promise.reject(e);
   }
+}
 
-  /** Calls `declaration` on `objectId` with `args`, and returns what it stored in slot 1. */
-  async function handOver(objectId: string, declaration: string, args: object[]): Promise<unknown> {
-    await post("Runtime.callFunctionOn", {
-      objectId,
-      functionDeclaration: declaration,
-      arguments: args,
-      objectGroup: GROUP,
-    });
-    const v = stash.get(1);
-    if (v === undefined) throw new Error("the inspector did not hand the values over");
-    return v;
-  }
-
-  function internalOf(props: Record<string, unknown>): (name: string) => RemoteObject | undefined {
-    const internal = (props.internalProperties ?? []) as { name: string; value?: RemoteObject }[];
-    return (name) => internal.find((p) => p.name === name)?.value;
-  }
-
-  async function readScopes(fn: object): Promise<ReadScopes> {
+/** Runs a read's steps synchronously, with a session for this read (or the held one). */
+function runNow<T>(steps: () => Steps<T>): T {
+  return withInspector(({ call }) => {
     try {
-      const { props } = await inspect(fn);
-      const scopes = internalOf(props)("[[Scopes]]")?.objectId;
-      if (scopes === undefined) return { chain: [], found: new Map(), uninitialized: [] };
-      return snapshot(await handOver(scopes, STORE_THIS, []) as ArrayLike<ScopeEntry>);
+      const g = steps();
+      let r = g.next(undefined as never);
+      while (!r.done) r = g.next(call(r.value[0], r.value[1]));
+      return r.value;
     } finally {
-      stash.clear();
+      stash().clear();
     }
-  }
+  });
+}
 
-  async function readPrivate(o: object): Promise<PrivateFields> {
+/** Runs a read's steps awaiting each reply, with a session for this read. */
+function runLater<T>(steps: () => Steps<T>): Promise<T> {
+  return withInspectorAsync(async ({ post }) => {
     try {
-      const { id, props } = await inspect(o);
-      const fields = ((props.privateProperties ?? []) as { name: string; value?: RemoteObject }[])
-        .filter((p) => p.value !== undefined && !p.name.startsWith("#$cp$"));
-      const values = await handOver(id, STORE_ARGS, fields.map((f) => asArgument(f.value)));
-      return { names: fields.map((f) => f.name.slice(1)), values: values as unknown[] };
+      const g = steps();
+      let r = g.next(undefined as never);
+      while (!r.done) r = g.next(await post(r.value[0], r.value[1]));
+      return r.value;
     } finally {
-      stash.clear();
+      stash().clear();
     }
-  }
+  });
+}
 
-  async function readBound(fn: object): Promise<BoundParts> {
-    try {
-      const { id, props } = await inspect(fn);
-      const find = internalOf(props);
-      const target = find("[[TargetFunction]]");
-      if (target?.objectId === undefined) throw new Error("no [[TargetFunction]] shown");
-      const parts = await handOver(id, STORE_PARTS, [
-        asArgument(target),
-        asArgument(find("[[BoundThis]]")),
-        asArgument(find("[[BoundArgs]]")),
-      ]) as [object, unknown, unknown[] | undefined];
-      return { target: parts[0], thisArg: parts[1], args: parts[2] ?? [] };
-    } finally {
-      stash.clear();
-    }
-  }
+/**
+ * The scope chain of `fn`, read synchronously. Throws {@linkcode InspectorUnavailable} where
+ * the inspector cannot be used so.
+ */
+export function readScopesNow(fn: object): ReadScopes {
+  return runNow(() => scopesSteps(fn));
+}
+
+function* scopesSteps(fn: object): Steps<ReadScopes> {
+  const { props } = yield* inspect(fn);
+  const scopes = internalOf(props)("[[Scopes]]")?.objectId;
+  if (scopes === undefined) return EMPTY;
+  return snapshot((yield* handOver(scopes, STORE_THIS, [])) as ArrayLike<ScopeEntry>);
+}
+
+/** The private fields of `o` (names without `#`). */
+function* privateSteps(o: object): Steps<PrivateFields> {
+  const { id, props } = yield* inspect(o);
+  const fields = ((props.privateProperties ?? []) as { name: string; value?: RemoteObject }[])
+    .filter((p) => p.value !== undefined && !p.name.startsWith("#$cp$"));
+  const values = yield* handOver(id, STORE_ARGS, fields.map((f) => asArgument(f.value)));
+  return { names: fields.map((f) => f.name.slice(1)), values: values as unknown[] };
+}
+
+/** What the bound function `fn` was made of. */
+function* boundSteps(fn: object): Steps<BoundParts> {
+  const { id, props } = yield* inspect(fn);
+  const find = internalOf(props);
+  const target = find("[[TargetFunction]]");
+  if (target?.objectId === undefined) throw new Error("no [[TargetFunction]] shown");
+  const parts = (yield* handOver(id, STORE_PARTS, [
+    asArgument(target),
+    asArgument(find("[[BoundThis]]")),
+    asArgument(find("[[BoundArgs]]")),
+  ])) as [object, unknown, unknown[] | undefined];
+  return { target: parts[0], thisArg: parts[1], args: parts[2] ?? [] };
+}
+
+/** A handle on `o` and its own properties (internal and private ones included). */
+function* inspect(o: object): Steps<{ id: string; props: Record<string, unknown> }> {
+  stash().set(0, o);
+  const evaluated = yield ["Runtime.evaluate", { expression: LOOKUP, objectGroup: GROUP }];
+  const id = (evaluated.result as { objectId?: string } | undefined)?.objectId;
+  if (id === undefined) throw new Error("the inspector gave no handle for the value");
+  const props = yield ["Runtime.getProperties", {
+    objectId: id,
+    ownProperties: true,
+    objectGroup: GROUP,
+  }];
+  return { id, props };
+}
+
+/** Calls `declaration` on `objectId` with `args`, and returns what it stored in slot 1. */
+function* handOver(objectId: string, declaration: string, args: object[]): Steps<unknown> {
+  yield ["Runtime.callFunctionOn", {
+    objectId,
+    functionDeclaration: declaration,
+    arguments: args,
+    objectGroup: GROUP,
+  }];
+  const v = stash().get(1);
+  if (v === undefined) throw new Error("the inspector did not hand the values over");
+  return v;
+}
+
+function internalOf(props: Record<string, unknown>): (name: string) => RemoteObject | undefined {
+  const internal = (props.internalProperties ?? []) as { name: string; value?: RemoteObject }[];
+  return (name) => internal.find((p) => p.name === name)?.value;
 }
 
 interface RemoteObject {
@@ -202,14 +228,6 @@ function asArgument(r: RemoteObject | undefined): object {
   if (r.objectId !== undefined) return { objectId: r.objectId };
   if (r.unserializableValue !== undefined) return { unserializableValue: r.unserializableValue };
   return { value: r.value };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("no answer")), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Snapshots of the entries of a `[[Scopes]]` list (V8 gives no identity: matched by content). */

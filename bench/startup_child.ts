@@ -1,0 +1,91 @@
+/**
+ * One fresh process of the startup case (bench/startup.ts): prints one JSON line.
+ *   import   ms to import mod.ts
+ *   first    ms of the first dumps and of the first dumpsSync of a closure, and µs per
+ *            dumpsSync of a closure warm
+ *   workers  median ms to start a plain Worker before the library was imported, and after it
+ *            was imported and used; µs per eval of a fresh source, before and after
+ *
+ * @module
+ */
+
+import process from "node:process";
+
+const mode = process.argv[2] ?? "import";
+
+async function startWorker(): Promise<number> {
+  const t = performance.now();
+  const w = new Worker(new URL("data:text/javascript,postMessage(1)"), { type: "module" });
+  await new Promise((r) => (w.onmessage = r));
+  const ms = performance.now() - t;
+  w.terminate();
+  return ms;
+}
+
+/** µs per indirect eval of a fresh small source (slower while the V8 debugger is on). */
+function evalUs(): number {
+  const k = 2000;
+  const t = performance.now();
+  for (let i = 0; i < k; i++) (0, eval)(`(x) => x + ${i}`);
+  return (performance.now() - t) / k * 1000;
+}
+
+async function medianWorker(k: number): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < k; i++) xs.push(await startWorker());
+  xs.sort((a, b) => a - b);
+  return xs[k >> 1];
+}
+
+if (mode === "import") {
+  const t = performance.now();
+  await import("../mod.ts");
+  console.log(JSON.stringify({ importMs: performance.now() - t }));
+} else if (mode === "first") {
+  const lib = await import("../mod.ts");
+  let n = 1;
+  const a = () => n++;
+  const b = (x: number) => x + n;
+  let t = performance.now();
+  let firstAsync: number | null = null;
+  try {
+    await lib.dumps(a);
+    firstAsync = performance.now() - t;
+  } catch {
+    // no scope adapter here
+  }
+  t = performance.now();
+  let firstSync: number | null = null;
+  try {
+    lib.dumpsSync(b);
+    firstSync = performance.now() - t;
+  } catch {
+    // no synchronous scope reader here
+  }
+  let warmSyncUs: number | null = null;
+  if (firstSync !== null) {
+    for (let i = 0; i < 200; i++) lib.dumpsSync(b);
+    const k = 2000;
+    t = performance.now();
+    for (let i = 0; i < k; i++) lib.dumpsSync(b);
+    warmSyncUs = (performance.now() - t) / k * 1000;
+  }
+  console.log(JSON.stringify({ firstAsync, firstSync, warmSyncUs }));
+} else {
+  await medianWorker(2);
+  const before = await medianWorker(5);
+  const evalBefore = evalUs();
+  const lib = await import("../mod.ts");
+  let n = 1;
+  const inc = () => ++n;
+  await lib.loads(await lib.dumps({ max: Math.max, data: [1, "two"] }));
+  try {
+    await lib.loads(await lib.dumps(inc));
+    lib.dumpsSync(inc);
+  } catch {
+    // no scope adapter here
+  }
+  const after = await medianWorker(5);
+  console.log(JSON.stringify({ before, after, evalBefore, evalAfter: evalUs() }));
+}
+process.exit(0);
