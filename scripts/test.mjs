@@ -3,7 +3,8 @@
 // the totals as a plain `N passed, N failed` line. Exits non-zero if either runtime fails or
 // runs no test.
 //
-//   npm test                                  both runtimes, every tests/*_test.ts
+//   npm test                                  both runtimes, every tests/*_test.ts (and, on
+//                                             Deno, the documentation's examples)
 //   npm test -- --deno-only | --bun-only      one runtime
 //   npm test -- tests/values_test.ts          only these files (or directories)
 //   npm test -- --filter "objects"            only tests whose name matches (Bun: any test's
@@ -40,6 +41,7 @@ function parseArgs(argv) {
     console.error("--deno-only and --bun-only exclude each other");
     process.exit(2);
   }
+  opts.wholeSuite = opts.paths.length === 0;
   if (opts.paths.length === 0) opts.paths.push("tests/");
   // Paths relative to the repository root, so both runners see the same files. npm runs
   // scripts from the root; INIT_CWD is where `npm test -- PATH` was typed.
@@ -218,6 +220,8 @@ async function main() {
     const args = ["test", "-A"];
     if (opts.filter !== null) args.push("--filter", opts.filter);
     args.push(...opts.paths);
+    // The whole suite also runs the examples of the public API's documentation.
+    if (opts.wholeSuite && opts.filter === null) args.push("--doc", "mod.ts", "lib/", "preload.ts");
     const name = `Deno ${versions.deno.split(" ")[1] ?? versions.deno}`;
     banner(`${name}: deno ${args.join(" ")}`);
     const r = await run(DENO, args, env);

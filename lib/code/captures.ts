@@ -26,7 +26,7 @@ const explicit = new WeakMap<object, Record<string, unknown>>();
  *
  * @example
  * ```ts
- * import { closure, dumpsSync, loadsSync } from "./mod.ts";
+ * import { closure, dumpsSync, loadsSync } from "@cloudpickle/cloudpickle";
  * const rate = 0.2;
  * const tax = closure({ rate }, (x: number) => x * rate);
  * const copy = loadsSync<typeof tax>(dumpsSync(tax));

@@ -112,7 +112,7 @@ export function registeredByValue(url: string): boolean {
  *
  * @example
  * ```ts
- * import { registerPickleByValue, unregisterPickleByValue } from "./mod.ts";
+ * import { registerPickleByValue, unregisterPickleByValue } from "@cloudpickle/cloudpickle";
  * registerPickleByValue("./lib/");           // a folder of the project
  * registerPickleByValue("meriyah");          // an npm package, any version
  * unregisterPickleByValue("meriyah");
@@ -128,7 +128,7 @@ export function registerPickleByValue(module: string | URL | object): void {
  *
  * @example
  * ```ts
- * import { registerPickleByValue, unregisterPickleByValue } from "./mod.ts";
+ * import { registerPickleByValue, unregisterPickleByValue } from "@cloudpickle/cloudpickle";
  * registerPickleByValue("./lib/");
  * unregisterPickleByValue("./lib/");
  * ```
@@ -147,7 +147,7 @@ export function unregisterPickleByValue(module: string | URL | object): void {
  *
  * @example
  * ```ts
- * import { listRegistryPickleByValue, registerPickleByValue } from "./mod.ts";
+ * import { listRegistryPickleByValue, registerPickleByValue } from "@cloudpickle/cloudpickle";
  * registerPickleByValue("npm:meriyah");
  * console.log(listRegistryPickleByValue()); // [ "npm:meriyah" ]
  * ```

@@ -338,7 +338,7 @@ async function loadAsyncWith(
  *
  * @example
  * ```ts
- * import { dumpsSync, loadsSync } from "./mod.ts";
+ * import { dumpsSync, loadsSync } from "@cloudpickle/cloudpickle";
  * const shared = { n: 1 };
  * const copy = loadsSync<{ a: object; b: object }>(dumpsSync({ a: shared, b: shared }));
  * console.log(copy.a === copy.b); // true
@@ -354,7 +354,7 @@ export function dumpsSync(value: unknown, options?: DumpOptions): Uint8Array {
  *
  * @example
  * ```ts
- * import { dumps, loads } from "./mod.ts";
+ * import { dumps, loads } from "@cloudpickle/cloudpickle";
  * const bytes = await dumps(new Map([[1, new Set(["a"])]]));
  * console.log(await loads(bytes)); // Map(1) { 1 => Set(1) { "a" } }
  * ```
@@ -368,7 +368,7 @@ export function dumps(value: unknown, options?: DumpOptions): Promise<Uint8Array
  *
  * @example
  * ```ts
- * import { dumpsSync, loadsSync } from "./mod.ts";
+ * import { dumpsSync, loadsSync } from "@cloudpickle/cloudpickle";
  * const date = loadsSync<Date>(dumpsSync(new Date(0)));
  * console.log(date.toISOString()); // 1970-01-01T00:00:00.000Z
  * ```
@@ -385,7 +385,7 @@ export function loadsSync<T = unknown>(data: Uint8Array | ArrayBuffer, options?:
  *
  * @example
  * ```ts
- * import { dumps, loads } from "./mod.ts";
+ * import { dumps, loads } from "@cloudpickle/cloudpickle";
  * const key = crypto.getRandomValues(new Uint8Array(32));
  * const bytes = await dumps([1n, -0], { signingKey: key });
  * console.log(await loads(bytes, { signingKey: key })); // [ 1n, -0 ]
@@ -404,7 +404,7 @@ export async function loads<T = unknown>(
  *
  * @example
  * ```ts
- * import { loadsSync, Pickler, type Reduction } from "./mod.ts";
+ * import { loadsSync, Pickler, type Reduction } from "@cloudpickle/cloudpickle";
  * class DatesAsNumbers extends Pickler {
  *   override reducerOverride(value: unknown): Reduction | undefined {
  *     return value instanceof Date ? [Number, [value.getTime()]] : undefined;
@@ -448,7 +448,7 @@ export class Pickler {
  *
  * @example
  * ```ts
- * import { dumpsSync, Unpickler } from "./mod.ts";
+ * import { dumpsSync, Unpickler } from "@cloudpickle/cloudpickle";
  * const dataOnly = new Unpickler({ allowCode: false });
  * console.log(dataOnly.loadsSync(dumpsSync({ ok: true }))); // { ok: true }
  * ```

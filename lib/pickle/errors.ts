@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { loadsSync, PickleError } from "./mod.ts";
+ * import { loadsSync, PickleError } from "@cloudpickle/cloudpickle";
  * try {
  *   loadsSync(new Uint8Array([1, 2, 3]));
  * } catch (e) {
@@ -33,7 +33,7 @@ export class PickleError extends Error {
  *
  * @example
  * ```ts
- * import { dumpsSync, PicklingError } from "./mod.ts";
+ * import { dumpsSync, PicklingError } from "@cloudpickle/cloudpickle";
  * try {
  *   dumpsSync({ a: [new WeakMap()] });
  * } catch (e) {
@@ -58,7 +58,7 @@ export class PicklingError extends PickleError {
  *
  * @example
  * ```ts
- * import { loadsSync, UnpicklingError } from "./mod.ts";
+ * import { loadsSync, UnpicklingError } from "@cloudpickle/cloudpickle";
  * try {
  *   loadsSync(new Uint8Array(0));
  * } catch (e) {

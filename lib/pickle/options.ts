@@ -75,7 +75,7 @@ export type Reduction = readonly [
  *
  * @example
  * ```ts
- * import { dumpsSync, loadsSync, reduce } from "./mod.ts";
+ * import { dumpsSync, loadsSync, reduce } from "@cloudpickle/cloudpickle";
  * class Celsius {
  *   constructor(public degrees: number) {}
  *   [reduce]() {
@@ -93,7 +93,7 @@ export const reduce: unique symbol = Symbol.for("cloudpickle.reduce") as never;
  *
  * @example
  * ```ts
- * import { setState } from "./mod.ts";
+ * import { setState } from "@cloudpickle/cloudpickle";
  * class Counter {
  *   count = 0;
  *   [setState](state: { count: number }) {

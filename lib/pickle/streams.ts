@@ -20,7 +20,7 @@ const leftovers = new WeakMap<ReadableStream<Uint8Array>, Uint8Array>();
  *
  * @example
  * ```ts
- * import { dump, load } from "./mod.ts";
+ * import { dump, load } from "@cloudpickle/cloudpickle";
  * const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
  * const done = Promise.all([dump("first", writable), dump("second", writable)]);
  * console.log(await load(readable), await load(readable)); // first second
@@ -32,14 +32,30 @@ export async function dump(
   sink: WritableStream<Uint8Array>,
   options?: DumpOptions,
 ): Promise<void> {
-  const bytes = await dumps(value, options);
-  const writer = sink.getWriter();
+  const pickled = dumps(value, options);
+  pickled.catch(() => {}); // (handled below, maybe after the writes before it)
+  // Calls on one sink write one after the other, in call order (a writer locks the stream).
+  const before = writing.get(sink) ?? Promise.resolve();
+  const mine = before.then(async () => {
+    const bytes = await pickled;
+    const writer = sink.getWriter();
+    try {
+      await writer.write(bytes);
+    } finally {
+      writer.releaseLock();
+    }
+  });
+  const settled = mine.catch(() => {});
+  writing.set(sink, settled);
   try {
-    await writer.write(bytes);
+    await mine;
   } finally {
-    writer.releaseLock();
+    if (writing.get(sink) === settled) writing.delete(sink);
   }
 }
+
+/** The last write under way on each sink. */
+const writing = new WeakMap<WritableStream<Uint8Array>, Promise<void>>();
 
 /**
  * Reads one pickle from `source` and loads it. Bytes past that pickle stay for the next
@@ -47,7 +63,7 @@ export async function dump(
  *
  * @example
  * ```ts
- * import { dumpsSync, load } from "./mod.ts";
+ * import { dumpsSync, load } from "@cloudpickle/cloudpickle";
  * const source = ReadableStream.from([dumpsSync([1, 2]), dumpsSync({ three: 3 })]);
  * console.log(await load(source), await load(source)); // [ 1, 2 ] { three: 3 }
  * ```

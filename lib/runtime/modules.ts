@@ -559,8 +559,8 @@ export function addBuiltinNamespace(url: string, ns: object): void {
  *
  * @example
  * ```ts
- * import { registerModule } from "./mod.ts";
- * import * as self from "./mod.ts";
+ * import { registerModule } from "@cloudpickle/cloudpickle";
+ * import * as self from "@cloudpickle/cloudpickle";
  * registerModule(new URL("./mod.ts", import.meta.url), self);
  * ```
  */

@@ -17,7 +17,7 @@ import { settleModules } from "./modules.ts";
  *
  * @example
  * ```ts
- * import { dumpsSync, loadsSync, ready } from "./mod.ts";
+ * import { dumpsSync, loadsSync, ready } from "@cloudpickle/cloudpickle";
  *
  * await ready();
  * const add = (a: number, b: number) => a + b;
