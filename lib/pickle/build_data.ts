@@ -8,6 +8,7 @@
  * @module
  */
 
+import { types } from "node:util";
 import { ByteReader } from "../format/reader.ts";
 import { copyToBuffer } from "../format/allocate.ts";
 import * as T from "../format/tags.ts";
@@ -22,6 +23,7 @@ import { setPrivate, setStaticPrivate } from "../code/private_state.ts";
 import { addShape, findShape, hashShape, newObject, type Shape } from "./shapes.ts";
 
 const arrayPush = Array.prototype.push;
+const ignore = () => {};
 const mapSet = Map.prototype.set;
 const setAdd = Set.prototype.add;
 const D_ROOT = 0;
@@ -286,7 +288,11 @@ export class DataBuilder {
         return;
       case D_PROMISE:
         if (f.extra === 1) f.reject!(v);
-        else f.resolve!(v);
+        else if (types.isPromise(v)) {
+          // A fulfilled promise never holds a promise (it would have adopted its state):
+          // only a hand-made pickle says so, e.g. a promise fulfilled with itself.
+          this.r.fail("a fulfilled promise cannot hold a promise");
+        } else f.resolve!(v);
         return;
       case D_REDUCE:
       case D_DEFINE:
@@ -699,8 +705,9 @@ export class DataBuilder {
         if (state > 1) r.fail("invalid promise state", at);
         const { promise, resolve, reject } = Promise.withResolvers<unknown>();
         // A rejected promise is handed over as it was; marking it handled keeps the
-        // runtime from reporting it before the caller gets to it.
-        if (state === 1) promise.catch(() => {});
+        // runtime from reporting it before the caller gets to it, or at all when the load
+        // fails and the promise is dropped (a fulfilled one may adopt a thenable that rejects).
+        promise.catch(ignore);
         this.memo.push(promise);
         const f = this.push(D_PROMISE, promise, 1);
         f.extra = state;
