@@ -16,6 +16,13 @@ import { UnpicklingError } from "./errors.ts";
 import { setState as SET_STATE } from "./options.ts";
 import { resolveGlobalPath } from "../code/globals.ts";
 import { isDOMExceptionIntrinsic } from "../values/errors.ts";
+import {
+  BlobClass,
+  FileClass,
+  INTRINSICS,
+  URLClass,
+  URLSearchParamsClass,
+} from "../values/intrinsics.ts";
 // Function sources instrumented by Bun's preload name its helpers: make them defined here.
 import "../runtime/scopes_instrumented.ts";
 import type { ScopeHandle } from "../code/functions.ts";
@@ -73,7 +80,7 @@ function constructWithoutStack(Ctor: Ctor, args: unknown[], newTarget: Ctor = Ct
   }
 }
 
-const g = globalThis as unknown as Record<string, unknown>;
+const g = INTRINSICS;
 type Ctor = new (...args: unknown[]) => object;
 
 /**
@@ -685,7 +692,7 @@ export class DataBuilder {
         const href = this.string();
         let u: URL;
         try {
-          u = new URL(href);
+          u = new URLClass(href);
         } catch (e) {
           return r.fail("invalid URL", at, e);
         }
@@ -693,7 +700,7 @@ export class DataBuilder {
         return u;
       }
       case T.URL_SEARCH_PARAMS: {
-        const p = new URLSearchParams(this.string());
+        const p = new URLSearchParamsClass(this.string());
         this.memo.push(p);
         return p;
       }
@@ -932,8 +939,8 @@ export class DataBuilder {
     const n = r.length(1);
     const bytes = r.bytes(n).slice();
     const b = isFile
-      ? new File([bytes], name, { type, lastModified })
-      : new Blob([bytes], { type });
+      ? new FileClass([bytes], name, { type, lastModified })
+      : new BlobClass([bytes], { type });
     this.memo.push(b);
     return b;
   }

@@ -52,9 +52,7 @@ function keyProblem(key: unknown, usage: "sign" | "verify", which: string): stri
     return key.length === 0 ? `${which} is empty: give the key's bytes (32 or more)` : undefined;
   }
   if (CryptoKeyClass === undefined || !(key instanceof CryptoKeyClass)) {
-    return `${which} must be a Uint8Array of key bytes or an HMAC CryptoKey, not ${
-      describe(key)
-    }`;
+    return `${which} must be a Uint8Array of key bytes or an HMAC CryptoKey, not ${describe(key)}`;
   }
   let algorithm: { name?: unknown; hash?: { name?: unknown } };
   let usages: readonly string[];

@@ -48,6 +48,7 @@ import {
 } from "../values/brands.ts";
 import { domExceptionKeys, hostErrorOf, isDOMException } from "../values/errors.ts";
 import { fileReference } from "../values/resources.ts";
+import { BLOB_PROTO } from "../values/intrinsics.ts";
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
@@ -864,7 +865,7 @@ export abstract class DataWalker {
       }
       case K.K_BLOB:
       case K.K_FILE:
-        if (!isBranded(o, Blob.prototype, "size")) break;
+        if (!isBranded(o, BLOB_PROTO, "size")) break;
         // Bun's File and Blob share one prototype: a File is a Blob with a name.
         this.blob(o as Blob, typeof (o as File).name === "string");
         return;
