@@ -49,6 +49,7 @@ import {
 import { domExceptionKeys, hostErrorOf, isDOMException } from "../values/errors.ts";
 import { fileReference } from "../values/resources.ts";
 import { BLOB_PROTO } from "../values/intrinsics.ts";
+import { viewProblem } from "../values/views.ts";
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
@@ -939,6 +940,12 @@ export abstract class DataWalker {
       this.other(v);
       return;
     }
+    const problem = viewProblem(
+      v,
+      type === T.VIEW_DATAVIEW,
+      type === T.VIEW_BUFFER ? "Buffer" : T.VIEW_TYPES[type],
+    );
+    if (problem !== undefined) this.fail(problem);
     // Named properties of typed arrays are not looked for: listing own keys would
     // enumerate every index. Symbols and integrity are cheap to check.
     const syms = getOwnPropertySymbols(v);
