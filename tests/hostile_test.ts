@@ -330,6 +330,29 @@ describe("signing", () => {
     assert.deepEqual(await loading, { role: "user!" });
   });
 
+  it("an unsigned pickle changed during its module imports loads as it was when loads began", async () => {
+    const bytes = await dumps({ role: "user!", area: shapes.area });
+    const got = await loads<{ role: string }>(bytes, {
+      importModule: () => {
+        rewrite(bytes, "user!", "admin");
+        return shapes;
+      },
+    });
+    assert.equal(got.role, "user!");
+  });
+
+  it("signing and verifying with globalThis.crypto deleted", async () => {
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const d = Object.getOwnPropertyDescriptor(globalThis, "crypto")!;
+    delete (globalThis as { crypto?: unknown }).crypto;
+    try {
+      const signed = await dumps({ n: 1 }, { signingKey: key });
+      assert.deepEqual(await loads(signed, { signingKey: key }), { n: 1 });
+    } finally {
+      Object.defineProperty(globalThis, "crypto", d);
+    }
+  });
+
   it("a signed ArrayBuffer changed during the load does not load as signed", async () => {
     const key = crypto.getRandomValues(new Uint8Array(32));
     const signed = await dumps({ role: "user!" }, { signingKey: key });
