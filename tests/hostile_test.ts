@@ -363,6 +363,40 @@ describe("signing", () => {
   });
 });
 
+describe("signed pickles between processes", () => {
+  const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  const oldKey = hex(crypto.getRandomValues(new Uint8Array(32)));
+  const newKey = hex(crypto.getRandomValues(new Uint8Array(32)));
+  const otherKey = hex(crypto.getRandomValues(new Uint8Array(32)));
+
+  function child(runtime: keyof typeof RUNTIMES, args: string[], input?: string): string {
+    const [cmd, ...pre] = RUNTIMES[runtime];
+    const r = spawnSync(cmd, [...pre, `${root}tests/hostile/signed_child.ts`, ...args], {
+      cwd: root,
+      encoding: "utf8",
+      input,
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split("\n").pop()!;
+  }
+
+  for (const [from, to] of [["deno", "bun"], ["bun", "deno"]] as const) {
+    it(`rotated keys: signed by ${from} with the old key, verified by ${to} from shared memory`, () => {
+      const signed = child(from, ["produce", oldKey]);
+      assert.deepEqual(JSON.parse(child(to, ["consume", `${newKey},${oldKey}`], signed)), {
+        role: "user!",
+        at: 0,
+        tags: ["a"],
+      });
+      const forged = child(from, ["produce", otherKey]);
+      const refused = JSON.parse(child(to, ["consume", `${newKey},${oldKey}`], forged));
+      assert.equal(refused.error, "UnpicklingError");
+      assert.match(refused.message, /signature mismatch/);
+    });
+  }
+});
+
 describe("web classes do not depend on their globals", () => {
   const NAMES = ["Blob", "File", "URL", "URLSearchParams", "DOMException"] as const;
   const g = globalThis as Record<string, unknown>;
