@@ -151,6 +151,31 @@ describe("input in shared memory", () => {
     await assert.rejects(loads(view, { signingKey: key }), /signature mismatch/);
   });
 
+  it("a signed pickle a Worker wrote into shared memory loads here", async () => {
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const sab = new SharedArrayBuffer(4096);
+    const worker = new Worker(new URL("./hostile/shared_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    try {
+      const length = await new Promise<number>((resolve, reject) => {
+        worker.onmessage = (e) => resolve(e.data);
+        worker.onerror = (e) => reject(e);
+        worker.postMessage({ sab, key });
+      });
+      assert.equal(new DataView(sab).getUint32(0, true), length);
+      const out = await loads<{ from: string; items: [bigint, Map<string, number>] }>(
+        new Uint8Array(sab, 4, length),
+        { signingKey: key, allowCode: false },
+      );
+      assert.equal(out.from, "worker");
+      assert.equal(out.items[0], 1n);
+      assert.ok(Object.is(out.items[1].get("k"), -0));
+    } finally {
+      worker.terminate();
+    }
+  });
+
   it("a view of another type over shared memory is an UnpicklingError, not a TypeError", () => {
     const { sab } = shared(dumpsSync(value));
     assert.throws(() => loadsSync(new Int8Array(sab) as never), UnpicklingError);
