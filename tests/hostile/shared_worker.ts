@@ -2,12 +2,17 @@
 // pickle) and answers with its length.
 import { dumps } from "../../mod.ts";
 
-self.onmessage = async (e: MessageEvent<{ sab: SharedArrayBuffer; key: Uint8Array }>) => {
+const scope = self as unknown as {
+  onmessage: (e: MessageEvent<{ sab: SharedArrayBuffer; key: Uint8Array }>) => void;
+  postMessage(v: unknown): void;
+};
+
+scope.onmessage = async (e) => {
   const { sab, key } = e.data;
   const signed = await dumps({ from: "worker", items: [1n, new Map([["k", -0]])] }, {
     signingKey: key,
   });
   new DataView(sab).setUint32(0, signed.length, true);
   new Uint8Array(sab, 4).set(signed);
-  self.postMessage(signed.length);
+  scope.postMessage(signed.length);
 };
