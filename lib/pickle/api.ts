@@ -180,7 +180,7 @@ async function dumpAsyncWith(
 }
 
 /** What the load functions take: a pickle's bytes (over a private or a shared buffer). */
-export type PickleBytes = Uint8Array | ArrayBuffer | SharedArrayBuffer;
+type PickleBytes = Uint8Array | ArrayBuffer | SharedArrayBuffer;
 
 const SharedBuffer = globalThis.SharedArrayBuffer as SharedArrayBufferConstructor | undefined;
 
@@ -399,7 +399,10 @@ export function dumps(value: unknown, options?: DumpOptions): Promise<Uint8Array
  * console.log(date.toISOString()); // 1970-01-01T00:00:00.000Z
  * ```
  */
-export function loadsSync<T = unknown>(data: PickleBytes, options?: LoadOptions): T {
+export function loadsSync<T = unknown>(
+  data: Uint8Array | ArrayBuffer | SharedArrayBuffer,
+  options?: LoadOptions,
+): T {
   if (options?.signingKey !== undefined) {
     throw new UnpicklingError("verifying a signature needs the async form (loads or load)", 0);
   }
@@ -418,7 +421,7 @@ export function loadsSync<T = unknown>(data: PickleBytes, options?: LoadOptions)
  * ```
  */
 export async function loads<T = unknown>(
-  data: PickleBytes,
+  data: Uint8Array | ArrayBuffer | SharedArrayBuffer,
   options?: LoadOptions,
 ): Promise<T> {
   return await loadAsyncWith(data, options) as T;
@@ -489,12 +492,12 @@ export class Unpickler {
   }
 
   /** Loads a pickle (async form). */
-  loads(data: PickleBytes): Promise<unknown> {
+  loads(data: Uint8Array | ArrayBuffer | SharedArrayBuffer): Promise<unknown> {
     return loadAsyncWith(data, this.options);
   }
 
   /** Loads a pickle (sync form). */
-  loadsSync(data: PickleBytes): unknown {
+  loadsSync(data: Uint8Array | ArrayBuffer | SharedArrayBuffer): unknown {
     return loadsSync(data, this.options);
   }
 }
