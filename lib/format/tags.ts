@@ -69,7 +69,7 @@
  * | 0x84        | URL_SEARCH_PARAMS  | str query [memo]                                               |
  * | 0x85        | BLOB               | str type, varint size, bytes [memo]                            |
  * | 0x86        | FILE               | str name, str type, value lastModified, varint size, bytes [memo] |
- * | 0x87        | PROMISE            | u8 state (0 fulfilled, 1 rejected), value [memo]               |
+ * | 0x87        | PROMISE            | u8 state (0 fulfilled, 1 rejected), value (never a promise when fulfilled) [memo] |
  * | 0x88        | GLOBAL             | str path from globalThis, e.g. `Math.max` [memo] (code)        |
  * | 0x89        | REDUCE             | u8 flags (1 construct with new), value callable, value args (array), value state [memo] (code) |
  * | 0x8A        | OBJECT_WITH_PROTO  | value prototype (an object or null), then a property list [memo] |

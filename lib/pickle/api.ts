@@ -13,7 +13,7 @@ import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { AsyncInputs, walkAsync } from "./async_walk.ts";
 import { Builder } from "./unpickler.ts";
-import { appendMac, verifyMac } from "./signing.ts";
+import { appendMac, checkSigningKey, verifyingKeys, verifyMac } from "./signing.ts";
 import {
   type BoundParts,
   instrumentedScopeReader,
@@ -143,6 +143,7 @@ async function dumpAsyncWith(
   override: ((value: unknown) => Reduction | undefined) | undefined,
 ): Promise<Uint8Array> {
   const key = options?.signingKey;
+  if (key !== undefined) checkSigningKey(key);
   const got = new AsyncInputs();
   await settleModules();
   const walker = idleAsyncWalker !== undefined && !idleAsyncWalker.busy
@@ -178,10 +179,29 @@ async function dumpAsyncWith(
   return key === undefined ? bytes : await appendMac(bytes, key);
 }
 
-function asBytes(data: Uint8Array | ArrayBuffer): Uint8Array {
-  if (data instanceof Uint8Array) return data;
+/** What the load functions take: a pickle's bytes (over a private or a shared buffer). */
+type PickleBytes = Uint8Array | ArrayBuffer | SharedArrayBuffer;
+
+const SharedBuffer = globalThis.SharedArrayBuffer as SharedArrayBufferConstructor | undefined;
+
+function asBytes(data: PickleBytes): Uint8Array {
+  if (data instanceof Uint8Array) {
+    // Bytes another thread may change as they are read are copied first.
+    return SharedBuffer !== undefined && data.buffer instanceof SharedBuffer ? data.slice() : data;
+  }
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw new UnpicklingError("loads takes a Uint8Array or an ArrayBuffer", 0);
+  if (SharedBuffer !== undefined && data instanceof SharedBuffer) {
+    return new Uint8Array(data).slice();
+  }
+  throw new UnpicklingError(
+    "loads takes a Uint8Array, an ArrayBuffer or a SharedArrayBuffer",
+    0,
+  );
+}
+
+/** `bytes` over a buffer of their own, that the caller cannot change during an await. */
+function privateCopy(bytes: Uint8Array, original: PickleBytes): Uint8Array<ArrayBuffer> {
+  return bytes === original || bytes.buffer === original ? bytes.slice() : bytes as never;
 }
 
 const NO_BUFFERS: ArrayBuffer[] = [];
@@ -310,17 +330,20 @@ async function importModules(
 }
 
 async function loadAsyncWith(
-  data: Uint8Array | ArrayBuffer,
+  data: PickleBytes,
   options: LoadOptions | undefined,
 ): Promise<unknown> {
-  const bytes = asBytes(data);
+  let bytes = asBytes(data);
   const key = options?.signingKey;
   if (key !== undefined) {
+    const keys = verifyingKeys(key);
     const header = readHeader(bytes)!;
     if (!(header.flags & FLAG_SIGNED)) {
       throw new UnpicklingError("the pickle is not signed, and a signing key was given", 5);
     }
-    if (!(await verifyMac(bytes, key))) {
+    // What is verified is what is loaded: bytes the caller changes meanwhile are not read.
+    bytes = privateCopy(bytes, data);
+    if (!(await verifyMac(bytes as Uint8Array<ArrayBuffer>, keys))) {
       throw new UnpicklingError(
         "signature mismatch: the pickle was altered or signed with another key",
         header.bodyEnd,
@@ -329,6 +352,9 @@ async function loadAsyncWith(
     const opts = { ...options, signingKey: undefined };
     return loadSyncWith(bytes, opts, await importModules(bytes, opts));
   }
+  // The module imports are awaited: the value is read from bytes the caller cannot change
+  // meanwhile, matching the module table read before.
+  if (readHeader(bytes)!.flags & FLAG_MODULES) bytes = privateCopy(bytes, data);
   return loadSyncWith(bytes, options, await importModules(bytes, options));
 }
 
@@ -373,7 +399,10 @@ export function dumps(value: unknown, options?: DumpOptions): Promise<Uint8Array
  * console.log(date.toISOString()); // 1970-01-01T00:00:00.000Z
  * ```
  */
-export function loadsSync<T = unknown>(data: Uint8Array | ArrayBuffer, options?: LoadOptions): T {
+export function loadsSync<T = unknown>(
+  data: Uint8Array | ArrayBuffer | SharedArrayBuffer,
+  options?: LoadOptions,
+): T {
   if (options?.signingKey !== undefined) {
     throw new UnpicklingError("verifying a signature needs the async form (loads or load)", 0);
   }
@@ -392,7 +421,7 @@ export function loadsSync<T = unknown>(data: Uint8Array | ArrayBuffer, options?:
  * ```
  */
 export async function loads<T = unknown>(
-  data: Uint8Array | ArrayBuffer,
+  data: Uint8Array | ArrayBuffer | SharedArrayBuffer,
   options?: LoadOptions,
 ): Promise<T> {
   return await loadAsyncWith(data, options) as T;
@@ -463,12 +492,12 @@ export class Unpickler {
   }
 
   /** Loads a pickle (async form). */
-  loads(data: Uint8Array | ArrayBuffer): Promise<unknown> {
+  loads(data: Uint8Array | ArrayBuffer | SharedArrayBuffer): Promise<unknown> {
     return loadAsyncWith(data, this.options);
   }
 
   /** Loads a pickle (sync form). */
-  loadsSync(data: Uint8Array | ArrayBuffer): unknown {
+  loadsSync(data: Uint8Array | ArrayBuffer | SharedArrayBuffer): unknown {
     return loadsSync(data, this.options);
   }
 }

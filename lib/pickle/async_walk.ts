@@ -10,6 +10,7 @@
  */
 
 import { HEADER_MAX } from "../format/tags.ts";
+import { blobArrayBuffer, BlobClass } from "../values/intrinsics.ts";
 import { PicklingError } from "./errors.ts";
 import type { Settled, Walker, WalkOptions } from "./pickler.ts";
 import {
@@ -25,7 +26,9 @@ import { holdInspector, releaseInspector } from "../runtime/inspector_session.ts
 import { withExactIdentities } from "../runtime/scopes_identity.ts";
 
 async function settle(o: object): Promise<Settled> {
-  if (o instanceof Blob) return { kind: "bytes", bytes: new Uint8Array(await o.arrayBuffer()) };
+  if (o instanceof BlobClass) {
+    return { kind: "bytes", bytes: new Uint8Array(await blobArrayBuffer.call(o)) };
+  }
   try {
     return { kind: "fulfilled", value: await o };
   } catch (e) {
@@ -184,7 +187,7 @@ export async function walkAsync(
         await inputs.take(unsettled, unread, unreadPrivate);
         // Blob bytes hold nothing to walk; promises, functions and instances are walked
         // again, now with what they waited for.
-        for (const o of unsettled) if (!(o instanceof Blob)) more.push(o);
+        for (const o of unsettled) if (!(o instanceof BlobClass)) more.push(o);
         for (const o of unread) more.push(o);
         for (const o of unreadPrivate) more.push(o);
         const opts = find(true);

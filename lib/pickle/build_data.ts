@@ -8,6 +8,7 @@
  * @module
  */
 
+import { types } from "node:util";
 import { ByteReader } from "../format/reader.ts";
 import { copyToBuffer } from "../format/allocate.ts";
 import * as T from "../format/tags.ts";
@@ -15,6 +16,13 @@ import { UnpicklingError } from "./errors.ts";
 import { setState as SET_STATE } from "./options.ts";
 import { resolveGlobalPath } from "../code/globals.ts";
 import { isDOMExceptionIntrinsic } from "../values/errors.ts";
+import {
+  BlobClass,
+  FileClass,
+  INTRINSICS,
+  URLClass,
+  URLSearchParamsClass,
+} from "../values/intrinsics.ts";
 // Function sources instrumented by Bun's preload name its helpers: make them defined here.
 import "../runtime/scopes_instrumented.ts";
 import type { ScopeHandle } from "../code/functions.ts";
@@ -22,6 +30,7 @@ import { setPrivate, setStaticPrivate } from "../code/private_state.ts";
 import { addShape, findShape, hashShape, newObject, type Shape } from "./shapes.ts";
 
 const arrayPush = Array.prototype.push;
+const ignore = () => {};
 const mapSet = Map.prototype.set;
 const setAdd = Set.prototype.add;
 const D_ROOT = 0;
@@ -71,7 +80,7 @@ function constructWithoutStack(Ctor: Ctor, args: unknown[], newTarget: Ctor = Ct
   }
 }
 
-const g = globalThis as unknown as Record<string, unknown>;
+const g = INTRINSICS;
 type Ctor = new (...args: unknown[]) => object;
 
 /**
@@ -286,7 +295,11 @@ export class DataBuilder {
         return;
       case D_PROMISE:
         if (f.extra === 1) f.reject!(v);
-        else f.resolve!(v);
+        else if (types.isPromise(v)) {
+          // A fulfilled promise never holds a promise (it would have adopted its state):
+          // only a hand-made pickle says so, e.g. a promise fulfilled with itself.
+          this.r.fail("a fulfilled promise cannot hold a promise");
+        } else f.resolve!(v);
         return;
       case D_REDUCE:
       case D_DEFINE:
@@ -679,7 +692,7 @@ export class DataBuilder {
         const href = this.string();
         let u: URL;
         try {
-          u = new URL(href);
+          u = new URLClass(href);
         } catch (e) {
           return r.fail("invalid URL", at, e);
         }
@@ -687,7 +700,7 @@ export class DataBuilder {
         return u;
       }
       case T.URL_SEARCH_PARAMS: {
-        const p = new URLSearchParams(this.string());
+        const p = new URLSearchParamsClass(this.string());
         this.memo.push(p);
         return p;
       }
@@ -699,8 +712,9 @@ export class DataBuilder {
         if (state > 1) r.fail("invalid promise state", at);
         const { promise, resolve, reject } = Promise.withResolvers<unknown>();
         // A rejected promise is handed over as it was; marking it handled keeps the
-        // runtime from reporting it before the caller gets to it.
-        if (state === 1) promise.catch(() => {});
+        // runtime from reporting it before the caller gets to it, or at all when the load
+        // fails and the promise is dropped (a fulfilled one may adopt a thenable that rejects).
+        promise.catch(ignore);
         this.memo.push(promise);
         const f = this.push(D_PROMISE, promise, 1);
         f.extra = state;
@@ -925,8 +939,8 @@ export class DataBuilder {
     const n = r.length(1);
     const bytes = r.bytes(n).slice();
     const b = isFile
-      ? new File([bytes], name, { type, lastModified })
-      : new Blob([bytes], { type });
+      ? new FileClass([bytes], name, { type, lastModified })
+      : new BlobClass([bytes], { type });
     this.memo.push(b);
     return b;
   }

@@ -21,7 +21,12 @@ export interface DumpOptions {
    * writes the buffer into the pickle as usual.
    */
   bufferCallback?: (buffer: ArrayBuffer) => unknown;
-  /** Signs the pickle with HMAC-SHA-256 (async forms only). */
+  /**
+   * Signs the pickle with HMAC-SHA-256 (async forms only): the key's bytes (32 or more), or
+   * a CryptoKey imported as `{ name: "HMAC", hash: "SHA-256" }` with the `"sign"` usage.
+   * An unusable key (empty, not a key, a key for another algorithm or without that usage)
+   * is a PicklingError naming the problem.
+   */
   signingKey?: CryptoKey | Uint8Array;
   /**
    * Exact scope sharing on Deno (async forms only). V8 shows a closure's scopes without
@@ -53,8 +58,15 @@ export interface LoadOptions {
   importModule?: (specifier: string) => Promise<unknown> | unknown;
   /** The folder that `./` module names are resolved against; by default the working directory. */
   moduleRoot?: string | URL;
-  /** Verifies the pickle's HMAC-SHA-256 before decoding anything (async forms only). */
-  signingKey?: CryptoKey | Uint8Array;
+  /**
+   * Verifies the pickle's HMAC-SHA-256 before decoding anything (async forms only); an
+   * unsigned pickle or a mismatch is an UnpicklingError. One key, or several to rotate keys:
+   * `[newKey, oldKey]` accepts a pickle signed with either (sign with the new one; drop the
+   * old one once nothing signed with it is left). Keys are bytes or HMAC-SHA-256 CryptoKeys
+   * with the `"verify"` usage; an unusable key is an UnpicklingError naming the problem.
+   * The bytes are copied before they are verified, and the copy is what is loaded.
+   */
+  signingKey?: CryptoKey | Uint8Array | readonly (CryptoKey | Uint8Array)[];
 }
 
 /**

@@ -48,6 +48,13 @@ import {
 } from "../values/brands.ts";
 import { domExceptionKeys, hostErrorOf, isDOMException } from "../values/errors.ts";
 import { fileReference } from "../values/resources.ts";
+import { BLOB_PROTO } from "../values/intrinsics.ts";
+import {
+  outOfBoundsMessage,
+  VIEW_DETACHED,
+  VIEW_OUT_OF_BOUNDS,
+  viewState,
+} from "../values/views.ts";
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
@@ -864,7 +871,7 @@ export abstract class DataWalker {
       }
       case K.K_BLOB:
       case K.K_FILE:
-        if (!isBranded(o, Blob.prototype, "size")) break;
+        if (!isBranded(o, BLOB_PROTO, "size")) break;
         // Bun's File and Blob share one prototype: a File is a Blob with a name.
         this.blob(o as Blob, typeof (o as File).name === "string");
         return;
@@ -938,6 +945,10 @@ export abstract class DataWalker {
       this.other(v);
       return;
     }
+    const state = viewState(v, type === T.VIEW_DATAVIEW);
+    if (state === VIEW_OUT_OF_BOUNDS) {
+      this.fail(outOfBoundsMessage(type === T.VIEW_BUFFER ? "Buffer" : T.VIEW_TYPES[type]));
+    }
     // Named properties of typed arrays are not looked for: listing own keys would
     // enumerate every index. Symbols and integrity are cheap to check.
     const syms = getOwnPropertySymbols(v);
@@ -949,15 +960,19 @@ export abstract class DataWalker {
     }
     this.memo.set(v, this.nextId++);
     const buffer = v.buffer;
-    const tracking = isLengthTracking(v);
+    // A detached view is empty whatever it was: offset and length 0 (a DataView's throw).
+    const detached = state === VIEW_DETACHED;
+    const tracking = !detached && isLengthTracking(v);
     const w = this.w;
     w.byte(T.VIEW);
     w.byte2(type, tracking ? T.VIEW_LENGTH_TRACKING : 0);
     // The buffer is written inline (it has no children), so the view's operands follow it.
     this.bufferValue(buffer);
-    w.varint(v.byteOffset);
+    w.varint(detached ? 0 : v.byteOffset);
     if (!tracking) {
-      w.varint(type === T.VIEW_DATAVIEW ? v.byteLength : (v as Uint8Array).length);
+      w.varint(
+        detached ? 0 : type === T.VIEW_DATAVIEW ? v.byteLength : (v as Uint8Array).length,
+      );
     }
   }
 

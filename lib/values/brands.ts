@@ -12,6 +12,7 @@ import { VIEW_TYPES } from "../format/tags.ts";
 import { isBranded } from "./inspect.ts";
 import * as K from "./kinds.ts";
 import { isDOMException } from "./errors.ts";
+import { BLOB_PROTO, FileClass, URLClass, URLSearchParamsClass } from "./intrinsics.ts";
 
 /** Brand of an array (arrays have no entry in KIND_BY_PROTO: the walk writes them itself). */
 export const B_ARRAY = -1;
@@ -20,7 +21,6 @@ export const B_NONE = 0;
 
 const isArray = Array.isArray;
 const getPrototypeOf = Object.getPrototypeOf;
-const g = globalThis as unknown as Record<string, { prototype: object } | undefined>;
 
 /** %TypedArray%.prototype[@@toStringTag]: the constructor name of a typed array, whatever its prototype. */
 const typedArrayName = Object.getOwnPropertyDescriptor(
@@ -86,13 +86,13 @@ export function brandOf(o: object): number {
 export function hostBrandOf(o: object): number {
   // (Bun's DOMException is no native error, yet its state is in internal slots.)
   if (isDOMException(o)) return K.K_ERROR;
-  const url = g.URL?.prototype;
+  const url = URLClass?.prototype;
   if (url !== undefined && isBranded(o, url, "href")) return K.K_URL;
-  const params = g.URLSearchParams?.prototype;
+  const params = URLSearchParamsClass?.prototype;
   if (params !== undefined && isBranded(o, params, "size")) return K.K_URL_SEARCH_PARAMS;
-  const blob = g.Blob?.prototype;
+  const blob = BLOB_PROTO;
   if (blob !== undefined && isBranded(o, blob, "size")) {
-    const file = g.File?.prototype;
+    const file = FileClass?.prototype;
     const d = file === undefined ? undefined : Object.getOwnPropertyDescriptor(file, "name");
     try {
       if (typeof d?.get?.call(o) === "string") return K.K_FILE;

@@ -12,13 +12,12 @@ import { globalPathOf } from "../code/globals.ts";
 import { constructorOf, isNative } from "../code/members.ts";
 import * as K from "./kinds.ts";
 import { isBranded } from "./inspect.ts";
+import { DOMExceptionClass } from "./intrinsics.ts";
 
 const getPrototypeOf = Object.getPrototypeOf;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 
-const DOM: { prototype: object } | undefined =
-  (globalThis as { DOMException?: { prototype: object } })
-    .DOMException;
+const DOM: { prototype: object } | undefined = DOMExceptionClass;
 
 /** Whether `o` is a real DOMException (its internal slots, not only its prototype). */
 export function isDOMException(o: object): boolean {

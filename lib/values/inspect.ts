@@ -9,6 +9,7 @@ import { isDeepStrictEqual, types } from "node:util";
 import * as T from "../format/tags.ts";
 import * as K from "./kinds.ts";
 import { IS_JSC } from "../runtime/engine.ts";
+import { BlobClass, FileClass, URLClass, URLSearchParamsClass } from "./intrinsics.ts";
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const getOwnPropertyNames = Object.getOwnPropertyNames;
@@ -27,16 +28,17 @@ export function intrinsic(kind: number): (key: string | symbol) => boolean {
   if (skip === undefined) {
     let sample: object | undefined;
     try {
-      if (kind === K.K_URL) sample = new URL("http://a/");
-      else if (kind === K.K_URL_SEARCH_PARAMS) sample = new URLSearchParams();
-      else if (kind === K.K_FILE) sample = new File([], "");
-      else sample = new Blob([]);
+      if (kind === K.K_URL) sample = new URLClass("http://a/");
+      else if (kind === K.K_URL_SEARCH_PARAMS) sample = new URLSearchParamsClass();
+      else if (kind === K.K_FILE) sample = new FileClass([], "");
+      else sample = new BlobClass([]);
     } catch {
       sample = undefined;
     }
     const keys = new Set<string | symbol>(sample ? Reflect.ownKeys(sample) : []);
     skip = (key) => keys.has(key);
-    intrinsicKeys.set(kind, skip);
+    // A failure is not kept: the next call tries again.
+    if (sample !== undefined) intrinsicKeys.set(kind, skip);
   }
   return skip;
 }

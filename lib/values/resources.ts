@@ -9,6 +9,7 @@
  */
 
 import { IS_JSC } from "../runtime/engine.ts";
+import { bunInspect } from "./intrinsics.ts";
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const getPrototypeOf = Object.getPrototypeOf;
@@ -370,7 +371,7 @@ function decide(proto: object, ctor: object | undefined): [string, string] | nul
  */
 export function fileReference(b: Blob): string | undefined {
   if (!IS_JSC) return undefined;
-  const inspect = (globalThis as { Bun?: { inspect?: (v: unknown) => string } }).Bun?.inspect;
+  const inspect = bunInspect;
   if (typeof inspect !== "function") return undefined;
   let shown: string;
   try {
