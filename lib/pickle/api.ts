@@ -14,6 +14,7 @@ import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { AsyncInputs, walkAsync } from "./async_walk.ts";
 import { Builder } from "./unpickler.ts";
 import { appendMac, verifyMac } from "./signing.ts";
+import { allowPolicy, checkImports } from "./allow.ts";
 import {
   type BoundParts,
   instrumentedScopeReader,
@@ -248,8 +249,9 @@ function loadSyncWith(
   resolveModules: ModuleResolver = (t, root) => loadedModules(t, root, options?.importModule),
 ): unknown {
   const header = readHeader(bytes)!;
-  const allowCode = options?.allowCode ?? true;
-  if (!allowCode && header.flags & (FLAG_CODE | FLAG_MODULES)) {
+  const allowCode = options?.allowCode ?? options?.allow === undefined;
+  const allow = allowCode ? undefined : allowPolicy(options?.allow);
+  if (!allowCode && allow === undefined && header.flags & (FLAG_CODE | FLAG_MODULES)) {
     throw new UnpicklingError(
       "the pickle holds code, and code is not allowed (allowCode: false)",
       5,
@@ -264,6 +266,7 @@ function loadSyncWith(
     let specs: string[] | undefined;
     if (header.flags & FLAG_MODULES) {
       const table = builder.moduleTable(bytes, start, header.bodyEnd);
+      if (allow !== undefined) checkImports(allow, table.specs, table.offsets);
       modules = resolveModules(table, rootOf(options?.moduleRoot) ?? defaultRoot());
       specs = table.specs;
       start = table.valueStart;
@@ -273,6 +276,7 @@ function loadSyncWith(
       buffers: oobBuffers(options?.buffers),
       modules,
       specs,
+      allow,
     });
   } finally {
     builder.busy = false;
@@ -286,8 +290,14 @@ async function importModules(
 ): Promise<ModuleResolver | undefined> {
   const header = readHeader(bytes)!;
   if (!(header.flags & FLAG_MODULES)) return undefined;
-  if (!(options?.allowCode ?? true)) return undefined; // refused by the build, before imports
+  let allow: ReturnType<typeof allowPolicy>;
+  if (!(options?.allowCode ?? options?.allow === undefined)) {
+    allow = allowPolicy(options?.allow);
+    if (allow === undefined) return undefined; // refused by the build, before imports
+  }
   const table = new Builder().moduleTable(bytes, header.bodyStart, header.bodyEnd);
+  // Only the modules the allow-list admits are imported (data-only loads).
+  if (allow !== undefined) checkImports(allow, table.specs, table.offsets);
   const root = rootOf(options?.moduleRoot) ?? defaultRoot();
   const importModule = options?.importModule;
   const namespaces = await Promise.all(table.specs.map(async (spec, i) => {
