@@ -181,19 +181,36 @@ describe("data only: prototypes", () => {
     }
   });
 
-  it("an error of the runtime's own class keeps its class in a data-only load", () => {
+  it("an error of a runtime's own class (Deno.errors.NotFound) loads as its standard class unless admitted", () => {
     let thrown: unknown;
     try {
-      const g = globalThis as { Deno?: { readTextFileSync(p: string): string } };
+      const g = globalThis as {
+        Deno?: { readTextFileSync(p: string): string };
+        Bun?: { Transpiler: new () => { transformSync(code: string): string } };
+      };
       if (g.Deno !== undefined) g.Deno.readTextFileSync("/no/such/file");
-      else new URL("not a url");
+      else new g.Bun!.Transpiler().transformSync("let = ;");
     } catch (e) {
       thrown = e;
     }
+    assert.ok(thrown instanceof Error);
     const p = dumpsSync(thrown);
     const data = loadsSync<Error>(p, DATA);
-    assert.equal(Object.getPrototypeOf(data), Object.getPrototypeOf(loadsSync(p)));
-    assert.equal(data.message, (thrown as Error).message);
+    const standard = [
+      Error,
+      TypeError,
+      RangeError,
+      SyntaxError,
+      ReferenceError,
+      EvalError,
+      URIError,
+    ];
+    assert.ok(standard.some((C) => Object.getPrototypeOf(data) === C.prototype), String(data));
+    assert.equal(data.name, thrown.name);
+    assert.equal(data.message, thrown.message);
+    // Admitted by its path, the runtime's class is used, as in a load with code.
+    const admitted = loadsSync<Error>(p, { allowCode: false, allow: (r) => r.kind === "global" });
+    assert.equal(Object.getPrototypeOf(admitted), Object.getPrototypeOf(loadsSync(p)));
   });
 
   it("own '__proto__' keys in repeated shapes stay own data (no pollution, no prototype)", () => {

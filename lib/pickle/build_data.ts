@@ -13,7 +13,7 @@ import { copyToBuffer } from "../format/allocate.ts";
 import * as T from "../format/tags.ts";
 import { UnpicklingError } from "./errors.ts";
 import { setState as SET_STATE } from "./options.ts";
-import { globalPathOf, resolveGlobalPath } from "../code/globals.ts";
+import { resolveGlobalPath } from "../code/globals.ts";
 import { admits, type AllowPolicy, refused } from "./allow.ts";
 import { isDOMExceptionIntrinsic } from "../values/errors.ts";
 // Function sources instrumented by Bun's preload name its helpers: make them defined here.
@@ -79,12 +79,10 @@ type Ctor = new (...args: unknown[]) => object;
  * The class at `path` from globalThis when this runtime has it and it extends `Ctor`, else
  * `Ctor` itself.
  */
-function hostClass(path: string, Ctor: Ctor, builtinOnly: boolean): Ctor {
+function hostClass(path: string, Ctor: Ctor): Ctor {
   if (path === "") return Ctor;
   const cls = resolveGlobalPath(path);
   if (typeof cls !== "function") return Ctor;
-  // Data only: the runtime's own class (Deno.errors.NotFound), not one a program defined.
-  if (builtinOnly && globalPathOf(cls) === undefined) return Ctor;
   const proto = Object.getOwnPropertyDescriptor(cls, "prototype")?.value;
   if (proto === null || typeof proto !== "object") return Ctor;
   return Object.prototype.isPrototypeOf.call(Ctor.prototype, proto) ? cls as Ctor : Ctor;
@@ -891,16 +889,18 @@ export class DataBuilder {
   }
 
   /**
-   * The class of an error the runtime defines, from its path; data only, the runtime's own
-   * class or one the allow-list admits, else the standard class.
+   * The class of an error the runtime defines, from its path. Data only, the standard class,
+   * unless LoadOptions.allow admits that path as a built-in.
    */
   private hostClass(path: string, Ctor: Ctor, at: number): Ctor {
     const o = this.opts;
-    if (o.allowCode) return hostClass(path, Ctor, false);
-    if (o.allow !== undefined && path !== "" && admits(o.allow, "global", "", path, at)) {
-      return hostClass(path, Ctor, false);
+    if (
+      o.allowCode ||
+      (o.allow !== undefined && path !== "" && admits(o.allow, "global", "", path, at))
+    ) {
+      return hostClass(path, Ctor);
     }
-    return hostClass(path, Ctor, true);
+    return Ctor;
   }
 
   /** A DOMException: its message and name, then its own properties. */

@@ -3,13 +3,11 @@
 // result as JSON, or the error's class, message and offset (tests/data_only_test.ts).
 import { loads, PickleError, UnpicklingError } from "../../mod.ts";
 
-const chunks: Uint8Array[] = [];
-for await (
-  const c of (globalThis as { process?: { stdin: AsyncIterable<Uint8Array> } }).process!.stdin
-) chunks.push(c);
-const hex = new TextDecoder().decode(
-  chunks.length === 1 ? chunks[0] : new Uint8Array(await new Blob(chunks).arrayBuffer()),
-).trim();
+let text = "";
+const stdin = (globalThis as { process?: { stdin: AsyncIterable<Uint8Array> } }).process!.stdin;
+const decoder = new TextDecoder();
+for await (const c of stdin) text += decoder.decode(c, { stream: true });
+const hex = text.trim();
 const bytes = new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16)));
 try {
   const job = await loads<{ fn: (...a: unknown[]) => unknown; args: unknown[] }>(bytes, {
