@@ -189,7 +189,7 @@ export class Builder extends DataBuilder {
           r.fail("PROTOTYPE_OF a value without a prototype object", at);
         }
         // The prototype of a class admitted by reference is admitted (data-only loads).
-        if (this.admitted.has(fn)) this.admitted.add(proto);
+        if (!this.opts.allowCode && this.admitted.has(fn)) this.admitted.add(proto);
         this.memo[slot] = proto;
         return proto;
       }
