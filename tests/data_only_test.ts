@@ -326,6 +326,17 @@ describe("data only: allow-list of references", () => {
     }
   });
 
+  it("a function re-parented onto an admitted built-in (PROTOTYPES) stays refused: code by value", () => {
+    function reparented() {
+      return 1;
+    }
+    Object.setPrototypeOf(reparented, Map.prototype);
+    const p = dumpsSync(reparented);
+    const opts = { allowCode: false, allow: { globals: ["Map", "Map.prototype"] } };
+    refusedAt(() => loadsSync(p, opts), HEAD, /code is not allowed \(allowCode: false\)/);
+    assertPrototypesClean();
+  });
+
   it("a reduce call of a callable the allow-list does not admit is refused; an admitted one runs", () => {
     class Pair {
       [reduce]() {
