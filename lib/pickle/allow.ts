@@ -12,6 +12,27 @@ import type { LoadOptions, Reference } from "./options.ts";
 /** The compiled form of {@linkcode LoadOptions.allow}. */
 export type AllowPolicy = (kind: Reference["kind"], module: string, path: string) => boolean;
 
+/** Whether `options` allow code: by default yes, unless an allow-list is given. */
+export function allowsCode(options: LoadOptions | undefined): boolean {
+  return options?.allowCode ?? options?.allow === undefined;
+}
+
+/**
+ * `options` with the lists of an allow-list read once, as arrays (an async load consults them
+ * before importing and again while building; an iterable may be read only once).
+ */
+export function withListsRead(options: LoadOptions | undefined): LoadOptions | undefined {
+  const allow = options?.allow;
+  if (allow === undefined || allow === null || typeof allow !== "object") return options;
+  return {
+    ...options,
+    allow: {
+      modules: namesOf(allow.modules, "modules"),
+      globals: namesOf(allow.globals, "globals"),
+    },
+  };
+}
+
 /** The policy of `allow`, or undefined when none is given. */
 export function allowPolicy(allow: LoadOptions["allow"]): AllowPolicy | undefined {
   if (allow === undefined) return undefined;

@@ -14,7 +14,7 @@ import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { AsyncInputs, walkAsync } from "./async_walk.ts";
 import { Builder } from "./unpickler.ts";
 import { appendMac, verifyMac } from "./signing.ts";
-import { allowPolicy, checkImports } from "./allow.ts";
+import { allowPolicy, allowsCode, checkImports, withListsRead } from "./allow.ts";
 import {
   type BoundParts,
   instrumentedScopeReader,
@@ -246,10 +246,10 @@ function loadedModules(
 function loadSyncWith(
   bytes: Uint8Array,
   options: LoadOptions | undefined,
-  resolveModules: ModuleResolver = (t, root) => loadedModules(t, root, options?.importModule),
+  resolveModules?: ModuleResolver,
 ): unknown {
   const header = readHeader(bytes)!;
-  const allowCode = options?.allowCode ?? options?.allow === undefined;
+  const allowCode = allowsCode(options);
   const allow = allowCode ? undefined : allowPolicy(options?.allow);
   if (!allowCode && allow === undefined && header.flags & (FLAG_CODE | FLAG_MODULES)) {
     throw new UnpicklingError(
@@ -266,8 +266,13 @@ function loadSyncWith(
     let specs: string[] | undefined;
     if (header.flags & FLAG_MODULES) {
       const table = builder.moduleTable(bytes, start, header.bodyEnd);
-      if (allow !== undefined) checkImports(allow, table.specs, table.offsets);
-      modules = resolveModules(table, rootOf(options?.moduleRoot) ?? defaultRoot());
+      const root = rootOf(options?.moduleRoot) ?? defaultRoot();
+      if (resolveModules !== undefined) {
+        modules = resolveModules(table, root); // imported (and checked) by importModules
+      } else {
+        if (allow !== undefined) checkImports(allow, table.specs, table.offsets);
+        modules = loadedModules(table, root, options?.importModule);
+      }
       specs = table.specs;
       start = table.valueStart;
     }
@@ -291,7 +296,7 @@ async function importModules(
   const header = readHeader(bytes)!;
   if (!(header.flags & FLAG_MODULES)) return undefined;
   let allow: ReturnType<typeof allowPolicy>;
-  if (!(options?.allowCode ?? options?.allow === undefined)) {
+  if (!allowsCode(options)) {
     allow = allowPolicy(options?.allow);
     if (allow === undefined) return undefined; // refused by the build, before imports
   }
@@ -324,6 +329,7 @@ async function loadAsyncWith(
   options: LoadOptions | undefined,
 ): Promise<unknown> {
   const bytes = asBytes(data);
+  options = withListsRead(options);
   const key = options?.signingKey;
   if (key !== undefined) {
     const header = readHeader(bytes)!;
