@@ -471,6 +471,8 @@ describe("data only: no code generation from strings", () => {
       date: 5,
     };
     assert.deepEqual(out.dataOnly, expected);
+    assert.deepEqual(out.signed, expected);
+    assert.deepEqual(out.streamed, expected);
     assert.deepEqual(out.withCode, expected);
     assert.equal(out.task, 5);
   });

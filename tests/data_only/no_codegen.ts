@@ -1,7 +1,7 @@
 // Run with code generation from strings forbidden (Deno: --v8-flags=--disallow-code-generation-
 // from-strings): data-only loads, default loads of data, and loads with an allow-list all work.
 // Prints one JSON line (tests/data_only_test.ts).
-import { dumpsSync, loadsSync } from "../../mod.ts";
+import { dumps, dumpsSync, load, loads, loadsSync } from "../../mod.ts";
 import { add } from "../modules/data_only_tasks.ts";
 
 let codegen = true;
@@ -37,9 +37,20 @@ function summary(v: typeof value) {
 }
 
 const dataOnly = summary(loadsSync(bytes, { allowCode: false }));
+const key = crypto.getRandomValues(new Uint8Array(32));
+const signed = summary(
+  await loads(await dumps(value, { signingKey: key }), { signingKey: key, allowCode: false }),
+);
+const streamed = summary(
+  await load(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream(), {
+    allowCode: false,
+  }) as typeof value,
+);
 const withCode = summary(loadsSync(bytes));
 const task = loadsSync<{ fn: typeof add; args: [number, number] }>(
   dumpsSync({ fn: add, args: [2, 3] }),
   { allowCode: false, allow: { modules: ["./tests/modules/data_only_tasks.ts"] } },
 );
-console.log(JSON.stringify({ codegen, dataOnly, withCode, task: task.fn(...task.args) }));
+console.log(
+  JSON.stringify({ codegen, dataOnly, signed, streamed, withCode, task: task.fn(...task.args) }),
+);
