@@ -22,7 +22,7 @@ import {
   varint,
   withHeader,
 } from "./helpers.ts";
-import { add, Point, Tally } from "./modules/data_only_tasks.ts";
+import { add, Point, sum, Tally } from "./modules/data_only_tasks.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const deno = `${root}node_modules/.bin/deno`;
@@ -417,6 +417,35 @@ describe("data only: allow-list of references", () => {
     assert.throws(() => loadsSync(dumpsSync(JSON.parse), { allow: {} }), /is not allowed/);
     // allowCode: true explicitly wins over the list.
     assert.equal(loadsSync(dumpsSync(JSON.parse), { allowCode: true, allow: {} }), JSON.parse);
+  });
+
+  it("a Worker runs only known functions, with out-of-band buffers transferred to it", async () => {
+    const worker = new Worker(new URL("./data_only/job_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    const ask = (value: unknown) => {
+      const buffers: ArrayBuffer[] = [];
+      const bytes = dumpsSync(value, { bufferCallback: (b) => (buffers.push(b), false) });
+      return new Promise<Record<string, unknown>>((resolve) => {
+        worker.onmessage = (e) => resolve(e.data);
+        worker.postMessage({ bytes, buffers }, buffers);
+      });
+    };
+    try {
+      assert.deepEqual(await ask({ fn: add, args: [20, 22] }), { result: 42 });
+      // The bytes travel out of band (transferred), and the known function reads them.
+      const bytes = new Uint8Array([3, 4, 5]);
+      assert.deepEqual(await ask({ fn: sum, args: [bytes] }), { result: 12 });
+      assert.equal(bytes.byteLength, 0, "the buffer was transferred");
+      assert.deepEqual(await ask({ fn: Math.max, args: [7, 9] }), { result: 9 });
+      const code = await ask({ fn: (a: number) => a * 2, args: [1] });
+      assert.equal(code.error, "UnpicklingError");
+      assert.match(code.message as string, /code is not allowed/);
+      const unlisted = await ask({ fn: JSON.parse, args: ["1"] });
+      assert.match(unlisted.message as string, /built-in 'JSON.parse' is not allowed/);
+    } finally {
+      worker.terminate();
+    }
   });
 
   it("a worker subprocess runs only known functions (both runtimes)", async () => {

@@ -23,3 +23,9 @@ export class Tally extends Map<string, number> {
     return t;
   }
 }
+
+export function sum(bytes: Uint8Array): number {
+  let s = 0;
+  for (const b of bytes) s += b;
+  return s;
+}
