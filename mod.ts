@@ -34,5 +34,11 @@ export {
 } from "./lib/code/registry.ts";
 export { registerModule } from "./lib/runtime/modules.ts";
 export { ready } from "./lib/runtime/ready.ts";
-export type { DumpOptions, LoadOptions, Reduction } from "./lib/pickle/options.ts";
+export type {
+  AllowList,
+  DumpOptions,
+  LoadOptions,
+  Reduction,
+  Reference,
+} from "./lib/pickle/options.ts";
 export { FORMAT_VERSION } from "./lib/format/tags.ts";

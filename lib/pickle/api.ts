@@ -14,6 +14,7 @@ import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { AsyncInputs, walkAsync } from "./async_walk.ts";
 import { Builder } from "./unpickler.ts";
 import { appendMac, checkSigningKey, verifyingKeys, verifyMac } from "./signing.ts";
+import { allowPolicy, allowsCode, checkImports, withListsRead } from "./allow.ts";
 import {
   type BoundParts,
   instrumentedScopeReader,
@@ -265,11 +266,12 @@ function loadedModules(
 function loadSyncWith(
   bytes: Uint8Array,
   options: LoadOptions | undefined,
-  resolveModules: ModuleResolver = (t, root) => loadedModules(t, root, options?.importModule),
+  resolveModules?: ModuleResolver,
 ): unknown {
   const header = readHeader(bytes)!;
-  const allowCode = options?.allowCode ?? true;
-  if (!allowCode && header.flags & (FLAG_CODE | FLAG_MODULES)) {
+  const allowCode = allowsCode(options);
+  const allow = allowCode ? undefined : allowPolicy(options?.allow);
+  if (!allowCode && allow === undefined && header.flags & (FLAG_CODE | FLAG_MODULES)) {
     throw new UnpicklingError(
       "the pickle holds code, and code is not allowed (allowCode: false)",
       5,
@@ -284,7 +286,13 @@ function loadSyncWith(
     let specs: string[] | undefined;
     if (header.flags & FLAG_MODULES) {
       const table = builder.moduleTable(bytes, start, header.bodyEnd);
-      modules = resolveModules(table, rootOf(options?.moduleRoot) ?? defaultRoot());
+      const root = rootOf(options?.moduleRoot) ?? defaultRoot();
+      if (resolveModules !== undefined) {
+        modules = resolveModules(table, root); // imported (and checked) by importModules
+      } else {
+        if (allow !== undefined) checkImports(allow, table.specs, table.offsets);
+        modules = loadedModules(table, root, options?.importModule);
+      }
       specs = table.specs;
       start = table.valueStart;
     }
@@ -293,6 +301,7 @@ function loadSyncWith(
       buffers: oobBuffers(options?.buffers),
       modules,
       specs,
+      allow,
     });
   } finally {
     builder.busy = false;
@@ -306,8 +315,14 @@ async function importModules(
 ): Promise<ModuleResolver | undefined> {
   const header = readHeader(bytes)!;
   if (!(header.flags & FLAG_MODULES)) return undefined;
-  if (!(options?.allowCode ?? true)) return undefined; // refused by the build, before imports
+  let allow: ReturnType<typeof allowPolicy>;
+  if (!allowsCode(options)) {
+    allow = allowPolicy(options?.allow);
+    if (allow === undefined) return undefined; // refused by the build, before imports
+  }
   const table = new Builder().moduleTable(bytes, header.bodyStart, header.bodyEnd);
+  // Only the modules the allow-list admits are imported (data-only loads).
+  if (allow !== undefined) checkImports(allow, table.specs, table.offsets);
   const root = rootOf(options?.moduleRoot) ?? defaultRoot();
   const importModule = options?.importModule;
   const namespaces = await Promise.all(table.specs.map(async (spec, i) => {
@@ -334,6 +349,7 @@ async function loadAsyncWith(
   options: LoadOptions | undefined,
 ): Promise<unknown> {
   let bytes = asBytes(data);
+  options = withListsRead(options);
   const key = options?.signingKey;
   if (key !== undefined) {
     const keys = verifyingKeys(key);

@@ -15,6 +15,7 @@ import * as T from "../format/tags.ts";
 import { UnpicklingError } from "./errors.ts";
 import { setState as SET_STATE } from "./options.ts";
 import { resolveGlobalPath } from "../code/globals.ts";
+import { admits, type AllowPolicy, refused } from "./allow.ts";
 import { isDOMExceptionIntrinsic } from "../values/errors.ts";
 import {
   BlobClass,
@@ -27,7 +28,7 @@ import {
 import "../runtime/scopes_instrumented.ts";
 import type { ScopeHandle } from "../code/functions.ts";
 import { setPrivate, setStaticPrivate } from "../code/private_state.ts";
-import { addShape, findShape, hashShape, newObject, type Shape } from "./shapes.ts";
+import { addShape, findShape, fromTemplate, hashShape, newObject, type Shape } from "./shapes.ts";
 
 const arrayPush = Array.prototype.push;
 const ignore = () => {};
@@ -135,6 +136,8 @@ export interface BuildOptions {
   modules?: readonly object[];
   /** The portable names of the module table, for messages. */
   specs?: readonly string[];
+  /** With allowCode false: the references to code by name the caller admits. */
+  allow?: AllowPolicy;
 }
 
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
@@ -154,6 +157,11 @@ export class DataBuilder {
   /** Values of a new object's leading primitive properties (reused; cleared after use). */
   protected vals: unknown[] = [];
   protected opts: BuildOptions = { allowCode: true, buffers: [] };
+  /**
+   * Data-only loads with an allow-list: the values it admitted by reference, and the
+   * prototypes of those, which may be the callables of reducers and the prototypes of objects.
+   */
+  protected admitted: Set<unknown> = new Set();
   /** True while a build runs (a reducer may unpickle re-entrantly). */
   busy = false;
 
@@ -189,6 +197,7 @@ export class DataBuilder {
       this.top = -1;
       this.memo.length = 0;
       this.shapes.length = 0;
+      if (this.admitted.size > 0) this.admitted.clear();
       // A build that failed while reading an object's values leaves some behind.
       this.vals.fill(undefined);
       if (this.vals.length > FRAME_POOL) this.vals.length = 0;
@@ -460,6 +469,70 @@ export class DataBuilder {
   }
 
   /**
+   * A reference to code by name (a built-in, a module's export or namespace): allowed with
+   * allowCode, else only when LoadOptions.allow admits it. Call {@linkcode admit} on its value.
+   */
+  protected reference(
+    kind: "global" | "export" | "namespace",
+    module: string,
+    path: string,
+    at: number,
+  ): void {
+    if (this.opts.allowCode) return;
+    const policy = this.opts.allow;
+    if (policy === undefined) this.code(at);
+    else if (!admits(policy, kind, module, path, at)) this.r.fail(refused(kind, module, path), at);
+  }
+
+  /** Remembers a value admitted by reference in a data-only load (see {@linkcode reference}). */
+  protected admit(v: unknown): void {
+    if (!this.opts.allowCode) this.admitted.add(v);
+  }
+
+  /**
+   * Data-only loads assign no prototype but null and those the allow-list admitted: an
+   * object, an instance or a built-in of the pickle is refused as a prototype.
+   */
+  protected checkPrototype(proto: unknown, at: number): void {
+    if (this.opts.allowCode || proto === null || this.admitted.has(proto)) return;
+    this.r.fail(
+      "the pickle gives an object a prototype that is not a built-in one (an object or an " +
+        "instance it builds): that needs allowCode: true" +
+        (this.opts.allow === undefined ? "" : ", or its class by reference in LoadOptions.allow"),
+      at,
+    );
+  }
+
+  /**
+   * The caller's out-of-band buffer at the next OOB_BUFFER tag, copied: the pickle is about
+   * to give it properties or a prototype, which the caller's own buffer never gets.
+   */
+  protected ownedBuffer(at: number): ArrayBuffer {
+    const r = this.r;
+    r.pos++;
+    const b = this.oob(r.varint(), at);
+    let copy: ArrayBuffer;
+    try {
+      copy = b.resizable
+        ? new ArrayBuffer(b.byteLength, { maxByteLength: b.maxByteLength })
+        : new ArrayBuffer(b.byteLength);
+      new Uint8Array(copy).set(new Uint8Array(b));
+    } catch (e) {
+      return r.fail("cannot copy an out-of-band buffer", at, e);
+    }
+    this.memo.push(copy);
+    return copy;
+  }
+
+  private oob(i: number, at: number): ArrayBuffer {
+    const b = this.opts.buffers[i];
+    if (b === undefined) {
+      this.r.fail(`out-of-band buffer ${i} was not supplied (LoadOptions.buffers)`, at);
+    }
+    return b;
+  }
+
+  /**
    * Reads the next value if it is a common primitive (number, string, boolean, null,
    * undefined); otherwise reads nothing and returns {@linkcode NOT_PRIMITIVE}. Containers use
    * it to take their leading primitive children at once, without a trip through the frame loop.
@@ -630,7 +703,7 @@ export class DataBuilder {
         if (next === T.WITH_PROPS || next === T.REF || next === T.REDUCE) {
           r.fail("property list on a value that cannot take one", at);
         }
-        const inner = this.value();
+        const inner = next === T.OOB_BUFFER ? this.ownedBuffer(r.pos) : this.value();
         if (inner === null || (typeof inner !== "object" && typeof inner !== "function")) {
           r.fail("property list on a value that cannot take one", at);
         }
@@ -676,11 +749,7 @@ export class DataBuilder {
       case T.SHARED_ARRAY_BUFFER:
         return this.arrayBuffer(tag === T.SHARED_ARRAY_BUFFER, at);
       case T.OOB_BUFFER: {
-        const i = r.varint();
-        const b = this.opts.buffers[i];
-        if (b === undefined) {
-          r.fail(`out-of-band buffer ${i} was not supplied (LoadOptions.buffers)`, at);
-        }
+        const b = this.oob(r.varint(), at);
         this.memo.push(b);
         return b;
       }
@@ -723,8 +792,9 @@ export class DataBuilder {
         return promise;
       }
       case T.GLOBAL: {
-        this.code(at);
+        if (!this.opts.allowCode && this.opts.allow === undefined) this.code(at);
         const path = this.string();
+        this.reference("global", "", path, at);
         const v = resolveGlobalPath(path);
         if (v === undefined) {
           r.fail(
@@ -734,10 +804,12 @@ export class DataBuilder {
           );
         }
         this.memo.push(v);
+        this.admit(v);
         return v;
       }
       case T.REDUCE: {
-        this.code(at);
+        // Data only: a callable the allow-list admitted (checked when it is called).
+        if (!this.opts.allowCode && this.opts.allow === undefined) this.code(at);
         const flags = r.byte();
         if (flags > 1) r.fail("invalid reduce flags", at);
         const f = this.push(D_REDUCE, null, 3);
@@ -761,6 +833,7 @@ export class DataBuilder {
         ) {
           r.fail("prototype is neither an object nor null", at);
         }
+        this.checkPrototype(proto, at);
         const o = Object.create(proto as object | null) as object;
         this.memo[slot] = o;
         props.target = o;
@@ -793,7 +866,8 @@ export class DataBuilder {
       vals[i] = v;
     }
     for (let j = i; j < n; j++) vals[j] = undefined;
-    const o = newObject(shape, vals);
+    // Data-only loads generate no code (see shapes.ts).
+    const o = this.opts.allowCode ? newObject(shape, vals) : fromTemplate(shape, vals);
     for (let j = 0; j < i; j++) vals[j] = undefined;
     this.memo.push(o);
     if (i < n) {
@@ -819,13 +893,28 @@ export class DataBuilder {
     }
     // An error of a class the runtime defines: that class where this runtime has it, else
     // the standard constructor (its name and properties come from the pickle all the same).
-    const host = byte !== type ? hostClass(this.string(), Ctor as Ctor) : Ctor as Ctor;
+    const host = byte !== type ? this.hostClass(this.string(), Ctor as Ctor, at) : Ctor as Ctor;
     const args = name === "AggregateError" ? [[]] : [];
     const e = constructWithoutStack(Ctor as Ctor, args, host) as Error;
     for (const k of Reflect.ownKeys(e)) delete (e as unknown as Record<PropertyKey, unknown>)[k];
     this.memo.push(e);
     this.push(D_PROPS, e, NOT_DONE).count = -1;
     return e;
+  }
+
+  /**
+   * The class of an error the runtime defines, from its path. Data only, the standard class,
+   * unless LoadOptions.allow admits that path as a built-in.
+   */
+  private hostClass(path: string, Ctor: Ctor, at: number): Ctor {
+    const o = this.opts;
+    if (
+      o.allowCode ||
+      (o.allow !== undefined && path !== "" && admits(o.allow, "global", "", path, at))
+    ) {
+      return hostClass(path, Ctor);
+    }
+    return Ctor;
   }
 
   /** A DOMException: its message and name, then its own properties. */
@@ -950,6 +1039,13 @@ export class DataBuilder {
     const [callable, args, state] = f.items!;
     const at = f.count;
     if (typeof callable !== "function") this.r.fail("reducer callable is not a function", at);
+    if (!this.opts.allowCode && !this.admitted.has(callable)) {
+      this.r.fail(
+        "a reduce call of a function that LoadOptions.allow does not admit (allowCode: false): " +
+          "admit the function by name, or load with allowCode: true",
+        at,
+      );
+    }
     if (!Array.isArray(args)) this.r.fail("reducer arguments are not an array", at);
     let o: unknown;
     try {

@@ -45,10 +45,32 @@ export interface LoadOptions {
   /** The out-of-band buffers of the pickle, in the order the buffer callback saw them. */
   buffers?: Iterable<ArrayBuffer | ArrayBufferView>;
   /**
-   * Default true. False loads data only: a pickle holding any function, class, module
-   * import or reduce call is refused with an UnpicklingError before anything is evaluated.
+   * Default true (false when {@linkcode LoadOptions.allow} is given). False loads data only:
+   * a pickle holding any function, class, module import or reduce call is refused with an
+   * UnpicklingError before anything is evaluated, no module is imported, no code is generated
+   * from strings, and objects get no prototype but those of the built-in classes the library
+   * rebuilds (or null): a pickle that gives an object another prototype is refused.
    */
   allowCode?: boolean;
+  /**
+   * With `allowCode: false`, the code a pickle may refer to by name (Python's
+   * `Unpickler.find_class`): the exports and namespaces of the listed modules, and the listed
+   * built-ins, load by reference (and may be called by a reduce, and be the prototypes of
+   * objects); code by value (functions, classes, scopes) stays refused, and only the listed
+   * modules are imported. Either lists of names, or a function asked about each reference.
+   *
+   * @example
+   * ```ts
+   * import { dumpsSync, loadsSync } from "@cloudpickle/cloudpickle";
+   * const task = { run: Math.max, args: [1, 5] };
+   * const loaded = loadsSync<typeof task>(dumpsSync(task), {
+   *   allowCode: false,
+   *   allow: { globals: ["Math.max"] },
+   * });
+   * console.log(loaded.run(...loaded.args)); // 5
+   * ```
+   */
+  allow?: AllowList | ((ref: Reference) => boolean);
   /**
    * Imports a module pickled by reference, instead of the runtime's `import()`. It gets the
    * name the pickle holds: `./path/from/root.ts`, `npm:name@version/subpath`, `node:fs`, or
@@ -67,6 +89,34 @@ export interface LoadOptions {
    * The bytes are copied before they are verified, and the copy is what is loaded.
    */
   signingKey?: CryptoKey | Uint8Array | readonly (CryptoKey | Uint8Array)[];
+}
+
+/** The names {@linkcode LoadOptions.allow} admits, as a pickle writes them. */
+export interface AllowList {
+  /**
+   * Modules whose exports and namespace load by reference, by the name the pickle holds:
+   * `./path/from/root.ts` (relative to `moduleRoot`), `node:path`, `npm:name@version/subpath`
+   * or a URL. Only these are imported.
+   */
+  modules?: Iterable<string>;
+  /** Built-ins that load by reference, by their path from globalThis: `Math.max`, `URL`. */
+  globals?: Iterable<string>;
+}
+
+/** One reference a pickle makes, as the function form of {@linkcode LoadOptions.allow} sees it. */
+export interface Reference {
+  /**
+   * `"import"`: may `module` be imported (asked for every module of the pickle's module table,
+   * before anything is imported or built); `"export"`: its export at `path`; `"namespace"`:
+   * its whole namespace; `"global"`: the built-in at `path` from globalThis (also the class of
+   * an error the runtime defines, such as `Deno.errors.NotFound`; refused, the error loads as
+   * its standard class).
+   */
+  kind: "import" | "export" | "namespace" | "global";
+  /** The module's name as the pickle holds it; "" for a built-in. */
+  module: string;
+  /** The property path (`Model.fromJSON`, `Math.max`); "" for an import or a namespace. */
+  path: string;
 }
 
 /**

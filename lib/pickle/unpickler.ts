@@ -38,6 +38,8 @@ import {
 import type { BuildOptions } from "./build_data.ts";
 export type { BuildOptions };
 
+const isPrototypeOf = Object.prototype.isPrototypeOf;
+
 /** Deepest chain of captured scopes a pickle may declare inline. */
 const MAX_SCOPE_DEPTH = 1000;
 
@@ -117,23 +119,26 @@ export class Builder extends DataBuilder {
       case T.FUNCTION:
         return this.func(at);
       case T.MODULE: {
-        this.code(at);
+        if (!this.opts.allowCode && this.opts.allow === undefined) this.code(at);
         const index = r.varint();
         const ns = this.moduleAt(index, at);
+        this.reference("namespace", this.opts.specs![index], "", at);
         if (!types.isModuleNamespaceObject(ns) && this.opts.specs?.[index].startsWith("node:")) {
           r.fail(`the namespace of '${this.opts.specs[index]}' is not known yet: use loads`, at);
         }
         this.memo.push(ns);
+        this.admit(ns);
         return ns;
       }
       case T.EXPORT: {
-        this.code(at);
+        if (!this.opts.allowCode && this.opts.allow === undefined) this.code(at);
         const index = r.varint();
         const ns = this.moduleAt(index, at);
         const n = r.varint();
         if (n === 0 || n > MAX_EXPORT_PATH) r.fail("invalid export path length", at);
         const path: string[] = [];
         for (let i = 0; i < n; i++) path.push(this.string());
+        this.reference("export", this.opts.specs![index], path.join("."), at);
         const v = exportAt(ns, path);
         if (typeof v !== "function" && (v === null || typeof v !== "object")) {
           const spec = this.opts.specs![index];
@@ -145,6 +150,7 @@ export class Builder extends DataBuilder {
           );
         }
         this.memo.push(v);
+        this.admit(v);
         return v;
       }
       case T.INSTANCE: {
@@ -160,6 +166,7 @@ export class Builder extends DataBuilder {
         if (proto === PENDING || proto === null || typeof proto !== "object") {
           r.fail("an instance's prototype is not an object", at);
         }
+        this.checkPrototype(proto, at);
         let o: object;
         try {
           o = rebuildInstance(proto as object) ?? Object.create(proto as object);
@@ -181,6 +188,8 @@ export class Builder extends DataBuilder {
         if (proto === null || (typeof proto !== "object" && typeof proto !== "function")) {
           r.fail("PROTOTYPE_OF a value without a prototype object", at);
         }
+        // The prototype of a class admitted by reference is admitted (data-only loads).
+        if (!this.opts.allowCode && this.admitted.has(fn)) this.admitted.add(proto);
         this.memo[slot] = proto;
         return proto;
       }
@@ -189,13 +198,22 @@ export class Builder extends DataBuilder {
         if (proto === PENDING || (proto !== null && typeof proto !== "object")) {
           r.fail("SET_PROTO with a prototype that is not an object", at);
         }
+        this.checkPrototype(proto, at);
         const next = r.pos < r.end ? r.buf[r.pos] : -1;
         if (next === T.REF || next === T.REDUCE || next === T.SET_PROTO) {
           r.fail("SET_PROTO on a value that cannot take it", at);
         }
-        const o = this.value();
+        const o = next === T.OOB_BUFFER ? this.ownedBuffer(r.pos) : this.value();
         if (o === null || typeof o !== "object") {
           r.fail("SET_PROTO on a value that is not an object", at);
+        }
+        // Data only: a built-in keeps its kind (an array never becomes a Map), the prototype
+        // of a subclass admitted by reference extends the one it had.
+        if (
+          !this.opts.allowCode && proto !== null &&
+          !isPrototypeOf.call(Object.getPrototypeOf(o) ?? proto, proto as object)
+        ) {
+          r.fail("SET_PROTO with a prototype of another kind than the object's", at);
         }
         try {
           Object.setPrototypeOf(o, proto as object | null);
