@@ -14,6 +14,7 @@ import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { AsyncInputs, walkAsync } from "./async_walk.ts";
 import { Builder } from "./unpickler.ts";
 import { appendMac, verifyMac } from "./signing.ts";
+import { limitsOf } from "./limits.ts";
 import {
   type BoundParts,
   instrumentedScopeReader,
@@ -273,6 +274,7 @@ function loadSyncWith(
       buffers: oobBuffers(options?.buffers),
       modules,
       specs,
+      limits: limitsOf(options),
     });
   } finally {
     builder.busy = false;
