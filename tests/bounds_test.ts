@@ -3,7 +3,7 @@
 // the LoadOptions field that raises it, quickly, on Deno and Bun.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { dumpsSync, FORMAT_VERSION, loads, loadsSync, UnpicklingError } from "../mod.ts";
+import { dumpsSync, FORMAT_VERSION, loads, loadsSync, type UnpicklingError } from "../mod.ts";
 import { concat, expectUnpicklingError, varint, withHeader } from "./helpers.ts";
 import { MAX_SHAPE_BYTES, shapeCacheBytes } from "../lib/pickle/shapes.ts";
 
@@ -210,11 +210,11 @@ describe("bounds: RegExp build cost (maxRegExpCost)", () => {
     const ms = timed(() => refused(bytes, "maxRegExpCost"));
     assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
     // Each load has its own budget: a smaller array of them loads, twice.
-    const fewer = pickle(array(Array.from({ length: 100 }, () => one)));
+    const fewer = pickle(array(Array.from({ length: 60 }, () => one)));
     for (let i = 0; i < 2; i++) {
       const out = loadsSync<RegExp[]>(fewer, DATA);
-      assert.equal(out.length, 100);
-      assert.ok(out[99].test("éx"));
+      assert.equal(out.length, 60);
+      assert.ok(out[59].test("éx"));
     }
   });
 

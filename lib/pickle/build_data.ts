@@ -160,12 +160,15 @@ export class DataBuilder {
   /** What this build spent of its limits: RegExp cost, bytes reserved by resizable buffers. */
   protected spentRegExp = 0;
   protected spentReserve = 0;
+  /** What this build may spend building regular expressions: the option plus its length. */
+  protected regExpBudget = 0;
 
   /** Decodes the single value in `buf[start..end)`. */
   build(buf: Uint8Array, start: number, end: number, opts: BuildOptions): unknown {
     this.r.reset(buf, start, end);
     this.opts = opts;
     this.spentRegExp = this.spentReserve = 0;
+    this.regExpBudget = (opts.limits ?? DEFAULT_LIMITS).maxRegExpCost + (end - start);
     this.memo.length = 0;
     this.shapes.length = 0;
     this.top = -1;
@@ -661,15 +664,15 @@ export class DataBuilder {
         const source = this.string();
         const flags = this.string();
         const last = r.varint();
-        const limits = this.opts.limits ?? DEFAULT_LIMITS;
         this.spentRegExp += regExpCost(source, flags);
-        if (this.spentRegExp > limits.maxRegExpCost) {
+        if (this.spentRegExp > this.regExpBudget) {
           r.fail(
             overLimit(
-              "the cost of the pickle's regular expressions",
+              "the cost of the pickle's regular expressions (limit: LoadOptions.maxRegExpCost " +
+                "plus one per byte of the pickle)",
               this.spentRegExp,
               "maxRegExpCost",
-              limits.maxRegExpCost,
+              this.regExpBudget,
             ),
             at,
           );

@@ -75,12 +75,14 @@ export interface LoadOptions {
    */
   maxBufferReserve?: number;
   /**
-   * What one load may spend building regular expressions (default 262 144, about a quarter
-   * of a second in the slowest runtime). Plain pattern characters are free; features whose
-   * build cost is far above their length are counted: a Unicode property escape (`\p{…}`,
-   * `\P{…}` with the `u` or `v` flag) 512, a property of strings (`\p{RGI_Emoji}` …) 8192,
-   * any other escape in a pattern with the `i`, `u` or `v` flag 16, and the n-th named group
-   * of a pattern n (named groups cost quadratic time on Bun).
+   * What one load may spend building regular expressions, beyond one unit per byte of the
+   * pickle (default 65 536: with the pickle's own bytes, a load spends at most about 65 ms
+   * plus 1 µs per byte on them). A unit is at most about a microsecond of the slower runtime.
+   * Plain pattern characters are free; features whose build cost is far above their length
+   * are counted: a Unicode property escape (`\p{…}`, `\P{…}` with the `u` or `v` flag) 512,
+   * a property of strings (`\p{RGI_Emoji}` …) 8192, a class escape (`\w`, `\W`, `\s`, `\S`,
+   * `\d`, `\D`, `\b`, `\B`) in a pattern with the `i`, `u` or `v` flag 16, and the n-th
+   * named group of a pattern n (named groups cost quadratic time on Bun).
    */
   maxRegExpCost?: number;
   /**
