@@ -3,7 +3,29 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { dumpsSync, FORMAT_VERSION, load } from "../mod.ts";
+import { spawn } from "node:child_process";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { concat, expectUnpicklingErrorAsync, MAGIC, streamOf, varint } from "./helpers.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const RUNTIMES = {
+  deno: [`${root}node_modules/.bin/deno`, ["eval"]],
+  bun: [`${root}node_modules/.bin/bun`, ["-e"]],
+} as const;
+
+/**
+ * A subprocess of `runtime` that writes `head` to its stdout, then one byte every 20 ms
+ * until killed: its stdout as a web stream.
+ */
+function trickleProcess(runtime: keyof typeof RUNTIMES, head: Uint8Array) {
+  const [cmd, args] = RUNTIMES[runtime];
+  const code = `process.stdout.write(Uint8Array.from(${JSON.stringify([...head])}));` +
+    `setInterval(() => process.stdout.write("a"), 20);`;
+  const child = spawn(cmd, [...args, code], { stdio: ["ignore", "pipe", "inherit"] });
+  const stream = Readable.toWeb(child.stdout!) as unknown as ReadableStream<Uint8Array>;
+  return { child, stream };
+}
 
 /** A header announcing `rest` bytes after it, then `body`. */
 function claim(rest: number, body: Uint8Array = new Uint8Array([0x01])): Uint8Array {
@@ -120,4 +142,32 @@ describe("bounds: load(stream)", () => {
     );
     assert.match(e.message, /LoadOptions\.maxBytes must be a number >= 0/);
   });
+
+  for (const runtime of ["deno", "bun"] as const) {
+    it(`a ${runtime} subprocess piping a 2^36-byte claim is refused, naming maxBytes`, async () => {
+      const { child, stream } = trickleProcess(runtime, claim(2 ** 36));
+      try {
+        const e = await expectUnpicklingErrorAsync(() => load(stream));
+        assert.match(e.message, /LoadOptions\.maxBytes/);
+      } finally {
+        child.kill();
+      }
+    });
+
+    it(`a ${runtime} subprocess trickling a pickle forever is given up by a timeout`, async () => {
+      const { child, stream } = trickleProcess(runtime, claim(1 << 20));
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      try {
+        const t = performance.now();
+        await assert.rejects(
+          load(stream, { signal: AbortSignal.timeout(400), allowCode: false }),
+          (e) => (e as Error).name === "TimeoutError",
+        );
+        assert.ok(performance.now() - t < 5000);
+      } finally {
+        child.kill();
+      }
+      await exited;
+    });
+  }
 });

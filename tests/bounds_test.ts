@@ -255,6 +255,9 @@ describe("bounds: URL host length (maxUrlHostLength)", () => {
         "wss:\\\\\t" + "é".repeat(40000),
         "http://" + "u:".repeat(20000) + "@a/",
         "foo://" + "é.".repeat(20000) + "/",
+        "HT\tTPS:" + "é.".repeat(20000),
+        " \x01https:" + "é.".repeat(20000),
+        "foo:/\t/" + "é.".repeat(20000),
       ]
     ) {
       refused(pickle(url(href)), "maxUrlHostLength");

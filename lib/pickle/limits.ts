@@ -128,18 +128,20 @@ export function regExpCost(source: string, flags: string): number {
 export function urlAuthorityLength(href: string): number {
   const colon = href.indexOf(":");
   if (colon < 0) return 0;
-  const scheme = href.slice(0, colon).trim().toLowerCase();
-  let i = colon + 1;
+  // The parser drops tabs and newlines anywhere and C0 controls and spaces around the URL:
+  // dropping every one of them from the scheme can only find more hosts, never fewer.
+  const scheme = href.slice(0, colon).replace(/[\0-\x20]/g, "").toLowerCase();
   const special = scheme === "http" || scheme === "https" || scheme === "ws" ||
     scheme === "wss" || scheme === "ftp" || scheme === "file";
-  if (!special && !href.startsWith("//", i)) return 0;
   const n = href.length;
-  while (i < n) {
+  let i = colon + 1;
+  let slashes = 0;
+  for (; i < n; i++) {
     const c = href.charCodeAt(i);
-    // Tabs and newlines are dropped by the URL parser anywhere: skip them with the slashes.
-    if (c !== 0x2f && c !== 0x5c && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
-    i++;
+    if (c === 0x2f || c === 0x5c) slashes++;
+    else if (c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
   }
+  if (!special && slashes < 2) return 0;
   let j = i;
   while (j < n) {
     const c = href.charCodeAt(j);
