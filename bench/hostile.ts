@@ -93,12 +93,13 @@ interface Case {
 
 const CASES: Record<string, Case> = {
   "fake-buffer-view": {
-    // 29 bytes that made a 1 GB Uint8Array.
+    // [o, VIEW over o], o a plain object with an ArrayBuffer prototype and a length of 1e9:
+    // 35 bytes that made a 1 GB Uint8Array.
     make: () => [
       pickle(
-        [0x81, 1, 0, 0x8a, 0x7e, 0, 0, 1, 0x46],
+        [0x76, 2, 0x8a, 0x7e, 0, 0, 1, 0x46],
         new TextEncoder().encode("length"),
-        [7, 0x64, ...varint(1e9), 0, 0, 0],
+        [7, 0x64, ...varint(1e9), 0, 0x81, 1, 0, 0x71, 1, 0, 0],
       ),
     ],
   },
