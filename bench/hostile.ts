@@ -108,6 +108,10 @@ const CASES: Record<string, Case> = {
   "resizable-1000x1gib": {
     make: () => [pickle(repeatArray(1000, new Uint8Array([0x7e, 1, ...varint(2 ** 30), 0])))],
   },
+  "resizable-40000x1gib": {
+    // 320 KB that aborted Bun (mprotect failed).
+    make: () => [pickle(repeatArray(40000, new Uint8Array([0x7e, 1, ...varint(2 ** 30), 0])))],
+  },
   "resizable-at-reserve": {
     // 1023 buffers of 1 MiB each: just under the default reserve, accepted.
     make: () => [pickle(repeatArray(1023, new Uint8Array([0x7e, 1, ...varint(MIB), 0])))],
