@@ -15,6 +15,7 @@ import { AsyncInputs, walkAsync } from "./async_walk.ts";
 import { Builder } from "./unpickler.ts";
 import { appendMac, checkSigningKey, verifyingKeys, verifyMac } from "./signing.ts";
 import { allowPolicy, allowsCode, checkImports, withListsRead } from "./allow.ts";
+import { limitsOf } from "./limits.ts";
 import {
   type BoundParts,
   instrumentedScopeReader,
@@ -302,6 +303,7 @@ function loadSyncWith(
       modules,
       specs,
       allow,
+      limits: limitsOf(options),
     });
   } finally {
     builder.busy = false;

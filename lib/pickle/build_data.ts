@@ -29,6 +29,13 @@ import "../runtime/scopes_instrumented.ts";
 import type { ScopeHandle } from "../code/functions.ts";
 import { setPrivate, setStaticPrivate } from "../code/private_state.ts";
 import { addShape, findShape, fromTemplate, hashShape, newObject, type Shape } from "./shapes.ts";
+import {
+  DEFAULT_LIMITS,
+  type Limits,
+  overLimit,
+  regExpCost,
+  urlAuthorityLength,
+} from "./limits.ts";
 
 const arrayPush = Array.prototype.push;
 const ignore = () => {};
@@ -138,6 +145,8 @@ export interface BuildOptions {
   specs?: readonly string[];
   /** With allowCode false: the references to code by name the caller admits. */
   allow?: AllowPolicy;
+  /** Resource limits (limits.ts); the defaults when absent. */
+  limits?: Limits;
 }
 
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
@@ -164,11 +173,18 @@ export class DataBuilder {
   protected admitted: Set<unknown> = new Set();
   /** True while a build runs (a reducer may unpickle re-entrantly). */
   busy = false;
+  /** What this build spent of its limits: RegExp cost, bytes reserved by resizable buffers. */
+  protected spentRegExp = 0;
+  protected spentReserve = 0;
+  /** What this build may spend building regular expressions: the option plus its length. */
+  protected regExpBudget = 0;
 
   /** Decodes the single value in `buf[start..end)`. */
   build(buf: Uint8Array, start: number, end: number, opts: BuildOptions): unknown {
     this.r.reset(buf, start, end);
     this.opts = opts;
+    this.spentRegExp = this.spentReserve = 0;
+    this.regExpBudget = (opts.limits ?? DEFAULT_LIMITS).maxRegExpCost + (end - start);
     this.memo.length = 0;
     this.shapes.length = 0;
     this.top = -1;
@@ -733,6 +749,19 @@ export class DataBuilder {
         const source = this.string();
         const flags = this.string();
         const last = r.varint();
+        this.spentRegExp += regExpCost(source, flags);
+        if (this.spentRegExp > this.regExpBudget) {
+          r.fail(
+            overLimit(
+              "the cost of the pickle's regular expressions (limit: LoadOptions.maxRegExpCost " +
+                "plus one per byte of the pickle)",
+              this.spentRegExp,
+              "maxRegExpCost",
+              this.regExpBudget,
+            ),
+            at,
+          );
+        }
         let re: RegExp;
         try {
           re = new RegExp(source, flags);
@@ -759,6 +788,11 @@ export class DataBuilder {
         return this.boxed(at);
       case T.URL_TAG: {
         const href = this.string();
+        const maxHost = (this.opts.limits ?? DEFAULT_LIMITS).maxUrlHostLength;
+        const host = urlAuthorityLength(href);
+        if (host > maxHost) {
+          r.fail(overLimit("the length of a URL's host", host, "maxUrlHostLength", maxHost), at);
+        }
         let u: URL;
         try {
           u = new URLClass(href);
@@ -938,6 +972,22 @@ export class DataBuilder {
     const max = flags & T.BUFFER_RESIZABLE ? r.varint() : -1;
     const len = r.length(1);
     if (max >= 0 && max < len) r.fail("buffer longer than its maximum length", at);
+    if (max >= 0) {
+      // Resizable buffers reserve their maximum length at once.
+      const reserve = (this.opts.limits ?? DEFAULT_LIMITS).maxBufferReserve;
+      this.spentReserve += max;
+      if (this.spentReserve > reserve) {
+        r.fail(
+          overLimit(
+            "the maxByteLength reserved by the pickle's resizable buffers",
+            this.spentReserve,
+            "maxBufferReserve",
+            reserve,
+          ),
+          at,
+        );
+      }
+    }
     let b: ArrayBuffer | SharedArrayBuffer;
     try {
       if (shared) {
@@ -978,7 +1028,9 @@ export class DataBuilder {
     const slot = this.memo.length;
     this.memo.push(HOLE);
     const buffer = this.value();
-    if (!(buffer instanceof ArrayBuffer) && !(buffer instanceof SharedArrayBuffer)) {
+    // By the internal slots: an object given a buffer's prototype would be read as an
+    // array-like of any length.
+    if (!types.isArrayBuffer(buffer) && !types.isSharedArrayBuffer(buffer)) {
       r.fail("view over something that is not a buffer", at);
     }
     const offset = r.varint();

@@ -89,6 +89,41 @@ export interface LoadOptions {
    * The bytes are copied before they are verified, and the copy is what is loaded.
    */
   signingKey?: CryptoKey | Uint8Array | readonly (CryptoKey | Uint8Array)[];
+  /**
+   * {@linkcode load} only: the longest pickle read from a stream, in bytes (default 1 GiB).
+   * A header that announces more is refused before anything is allocated for it; the
+   * buffer grows with the bytes that arrive, never with the length a header claims.
+   */
+  maxBytes?: number;
+  /**
+   * {@linkcode load} only: gives up reading from the stream when aborted. The stream is
+   * cancelled with the signal's reason and `load` rejects with that reason itself (as
+   * `fetch` does: an `AbortError` DOMException, or the `TimeoutError` of
+   * `AbortSignal.timeout(ms)`).
+   */
+  signal?: AbortSignal;
+  /**
+   * The most bytes that the resizable ArrayBuffers and growable SharedArrayBuffers of one
+   * pickle may reserve together through their `maxByteLength` (default 1 GiB): a reservation
+   * is address space taken at once, whatever the buffer's present length.
+   */
+  maxBufferReserve?: number;
+  /**
+   * What one load may spend building regular expressions, beyond one unit per byte of the
+   * pickle (default 65 536: with the pickle's own bytes, a load spends at most about 65 ms
+   * plus 1 µs per byte on them). A unit is at most about a microsecond of the slower runtime.
+   * Plain pattern characters are free; features whose build cost is far above their length
+   * are counted: a Unicode property escape (`\p{…}`, `\P{…}` with the `u` or `v` flag) 512,
+   * a property of strings (`\p{RGI_Emoji}` …) 8192, a class escape (`\w`, `\W`, `\s`, `\S`,
+   * `\d`, `\D`, `\b`, `\B`) in a pattern with the `i`, `u` or `v` flag 16, and the n-th
+   * named group of a pattern n (named groups cost quadratic time on Bun).
+   */
+  maxRegExpCost?: number;
+  /**
+   * The longest authority (user info, host and port) of a URL, in characters (default
+   * 16 384). Bun parses a non-ASCII host in time quadratic in its length.
+   */
+  maxUrlHostLength?: number;
 }
 
 /** The names {@linkcode LoadOptions.allow} admits, as a pickle writes them. */

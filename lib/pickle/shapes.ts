@@ -38,8 +38,23 @@ let codegen = true;
 
 /** Shapes remembered at most (then forgotten all at once): 16k covers wide data sets. */
 const MAX_SHAPES = 16384;
+/**
+ * Definition bytes remembered at most (then forgotten all at once). A shape keeps its keys,
+ * its definition bytes and, once used twice, a generated factory: tens of bytes of memory
+ * per definition byte, so 4 MiB bounds the cache to about a hundred megabytes however wide
+ * the shapes of the pickles loaded.
+ */
+export const MAX_SHAPE_BYTES = 4 * 1024 * 1024;
+/** A shape whose definition takes more than this is not remembered (it serves its pickle only). */
+const MAX_SHAPE_ENTRY = MAX_SHAPE_BYTES / 16;
 const table = new Map<number, Shape[]>();
 let size = 0;
+let bytesHeld = 0;
+
+/** Definition bytes the cache holds now (for tests and measurements). */
+export function shapeCacheBytes(): number {
+  return bytesHeld;
+}
 
 /** FNV-1a over `buf[start..end)`, mixed with the prototype kind. */
 export function hashShape(buf: Uint8Array, start: number, end: number, nullProto: boolean): number {
@@ -75,10 +90,16 @@ export function addShape(
   bytes: Uint8Array,
   hash: number,
 ): Shape {
-  if (size >= MAX_SHAPES) {
+  const n = bytes.length;
+  if (n > MAX_SHAPE_ENTRY) {
+    return { keys, nullProto, bytes: bytes.slice(), make: null, uses: 0, template: null };
+  }
+  if (size >= MAX_SHAPES || bytesHeld + n > MAX_SHAPE_BYTES) {
     table.clear();
     size = 0;
+    bytesHeld = 0;
   }
+  bytesHeld += n;
   const shape: Shape = {
     keys,
     nullProto,
@@ -90,7 +111,7 @@ export function addShape(
   const list = table.get(hash);
   if (list === undefined) table.set(hash, [shape]);
   else if (list.length < 8) list.push(shape);
-  else list[hash % 8] = shape; // colliding definitions cannot make a long list
+  else list[hash % 8] = shape; // colliding definitions cannot make a long list (bytes stay counted)
   size++;
   return shape;
 }

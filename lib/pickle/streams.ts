@@ -11,9 +11,11 @@ import { HEADER_MAX } from "../format/tags.ts";
 import { dumps, loads } from "./api.ts";
 import { UnpicklingError } from "./errors.ts";
 import type { DumpOptions, LoadOptions } from "./options.ts";
+import { maxBytesOf, overLimit } from "./limits.ts";
 
 /** Bytes read from a stream past the end of the last pickle loaded from it. */
 const leftovers = new WeakMap<ReadableStream<Uint8Array>, Uint8Array>();
+const EMPTY = new Uint8Array(0);
 
 /**
  * Pickles `value` and writes it to `sink`.
@@ -61,6 +63,12 @@ const writing = new WeakMap<WritableStream<Uint8Array>, Promise<void>>();
  * Reads one pickle from `source` and loads it. Bytes past that pickle stay for the next
  * `load` on the same stream (read them through `load`, not directly).
  *
+ * The buffer grows with the bytes that arrive (doubling, so copies stay linear), never with
+ * the length a header announces: a header that claims more than `options.maxBytes` (default
+ * 1 GiB) is refused at once with an {@linkcode UnpicklingError}. `options.signal` gives up a
+ * stream that trickles or stalls: the stream is cancelled with the signal's reason and the
+ * promise rejects with that reason.
+ *
  * @example
  * ```ts
  * import { dumpsSync, load } from "@cloudpickle/cloudpickle";
@@ -72,19 +80,41 @@ export async function load<T = unknown>(
   source: ReadableStream<Uint8Array>,
   options?: LoadOptions,
 ): Promise<T> {
-  let buf = leftovers.get(source) ?? new Uint8Array(0);
+  const maxBytes = maxBytesOf(options);
+  const signal = options?.signal;
+  signal?.throwIfAborted();
+  let buf = leftovers.get(source) ?? EMPTY;
   let len = buf.length;
   leftovers.delete(source);
   const reader = source.getReader();
   let total = -1;
+  let aborted: Promise<never> | undefined;
+  let onAbort: (() => void) | undefined;
+  if (signal !== undefined) {
+    aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+    });
+    aborted.catch(() => {});
+    signal.addEventListener("abort", onAbort!, { once: true });
+  }
   try {
     for (;;) {
       if (total < 0 && len > 0) {
         const header = readHeader(buf.subarray(0, Math.min(len, HEADER_MAX)), 0, true);
-        if (header !== undefined) total = header.total;
+        if (header !== undefined) {
+          total = header.total;
+          if (total > maxBytes) {
+            throw new UnpicklingError(
+              overLimit("the pickle's length", total, "maxBytes", maxBytes),
+              0,
+            );
+          }
+        }
       }
       if (total >= 0 && len >= total) break;
-      const { done, value } = await reader.read();
+      const { done, value } = aborted === undefined
+        ? await reader.read()
+        : await Promise.race([reader.read(), aborted]);
       if (done) {
         throw new UnpicklingError(
           len === 0 ? "the stream ended: no pickle to load" : "the stream ended inside a pickle",
@@ -94,17 +124,33 @@ export async function load<T = unknown>(
       if (!(value instanceof Uint8Array)) {
         throw new UnpicklingError("the stream gave a chunk that is not a Uint8Array", len);
       }
-      const need = Math.max(len + value.length, total);
+      // Grow with what arrived (doubling), up to the announced length once it is known.
+      const need = len + value.length;
       if (need > buf.length) {
-        const next = new Uint8Array(Math.max(need, buf.length * 2));
+        let size = Math.max(need, buf.length * 2, 256);
+        if (total >= 0 && need <= total) size = Math.min(size, total);
+        const next = new Uint8Array(size);
         next.set(buf.subarray(0, len));
         buf = next;
       }
       buf.set(value, len);
       len += value.length;
     }
+  } catch (e) {
+    if (signal?.aborted && e === signal.reason) {
+      // The pickle was cut off: the rest of the stream cannot be read as pickles.
+      reader.releaseLock();
+      await source.cancel(signal.reason).catch(() => {});
+      throw e;
+    }
+    throw e;
   } finally {
-    reader.releaseLock();
+    if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
+    try {
+      reader.releaseLock();
+    } catch {
+      // Released already (aborted).
+    }
   }
   if (len > total) leftovers.set(source, buf.slice(total, len));
   return await loads<T>(buf.subarray(0, total), options);

@@ -1,0 +1,152 @@
+/**
+ * The resource limits of a load: defaults, and the cost estimates they are checked against.
+ * Every limit is refused with an {@linkcode UnpicklingError} that names the limit and the
+ * {@linkcode LoadOptions} field that raises it.
+ *
+ * @module
+ */
+
+import { UnpicklingError } from "./errors.ts";
+import type { LoadOptions } from "./options.ts";
+
+/** The limits of one load, defaults applied. */
+export interface Limits {
+  maxBufferReserve: number;
+  maxRegExpCost: number;
+  maxUrlHostLength: number;
+}
+
+/** 1 GiB. */
+const GIB = 1024 * 1024 * 1024;
+
+/** The longest pickle read from a stream by default. */
+export const DEFAULT_MAX_BYTES = GIB;
+
+/** The limits under the default options. */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  maxBufferReserve: GIB,
+  maxRegExpCost: 65536,
+  maxUrlHostLength: 16384,
+});
+
+/** A limit given in the options: a number >= 0 (Infinity turns the limit off). */
+function limit(options: LoadOptions | undefined, name: keyof Limits | "maxBytes", def: number) {
+  const v = options?.[name];
+  if (v === undefined) return def;
+  if (typeof v !== "number" || !(v >= 0)) {
+    throw new UnpicklingError(`LoadOptions.${name} must be a number >= 0 (got ${String(v)})`, 0);
+  }
+  return v;
+}
+
+/** The limits `options` set, defaults for the rest. */
+export function limitsOf(options: LoadOptions | undefined): Limits {
+  if (
+    options === undefined ||
+    (options.maxBufferReserve === undefined && options.maxRegExpCost === undefined &&
+      options.maxUrlHostLength === undefined)
+  ) {
+    return DEFAULT_LIMITS;
+  }
+  return {
+    maxBufferReserve: limit(options, "maxBufferReserve", DEFAULT_LIMITS.maxBufferReserve),
+    maxRegExpCost: limit(options, "maxRegExpCost", DEFAULT_LIMITS.maxRegExpCost),
+    maxUrlHostLength: limit(options, "maxUrlHostLength", DEFAULT_LIMITS.maxUrlHostLength),
+  };
+}
+
+/** The stream limit of {@linkcode LoadOptions.maxBytes}. */
+export function maxBytesOf(options: LoadOptions | undefined): number {
+  return limit(options, "maxBytes", DEFAULT_MAX_BYTES);
+}
+
+/** The message of a refused limit: what was asked, the limit, and the option that raises it. */
+export function overLimit(what: string, asked: number, name: string, max: number): string {
+  return `${what} (${asked}) is over the limit of ${max}: raise LoadOptions.${name} to load it`;
+}
+
+/** Properties of strings (`v` flag): their sets are thousands of sequences to build. */
+const STRING_PROPERTIES = new Set([
+  "Basic_Emoji",
+  "Emoji_Keycap_Sequence",
+  "RGI_Emoji",
+  "RGI_Emoji_Flag_Sequence",
+  "RGI_Emoji_Modifier_Sequence",
+  "RGI_Emoji_Tag_Sequence",
+  "RGI_Emoji_ZWJ_Sequence",
+]);
+
+/** Cost of a Unicode property escape (V8 measured up to ~250 µs each, with `iv`). */
+export const COST_PROPERTY = 512;
+/** Cost of a property of strings (V8 measured up to ~4 ms each, with `iv`). */
+export const COST_STRING_PROPERTY = 8192;
+/** Cost of a class escape (`\w`, `\W`, `\s` …) under `i`, `u` or `v` (V8: `\W` with `iu` ~13 µs). */
+export const COST_ESCAPE = 16;
+/** The letters of class escapes and word boundaries. */
+const CLASS_ESCAPES = new Set("wWsSdDbB");
+
+/**
+ * What building `new RegExp(source, flags)` is estimated to cost beyond its length, in units
+ * of at most a microsecond of the slower runtime (measured: 0.3-0.7 µs), by one linear scan.
+ * Over-estimates are fine: `(?<` inside a class counts all the same.
+ */
+export function regExpCost(source: string, flags: string): number {
+  const unicode = flags.includes("u") || flags.includes("v");
+  const folding = unicode || flags.includes("i");
+  let cost = 0;
+  let groups = 0;
+  const n = source.length;
+  for (let i = 0; i < n; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x5c /* \ */) {
+      const next = source.charCodeAt(i + 1);
+      i++;
+      if (unicode && (next === 0x70 || next === 0x50) && source.charCodeAt(i + 1) === 0x7b) {
+        const close = source.indexOf("}", i + 2);
+        const name = close < 0 ? "" : source.slice(i + 2, close);
+        cost += STRING_PROPERTIES.has(name) ? COST_STRING_PROPERTY : COST_PROPERTY;
+        if (close > 0) i = close;
+      } else if (folding && CLASS_ESCAPES.has(source[i])) {
+        cost += COST_ESCAPE;
+      }
+    } else if (
+      c === 0x28 /* ( */ && source.charCodeAt(i + 1) === 0x3f /* ? */ &&
+      source.charCodeAt(i + 2) === 0x3c /* < */
+    ) {
+      const d = source.charCodeAt(i + 3);
+      if (d !== 0x3d /* = */ && d !== 0x21 /* ! */) cost += ++groups;
+    }
+  }
+  return cost;
+}
+
+/**
+ * The length of the authority of `href` (what comes after `scheme://` and before the path,
+ * query or fragment), or 0 when it has none. Special schemes take a host with or without the
+ * slashes; any slash or backslash after the colon is skipped, so the answer is never short.
+ */
+export function urlAuthorityLength(href: string): number {
+  const colon = href.indexOf(":");
+  if (colon < 0) return 0;
+  // The parser drops tabs and newlines anywhere and C0 controls and spaces around the URL:
+  // dropping every one of them from the scheme can only find more hosts, never fewer.
+  const scheme = href.slice(0, colon).replace(/[\0-\x20]/g, "").toLowerCase();
+  const special = scheme === "http" || scheme === "https" || scheme === "ws" ||
+    scheme === "wss" || scheme === "ftp" || scheme === "file";
+  const n = href.length;
+  let i = colon + 1;
+  let slashes = 0;
+  for (; i < n; i++) {
+    const c = href.charCodeAt(i);
+    if (c === 0x2f || c === 0x5c) slashes++;
+    else if (c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+  }
+  if (!special && slashes < 2) return 0;
+  let j = i;
+  while (j < n) {
+    const c = href.charCodeAt(j);
+    if (c === 0x2f || c === 0x3f || c === 0x23 || (special && c === 0x5c)) break;
+    j++;
+  }
+  return j - i;
+}
