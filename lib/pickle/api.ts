@@ -273,6 +273,8 @@ function loadSyncWith(
       buffers: oobBuffers(options?.buffers),
       modules,
       specs,
+      maxDepth: options?.maxDepth,
+      maxErrors: options?.maxErrors,
     });
   } finally {
     builder.busy = false;

@@ -55,6 +55,20 @@ export interface LoadOptions {
   moduleRoot?: string | URL;
   /** Verifies the pickle's HMAC-SHA-256 before decoding anything (async forms only). */
   signingKey?: CryptoKey | Uint8Array;
+  /**
+   * Levels of nesting a load builds: containers inside containers, where a value with a
+   * property list (an error, an instance, a function) takes two levels. Default 100 000 (the
+   * format promises 20 000 levels round-trip); deeper pickles fail with an UnpicklingError
+   * naming this option. A positive integer or `Infinity`.
+   */
+  maxDepth?: number;
+  /**
+   * Errors (`Error` and its subclasses, `DOMException`) a load creates at most. Making an
+   * error costs several microseconds in Deno, so the default is 10 000 plus one per 8 bytes
+   * of pickle (every error the library writes takes more: 11 bytes at the least); more fail
+   * with an UnpicklingError naming this option. A positive integer or `Infinity`.
+   */
+  maxErrors?: number;
 }
 
 /**
