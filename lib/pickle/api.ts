@@ -275,6 +275,7 @@ function loadSyncWith(
       specs,
       maxDepth: options?.maxDepth,
       maxErrors: options?.maxErrors,
+      maxObjects: options?.maxObjects,
     });
   } finally {
     builder.busy = false;

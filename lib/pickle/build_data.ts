@@ -20,9 +20,14 @@ import "../runtime/scopes_instrumented.ts";
 import type { ScopeHandle } from "../code/functions.ts";
 import { setPrivate, setStaticPrivate } from "../code/private_state.ts";
 import { addShape, findShape, hashShape, newObject, type Shape } from "./shapes.ts";
-import { DEFAULT_MAX_DEPTH, maxDepthOf, maxErrorsOf } from "./limits.ts";
+import {
+  DEFAULT_MAX_DEPTH,
+  factoryBudget,
+  maxDepthOf,
+  maxErrorsOf,
+  maxObjectsOf,
+} from "./limits.ts";
 
-const arrayPush = Array.prototype.push;
 const mapSet = Map.prototype.set;
 const setAdd = Set.prototype.add;
 const D_ROOT = 0;
@@ -49,6 +54,8 @@ export const NOT_DONE = Number.MAX_SAFE_INTEGER;
 const EMPTY = new Uint8Array(0);
 /** Stands for the prototype of a function that has none: defining on it fails. */
 export const NO_PROTOTYPE = Object.freeze(Object.create(null)) as object;
+/** Arrays up to this length are made at their size. */
+const SIZED_ARRAY = 16;
 /** Frames kept for reuse between builds. */
 const FRAME_POOL = 1024;
 
@@ -135,6 +142,8 @@ export interface BuildOptions {
   maxDepth?: number;
   /** LoadOptions.maxErrors (see limits.ts for the default). */
   maxErrors?: number;
+  /** LoadOptions.maxObjects (see limits.ts for the default). */
+  maxObjects?: number;
 }
 
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
@@ -151,6 +160,15 @@ export class DataBuilder {
   protected top = -1;
   /** Frames the current build may stack (LoadOptions.maxDepth). */
   protected maxDepth = DEFAULT_MAX_DEPTH;
+  /**
+   * Objects of shapes without a generated factory the current build may still make with
+   * the chance to generate one (a factory costs 50-100 µs to compile); past this budget they
+   * are made without it.
+   */
+  protected slowObjects = 0;
+  /** Units of LoadOptions.maxObjects the current build may still spend. */
+  protected objectsLeft = 0;
+  protected maxObjects = 0;
   /** Errors the current build may create (LoadOptions.maxErrors), and has created. */
   protected maxErrors = 0;
   protected errors = 0;
@@ -168,6 +186,8 @@ export class DataBuilder {
     this.opts = opts;
     this.maxDepth = maxDepthOf(opts.maxDepth);
     this.maxErrors = maxErrorsOf(opts.maxErrors, end - start);
+    this.objectsLeft = this.maxObjects = maxObjectsOf(opts.maxObjects, end - start);
+    this.slowObjects = factoryBudget(end - start);
     this.errors = 0;
     this.memo.length = 0;
     this.shapes.length = 0;
@@ -234,6 +254,20 @@ export class DataBuilder {
     );
   }
 
+  /**
+   * Counts an object whose memory outweighs its bytes in the pickle against
+   * LoadOptions.maxObjects: `units` of about 350 bytes (measured on V8, the heavier).
+   */
+  protected heavy(at: number, units: number): void {
+    if ((this.objectsLeft -= units) < 0) {
+      this.r.fail(
+        `more than ${this.maxObjects} objects of the kinds that LoadOptions.maxObjects limits ` +
+          "(it raises the limit)",
+        at,
+      );
+    }
+  }
+
   /** Counts one more error against LoadOptions.maxErrors. */
   protected countError(at: number): void {
     if (++this.errors > this.maxErrors) {
@@ -282,8 +316,8 @@ export class DataBuilder {
     const i = f.i++;
     switch (f.kind) {
       case D_ARRAY:
-        // Intrinsics: the object may already have another prototype (SET_PROTO, subclasses).
-        arrayPush.call(f.target as unknown[], v);
+        // By index: the object may already have another prototype (SET_PROTO, subclasses).
+        (f.target as unknown[])[i] = v;
         return;
       case D_OBJECT:
         (f.target as Record<string, unknown>)[(f.items as string[])[i]] = v;
@@ -563,6 +597,7 @@ export class DataBuilder {
         return s;
       }
       case T.SYMBOL_UNIQUE: {
+        this.heavy(at, 1);
         const has = r.byte();
         if (has > 1) r.fail("invalid symbol description flag", at);
         const s = Symbol(has ? this.string() : undefined);
@@ -606,7 +641,9 @@ export class DataBuilder {
       }
       case T.ARRAY: {
         const n = r.length(1);
-        const a: unknown[] = [];
+        // A short array gets its exact size (V8 gives a pushed-to empty array room for 17
+        // elements: 190 bytes for one); a long one grows as it is filled.
+        const a: unknown[] = n <= SIZED_ARRAY ? new Array(n) : [];
         this.memo.push(a);
         let i = 0;
         for (; i < n; i++) {
@@ -615,22 +652,23 @@ export class DataBuilder {
           const tag = p < r.end ? r.buf[p] : -1;
           if (tag >= 0 && tag <= T.SMALL_INT_MAX) {
             r.pos = p + 1;
-            a.push(tag);
+            a[i] = tag;
             continue;
           }
           if (tag === T.FLOAT64) {
             r.pos = p + 1;
-            a.push(r.float64());
+            a[i] = r.float64();
             continue;
           }
           const v = this.primitive();
           if (v === NOT_PRIMITIVE) break;
-          a.push(v);
+          a[i] = v;
         }
         if (i < n) this.push(D_ARRAY, a, n).i = i;
         return a;
       }
       case T.SPARSE_ARRAY: {
+        this.heavy(at, 1);
         const len = r.varint();
         if (len > 4294967295) r.fail("array length out of range", at);
         const count = r.length(2);
@@ -655,6 +693,7 @@ export class DataBuilder {
         return inner;
       }
       case T.MAP: {
+        this.heavy(at, 1);
         const n = r.length(2);
         const m = new Map();
         this.memo.push(m);
@@ -662,6 +701,7 @@ export class DataBuilder {
         return m;
       }
       case T.SET: {
+        this.heavy(at, 1);
         const n = r.length(1);
         const s = new Set();
         this.memo.push(s);
@@ -706,6 +746,7 @@ export class DataBuilder {
       case T.BOXED:
         return this.boxed(at);
       case T.URL_TAG: {
+        this.heavy(at, 1);
         const href = this.string();
         let u: URL;
         try {
@@ -717,6 +758,7 @@ export class DataBuilder {
         return u;
       }
       case T.URL_SEARCH_PARAMS: {
+        this.heavy(at, 1);
         const p = new URLSearchParams(this.string());
         this.memo.push(p);
         return p;
@@ -725,6 +767,7 @@ export class DataBuilder {
       case T.FILE:
         return this.blob(tag === T.FILE, at);
       case T.PROMISE: {
+        this.heavy(at, 2);
         const state = r.byte();
         if (state > 1) r.fail("invalid promise state", at);
         const { promise, resolve, reject } = Promise.withResolvers<unknown>();
@@ -765,6 +808,7 @@ export class DataBuilder {
         return PENDING;
       }
       case T.OBJECT_WITH_PROTO: {
+        this.heavy(at, 1);
         const slot = this.memo.length;
         this.memo.push(HOLE);
         // The property list is read after the prototype's own contents: its frame goes first.
@@ -797,6 +841,7 @@ export class DataBuilder {
   }
 
   protected object(shape: Shape): Record<string, unknown> {
+    if (shape.nullProto) this.heavy(this.r.pos, 1);
     const keys = shape.keys;
     const n = keys.length;
     // Leading primitive values go straight into the new object (they take no memo slot,
@@ -809,7 +854,10 @@ export class DataBuilder {
       vals[i] = v;
     }
     for (let j = i; j < n; j++) vals[j] = undefined;
-    const o = newObject(shape, vals);
+    // Objects of shapes without a factory yet (each may compile one) are budgeted.
+    const o = shape.make !== null || --this.slowObjects >= 0
+      ? newObject(shape, vals)
+      : newObject(shape, vals, false);
     for (let j = 0; j < i; j++) vals[j] = undefined;
     this.memo.push(o);
     if (i < n) {
@@ -823,6 +871,7 @@ export class DataBuilder {
   protected error(at: number): Error {
     const r = this.r;
     this.countError(at);
+    this.heavy(at, 4);
     const byte = r.byte();
     const type = byte & ~T.ERROR_HOST;
     const name = T.ERROR_TYPES[type];
@@ -860,6 +909,7 @@ export class DataBuilder {
   }
 
   protected arrayBuffer(shared: boolean, at: number): ArrayBuffer | SharedArrayBuffer {
+    this.heavy(at, 2);
     const r = this.r;
     const flags = r.byte();
     if (flags > (shared ? 1 : 3)) r.fail("invalid buffer flags", at);
@@ -894,6 +944,7 @@ export class DataBuilder {
   }
 
   protected view(at: number): ArrayBufferView {
+    this.heavy(at, 1);
     const r = this.r;
     const type = r.byte();
     const flags = r.byte();
@@ -943,6 +994,7 @@ export class DataBuilder {
   }
 
   protected blob(isFile: boolean, at: number): Blob {
+    this.heavy(at, 1);
     const r = this.r;
     let name = "";
     let lastModified = 0;

@@ -1,6 +1,6 @@
 /**
  * The resource limits of a load ({@linkcode LoadOptions.maxDepth},
- * {@linkcode LoadOptions.maxErrors}): their defaults and the checks of the values a caller
+ * {@linkcode LoadOptions.maxErrors}, {@linkcode LoadOptions.maxObjects}): their defaults and the checks of the values a caller
  * gives.
  *
  * @module
@@ -16,9 +16,21 @@ export const DEFAULT_MAX_DEPTH = 100_000;
 
 /** Errors a load may create by default, whatever the pickle's size... */
 export const ERRORS_BASE = 10_000;
-/** ...plus one per this many bytes of pickle (the smallest error the library writes, a
- * DOMException of Bun with no message, takes 11). */
-export const ERROR_BYTES = 8;
+/**
+ * ...plus one per this many bytes of pickle: an error takes 10-20 µs to make in Deno, and
+ * every error with a stack takes more bytes than this (its stack names where it was made).
+ */
+export const ERROR_BYTES = 32;
+
+/**
+ * Units of the objects a load creates whose memory outweighs their bytes in the pickle
+ * (Map, Set, null-prototype objects, promises, buffers, views, blobs, URLs, errors, unique
+ * symbols, sparse arrays; a unit stands for about 350 bytes, what an empty Map takes in Deno),
+ * by default: enough that they stay within 64 MiB...
+ */
+export const OBJECTS_BASE = 150_000;
+/** ...plus one unit per this many bytes of pickle (their share of 64 × the pickle's size). */
+export const OBJECT_BYTES = 6;
 
 /** A limit given in LoadOptions, checked: a positive integer or Infinity. */
 function limit(name: string, v: unknown): number {
@@ -34,4 +46,19 @@ export function maxDepthOf(v: number | undefined): number {
 /** The error limit of a load of a pickle body of `bytes` bytes. */
 export function maxErrorsOf(v: number | undefined, bytes: number): number {
   return v === undefined ? ERRORS_BASE + Math.floor(bytes / ERROR_BYTES) : limit("maxErrors", v);
+}
+
+/** The object limit (in units) of a load of a pickle body of `bytes` bytes. */
+export function maxObjectsOf(v: number | undefined, bytes: number): number {
+  return v === undefined ? OBJECTS_BASE + Math.floor(bytes / OBJECT_BYTES) : limit("maxObjects", v);
+}
+
+/**
+ * Objects a load makes of shapes that have no generated factory yet, each a chance to compile
+ * one (50-100 µs): 10 000 plus one per 128 bytes of pickle, so that a pickle of many distinct
+ * shapes, each used twice, costs no more than ~1 s per MB. Past it, objects are made without
+ * a factory (slower, but linear); ordinary pickles reuse a few shapes and compile early.
+ */
+export function factoryBudget(bytes: number): number {
+  return 10_000 + Math.floor(bytes / 128);
 }

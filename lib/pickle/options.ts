@@ -64,11 +64,23 @@ export interface LoadOptions {
   maxDepth?: number;
   /**
    * Errors (`Error` and its subclasses, `DOMException`) a load creates at most. Making an
-   * error costs several microseconds in Deno, so the default is 10 000 plus one per 8 bytes
-   * of pickle (every error the library writes takes more: 11 bytes at the least); more fail
-   * with an UnpicklingError naming this option. A positive integer or `Infinity`.
+   * error costs 10-20 µs in Deno, so the default is 10 000 plus one per 32 bytes of pickle:
+   * every error with a stack takes more. A pickle of more errors than that without stacks
+   * (stack deleted, or a DOMException of Bun) fails with an UnpicklingError naming this
+   * option. A positive integer or `Infinity`.
    */
   maxErrors?: number;
+  /**
+   * Objects a load creates at most, of the kinds whose memory outweighs their bytes in the
+   * pickle, in units of about 350 bytes (what an empty Map takes in Deno): Map, Set,
+   * null-prototype objects, objects with a prototype from the pickle, unique symbols, sparse
+   * arrays, URL, URLSearchParams, Blob, File, typed arrays and DataViews count 1; promises
+   * and buffers 2; errors 4. The default, 150 000 plus one per 6 bytes of pickle, keeps them
+   * within 64 MiB plus 64 times the pickle's size; a pickle needing more (an array of a
+   * million empty Maps) fails with an UnpicklingError naming this option. A positive integer
+   * or `Infinity`.
+   */
+  maxObjects?: number;
 }
 
 /**
