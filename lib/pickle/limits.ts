@@ -25,12 +25,16 @@ export const ERROR_BYTES = 32;
 /**
  * Units of the objects a load creates whose memory outweighs their bytes in the pickle
  * (Map, Set, null-prototype objects, promises, buffers, views, blobs, URLs, errors, unique
- * symbols, sparse arrays; a unit stands for about 350 bytes, what an empty Map takes in Deno),
- * by default: enough that they stay within 64 MiB...
+ * symbols, sparse arrays, new object shapes; a unit stands for about 350 bytes, what an
+ * empty Map takes in Deno), by default: 32 768 (about 11 MiB of them)...
  */
-export const OBJECTS_BASE = 150_000;
-/** ...plus one unit per this many bytes of pickle (their share of 64 × the pickle's size). */
-export const OBJECT_BYTES = 6;
+export const OBJECTS_BASE = 32_768;
+/**
+ * ...plus one unit per this many bytes of pickle: the smallest such value the library
+ * writes, a one-element Set, takes 4, so ordinary pickles load; a flood of the smallest ones
+ * costs about 90 bytes a byte in Deno (20 in Bun), linear in the pickle's size.
+ */
+export const OBJECT_BYTES = 4;
 
 /** A limit given in LoadOptions, checked: a positive integer or Infinity. */
 function limit(name: string, v: unknown): number {

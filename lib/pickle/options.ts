@@ -75,10 +75,11 @@ export interface LoadOptions {
    * pickle, in units of about 350 bytes (what an empty Map takes in Deno): Map, Set,
    * null-prototype objects, objects with a prototype from the pickle, unique symbols, sparse
    * arrays, URL, URLSearchParams, Blob, File, typed arrays and DataViews count 1; promises
-   * and buffers 2; errors 4. The default, 150 000 plus one per 6 bytes of pickle, keeps them
-   * within 64 MiB plus 64 times the pickle's size; a pickle needing more (an array of a
-   * million empty Maps) fails with an UnpicklingError naming this option. A positive integer
-   * or `Infinity`.
+   * and buffers 2; errors and new object shapes (a set of keys first met) 4. The default is
+   * 32 768 plus one per 4 bytes of pickle: the smallest such value the library writes, a
+   * one-element Set, takes 4 bytes, so ordinary pickles load, and a flood of empty Maps
+   * stays linear in the pickle's size. More fail with an UnpicklingError naming this option.
+   * A positive integer or `Infinity`.
    */
   maxObjects?: number;
 }

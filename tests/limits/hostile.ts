@@ -22,7 +22,12 @@ export function wrap(body: Uint8Array): Uint8Array {
 }
 
 /** An array of as many copies of `item` as fit in `size` bytes, after `prefix` items. */
-function repeated(item: number[], size: number, prefix: number[] = [], prefixItems = 0): Uint8Array {
+function repeated(
+  item: number[],
+  size: number,
+  prefix: number[] = [],
+  prefixItems = 0,
+): Uint8Array {
   const count = Math.max(1, Math.floor(size / item.length));
   const head = [0x76, ...varint(count + prefixItems), ...prefix];
   const body = new Uint8Array(head.length + count * item.length);
@@ -80,7 +85,8 @@ export const HOSTILE: Record<string, (size: number) => Uint8Array> = {
   "fulfilled promise tags": (size) => repeated([0x87, 0, 0], size),
   "rejected promise tags": (size) => repeated([0x87, 1, 0], size),
   "boxed number tags": (size) => repeated([0x82, 0, 0], size),
-  "sparse arrays of length 2^32-1": (size) => repeated([0x77, 0xff, 0xff, 0xff, 0xff, 0x0f, 0], size),
+  "sparse arrays of length 2^32-1": (size) =>
+    repeated([0x77, 0xff, 0xff, 0xff, 0xff, 0x0f, 0], size),
   "one-key shapes, each used twice": (size) => {
     const count = Math.floor(size / 11);
     const items: number[] = [];
