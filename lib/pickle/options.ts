@@ -76,9 +76,9 @@ export interface LoadOptions {
    * null-prototype objects, objects with a prototype from the pickle, unique symbols, sparse
    * arrays, URL, URLSearchParams, Blob, File, typed arrays and DataViews count 1; promises
    * and buffers 2; errors and new object shapes (a set of keys first met) 4. The default is
-   * 32 768 plus one per 4 bytes of pickle: the smallest such value the library writes, a
-   * one-element Set, takes 4 bytes, so ordinary pickles load, and a flood of empty Maps
-   * stays linear in the pickle's size. More fail with an UnpicklingError naming this option.
+   * 32 768 plus one per 4 bytes of pickle: a one-element Set takes 4 bytes, so ordinary
+   * pickles load (one of more than about 65 000 empty Maps or Sets with little else may need
+   * more), and a flood of empty Maps stays linear in the pickle's size. More fail with an UnpicklingError naming this option.
    * A positive integer or `Infinity`.
    */
   maxObjects?: number;
