@@ -6,7 +6,16 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { dumps, dumpsSync, loadsSync, PickleError, UnpicklingError } from "../mod.ts";
+import {
+  dumps,
+  dumpsSync,
+  load,
+  loads,
+  loadsSync,
+  PickleError,
+  Unpickler,
+  UnpicklingError,
+} from "../mod.ts";
 import { HOSTILE, varint, wrap } from "./limits/hostile.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -62,6 +71,24 @@ describe("maxDepth", () => {
     refused(deep, "maxDepth");
     const loaded = loadsSync(deep, { ...dataOnly, maxDepth: Infinity });
     assert.equal(depthOf(loaded, (a) => Array.isArray(a) ? a[0] : undefined), 150_000);
+  });
+
+  it("nesting past maxDepth is refused by every loading form", async () => {
+    let v: unknown = 0;
+    for (let i = 0; i < 50; i++) v = [v];
+    const bytes = dumpsSync(v);
+    const forms: [string, () => unknown][] = [
+      ["loads", () => loads(bytes, { maxDepth: 10 })],
+      ["Unpickler", () => new Unpickler({ maxDepth: 10 }).loads(bytes)],
+      ["load", () => load(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream(), { maxDepth: 10 })],
+    ];
+    for (const [name, form] of forms) {
+      await assert.rejects(
+        async () => await form(),
+        (e: unknown) => e instanceof UnpicklingError && /LoadOptions\.maxDepth/.test(e.message),
+        name,
+      );
+    }
   });
 
   it("20 000 levels of every container the library writes load under the default", () => {
