@@ -65,8 +65,10 @@ const limitWritable = typeof errorLimit.stackTraceLimit === "number" &&
   Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")?.writable === true;
 
 /**
- * Constructs an error without capturing a stack trace (about 5 µs an error): its own
- * properties, the stack among them, come from the pickle.
+ * Constructs an error without capturing a stack trace: its own properties, the stack among
+ * them, come from the pickle. Deno still records a detailed trace of every new error for its
+ * uncaught-error reports, whatever `Error.stackTraceLimit` says (8-20 µs an error, growing
+ * with the caller's stack depth; Bun 0.2 µs): hence LoadOptions.maxErrors.
  */
 function constructWithoutStack(Ctor: Ctor, args: unknown[], newTarget: Ctor = Ctor): object {
   if (!limitWritable) return Reflect.construct(Ctor, args, newTarget);
