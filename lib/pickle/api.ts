@@ -304,6 +304,9 @@ function loadSyncWith(
       specs,
       allow,
       limits: limitsOf(options),
+      maxDepth: options?.maxDepth,
+      maxErrors: options?.maxErrors,
+      maxObjects: options?.maxObjects,
     });
   } finally {
     builder.busy = false;

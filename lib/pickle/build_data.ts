@@ -31,7 +31,12 @@ import { setPrivate, setStaticPrivate } from "../code/private_state.ts";
 import { addShape, findShape, fromTemplate, hashShape, newObject, type Shape } from "./shapes.ts";
 import {
   DEFAULT_LIMITS,
+  DEFAULT_MAX_DEPTH,
+  factoryBudget,
   type Limits,
+  maxDepthOf,
+  maxErrorsOf,
+  maxObjectsOf,
   overLimit,
   regExpCost,
   urlAuthorityLength,
@@ -65,6 +70,8 @@ export const NOT_DONE = Number.MAX_SAFE_INTEGER;
 const EMPTY = new Uint8Array(0);
 /** Stands for the prototype of a function that has none: defining on it fails. */
 export const NO_PROTOTYPE = Object.freeze(Object.create(null)) as object;
+/** Arrays up to this length are made at their size. */
+const SIZED_ARRAY = 16;
 /** Frames kept for reuse between builds. */
 const FRAME_POOL = 1024;
 
@@ -74,8 +81,10 @@ const limitWritable = typeof errorLimit.stackTraceLimit === "number" &&
   Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")?.writable === true;
 
 /**
- * Constructs an error without capturing a stack trace (about 5 µs an error): its own
- * properties, the stack among them, come from the pickle.
+ * Constructs an error without capturing a stack trace: its own properties, the stack among
+ * them, come from the pickle. Deno still records a detailed trace of every new error for its
+ * uncaught-error reports, whatever `Error.stackTraceLimit` says (8-20 µs an error, growing
+ * with the caller's stack depth; Bun 0.2 µs): hence LoadOptions.maxErrors.
  */
 function constructWithoutStack(Ctor: Ctor, args: unknown[], newTarget: Ctor = Ctor): object {
   if (!limitWritable) return Reflect.construct(Ctor, args, newTarget);
@@ -106,24 +115,28 @@ function hostClass(path: string, Ctor: Ctor): Ctor {
 
 const defineProperty = Object.defineProperty;
 
+/**
+ * One container being filled: a frame per level of nesting, so it is kept small (eleven
+ * fields, each reused by the kinds that need it).
+ */
 export class Frame {
   kind = 0;
   target: unknown = null;
-  keys: string[] | null = null;
   i = 0;
   n = 0;
   /** Property lists: entries left (-1 until the count is read), and the entry being read. */
   count = 0;
   step = 0;
+  /** Maps, property lists: the key read; promises: the resolve function. */
   key: unknown = undefined;
-  flags = 0;
+  /** Property lists: an accessor's getter; promises: the reject function. */
   value: unknown = undefined;
-  /** Reducer calls and promises: collected operands, memo slot, flags. */
+  /** Reducer calls: collected operands; objects: the shape's keys. */
   items: unknown[] | null = null;
+  /** Reducer calls: the memo slot of the result. */
   slot = 0;
+  /** By kind: property flags, promise state, reduce flags, next sparse index. */
   extra = 0;
-  resolve: ((v: unknown) => void) | null = null;
-  reject: ((v: unknown) => void) | null = null;
 }
 
 export function hasRepeat(keys: string[]): boolean {
@@ -147,6 +160,12 @@ export interface BuildOptions {
   allow?: AllowPolicy;
   /** Resource limits (limits.ts); the defaults when absent. */
   limits?: Limits;
+  /** LoadOptions.maxDepth (see limits.ts for the default). */
+  maxDepth?: number;
+  /** LoadOptions.maxErrors (see limits.ts for the default). */
+  maxErrors?: number;
+  /** LoadOptions.maxObjects (see limits.ts for the default). */
+  maxObjects?: number;
 }
 
 /** Builds one value from a pickle body; instances are reused between calls when idle. */
@@ -161,6 +180,20 @@ export class DataBuilder {
   protected high = -1;
   protected frames: Frame[] = [];
   protected top = -1;
+  /** Frames the current build may stack (LoadOptions.maxDepth). */
+  protected maxDepth = DEFAULT_MAX_DEPTH;
+  /**
+   * Objects of shapes without a generated factory the current build may still make with
+   * the chance to generate one (a factory costs 50-100 µs to compile); past this budget they
+   * are made without it.
+   */
+  protected slowObjects = 0;
+  /** Units of LoadOptions.maxObjects the current build may still spend. */
+  protected objectsLeft = 0;
+  protected maxObjects = 0;
+  /** Errors the current build may create (LoadOptions.maxErrors), and has created. */
+  protected maxErrors = 0;
+  protected errors = 0;
   protected memo: unknown[] = [];
   protected shapes: Shape[] = [];
   /** Values of a new object's leading primitive properties (reused; cleared after use). */
@@ -185,6 +218,11 @@ export class DataBuilder {
     this.opts = opts;
     this.spentRegExp = this.spentReserve = 0;
     this.regExpBudget = (opts.limits ?? DEFAULT_LIMITS).maxRegExpCost + (end - start);
+    this.maxDepth = maxDepthOf(opts.maxDepth);
+    this.maxErrors = maxErrorsOf(opts.maxErrors, end - start);
+    this.objectsLeft = this.maxObjects = maxObjectsOf(opts.maxObjects, end - start);
+    this.slowObjects = factoryBudget(end - start);
+    this.errors = 0;
     this.memo.length = 0;
     this.shapes.length = 0;
     this.top = -1;
@@ -223,16 +261,14 @@ export class DataBuilder {
 
   protected clear(f: Frame): void {
     f.target = null;
-    f.keys = null;
     f.key = undefined;
     f.value = undefined;
     f.items = null;
-    f.resolve = null;
-    f.reject = null;
   }
 
   protected push(kind: number, target: unknown, n: number): Frame {
     const t = ++this.top;
+    if (t > this.maxDepth) this.tooDeep();
     let f = this.frames[t];
     if (f === undefined) {
       f = new Frame();
@@ -245,6 +281,36 @@ export class DataBuilder {
     f.i = 0;
     f.n = n;
     return f;
+  }
+
+  protected tooDeep(): never {
+    return this.r.fail(
+      `nesting deeper than ${this.maxDepth} levels (LoadOptions.maxDepth raises the limit)`,
+    );
+  }
+
+  /**
+   * Counts an object whose memory outweighs its bytes in the pickle against
+   * LoadOptions.maxObjects: `units` of about 350 bytes (measured on V8, the heavier).
+   */
+  protected heavy(at: number, units: number): void {
+    if ((this.objectsLeft -= units) < 0) {
+      this.r.fail(
+        `more than ${this.maxObjects} objects of the kinds that LoadOptions.maxObjects limits ` +
+          "(it raises the limit)",
+        at,
+      );
+    }
+  }
+
+  /** Counts one more error against LoadOptions.maxErrors. */
+  protected countError(at: number): void {
+    if (++this.errors > this.maxErrors) {
+      this.r.fail(
+        `more than ${this.maxErrors} errors (LoadOptions.maxErrors raises the limit)`,
+        at,
+      );
+    }
   }
 
   /** Runs the frames above `level` (all of them by default) until they are done. */
@@ -285,11 +351,11 @@ export class DataBuilder {
     const i = f.i++;
     switch (f.kind) {
       case D_ARRAY:
-        // Intrinsics: the object may already have another prototype (SET_PROTO, subclasses).
-        arrayPush.call(f.target as unknown[], v);
+        // By index: the object may already have another prototype (SET_PROTO, subclasses).
+        (f.target as unknown[])[i] = v;
         return;
       case D_OBJECT:
-        (f.target as Record<string, unknown>)[f.keys![i]] = v;
+        (f.target as Record<string, unknown>)[(f.items as string[])[i]] = v;
         return;
       case D_MAP:
         if (i & 1) mapSet.call(f.target as Map<unknown, unknown>, f.key, v);
@@ -319,12 +385,12 @@ export class DataBuilder {
         f.value = v;
         return;
       case D_PROMISE:
-        if (f.extra === 1) f.reject!(v);
+        if (f.extra === 1) (f.value as (v: unknown) => void)(v);
         else if (types.isPromise(v)) {
           // A fulfilled promise never holds a promise (it would have adopted its state):
           // only a hand-made pickle says so, e.g. a promise fulfilled with itself.
           this.r.fail("a fulfilled promise cannot hold a promise");
-        } else f.resolve!(v);
+        } else (f.key as (v: unknown) => void)(v);
         return;
       case D_REDUCE:
       case D_DEFINE:
@@ -375,20 +441,20 @@ export class DataBuilder {
         if (typeof v !== "number" || v < 0 || v > 15 || (v | 0) !== v) {
           this.r.fail("invalid property flags");
         }
-        f.flags = v;
+        f.extra = v;
         f.step = 2;
         return;
       case 2:
-        if (f.flags & T.PROP_ACCESSOR) {
+        if (f.extra & T.PROP_ACCESSOR) {
           f.value = v;
           f.step = 3;
           return;
         }
         this.define(f, {
           value: v,
-          writable: (f.flags & T.PROP_WRITABLE) !== 0,
-          enumerable: (f.flags & T.PROP_ENUMERABLE) !== 0,
-          configurable: (f.flags & T.PROP_CONFIGURABLE) !== 0,
+          writable: (f.extra & T.PROP_WRITABLE) !== 0,
+          enumerable: (f.extra & T.PROP_ENUMERABLE) !== 0,
+          configurable: (f.extra & T.PROP_CONFIGURABLE) !== 0,
         });
         return;
       default: {
@@ -402,8 +468,8 @@ export class DataBuilder {
         this.define(f, {
           get: get as () => unknown,
           set: v as (x: unknown) => void,
-          enumerable: (f.flags & T.PROP_ENUMERABLE) !== 0,
-          configurable: (f.flags & T.PROP_CONFIGURABLE) !== 0,
+          enumerable: (f.extra & T.PROP_ENUMERABLE) !== 0,
+          configurable: (f.extra & T.PROP_CONFIGURABLE) !== 0,
         });
       }
     }
@@ -635,6 +701,7 @@ export class DataBuilder {
         return s;
       }
       case T.SYMBOL_UNIQUE: {
+        this.heavy(at, 1);
         const has = r.byte();
         if (has > 1) r.fail("invalid symbol description flag", at);
         const s = Symbol(has ? this.string() : undefined);
@@ -650,6 +717,8 @@ export class DataBuilder {
       }
       case T.OBJECT_NEW_SHAPE:
       case T.NULL_OBJECT_NEW_SHAPE: {
+        // A shape costs its keys, a cache entry and a hidden class (10-20 µs in Deno).
+        this.heavy(at, 4);
         const nullProto = tag === T.NULL_OBJECT_NEW_SHAPE;
         const start = r.pos;
         const n = r.length(1);
@@ -678,7 +747,9 @@ export class DataBuilder {
       }
       case T.ARRAY: {
         const n = r.length(1);
-        const a: unknown[] = [];
+        // A short array gets its exact size (V8 gives a pushed-to empty array room for 17
+        // elements: 190 bytes for one); a long one grows as it is filled.
+        const a: unknown[] = n <= SIZED_ARRAY ? new Array(n) : [];
         this.memo.push(a);
         let i = 0;
         for (; i < n; i++) {
@@ -687,22 +758,23 @@ export class DataBuilder {
           const tag = p < r.end ? r.buf[p] : -1;
           if (tag >= 0 && tag <= T.SMALL_INT_MAX) {
             r.pos = p + 1;
-            a.push(tag);
+            a[i] = tag;
             continue;
           }
           if (tag === T.FLOAT64) {
             r.pos = p + 1;
-            a.push(r.float64());
+            a[i] = r.float64();
             continue;
           }
           const v = this.primitive();
           if (v === NOT_PRIMITIVE) break;
-          a.push(v);
+          a[i] = v;
         }
         if (i < n) this.push(D_ARRAY, a, n).i = i;
         return a;
       }
       case T.SPARSE_ARRAY: {
+        this.heavy(at, 1);
         const len = r.varint();
         if (len > 4294967295) r.fail("array length out of range", at);
         const count = r.length(2);
@@ -727,6 +799,7 @@ export class DataBuilder {
         return inner;
       }
       case T.MAP: {
+        this.heavy(at, 1);
         const n = r.length(2);
         const m = new Map();
         this.memo.push(m);
@@ -734,6 +807,7 @@ export class DataBuilder {
         return m;
       }
       case T.SET: {
+        this.heavy(at, 1);
         const n = r.length(1);
         const s = new Set();
         this.memo.push(s);
@@ -787,6 +861,7 @@ export class DataBuilder {
       case T.BOXED:
         return this.boxed(at);
       case T.URL_TAG: {
+        this.heavy(at, 1);
         const href = this.string();
         const maxHost = (this.opts.limits ?? DEFAULT_LIMITS).maxUrlHostLength;
         const host = urlAuthorityLength(href);
@@ -803,6 +878,7 @@ export class DataBuilder {
         return u;
       }
       case T.URL_SEARCH_PARAMS: {
+        this.heavy(at, 1);
         const p = new URLSearchParamsClass(this.string());
         this.memo.push(p);
         return p;
@@ -811,6 +887,7 @@ export class DataBuilder {
       case T.FILE:
         return this.blob(tag === T.FILE, at);
       case T.PROMISE: {
+        this.heavy(at, 2);
         const state = r.byte();
         if (state > 1) r.fail("invalid promise state", at);
         const { promise, resolve, reject } = Promise.withResolvers<unknown>();
@@ -821,8 +898,8 @@ export class DataBuilder {
         this.memo.push(promise);
         const f = this.push(D_PROMISE, promise, 1);
         f.extra = state;
-        f.resolve = resolve;
-        f.reject = reject;
+        f.key = resolve;
+        f.value = reject;
         return promise;
       }
       case T.GLOBAL: {
@@ -855,6 +932,7 @@ export class DataBuilder {
         return PENDING;
       }
       case T.OBJECT_WITH_PROTO: {
+        this.heavy(at, 1);
         const slot = this.memo.length;
         this.memo.push(HOLE);
         // The property list is read after the prototype's own contents: its frame goes first.
@@ -888,6 +966,7 @@ export class DataBuilder {
   }
 
   protected object(shape: Shape): Record<string, unknown> {
+    if (shape.nullProto) this.heavy(this.r.pos, 1);
     const keys = shape.keys;
     const n = keys.length;
     // Leading primitive values go straight into the new object (they take no memo slot,
@@ -900,13 +979,18 @@ export class DataBuilder {
       vals[i] = v;
     }
     for (let j = i; j < n; j++) vals[j] = undefined;
-    // Data-only loads generate no code (see shapes.ts).
-    const o = this.opts.allowCode ? newObject(shape, vals) : fromTemplate(shape, vals);
+    // Data-only loads generate no code (see shapes.ts); objects of shapes without a factory
+    // yet (each may compile one) are budgeted.
+    const o = !this.opts.allowCode
+      ? fromTemplate(shape, vals)
+      : shape.make !== null || --this.slowObjects >= 0
+      ? newObject(shape, vals)
+      : newObject(shape, vals, false);
     for (let j = 0; j < i; j++) vals[j] = undefined;
     this.memo.push(o);
     if (i < n) {
       const f = this.push(D_OBJECT, o, n);
-      f.keys = keys;
+      f.items = keys;
       f.i = i;
     }
     return o;
@@ -914,6 +998,8 @@ export class DataBuilder {
 
   protected error(at: number): Error {
     const r = this.r;
+    this.countError(at);
+    this.heavy(at, 4);
     const byte = r.byte();
     const type = byte & ~T.ERROR_HOST;
     const name = T.ERROR_TYPES[type];
@@ -966,6 +1052,7 @@ export class DataBuilder {
   }
 
   protected arrayBuffer(shared: boolean, at: number): ArrayBuffer | SharedArrayBuffer {
+    this.heavy(at, 2);
     const r = this.r;
     const flags = r.byte();
     if (flags > (shared ? 1 : 3)) r.fail("invalid buffer flags", at);
@@ -1016,6 +1103,7 @@ export class DataBuilder {
   }
 
   protected view(at: number): ArrayBufferView {
+    this.heavy(at, 1);
     const r = this.r;
     const type = r.byte();
     const flags = r.byte();
@@ -1067,6 +1155,7 @@ export class DataBuilder {
   }
 
   protected blob(isFile: boolean, at: number): Blob {
+    this.heavy(at, 1);
     const r = this.r;
     let name = "";
     let lastModified = 0;
@@ -1078,10 +1167,11 @@ export class DataBuilder {
       lastModified = lm as number;
     }
     const n = r.length(1);
-    const bytes = r.bytes(n).slice();
+    // An empty part list makes an empty blob several times faster (Deno).
+    const parts = n === 0 ? [] : [r.bytes(n).slice()];
     const b = isFile
-      ? new FileClass([bytes], name, { type, lastModified })
-      : new BlobClass([bytes], { type });
+      ? new FileClass(parts, name, { type, lastModified })
+      : new BlobClass(parts, { type });
     this.memo.push(b);
     return b;
   }

@@ -124,6 +124,33 @@ export interface LoadOptions {
    * 16 384). Bun parses a non-ASCII host in time quadratic in its length.
    */
   maxUrlHostLength?: number;
+  /**
+   * Levels of nesting a load builds: containers inside containers, where a value with a
+   * property list (an error, an instance, a function) takes two levels. Default 100 000 (the
+   * format promises 20 000 levels round-trip); deeper pickles fail with an UnpicklingError
+   * naming this option. A positive integer or `Infinity`.
+   */
+  maxDepth?: number;
+  /**
+   * Errors (`Error` and its subclasses, `DOMException`) a load creates at most. Making an
+   * error costs 10-20 µs in Deno, so the default is 10 000 plus one per 32 bytes of pickle:
+   * every error with a stack takes more. A pickle of more errors than that without stacks
+   * (stack deleted, or a DOMException of Bun) fails with an UnpicklingError naming this
+   * option. A positive integer or `Infinity`.
+   */
+  maxErrors?: number;
+  /**
+   * Objects a load creates at most, of the kinds whose memory outweighs their bytes in the
+   * pickle, in units of about 350 bytes (what an empty Map takes in Deno): Map, Set,
+   * null-prototype objects, objects with a prototype from the pickle, unique symbols, sparse
+   * arrays, URL, URLSearchParams, Blob, File, typed arrays and DataViews count 1; promises
+   * and buffers 2; errors and new object shapes (a set of keys first met) 4. The default is
+   * 32 768 plus one per 4 bytes of pickle: a one-element Set takes 4 bytes, so ordinary
+   * pickles load (one of more than about 65 000 empty Maps or Sets with little else may need
+   * more), and a flood of empty Maps stays linear in the pickle's size. More fail with an UnpicklingError naming this option.
+   * A positive integer or `Infinity`.
+   */
+  maxObjects?: number;
 }
 
 /** The names {@linkcode LoadOptions.allow} admits, as a pickle writes them. */

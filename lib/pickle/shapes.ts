@@ -172,9 +172,17 @@ function defineAll(
   return o;
 }
 
-/** A new object of `shape`, its keys defined in order, the value of key `i` being `vals[i]`. */
-export function newObject(shape: Shape, vals: readonly unknown[]): Record<string, unknown> {
+/**
+ * A new object of `shape`, its keys defined in order, the value of key `i` being `vals[i]`;
+ * `compile` false makes it without generating the shape's factory.
+ */
+export function newObject(
+  shape: Shape,
+  vals: readonly unknown[],
+  compile = true,
+): Record<string, unknown> {
   if (shape.make !== null) return shape.make(vals);
+  if (!compile) return fromTemplate(shape, vals);
   if (++shape.uses >= 2) {
     shape.make = factoryOf(shape);
     return shape.make(vals);
