@@ -3,6 +3,7 @@
  *
  * - mutations of valid data and code pickles, signed and not, loaded with `allowCode: false`;
  * - pickles generated from the tag grammar (see generate.ts), signed or not, `allowCode: false`;
+ * - hostile shapes sized up to 256 KB (attacks.ts), `allowCode: false`;
  * - a few mutations of code pickles loaded with `allowCode: true` (in the child process only,
  *   and only when no name of a global that could act outside the process appears in the bytes);
  * - each loaded through `loadsSync`, `loads` (with the key when signed) or `load(stream)` in
@@ -12,8 +13,9 @@
  */
 
 import { FLAG_SIGNED } from "../../lib/format/tags.ts";
-import { frame, sign, unframe } from "./bytes.ts";
+import { frame, sign, unframe, varint } from "./bytes.ts";
 import type { Seed } from "./corpus.ts";
+import { attack } from "./attacks.ts";
 import { generate } from "./generate.ts";
 import { mutatePickle } from "./mutate.ts";
 import { Rng } from "./prng.ts";
@@ -45,20 +47,28 @@ export function safeForCode(bytes: Uint8Array): boolean {
   return !UNSAFE.test(ascii);
 }
 
+const donorCache = new WeakMap<readonly Seed[], Uint8Array[]>();
+
+function donorsOf(corpus: readonly Seed[]): Uint8Array[] {
+  let d = donorCache.get(corpus);
+  if (d === undefined) donorCache.set(corpus, d = corpus.map((s) => s.bytes));
+  return d;
+}
+
 /** Builds case `k` of the run with `seed`. */
 export async function makeCase(corpus: readonly Seed[], seed: number, k: number): Promise<Case> {
   const rng = new Rng(seed, k);
-  const donors = corpus.map((s) => s.bytes);
+  const donors = donorsOf(corpus);
   const r = rng.int(100);
   let origin: string;
   let bytes: Uint8Array;
   let allowCode = false;
   let resign = false;
-  if (r < 48) {
+  if (r < 47) {
     const s = rng.pick(corpus);
     origin = `mutate:${s.name}`;
     ({ bytes, resign } = mutatePickle(rng, s.bytes, donors));
-  } else if (r < 95) {
+  } else if (r < 93) {
     origin = "generate";
     const g = generate(rng);
     bytes = g.bytes;
@@ -67,6 +77,10 @@ export async function makeCase(corpus: readonly Seed[], seed: number, k: number)
       bytes = frame(parts.flags | FLAG_SIGNED, parts.body, parts.version);
       resign = true;
     }
+  } else if (r < 94) {
+    const a = attack(rng);
+    origin = `attack:${a.name}`;
+    bytes = a.bytes;
   } else {
     const code = corpus.filter((s) => s.code);
     const s = rng.pick(code);
@@ -85,6 +99,15 @@ export async function makeCase(corpus: readonly Seed[], seed: number, k: number)
     ? "async"
     : "stream";
   const chunks: number[] = [];
+  if (form === "stream" && rng.chance(0.1)) {
+    // a header that claims far more bytes than the stream will give
+    const parts = unframe(bytes);
+    if (parts !== undefined) {
+      const claim = frame(parts.flags, [], parts.version).subarray(0, 6);
+      const huge = rng.pick([2 ** 31, 2 ** 36, 2 ** 48, 2 ** 53 - 1]);
+      bytes = Uint8Array.from([...claim, ...varint(huge), ...parts.body]);
+    }
+  }
   if (form === "stream") {
     let left = bytes.length;
     while (left > 0) {

@@ -24,15 +24,43 @@ import { FUZZ_KEY, hex } from "./bytes.ts";
 import { type Case, makeCase } from "./cases.ts";
 import { buildCorpus } from "./corpus.ts";
 import { watchIntrinsics } from "./intrinsics.ts";
+import { MEMORY_BASE, MEMORY_PER_BYTE, SLOW_BASE_MS, SLOW_MS_PER_MB } from "./limits.ts";
 
 const [seedArg, fromArg, toArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const verbose = process.argv.includes("--verbose");
+// --selftest=KIND@K makes case K misbehave on purpose (hang, crash, reject, pollute, throw),
+// so that tests can prove the runner catches each kind of failure.
+const selftest = /^--selftest=(\w+)@(\d+)$/.exec(
+  process.argv.find((a) => a.startsWith("--selftest=")) ?? "",
+);
+const profile = process.argv.includes("--profile") ? new Map<string, number>() : undefined;
 const seed = Number(seedArg) >>> 0;
 const from = Number(fromArg);
 const to = Number(toArg);
 
+/** Longest pickle reported whole on a failure line. */
+const MAX_REPORT_BYTES = 4096;
+
+const encoder = new TextEncoder();
+
+/** Writes a whole line to stdout (a pipe may take it in parts, or be full for a moment). */
 function say(line: string): void {
-  writeSync(1, line + "\n");
+  const bytes = encoder.encode(line + "\n");
+  let at = 0;
+  while (at < bytes.length) {
+    try {
+      at += writeSync(1, bytes.subarray(at));
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EAGAIN") throw e;
+    }
+  }
+}
+
+/** Hex of a case for a report line: long pickles are cut (the replay prints them whole). */
+function reportHex(bytes: Uint8Array): string {
+  return bytes.length > MAX_REPORT_BYTES
+    ? `${hex(bytes.subarray(0, MAX_REPORT_BYTES))}…(${bytes.length} bytes)`
+    : hex(bytes);
 }
 
 const rejections: unknown[] = [];
@@ -68,6 +96,15 @@ function streamOf(c: Case): ReadableStream<Uint8Array> {
 
 const noImports = () => ({});
 
+/** Heap and external bytes in use now. */
+function memory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+/** The value of the last case, kept alive while its memory is measured. */
+let kept: unknown;
+
 /** Loads one case; "" for a value or an UnpicklingError, else what went wrong. */
 async function run(c: Case): Promise<string> {
   const options = {
@@ -76,9 +113,9 @@ async function run(c: Case): Promise<string> {
     ...(c.signed ? { signingKey: FUZZ_KEY } : {}),
   };
   try {
-    if (c.form === "sync") loadsSync(c.bytes, options);
-    else if (c.form === "async") await loads(c.bytes, options);
-    else await load(streamOf(c), options);
+    if (c.form === "sync") kept = loadsSync(c.bytes, options);
+    else if (c.form === "async") kept = await loads(c.bytes, options);
+    else kept = await load(streamOf(c), options);
     return "";
   } catch (e) {
     if (e instanceof UnpicklingError) return "";
@@ -86,28 +123,76 @@ async function run(c: Case): Promise<string> {
   }
 }
 
+function misbehave(kind: string): string {
+  if (kind === "hang") { for (;;); }
+  if (kind === "crash") process.exit(7);
+  if (kind === "reject") Promise.reject(new Error("selftest"));
+  if (kind === "pollute") (Object.prototype as Record<string, unknown>).fuzzSelftest = 1;
+  if (kind === "throw") return describe(new TypeError("selftest"));
+  return "";
+}
+
 const corpus = await buildCorpus();
 const check = watchIntrinsics();
 say(`ready ${corpus.length}`);
 for (let k = from; k < to; k++) {
+  const tm = performance.now();
   const c = await makeCase(corpus, seed, k);
+  if (profile) {
+    profile.set("(making cases)", (profile.get("(making cases)") ?? 0) + performance.now() - tm);
+  }
   if (verbose) {
     say(`case ${k} ${c.origin} form=${c.form} allowCode=${c.allowCode} signed=${c.signed}`);
     say(`hex ${hex(c.bytes)}`);
   }
   let kind = "";
+  const before = memory();
+  const t0 = performance.now();
   let detail = await run(c);
-  if (detail) kind = "error";
-  // A rejection nobody handles is reported after the current task: give it one task to show.
-  if (c.bytes.includes(0x87) || c.allowCode || k % 64 === 63 || k === to - 1) {
-    await new Promise((r) => setTimeout(r, 0));
+  if (selftest && Number(selftest[2]) === k) detail ||= misbehave(selftest[1]);
+  let ms = performance.now() - t0;
+  const grew = memory() - before;
+  kept = undefined;
+  if (profile) {
+    const key = `${c.origin.replace(/:.*/, "")}${
+      c.origin.startsWith("attack") ? c.origin.slice(6) : ""
+    } ${c.form}`;
+    profile.set(key, (profile.get(key) ?? 0) + ms);
   }
+  if (detail) kind = "error";
+  else if (!c.allowCode) {
+    const slow = SLOW_BASE_MS + SLOW_MS_PER_MB * c.bytes.length / 2 ** 20;
+    if (ms > slow) {
+      // once more: a pause of a loaded machine is not the load's fault
+      const t1 = performance.now();
+      await run(c);
+      kept = undefined;
+      ms = Math.min(ms, performance.now() - t1);
+    }
+    if (ms > slow) {
+      kind = "slow";
+      detail = `${c.bytes.length} bytes took ${ms.toFixed(0)} ms (limit ${slow.toFixed(0)} ms)`;
+    } else if (grew > MEMORY_BASE + MEMORY_PER_BYTE * c.bytes.length) {
+      kind = "memory";
+      detail = `${c.bytes.length} bytes grew the heap by ${(grew / 2 ** 20).toFixed(0)} MiB`;
+    }
+  }
+  // A rejection nobody handles is reported after the current task: one task lets it show
+  // (checked on both runtimes: reported before the next setImmediate callback).
+  await new Promise((r) => setImmediate(r));
   if (!kind && rejections.length) {
     kind = "rejection";
     detail = describe(rejections[0]);
   }
   rejections.length = 0;
+  const tc = performance.now();
   const changed = check();
+  if (profile) {
+    profile.set(
+      "(intrinsics check)",
+      (profile.get("(intrinsics check)") ?? 0) + performance.now() - tc,
+    );
+  }
   if (!kind && changed) {
     kind = "intrinsics";
     detail = changed;
@@ -121,7 +206,7 @@ for (let k = from; k < to; k++) {
           origin: c.origin,
           form: c.form,
           allowCode: c.allowCode,
-          hex: hex(c.bytes),
+          hex: reportHex(c.bytes),
         })
       }`,
     );
@@ -130,4 +215,9 @@ for (let k = from; k < to; k++) {
   } else say(`ok ${k}`);
 }
 say("done");
+if (profile) {
+  for (const [k, v] of [...profile].sort((a, b) => b[1] - a[1])) {
+    writeSync(2, `${v.toFixed(0).padStart(8)} ms  ${k}\n`);
+  }
+}
 process.exit(0);

@@ -20,7 +20,11 @@ export function signature(f: Failure): string {
     .replace(/0x[0-9a-f]+|\d+/gi, "N")
     .replace(/#<[^>]*>/g, "#<…>")
     .slice(0, 160);
-  return `${f.kind}: ${detail}${f.allowCode ? " [allowCode]" : ""}`;
+  // slowness and memory are a matter of the input's shape: name it
+  const shape = /^(slow|hang|memory|crash)$/.test(f.kind) && f.origin?.startsWith("attack:")
+    ? ` [${f.origin}]`
+    : "";
+  return `${f.kind}: ${detail}${f.allowCode ? " [allowCode]" : ""}${shape}`;
 }
 
 /** One group of failures sharing a signature; `first` is the shortest reproducer. */

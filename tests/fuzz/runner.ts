@@ -12,12 +12,8 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
-/** Longest time one case may take before the watchdog kills the child (ms). */
-export const CASE_TIMEOUT_MS = 2000;
-/** Longest time a child may take to start and build its corpus (ms). */
-export const STARTUP_TIMEOUT_MS = 60_000;
-/** Time a hung or crashed case gets when it is run again alone to confirm it (ms). */
-export const CONFIRM_TIMEOUT_MS = 10_000;
+import { CASE_TIMEOUT_MS, CONFIRM_TIMEOUT_MS, STARTUP_TIMEOUT_MS } from "./limits.ts";
+export { CASE_TIMEOUT_MS };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..");
@@ -81,9 +77,14 @@ function runChild(
   from: number,
   to: number,
   caseTimeout: number,
-  opts: { verbose?: boolean; deadline?: number; onLine?: (line: string) => void },
+  opts: {
+    verbose?: boolean;
+    deadline?: number;
+    onLine?: (line: string) => void;
+    extra?: string[];
+  },
 ): Promise<ChildRun> {
-  const args = [String(seed), String(from), String(to)];
+  const args = [String(seed), String(from), String(to), ...(opts.extra ?? [])];
   if (opts.verbose) args.push("--verbose");
   const [bin, argv] = command(runtime, args);
   return new Promise((resolve) => {
@@ -143,7 +144,15 @@ function runChild(
 function parseFail(line: string): Failure | undefined {
   const m = /^fail (\d+) (.*)$/.exec(line);
   if (!m) return undefined;
-  return { case: Number(m[1]), ...JSON.parse(m[2]) };
+  try {
+    return { case: Number(m[1]), ...JSON.parse(m[2]) };
+  } catch {
+    return {
+      case: Number(m[1]),
+      kind: "report",
+      detail: `unreadable report: ${m[2].slice(0, 200)}`,
+    };
+  }
 }
 
 /** Runs case `k` alone, printing its bytes: confirms a hang or crash and gets the hex. */
@@ -152,10 +161,16 @@ export async function replayCase(
   seed: number,
   k: number,
   timeout = CONFIRM_TIMEOUT_MS,
+  extra?: string[],
 ): Promise<{ run: ChildRun; hex: string; origin: string; failure?: Failure }> {
-  const run = await runChild(runtime, seed, k, k + 1, timeout, { verbose: true });
+  const run = await runChild(runtime, seed, k, k + 1, timeout, { verbose: true, extra });
   const hex = run.lines.find((l) => l.startsWith("hex "))?.slice(4) ?? "";
-  const origin = run.lines.find((l) => l.startsWith("case "))?.slice(5) ?? "";
+  const about = /^case \d+ (\S+(?: [^=]+)?) form=(\w+) allowCode=(\w+)/.exec(
+    run.lines.find((l) => l.startsWith("case ")) ?? "",
+  );
+  const origin = about?.[1] ?? "";
+  const form = about?.[2];
+  const allowCode = about?.[3] === "true";
   const fail = run.lines.map(parseFail).find((f) => f !== undefined);
   let failure = fail;
   if (!failure && run.hung) {
@@ -180,6 +195,8 @@ export async function runFuzz(options: {
   timeMs?: number;
   caseTimeoutMs?: number;
   log?: (line: string) => void;
+  /** extra arguments for the child (tests: --selftest=KIND@K) */
+  childArgs?: string[];
 }): Promise<RunResult> {
   const runtime = options.runtime ?? currentRuntime();
   const caseTimeout = options.caseTimeoutMs ?? CASE_TIMEOUT_MS;
@@ -192,7 +209,10 @@ export async function runFuzz(options: {
   let cases = 0;
   while (next < options.to && (deadline === undefined || Date.now() < deadline)) {
     children++;
-    const r = await runChild(runtime, options.seed, next, options.to, caseTimeout, { deadline });
+    const r = await runChild(runtime, options.seed, next, options.to, caseTimeout, {
+      deadline,
+      extra: options.childArgs,
+    });
     for (const line of r.lines) {
       const f = parseFail(line);
       if (f) {
@@ -216,9 +236,9 @@ export async function runFuzz(options: {
     const first: Failure = r.hung
       ? { case: k, kind: "hang", detail: `no result after ${caseTimeout} ms` }
       : { case: k, kind: "crash", detail: crashDetail(r) };
-    const again = await replayCase(runtime, options.seed, k);
+    const again = await replayCase(runtime, options.seed, k, undefined, options.childArgs);
     if (again.failure) {
-      const f = { ...first, ...again.failure, origin: again.origin, hex: again.hex };
+      const f = { ...first, ...again.failure, hex: again.hex };
       if (again.failure.kind === "hang") f.detail = first.detail;
       failures.push(f);
       log(`case ${k}: ${f.kind}: ${f.detail}`);
