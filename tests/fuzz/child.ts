@@ -5,10 +5,10 @@
  *   ready <corpus size>
  *   ok <k>                      a value or an UnpicklingError
  *   fail <k> <json>             any other outcome: {kind, detail, origin, hex}
- *   skip <k>                    (never written today; reserved)
+ *   skip <k>                    not loaded: its origin matches --skip=REGEXP
  *   done
  *
- * Usage: deno run --allow-read tests/fuzz/child.ts SEED FROM TO [--verbose]
+ * Usage: deno run --allow-read tests/fuzz/child.ts SEED FROM TO [--verbose] [--skip=REGEXP]
  *        bun tests/fuzz/child.ts SEED FROM TO
  *
  * It runs without write, net or run permissions on Deno, so code pickles loaded with
@@ -23,6 +23,7 @@ import { load, loads, loadsSync, UnpicklingError } from "../../mod.ts";
 import { FUZZ_KEY, hex } from "./bytes.ts";
 import { type Case, makeCase } from "./cases.ts";
 import { buildCorpus } from "./corpus.ts";
+import { foreignPrototype } from "./data_only.ts";
 import { watchIntrinsics } from "./intrinsics.ts";
 import { MEMORY_BASE, MEMORY_PER_BYTE, SLOW_BASE_MS, SLOW_MS_PER_MB } from "./limits.ts";
 
@@ -33,6 +34,8 @@ const verbose = process.argv.includes("--verbose");
 const selftest = /^--selftest=(\w+)@(\d+)$/.exec(
   process.argv.find((a) => a.startsWith("--selftest=")) ?? "",
 );
+const skipArg = process.argv.find((a) => a.startsWith("--skip="));
+const skip = skipArg ? new RegExp(skipArg.slice("--skip=".length)) : undefined;
 const profile = process.argv.includes("--profile") ? new Map<string, number>() : undefined;
 const seed = Number(seedArg) >>> 0;
 const from = Number(fromArg);
@@ -103,7 +106,7 @@ function memory(): number {
 }
 
 /** The value of the last case, kept alive while its memory is measured. */
-let kept: unknown;
+const held: { value?: unknown } = {};
 
 /** Loads one case; "" for a value or an UnpicklingError, else what went wrong. */
 async function run(c: Case): Promise<string> {
@@ -113,9 +116,9 @@ async function run(c: Case): Promise<string> {
     ...(c.signed ? { signingKey: FUZZ_KEY } : {}),
   };
   try {
-    if (c.form === "sync") kept = loadsSync(c.bytes, options);
-    else if (c.form === "async") kept = await loads(c.bytes, options);
-    else kept = await load(streamOf(c), options);
+    if (c.form === "sync") held.value = loadsSync(c.bytes, options);
+    else if (c.form === "async") held.value = await loads(c.bytes, options);
+    else held.value = await load(streamOf(c), options);
     return "";
   } catch (e) {
     if (e instanceof UnpicklingError) return "";
@@ -141,6 +144,10 @@ for (let k = from; k < to; k++) {
   if (profile) {
     profile.set("(making cases)", (profile.get("(making cases)") ?? 0) + performance.now() - tm);
   }
+  if (skip?.test(c.origin)) {
+    say(`skip ${k}`);
+    continue;
+  }
   if (verbose) {
     say(`case ${k} ${c.origin} form=${c.form} allowCode=${c.allowCode} signed=${c.signed}`);
     say(`hex ${hex(c.bytes)}`);
@@ -149,10 +156,12 @@ for (let k = from; k < to; k++) {
   const before = memory();
   const t0 = performance.now();
   let detail = await run(c);
-  if (selftest && Number(selftest[2]) === k) detail ||= misbehave(selftest[1]);
   let ms = performance.now() - t0;
   const grew = memory() - before;
-  kept = undefined;
+  const foreign = !detail && !c.allowCode ? foreignPrototype(held.value) : "";
+  if (selftest && Number(selftest[2]) === k) detail ||= misbehave(selftest[1]);
+  if (verbose) say(`took ${ms.toFixed(0)} ms: ${detail || "a value or an UnpicklingError"}`);
+  held.value = undefined;
   if (profile) {
     const key = `${c.origin.replace(/:.*/, "")}${
       c.origin.startsWith("attack") ? c.origin.slice(6) : ""
@@ -166,12 +175,15 @@ for (let k = from; k < to; k++) {
       // once more: a pause of a loaded machine is not the load's fault
       const t1 = performance.now();
       await run(c);
-      kept = undefined;
+      held.value = undefined;
       ms = Math.min(ms, performance.now() - t1);
     }
     if (ms > slow) {
       kind = "slow";
       detail = `${c.bytes.length} bytes took ${ms.toFixed(0)} ms (limit ${slow.toFixed(0)} ms)`;
+    } else if (foreign) {
+      kind = "prototype";
+      detail = `data-only load: ${foreign}`;
     } else if (grew > MEMORY_BASE + MEMORY_PER_BYTE * c.bytes.length) {
       kind = "memory";
       detail = `${c.bytes.length} bytes grew the heap by ${(grew / 2 ** 20).toFixed(0)} MiB`;

@@ -15,6 +15,7 @@ export function signature(f: Failure): string {
     return `error: async load adopts a pickled promise and throws its reason`;
   }
   const detail = f.detail
+    .replace(/^(data-only load: )\S+ (has|inherits)/, "$1… $2")
     .replace(/^(non-Error thrown: \w+).*$/, "$1")
     .replace(/"[^"]*"|'[^']*'|`[^`]*`/g, "'…'")
     .replace(/0x[0-9a-f]+|\d+/gi, "N")

@@ -13,13 +13,14 @@ export const CASE_TIMEOUT_MS = 2_000;
 /** Longest a child may take to start and build its corpus (ms). */
 export const STARTUP_TIMEOUT_MS = 60_000;
 /** Time a hung or crashed case gets when it is run again alone to confirm it (ms). */
-export const CONFIRM_TIMEOUT_MS = 4_000;
+export const CONFIRM_TIMEOUT_MS = CASE_TIMEOUT_MS;
 /**
  * A data-only load slower than SLOW_BASE_MS + SLOW_MS_PER_MB × input size (twice in a row)
- * fails as "slow". The goal is ~1 s per MB; this leaves room for a loaded machine.
+ * fails as "slow". The goal is ~1 s per MB; four times that leaves room for a loaded machine
+ * and still catches quadratic work (the attacks reach 256 KB).
  */
-export const SLOW_BASE_MS = 250;
-export const SLOW_MS_PER_MB = 2_000;
+export const SLOW_BASE_MS = 500;
+export const SLOW_MS_PER_MB = 4_000;
 /**
  * A data-only load whose heap and external memory grow past MEMORY_BASE + MEMORY_PER_BYTE ×
  * input size (while its value is alive) fails as "memory" (the goal: 64 × input + 64 MiB).

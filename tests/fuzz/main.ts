@@ -16,6 +16,9 @@ import process from "node:process";
 import { group } from "./classify.ts";
 import { CASE_TIMEOUT_MS, currentRuntime, replayCase, runFuzz } from "./runner.ts";
 
+/** How long a replayed case may take. */
+const REPLAY_TIMEOUT_MS = 120_000;
+
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -35,9 +38,11 @@ const replay = arg("--case");
 
 if (replay !== undefined) {
   const k = Number(replay);
-  const r = await replayCase(runtime, seed, k);
+  const r = await replayCase(runtime, seed, k, REPLAY_TIMEOUT_MS);
   console.log(`${runtime} seed ${seed} case ${k}: ${r.origin}`);
   console.log(`hex ${r.hex}`);
+  const took = r.run.lines.find((l) => l.startsWith("took "));
+  if (took) console.log(took);
   if (r.failure) {
     console.log(`FAILED: ${r.failure.kind}: ${r.failure.detail}`);
     process.exit(1);

@@ -40,8 +40,10 @@ export interface Failure {
 export interface RunResult {
   runtime: Runtime;
   seed: number;
-  /** cases finished (including failing ones) */
+  /** cases finished (including failing ones, not the skipped ones) */
   cases: number;
+  /** cases not loaded because their origin matched `skip` */
+  skipped: number;
   failures: Failure[];
   seconds: number;
   /** children started (1 + one per hang, crash or changed intrinsic) */
@@ -65,6 +67,7 @@ interface ChildRun {
   last: number;
   done: boolean;
   hung: boolean;
+  skipped: number;
   code: number | null;
   signal: string | null;
   stderr: string;
@@ -98,6 +101,7 @@ function runChild(
       last: from - 1,
       done: false,
       hung: false,
+      skipped: 0,
       code: null,
       signal: null,
       stderr: "",
@@ -112,11 +116,12 @@ function runChild(
       pending = parts.pop()!;
       for (const line of parts) {
         progress = Date.now();
-        const m = /^(ok|fail) (\d+)/.exec(line);
+        const m = /^(ok|fail|skip) (\d+)/.exec(line);
         if (m) r.last = Number(m[2]);
+        if (m?.[1] === "skip") r.skipped++;
         else if (line.startsWith("ready")) ready = true;
         else if (line === "done") r.done = true;
-        if (!line.startsWith("ok ")) r.lines.push(line);
+        if (!line.startsWith("ok ") && !line.startsWith("skip ")) r.lines.push(line);
         opts.onLine?.(line);
       }
     });
@@ -178,6 +183,7 @@ export async function replayCase(
   } else if (!failure && !run.done) {
     failure = { case: k, kind: "crash", detail: crashDetail(run), hex };
   }
+  if (failure) failure = { ...failure, origin, form, allowCode };
   return { run, hex, origin, failure };
 }
 
@@ -197,6 +203,8 @@ export async function runFuzz(options: {
   log?: (line: string) => void;
   /** extra arguments for the child (tests: --selftest=KIND@K) */
   childArgs?: string[];
+  /** cases whose origin (e.g. "attack:long bigint") matches are not loaded */
+  skip?: RegExp;
 }): Promise<RunResult> {
   const runtime = options.runtime ?? currentRuntime();
   const caseTimeout = options.caseTimeoutMs ?? CASE_TIMEOUT_MS;
@@ -207,11 +215,14 @@ export async function runFuzz(options: {
   let next = options.from ?? 0;
   let children = 0;
   let cases = 0;
+  let skipped = 0;
+  const childArgs = [...(options.childArgs ?? [])];
+  if (options.skip) childArgs.push(`--skip=${options.skip.source}`);
   while (next < options.to && (deadline === undefined || Date.now() < deadline)) {
     children++;
     const r = await runChild(runtime, options.seed, next, options.to, caseTimeout, {
       deadline,
-      extra: options.childArgs,
+      extra: childArgs,
     });
     for (const line of r.lines) {
       const f = parseFail(line);
@@ -220,7 +231,8 @@ export async function runFuzz(options: {
         log(`case ${f.case}: ${f.kind}: ${f.detail}`);
       }
     }
-    cases += r.last - next + 1;
+    cases += r.last - next + 1 - r.skipped;
+    skipped += r.skipped;
     if (r.done) break;
     if (deadline !== undefined && Date.now() >= deadline && !r.hung) break;
     const lastFail = r.lines.length ? parseFail(r.lines[r.lines.length - 1]) : undefined;
@@ -236,7 +248,7 @@ export async function runFuzz(options: {
     const first: Failure = r.hung
       ? { case: k, kind: "hang", detail: `no result after ${caseTimeout} ms` }
       : { case: k, kind: "crash", detail: crashDetail(r) };
-    const again = await replayCase(runtime, options.seed, k, undefined, options.childArgs);
+    const again = await replayCase(runtime, options.seed, k, undefined, childArgs);
     if (again.failure) {
       const f = { ...first, ...again.failure, hex: again.hex };
       if (again.failure.kind === "hang") f.detail = first.detail;
@@ -252,6 +264,7 @@ export async function runFuzz(options: {
     runtime,
     seed: options.seed,
     cases,
+    skipped,
     failures,
     seconds: (Date.now() - started) / 1000,
     children,
