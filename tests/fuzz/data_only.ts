@@ -64,6 +64,11 @@ const ALLOWED = new Set<object | null>([
   Blob.prototype,
   File.prototype,
   Promise.prototype,
+  // errors of the runtime's own classes load as those classes where the runtime has them
+  ...Object.values(
+    (globalThis as { Deno?: { errors?: Record<string, { prototype: object }> } }).Deno?.errors ??
+      {},
+  ).map((c) => c.prototype),
 ]);
 
 /**

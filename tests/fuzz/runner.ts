@@ -57,7 +57,9 @@ export function currentRuntime(): Runtime {
 
 function command(runtime: Runtime, args: string[]): [string, string[]] {
   const bin = join(ROOT, "node_modules", ".bin", runtime);
-  if (runtime === "deno") return [bin, ["run", "--allow-read", "--no-prompt", CHILD, ...args]];
+  if (runtime === "deno") {
+    return [bin, ["run", `--allow-read=${ROOT}`, "--no-prompt", CHILD, ...args]];
+  }
   return [bin, [CHILD, ...args]];
 }
 
