@@ -5,11 +5,14 @@
 //
 // Long runs and replays: `npm run fuzz -- --help`.
 import { describe, it } from "node:test";
+import process from "node:process";
 import assert from "node:assert/strict";
 import { group, signature } from "./fuzz/classify.ts";
 import { makeCase } from "./fuzz/cases.ts";
 import { buildCorpus } from "./fuzz/corpus.ts";
 import { CASE_TIMEOUT_MS, CI_CASES, MIN_CASES_PER_SECOND } from "./fuzz/limits.ts";
+import { loadsSync } from "../mod.ts";
+import { frame, unhex } from "./fuzz/bytes.ts";
 import { currentRuntime, type Failure, runFuzz, type Runtime } from "./fuzz/runner.ts";
 
 /** The seed of the CI run (fixed, so that a failure in CI replays). */
@@ -161,4 +164,30 @@ describe("fuzz", () => {
       if (kind === "pollute") assert.equal(r.children, 2, "a new child after a changed built-in");
     });
   }
+});
+
+// Failures the fuzz suite found and that are fixed, each as a test named for the attack.
+describe("found by fuzzing", () => {
+  it("a sparse array claiming 2^25 - 1 elements does not reserve storage for them", () => {
+    // SPARSE_ARRAY, length 2^25 - 1, one element: index 23, null. Was 256 MB and 0.4-0.6 s
+    // on Deno (new Array(len)); 128M elements took 1.5 s on Bun.
+    for (const lenHex of ["ffffff0f", "8080803d", "d8c0843d"]) {
+      const bytes = frame(0, unhex(`77${lenHex}011761`));
+      const mem = () => {
+        const m = process.memoryUsage();
+        return m.heapUsed + m.external;
+      };
+      const before = mem();
+      const started = performance.now();
+      const a = loadsSync<unknown[]>(bytes, { allowCode: false });
+      const ms = performance.now() - started;
+      assert.ok(Array.isArray(a));
+      assert.ok(a.length >= 2 ** 25 - 1, String(a.length));
+      assert.equal(a[23], null);
+      assert.ok(23 in a && !(22 in a) && !(a.length - 1 in a), "only index 23 is set");
+      assert.deepEqual(Object.keys(a), ["23"]);
+      assert.ok(ms < 250, `${ms.toFixed(0)} ms`);
+      assert.ok(mem() - before < 64 * 2 ** 20, `${((mem() - before) / 2 ** 20).toFixed(0)} MiB`);
+    }
+  });
 });

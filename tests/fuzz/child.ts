@@ -77,11 +77,16 @@ if (typeof (globalThis as { Deno?: unknown }).Deno === "object") {
   });
 }
 
+/** Text of any thrown value (a value of a pickle may have no prototype, or hostile getters). */
 function describe(e: unknown): string {
-  if (e instanceof Error) {
-    return `${e.constructor?.name ?? "Error"}: ${String(e.message).split("\n")[0].slice(0, 300)}`;
+  try {
+    if (e instanceof Error) {
+      return `${e.constructor?.name ?? "Error"}: ${String(e.message).split("\n")[0].slice(0, 300)}`;
+    }
+    return `non-Error thrown: ${typeof e} ${String(e).slice(0, 100)}`;
+  } catch {
+    return `non-Error thrown: ${typeof e} ${Object.prototype.toString.call(e)}`;
   }
-  return `non-Error thrown: ${typeof e} ${String(e).slice(0, 100)}`;
 }
 
 function streamOf(c: Case): ReadableStream<Uint8Array> {
