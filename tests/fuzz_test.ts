@@ -106,9 +106,14 @@ describe("fuzz", () => {
         `${r.skipped} skipped (known slow: ${skip?.source ?? "none"})`,
     );
     const open = r.failures.filter((f) => known(f, runtime) === undefined);
+    const causes = KNOWN.map((k) => k.cause);
+    const used = new Set<number>();
     for (const g of group(r.failures.filter((f) => known(f, runtime) !== undefined))) {
-      console.log(`  known (${known(g.first, runtime)}): ${g.count} × ${g.signature}`);
+      const n = causes.indexOf(known(g.first, runtime)!);
+      used.add(n);
+      console.log(`  known #${n}: ${g.count} × ${g.signature.slice(0, 120)}`);
     }
+    for (const n of [...used].sort()) console.log(`  #${n}: ${causes[n]}`);
     const report = group(open).map((g) =>
       `${g.count} × ${g.signature}\n    e.g. case ${g.first.case} (${g.first.origin}, ` +
       `${g.first.form}): ${g.first.hex?.slice(0, 400)}\n    replay: npm run fuzz -- ` +
