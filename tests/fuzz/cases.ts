@@ -106,6 +106,7 @@ export async function makeCase(corpus: readonly Seed[], seed: number, k: number)
       const claim = frame(parts.flags, [], parts.version).subarray(0, 6);
       const huge = rng.pick([2 ** 31, 2 ** 36, 2 ** 48, 2 ** 53 - 1]);
       bytes = Uint8Array.from([...claim, ...varint(huge), ...parts.body]);
+      origin += " +length claim";
     }
   }
   if (form === "stream") {
