@@ -45,7 +45,12 @@ const KNOWN: { cause: string; match?: RegExp; skip?: RegExp; runtimes?: Runtime[
       "'Out of memory' / 'Array buffer allocation failed' / invalid length, or gigabytes " +
       "when the allocation succeeds)",
     match:
-      /^(error: RangeError: (Out of memory|Array buffer allocation failed|Invalid typed array length|length larger than)|memory: )/,
+      /^(error: RangeError: (Out of memory|Array buffer allocation failed|Invalid typed array length|length larger than)|memory: |crash: .*\[\+length claim\]$)/,
+  },
+  {
+    cause: "never crash: a signed pickle held in a SharedArrayBuffer (a view over one) " +
+      "fails with a raw TypeError from crypto.subtle, which refuses shared views",
+    match: /^error: TypeError: .*\[shared\]$/,
   },
   {
     cause: "data-only means data: with allowCode false the loader assigns any prototype the " +

@@ -34,6 +34,8 @@ export interface Case {
   signed: boolean;
   /** chunk sizes for the stream form */
   chunks: number[];
+  /** the bytes are handed over in a view of a SharedArrayBuffer */
+  shared: boolean;
 }
 
 /** Words that must not appear in a pickle loaded with allowCode: true (no effect outside). */
@@ -118,5 +120,6 @@ export async function makeCase(corpus: readonly Seed[], seed: number, k: number)
     }
     if (rng.chance(0.1)) chunks.push(0);
   }
-  return { origin, bytes, form, allowCode, signed, chunks };
+  const shared = rng.chance(0.03);
+  return { origin, bytes, form, allowCode, signed, chunks, shared };
 }

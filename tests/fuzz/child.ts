@@ -121,8 +121,13 @@ async function run(c: Case): Promise<string> {
     ...(c.signed ? { signingKey: FUZZ_KEY } : {}),
   };
   try {
-    if (c.form === "sync") held.value = loadsSync(c.bytes, options);
-    else if (c.form === "async") held.value = await loads(c.bytes, options);
+    let input = c.bytes;
+    if (c.shared) {
+      input = new Uint8Array(new SharedArrayBuffer(c.bytes.length));
+      input.set(c.bytes);
+    }
+    if (c.form === "sync") held.value = loadsSync(input, options);
+    else if (c.form === "async") held.value = await loads(input, options);
     else held.value = await load(streamOf(c), options);
     return "";
   } catch (e) {
@@ -154,7 +159,10 @@ for (let k = from; k < to; k++) {
     continue;
   }
   if (verbose) {
-    say(`case ${k} ${c.origin} form=${c.form} allowCode=${c.allowCode} signed=${c.signed}`);
+    say(
+      `case ${k} ${c.origin} form=${c.form} allowCode=${c.allowCode} signed=${c.signed}` +
+        ` shared=${c.shared}`,
+    );
     say(`hex ${hex(c.bytes)}`);
   }
   let kind = "";
@@ -221,7 +229,7 @@ for (let k = from; k < to; k++) {
           kind,
           detail,
           origin: c.origin,
-          form: c.form,
+          form: c.shared ? `${c.form} (shared)` : c.form,
           allowCode: c.allowCode,
           hex: reportHex(c.bytes),
         })

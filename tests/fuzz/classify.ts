@@ -24,8 +24,11 @@ export function signature(f: Failure): string {
   // slowness and memory are a matter of the input's shape: name it
   const shape = /^(slow|hang|memory|crash)$/.test(f.kind) && f.origin?.startsWith("attack:")
     ? ` [${f.origin}]`
+    : /^(slow|hang|memory|crash)$/.test(f.kind) && f.origin?.endsWith("+length claim")
+    ? " [+length claim]"
     : "";
-  return `${f.kind}: ${detail}${f.allowCode ? " [allowCode]" : ""}${shape}`;
+  const shared = f.form?.endsWith("(shared)") ? " [shared]" : "";
+  return `${f.kind}: ${detail}${f.allowCode ? " [allowCode]" : ""}${shared}${shape}`;
 }
 
 /** One group of failures sharing a signature; `first` is the shortest reproducer. */
