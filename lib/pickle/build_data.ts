@@ -779,7 +779,14 @@ export class DataBuilder {
         if (len > 4294967295) r.fail("array length out of range", at);
         const count = r.length(2);
         if (count > len) r.fail("sparse array with more elements than its length", at);
-        const a = new Array(len);
+        // Not `new Array(len)`: it reserves storage for len elements (V8 below 2^25, 256 MB;
+        // on Bun seconds), so a 39-byte pickle could cost that. An element at the end,
+        // deleted, gives the length with sparse storage in both engines.
+        const a: unknown[] = [];
+        if (len > 0) {
+          a[len - 1] = undefined;
+          delete a[len - 1];
+        }
         this.memo.push(a);
         if (count > 0) this.push(D_SPARSE, a, count * 2).extra = 0;
         return a;
