@@ -84,7 +84,7 @@ export function parseDeno(text) {
       inOutput = true;
       continue;
     }
-    if (/^-+ output end -+$/.test(line)) {
+    if (/^-+ (?:pre-test |post-test )?output end -+$/.test(line)) {
       inOutput = false;
       continue;
     }

@@ -27,65 +27,7 @@ const CI_SEED = 20261207;
  * - `skip`: cases whose origin matches are not run at all (for inputs that take seconds, so
  *   that the run stays short; `npm run fuzz` runs them).
  */
-const KNOWN: { cause: string; match?: RegExp; skip?: RegExp; runtimes?: Runtime[] }[] = [
-  {
-    cause: "never crash: a pickled promise that rejects (a rejected promise as a fulfilment " +
-      "value, a promise resolved with itself) is an unhandled rejection; a 4-byte pickle " +
-      "kills a process that has no handler",
-    match: /^rejection: /,
-  },
-  {
-    cause: "never crash: `await loads()` / `await load()` adopts a pickle whose value is a " +
-      "promise: a pickled rejected promise makes the load throw its reason (any value, not " +
-      "an UnpicklingError), a fulfilled one loads as its value",
-    match: /^error: async load adopts a pickled promise/,
-  },
-  {
-    cause: "bounded resources: load(stream) allocates what the header claims (RangeError " +
-      "'Out of memory' / 'Array buffer allocation failed' / invalid length, or gigabytes " +
-      "when the allocation succeeds)",
-    match:
-      /^(error: RangeError: (Out of memory|Array buffer allocation failed|Invalid typed array length|length larger than)|memory: |crash: .*\[\+length claim\]$)/,
-  },
-  {
-    cause: "never crash: a signed pickle held in a SharedArrayBuffer (a view over one) " +
-      "fails with a raw TypeError from crypto.subtle, which refuses shared views",
-    match: /^error: TypeError: .*\[shared\]$/,
-  },
-  {
-    cause: "data-only means data: with allowCode false the loader assigns any prototype the " +
-      "pickle asks for (an object of the pickle, an array, a re-prototyped built-in)",
-    match: /^prototype: /,
-  },
-  {
-    cause: "bounded resources: BigInt decoding is quadratic",
-    skip: /^attack:long bigint$/,
-  },
-  {
-    cause: "bounded resources: no object-count limit (many 4-byte Error tags: 1 MB takes " +
-      "11 s on Deno)",
-    skip: /^attack:many errors$/,
-    runtimes: ["deno"],
-  },
-  {
-    cause: "bounded resources: RegExp construction from untrusted patterns: thousands of " +
-      "named groups take seconds on Bun",
-    skip: /^attack:regexp named groups$/,
-    runtimes: ["bun"],
-  },
-  {
-    cause: "bounded resources: RegExp construction from untrusted patterns: long \\p{…} " +
-      "classes with the v flag take ~10 s per MB on Deno",
-    skip: /^attack:regexp property classes$/,
-    runtimes: ["deno"],
-  },
-  {
-    cause: "bounded resources: maxByteLength of resizable and growable buffers is taken as " +
-      "given (each reserves its maximum; slow on Bun, and past a point an abort)",
-    skip: /^attack:resizable reserve$/,
-    runtimes: ["bun"],
-  },
-];
+const KNOWN: { cause: string; match?: RegExp; skip?: RegExp; runtimes?: Runtime[] }[] = [];
 
 function known(f: Failure, runtime: Runtime): string | undefined {
   const sig = signature(f);

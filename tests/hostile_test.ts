@@ -605,3 +605,19 @@ describe("views whose buffer shrank under them are refused", () => {
     assert.equal(out[0].length, 4, "still length-tracking");
   });
 });
+
+describe("a promise at the root of a pickle", () => {
+  it("a rejected one makes loads reject with an UnpicklingError whose cause is the reason", async () => {
+    // PROMISE rejected with the small int 18, at the root.
+    const bytes = pickleOf([0x87, 1, 0x12], FORMAT_VERSION);
+    await assert.rejects(loads(bytes, { allowCode: false }), (e: unknown) => {
+      assert.ok(e instanceof UnpicklingError);
+      assert.equal((e as Error).cause, 18);
+      return true;
+    });
+    // loadsSync hands the promise over as such.
+    const p = loadsSync(bytes, { allowCode: false });
+    assert.ok(p instanceof Promise);
+    await assert.rejects(p as Promise<unknown>, (e) => e === 18);
+  });
+});

@@ -371,12 +371,30 @@ async function loadAsyncWith(
       );
     }
     const opts = { ...options, signingKey: undefined };
-    return loadSyncWith(bytes, opts, await importModules(bytes, opts));
+    return rootValue(loadSyncWith(bytes, opts, await importModules(bytes, opts)));
   }
   // The module imports are awaited: the value is read from bytes the caller cannot change
   // meanwhile, matching the module table read before.
   if (readHeader(bytes)!.flags & FLAG_MODULES) bytes = privateCopy(bytes, data);
-  return loadSyncWith(bytes, options, await importModules(bytes, options));
+  return rootValue(loadSyncWith(bytes, options, await importModules(bytes, options)));
+}
+
+/**
+ * The value an async load resolves to. A promise at the root is adopted (an async function
+ * cannot hand a promise over as such; `loadsSync` returns it): its value, or, when it was
+ * pickled rejected, an UnpicklingError whose cause is the reason, so that a load never
+ * throws an arbitrary value from the pickle.
+ */
+function rootValue(v: unknown): unknown {
+  if (!(v instanceof Promise)) return v;
+  return v.then(undefined, (reason: unknown) => {
+    throw new UnpicklingError(
+      "the pickle's value is a promise, and it was rejected (the reason is this error's " +
+        "cause; loadsSync gives the promise itself)",
+      0,
+      { cause: reason },
+    );
+  });
 }
 
 /**

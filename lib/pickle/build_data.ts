@@ -42,7 +42,6 @@ import {
   urlAuthorityLength,
 } from "./limits.ts";
 
-const arrayPush = Array.prototype.push;
 const ignore = () => {};
 const mapSet = Map.prototype.set;
 const setAdd = Set.prototype.add;

@@ -9,11 +9,6 @@ import type { Failure } from "./runner.ts";
 
 /** The signature of a failure: kind and normalized detail. */
 export function signature(f: Failure): string {
-  const body = bodyStart(f.hex);
-  if (f.kind === "error" && f.form !== "sync" && body === 0x87) {
-    // the value of the pickle is a promise: `await loads()` adopts it and throws its reason
-    return `error: async load adopts a pickled promise and throws its reason`;
-  }
   const detail = f.detail
     .replace(/^(data-only load: )\S+ (has|inherits)/, "$1… $2")
     .replace(/^(non-Error thrown: \w+).*$/, "$1")
@@ -51,15 +46,4 @@ export function group(failures: readonly Failure[]): Group[] {
     }
   }
   return [...groups.values()].sort((a, b) => b.count - a.count);
-}
-
-/** The first body byte of a pickle given as hex (after magic, version, flags, length). */
-function bodyStart(hex: string | undefined): number | undefined {
-  if (!hex || hex.length < 14) return undefined;
-  let at = 6;
-  while (at < 14 && (parseInt(hex.slice(2 * at, 2 * at + 2), 16) & 0x80) !== 0) at++;
-  at++;
-  const flags = parseInt(hex.slice(10, 12), 16);
-  if (flags & 8) return undefined; // module table first
-  return parseInt(hex.slice(2 * at, 2 * at + 2), 16);
 }
