@@ -12,10 +12,10 @@ import { PicklingError, UnpicklingError } from "./errors.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { AsyncInputs, walkAsync } from "./async_walk.ts";
-import { Builder } from "./unpickler.ts";
+import { Builder, type BuildOptions } from "./unpickler.ts";
 import { appendMac, checkSigningKey, verifyingKeys, verifyMac } from "./signing.ts";
 import { allowPolicy, allowsCode, checkImports, withListsRead } from "./allow.ts";
-import { limitsOf } from "./limits.ts";
+import { DEFAULT_LIMITS, limitsOf } from "./limits.ts";
 import {
   type BoundParts,
   instrumentedScopeReader,
@@ -264,6 +264,13 @@ function loadedModules(
   return out;
 }
 
+/** What the build is given for a pickle without modules loaded with the default options. */
+const DEFAULT_BUILD: BuildOptions = Object.freeze({
+  allowCode: true,
+  buffers: Object.freeze([]) as unknown as ArrayBuffer[],
+  limits: DEFAULT_LIMITS,
+});
+
 function loadSyncWith(
   bytes: Uint8Array,
   options: LoadOptions | undefined,
@@ -296,6 +303,10 @@ function loadSyncWith(
       }
       specs = table.specs;
       start = table.valueStart;
+    }
+    // (Default options and no modules, the common case: one shared options object.)
+    if (options === undefined && modules === undefined) {
+      return builder.build(bytes, start, header.bodyEnd, DEFAULT_BUILD);
     }
     return builder.build(bytes, start, header.bodyEnd, {
       allowCode,

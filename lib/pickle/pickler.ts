@@ -123,9 +123,16 @@ function withLoadedClosures(
   reader: ((fn: object) => ReadScopes | undefined) | undefined,
 ): (fn: object) => ReadScopes | undefined {
   if (reader === readInstrumentedScopes) return reader;
-  return (fn) =>
-    (recordOf(fn) !== undefined ? readInstrumentedScopes(fn) : undefined) ?? reader?.(fn);
+  // One wrapper per reader (the reader rarely changes): no closure per walk.
+  if (reader !== lastReader || lastWrapper === undefined) {
+    lastReader = reader;
+    lastWrapper = (fn) =>
+      (recordOf(fn) !== undefined ? readInstrumentedScopes(fn) : undefined) ?? reader?.(fn);
+  }
+  return lastWrapper;
 }
+let lastReader: ((fn: object) => ReadScopes | undefined) | undefined;
+let lastWrapper: ((fn: object) => ReadScopes | undefined) | undefined;
 
 /**
  * Stands for a built-in module's exports object (`import fs from "node:fs"`) in a captured
