@@ -49,7 +49,8 @@ import { installInstrumentRuntime } from "./lib/runtime/instrument_runtime.ts";
 import { RESOLVE_COUNT_KEY } from "./lib/runtime/modules_require_cache.ts";
 import { REACH_KEY } from "./lib/runtime/scopes_instrumented.ts";
 
-type Loader = "js" | "jsx" | "ts" | "tsx";
+/** The loader Bun is told to use for a file the preload returns. */
+export type Loader = "js" | "jsx" | "ts" | "tsx";
 
 type OnLoadResult =
   | { contents: string; loader: Loader }
@@ -335,9 +336,6 @@ function commonJsPackages(): string[] {
   }
   return [...names].sort();
 }
-
-/** The preload's transform cache (its folder, hits and misses). */
-export const transformCache: TransformCache = cache;
 
 if (bun !== undefined) {
   const g = globalThis as Record<symbol, unknown>;

@@ -506,6 +506,7 @@ export class Pickler {
     this.options = options;
   }
 
+  /** The subclass's `reducerOverride`, bound to this pickler, if it defines one. */
   private hook(): ((value: unknown) => Reduction | undefined) | undefined {
     const fn = this.reducerOverride;
     return typeof fn === "function" ? (value) => fn.call(this, value) : undefined;
