@@ -16,23 +16,6 @@ interface Refusal {
   skip?: boolean;
 }
 
-class Point {
-  #x = 1;
-  get x(): number {
-    return this.#x;
-  }
-}
-
-/** Whether the sync form reads private fields here (classes instrumented by Bun's preload). */
-function readsPrivateSync(): boolean {
-  try {
-    dumpsSync(new Point());
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function* gen() {
   yield 1;
 }
@@ -65,26 +48,9 @@ const refusals: Refusal[] = [
   { name: "Proxy", value: () => ({ p: new Proxy({}, {}) }), path: "root.p" },
   { name: "Proxy of an array", value: () => [new Proxy([1], {})], path: "root[0]" },
   {
-    name: "bound function (sync form: its parts cannot be read)",
-    value: () => ({ f: function named() {}.bind(null) }),
-    path: "root.f",
-    asyncToo: false,
-    // Bun's preload records what bind() was given, so there the sync form can read it.
-    skip: (globalThis as Record<symbol, unknown>)[Symbol.for("cloudpickle.bound.syncReader")] !==
-      undefined,
-  },
-  {
     name: "native function not reachable from globalThis",
     value: () => ({ f: Object.getOwnPropertyDescriptor(Map.prototype, "size")!.get }),
     path: "root.f",
-  },
-  {
-    name: "instance of a class with private fields (sync form: they cannot be read)",
-    value: () => ({ list: [new Point()] }),
-    path: "root.list[0]",
-    asyncToo: false,
-    // Bun's preload gives instrumented classes a reader of their private fields.
-    skip: readsPrivateSync(),
   },
   {
     name: "instance of a built-in class with internal state",

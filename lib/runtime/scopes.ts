@@ -7,7 +7,12 @@
 
 import { IS_JSC } from "./engine.ts";
 import { BUN_PRELOAD_REMEDY, runtimeRemedy } from "./remedy.ts";
-import { inspectorAdapter, readScopesNow } from "./scopes_inspector.ts";
+import {
+  inspectorAdapter,
+  readBoundNow,
+  readPrivateNow,
+  readScopesNow,
+} from "./scopes_inspector.ts";
 import { InspectorUnavailable } from "./inspector_session.ts";
 import { inspectorRefusal, inspectorUsableSilently } from "./inspector_guard.ts";
 
@@ -48,7 +53,7 @@ export const SYNC_BOUND_KEY: unique symbol = Symbol.for("cloudpickle.bound.syncR
 /** The synchronous bound-function reader installed in this process, if any. */
 export function syncBoundReader(): ((fn: object) => BoundParts | undefined) | undefined {
   const r = (globalThis as Record<symbol, unknown>)[SYNC_BOUND_KEY];
-  return typeof r === "function" ? r as (fn: object) => BoundParts | undefined : undefined;
+  return typeof r === "function" ? r as (fn: object) => BoundParts | undefined : inspectorBound;
 }
 
 /** Global slot where a synchronous private-field reader registers itself. */
@@ -59,8 +64,16 @@ export const SYNC_PRIVATE_KEY: unique symbol = Symbol.for(
 /** The synchronous private-field reader installed in this process, if any. */
 export function syncPrivateReader(): ((o: object) => PrivateFields | undefined) | undefined {
   const r = (globalThis as Record<symbol, unknown>)[SYNC_PRIVATE_KEY];
-  return typeof r === "function" ? r as (o: object) => PrivateFields | undefined : undefined;
+  if (typeof r !== "function") return inspectorPrivate;
+  // Classes that register readers (loaded, or instrumented) first; the inspector for others.
+  if (r !== lastPrivate) {
+    lastPrivate = r as (o: object) => PrivateFields | undefined;
+    privateOrInspector = (o) => lastPrivate!(o) ?? inspectorPrivate(o);
+  }
+  return privateOrInspector;
 }
+let lastPrivate: ((o: object) => PrivateFields | undefined) | undefined;
+let privateOrInspector: ((o: object) => PrivateFields | undefined) | undefined;
 
 /**
  * The synchronous reader over the V8 inspector, where it may be used without asking (V8, not
@@ -70,6 +83,20 @@ export function syncPrivateReader(): ((o: object) => PrivateFields | undefined) 
 let inspectorState: "unknown" | "usable" | string = "unknown";
 
 function inspectorReader(fn: object): ReadScopes | undefined {
+  return inspectorRead(readScopesNow, fn);
+}
+
+/** What a bound function was made of, through the inspector (as inspectorReader). */
+function inspectorBound(fn: object): BoundParts | undefined {
+  return inspectorRead(readBoundNow, fn);
+}
+
+/** The private fields of an object, through the inspector (as inspectorReader). */
+function inspectorPrivate(o: object): PrivateFields | undefined {
+  return inspectorRead(readPrivateNow, o);
+}
+
+function inspectorRead<T>(read: (o: object) => T, o: object): T | undefined {
   if (inspectorState === "unknown") {
     inspectorState = inspectorUsableSilently()
       ? "usable"
@@ -78,7 +105,7 @@ function inspectorReader(fn: object): ReadScopes | undefined {
   }
   if (inspectorState !== "usable") return undefined;
   try {
-    return readScopesNow(fn);
+    return read(o);
   } catch (e) {
     if (e instanceof InspectorUnavailable) inspectorState = e.message;
     return undefined;

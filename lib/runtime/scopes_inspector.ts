@@ -153,6 +153,16 @@ export function readScopesNow(fn: object): ReadScopes {
   return runNow(() => scopesSteps(fn));
 }
 
+/** What the bound function `fn` was made of, read synchronously (see readScopesNow). */
+export function readBoundNow(fn: object): BoundParts {
+  return runNow(() => boundSteps(fn));
+}
+
+/** The private fields of `o`, read synchronously (see readScopesNow). */
+export function readPrivateNow(o: object): PrivateFields {
+  return runNow(() => privateSteps(o));
+}
+
 function* scopesSteps(fn: object): Steps<ReadScopes> {
   const { props } = yield* inspect(fn);
   const scopes = internalOf(props)("[[Scopes]]")?.objectId;
