@@ -4,23 +4,12 @@
 // variables cannot be read: Bun without the preload, Deno without --allow-sys.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { runJSON } from "./helpers.ts";
 import { runtimeRemedy, unreadableReason } from "../lib/runtime/remedy.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const script = "tests/instrumented/unreadable.mjs";
 
-function run(cmd: string, args: string[]): Record<string, string | number> {
-  const r = spawnSync(`${root}node_modules/.bin/${cmd}`, args, {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
-}
+const run = (cmd: string, args: string[]) => runJSON<Record<string, string | number>>(cmd, args);
 
 const FORMS = ["closureSync", "closureAsync", "boundSync", "boundAsync"];
 

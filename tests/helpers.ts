@@ -2,6 +2,9 @@
 // fixture tables, error expectations, byte/stream utilities.
 import { it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import {
   dump,
   dumps,
@@ -350,3 +353,20 @@ export const hasFloat16 = typeof (globalThis as Rec).Float16Array === "function"
 export const NodeBuffer = (globalThis as Rec).Buffer as
   | { from(s: string): Uint8Array; isBuffer(v: unknown): boolean; prototype: object }
   | undefined;
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * Runs `node_modules/.bin/<cmd> ...args` in the repository, asserts it exits 0, and parses
+ * the last line it printed as JSON.
+ */
+export function runJSON<T = Record<string, unknown>>(cmd: string, args: string[]): T {
+  const r = spawnSync(`${repoRoot}node_modules/.bin/${cmd}`, args, {
+    cwd: repoRoot,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as T;
+}

@@ -5,22 +5,11 @@
 // The program (tests/instrumented/workers_main.mjs) runs in a subprocess of each runtime.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { runJSON } from "./helpers.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const script = "tests/instrumented/workers_main.mjs";
 
-function run(cmd: string, args: string[]): Record<string, unknown> {
-  const r = spawnSync(`${root}node_modules/.bin/${cmd}`, args, {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
-}
+const run = (cmd: string, args: string[]) => runJSON<Record<string, unknown>>(cmd, args);
 
 describe("closures across Workers", () => {
   it("Bun: built in a Worker started with the preload, run here; built here, run there and back", () => {
