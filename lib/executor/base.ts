@@ -1,0 +1,280 @@
+/**
+ * What every executor backend shares: call signals (abort, timeout, cancel on close),
+ * chunking, ordered and unordered iteration with backpressure, and closing. A backend
+ * implements `runJob` (run one chunk or call, resolve its results) and `shutdown`.
+ *
+ * @module
+ */
+
+import { CancelledError, ExecutorClosedError } from "./errors.ts";
+import type { CallOptions, CloseOptions, Executor, Job, MapOptions } from "./types.ts";
+
+const noop = () => {};
+
+/** A call's own abort controller, linked to the user's signal, its timeout and `close`. */
+class CallSignal {
+  readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private unlink: (() => void)[] = [];
+
+  constructor(options: CallOptions | undefined, cancel: AbortSignal) {
+    const c = this.controller;
+    this.link(cancel);
+    const user = options?.signal;
+    if (user !== undefined) this.link(user);
+    const ms = options?.timeout;
+    if (ms !== undefined && !c.signal.aborted) {
+      if (typeof ms !== "number" || !(ms >= 0)) {
+        throw new TypeError(`timeout must be a number of milliseconds >= 0, not ${String(ms)}`);
+      }
+      this.timer = setTimeout(() => {
+        c.abort(new DOMException(`the call timed out after ${ms} ms`, "TimeoutError"));
+      }, ms);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private link(s: AbortSignal): void {
+    const c = this.controller;
+    if (c.signal.aborted) return;
+    if (s.aborted) {
+      c.abort(s.reason);
+      return;
+    }
+    const on = () => c.abort(s.reason);
+    s.addEventListener("abort", on, { once: true });
+    this.unlink.push(() => s.removeEventListener("abort", on));
+  }
+
+  /** Stops the timer and forgets the linked signals (the call is over). */
+  done(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    for (const u of this.unlink) u();
+    this.unlink.length = 0;
+  }
+}
+
+function chunkSizeOf(options: MapOptions | undefined, items: unknown, concurrency: number) {
+  const n = options?.chunkSize;
+  if (n !== undefined) {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new TypeError(`chunkSize must be an integer >= 1, not ${String(n)}`);
+    }
+    return n;
+  }
+  if (Array.isArray(items)) return Math.max(1, Math.ceil(items.length / (4 * concurrency)));
+  return 1;
+}
+
+/** Reads up to `n` items from a sync or async iterator; fewer only at the end. */
+async function take(
+  it: Iterator<unknown> | AsyncIterator<unknown>,
+  isAsync: boolean,
+  n: number,
+): Promise<unknown[]> {
+  const out: unknown[] = [];
+  while (out.length < n) {
+    const r = isAsync ? await it.next() : (it as Iterator<unknown>).next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+/**
+ * The executor interface over a backend. Subclasses implement `concurrency`, `runJob` and
+ * `shutdown`.
+ */
+export abstract class BaseExecutor implements Executor {
+  /** How many jobs the backend runs at once (sizes default chunks and windows). */
+  protected abstract get concurrency(): number;
+  /**
+   * Runs one job. Resolves with its results (one for `apply`, one per item for `map`), or
+   * rejects with the task's error; on `signal`'s abort, rejects with its reason and stops
+   * the work.
+   */
+  protected abstract runJob(job: Job, signal: AbortSignal): Promise<unknown[]>;
+  /** Releases the backend's workers; called once, after the calls settled (or were cancelled). */
+  protected abstract shutdown(cancel: boolean): Promise<void>;
+
+  private closing: Promise<void> | undefined;
+  private readonly cancelAll = new AbortController();
+  private readonly calls = new Set<Promise<unknown>>();
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  private begin(options: CallOptions | undefined): CallSignal {
+    if (this.closing !== undefined) {
+      throw new ExecutorClosedError("the executor is closed: no new tasks after close()");
+    }
+    return new CallSignal(options, this.cancelAll.signal);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.calls.add(p);
+    const drop = () => this.calls.delete(p);
+    p.then(drop, drop);
+    return p;
+  }
+
+  submit<A extends unknown[], R>(
+    fn: (...args: A) => R | Promise<R>,
+    ...args: A
+  ): Promise<Awaited<R>> {
+    return this.submitWith(undefined, fn, ...args);
+  }
+
+  submitWith<A extends unknown[], R>(
+    options: CallOptions | undefined,
+    fn: (...args: A) => R | Promise<R>,
+    ...args: A
+  ): Promise<Awaited<R>> {
+    let call: CallSignal;
+    try {
+      checkFunction(fn);
+      call = this.begin(options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const job: Job = { fn: fn as Job["fn"], mode: "apply", items: args, token: {} };
+    return this.track(
+      this.runJob(job, call.signal).then(
+        (r) => r[0] as Awaited<R>,
+      ).finally(() => call.done()),
+    );
+  }
+
+  map<T, R>(
+    fn: (item: T) => R | Promise<R>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: MapOptions,
+  ): Promise<Awaited<R>[]> {
+    const it = this.imap(fn, items, options);
+    return (async () => {
+      const out: Awaited<R>[] = [];
+      for await (const r of it) out.push(r);
+      return out;
+    })();
+  }
+
+  imap<T, R>(
+    fn: (item: T) => R | Promise<R>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: MapOptions,
+  ): AsyncIterableIterator<Awaited<R>> {
+    // Checked now, not at the first next(): a bad call fails where it is made.
+    checkFunction(fn);
+    const chunkSize = chunkSizeOf(options, items, this.concurrency);
+    const window = options?.maxInFlight ?? 2 * this.concurrency;
+    if (!Number.isInteger(window) || window < 1) {
+      throw new TypeError(`maxInFlight must be an integer >= 1, not ${String(window)}`);
+    }
+    const call = this.begin(options);
+    const gen = this.iterate(fn, items, options?.ordered !== false, chunkSize, window, call);
+    // The call counts as running (close() waits for it) until the iteration ends.
+    let finish!: () => void;
+    this.track(new Promise<void>((r) => finish = r));
+    const wrapped = (async function* () {
+      try {
+        yield* gen;
+      } finally {
+        finish();
+      }
+    })();
+    return wrapped as AsyncIterableIterator<Awaited<R>>;
+  }
+
+  private async *iterate(
+    fn: (...args: never[]) => unknown,
+    items: Iterable<unknown> | AsyncIterable<unknown>,
+    ordered: boolean,
+    chunkSize: number,
+    window: number,
+    call: CallSignal,
+  ): AsyncGenerator<unknown> {
+    const signal = call.signal;
+    const isAsync = typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
+    const source = isAsync
+      ? (items as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+      : (items as Iterable<unknown>)[Symbol.iterator]();
+    const token = {};
+    type Slot = { p: Promise<unknown[]>; key: number };
+    const inFlight: Slot[] = [];
+    let next = 0;
+    let exhausted = false;
+    let ok = false;
+    try {
+      while (true) {
+        while (!exhausted && inFlight.length < window) {
+          if (signal.aborted) throw signal.reason;
+          const chunk = await take(source, isAsync, chunkSize);
+          if (chunk.length < chunkSize) exhausted = true;
+          if (chunk.length === 0) break;
+          const job: Job = { fn, mode: "map", items: chunk, token };
+          const p = this.runJob(job, signal);
+          p.catch(noop); // observed when its turn comes
+          inFlight.push({ p, key: next++ });
+        }
+        if (inFlight.length === 0) break;
+        let results: unknown[];
+        if (ordered) {
+          results = await inFlight.shift()!.p;
+        } else {
+          const done = await Promise.race(
+            inFlight.map((s) => s.p.then(() => s, () => s)),
+          );
+          inFlight.splice(inFlight.indexOf(done), 1);
+          results = await done.p;
+        }
+        for (const r of results) yield r;
+      }
+      ok = true;
+    } finally {
+      if (!ok) {
+        // Left early (break, error, abort): stop what still runs for this call.
+        if (!signal.aborted) {
+          call.controller.abort(new DOMException("the iteration was left", "AbortError"));
+        }
+        if (!exhausted) await (source as AsyncIterator<unknown>).return?.();
+      }
+      call.done();
+    }
+  }
+
+  /**
+   * Refuses new calls, waits for the calls made so far, then stops the workers. With
+   * `cancel: true`, queued and running tasks fail with a `CancelledError` at once.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    const cancel = options?.cancel === true;
+    if (this.closing === undefined) {
+      this.closing = (async () => {
+        if (!cancel) {
+          while (this.calls.size > 0) await Promise.allSettled([...this.calls]);
+        }
+        await this.shutdown(this.cancelAll.signal.aborted);
+      })();
+    }
+    if (cancel) {
+      this.cancelAll.abort(new CancelledError("the executor was closed with { cancel: true }"));
+    }
+    return this.closing;
+  }
+
+  /** `await using pool = createPool()` closes it (waiting for its tasks) at the block's end. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function checkFunction(fn: unknown): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(`the task must be a function, not ${fn === null ? "null" : typeof fn}`);
+  }
+}

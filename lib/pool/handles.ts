@@ -1,0 +1,133 @@
+/**
+ * The host side of one worker: a Worker thread or a subprocess, seen the same way by the
+ * pool (send a message, hear replies, learn of its death, kill it).
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { dumpsSync, loadsSync } from "../../mod.ts";
+import { frame, FrameReader } from "./framing.ts";
+import type { ReplyMessage, RunMessage } from "./protocol.ts";
+
+/** What the pool hears from a worker. */
+export interface HandleEvents {
+  message(m: ReplyMessage): void;
+  /** The worker is gone (`reason` says how); called at most once, never after `kill()`. */
+  death(reason: string): void;
+}
+
+/** One worker, as the pool drives it. */
+export interface WorkerHandle {
+  send(m: RunMessage, transfer: ArrayBuffer[]): void;
+  /** Stops the worker at once; no `death` follows. */
+  kill(): void;
+}
+
+const IS_BUN = typeof (globalThis as { Bun?: unknown }).Bun === "object";
+
+/** Options of a thread worker. */
+export interface ThreadSpec {
+  url: string;
+  /** Bun: the preload's URL, so closures made in the worker pickle again. */
+  preload?: string;
+  /** Results come back through transfer lists. */
+  transferResults: boolean;
+  /** Extra `new Worker` options (e.g. Deno's per-worker `deno.permissions`). */
+  workerOptions?: Record<string, unknown>;
+}
+
+/** Starts a Worker thread. */
+export function startThread(spec: ThreadSpec, on: HandleEvents): WorkerHandle {
+  const options: Record<string, unknown> = { type: "module", ...spec.workerOptions };
+  if (spec.transferResults) options.name = "cloudpickle-pool-transfer";
+  if (IS_BUN && spec.preload !== undefined) {
+    options.preload = [spec.preload, ...((spec.workerOptions?.preload as string[]) ?? [])];
+  }
+  const w = new Worker(spec.url, options as WorkerOptions);
+  let over = false;
+  const die = (reason: string) => {
+    if (over) return;
+    over = true;
+    w.terminate();
+    on.death(reason);
+  };
+  w.onmessage = (e: MessageEvent<ReplyMessage>) => {
+    if (over) return;
+    const m = e.data;
+    if (m.t === "exit") die(`it exited (code ${String(m.code)})`);
+    else on.message(m);
+  };
+  w.onerror = (e: ErrorEvent) => {
+    e.preventDefault();
+    die(`it threw at its top level: ${e.message}`);
+  };
+  w.onmessageerror = () => die("a message from it could not be read");
+  // Bun tells when a Worker ends (process.exit in a task); Deno's Workers say it themselves.
+  w.addEventListener("close", (e: Event) => {
+    die(`it exited (code ${String((e as unknown as { code?: number }).code ?? "?")})`);
+  });
+  return {
+    send(m, transfer) {
+      w.postMessage(m, transfer);
+    },
+    kill() {
+      over = true;
+      w.terminate();
+    },
+  };
+}
+
+/** Options of a subprocess worker. */
+export interface ProcessSpec {
+  command: string;
+  args: string[];
+  env?: Record<string, string | undefined>;
+}
+
+/** Starts a subprocess worker that speaks frames on stdin/stdout. */
+export function startProcess(spec: ProcessSpec, on: HandleEvents): WorkerHandle {
+  let child: ChildProcess;
+  let over = false;
+  const die = (reason: string) => {
+    if (over) return;
+    over = true;
+    child?.kill("SIGKILL");
+    on.death(reason);
+  };
+  try {
+    child = spawn(spec.command, spec.args, {
+      stdio: ["pipe", "pipe", "inherit"],
+      env: spec.env,
+    });
+  } catch (e) {
+    queueMicrotask(() => die(`it could not be started: ${(e as Error).message}`));
+    return { send() {}, kill() {} };
+  }
+  const reader = new FrameReader();
+  child.stdout!.on("data", (chunk: Uint8Array) => {
+    if (over) return;
+    try {
+      for (const f of reader.push(new Uint8Array(chunk))) {
+        if (over) return;
+        on.message(loadsSync(f, { allowCode: false }) as ReplyMessage);
+      }
+    } catch (e) {
+      die(`it wrote something that is not a frame on stdout: ${(e as Error).message}`);
+    }
+  });
+  child.on("error", (e) => die(`it could not be started (${spec.command}): ${e.message}`));
+  child.on("exit", (code, signal) => {
+    die(signal !== null ? `it was killed (${signal})` : `it exited (code ${code})`);
+  });
+  child.stdin!.on("error", () => {}); // EPIPE when it died: the exit event tells
+  return {
+    send(m) {
+      child.stdin!.write(frame(dumpsSync(m)));
+    },
+    kill() {
+      over = true;
+      child.kill("SIGKILL");
+    },
+  };
+}

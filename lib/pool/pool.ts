@@ -1,0 +1,372 @@
+/**
+ * A pool of reusable local workers (Worker threads of this runtime, or subprocesses of
+ * Deno or Bun) behind the executor interface.
+ *
+ * @module
+ */
+
+import { BaseExecutor } from "../executor/base.ts";
+import { WorkerDiedError } from "../executor/errors.ts";
+import type { Job } from "../executor/types.ts";
+import { decode, encode, type Payload } from "./codec.ts";
+import {
+  CURRENT_RUNTIME,
+  PRELOAD_URL,
+  processArgs,
+  runtimeExecutable,
+  THREAD_ENTRY,
+} from "./commands.ts";
+import { startProcess, startThread, type WorkerHandle } from "./handles.ts";
+import type { ReplyMessage, RunMessage } from "./protocol.ts";
+
+/** Options of {@linkcode createPool}. */
+export interface PoolOptions {
+  /** Workers (default: `navigator.hardwareConcurrency`, at least 1). */
+  size?: number;
+  /** `"thread"` (default): Workers of this runtime. `"process"`: subprocesses. */
+  kind?: "thread" | "process";
+  /** Subprocess workers: the runtime that runs them (default: this one, or Deno on Node). */
+  runtime?: "deno" | "bun";
+  /**
+   * Thread workers: move ArrayBuffers of arguments and results through transfer lists
+   * instead of copying them (an argument's buffer is detached here once the task is sent).
+   * Cannot be combined with `retries`, since a retried task would need its input again.
+   */
+  transfer?: boolean;
+  /** Runs a task again on a new worker when its worker died (0 or 1; default 0). */
+  retries?: number;
+  /** Subprocess workers: the executable (default: this runtime's, or node_modules/.bin). */
+  command?: string;
+  /** Subprocess workers on Deno: the permission flags (default `["-A"]`). */
+  denoFlags?: string[];
+  /** Subprocess workers: their environment (default: this process's). */
+  env?: Record<string, string | undefined>;
+  /**
+   * Thread workers: extra `new Worker` options, e.g. Deno's unstable
+   * `{ deno: { permissions: {...} } }` (needs `--unstable-worker-options`).
+   */
+  workerOptions?: Record<string, unknown>;
+}
+
+interface Task {
+  job: Job;
+  fnId: number;
+  fn: Payload;
+  args: Payload;
+  signal: AbortSignal;
+  resolve(r: unknown[]): void;
+  reject(e: unknown): void;
+  onAbort(): void;
+  attempts: number;
+  slot?: Slot;
+  id: number;
+}
+
+interface Slot {
+  handle?: WorkerHandle;
+  ready: boolean;
+  task?: Task;
+  /** Function ids this worker holds, oldest first. */
+  fns: Set<number>;
+}
+
+/** Function definitions a worker keeps at most (older ones are dropped on both sides). */
+const FUNCTIONS_PER_WORKER = 32;
+
+function defaultSize(): number {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
+    ?.hardwareConcurrency;
+  return typeof n === "number" && n >= 1 ? n : 1;
+}
+
+/** A pool of local workers; see {@linkcode createPool}. */
+export class Pool extends BaseExecutor {
+  /** Workers in the pool. */
+  readonly size: number;
+  /** Thread or process workers. */
+  readonly kind: "thread" | "process";
+  /** The runtime of the workers. */
+  readonly runtime: "deno" | "bun" | "node";
+  private readonly transfer: boolean;
+  private readonly retries: number;
+  private readonly start: (on: Parameters<typeof startThread>[1]) => WorkerHandle;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private readonly fnPayloads = new WeakMap<object, Promise<{ id: number; fn: Payload }>>();
+  private nextFn = 0;
+  private nextTask = 0;
+  private stopped = false;
+  /** Workers started so far, replacements included. */
+  started = 0;
+
+  /** Creates a pool; workers start with the first task. */
+  constructor(options: PoolOptions = {}) {
+    super();
+    const size = options.size ?? defaultSize();
+    if (!Number.isInteger(size) || size < 1) {
+      throw new TypeError(`size must be an integer >= 1, not ${String(size)}`);
+    }
+    const kind = options.kind ?? "thread";
+    if (kind !== "thread" && kind !== "process") {
+      throw new TypeError(`kind must be "thread" or "process", not ${String(kind)}`);
+    }
+    const retries = options.retries ?? 0;
+    if (retries !== 0 && retries !== 1) {
+      throw new TypeError(`retries must be 0 or 1, not ${String(retries)}`);
+    }
+    this.transfer = options.transfer === true;
+    if (this.transfer && retries > 0) {
+      throw new TypeError(
+        "transfer and retries exclude each other: a transferred input is detached here, so a " +
+          "task that may be retried cannot transfer it (drop one of the two options)",
+      );
+    }
+    if (this.transfer && kind === "process") {
+      throw new TypeError("transfer is for thread workers: subprocess workers always copy");
+    }
+    this.size = size;
+    this.kind = kind;
+    this.retries = retries;
+    if (kind === "thread") {
+      if (options.runtime !== undefined && options.runtime !== CURRENT_RUNTIME) {
+        throw new TypeError(
+          `thread workers run on this runtime (${CURRENT_RUNTIME}); for ${options.runtime} ` +
+            `workers pass kind: "process"`,
+        );
+      }
+      this.runtime = CURRENT_RUNTIME;
+      const spec = {
+        url: THREAD_ENTRY,
+        preload: PRELOAD_URL,
+        transferResults: this.transfer,
+        workerOptions: options.workerOptions,
+      };
+      this.start = (on) => startThread(spec, on);
+    } else {
+      const runtime = options.runtime ??
+        (CURRENT_RUNTIME === "node" ? "deno" : CURRENT_RUNTIME);
+      if (runtime !== "deno" && runtime !== "bun") {
+        throw new TypeError(`runtime must be "deno" or "bun", not ${String(runtime)}`);
+      }
+      this.runtime = runtime;
+      const spec = {
+        command: options.command ?? runtimeExecutable(runtime),
+        args: processArgs(runtime, options.denoFlags),
+        env: options.env,
+      };
+      this.start = (on) => startProcess(spec, on);
+    }
+    for (let i = 0; i < size; i++) this.slots.push({ ready: false, fns: new Set() });
+  }
+
+  protected get concurrency(): number {
+    return this.size;
+  }
+
+  private get share(): boolean {
+    return this.kind === "thread";
+  }
+
+  private fnPayload(job: Job): Promise<{ id: number; fn: Payload }> {
+    let p = this.fnPayloads.get(job.token);
+    if (p === undefined) {
+      const id = this.nextFn++;
+      p = encode(job.fn, this.share, false).then((fn) => ({ id, fn }));
+      this.fnPayloads.set(job.token, p);
+    }
+    return p;
+  }
+
+  protected async runJob(job: Job, signal: AbortSignal): Promise<unknown[]> {
+    if (signal.aborted) throw signal.reason;
+    const { id: fnId, fn } = await this.fnPayload(job);
+    const args = await encode(job.items, this.share, this.kind === "thread");
+    if (signal.aborted) throw signal.reason;
+    return await new Promise<unknown[]>((resolve, reject) => {
+      const task: Task = {
+        job,
+        fnId,
+        fn,
+        args,
+        signal,
+        resolve,
+        reject,
+        attempts: 0,
+        id: this.nextTask++,
+        onAbort: () => this.abort(task),
+      };
+      signal.addEventListener("abort", task.onAbort, { once: true });
+      this.queue.push(task);
+      this.pump();
+    });
+  }
+
+  private settle(task: Task): void {
+    task.signal.removeEventListener("abort", task.onAbort);
+    task.slot = undefined;
+  }
+
+  private abort(task: Task): void {
+    const slot = task.slot;
+    this.settle(task);
+    if (slot !== undefined) {
+      // Running: the only way to stop it is to stop its worker.
+      slot.task = undefined;
+      this.reset(slot);
+    } else {
+      const i = this.queue.indexOf(task);
+      if (i >= 0) this.queue.splice(i, 1);
+    }
+    task.reject(task.signal.reason);
+    this.pump();
+  }
+
+  private reset(slot: Slot): void {
+    slot.handle?.kill();
+    slot.handle = undefined;
+    slot.ready = false;
+    slot.fns.clear();
+  }
+
+  private spawn(slot: Slot): void {
+    this.started++;
+    const handle: WorkerHandle = this.start({
+      message: (m) => {
+        if (slot.handle === handle) this.onMessage(slot, m);
+      },
+      death: (reason) => {
+        if (slot.handle === handle) this.onDeath(slot, reason);
+      },
+    });
+    slot.handle = handle;
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    while (this.queue.length > 0) {
+      const slot = this.slots.find((s) => s.ready && s.task === undefined);
+      if (slot === undefined) break;
+      this.dispatch(slot, this.queue.shift()!);
+    }
+    if (this.queue.length > 0) {
+      // Start workers for the waiting tasks (up to `size`).
+      let starting = this.slots.filter((s) => s.handle !== undefined && !s.ready).length;
+      for (const s of this.slots) {
+        if (starting >= this.queue.length) break;
+        if (s.handle === undefined) {
+          this.spawn(s);
+          starting++;
+        }
+      }
+    }
+  }
+
+  private dispatch(slot: Slot, task: Task): void {
+    const m: RunMessage = {
+      t: "run",
+      id: task.id,
+      fnId: task.fnId,
+      mode: task.job.mode === "apply" ? 0 : 1,
+      args: task.args,
+    };
+    if (slot.fns.has(task.fnId)) {
+      // Most recently used last.
+      slot.fns.delete(task.fnId);
+    } else {
+      m.fn = task.fn;
+      if (slot.fns.size >= FUNCTIONS_PER_WORKER) {
+        const old = slot.fns.values().next().value as number;
+        slot.fns.delete(old);
+        m.drop = [old];
+      }
+    }
+    slot.fns.add(task.fnId);
+    slot.task = task;
+    task.slot = slot;
+    try {
+      slot.handle!.send(m, this.transfer ? transferList(task.args.buffers) : []);
+    } catch (e) {
+      // A value postMessage refuses (a detached buffer, ...): this task only.
+      slot.task = undefined;
+      slot.fns.delete(task.fnId);
+      this.settle(task);
+      task.reject(e);
+      this.pump();
+    }
+  }
+
+  private onMessage(slot: Slot, m: ReplyMessage): void {
+    if (m.t === "ready") {
+      slot.ready = true;
+      this.pump();
+      return;
+    }
+    if (m.t !== "done") return;
+    const task = slot.task;
+    if (task === undefined || task.id !== m.id) return;
+    slot.task = undefined;
+    this.settle(task);
+    this.pump();
+    decode(m.value).then((v) => {
+      if (m.ok) task.resolve(v as unknown[]);
+      else task.reject(v);
+    }, task.reject);
+  }
+
+  private onDeath(slot: Slot, reason: string): void {
+    const wasReady = slot.ready;
+    const task = slot.task;
+    slot.task = undefined;
+    this.reset(slot);
+    const what = `a ${this.runtime} ${this.kind} worker`;
+    if (task !== undefined) {
+      this.settle(task);
+      if (task.attempts < this.retries) {
+        task.attempts++;
+        task.signal.addEventListener("abort", task.onAbort, { once: true });
+        this.queue.unshift(task);
+      } else {
+        task.reject(
+          new WorkerDiedError(
+            `${what} died while running the task: ${reason}` +
+              (this.retries > 0 ? ` (it ran ${task.attempts + 1} times)` : ""),
+          ),
+        );
+      }
+    } else if (!wasReady) {
+      // It never started: fail the waiting tasks instead of starting workers forever.
+      const err = new WorkerDiedError(`${what} failed to start: ${reason}`);
+      for (const t of this.queue.splice(0)) {
+        this.settle(t);
+        t.reject(err);
+      }
+    }
+    this.pump();
+  }
+
+  protected shutdown(_cancel: boolean): Promise<void> {
+    this.stopped = true;
+    for (const s of this.slots) this.reset(s);
+    return Promise.resolve();
+  }
+}
+
+function transferList(buffers: ArrayBuffer[]): ArrayBuffer[] {
+  if (buffers.length < 2) return buffers;
+  return [...new Set(buffers)];
+}
+
+/**
+ * Creates a pool of reusable local workers.
+ *
+ * @example
+ * ```ts ignore
+ * import { createPool } from "@cloudpickle/cloudpickle/pool";
+ * const rate = 1.2;
+ * await using pool = createPool({ size: 2 });
+ * console.log(await pool.map((x: number) => x * rate, [1, 2, 3])); // [1.2, 2.4, 3.6]
+ * ```
+ */
+export function createPool(options?: PoolOptions): Pool {
+  return new Pool(options);
+}

@@ -1,0 +1,37 @@
+/**
+ * Entry of a pool's subprocess workers (`deno run -A <this file>` or
+ * `bun --preload <package>/preload.ts <this file>`): reads length-prefixed pickled jobs on
+ * stdin, writes the pickled replies on stdout. The console writes to stderr, so a task's
+ * `console.log` cannot break the frames.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { dumpsSync, loadsSync } from "../../mod.ts";
+import { frame, FrameReader } from "./framing.ts";
+import { createRunner } from "./runner.ts";
+import type { ReplyMessage, RunMessage } from "./protocol.ts";
+
+console.log = console.error;
+console.info = console.error;
+console.debug = console.error;
+
+const write = (m: ReplyMessage) => {
+  process.stdout.write(frame(dumpsSync(m)));
+};
+
+const run = createRunner(false, false);
+const reader = new FrameReader();
+// One job at a time, in arrival order (the pool sends the next one after a reply).
+let chain: Promise<void> = Promise.resolve();
+process.stdin.on("data", (chunk: Uint8Array) => {
+  for (const f of reader.push(new Uint8Array(chunk))) {
+    const m = loadsSync(f, { allowCode: false }) as RunMessage;
+    chain = chain.then(async () => write(await run(m)));
+  }
+});
+process.stdin.on("end", () => {
+  chain.then(() => process.exit(0));
+});
+write({ t: "ready" });

@@ -1,0 +1,27 @@
+/**
+ * The messages between a pool and its workers (thread or process alike).
+ *
+ * @module
+ */
+
+import type { Payload } from "./codec.ts";
+
+/** Host → worker: run a job. */
+export interface RunMessage {
+  t: "run";
+  id: number;
+  /** The call's function id; `fn` comes with it the first time this worker sees it. */
+  fnId: number;
+  fn?: Payload;
+  /** Function ids the worker may forget (the host forgot them for this worker). */
+  drop?: number[];
+  /** 0: `fn(...args)`; 1: `fn(item)` for each item. */
+  mode: 0 | 1;
+  args: Payload;
+}
+
+/** Worker → host. */
+export type ReplyMessage =
+  | { t: "ready" }
+  | { t: "done"; id: number; ok: boolean; value: Payload }
+  | { t: "exit"; code: unknown };

@@ -1,0 +1,70 @@
+/**
+ * The worker side of a pool, shared by thread and process workers: loads the function
+ * (once per call and worker), runs the job, pickles the results or the error.
+ *
+ * @module
+ */
+
+import { decode, encode, type Payload } from "./codec.ts";
+import type { ReplyMessage, RunMessage } from "./protocol.ts";
+
+type Fn = (...args: unknown[]) => unknown;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === "object" || typeof v === "function") && v !== null &&
+    typeof (v as PromiseLike<unknown>).then === "function";
+}
+
+/** Pickles a thrown value; one that cannot be pickled becomes an Error saying so. */
+async function encodeError(e: unknown, share: boolean): Promise<Payload> {
+  try {
+    return await encode(e, share, false);
+  } catch (why) {
+    const err = e instanceof Error ? e : undefined;
+    const plain = new Error(
+      `${err ? `${err.name}: ${err.message}` : String(e)} ` +
+        `(the task's error could not be pickled: ${(why as Error)?.message ?? String(why)})`,
+    );
+    if (err?.stack !== undefined) plain.stack = err.stack;
+    return await encode(plain, false, false);
+  }
+}
+
+/**
+ * Returns the worker's message handler. `share`: SharedArrayBuffers travel by reference
+ * (threads); `outOfBand`: result ArrayBuffers travel beside the pickle.
+ */
+export function createRunner(
+  share: boolean,
+  outOfBand: boolean,
+): (m: RunMessage) => Promise<ReplyMessage & { t: "done" }> {
+  const fns = new Map<number, Fn>();
+  return async (m) => {
+    try {
+      if (m.drop !== undefined) { for (const d of m.drop) fns.delete(d); }
+      let fn = fns.get(m.fnId);
+      if (fn === undefined) {
+        if (m.fn === undefined) throw new Error(`the pool sent no function ${m.fnId}`);
+        fn = await decode(m.fn) as Fn;
+        fns.set(m.fnId, fn);
+      }
+      const items = await decode(m.args) as unknown[];
+      let results: unknown[];
+      if (m.mode === 0) {
+        let r = fn(...items);
+        if (isThenable(r)) r = await r;
+        results = [r];
+      } else {
+        results = new Array(items.length);
+        for (let i = 0; i < items.length; i++) {
+          let r = fn(items[i]);
+          if (isThenable(r)) r = await r;
+          results[i] = r;
+        }
+      }
+      return { t: "done", id: m.id, ok: true, value: await encode(results, share, outOfBand) };
+    } catch (e) {
+      return { t: "done", id: m.id, ok: false, value: await encodeError(e, share) };
+    }
+  };
+}
