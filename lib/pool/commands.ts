@@ -19,7 +19,7 @@ export const CURRENT_RUNTIME: "deno" | "bun" | "node" =
     : "node";
 
 /** The thread workers' entry. */
-export const THREAD_ENTRY: string = new URL("./thread_worker.ts", import.meta.url).href;
+export const THREAD_ENTRY: string = new URL("./thread_worker.js", import.meta.url).href;
 /** The preload (Bun's Workers and subprocesses need it for closures). */
 export const PRELOAD_URL: string = new URL("../../preload.ts", import.meta.url).href;
 

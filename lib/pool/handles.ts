@@ -55,7 +55,7 @@ export function startThread(spec: ThreadSpec, on: HandleEvents): WorkerHandle {
   w.onmessage = (e: MessageEvent<ReplyMessage>) => {
     if (over) return;
     const m = e.data;
-    if (m.t === "exit") die(`it exited (code ${String(m.code)})`);
+    if (m.t === "exit") die(m.reason);
     else on.message(m);
   };
   w.onerror = (e: ErrorEvent) => {

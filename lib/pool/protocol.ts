@@ -24,4 +24,4 @@ export interface RunMessage {
 export type ReplyMessage =
   | { t: "ready" }
   | { t: "done"; id: number; ok: boolean; value: Payload }
-  | { t: "exit"; code: unknown };
+  | { t: "exit"; reason: string };

@@ -1,5 +1,5 @@
 /**
- * Entry of a pool's thread workers (Deno module Workers; Bun Workers started with the
+ * The code of a pool's thread workers (Deno module Workers; Bun Workers started with the
  * preload). Runs jobs posted by the pool and posts back the results.
  *
  * @module
@@ -19,15 +19,16 @@ const transferResults = (globalThis as { name?: string }).name === "cloudpickle-
 const Deno = scope.Deno;
 if (Deno !== undefined) {
   let said = false;
-  const say = (code: unknown) => {
+  const say = (reason: string) => {
     if (said) return;
     said = true;
-    post({ t: "exit", code: code ?? 0 });
+    post({ t: "exit", reason });
   };
+  const exited = (code: unknown) => say(`it exited (code ${String(code ?? 0)})`);
   const exit = Deno.exit.bind(Deno);
   Object.defineProperty(Deno, "exit", {
     value: (code?: number) => {
-      say(code);
+      exited(code);
       exit(code);
     },
     configurable: true,
@@ -35,13 +36,25 @@ if (Deno !== undefined) {
   });
   const pexit = process.exit.bind(process);
   process.exit = ((code?: number) => {
-    say(code);
+    exited(code);
     pexit(code);
   }) as typeof process.exit;
+  // An error thrown outside any task (a timer's callback, an unhandled rejection) ends the
+  // Worker: tell the pool why, without Deno printing it as the program's own error.
+  const fatal = (e: Event, what: unknown) => {
+    e.preventDefault();
+    say(`it threw at its top level: ${what instanceof Error ? what.stack : String(what)}`);
+    Deno.exit(1);
+  };
+  scope.addEventListener("error", (e: ErrorEvent) => fatal(e, e.error ?? e.message));
+  scope.addEventListener(
+    "unhandledrejection",
+    (e: PromiseRejectionEvent) => fatal(e, e.reason),
+  );
   if (typeof scope.close === "function") {
     const close = scope.close.bind(scope);
     scope.close = () => {
-      say("close()");
+      say("it called close()");
       close();
     };
   }
