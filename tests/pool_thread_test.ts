@@ -10,6 +10,7 @@ import {
   type Pool,
   WorkerDiedError,
 } from "../pool.ts";
+import { runJSON } from "./helpers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // deno-lint-ignore no-explicit-any
@@ -326,5 +327,29 @@ describe("thread pool: options, transfer, retries, close", () => {
     }
     assert.ok(pool.closed);
     await assert.rejects(pool.submit(() => 1), ExecutorClosedError);
+  });
+});
+
+describe("thread pool on Deno without --allow-sys", () => {
+  const isDeno = typeof g.Deno === "object";
+  it("plain functions and closures made by tasks work; a closure over locals names closure()", {
+    skip: !isDeno && "a Deno permission",
+  }, () => {
+    const out = runJSON("deno", ["run", "--allow-read", "--allow-env", "tests/pool/no_sys.ts"]);
+    assert.equal(out.plain, 3);
+    assert.equal(out.ret, 2);
+    assert.match(
+      String(out.closure),
+      /^PicklingError: .*free variable 'k'.*--allow-sys.*closure\(\{ k \}, fn\)/,
+    );
+  });
+});
+
+describe("imap that is never iterated", () => {
+  it("does not hold close() up", async () => {
+    const pool = createPool({ size: 1 });
+    pool.imap((x: number) => x, [1, 2]);
+    await pool.close();
+    assert.ok(pool.closed);
   });
 });

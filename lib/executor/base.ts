@@ -177,10 +177,11 @@ export abstract class BaseExecutor implements Executor {
     }
     const call = this.begin(options);
     const gen = this.iterate(fn, items, options?.ordered !== false, chunkSize, window, call);
-    // The call counts as running (close() waits for it) until the iteration ends.
-    let finish!: () => void;
-    this.track(new Promise<void>((r) => finish = r));
+    // Once iterated, the call counts as running (close() waits for it) until it ends.
+    const track = (p: Promise<void>) => this.track(p);
     const wrapped = (async function* () {
+      let finish!: () => void;
+      track(new Promise<void>((r) => finish = r));
       try {
         yield* gen;
       } finally {
