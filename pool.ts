@@ -21,4 +21,5 @@ export {
   ExecutorError,
   WorkerDiedError,
 } from "./lib/executor/errors.ts";
-export type { CallOptions, CloseOptions, Executor, MapOptions } from "./lib/executor/types.ts";
+export type { CallOptions, CloseOptions, Executor, Job, MapOptions } from "./lib/executor/types.ts";
+export { BaseExecutor } from "./lib/executor/base.ts";

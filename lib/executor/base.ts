@@ -109,6 +109,7 @@ export abstract class BaseExecutor implements Executor {
     return this.closing !== undefined;
   }
 
+  /** A new call's signal; refused after close(). */
   private begin(options: CallOptions | undefined): CallSignal {
     if (this.closing !== undefined) {
       throw new ExecutorClosedError("the executor is closed: no new tasks after close()");
@@ -116,6 +117,7 @@ export abstract class BaseExecutor implements Executor {
     return new CallSignal(options, this.cancelAll.signal);
   }
 
+  /** Counts `p` as a running call until it settles. */
   private track<T>(p: Promise<T>): Promise<T> {
     this.calls.add(p);
     const drop = () => this.calls.delete(p);
@@ -191,6 +193,7 @@ export abstract class BaseExecutor implements Executor {
     return wrapped as AsyncIterableIterator<Awaited<R>>;
   }
 
+  /** Reads the input in chunks, keeps at most `window` in flight, yields results. */
   private async *iterate(
     fn: (...args: never[]) => unknown,
     items: Iterable<unknown> | AsyncIterable<unknown>,

@@ -78,8 +78,12 @@ export interface Executor extends AsyncDisposable {
  * `fn` once per call and send it once per worker.
  */
 export interface Job {
+  /** The task's function. */
   readonly fn: (...args: never[]) => unknown;
+  /** `apply`: one call with `items` as arguments; `map`: one call per item. */
   readonly mode: "apply" | "map";
+  /** The arguments (`apply`) or the chunk's items (`map`). */
   readonly items: readonly unknown[];
+  /** The same object for every job of one call. */
   readonly token: object;
 }

@@ -159,14 +159,17 @@ export class Pool extends BaseExecutor {
     for (let i = 0; i < size; i++) this.slots.push({ ready: false, fns: new Set() });
   }
 
+  /** Workers in the pool. */
   protected get concurrency(): number {
     return this.size;
   }
 
+  /** SharedArrayBuffers are shared (thread workers), not copied. */
   private get share(): boolean {
     return this.kind === "thread";
   }
 
+  /** The call's function, pickled once per call. */
   private fnPayload(job: Job): Promise<{ id: number; fn: Payload }> {
     let p = this.fnPayloads.get(job.token);
     if (p === undefined) {
@@ -177,6 +180,7 @@ export class Pool extends BaseExecutor {
     return p;
   }
 
+  /** Pickles the job's arguments, queues it, and resolves with its results. */
   protected async runJob(job: Job, signal: AbortSignal): Promise<unknown[]> {
     if (signal.aborted) throw signal.reason;
     const { id: fnId, fn } = await this.fnPayload(job);
@@ -201,11 +205,13 @@ export class Pool extends BaseExecutor {
     });
   }
 
+  /** The task left the pool: forget its abort listener and worker. */
   private settle(task: Task): void {
     task.signal.removeEventListener("abort", task.onAbort);
     task.slot = undefined;
   }
 
+  /** Drops a queued task, or stops the worker running it. */
   private abort(task: Task): void {
     const slot = task.slot;
     this.settle(task);
@@ -221,6 +227,7 @@ export class Pool extends BaseExecutor {
     this.pump();
   }
 
+  /** Kills the slot's worker; the slot starts a new one when work comes. */
   private reset(slot: Slot): void {
     slot.handle?.kill();
     slot.handle = undefined;
@@ -228,6 +235,7 @@ export class Pool extends BaseExecutor {
     slot.fns.clear();
   }
 
+  /** Starts a worker in `slot`. */
   private spawn(slot: Slot): void {
     this.started++;
     const handle: WorkerHandle = this.start({
@@ -241,6 +249,7 @@ export class Pool extends BaseExecutor {
     slot.handle = handle;
   }
 
+  /** Hands queued tasks to idle workers, and starts workers for the rest. */
   private pump(): void {
     if (this.stopped) return;
     while (this.queue.length > 0) {
@@ -261,6 +270,7 @@ export class Pool extends BaseExecutor {
     }
   }
 
+  /** Sends `task` to the worker of `slot` (its function too, the first time). */
   private dispatch(slot: Slot, task: Task): void {
     const m: RunMessage = {
       t: "run",
@@ -295,6 +305,7 @@ export class Pool extends BaseExecutor {
     }
   }
 
+  /** A worker is ready, or a task is done. */
   private onMessage(slot: Slot, m: ReplyMessage): void {
     if (m.t === "ready") {
       slot.ready = true;
@@ -313,6 +324,7 @@ export class Pool extends BaseExecutor {
     }, task.reject);
   }
 
+  /** A worker died: its task is retried or fails; a worker that never started fails the queue. */
   private onDeath(slot: Slot, reason: string): void {
     const wasReady = slot.ready;
     const task = slot.task;
@@ -344,6 +356,7 @@ export class Pool extends BaseExecutor {
     this.pump();
   }
 
+  /** Stops every worker. */
   protected shutdown(_cancel: boolean): Promise<void> {
     this.stopped = true;
     for (const s of this.slots) this.reset(s);
