@@ -66,6 +66,25 @@ for (const runtime of ["deno", "bun"] as const) {
       assert.equal(counter.get(), 2, "its two functions share one scope here");
     });
 
+    it("a task's console.log goes to stderr and does not break the frames", async () => {
+      assert.equal(
+        await pool.submit(() => {
+          console.log("\x00\x00\x00\x10 noise from a task");
+          return "frames intact";
+        }),
+        "frames intact",
+      );
+    });
+
+    it("timeout: the subprocess running the task is replaced", async () => {
+      const pid = await pool.submit(() => g.process.pid as number);
+      await assert.rejects(
+        pool.submitWith({ timeout: 100 }, () => new Promise(() => {})),
+        (e: DOMException) => e.name === "TimeoutError",
+      );
+      assert.notEqual(await pool.submit(() => g.process.pid as number), pid);
+    });
+
     it("kill -9 of the worker mid-task: reported, the worker replaced", async () => {
       const pid = await pool.submit(() => g.process.pid as number);
       const running = pool.submit(() => new Promise(() => {}));

@@ -11,6 +11,7 @@ import {
   WorkerDiedError,
 } from "../pool.ts";
 import { runJSON } from "./helpers.ts";
+import { PicklingError } from "../mod.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // deno-lint-ignore no-explicit-any
@@ -82,6 +83,17 @@ describe("thread pool", () => {
       throw "a string";
     }).then(() => null, (e) => e);
     assert.equal(plain, "a string");
+  });
+
+  it("what cannot be pickled is a PicklingError: an argument here, a result there", async () => {
+    await assert.rejects(
+      pool.submit((w: WeakMap<object, number>) => w, new WeakMap()),
+      PicklingError,
+    );
+    const err = await pool.submit(() => new WeakMap()).then(() => null, (e) => e);
+    assert.ok(err instanceof PicklingError, String(err));
+    assert.match(err.message, /WeakMap/);
+    assert.equal(await pool.submit(() => "still here"), "still here");
   });
 
   it("a closure returned by a task runs in the next task, and here", async () => {

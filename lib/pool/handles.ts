@@ -117,7 +117,9 @@ export function startProcess(spec: ProcessSpec, on: HandleEvents): WorkerHandle 
     }
   });
   child.on("error", (e) => die(`it could not be started (${spec.command}): ${e.message}`));
-  child.on("exit", (code, signal) => {
+  // "close", not "exit": it comes after stdout is drained, so a reply written before the
+  // worker died is read before its death is.
+  child.on("close", (code, signal) => {
     die(signal !== null ? `it was killed (${signal})` : `it exited (code ${code})`);
   });
   child.stdin!.on("error", () => {}); // EPIPE when it died: the exit event tells
