@@ -58,6 +58,14 @@ describe("thread pool", () => {
     );
   });
 
+  it("primitives travel exactly (-0, NaN, undefined, BigInt, lone surrogates)", async () => {
+    const odd = [-0, NaN, undefined, null, 2n ** 70n, "\ud800x", true, 1.5];
+    const back = await pool.map((v: unknown) => v, odd, { chunkSize: 3 });
+    assert.equal(back.length, odd.length);
+    for (let i = 0; i < odd.length; i++) assert.ok(Object.is(back[i], odd[i]), `item ${i}`);
+    assert.ok(Object.is(await pool.submit((a: number) => a, -0), -0));
+  });
+
   it("class instances come back with their prototype; methods run in the worker", async () => {
     const a = new Account("ann", 5);
     const back = await pool.submit((acc: Account, n: number) => acc.deposit(n), a, 7);

@@ -21,6 +21,12 @@ import {
 /** A pickle and what travels beside it. */
 export interface Payload {
   bytes: Uint8Array;
+  /**
+   * Thread workers: a list of primitives (no symbols) sent as it is, since structured
+   * clone copies those exactly (-0, NaN, undefined, BigInt, lone surrogates); `bytes` is
+   * then empty.
+   */
+  raw?: unknown[];
   /** Out-of-band ArrayBuffers, in the pickle's order. */
   buffers: ArrayBuffer[];
   /** SharedArrayBuffers the pickle refers to by index (thread workers only). */
@@ -78,6 +84,34 @@ class SharingPickler extends Pickler {
   }
 }
 
+const EMPTY = new Uint8Array(0);
+const NONE: never[] = [];
+
+/** True when every element is a primitive other than a symbol (which postMessage refuses). */
+function primitives(list: readonly unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i];
+    const t = typeof v;
+    if ((t === "object" && v !== null) || t === "function" || t === "symbol") return false;
+  }
+  return true;
+}
+
+/**
+ * A list of arguments or results. For thread workers (`share`), a list of primitives
+ * travels without pickling; anything else is pickled as by {@linkcode encode}.
+ */
+export function encodeList(
+  list: readonly unknown[],
+  share: boolean,
+  outOfBand: boolean,
+): Payload | Promise<Payload> {
+  if (share && Array.isArray(list) && primitives(list)) {
+    return { bytes: EMPTY, raw: list as unknown[], buffers: NONE, shared: NONE };
+  }
+  return encode(list, share, outOfBand);
+}
+
 /**
  * Pickles `value`. `share`: SharedArrayBuffers travel by reference (thread workers);
  * otherwise they are copied into the pickle. `outOfBand`: ArrayBuffers travel beside the
@@ -119,7 +153,12 @@ function encodeWith(
 }
 
 /** Loads a payload made by `encode` (sync form first, async when the pickle needs it). */
-export async function decode(p: Payload): Promise<unknown> {
+export function decode(p: Payload): unknown {
+  if (p.raw !== undefined) return p.raw;
+  return decodePickle(p);
+}
+
+async function decodePickle(p: Payload): Promise<unknown> {
   if (p.shared.length > 0) {
     (globalThis as unknown as Record<symbol, unknown>)[Symbol.for(SHARED_KEY)] = p.shared;
   }

@@ -8,7 +8,7 @@
 import { BaseExecutor } from "../executor/base.ts";
 import { WorkerDiedError } from "../executor/errors.ts";
 import type { Job } from "../executor/types.ts";
-import { decode, encode, type Payload } from "./codec.ts";
+import { decode, encode, encodeList, type Payload } from "./codec.ts";
 import {
   CURRENT_RUNTIME,
   PRELOAD_URL,
@@ -184,7 +184,8 @@ export class Pool extends BaseExecutor {
   protected async runJob(job: Job, signal: AbortSignal): Promise<unknown[]> {
     if (signal.aborted) throw signal.reason;
     const { id: fnId, fn } = await this.fnPayload(job);
-    const args = await encode(job.items, this.share, this.kind === "thread");
+    let args = encodeList(job.items, this.share, this.kind === "thread");
+    if (args instanceof Promise) args = await args;
     if (signal.aborted) throw signal.reason;
     return await new Promise<unknown[]>((resolve, reject) => {
       const task: Task = {
@@ -318,7 +319,12 @@ export class Pool extends BaseExecutor {
     slot.task = undefined;
     this.settle(task);
     this.pump();
-    decode(m.value).then((v) => {
+    const v = m.value.raw;
+    if (v !== undefined && m.ok) {
+      task.resolve(v);
+      return;
+    }
+    Promise.resolve(decode(m.value)).then((v) => {
       if (m.ok) task.resolve(v as unknown[]);
       else task.reject(v);
     }, task.reject);

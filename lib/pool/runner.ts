@@ -5,7 +5,7 @@
  * @module
  */
 
-import { decode, encode, type Payload } from "./codec.ts";
+import { decode, encode, encodeList, type Payload } from "./codec.ts";
 import type { ReplyMessage, RunMessage } from "./protocol.ts";
 
 type Fn = (...args: unknown[]) => unknown;
@@ -48,7 +48,8 @@ export function createRunner(
         fn = await decode(m.fn) as Fn;
         fns.set(m.fnId, fn);
       }
-      const items = await decode(m.args) as unknown[];
+      let items = decode(m.args) as unknown[] | Promise<unknown[]>;
+      if (!Array.isArray(items)) items = await items;
       let results: unknown[];
       if (m.mode === 0) {
         let r = fn(...items);
@@ -62,7 +63,9 @@ export function createRunner(
           results[i] = r;
         }
       }
-      return { t: "done", id: m.id, ok: true, value: await encode(results, share, outOfBand) };
+      let value = encodeList(results, share, outOfBand);
+      if (value instanceof Promise) value = await value;
+      return { t: "done", id: m.id, ok: true, value };
     } catch (e) {
       return { t: "done", id: m.id, ok: false, value: await encodeError(e, share) };
     }
