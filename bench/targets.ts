@@ -66,7 +66,7 @@ export interface TargetOptions {
   readonly budgetMs: number;
   /** Number of runs of the whole table (ratios: median over runs). */
   readonly runs: number;
-  /** Fresh processes per run for the first-`dumps` target. */
+  /** Fresh processes for the first-`dumps` target, spread over the runs (at least 1 per run). */
   readonly firstN: number;
 }
 
@@ -373,13 +373,17 @@ export function runTargets(mod: OurModule, opts: TargetOptions): TargetResult[] 
   );
   const measured: Map<string, Measured>[] = [];
   const firsts: (number | null)[] = [];
+  const firstAll: (number | null)[] = [];
   const firstArgs = variants()[0];
   for (let r = 0; r < opts.runs; r++) {
     const t0 = performance.now();
     measured.push(measureRun(mod, opts.budgetMs));
     let first: number | null = null;
     try {
-      first = median(runs(firstArgs[1], "first", opts.firstN).map((x) => x.firstAsync));
+      const k = Math.ceil(opts.firstN / opts.runs);
+      const each = runs(firstArgs[1], "first", k).map((x) => x.firstAsync);
+      firstAll.push(...each);
+      first = median(each);
     } catch (err) {
       console.log(`  first dumps: ${errText(err)}`);
     }
@@ -439,7 +443,8 @@ export function runTargets(mod: OurModule, opts: TargetOptions): TargetResult[] 
       note: notes.join("; "),
     });
   }
-  const okFirst = firsts.filter((x): x is number => x !== null);
+  // An absolute time, not a same-run ratio: the median over all the processes.
+  const okFirst = firstAll.filter((x): x is number => x !== null);
   const firstMs = okFirst.length > 0 ? med(okFirst) : null;
   results.push({
     label: "first dumps of a closure, fresh process, library imported",
@@ -449,7 +454,7 @@ export function runTargets(mod: OurModule, opts: TargetOptions): TargetResult[] 
     limit: 25,
     unit: "ms",
     pass: firstMs !== null && firstMs <= 25,
-    note: `${firstArgs[0]}, median of ${opts.firstN} processes per run`,
+    note: `${firstArgs[0]}, median of ${okFirst.length} processes (per run: their median)`,
   });
 
   printResults(results);

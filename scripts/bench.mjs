@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entry = join("bench", "run.ts");
@@ -25,6 +25,14 @@ function bin(name) {
   return existsSync(local) ? local : name;
 }
 
+/** The preload of the measured module's checkout (BENCH_MOD, relative to the root), or ours. */
+function preloadFor(mod) {
+  if (!mod) return "./preload.ts";
+  const url = new URL(mod, pathToFileURL(root + "/"));
+  const p = fileURLToPath(new URL("preload.ts", url));
+  return existsSync(p) ? p : "./preload.ts";
+}
+
 const runtimes = {
   // --expose-gc lets bench/run.ts force a GC before each measurement (Bun
   // has Bun.gc built in).
@@ -33,7 +41,8 @@ const runtimes = {
     args: ["run", "-A", "--v8-flags=--expose-gc", entry],
   },
   // The preload lets the function case measure automatic capture on Bun too.
-  bun: { cmd: bin("bun"), args: ["--preload", "./preload.ts", entry] },
+  // With BENCH_MOD, the preload next to that module (if any): it belongs to that checkout.
+  bun: { cmd: bin("bun"), args: ["--preload", preloadFor(process.env.BENCH_MOD), entry] },
 };
 
 const passThrough = [];
