@@ -412,7 +412,7 @@ async function main(): Promise<void> {
   console.log(
     `forced GC before each interleaved round: ${gcAvailable() ? "yes" : "no"}`,
   );
-  console.log("cases:");
+  if (cases.length > 0) console.log("cases:");
   for (const c of cases) {
     console.log(`  ${c.label.padEnd(18)} ${c.description}`);
   }
@@ -493,7 +493,9 @@ async function main(): Promise<void> {
   if (!oursSkipped && (opts.cases === null || opts.cases.includes("startup"))) {
     runStartupCase();
   }
-  if (!oursSkipped && (opts.cases === null || opts.cases.includes("targets"))) {
+  if (oursSkipped && (opts.cases === null || opts.cases.includes("targets"))) {
+    console.log(`\nspeed targets: SKIPPED (ours not loaded: ${oursSkipped})`);
+  } else if (opts.cases === null || opts.cases.includes("targets")) {
     // A third of the main table's budget: the target table is measured `runs` times.
     runTargets(loaded as OurModule, {
       budgetMs: Math.max(20, Math.round(opts.budgetMs / 3)),
