@@ -1,6 +1,7 @@
 /**
  * One fresh process of the startup case (bench/startup.ts): prints one JSON line.
  *   import   ms to import mod.ts (or the module named by env BENCH_MOD)
+ *   first-dumps  ms of the first dumps of a closure only
  *   first    ms of the first dumps and of the first dumpsSync of a closure, and µs per
  *            dumpsSync of a closure warm
  *   workers  median ms to start a plain Worker before the library was imported, and after it
@@ -45,6 +46,14 @@ if (mode === "import") {
   const t = performance.now();
   await import(modHref);
   console.log(JSON.stringify({ importMs: performance.now() - t }));
+} else if (mode === "first-dumps") {
+  // only the first `dumps` of a closure (the speed-target table's row)
+  const lib = await import(modHref);
+  let n = 1;
+  const a = () => n++;
+  const t = performance.now();
+  await lib.dumps(a);
+  console.log(JSON.stringify({ firstAsync: performance.now() - t }));
 } else if (mode === "first") {
   const lib = await import(modHref);
   let n = 1;

@@ -289,6 +289,12 @@ function prepare(c: Contestant, value: unknown, budgetMs: number, m: Measured): 
 /** One run of every payload: contestant name per payload id -> measurement. */
 function measureRun(mod: OurModule, budgetMs: number): Map<string, Measured> {
   const out = new Map<string, Measured>();
+  const tag = `[${isBun ? "Bun" : "Deno"}] target`;
+  let t0 = performance.now();
+  const lap = (what: string): void => {
+    process.stderr.write(`${tag} ${what}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    t0 = performance.now();
+  };
   for (const p of payloads(mod)) {
     const value = p.build();
     const pending: [Measured, Task[]][] = [];
@@ -307,6 +313,7 @@ function measureRun(mod: OurModule, budgetMs: number): Map<string, Measured> {
       }
     }
     collectGarbage();
+    lap(p.id);
   }
   const oursCodec = codec((v) => mod.dumpsSync(v), (e) => mod.loadsSync(asBytes(e)));
   const fresh = timeFresh(
@@ -329,6 +336,7 @@ function measureRun(mod: OurModule, budgetMs: number): Map<string, Measured> {
     }
     out.set(`${i < 2 ? "functions" : "functions-new"}/${name}`, m);
   });
+  lap("functions");
   return out;
 }
 
@@ -381,7 +389,7 @@ export function runTargets(mod: OurModule, opts: TargetOptions): TargetResult[] 
     let first: number | null = null;
     try {
       const k = Math.ceil(opts.firstN / opts.runs);
-      const each = runs(firstArgs[1], "first", k).map((x) => x.firstAsync);
+      const each = runs(firstArgs[1], "first-dumps", k).map((x) => x.firstAsync);
       firstAll.push(...each);
       first = median(each);
     } catch (err) {
