@@ -127,7 +127,7 @@ export function timeFresh(
     spent: 0,
     ops: 0,
   }));
-  // Warm-up (~25% of the budget, at least 3 messages) sizes the batches (~budget/9 each).
+  // Warm-up (~25% of the budget, at least 5 messages) sizes the batches (~budget/9 each).
   for (const st of states) {
     try {
       const t0 = performance.now();
@@ -135,7 +135,7 @@ export function timeFresh(
       do {
         batch(st, make, 1, false);
         n++;
-      } while (n < 3 || performance.now() - t0 < budgetMs / 4);
+      } while (n < 5 || performance.now() - t0 < budgetMs / 4);
       const each = (performance.now() - t0) / n;
       st.batch = Math.max(1, Math.round(budgetMs / 9 / each));
     } catch (err) {
