@@ -23,6 +23,7 @@ import {
 } from "cbor-x";
 import { deserialize as serovalDeserialize, serialize } from "seroval";
 import * as devalue from "devalue";
+import serializeJavascript from "serialize-javascript";
 import type { BenchCase, Feature } from "./cases.ts";
 
 /** Output of an encoder: bytes, or a string for text-based peers. */
@@ -63,7 +64,8 @@ export interface Peer {
 
 /** Signature of the functions we need from ../mod.ts. */
 export interface OurModule {
-  dumpsSync(value: unknown): Uint8Array;
+  /** `options` is passed only where a target measures an opt-in mode (`{ fidelity }`). */
+  dumpsSync(value: unknown, options?: Record<string, unknown>): Uint8Array;
   loadsSync(bytes: Uint8Array): unknown;
 }
 
@@ -94,6 +96,19 @@ let evalNonce = 0;
 function serovalDecode(e: Encoded): unknown {
   return serovalDeserialize(`${asText(e)}\n//${evalNonce++}`);
 }
+
+/**
+ * serialize-javascript: the value as JavaScript source (functions as their source text); decoded
+ * as its README says, by evaluating `(` + source + `)` (indirect eval, global scope). It is the
+ * code-shipping peer of the function targets, which hand it new source on every message; on
+ * repeated bytes the engine's eval cache would flatter it.
+ */
+export const serializeJavascriptCodec: Codec = {
+  kind: "codec",
+  encode: (v) => serializeJavascript(v),
+  decode: (e) => (0, eval)(`(${asText(e)})`),
+  note: "JS source; decode=eval",
+};
 
 /** Which optional native string extractors msgpackr / cbor-x are using. */
 export function nativeStatus(): string {
@@ -276,6 +291,16 @@ export function libFingerprint(): string {
 }
 
 /**
+ * URL of the module measured as "ours": `override` (env BENCH_MOD: a path relative to the working
+ * directory, an absolute path or a URL) or this checkout's mod.ts.
+ */
+export function ourModuleHref(override?: string): string {
+  return override
+    ? new URL(override, `file://${process.cwd()}/`).href
+    : new URL("../mod.ts", import.meta.url).href;
+}
+
+/**
  * Try to load our library from ../mod.ts (or from `override`, a path relative
  * to the working directory or a URL; run.ts passes env BENCH_MOD). Returns the module, or a string
  * explaining why it was skipped.
@@ -283,9 +308,7 @@ export function libFingerprint(): string {
 export async function loadOurs(
   override?: string,
 ): Promise<OurModule | string> {
-  const spec = override
-    ? new URL(override, `file://${process.cwd()}/`).href
-    : new URL("../mod.ts", import.meta.url).href;
+  const spec = ourModuleHref(override);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(spec)) as Record<string, unknown>;

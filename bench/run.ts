@@ -8,6 +8,8 @@
  *   --case=a,b         BENCH_CASES     only these case ids
  *   --lib=x,y          BENCH_LIBS      only peers whose name contains x or y
  *                                      (ours and node:v8 are always kept)
+ *   --runs=N           BENCH_RUNS=N    runs of the speed-target table (default 3)
+ *   --targets                          only the speed-target table (= --case=targets)
  *                      BENCH_MOD=path  module to benchmark as "ours" instead of
  *                                      ../mod.ts (must export dumpsSync/loadsSync)
  *
@@ -20,6 +22,7 @@ import { buildCases } from "./cases.ts";
 import { runFunctionCase } from "./functions.ts";
 import { runExactnessCase } from "./exactness.ts";
 import { runStartupCase } from "./startup.ts";
+import { runTargets } from "./targets.ts";
 import { diff } from "./equal.ts";
 import {
   calibrate,
@@ -41,6 +44,7 @@ import {
   libFingerprint,
   loadOurs,
   nativeStatus,
+  type OurModule,
   oursPeer,
   type Peer,
   peerList,
@@ -69,6 +73,7 @@ interface Options {
   quick: boolean;
   cases: string[] | null;
   libs: string[] | null;
+  runs: number;
 }
 
 function parseOptions(): Options {
@@ -90,11 +95,15 @@ function parseOptions(): Options {
   }
   const list = (s: string | undefined): string[] | null =>
     s ? s.split(",").map((x) => x.trim()).filter((x) => x !== "") : null;
+  const runsRaw = flag("runs") ?? env.BENCH_RUNS;
+  const runs = runsRaw ? Number(runsRaw) : 3;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`invalid --runs: ${runsRaw}`);
   return {
     budgetMs: ms,
     quick,
-    cases: list(flag("case") ?? env.BENCH_CASES),
+    cases: flag("targets") !== undefined ? ["targets"] : list(flag("case") ?? env.BENCH_CASES),
     libs: list(flag("lib") ?? env.BENCH_LIBS),
+    runs,
   };
 }
 
@@ -380,7 +389,7 @@ async function main(): Promise<void> {
   if (opts.cases) {
     const wanted = opts.cases;
     const unknown = wanted.filter((id) =>
-      id !== "functions" && id !== "exactness" && id !== "startup" &&
+      !["functions", "exactness", "startup", "targets"].includes(id) &&
       !cases.some((c) => c.id === id)
     );
     if (unknown.length > 0) {
@@ -403,7 +412,7 @@ async function main(): Promise<void> {
   console.log(
     `forced GC before each interleaved round: ${gcAvailable() ? "yes" : "no"}`,
   );
-  console.log("cases:");
+  if (cases.length > 0) console.log("cases:");
   for (const c of cases) {
     console.log(`  ${c.label.padEnd(18)} ${c.description}`);
   }
@@ -462,17 +471,19 @@ async function main(): Promise<void> {
     process.stderr.write(`[${runtime.split(" ")[0]}] ${c.label}: ${caseSecs} s\n`);
   }
 
-  console.log("");
-  printTable(rows);
-  console.log(
-    "\nround trip = encode + decode medians (structuredClone/copy: measured directly)." +
-      "\nstring peers (JSON, seroval, devalue): size = UTF-8 bytes; time excludes UTF-8 encoding." +
-      "\ncase 4: node:v8 deserialize returns a typed-array *view* (Node semantics; under Deno the" +
-      "\n  decoded arrays even share one buffer across calls), so its decode can be ~µs and dec÷v8" +
-      "\n  is not meaningful there; the target compares against a plain copy instead.",
-  );
-  printTargets(rows, oursSkipped);
-  printProblems(rows);
+  if (cases.length > 0) {
+    console.log("");
+    printTable(rows);
+    console.log(
+      "\nround trip = encode + decode medians (structuredClone/copy: measured directly)." +
+        "\nstring peers (JSON, seroval, devalue): size = UTF-8 bytes; time excludes UTF-8 encoding." +
+        "\ncase 4: node:v8 deserialize returns a typed-array *view* (Node semantics; under Deno the" +
+        "\n  decoded arrays even share one buffer across calls), so its decode can be ~µs and dec÷v8" +
+        "\n  is not meaningful there; the target compares against a plain copy instead.",
+    );
+    printTargets(rows, oursSkipped);
+    printProblems(rows);
+  }
   if (!oursSkipped && (opts.cases === null || opts.cases.includes("functions"))) {
     await runFunctionCase(opts.budgetMs);
   }
@@ -481,6 +492,16 @@ async function main(): Promise<void> {
   }
   if (!oursSkipped && (opts.cases === null || opts.cases.includes("startup"))) {
     runStartupCase();
+  }
+  if (oursSkipped && (opts.cases === null || opts.cases.includes("targets"))) {
+    console.log(`\nspeed targets: SKIPPED (ours not loaded: ${oursSkipped})`);
+  } else if (opts.cases === null || opts.cases.includes("targets")) {
+    // A third of the main table's budget: the target table is measured `runs` times.
+    runTargets(loaded as OurModule, {
+      budgetMs: Math.max(20, Math.round(opts.budgetMs / 3)),
+      runs: opts.runs,
+      firstN: opts.quick ? 3 : 6,
+    });
   }
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\n(${runtime}: ${secs} s total)`);

@@ -10,28 +10,45 @@
 
 import process from "node:process";
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { fmtTime } from "./harness.ts";
 
 const child = fileURLToPath(new URL("./startup_child.ts", import.meta.url));
-const preload = fileURLToPath(new URL("../preload.ts", import.meta.url));
+/** The preload next to the measured module (env BENCH_MOD's checkout, or this one). */
+export function preloadPath(): string {
+  const mod = process.env.BENCH_MOD;
+  const dir = mod
+    ? new URL(".", new URL(mod, `file://${process.cwd()}/`))
+    : new URL("../", import.meta.url);
+  const p = fileURLToPath(new URL("preload.ts", dir));
+  return existsSync(p) ? p : fileURLToPath(new URL("../preload.ts", import.meta.url));
+}
 const root = fileURLToPath(new URL("..", import.meta.url));
 const isBun = (globalThis as { Bun?: unknown }).Bun !== undefined;
 
 /** Command lines for this runtime: label → arguments before the child's mode. */
-function variants(): [string, string[]][] {
-  if (isBun) return [["bun --preload", ["--preload", preload, child]], ["bun", [child]]];
+export function variants(): [string, string[]][] {
+  if (isBun) return [["bun --preload", ["--preload", preloadPath(), child]], ["bun", [child]]];
   return [
     ["deno -A", ["run", "-A", child]],
     ["deno without --allow-sys", ["run", "--allow-read", "--allow-env", child]],
   ];
 }
 
-function runs(args: string[], mode: string, k: number): Record<string, number | null>[] {
+/** Runs the child `k` times in fresh processes; one parsed JSON line each. */
+export function runs(args: string[], mode: string, k: number): Record<string, number | null>[] {
   const out: Record<string, number | null>[] = [];
   for (let i = 0; i < k; i++) {
     const r = spawnSync(process.execPath, [...args, mode], {
       cwd: root,
+      // an absolute URL: the child's working directory is the project root, not ours
+      env: process.env.BENCH_MOD
+        ? {
+          ...process.env,
+          BENCH_MOD: new URL(process.env.BENCH_MOD, `file://${process.cwd()}/`).href,
+        }
+        : process.env,
       encoding: "utf8",
       timeout: 60_000,
     });
@@ -41,7 +58,8 @@ function runs(args: string[], mode: string, k: number): Record<string, number | 
   return out;
 }
 
-function median(xs: (number | null)[]): number | null {
+/** Median of the numbers (nulls skipped), or null. */
+export function median(xs: (number | null)[]): number | null {
   const v = xs.filter((x): x is number => typeof x === "number").sort((a, b) => a - b);
   return v.length === 0 ? null : v[v.length >> 1];
 }

@@ -1,6 +1,7 @@
 /**
  * One fresh process of the startup case (bench/startup.ts): prints one JSON line.
- *   import   ms to import mod.ts
+ *   import   ms to import mod.ts (or the module named by env BENCH_MOD)
+ *   first-dumps  ms of the first dumps of a closure only
  *   first    ms of the first dumps and of the first dumpsSync of a closure, and µs per
  *            dumpsSync of a closure warm
  *   workers  median ms to start a plain Worker before the library was imported, and after it
@@ -12,6 +13,10 @@
 import process from "node:process";
 
 const mode = process.argv[2] ?? "import";
+// The module measured: env BENCH_MOD (relative to the working directory, as in run.ts) or mod.ts.
+const modHref = process.env.BENCH_MOD
+  ? new URL(process.env.BENCH_MOD, `file://${process.cwd()}/`).href
+  : new URL("../mod.ts", import.meta.url).href;
 
 async function startWorker(): Promise<number> {
   const t = performance.now();
@@ -39,10 +44,18 @@ async function medianWorker(k: number): Promise<number> {
 
 if (mode === "import") {
   const t = performance.now();
-  await import("../mod.ts");
+  await import(modHref);
   console.log(JSON.stringify({ importMs: performance.now() - t }));
+} else if (mode === "first-dumps") {
+  // only the first `dumps` of a closure (the speed-target table's row)
+  const lib = await import(modHref);
+  let n = 1;
+  const a = () => n++;
+  const t = performance.now();
+  await lib.dumps(a);
+  console.log(JSON.stringify({ firstAsync: performance.now() - t }));
 } else if (mode === "first") {
-  const lib = await import("../mod.ts");
+  const lib = await import(modHref);
   let n = 1;
   const a = () => n++;
   const b = (x: number) => x + n;
@@ -75,7 +88,7 @@ if (mode === "import") {
   await medianWorker(2);
   const before = await medianWorker(5);
   const evalBefore = evalUs();
-  const lib = await import("../mod.ts");
+  const lib = await import(modHref);
   let n = 1;
   const inc = () => ++n;
   await lib.loads(await lib.dumps({ max: Math.max, data: [1, "two"] }));
