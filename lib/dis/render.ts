@@ -1,0 +1,67 @@
+/**
+ * The text form of a disassembly, like Python's `pickletools.dis`.
+ *
+ * @module
+ */
+
+import type { Disassembly, DisOptions } from "./types.ts";
+import { disassemble } from "./disassemble.ts";
+
+/** Indentation stops growing at this depth (the depth column still shows it). */
+const MAX_INDENT = 32;
+
+/**
+ * The text of a disassembly: the header, the module table, one line per tag (offset, depth,
+ * indented role and tag name, operands, memo id), the MAC, and the error if any.
+ */
+export function render(d: Disassembly, options: DisOptions = {}): string {
+  const width = Math.max(0, Math.floor(options.maxWidth ?? 0));
+  const out: string[] = [];
+  const cut = (s: string) => width > 0 && s.length > width ? s.slice(0, width - 1) + "…" : s;
+  const w = Math.max(4, String(d.size).length);
+  const off = (n: number) => String(n).padStart(w);
+  const h = d.header;
+  if (h !== null) {
+    const flags = h.flagNames.length > 0 ? ` (${h.flagNames.join(", ")})` : "";
+    out.push(
+      cut(
+        `${off(0)}: HEADER version ${h.version}, flags 0x${
+          h.flags.toString(16).padStart(2, "0")
+        }${flags}, body ${h.bodyStart}..${h.bodyEnd}`,
+      ),
+    );
+  }
+  for (const m of d.modules) out.push(cut(`${off(m.offset)}: MODULE_TABLE [${m.index}] ${m.name}`));
+  for (const l of d.lines) {
+    const indent = "  ".repeat(Math.min(l.depth, MAX_INDENT));
+    const role = l.role === "" ? "" : `${l.role}: `;
+    const ops = l.operands === "" ? "" : ` ${l.operands}`;
+    const memo = l.memo === undefined ? "" : `  =${l.memo}`;
+    out.push(
+      cut(
+        `${off(l.offset)}: ${String(l.depth).padStart(2)} ${indent}${role}${l.name}${ops}${memo}`,
+      ),
+    );
+  }
+  if (d.mac !== null && h !== null) out.push(cut(`${off(h.bodyEnd)}: MAC hmac-sha256 ${d.mac}`));
+  if (d.error !== null) out.push(cut(`${off(d.error.offset)}: ERROR ${d.error.reason}`));
+  else if (h !== null) {
+    let tags = 0;
+    for (const l of d.lines) if (l.tag >= 0) tags++;
+    out.push(
+      `${off(h.total)}: END ${count(tags, "tag")}, ${count(d.memoCount, "memo id")}, ${
+        count(d.shapeCount, "shape")
+      }`,
+    );
+  }
+  return out.join("\n") + "\n";
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+
+/** Disassembles and renders `bytes` (see {@linkcode disassemble} and {@linkcode render}). */
+export function dis(bytes: Uint8Array, options: DisOptions = {}): string {
+  return render(disassemble(bytes, options), options);
+}
