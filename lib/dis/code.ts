@@ -137,7 +137,7 @@ function func(w: Walker, at: number, depth: number, role: string): number {
  */
 function scopeChain(w: Walker, depth: number, role: string, first: number): void {
   const r = w.r;
-  const opened: { names: string[]; depth: number }[] = [];
+  const opened: { names: string[]; depth: number; id: number }[] = [];
   let at = first;
   let d = depth;
   let rl = role;
@@ -151,8 +151,10 @@ function scopeChain(w: Walker, depth: number, role: string, first: number): void
       if (shown.length < r.max) shown += (i > 0 ? ", " : "") + names[i];
     }
     if (shown.length > r.max) shown = shown.slice(0, r.max) + "…";
-    w.memo(w.line(at, d, T.SCOPE, rl, `${n} ${n === 1 ? "variable" : "variables"} [${shown}]`));
-    opened.push({ names, depth: d + 1 });
+    const id = w.memo(
+      w.line(at, d, T.SCOPE, rl, `${n} ${n === 1 ? "variable" : "variables"} [${shown}]`),
+    );
+    opened.push({ names, depth: d + 1, id });
     const next = r.peek();
     d++;
     rl = "parent";
@@ -168,7 +170,7 @@ function scopeChain(w: Walker, depth: number, role: string, first: number): void
   }
   for (let i = opened.length - 1; i >= 0; i--) {
     const s = opened[i];
-    if (s.names.length > 0) w.push(F_SCOPE, s.names.length, s.depth, s.names);
+    if (s.names.length > 0) w.push(F_SCOPE, s.names.length, s.depth, s.names, String(s.id));
   }
 }
 

@@ -116,9 +116,8 @@ export function disassemble(bytes: Uint8Array, options: DisOptions = {}): Disass
       out.error = {
         offset: e.offset,
         reason: short && !e.reason.includes("announces")
-          ? `${e.reason} (truncated pickle: header announces ${h.announced} bytes, ${
-            bytes.length - h.bodyStart
-          } present)`
+          ? `${e.reason}; the header announces ${h.announced} bytes after it, ` +
+            `${bytes.length - h.bodyStart} present`
           : e.reason,
       };
     }

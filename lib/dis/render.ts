@@ -48,11 +48,8 @@ export function render(d: Disassembly, options: DisOptions = {}): string {
   else if (h !== null) {
     let tags = 0;
     for (const l of d.lines) if (l.tag >= 0) tags++;
-    out.push(
-      `${off(h.total)}: END ${count(tags, "tag")}, ${count(d.memoCount, "memo id")}, ${
-        count(d.shapeCount, "shape")
-      }`,
-    );
+    const end = `${off(h.total)}: END ${count(tags, "tag")}, ${count(d.memoCount, "memo id")}, `;
+    out.push(cut(end + count(d.shapeCount, "shape")));
   }
   return out.join("\n") + "\n";
 }

@@ -39,8 +39,9 @@ export interface DisLine {
   /** Nesting depth: 0 for the pickled value, one more per level of containers. */
   depth: number;
   /**
-   * The tag byte; -1 for the lines that open a property list (`PROPS`) or a list of private
-   * fields (`PRIVATE`), which have no tag byte: their offset is that of their count.
+   * The tag byte; -1 for the lines that open a property list (`PROPS`), a list of private
+   * fields (`PRIVATE`), or the values of a scope (`VALUES`), which have no tag byte: their
+   * offset is that of their count, or of their first value.
    */
   tag: number;
   /** The tag's name (`SMALL_INT`, `SHORT_STRING`, `ARRAY`, ...). */

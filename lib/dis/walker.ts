@@ -20,6 +20,7 @@ import {
 } from "./names.ts";
 import type { DisLine, DisModule } from "./types.ts";
 import { codeValue } from "./code.ts";
+import { blob, buffer, error, view } from "./objects.ts";
 
 /** Levels of operands read inline (not through frames) before the walk gives up. */
 export const MAX_INLINE = 1000;
@@ -187,6 +188,10 @@ export class Walker {
         this.value(d, i & 1 ? "value" : "index");
         return;
       case F_SCOPE:
+        if (i === 0) {
+          const l = this.line(this.r.pos, d, LIST, "", `of scope =${f.label}`);
+          l.name = "VALUES";
+        }
         this.value(d, f.names![i]);
         return;
       case F_PRIVATE:
@@ -420,15 +425,15 @@ export class Walker {
         return tag;
       }
       case T.ERROR:
-        return this.error(at, depth, role);
+        return error(this, at, depth, role);
       case T.ARRAY_BUFFER:
       case T.SHARED_ARRAY_BUFFER:
-        return this.buffer(tag, at, depth, role);
+        return buffer(this, tag, at, depth, role);
       case T.OOB_BUFFER:
         this.memo(this.line(at, depth, tag, role, `buffers[${r.varint()}]`));
         return tag;
       case T.VIEW:
-        return this.view(at, depth, role);
+        return view(this, at, depth, role);
       case T.BOXED: {
         const kind = r.byte();
         const name = BOXED_NAMES[kind];
@@ -446,7 +451,7 @@ export class Walker {
         return tag;
       case T.BLOB:
       case T.FILE:
-        return this.blob(tag, at, depth, role);
+        return blob(this, tag, at, depth, role);
       case T.PROMISE: {
         const state = r.byte();
         if (state > 1) r.fail("invalid promise state", at);
@@ -475,79 +480,6 @@ export class Walker {
         return codeValue(this, tag, at, depth, role);
     }
   }
-
-  private error(at: number, depth: number, role: string): number {
-    const r = this.r;
-    const byte = r.byte();
-    const type = byte & ~T.ERROR_HOST;
-    const name = T.ERROR_TYPES[type];
-    if (name === undefined) r.fail(`unknown error type ${type}`, at);
-    let ops = name;
-    if (type === T.ERROR_DOM_EXCEPTION) {
-      if (byte !== type) r.fail("invalid error type", at);
-      ops += ` message=${r.string().shown} name=${r.string().shown}`;
-    } else if (byte !== type) {
-      ops += ` host=${Walker.name(r.string())}`;
-    }
-    this.memo(this.line(at, depth, T.ERROR, role, ops));
-    this.pushProps(depth + 1);
-    return T.ERROR;
-  }
-
-  private buffer(tag: number, at: number, depth: number, role: string): number {
-    const r = this.r;
-    const shared = tag === T.SHARED_ARRAY_BUFFER;
-    const flags = r.byte();
-    if (flags > (shared ? 1 : 3)) r.fail("invalid buffer flags", at);
-    const max = flags & T.BUFFER_RESIZABLE ? r.varint() : -1;
-    const len = r.length(1);
-    if (max >= 0 && max < len) r.fail("buffer longer than its maximum length", at);
-    if (flags & T.BUFFER_DETACHED && len !== 0) r.fail("detached buffer with bytes", at);
-    const start = r.skip(len);
-    let ops = `length=${len}`;
-    if (max >= 0) ops += ` max=${max} ${shared ? "growable" : "resizable"}`;
-    if (flags & T.BUFFER_DETACHED) ops += " detached";
-    if (len > 0) ops += ` ${r.hex(start, len)}`;
-    this.memo(this.line(at, depth, tag, role, ops));
-    return tag;
-  }
-
-  private view(at: number, depth: number, role: string): number {
-    const r = this.r;
-    const kind = r.byte();
-    const flags = r.byte();
-    if (flags > 1) r.fail("invalid view flags", at);
-    const name = T.VIEW_TYPES[kind];
-    if (name === undefined) r.fail(`unknown view type ${kind}`, at);
-    const l = this.line(at, depth, T.VIEW, role, name);
-    this.memo(l);
-    const k = this.inlineValue(depth + 1, "buffer");
-    if (k !== T.ARRAY_BUFFER && k !== T.SHARED_ARRAY_BUFFER && k !== T.OOB_BUFFER) {
-      r.fail("view over something that is not a buffer", at);
-    }
-    const offset = r.varint();
-    l.operands += ` byteOffset=${offset}`;
-    if (flags & T.VIEW_LENGTH_TRACKING) l.operands += " length-tracking";
-    else l.operands += ` length=${r.varint()}`;
-    return T.VIEW;
-  }
-
-  private blob(tag: number, at: number, depth: number, role: string): number {
-    const r = this.r;
-    const isFile = tag === T.FILE;
-    let ops = isFile ? `name=${r.string().shown} ` : "";
-    ops += `type=${r.string().shown}`;
-    const l = this.line(at, depth, tag, role, ops);
-    if (isFile) {
-      const k = this.inlineValue(depth + 1, "lastModified");
-      if (k !== K_NONE && !isNumber(k)) r.fail("invalid File lastModified", at);
-    }
-    const n = r.length(1);
-    const start = r.skip(n);
-    l.operands += ` size=${n}${n > 0 ? " " + r.hex(start, n) : ""}`;
-    this.memo(l);
-    return tag;
-  }
 }
 
 /** Tag of the lines that open a property list or a private-field list (no tag byte). */
@@ -557,7 +489,7 @@ function plural(n: number, what: string): string {
   return `${n} ${what === "property" && n !== 1 ? "properties" : n === 1 ? what : what + "s"}`;
 }
 
-function isNumber(k: number): boolean {
+export function isNumber(k: number): boolean {
   return (k >= 0 && k <= T.SMALL_INT_MAX) || NUMBER_TAGS.has(k);
 }
 
