@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { closure, dumps } from "../mod.ts";
+import { closure, dumps, loadsSync, UnpicklingError } from "../mod.ts";
 import { dis, disassemble, TAG_NAMES } from "../dis.ts";
 import { concat, prng, varint, withHeader } from "./helpers.ts";
 
@@ -243,6 +243,54 @@ describe("dis: what it shows", () => {
   });
 });
 
+/** The loader's error on `bytes` (data only unless `code`), or null when it loads. */
+function loaderError(bytes: Uint8Array, code = false): UnpicklingError | null {
+  try {
+    loadsSync(bytes, { allowCode: code });
+    return null;
+  } catch (e) {
+    assert.ok(e instanceof UnpicklingError, String(e));
+    return e;
+  }
+}
+
+describe("dis: agrees with the loader", () => {
+  it("corrupt pickles: the same offset and reason as the loader's error", () => {
+    for (const [name, make] of Object.entries(CORRUPT)) {
+      // The loader imports the module table before it reads the value.
+      if (name === "bad_module_index") continue;
+      const bytes = make();
+      const d = disassemble(bytes);
+      // Hand-made bytes whose code fails before anything is evaluated.
+      const e = loaderError(bytes, true);
+      assert.ok(d.error !== null && e !== null, name);
+      if (name.startsWith("truncated")) {
+        // The loader checks the announced length first; dis reads as far as the bytes go.
+        assert.match(e.message, /truncated pickle/);
+        assert.match(d.error.reason, /truncated pickle/);
+        continue;
+      }
+      assert.equal(d.error.offset, e.offset, name);
+      assert.ok(e.message.startsWith(d.error.reason), `${name}: ${e.message} / ${d.error.reason}`);
+    }
+  });
+
+  it("a pickle the loader accepts, dis reads to its end (random mutations)", () => {
+    const rand = prng(42);
+    const sources = [...cases().entries()].filter(([n]) => !n.startsWith("corrupt_"))
+      .map(([, b]) => b);
+    let loaded = 0;
+    for (let i = 0; i < 3000; i++) {
+      const bytes = mutate(sources[i % sources.length], rand);
+      if (loaderError(bytes) !== null) continue;
+      loaded++;
+      const d = disassemble(bytes);
+      assert.equal(d.error, null, `${bytes.toHex()}: ${d.error?.reason}`);
+    }
+    assert.ok(loaded > 50, `${loaded} mutations loaded`);
+  });
+});
+
 /** Random mutations of a pickle: flipped, inserted, deleted, repeated and cut bytes. */
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
   const b = Array.from(src);
@@ -312,7 +360,7 @@ describe("dis: hostile bytes", () => {
   };
   const pickle = (flags: number, ...parts: (number[] | Uint8Array)[]) =>
     withHeader(concat(...parts.map((p) => Uint8Array.from(p))), 3, flags);
-  const KEYS = 20;
+  const KEYS = 10;
   const hostile: Record<string, (n: number) => Uint8Array> = {
     "nested arrays": (n) => pickle(0, repeat([0x76, 0x01], n), [0x00]),
     "nested boxes": (n) => pickle(0, repeat([0x82, 0x00], n), [0x00]),
@@ -334,14 +382,15 @@ describe("dis: hostile bytes", () => {
   for (const [name, make] of Object.entries(hostile)) {
     it(`${name}: never throws, output and time linear in the input`, () => {
       const small = make(1000);
-      const big = make(4000);
+      const big = make(8000);
       const ds = dis(small);
       const db = dis(big);
       assert.ok(db.length / big.length < 30 * Math.max(1, ds.length / small.length), "output");
       const ts = time(() => dis(small));
       const tb = time(() => dis(big));
-      // Four times the input: well under sixteen times the time (quadratic would be 16).
-      assert.ok(tb < 8 * ts + 100, `${ts.toFixed(1)} ms, then ${tb.toFixed(1)} ms`);
+      // Eight times the input: linear is 8 times the time, quadratic 64 (a shared machine and
+      // the collector's work on a larger heap blur the ratio, hence the margin).
+      assert.ok(tb < 24 * ts + 200, `${ts.toFixed(1)} ms, then ${tb.toFixed(1)} ms`);
     });
   }
 });
@@ -386,7 +435,7 @@ describe("dis: the command", () => {
       r = run(cmd, [...args, "-"], bad);
       assert.equal(r.status, 1);
       assert.equal(r.stdout, readFileSync(`${tmp}corrupt_unknown_tag.txt`, "utf8"));
-      assert.match(r.stdout.trimEnd().split("\n").pop()!, /^ +\d+: ERROR unknown tag 0x94$/);
+      assert.match(r.stdout.trimEnd().split("\n").pop()!, /^ *\d+: ERROR unknown tag 0x94$/);
       // --json: the structured form; --max-width cuts lines.
       r = run(cmd, [...args, "--json", "-"], bad);
       assert.equal(r.status, 1);

@@ -18,7 +18,7 @@ export function render(d: Disassembly, options: DisOptions = {}): string {
   const width = Math.max(0, Math.floor(options.maxWidth ?? 0));
   const out: string[] = [];
   const cut = (s: string) => width > 0 && s.length > width ? s.slice(0, width - 1) + "…" : s;
-  const w = Math.max(4, String(d.size).length);
+  const w = String(d.size).length;
   const off = (n: number) => String(n).padStart(w);
   const h = d.header;
   if (h !== null) {
