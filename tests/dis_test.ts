@@ -374,10 +374,32 @@ describe("dis: hostile bytes", () => {
         repeat([0x00], KEYS),
         repeat([0x73, 0x00, ...Array(KEYS).fill(0x01)], n),
       ),
+    "nested class definitions": (n) =>
+      pickle(1, repeat([0x8b, 0x03, 0x00, 0x40, 0x40, 0x61, 0x01, 0x41, 0x61, 0x01], n), [0x61]),
+    "a chain of SET_PROTO": (n) => pickle(1, repeat([0x8e], n), [0x61]),
     "a long string": (n) => pickle(0, [0x92, ...varint(n * 10)], repeat([0x61], n * 10)),
     "many sparse elements": (n) =>
       pickle(0, [0x77, ...varint(n * 4), ...varint(n)], repeat([0x00, 0x01], n)),
   };
+
+  it("deep operands stop with a reason, not a stack overflow", () => {
+    for (const name of ["nested boxes", "a chain of scopes", "nested class definitions"]) {
+      const d = disassemble(hostile[name](5000));
+      assert.match(d.error!.reason, /nested (deeper|too deep)/, name);
+    }
+  });
+
+  it("any bytes: ArrayBuffer, views, Buffer; odd options", () => {
+    const bytes = Uint8Array.fromHex(golden.ARRAY);
+    const text = dis(bytes);
+    assert.equal(dis(bytes.slice().buffer), text);
+    assert.equal(dis(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)), text);
+    const padded = new Uint8Array(bytes.length + 4);
+    padded.set(bytes, 2);
+    assert.equal(dis(padded.subarray(2, 2 + bytes.length)), text);
+    assert.equal(dis(bytes, { maxString: NaN, maxWidth: Infinity }), text);
+    assert.equal(disassemble(new Uint8Array(0)).error?.reason, "truncated pickle header");
+  });
 
   for (const [name, make] of Object.entries(hostile)) {
     it(`${name}: never throws, output and time linear in the input`, () => {

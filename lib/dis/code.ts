@@ -189,11 +189,12 @@ function definitions(w: Walker, l: { operands: string }, at: number, depth: numb
   for (let i = 0; i < n; i++) {
     const mode = r.byte();
     if (mode === T.DEFINITION_WHOLE) {
-      if (++w.inline > MAX_INLINE) r.fail(`operands nested deeper than ${MAX_INLINE} levels`);
+      // A nested walk takes more of the call stack than an operand: it counts for four.
+      if ((w.inline += 4) > MAX_INLINE) r.fail(`operands nested deeper than ${MAX_INLINE} levels`);
       const level = w.frames.length;
       w.push(F_DEFINE, 1, depth, [`definition ${names[i]} (whole)`]);
       w.run(level);
-      w.inline--;
+      w.inline -= 4;
     } else if (mode === T.DEFINITION_EXISTS) {
       w.inlineValue(depth, `definition ${names[i]}`);
     } else {

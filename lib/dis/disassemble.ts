@@ -14,6 +14,18 @@ import { F_ROOT, Walker } from "./walker.ts";
 
 const DEFAULT_MAX_STRING = 60;
 
+/** The bytes of `input`, without a copy (anything else is read as no bytes). */
+function asBytes(input: unknown): Uint8Array {
+  if (input instanceof Uint8Array) return input;
+  if (ArrayBuffer.isView(input)) {
+    return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  }
+  if (input instanceof ArrayBuffer || input instanceof SharedArrayBuffer) {
+    return new Uint8Array(input);
+  }
+  return new Uint8Array(0);
+}
+
 /** Reads the header; fails like the loader does, except on the announced length. */
 function header(r: Cursor): DisHeader {
   for (let i = 0; i < 4; i++) {
@@ -60,8 +72,13 @@ function header(r: Cursor): DisHeader {
  * sense gives the lines up to there and `error`; this never throws and takes time linear in
  * the input.
  */
-export function disassemble(bytes: Uint8Array, options: DisOptions = {}): Disassembly {
-  const max = Math.max(1, Math.floor(options.maxString ?? DEFAULT_MAX_STRING));
+export function disassemble(
+  input: Uint8Array | ArrayBufferView | ArrayBuffer | SharedArrayBuffer,
+  options: DisOptions = {},
+): Disassembly {
+  const bytes = asBytes(input);
+  const asked = options.maxString ?? DEFAULT_MAX_STRING;
+  const max = Number.isFinite(asked) ? Math.max(1, Math.floor(asked)) : DEFAULT_MAX_STRING;
   const r = new Cursor(bytes, 0, bytes.length, max);
   const w = new Walker(r);
   const out: Disassembly = {
@@ -107,7 +124,10 @@ export function disassemble(bytes: Uint8Array, options: DisOptions = {}): Disass
       r.fail(`${bytes.length - h.total} unexpected bytes after the pickle`, h.total);
     }
   } catch (e) {
-    if (!(e instanceof DisStop)) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      // Operands nested deeper than the caller's stack allows (checked above for the rest).
+      out.error = { offset: r.pos, reason: "operands nested too deep to be shown here" };
+    } else if (!(e instanceof DisStop)) {
       // A bug of the disassembler, never the pickle's: reported, not thrown.
       out.error = { offset: r.pos, reason: `disassembler error: ${String(e)}` };
     } else {

@@ -15,7 +15,8 @@ const MAX_INDENT = 32;
  * indented role and tag name, operands, memo id), the MAC, and the error if any.
  */
 export function render(d: Disassembly, options: DisOptions = {}): string {
-  const width = Math.max(0, Math.floor(options.maxWidth ?? 0));
+  const asked = options.maxWidth ?? 0;
+  const width = Number.isFinite(asked) ? Math.max(0, Math.floor(asked)) : 0;
   const out: string[] = [];
   const cut = (s: string) => width > 0 && s.length > width ? s.slice(0, width - 1) + "…" : s;
   const w = String(d.size).length;
@@ -59,6 +60,9 @@ function count(n: number, what: string): string {
 }
 
 /** Disassembles and renders `bytes` (see {@linkcode disassemble} and {@linkcode render}). */
-export function dis(bytes: Uint8Array, options: DisOptions = {}): string {
+export function dis(
+  bytes: Uint8Array | ArrayBufferView | ArrayBuffer | SharedArrayBuffer,
+  options: DisOptions = {},
+): string {
   return render(disassemble(bytes, options), options);
 }
