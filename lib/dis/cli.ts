@@ -9,7 +9,7 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
+import { readFileSync, writeSync } from "node:fs";
 import process from "node:process";
 import { disassemble } from "./disassemble.ts";
 import { render } from "./render.ts";
@@ -67,6 +67,24 @@ async function readStdin(): Promise<Uint8Array> {
   return out;
 }
 
+/**
+ * Writes to standard output, synchronously, in chunks; a reader that goes away early
+ * (`dis.ts f | head`) ends the output quietly, as a closed pipe does for other commands.
+ */
+function write(text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let p = 0; p < bytes.length;) {
+    try {
+      p += writeSync(1, bytes, p, Math.min(65536, bytes.length - p));
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "EAGAIN") Atomics.wait(pause, 0, 0, 5);
+      else return; // EPIPE and the like: nobody reads any more.
+    }
+  }
+}
+
 /** Runs the command with `argv` (the arguments after the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const args = parse(argv);
@@ -94,6 +112,6 @@ export async function main(argv: string[]): Promise<number> {
   }
   const d = disassemble(bytes, args);
   const text = args.json ? JSON.stringify(d, null, 2) + "\n" : render(d, args);
-  await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+  write(text);
   return d.error === null ? 0 : 1;
 }

@@ -33,16 +33,22 @@ export function render(d: Disassembly, options: DisOptions = {}): string {
     );
   }
   for (const m of d.modules) out.push(cut(`${off(m.offset)}: MODULE_TABLE [${m.index}] ${m.name}`));
+  // Each line is one concatenation of parts made once (indents, depth columns, paddings).
+  const indents: string[] = [];
+  for (let i = 0; i <= MAX_INDENT; i++) indents.push(" ".repeat(1 + 2 * i));
+  const depths: string[] = [];
+  for (let i = 0; i < 100; i++) depths.push(String(i).padStart(2));
+  const pads: string[] = [];
+  for (let i = 0; i <= w; i++) pads.push(" ".repeat(i));
   for (const l of d.lines) {
-    const indent = "  ".repeat(Math.min(l.depth, MAX_INDENT));
-    const role = l.role === "" ? "" : `${l.role}: `;
-    const ops = l.operands === "" ? "" : ` ${l.operands}`;
-    const memo = l.memo === undefined ? "" : `  =${l.memo}`;
-    out.push(
-      cut(
-        `${off(l.offset)}: ${String(l.depth).padStart(2)} ${indent}${role}${l.name}${ops}${memo}`,
-      ),
-    );
+    const o = String(l.offset);
+    let line = pads[Math.max(0, w - o.length)] + o + ": " +
+      (l.depth < 100 ? depths[l.depth] : String(l.depth)) + indents[Math.min(l.depth, MAX_INDENT)];
+    if (l.role !== "") line += l.role + ": ";
+    line += l.name;
+    if (l.operands !== "") line += " " + l.operands;
+    if (l.memo !== undefined) line += "  =" + l.memo;
+    out.push(width > 0 ? cut(line) : line);
   }
   if (d.mac !== null && h !== null) out.push(cut(`${off(h.bodyEnd)}: MAC hmac-sha256 ${d.mac}`));
   if (d.error !== null) out.push(cut(`${off(d.error.offset)}: ERROR ${d.error.reason}`));
