@@ -136,8 +136,10 @@ export function disassemble(
       out.error = {
         offset: e.offset,
         reason: short && !e.reason.includes("announces")
-          ? `${e.reason}; the header announces ${h.announced} bytes after it, ` +
-            `${bytes.length - h.bodyStart} present`
+          ? `${e.reason}; ${e.reason.startsWith("truncated") ? "" : "truncated pickle: "}` +
+            `the header announces ${h.announced} bytes after it, ${
+              bytes.length - h.bodyStart
+            } present`
           : e.reason,
       };
     }

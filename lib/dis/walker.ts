@@ -214,8 +214,10 @@ export class Walker {
     const idx = this.lines.length;
     if (f.count === 0) {
       const k = this.value(f.depth, "integrity");
-      if (k > T.INTEGRITY_FROZEN) r.fail("invalid integrity level", this.lines[idx].offset);
-      this.lines[idx].role += ` (${INTEGRITY_NAMES[k]})`;
+      if (k !== T.REDUCE) {
+        if (k > T.INTEGRITY_FROZEN) r.fail("invalid integrity level", this.lines[idx].offset);
+        this.lines[idx].role += ` (${INTEGRITY_NAMES[k]})`;
+      }
       f.n = f.i;
       return;
     }
@@ -230,9 +232,12 @@ export class Walker {
       }
       case 1: {
         const k = this.value(f.depth, "flags");
-        if (k > 15) r.fail("invalid property flags", this.lines[idx].offset);
-        this.lines[idx].role += ` (${propFlags(k)})`;
-        f.flags = k;
+        // A reducer's result is known only when it runs: its flags are taken as a data property.
+        if (k !== T.REDUCE) {
+          if (k > 15) r.fail("invalid property flags", this.lines[idx].offset);
+          this.lines[idx].role += ` (${propFlags(k)})`;
+        }
+        f.flags = k === T.REDUCE ? 0 : k;
         f.step = 2;
         return;
       }
@@ -490,7 +495,7 @@ function plural(n: number, what: string): string {
 }
 
 export function isNumber(k: number): boolean {
-  return (k >= 0 && k <= T.SMALL_INT_MAX) || NUMBER_TAGS.has(k);
+  return (k >= 0 && k <= T.SMALL_INT_MAX) || NUMBER_TAGS.has(k) || k === T.REDUCE;
 }
 
 /** Whether a value of effective tag `k` is a primitive. */
@@ -504,7 +509,7 @@ function isString(k: number): boolean {
 
 /** Whether a value of effective tag `k` is a property key (a string or a symbol). */
 function isKey(k: number): boolean {
-  return isString(k) || k === T.SYMBOL_UNIQUE;
+  return isString(k) || k === T.SYMBOL_UNIQUE || k === T.REDUCE;
 }
 
 /** Whether a BOXED value of kind `kind` may hold a value of effective tag `k`. */
