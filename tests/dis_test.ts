@@ -14,6 +14,11 @@ import { fileURLToPath } from "node:url";
 import { closure, dumps, loadsSync, UnpicklingError } from "../mod.ts";
 import { dis, disassemble, TAG_NAMES } from "../dis.ts";
 import { concat, prng, varint, withHeader } from "./helpers.ts";
+import { binaryFixtures } from "./fixtures/binary.ts";
+import { collectionFixtures } from "./fixtures/collections.ts";
+import { errorFixtures } from "./fixtures/errors.ts";
+import { objectFixtures } from "./fixtures/objects.ts";
+import { primitiveFixtures } from "./fixtures/primitives.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = `${root}tests/fixtures/dis/`;
@@ -275,6 +280,25 @@ describe("dis: agrees with the loader", () => {
     }
   });
 
+  it("every value of the suite's fixtures: read to its end, a line per tag", async () => {
+    const fixtures = [
+      ...binaryFixtures,
+      ...collectionFixtures,
+      ...errorFixtures,
+      ...objectFixtures,
+      ...primitiveFixtures,
+    ];
+    for (const f of fixtures) {
+      const bytes = await dumps(f.value(), { bufferCallback: () => true });
+      const d = disassemble(bytes);
+      assert.equal(d.error, null, `${f.name}: ${d.error?.reason}`);
+      assert.ok(d.lines.length > 0 && d.lines.every((l) => l.offset < bytes.length), f.name);
+      const offsets = d.lines.filter((l) => l.tag >= 0).map((l) => l.offset);
+      assert.equal(new Set(offsets).size, offsets.length, `${f.name}: one line per tag`);
+    }
+    assert.ok(fixtures.length > 100, `${fixtures.length} fixtures`);
+  });
+
   it("a pickle the loader accepts, dis reads to its end (random mutations)", () => {
     const rand = prng(42);
     const sources = [...cases().entries()].filter(([n]) => !n.startsWith("corrupt_"))
@@ -471,6 +495,25 @@ describe("dis: the command", () => {
       assert.match(r.stderr, /unknown option --bogus/);
     });
   }
+
+  it("a reader that closes the pipe early: no error, the exit code of the pickle", () => {
+    const path = `${root}tmp/dis_cli_long.pkl`;
+    mkdirSync(`${root}tmp`, { recursive: true });
+    writeFileSync(
+      path,
+      withHeader(
+        concat(Uint8Array.of(0x76, 0xa0, 0x9c, 0x01), new Uint8Array(20000).fill(1)),
+        3,
+        0,
+      ),
+    );
+    for (const [cmd, args] of Object.values(RUNTIMES)) {
+      const line = [cmd, ...args, path].join(" ");
+      const r = run("bash", ["-c", `${line} | head -n 1; echo "status \${PIPESTATUS[0]}" >&2`]);
+      assert.match(r.stdout, /HEADER version 3/);
+      assert.equal(r.stderr.trim(), "status 0");
+    }
+  });
 
   it("importing dis.ts has no side effects (Deno and Bun)", () => {
     const code = 'await import("./dis.ts"); console.log("imported");';
