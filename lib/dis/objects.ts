@@ -6,7 +6,8 @@
  */
 
 import * as T from "../format/tags.ts";
-import { isNumber, K_NONE, Walker } from "./walker.ts";
+import { isNumber } from "./kinds.ts";
+import { K_NONE, Walker } from "./walker.ts";
 
 export function error(w: Walker, at: number, depth: number, role: string): number {
   const r = w.r;

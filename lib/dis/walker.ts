@@ -21,6 +21,7 @@ import {
 import type { DisLine, DisModule } from "./types.ts";
 import { codeValue } from "./code.ts";
 import { blob, buffer, error, view } from "./objects.ts";
+import { boxes, isKey, isPrimitive, STRING_TAGS } from "./kinds.ts";
 
 /** Levels of operands read inline (not through frames) before the walk gives up. */
 export const MAX_INLINE = 1000;
@@ -62,9 +63,6 @@ export interface Frame {
 const NOT_DONE = Number.MAX_SAFE_INTEGER;
 /** An effective tag for values of no tag (a reference to a value not known). */
 export const K_NONE = -1;
-/** Effective tag of a number (small int, INT_POS, FLOAT64...). */
-const NUMBER_TAGS = new Set([T.INT_POS, T.INT_NEG, T.FLOAT64, T.NAN, T.NEG_ZERO]);
-const STRING_TAGS = new Set([T.STR8, T.STR32, T.STR16, T.LATIN1]);
 
 /** A shape defined by OBJECT_NEW_SHAPE or NULL_OBJECT_NEW_SHAPE. */
 interface Shape {
@@ -492,38 +490,4 @@ export const LIST = -1;
 
 function plural(n: number, what: string): string {
   return `${n} ${what === "property" && n !== 1 ? "properties" : n === 1 ? what : what + "s"}`;
-}
-
-export function isNumber(k: number): boolean {
-  return (k >= 0 && k <= T.SMALL_INT_MAX) || NUMBER_TAGS.has(k) || k === T.REDUCE;
-}
-
-/** Whether a value of effective tag `k` is a primitive. */
-function isPrimitive(k: number): boolean {
-  return k >= 0 && (k < T.REF || k === T.LATIN1);
-}
-
-function isString(k: number): boolean {
-  return (k >= T.SHORT_STRING && k < T.UNDEFINED) || STRING_TAGS.has(k);
-}
-
-/** Whether a value of effective tag `k` is a property key (a string or a symbol). */
-function isKey(k: number): boolean {
-  return isString(k) || k === T.SYMBOL_UNIQUE || k === T.REDUCE;
-}
-
-/** Whether a BOXED value of kind `kind` may hold a value of effective tag `k`. */
-function boxes(kind: number, k: number): boolean {
-  switch (kind) {
-    case T.BOXED_NUMBER:
-      return isNumber(k);
-    case T.BOXED_STRING:
-      return isString(k);
-    case T.BOXED_BOOLEAN:
-      return k === T.TRUE || k === T.FALSE;
-    case T.BOXED_BIGINT:
-      return k === T.BIGINT_POS || k === T.BIGINT_NEG;
-    default:
-      return k === T.SYMBOL_UNIQUE;
-  }
 }
