@@ -12,8 +12,8 @@ ensureRuntimes();
 const CHECKS = [
   ["fmt", "--check"],
   ["lint"],
-  ["check", "mod.ts", "preload.ts"],
-  ["doc", "--lint", "mod.ts", "preload.ts"],
+  ["check", "mod.ts", "preload.ts", "dis.ts"],
+  ["doc", "--lint", "mod.ts", "preload.ts", "dis.ts"],
 ];
 
 let failed = 0;

@@ -221,7 +221,9 @@ async function main() {
     if (opts.filter !== null) args.push("--filter", opts.filter);
     args.push(...opts.paths);
     // The whole suite also runs the examples of the public API's documentation.
-    if (opts.wholeSuite && opts.filter === null) args.push("--doc", "mod.ts", "lib/", "preload.ts");
+    if (opts.wholeSuite && opts.filter === null) {
+      args.push("--doc", "mod.ts", "lib/", "preload.ts", "dis.ts");
+    }
     const name = `Deno ${versions.deno.split(" ")[1] ?? versions.deno}`;
     banner(`${name}: deno ${args.join(" ")}`);
     const r = await run(DENO, args, env);
