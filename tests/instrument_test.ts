@@ -17,10 +17,10 @@ import {
   InstrumentError,
   type InstrumentOptions,
   mapLines,
-} from "../lib/runtime/instrument.ts";
+} from "../lib/instrument/instrument.ts";
 import { readInstrumentedScopes, recordOf } from "../lib/runtime/instrument_runtime.ts";
-import { cacheDir, TransformCache } from "../lib/runtime/instrument_cache.ts";
-import { PackageFinder, scopeIsCommonJs } from "../lib/runtime/instrument_packages.ts";
+import { cacheDir, TransformCache } from "../lib/instrument/cache.ts";
+import { PackageFinder, scopeIsCommonJs } from "../lib/instrument/packages.ts";
 import {
   installPassThroughHelpers,
   INSTRUMENT_GLOBALS,

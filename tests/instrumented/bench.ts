@@ -7,7 +7,7 @@
 // (No preload needed: the code is instrumented here and loaded from data: URLs.)
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { instrument, mapLines } from "../../lib/runtime/instrument.ts";
+import { instrument, mapLines } from "../../lib/instrument/instrument.ts";
 import "../../lib/runtime/instrument_runtime.ts";
 
 /** Each case: module source exporting `run(n)`, n closure creations + calls. */
