@@ -10,15 +10,7 @@ import type { ESTree } from "meriyah";
 import { forEachChild } from "../code/scope/model.ts";
 import { isAnonymousFunction, NAMING_OPERATORS } from "./names.ts";
 import { fn, klass, object } from "./walk_functions.ts";
-import {
-  addSite,
-  type ESTreeNodes,
-  type InstrumentScope,
-  isNode,
-  type N,
-  type Pattern,
-  type Walk,
-} from "./walk_state.ts";
+import { addSite, type InstrumentScope, isNode, type N, type Walk } from "./walk_state.ts";
 
 /** `hint`: the name an anonymous function here takes from its binding. */
 export function expression(

@@ -63,7 +63,7 @@ export function fn(w: Walk, node: N, outer: InstrumentScope, site: Site): void {
   for (const param of node.params as N[]) patternDefaults(w, param, p);
   const b = openScope(w, "Function", p, strict, true);
   if (block) {
-    placeAfterDirectives(w, b, body.body as N[], body.start + 1);
+    placeAfterDirectives(b, body.body as N[], body.start + 1);
     if (!b.semi) b.at = body.start + 1;
     hoistVarDeclarations(body.body as ESTreeNodes, b);
     hoistLexicalDeclarations(body.body as ESTreeNodes, b);

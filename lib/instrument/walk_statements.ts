@@ -41,7 +41,7 @@ export function program(w: Walk, node: N, isModule: boolean): void {
   w.moduleSyntax = body.some((st) => MODULE_SYNTAX.has(st.type));
   const strict = (isModule && w.moduleSyntax) || hasUseStrict(body as ESTreeNodes);
   const m = openScope(w, "Module", null, strict, true);
-  placeAfterDirectives(w, m, body, node.start);
+  placeAfterDirectives(m, body, node.start);
   if (m.at < 0 && body.length > 0) m.at = body[0].start;
   hoistVarDeclarations(body as ESTreeNodes, m);
   hoistLexicalDeclarations(body as ESTreeNodes, m);
@@ -50,7 +50,6 @@ export function program(w: Walk, node: N, isModule: boolean): void {
 
 /** Sets where a function body's or program's record goes: after its directives. */
 export function placeAfterDirectives(
-  w: Walk,
   s: InstrumentScope,
   body: N[],
   fallback: number,
