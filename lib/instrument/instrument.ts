@@ -104,3 +104,32 @@ function importsOf(program: ESTree.Program, dynamic: readonly string[]): string[
   for (const d of dynamic) out.add(d);
   return [...out];
 }
+
+/** The variables of the module one function or class of it uses from outside (see below). */
+export interface CapturedNames {
+  /** Range of the function or class in the source. */
+  readonly start: number;
+  readonly end: number;
+  /** Names declared in the module (not globals) that it uses from outside itself. */
+  readonly names: readonly string[];
+}
+
+/**
+ * What the transform's scope analysis finds for every function and class of a module, whether
+ * registered or not: the module's variables each uses from outside. For checking the analysis
+ * (the tests compare it with an independent scope analyzer); the transform itself does not
+ * call it.
+ */
+export function capturedNames(source: string, options: InstrumentOptions = {}): CapturedNames[] {
+  const { program: ast, sourceType } = parse(source, options);
+  const w = new Walk(source, options);
+  program(w, ast, sourceType === "module");
+  resolveCaptures(w);
+  const out: CapturedNames[] = [];
+  for (const s of w.scopes) {
+    if (!s.boundary || s.site === null) continue;
+    const { start, end } = s.site.node;
+    out.push({ start, end, names: [...s.site.free.keys()] });
+  }
+  return out;
+}
