@@ -64,7 +64,9 @@ const { freeVariables, ReferenceCollector } = await import("../lib/code/scope/re
 const { functionSites, packageCorpus, parseForOracle } = await import(
   "../tests/scope_oracle.ts"
 );
-const eslintScope = await import("eslint-scope");
+type EslintScope = import("../tests/scope_oracle.ts").EslintScope;
+// Typed loosely: eslint-scope's types are those of @types/estree, not meriyah's ESTree.
+const eslintScope: EslintScope = await import("eslint-scope");
 
 interface Sample {
   source: string;
