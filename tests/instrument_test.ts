@@ -1,4 +1,4 @@
-// Load-time instrumentation (the Bun preload, lib/runtime/instrument*.ts): the transform keeps
+// Load-time instrumentation (the Bun preload, lib/instrument/): the transform keeps
 // the behaviour of the code it rewrites, its scope records read the right variables, and
 // closures pickle with automatic capture. The transform and the reader are pure JavaScript, so
 // their tests run under Deno and Bun; the tests of the preload itself run under `bun test`
