@@ -218,6 +218,22 @@ export interface OracleResult {
   disagreements: Disagreement[];
 }
 
+function emptyResult(): OracleResult {
+  return { files: 0, bytes: 0, functions: 0, refused: new Map(), disagreements: [] };
+}
+
+/** Parses a corpus file and runs eslint-scope on it; counts it in `result`. */
+function analyzeFile(
+  eslintScope: EslintScope,
+  f: CorpusFile,
+  result: OracleResult,
+): { program: ESTree.Program; manager: EslintScope } {
+  const program = parseForOracle(f.text);
+  result.files++;
+  result.bytes += f.text.length;
+  return { program, manager: eslintScopes(eslintScope, program) };
+}
+
 /** Compares `analyze` with eslint-scope on every function of `files`. */
 export function compareCorpus(
   eslintScope: EslintScope,
@@ -265,23 +281,14 @@ export function compareTransform(
   eslintScope: EslintScope,
   files: readonly CorpusFile[],
 ): OracleResult {
-  const result: OracleResult = {
-    files: 0,
-    bytes: 0,
-    functions: 0,
-    refused: new Map(),
-    disagreements: [],
-  };
+  const result = emptyResult();
   for (const f of files) {
-    const program = parseForOracle(f.text);
-    const manager = eslintScopes(eslintScope, program);
+    const { program, manager } = analyzeFile(eslintScope, f, result);
     const byRange = new Map<string, ESTree.Node>();
     for (const site of functionSites(f.path, f.text, program)) {
       const n = site.node as Ranged;
       byRange.set(`${n.start}:${n.end}`, n);
     }
-    result.files++;
-    result.bytes += f.text.length;
     for (const c of capturedNames(f.text, { sourceType: "module" })) {
       const node = byRange.get(`${c.start}:${c.end}`);
       if (node === undefined) continue; // a constructor

@@ -152,23 +152,39 @@ function expressionOf(w: Walk, node: N, scope: InstrumentScope): void {
 
 /** Visits what a binding pattern evaluates: defaults (which name functions) and keys. */
 export function patternDefaults(w: Walk, p: N, scope: InstrumentScope): void {
+  pattern(w, p, scope, false);
+}
+
+/** Visits the target of an assignment: its identifiers are written. */
+export function target(w: Walk, node: N, scope: InstrumentScope): void {
+  pattern(w, node, scope, true);
+}
+
+/**
+ * Visits a pattern: what it evaluates (defaults, computed keys, member targets) and, for an
+ * assignment target (`write`), the writes to its identifiers.
+ */
+function pattern(w: Walk, p: N, scope: InstrumentScope, write: boolean): void {
   switch (p.type) {
+    case "Identifier":
+      if (write) ref(w, p.name as string, scope, true);
+      return;
     case "ObjectPattern":
       for (const prop of p.properties as N[]) {
         if (prop.type === "RestElement") {
-          patternDefaults(w, prop.argument as N, scope);
+          pattern(w, prop.argument as N, scope, write);
         } else {
           if (prop.computed) expression(w, prop.key as N, scope);
-          patternDefaults(w, prop.value as N, scope);
+          pattern(w, prop.value as N, scope, write);
         }
       }
       return;
     case "ArrayPattern":
-      for (const el of p.elements as (N | null)[]) if (el) patternDefaults(w, el, scope);
+      for (const el of p.elements as (N | null)[]) if (el) pattern(w, el, scope, write);
       return;
     case "AssignmentPattern": {
       const left = p.left as N;
-      patternDefaults(w, left, scope);
+      pattern(w, left, scope, write);
       expression(
         w,
         p.right as N,
@@ -178,50 +194,14 @@ export function patternDefaults(w: Walk, p: N, scope: InstrumentScope): void {
       return;
     }
     case "RestElement":
-      patternDefaults(w, p.argument as N, scope);
+      pattern(w, p.argument as N, scope, write);
       return;
+    default:
+      if (write) expression(w, p, scope);
   }
 }
 
 export function ref(w: Walk, name: string, scope: InstrumentScope, write = false): void {
   if (name === "arguments") return;
   w.refs.push({ name, scope, write });
-}
-
-/** Visits the target of an assignment: its identifiers are written. */
-export function target(w: Walk, node: N, scope: InstrumentScope): void {
-  switch (node.type) {
-    case "Identifier":
-      ref(w, node.name as string, scope, true);
-      return;
-    case "ObjectPattern":
-      for (const prop of node.properties as N[]) {
-        if (prop.type === "RestElement") {
-          target(w, prop.argument as N, scope);
-        } else {
-          if (prop.computed) expression(w, prop.key as N, scope);
-          target(w, prop.value as N, scope);
-        }
-      }
-      return;
-    case "ArrayPattern":
-      for (const el of node.elements as (N | null)[]) if (el) target(w, el, scope);
-      return;
-    case "AssignmentPattern": {
-      const left = node.left as N;
-      target(w, left, scope);
-      expression(
-        w,
-        node.right as N,
-        scope,
-        left.type === "Identifier" ? left.name as string : undefined,
-      );
-      return;
-    }
-    case "RestElement":
-      target(w, node.argument as N, scope);
-      return;
-    default:
-      expression(w, node, scope);
-  }
 }

@@ -14,50 +14,50 @@ import { declare, forEachChild, isNode, type LexicalScope } from "./model.ts";
 /** A node that can declare names: a parameter, a declarator's target, a catch parameter. */
 export type DeclaringPattern = ESTree.Parameter | ESTree.Pattern | ESTree.CallExpression;
 
-/** Declares every name a binding pattern binds in `scope`. */
-export function declarePattern(p: DeclaringPattern, scope: LexicalScope): void {
+/** Calls `f(name, arg)` for every name a binding pattern binds, in source order. */
+export function forEachBoundName<A>(
+  p: DeclaringPattern,
+  f: (name: string, arg: A) => void,
+  arg: A,
+): void {
   switch (p.type) {
     case "Identifier":
-      declare(scope, p.name);
+      f(p.name, arg);
       return;
     case "ObjectPattern":
       for (const prop of p.properties) {
-        declarePattern(prop.type === "RestElement" ? prop : prop.value as ESTree.Pattern, scope);
+        const target = prop.type === "RestElement" ? prop : prop.value as ESTree.Pattern;
+        forEachBoundName(target, f, arg);
       }
       return;
     case "ArrayPattern":
-      for (const el of p.elements) if (el) declarePattern(el, scope);
+      for (const el of p.elements) if (el) forEachBoundName(el, f, arg);
       return;
     case "AssignmentPattern":
-      declarePattern(p.left, scope);
+      forEachBoundName(p.left, f, arg);
       return;
     case "RestElement":
-      declarePattern(p.argument, scope);
+      forEachBoundName(p.argument, f, arg);
       return;
   }
 }
 
+function declareIn(name: string, scope: LexicalScope): void {
+  declare(scope, name);
+}
+
+function pushTo(name: string, out: string[]): void {
+  out.push(name);
+}
+
+/** Declares every name a binding pattern binds in `scope`. */
+export function declarePattern(p: DeclaringPattern, scope: LexicalScope): void {
+  forEachBoundName(p, declareIn, scope);
+}
+
 /** The names a binding pattern binds, appended to `out`. */
 export function patternNames(p: DeclaringPattern, out: string[] = []): string[] {
-  switch (p.type) {
-    case "Identifier":
-      out.push(p.name);
-      break;
-    case "ObjectPattern":
-      for (const prop of p.properties) {
-        patternNames(prop.type === "RestElement" ? prop : prop.value as ESTree.Pattern, out);
-      }
-      break;
-    case "ArrayPattern":
-      for (const el of p.elements) if (el) patternNames(el, out);
-      break;
-    case "AssignmentPattern":
-      patternNames(p.left, out);
-      break;
-    case "RestElement":
-      patternNames(p.argument, out);
-      break;
-  }
+  forEachBoundName(p, pushTo, out);
   return out;
 }
 
