@@ -208,6 +208,7 @@ describe("analysis: parameters have a scope of their own", () => {
     const make = () => {
       const x = 5;
       return function f(a = x) {
+        // deno-lint-ignore no-var
         var x = 2;
         return a + x;
       };
