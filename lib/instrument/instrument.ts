@@ -75,12 +75,12 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
     const base = RESOLVER + JSON.stringify(pathToFileURL(options.path).href) + ",";
     for (const [node, depth] of w.imports) {
       const arg = node.source;
-      insertions.push({ pos: arg.start, text: base, opening: true, depth });
-      insertions.push({ pos: arg.end, text: ")", opening: false, depth });
+      insertions.push({ pos: arg.start!, text: base, opening: true, depth });
+      insertions.push({ pos: arg.end!, text: ")", opening: false, depth });
     }
   }
   const commonjs = !w.moduleSyntax && w.usesCommonJs;
-  const imports = importsOf(ast as unknown as ESTree.Program, w.dynamicImports);
+  const imports = importsOf(ast, w.dynamicImports);
   if (options.lines !== undefined) alignLines(source, options.lines, w.multiline, insertions);
   if (insertions.length === 0) {
     return { code: source, sourceType, records: 0, sites: 0, commonjs, imports };
@@ -129,7 +129,7 @@ export function capturedNames(source: string, options: InstrumentOptions = {}): 
   for (const s of w.scopes) {
     if (!s.boundary || s.site === null) continue;
     const { start, end } = s.site.node;
-    out.push({ start, end, names: [...s.site.free.keys()] });
+    out.push({ start: start!, end: end!, names: [...s.site.free.keys()] });
   }
   return out;
 }

@@ -5,12 +5,13 @@
  * @module
  */
 
-import { isNode } from "../code/scope/model.ts";
-import type { N } from "./walk_state.ts";
+import type { ESTree } from "meriyah";
+import { isNode, type N } from "./walk_state.ts";
 
 /** Operators of assignments that name an anonymous function on their right. */
 export const NAMING_OPERATORS = new Set(["=", "&&=", "||=", "??="]);
 
+/** An arrow function, or a function expression without a name of its own. */
 export function isAnonymousFunction(n: N): boolean {
   return n.type === "ArrowFunctionExpression" ||
     (n.type === "FunctionExpression" && !isNode(n.id));
@@ -18,8 +19,8 @@ export function isAnonymousFunction(n: N): boolean {
 
 /** The property key of a non-computed key node, as a string; undefined if unusual. */
 export function staticKey(key: N): string | undefined {
-  if (key.type === "Identifier") return key.name as string;
-  if (key.type === "PrivateIdentifier") return `#${key.name as string}`;
+  if (key.type === "Identifier") return key.name;
+  if (key.type === "PrivateIdentifier") return `#${key.name}`;
   if (key.type === "Literal") {
     const v = key.value;
     if (typeof v === "string") return v;
@@ -37,9 +38,10 @@ export function bunDefaultName(path: string): string {
   return `${id}_default`;
 }
 
-export function isProtoSetter(p: N): boolean {
+/** `__proto__: value` in an object literal: sets the prototype, names nothing. */
+export function isProtoSetter(p: ESTree.Property): boolean {
   if (p.computed || p.shorthand || p.method || p.kind !== "init") return false;
-  const k = p.key as N;
+  const k = p.key;
   return (k.type === "Identifier" && k.name === "__proto__") ||
     (k.type === "Literal" && k.value === "__proto__");
 }

@@ -5,9 +5,8 @@
  * @module
  */
 
-import { parseModule, parseScript } from "meriyah";
+import { type ESTree, parseModule, parseScript } from "meriyah";
 import type { InstrumentOptions } from "./options.ts";
-import type { N } from "./walk_state.ts";
 
 /** The source could not be parsed. */
 export class InstrumentError extends Error {}
@@ -16,12 +15,12 @@ export class InstrumentError extends Error {}
 export function parse(
   source: string,
   options: InstrumentOptions,
-): { program: N; sourceType: "module" | "script" } {
+): { program: ESTree.Program; sourceType: "module" | "script" } {
   const common = { ranges: true, next: true, jsx: options.jsx === true };
   let firstError: unknown;
   if (options.sourceType !== "script") {
     try {
-      return { program: parseModule(source, common) as unknown as N, sourceType: "module" };
+      return { program: parseModule(source, common), sourceType: "module" };
     } catch (e) {
       firstError = e;
       if (options.sourceType === "module") {
@@ -31,7 +30,7 @@ export function parse(
   }
   try {
     const program = parseScript(source, { ...common, globalReturn: true, webcompat: true });
-    return { program: program as unknown as N, sourceType: "script" };
+    return { program, sourceType: "script" };
   } catch (e) {
     throw new InstrumentError(`cannot parse: ${((firstError ?? e) as Error).message}`);
   }

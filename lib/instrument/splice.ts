@@ -16,7 +16,7 @@ import {
 } from "./emitted_names.ts";
 import { nameRecords, recordDeclaration, recordExpression } from "./records.ts";
 import { arrowBodyStart, functionNamePosition } from "./text.ts";
-import { type Insertion, type N, SCOPE_START, type Walk } from "./walk_state.ts";
+import { type ClassNode, type Insertion, SCOPE_START, type Walk } from "./walk_state.ts";
 
 /** The insertions that make the records and register the sites the walk found. */
 export function insertionsOf(w: Walk): { insertions: Insertion[]; records: number; sites: number } {
@@ -24,7 +24,7 @@ export function insertionsOf(w: Walk): { insertions: Insertion[]; records: numbe
   let sites = 0;
   for (const pc of w.privateClasses) {
     out.push({
-      pos: pc.body.start + 1,
+      pos: pc.body.start! + 1,
       text: privateReaderBlock(pc.fields, pc.statics),
       opening: true,
       depth: SCOPE_START,
@@ -42,7 +42,7 @@ export function insertionsOf(w: Walk): { insertions: Insertion[]; records: numbe
       const reg = `${REGISTER}(${rec},${d.name});`;
       sites++;
       if (s.kind === "Switch") {
-        out.push({ pos: d.node.end, text: ";" + reg, opening: false, depth: SCOPE_START });
+        out.push({ pos: d.node.end!, text: ";" + reg, opening: false, depth: SCOPE_START });
       } else {
         text += reg;
       }
@@ -52,7 +52,7 @@ export function insertionsOf(w: Walk): { insertions: Insertion[]; records: numbe
       const arrow = s.arrow;
       const pos = arrowBodyStart(w.src, arrow);
       out.push({ pos, text: `{${text}return (`, opening: true, depth: s.depth });
-      out.push({ pos: arrow.end, text: ")}", opening: false, depth: s.depth });
+      out.push({ pos: arrow.end!, text: ")}", opening: false, depth: s.depth });
     } else if (s.synthEnd >= 0) {
       out.push({ pos: s.at, text: `{${text}`, opening: true, depth: s.depth });
       out.push({ pos: s.synthEnd, text: "}", opening: false, depth: s.depth });
@@ -88,14 +88,14 @@ export function insertionsOf(w: Walk): { insertions: Insertion[]; records: numbe
         open = "(" + open;
         close += ")";
       }
-      out.push({ pos: n.start, text: open, opening: true, depth: site.depth });
-      out.push({ pos: n.end, text: close, opening: false, depth: site.depth });
+      out.push({ pos: n.start!, text: open, opening: true, depth: site.depth });
+      out.push({ pos: n.end!, text: close, opening: false, depth: site.depth });
     } else if (site.kind === "class") {
       if (site.free.size === 0) continue;
       const rec = recordExpression(site);
       if (rec === null) continue;
       sites++;
-      const pos = (site.node.body as N).start + 1;
+      const pos = (site.node as ClassNode).body.start! + 1;
       out.push({
         pos,
         text: `static{${REGISTER_CLASS}(${rec},this);}`,
@@ -112,20 +112,20 @@ export function insertionsOf(w: Walk): { insertions: Insertion[]; records: numbe
         .join(",");
       const n = site.node;
       out.push({
-        pos: n.start,
+        pos: n.start!,
         text: `${REGISTER_OBJECT}(${rec},`,
         opening: true,
         depth: site.depth,
       });
-      out.push({ pos: n.end, text: `,${specs})`, opening: false, depth: site.depth });
+      out.push({ pos: n.end!, text: `,${specs})`, opening: false, depth: site.depth });
     }
   }
   if (w.defaultRename !== undefined) {
     // Named the way Bun names it anyway, so that it has a binding to register it by.
     const { node, name, replace } = w.defaultRename;
     if (replace) {
-      const id = node.id as N;
-      out.push({ pos: id.start, text: name, opening: true, depth: Infinity, skipTo: id.end });
+      const id = node.id!;
+      out.push({ pos: id.start!, text: name, opening: true, depth: Infinity, skipTo: id.end! });
     } else {
       const pos = functionNamePosition(w.src, node);
       out.push({ pos, text: ` ${name}`, opening: true, depth: Infinity });

@@ -6,7 +6,7 @@
  */
 
 import { InstrumentError } from "./parse.ts";
-import type { N } from "./walk_state.ts";
+import type { ESTree } from "meriyah";
 
 /** Skips whitespace and comments from `i`. */
 export function skipTrivia(src: string, i: number): number {
@@ -32,9 +32,9 @@ export function indexAfterBrace(src: string, i: number): number {
 }
 
 /** The position right after an arrow function's `=>`. */
-export function arrowBodyStart(src: string, arrow: N): number {
-  const params = arrow.params as N[];
-  let i = params.length > 0 ? params[params.length - 1].end : arrow.start;
+export function arrowBodyStart(src: string, arrow: ESTree.ArrowFunctionExpression): number {
+  const params = arrow.params;
+  let i = params.length > 0 ? params[params.length - 1].end! : arrow.start!;
   for (;;) {
     i = skipTrivia(src, i);
     if (src.startsWith("=>", i)) return i + 2;
@@ -44,8 +44,8 @@ export function arrowBodyStart(src: string, arrow: N): number {
 }
 
 /** Where the name goes in an anonymous `function (…)` / `async function* (…)`. */
-export function functionNamePosition(src: string, fn: N): number {
-  let i = src.indexOf("function", fn.start) + "function".length;
+export function functionNamePosition(src: string, fn: ESTree.FunctionDeclaration): number {
+  let i = src.indexOf("function", fn.start!) + "function".length;
   if (fn.generator) {
     i = skipTrivia(src, i);
     if (src[i] === "*") i++;

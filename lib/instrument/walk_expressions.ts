@@ -24,7 +24,7 @@ export function expression(
   try {
     switch (node.type) {
       case "Identifier":
-        ref(w, node.name as string, scope);
+        ref(w, node.name, scope);
         return;
       case "FunctionExpression":
       case "ArrowFunctionExpression": {
@@ -41,51 +41,51 @@ export function expression(
         object(w, node, scope);
         return;
       case "MemberExpression":
-        expression(w, node.object as N, scope);
-        if (node.computed) expression(w, node.property as N, scope);
+        expression(w, node.object, scope);
+        if (node.computed) expression(w, node.property, scope);
         return;
       case "NewExpression":
-        expression(w, node.callee as N, scope, undefined, true);
-        for (const a of node.arguments as N[]) expression(w, a, scope);
+        expression(w, node.callee, scope, undefined, true);
+        for (const a of node.arguments) expression(w, a, scope);
         return;
       case "AssignmentExpression": {
-        const left = node.left as N;
+        const left = node.left;
         target(w, left, scope);
-        const name = left.type === "Identifier" && NAMING_OPERATORS.has(node.operator as string)
-          ? left.name as string
+        const name = left.type === "Identifier" && NAMING_OPERATORS.has(node.operator)
+          ? left.name
           : undefined;
-        expression(w, node.right as N, scope, name);
+        expression(w, node.right, scope, name);
         return;
       }
       case "AssignmentPattern": {
-        const left = node.left as N;
+        const left = node.left;
         expression(w, left, scope);
         expression(
           w,
-          node.right as N,
+          node.right!,
           scope,
-          left.type === "Identifier" ? left.name as string : undefined,
+          left.type === "Identifier" ? left.name : undefined,
         );
         return;
       }
       case "UpdateExpression":
-        target(w, node.argument as N, scope);
+        target(w, node.argument, scope);
         return;
       case "Property":
         // Inside an object pattern (destructuring assignment).
-        if (node.computed) expression(w, node.key as N, scope);
-        expression(w, node.value as N, scope);
+        if (node.computed) expression(w, node.key, scope);
+        expression(w, node.value, scope);
         return;
       case "TemplateLiteral":
-        w.multiline.push([node.start, node.end]);
+        w.multiline.push([node.start!, node.end!]);
         break;
       case "Literal":
       case "JSXText":
         if (
           typeof node.value === "string" &&
-          /[\n\r\u2028\u2029]/.test(w.src.slice(node.start, node.end))
+          /[\n\r\u2028\u2029]/.test(w.src.slice(node.start!, node.end!))
         ) {
-          w.multiline.push([node.start, node.end]);
+          w.multiline.push([node.start!, node.end!]);
         }
         return;
       case "MetaProperty":
@@ -93,7 +93,7 @@ export function expression(
         return;
       case "ImportExpression": {
         w.imports.push([node, w.depth]);
-        const src = node.source as N;
+        const src = node.source;
         if (src.type === "Literal" && typeof src.value === "string") {
           w.dynamicImports.push(src.value);
         }
@@ -112,19 +112,19 @@ export function expression(
       case "JSXOpeningFragment":
         return;
       case "JSXElement":
-        jsxName(w, node.openingElement.name as N, scope);
-        for (const a of node.openingElement.attributes as N[]) {
-          if (a.type === "JSXSpreadAttribute") expression(w, a.argument as N, scope);
-          else if (isNode(a.value)) expression(w, a.value, scope);
+        jsxName(w, node.openingElement.name, scope);
+        for (const a of node.openingElement.attributes) {
+          if (a.type === "JSXSpreadAttribute") expression(w, a.argument, scope);
+          else if (a.type === "JSXAttribute" && isNode(a.value)) expression(w, a.value, scope);
         }
-        for (const c of node.children as N[]) expression(w, c, scope);
+        for (const c of node.children) expression(w, c, scope);
         return;
       case "JSXFragment":
-        for (const c of node.children as N[]) expression(w, c, scope);
+        for (const c of node.children) expression(w, c, scope);
         return;
       case "JSXExpressionContainer":
       case "JSXSpreadChild":
-        expression(w, node.expression as N, scope);
+        expression(w, node.expression, scope);
         return;
     }
     children(w, node, scope);
@@ -135,10 +135,10 @@ export function expression(
 
 export function jsxName(w: Walk, n: N, scope: InstrumentScope): void {
   if (n.type === "JSXIdentifier") {
-    const name = n.name as string;
+    const name = n.name;
     if (!/^[a-z]/.test(name) && name !== "this") ref(w, name, scope);
   } else if (n.type === "JSXMemberExpression") {
-    jsxName(w, n.object as N, scope);
+    jsxName(w, n.object, scope);
   }
 }
 
@@ -167,15 +167,15 @@ export function target(w: Walk, node: N, scope: InstrumentScope): void {
 function pattern(w: Walk, p: N, scope: InstrumentScope, write: boolean): void {
   switch (p.type) {
     case "Identifier":
-      if (write) ref(w, p.name as string, scope, true);
+      if (write) ref(w, p.name, scope, true);
       return;
     case "ObjectPattern":
-      for (const prop of p.properties as N[]) {
+      for (const prop of p.properties) {
         if (prop.type === "RestElement") {
-          pattern(w, prop.argument as N, scope, write);
+          pattern(w, prop.argument, scope, write);
         } else {
-          if (prop.computed) expression(w, prop.key as N, scope);
-          pattern(w, prop.value as N, scope, write);
+          if (prop.computed) expression(w, prop.key, scope);
+          pattern(w, prop.value, scope, write);
         }
       }
       return;
@@ -183,18 +183,18 @@ function pattern(w: Walk, p: N, scope: InstrumentScope, write: boolean): void {
       for (const el of p.elements as (N | null)[]) if (el) pattern(w, el, scope, write);
       return;
     case "AssignmentPattern": {
-      const left = p.left as N;
+      const left = p.left;
       pattern(w, left, scope, write);
       expression(
         w,
-        p.right as N,
+        p.right!,
         scope,
-        left.type === "Identifier" ? left.name as string : undefined,
+        left.type === "Identifier" ? left.name : undefined,
       );
       return;
     }
     case "RestElement":
-      pattern(w, p.argument as N, scope, write);
+      pattern(w, p.argument, scope, write);
       return;
     default:
       if (write) expression(w, p, scope);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ESTree } from "meriyah";
 import {
   declarePattern,
   hasUseStrict,
@@ -18,12 +19,11 @@ import { placeAfterDirectives, statements } from "./walk_statements.ts";
 import { expression, patternDefaults } from "./walk_expressions.ts";
 import {
   addSite,
-  type ESTreeNodes,
+  type ClassNode,
+  type FunctionNode,
   type InstrumentScope,
   isNode,
-  type N,
   openScope,
-  type Pattern,
   type Site,
   type Walk,
 } from "./walk_state.ts";
@@ -33,12 +33,12 @@ const FUNCTION_TYPES = new Set(["FunctionExpression", "ArrowFunctionExpression"]
 /** Walks a function declaration (registered at the start of its scope when in a list). */
 export function functionDeclaration(
   w: Walk,
-  node: N,
+  node: ESTree.FunctionDeclaration,
   scope: InstrumentScope,
   inList: boolean,
   name?: string,
 ): void {
-  const bindingName = name ?? (isNode(node.id) ? node.id.name as string : undefined);
+  const bindingName = name ?? (isNode(node.id) ? node.id.name : undefined);
   const registrable = inList && bindingName !== undefined;
   const site = addSite(w, registrable ? "decl" : "none", node, scope);
   site.name = bindingName;
@@ -47,30 +47,30 @@ export function functionDeclaration(
 }
 
 /** Walks a function: params scope (the boundary) and body scope. */
-export function fn(w: Walk, node: N, outer: InstrumentScope, site: Site): void {
+export function fn(w: Walk, node: FunctionNode, outer: InstrumentScope, site: Site): void {
   w.depth++;
   w.fnDepth++;
-  const body = node.body as N;
+  const body = node.body!;
   const block = body.type === "BlockStatement";
-  const strict = outer.strict || (block && hasUseStrict(body.body as ESTreeNodes));
+  const strict = outer.strict || (block && hasUseStrict(body.body));
   const p = openScope(w, "Params", outer, strict, false);
   p.boundary = true;
   p.site = site;
   if (node.type === "FunctionExpression" && isNode(node.id)) {
-    declare(p, node.id.name as string);
+    declare(p, node.id.name);
   }
-  for (const param of node.params as N[]) declarePattern(param as Pattern, p);
-  for (const param of node.params as N[]) patternDefaults(w, param, p);
+  for (const param of node.params) declarePattern(param, p);
+  for (const param of node.params) patternDefaults(w, param, p);
   const b = openScope(w, "Function", p, strict, true);
   if (block) {
-    placeAfterDirectives(b, body.body as N[], body.start + 1);
-    if (!b.semi) b.at = body.start + 1;
-    hoistVarDeclarations(body.body as ESTreeNodes, b);
-    hoistLexicalDeclarations(body.body as ESTreeNodes, b);
-    statements(w, body.body as N[], b);
+    placeAfterDirectives(b, body.body, body.start! + 1);
+    if (!b.semi) b.at = body.start! + 1;
+    hoistVarDeclarations(body.body, b);
+    hoistLexicalDeclarations(body.body, b);
+    statements(w, body.body, b);
   } else {
-    b.arrow = node;
-    b.at = body.start;
+    b.arrow = node as ESTree.ArrowFunctionExpression;
+    b.at = body.start!;
     b.depth = w.depth + 0.5;
     expression(w, body, b);
   }
@@ -78,42 +78,42 @@ export function fn(w: Walk, node: N, outer: InstrumentScope, site: Site): void {
   w.depth--;
 }
 
-export function klass(w: Walk, node: N, outer: InstrumentScope): void {
+export function klass(w: Walk, node: ClassNode, outer: InstrumentScope): void {
   w.depth++;
   const c = openScope(w, "Class", outer, true, false);
   const site = addSite(w, "class", node, c);
   c.boundary = true;
   c.site = site;
-  if (isNode(node.id)) declare(c, node.id.name as string);
+  if (isNode(node.id)) declare(c, node.id.name);
   if (isNode(node.superClass)) expression(w, node.superClass, c);
   const fields: string[] = [];
   const statics: string[] = [];
-  for (const m of (node.body as N).body as N[]) {
-    if (m.type === "PropertyDefinition" && (m.key as N).type === "PrivateIdentifier") {
-      (m.static ? statics : fields).push((m.key as N).name as string);
+  for (const m of node.body.body) {
+    if (m.type === "PropertyDefinition" && m.key.type === "PrivateIdentifier") {
+      (m.static ? statics : fields).push(m.key.name);
     }
   }
   if (fields.length > 0 || statics.length > 0) {
-    w.privateClasses.push({ body: node.body as N, fields, statics });
+    w.privateClasses.push({ body: node.body, fields, statics });
   }
-  for (const m of (node.body as N).body as N[]) {
+  for (const m of node.body.body) {
     w.depth++;
     switch (m.type) {
       case "MethodDefinition": {
-        if (m.computed) expression(w, m.key as N, c);
-        const member = addSite(w, "none", m.value as N, c);
+        if (m.computed && isNode(m.key)) expression(w, m.key, c);
+        const member = addSite(w, "none", m.value, c);
         member.owner = site;
-        fn(w, m.value as N, c, member);
+        fn(w, m.value, c, member);
         break;
       }
       case "PropertyDefinition":
       case "AccessorProperty": {
-        if (m.computed) expression(w, m.key as N, c);
+        if (m.computed) expression(w, m.key, c);
         if (isNode(m.value)) {
-          const name = m.computed ? undefined : staticKey(m.key as N);
+          const name = m.computed ? undefined : staticKey(m.key);
           if (m.computed && isAnonymousFunction(m.value)) {
             // The function takes its name from a computed key: cannot be wrapped.
-            fn(w, m.value, c, addSite(w, "none", m.value, c));
+            fn(w, m.value as FunctionNode, c, addSite(w, "none", m.value, c));
           } else {
             expression(w, m.value, c, name);
           }
@@ -122,10 +122,10 @@ export function klass(w: Walk, node: N, outer: InstrumentScope): void {
       }
       case "StaticBlock": {
         const s = openScope(w, "Static", c, true, true);
-        s.at = indexAfterBrace(w.src, m.start + "static".length);
-        hoistVarDeclarations(m.body as ESTreeNodes, s);
-        hoistLexicalDeclarations(m.body as ESTreeNodes, s);
-        statements(w, m.body as N[], s);
+        s.at = indexAfterBrace(w.src, m.start! + "static".length);
+        hoistVarDeclarations(m.body, s);
+        hoistLexicalDeclarations(m.body, s);
+        statements(w, m.body, s);
         break;
       }
     }
@@ -134,11 +134,11 @@ export function klass(w: Walk, node: N, outer: InstrumentScope): void {
   w.depth--;
 }
 
-export function object(w: Walk, node: N, scope: InstrumentScope): void {
-  const props = node.properties as N[];
+export function object(w: Walk, node: ESTree.ObjectExpression, scope: InstrumentScope): void {
+  const props = node.properties;
   // For each index: the static key and whether a later entry may replace it.
   const keys: (string | undefined)[] = props.map((p) =>
-    p.type === "Property" && !p.computed ? staticKey(p.key as N) : undefined
+    p.type === "Property" && !p.computed ? staticKey(p.key) : undefined
   );
   const replaced = (i: number, slot: "g" | "s" | "m"): boolean => {
     const k = keys[i];
@@ -162,9 +162,9 @@ export function object(w: Walk, node: N, scope: InstrumentScope): void {
       w.depth--;
       continue;
     }
-    if (p.computed) expression(w, p.key as N, scope);
-    const value = p.value as N;
-    const isMember = p.method === true || p.kind === "get" || p.kind === "set";
+    if (p.computed) expression(w, p.key, scope);
+    const value = p.value;
+    const isMember = p.method || p.kind === "get" || p.kind === "set";
     const isFn = FUNCTION_TYPES.has(value.type);
     if (isMember) {
       // Methods, getters and setters cannot be wrapped: registered through the object.
@@ -176,13 +176,13 @@ export function object(w: Walk, node: N, scope: InstrumentScope): void {
         member.spec = slot + key;
         member.owner = objectSite;
         (objectSite.members ??= []).push(member);
-        fn(w, value, scope, member);
+        fn(w, value as FunctionNode, scope, member);
       } else {
-        fn(w, value, scope, addSite(w, "none", value, scope)); // left unregistered
+        fn(w, value as FunctionNode, scope, addSite(w, "none", value, scope)); // unregistered
       }
     } else if (isFn && p.computed && isAnonymousFunction(value)) {
       // Named by a computed key: wrapping it would lose that name; left unregistered.
-      fn(w, value, scope, addSite(w, "none", value, scope));
+      fn(w, value as FunctionNode, scope, addSite(w, "none", value, scope));
     } else if (isFn && !p.shorthand && !isProtoSetter(p)) {
       expression(w, value, scope, keys[i]); // wrapped, keeping the name of its key
     } else if (isFn && isProtoSetter(p)) {

@@ -8,26 +8,23 @@
  */
 
 import type { ESTree } from "meriyah";
-import type { DeclaringPattern } from "../code/scope/declare.ts";
 import type { Binding, LexicalScopeKind } from "../code/scope/model.ts";
 import { isNode as isAnyNode, LexicalScope } from "../code/scope/model.ts";
 import type { InstrumentOptions } from "./options.ts";
 
-/** A node of meriyah's ESTree output, read loosely by the walk (`ranges: true`). */
-export interface N {
-  readonly type: string;
-  readonly start: number;
-  readonly end: number;
-  // deno-lint-ignore no-explicit-any
-  readonly [key: string]: any;
-}
+/** A node of meriyah's ESTree output (parsed with `ranges: true`: `start`/`end` are set). */
+export type N = ESTree.Node;
 
-/** Nodes of the walk's loose view passed to the typed scope model. */
-export type ESTreeNodes = readonly ESTree.Node[];
-/** A binding pattern of the walk's loose view passed to the typed scope model. */
-export type Pattern = DeclaringPattern;
+/** A function: declaration, expression or arrow. */
+export type FunctionNode =
+  | ESTree.FunctionDeclaration
+  | ESTree.FunctionExpression
+  | ESTree.ArrowFunctionExpression;
 
-/** True for a node (the shared model's test, for the walk's loose view). */
+/** A class: declaration or expression. */
+export type ClassNode = ESTree.ClassDeclaration | ESTree.ClassExpression;
+
+/** True for a node (not null, not a missing child). */
 export const isNode = isAnyNode as (v: unknown) => v is N;
 
 /** A lexical scope as the transform sees it: the shared model plus its record's placement. */
@@ -50,7 +47,7 @@ export class InstrumentScope extends LexicalScope {
   /** A single-statement loop body: wrap it in braces, closing at this position. */
   synthEnd = -1;
   /** An arrow function with an expression body: turned into a block body if needed. */
-  arrow: N | null = null;
+  arrow: ESTree.ArrowFunctionExpression | null = null;
   /** AST depth of the node that owns the scope (orders insertions). */
   depth = 0;
 
@@ -117,7 +114,7 @@ export class Walk {
   readonly scopes: InstrumentScope[] = [];
   readonly sites: Site[] = [];
   /** Classes declaring private fields: a static block registers a reader for them. */
-  readonly privateClasses: { body: N; fields: string[]; statics: string[] }[] = [];
+  readonly privateClasses: { body: ESTree.ClassBody; fields: string[]; statics: string[] }[] = [];
   /** ES module syntax seen: import/export, `import.meta`, top-level `await`. */
   moduleSyntax = false;
   /** `module`, `exports` or `require` used as globals (set by `resolveCaptures`). */
@@ -131,9 +128,9 @@ export class Walk {
   /** AST depth of the node being walked. */
   depth = 0;
   /** An anonymous `export default function` to name (see InstrumentOptions.path). */
-  defaultRename: { node: N; name: string; replace: boolean } | undefined;
+  defaultRename: { node: ESTree.FunctionDeclaration; name: string; replace: boolean } | undefined;
   /** `import()` calls, with their depth. */
-  readonly imports: [N, number][] = [];
+  readonly imports: [ESTree.ImportExpression, number][] = [];
 
   constructor(readonly src: string, readonly options: InstrumentOptions) {}
 }

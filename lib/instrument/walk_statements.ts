@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ESTree } from "meriyah";
 import {
   declarePattern,
   hasUseStrict,
@@ -16,15 +17,7 @@ import { declare } from "../code/scope/model.ts";
 import { bunDefaultName } from "./names.ts";
 import { functionDeclaration, klass } from "./walk_functions.ts";
 import { expression, patternDefaults, ref, target } from "./walk_expressions.ts";
-import {
-  type ESTreeNodes,
-  type InstrumentScope,
-  isNode,
-  type N,
-  openScope,
-  type Pattern,
-  type Walk,
-} from "./walk_state.ts";
+import { type InstrumentScope, isNode, type N, openScope, type Walk } from "./walk_state.ts";
 
 const MODULE_SYNTAX = new Set([
   "ImportDeclaration",
@@ -34,24 +27,24 @@ const MODULE_SYNTAX = new Set([
 ]);
 
 /** Walks a program. */
-export function program(w: Walk, node: N, isModule: boolean): void {
-  const body = node.body as N[];
+export function program(w: Walk, node: ESTree.Program, isModule: boolean): void {
+  const body = node.body;
   // Strict only when surely a module: a file without import/export may be loaded as
   // CommonJS. (Treating strict code as sloppy only makes some records `const`.)
   w.moduleSyntax = body.some((st) => MODULE_SYNTAX.has(st.type));
-  const strict = (isModule && w.moduleSyntax) || hasUseStrict(body as ESTreeNodes);
+  const strict = (isModule && w.moduleSyntax) || hasUseStrict(body);
   const m = openScope(w, "Module", null, strict, true);
-  placeAfterDirectives(m, body, node.start);
-  if (m.at < 0 && body.length > 0) m.at = body[0].start;
-  hoistVarDeclarations(body as ESTreeNodes, m);
-  hoistLexicalDeclarations(body as ESTreeNodes, m);
+  placeAfterDirectives(m, body, node.start!);
+  if (m.at < 0 && body.length > 0) m.at = body[0].start!;
+  hoistVarDeclarations(body, m);
+  hoistLexicalDeclarations(body, m);
   statements(w, body, m);
 }
 
 /** Sets where a function body's or program's record goes: after its directives. */
 export function placeAfterDirectives(
   s: InstrumentScope,
-  body: N[],
+  body: readonly N[],
   fallback: number,
 ): void {
   let lastDirective: N | undefined;
@@ -60,16 +53,16 @@ export function placeAfterDirectives(
     else break;
   }
   if (lastDirective !== undefined) {
-    s.at = lastDirective.end;
+    s.at = lastDirective.end!;
     s.semi = true;
   } else if (body.length > 0) {
-    s.at = body[0].start;
+    s.at = body[0].start!;
   } else {
     s.at = fallback;
   }
 }
 
-export function statements(w: Walk, list: N[], scope: InstrumentScope): void {
+export function statements(w: Walk, list: readonly N[], scope: InstrumentScope): void {
   for (const st of list) statement(w, st, scope, true);
 }
 
@@ -89,17 +82,17 @@ export function statement(w: Walk, st: N, scope: InstrumentScope, inList: boolea
         return;
       case "BlockStatement": {
         const b = openScope(w, "Block", scope, scope.strict, true);
-        b.at = st.start + 1;
-        hoistLexicalDeclarations(st.body as ESTreeNodes, b);
-        statements(w, st.body as N[], b);
+        b.at = st.start! + 1;
+        hoistLexicalDeclarations(st.body, b);
+        statements(w, st.body, b);
         return;
       }
       case "LabeledStatement":
-        statement(w, st.body as N, scope, inList);
+        statement(w, st.body, scope, inList);
         return;
       case "IfStatement":
-        expression(w, st.test as N, scope);
-        statement(w, st.consequent as N, scope, false);
+        expression(w, st.test, scope);
+        statement(w, st.consequent, scope, false);
         if (isNode(st.alternate)) statement(w, st.alternate, scope, false);
         return;
       case "ForStatement":
@@ -108,22 +101,22 @@ export function statement(w: Walk, st: N, scope: InstrumentScope, inList: boolea
         loop(w, st, scope);
         return;
       case "WhileStatement":
-        expression(w, st.test as N, scope);
-        statement(w, st.body as N, scope, false);
+        expression(w, st.test, scope);
+        statement(w, st.body, scope, false);
         return;
       case "DoWhileStatement":
-        statement(w, st.body as N, scope, false);
-        expression(w, st.test as N, scope);
+        statement(w, st.body, scope, false);
+        expression(w, st.test, scope);
         return;
       case "WithStatement":
-        expression(w, st.object as N, scope);
-        statement(w, st.body as N, scope, false);
+        expression(w, st.object, scope);
+        statement(w, st.body, scope, false);
         return;
       case "SwitchStatement":
         switchStatement(w, st, scope);
         return;
       case "TryStatement":
-        statement(w, st.block as N, scope, false);
+        statement(w, st.block, scope, false);
         if (isNode(st.handler)) catchClause(w, st.handler, scope);
         if (isNode(st.finalizer)) statement(w, st.finalizer, scope, false);
         return;
@@ -132,7 +125,7 @@ export function statement(w: Walk, st: N, scope: InstrumentScope, inList: boolea
         if (isNode(st.argument)) expression(w, st.argument, scope);
         return;
       case "ExpressionStatement":
-        expression(w, st.expression as N, scope);
+        expression(w, st.expression, scope);
         return;
       case "ImportDeclaration":
       case "ExportAllDeclaration":
@@ -145,8 +138,8 @@ export function statement(w: Walk, st: N, scope: InstrumentScope, inList: boolea
         if (isNode(st.declaration)) {
           statement(w, st.declaration, scope, inList);
         } else if (!isNode(st.source)) {
-          for (const spec of st.specifiers as N[]) {
-            if (spec.local.type === "Identifier") ref(w, spec.local.name as string, scope);
+          for (const spec of st.specifiers) {
+            if (spec.local.type === "Identifier") ref(w, spec.local.name, scope);
           }
         }
         return;
@@ -161,10 +154,14 @@ export function statement(w: Walk, st: N, scope: InstrumentScope, inList: boolea
   }
 }
 
-export function exportDefault(w: Walk, st: N, scope: InstrumentScope): void {
-  const d = st.declaration as N;
+export function exportDefault(
+  w: Walk,
+  st: ESTree.ExportDefaultDeclaration,
+  scope: InstrumentScope,
+): void {
+  const d = st.declaration;
   if (d.type === "FunctionDeclaration") {
-    let name = isNode(d.id) ? d.id.name as string : undefined;
+    let name = isNode(d.id) ? d.id.name : undefined;
     const renamable = name === undefined ||
       (w.options.defaultName !== undefined && name === w.options.defaultName);
     if (renamable && w.options.path !== undefined) {
@@ -188,30 +185,38 @@ export function exportDefault(w: Walk, st: N, scope: InstrumentScope): void {
   }
 }
 
-export function variableDeclaration(w: Walk, st: N, scope: InstrumentScope): void {
-  for (const d of st.declarations as N[]) {
-    patternDefaults(w, d.id as N, scope);
+export function variableDeclaration(
+  w: Walk,
+  st: ESTree.VariableDeclaration,
+  scope: InstrumentScope,
+): void {
+  for (const d of st.declarations) {
+    patternDefaults(w, d.id, scope);
     if (isNode(d.init)) {
-      const hint = d.id.type === "Identifier" ? d.id.name as string : undefined;
+      const hint = d.id.type === "Identifier" ? d.id.name : undefined;
       expression(w, d.init, scope, hint);
     }
   }
 }
 
-export function loop(w: Walk, st: N, scope: InstrumentScope): void {
-  if (st.await === true && w.fnDepth === 0) w.moduleSyntax = true;
-  const head = (st.type === "ForStatement" ? st.init : st.left) as N | null;
+export function loop(
+  w: Walk,
+  st: ESTree.ForStatement | ESTree.ForInStatement | ESTree.ForOfStatement,
+  scope: InstrumentScope,
+): void {
+  if (st.type === "ForOfStatement" && st.await && w.fnDepth === 0) w.moduleSyntax = true;
+  const head: N | null = st.type === "ForStatement" ? st.init : st.left;
   const lexical = isNode(head) && head.type === "VariableDeclaration" && head.kind !== "var";
   const inner = lexical ? openScope(w, "Loop", scope, scope.strict, false) : scope;
   if (lexical) {
-    for (const d of head!.declarations as N[]) declarePattern(d.id as Pattern, inner);
+    for (const d of (head as ESTree.VariableDeclaration).declarations) declarePattern(d.id, inner);
   }
   if (
     isNode(head) && head.type === "VariableDeclaration" && !lexical && st.type !== "ForStatement"
   ) {
     // `for (var x of …)` assigns x on every iteration.
-    for (const d of head.declarations as N[]) {
-      for (const name of patternNames(d.id as Pattern)) ref(w, name, inner, true);
+    for (const d of head.declarations) {
+      for (const name of patternNames(d.id)) ref(w, name, inner, true);
     }
   }
   if (isNode(head)) {
@@ -223,9 +228,9 @@ export function loop(w: Walk, st: N, scope: InstrumentScope): void {
     if (isNode(st.test)) expression(w, st.test, inner);
     if (isNode(st.update)) expression(w, st.update, inner);
   } else {
-    expression(w, st.right as N, inner);
+    expression(w, st.right, inner);
   }
-  const body = st.body as N;
+  const body = st.body;
   if (!lexical || body.type === "BlockStatement") {
     statement(w, body, inner, false);
     return;
@@ -233,30 +238,30 @@ export function loop(w: Walk, st: N, scope: InstrumentScope): void {
   // A single-statement body of a loop with per-iteration bindings: a block of its own
   // (braces added only if it gets a record).
   const b = openScope(w, "Block", inner, scope.strict, true);
-  b.at = body.start;
-  b.synthEnd = body.end;
+  b.at = body.start!;
+  b.synthEnd = body.end!;
   b.depth = w.depth + 0.5;
   statement(w, body, b, false);
 }
 
-export function switchStatement(w: Walk, st: N, scope: InstrumentScope): void {
-  expression(w, st.discriminant as N, scope);
+export function switchStatement(w: Walk, st: ESTree.SwitchStatement, scope: InstrumentScope): void {
+  expression(w, st.discriminant, scope);
   const s = openScope(w, "Switch", scope, scope.strict, true);
   const all: N[] = [];
-  for (const c of st.cases as N[]) all.push(...(c.consequent as N[]));
-  if (all.length > 0) s.at = all[0].start;
-  hoistLexicalDeclarations(all as ESTreeNodes, s);
-  for (const c of st.cases as N[]) {
+  for (const c of st.cases) all.push(...c.consequent);
+  if (all.length > 0) s.at = all[0].start!;
+  hoistLexicalDeclarations(all, s);
+  for (const c of st.cases) {
     if (isNode(c.test)) expression(w, c.test, s);
-    statements(w, c.consequent as N[], s);
+    statements(w, c.consequent, s);
   }
 }
 
-export function catchClause(w: Walk, node: N, scope: InstrumentScope): void {
+export function catchClause(w: Walk, node: ESTree.CatchClause, scope: InstrumentScope): void {
   const c = openScope(w, "Catch", scope, scope.strict, false);
   if (isNode(node.param)) {
-    declarePattern(node.param as Pattern, c);
+    declarePattern(node.param, c);
     patternDefaults(w, node.param, c);
   }
-  statement(w, node.body as N, c, false);
+  statement(w, node.body, c, false);
 }

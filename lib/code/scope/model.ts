@@ -82,9 +82,6 @@ export interface NameReference<S extends LexicalScope = LexicalScope> {
 /** Any ESTree node as meriyah produces it with `ranges: true`. */
 export type AnyNode = ESTree.Node & { readonly start: number; readonly end: number };
 
-/** Keys of a node that never hold child nodes. */
-const SKIP_KEYS = new Set(["type", "start", "end", "range", "loc", "raw"]);
-
 /** True for an ESTree node (an object with a string `type`). */
 export function isNode(v: unknown): v is AnyNode {
   return v !== null && typeof v === "object" && typeof (v as AnyNode).type === "string";
@@ -102,8 +99,9 @@ export function forEachChild<A, B>(
 ): void {
   const n = node as unknown as Record<string, unknown>;
   for (const key in n) {
-    if (SKIP_KEYS.has(key)) continue;
     const v = n[key];
+    // Primitives (type, start, end, raw, operators, names) first: most keys hold them.
+    if (typeof v !== "object" || v === null) continue;
     if (Array.isArray(v)) {
       for (const item of v) if (isNode(item)) visit(a, item, b);
     } else if (isNode(v)) {
