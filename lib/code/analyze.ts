@@ -30,6 +30,7 @@ export type SourceForm =
 
 /** What the analysis learned about one source text. */
 export interface Analysis {
+  /** How the source is written (which decides how it is evaluated again). */
   readonly form: SourceForm;
   /** For methods: "method", "get" or "set". */
   readonly memberKind: "method" | "get" | "set" | undefined;
@@ -53,7 +54,9 @@ export interface Analysis {
   readonly usesWith: boolean;
   /** Uses of the enclosing `this` / `arguments` / `super` / `new.target` by an arrow. */
   readonly lexicalThis: boolean;
+  /** Uses of the enclosing `arguments` by an arrow. */
   readonly lexicalArguments: boolean;
+  /** Uses `super` (a method or a class member). */
   readonly usesSuper: boolean;
   /**
    * Classes: the non-computed keys of the methods and accessors its body defines, static and
@@ -145,6 +148,8 @@ function membersOf(cls: ClassNode): Analysis["members"] {
 /** Source that cannot be analysed (native code, or syntax the parser rejects). */
 export class AnalysisError extends Error {
   /**
+   * An error with its message.
+   *
    * @param complete true when the message says all there is to say (what the code does that
    * cannot travel, and what to do instead)
    */

@@ -107,8 +107,9 @@ function importsOf(program: ESTree.Program, dynamic: readonly string[]): string[
 
 /** The variables of the module one function or class of it uses from outside (see below). */
 export interface CapturedNames {
-  /** Range of the function or class in the source. */
+  /** Where the function or class starts in the source. */
   readonly start: number;
+  /** Where it ends. */
   readonly end: number;
   /** Names declared in the module (not globals) that it uses from outside itself. */
   readonly names: readonly string[];

@@ -53,6 +53,7 @@ export class LexicalScope {
   /** The enclosing scope (null at the top). */
   readonly parent: LexicalScope | null;
 
+  /** A scope of `kind` inside `parent` (null at the top). */
   constructor(readonly kind: LexicalScopeKind, parent: LexicalScope | null) {
     this.parent = parent;
   }
@@ -75,7 +76,9 @@ export function declare(scope: LexicalScope, name: string): Binding {
 
 /** A use of a name, in the scope where it appears. */
 export interface NameReference<S extends LexicalScope = LexicalScope> {
+  /** The name used. */
   readonly name: string;
+  /** The scope it is used in. */
   readonly scope: S;
 }
 

@@ -32,15 +32,19 @@ export interface CollectedReference extends NameReference {
 
 /** Walks a function's AST: declares its scopes' names and collects its references. */
 export class ReferenceCollector {
+  /** Every use of a name, in source order. */
   readonly refs: CollectedReference[] = [];
   /** `this` (or `super`) used outside any non-arrow function of the source. */
   topThis = false;
   /** `arguments` used outside any non-arrow function of the source. */
   topArguments = false;
+  /** `super` is used. */
   usesSuper = false;
   /** Private names used or declared (`#x`). */
   readonly privateNames: Set<string> = new Set();
+  /** A `with` statement is used (sloppy-mode code). */
   usesWith = false;
+  /** `import.meta` is used. */
   usesImportMeta = false;
   /** Depth of `with` statement bodies entered: names there may be the object's properties. */
   private withDepth = 0;
@@ -169,6 +173,7 @@ export class ReferenceCollector {
     forEachChild(node, visitIn, this, scope);
   }
 
+  /** Records a use of `name` in `scope`. */
   private ref(name: string, scope: LexicalScope, typeofOnly: boolean): void {
     if (name === "arguments") {
       if (this.fnDepth === 0) this.topArguments = true;
@@ -177,6 +182,7 @@ export class ReferenceCollector {
     this.refs.push({ name, scope, typeofOnly: typeofOnly || this.withDepth > 0 });
   }
 
+  /** Visits a class field initializer, which runs as a method of the instance. */
   private fieldInitializer(value: ESTree.Node, scope: LexicalScope): void {
     // A field initializer runs as a method: its `this` is the instance.
     const s = new LexicalScope("Function", scope);
@@ -185,6 +191,7 @@ export class ReferenceCollector {
     this.fnDepth--;
   }
 
+  /** Visits a function: its parameters scope, then its body scope. */
   private func(
     node: ESTree.FunctionDeclaration | ESTree.FunctionExpression | ESTree.ArrowFunctionExpression,
     scope: LexicalScope,
@@ -209,6 +216,7 @@ export class ReferenceCollector {
     if (!arrow) this.fnDepth--;
   }
 
+  /** Visits a class: its class scope (its own name) holds heritage and body. */
   private klass(node: ESTree.ClassDeclaration | ESTree.ClassExpression, scope: LexicalScope): void {
     // The class's own name is visible in its heritage and its body (a class scope).
     const s = new LexicalScope("Class", scope);
