@@ -1,14 +1,14 @@
 /**
  * Bun preload that gives closures automatic capture on Bun: it registers a `Bun.plugin` whose
  * `onLoad` instruments the JavaScript and TypeScript modules the program loads (see
- * `lib/runtime/instrument.ts`), and installs the run-time helpers and the synchronous scope
+ * `lib/instrument/instrument.ts`), and installs the run-time helpers and the synchronous scope
  * reader the pickler uses (`lib/runtime/instrument_runtime.ts`). This package's own files are
  * never instrumented.
  *
  * The ES modules of packages in `node_modules` are instrumented too, so that closures packages
  * build pickle by value: they are found by following the imports of instrumented modules
- * (`lib/runtime/instrument_packages.ts`), and what the transform made of them is kept in a
- * cache on disk (`lib/runtime/instrument_cache.ts`), so a package version is transformed once.
+ * (`lib/instrument/packages.ts`), and what the transform made of them is kept in a
+ * cache on disk (`lib/instrument/cache.ts`), so a package version is transformed once.
  *
  * Name it in `bunfig.toml` (it must run before the entry module is loaded):
  *
@@ -37,13 +37,13 @@
  */
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { instrument, mapLines } from "./lib/runtime/instrument.ts";
-import { cacheDir, TransformCache } from "./lib/runtime/instrument_cache.ts";
-import { PackageFinder, scopeIsCommonJs } from "./lib/runtime/instrument_packages.ts";
+import { instrument, mapLines } from "./lib/instrument/instrument.ts";
+import { cacheDir, TransformCache } from "./lib/instrument/cache.ts";
+import { PackageFinder, scopeIsCommonJs } from "./lib/instrument/packages.ts";
 import { EXPLAIN_KEY, notInstrumented } from "./lib/runtime/remedy.ts";
 import { installInstrumentRuntime } from "./lib/runtime/instrument_runtime.ts";
 import { RESOLVE_COUNT_KEY } from "./lib/runtime/modules_require_cache.ts";
@@ -297,10 +297,18 @@ function countResolution(): undefined {
   return undefined;
 }
 
-/** The transform cache: the library's version, the transform's digest, Bun's version. */
+/** The transform cache: the library's version, the transform's files' digest, Bun's version. */
 function transformSalt(): string {
   const h = createHash("sha1");
-  for (const f of ["package.json", "lib/runtime/instrument.ts", "lib/runtime/private_readers.ts"]) {
+  const files = ["package.json", "lib/runtime/private_readers.ts"];
+  for (const dir of ["lib/instrument", "lib/code/scope"]) {
+    try {
+      for (const f of readdirSync(join(here, dir)).sort()) files.push(`${dir}/${f}`);
+    } catch {
+      files.push(dir);
+    }
+  }
+  for (const f of files) {
     try {
       h.update(readFileSync(join(here, f)));
     } catch {

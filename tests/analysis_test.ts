@@ -203,6 +203,23 @@ describe("analysis: with", () => {
   });
 });
 
+describe("analysis: parameters have a scope of their own", () => {
+  it("a default reads the outer variable a body var shadows: it is captured, and runs", async () => {
+    const make = () => {
+      const x = 5;
+      return function f(a = x) {
+        // deno-lint-ignore no-var
+        var x = 2;
+        return a + x;
+      };
+    };
+    const f = make();
+    assert.deepEqual(analyze(f.toString()).free, ["x"]);
+    assert.equal((loadsSync(await dumps(f)) as () => number)(), 7);
+    assert.deepEqual(await runElsewhere(f), { deno: 7, bun: 7 });
+  });
+});
+
 describe("sloppy-mode functions", () => {
   it("source that parses only in sloppy mode (octal literals, let as a name) loads and runs", async () => {
     const f = (0, eval)("(function () { var let = 2; return 010 + let + k; })") as () => number;

@@ -1,4 +1,4 @@
-// Load-time instrumentation (the Bun preload, lib/runtime/instrument*.ts): the transform keeps
+// Load-time instrumentation (the Bun preload, lib/instrument/): the transform keeps
 // the behaviour of the code it rewrites, its scope records read the right variables, and
 // closures pickle with automatic capture. The transform and the reader are pure JavaScript, so
 // their tests run under Deno and Bun; the tests of the preload itself run under `bun test`
@@ -17,10 +17,10 @@ import {
   InstrumentError,
   type InstrumentOptions,
   mapLines,
-} from "../lib/runtime/instrument.ts";
+} from "../lib/instrument/instrument.ts";
 import { readInstrumentedScopes, recordOf } from "../lib/runtime/instrument_runtime.ts";
-import { cacheDir, TransformCache } from "../lib/runtime/instrument_cache.ts";
-import { PackageFinder, scopeIsCommonJs } from "../lib/runtime/instrument_packages.ts";
+import { cacheDir, TransformCache } from "../lib/instrument/cache.ts";
+import { PackageFinder, scopeIsCommonJs } from "../lib/instrument/packages.ts";
 import {
   installPassThroughHelpers,
   INSTRUMENT_GLOBALS,

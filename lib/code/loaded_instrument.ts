@@ -4,7 +4,7 @@
  * Their scopes were built by running loaded code, not by the loader, and no runtime shows
  * them to the library everywhere (Bun never does; Deno only with the inspector). So the
  * loader evaluates a source that creates closures through the load-time transform of the Bun
- * preload (`lib/runtime/instrument.ts`): every closure it creates carries its scope record,
+ * preload (`lib/instrument/instrument.ts`): every closure it creates carries its scope record,
  * whose outermost parent is the record of the loader's own scope (`handleRecord`), and the
  * pickler reads them alike on every runtime. The helpers the transformed code calls are
  * given to it lexically: nothing global is installed.
@@ -12,7 +12,7 @@
  * @module
  */
 
-import { instrument } from "../runtime/instrument.ts";
+import { instrument } from "../instrument/instrument.ts";
 import {
   register,
   registerClass,

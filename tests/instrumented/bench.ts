@@ -4,10 +4,16 @@
 //   node_modules/.bin/bun tests/instrumented/bench.ts
 //   node_modules/.bin/deno run -A tests/instrumented/bench.ts
 //
+// With `--against=<path of another checkout's transform module>` (Bun), it also compares the
+// transform with that one in this process: the same modules (lib/ and the oracle corpus of
+// tests/scope_oracle.ts) transformed by each in turn, CPU time, median of 41 rounds; this
+// holds still on a loaded machine where the wall-clock times above do not.
+//
 // (No preload needed: the code is instrumented here and loaded from data: URLs.)
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { instrument, mapLines } from "../../lib/runtime/instrument.ts";
+import { instrument, mapLines } from "../../lib/instrument/instrument.ts";
 import "../../lib/runtime/instrument_runtime.ts";
 
 /** Each case: module source exporting `run(n)`, n closure creations + calls. */
@@ -87,6 +93,7 @@ for (
     "lib/pickle/walk_data.ts",
   ]
 ) {
+  if (!existsSync(root + file)) continue;
   const text = readFileSync(root + file, "utf8");
   const once = () => {
     const js = transpiler ? transpiler.transformSync(text) : stripTypesRoughly(text);
@@ -113,4 +120,39 @@ for (
 /** Deno has no Bun.Transpiler: time the JavaScript part on an already stripped text. */
 function stripTypesRoughly(_text: string): string {
   return CASES["counter object { inc, get } sharing a let"].repeat(50);
+}
+
+const against = process.argv.find((a) => a.startsWith("--against="))?.slice("--against=".length);
+if (against !== undefined && transpiler !== undefined) {
+  const { libCorpus, packageCorpus } = await import("../scope_oracle.ts");
+  const other = (await import(against)).instrument as typeof instrument;
+  const files = [...libCorpus((t) => transpiler.transformSync(t)), ...packageCorpus()];
+  const kb = files.reduce((n, f) => n + f.text.length, 0) / 1024;
+  const fns = [other, instrument];
+  for (let w = 0; w < 3; w++) for (const f of fns) for (const x of files) f(x.text);
+  const ratios: number[] = [];
+  const totals: number[][] = [[], []];
+  for (let r = 0; r < 41; r++) {
+    const t = [0, 0];
+    for (const x of files) {
+      for (let k = 0; k < 2; k++) {
+        const i = (r + k) % 2; // alternate which goes first
+        const c0 = process.cpuUsage();
+        fns[i](x.text);
+        const c = process.cpuUsage(c0);
+        t[i] += (c.user + c.system) / 1000;
+      }
+    }
+    totals[0].push(t[0]);
+    totals[1].push(t[1]);
+    ratios.push(t[1] / t[0]);
+  }
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
+  console.log(
+    `\n${runtime}: transform of ${files.length} modules (${kb.toFixed(0)} KB), CPU ms per round ` +
+      `(median of 41): ${against} ${med(totals[0]).toFixed(1)}, this ${
+        med(totals[1]).toFixed(1)
+      }, ` +
+      `this/that ${med(ratios).toFixed(3)}`,
+  );
 }
