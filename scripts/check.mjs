@@ -12,8 +12,8 @@ ensureRuntimes();
 const CHECKS = [
   ["fmt", "--check"],
   ["lint"],
-  ["check", "mod.ts", "preload.ts", "dis.ts"],
-  ["doc", "--lint", "mod.ts", "preload.ts", "dis.ts"],
+  ["check", "mod.ts", "preload.ts", "dis.ts", "pool.ts"],
+  ["doc", "--lint", "mod.ts", "preload.ts", "dis.ts", "pool.ts"],
 ];
 
 let failed = 0;
