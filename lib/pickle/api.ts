@@ -6,12 +6,12 @@
  */
 
 import { FLAG_CODE, FLAG_MODULES, FLAG_SIGNED, HEADER_MAX } from "../format/tags.ts";
-import { ByteWriter } from "../format/writer.ts";
 import { readHeader, writeHeader } from "../format/header.ts";
 import { PicklingError, UnpicklingError } from "./errors.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
-import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
-import { AsyncInputs, walkAsync } from "./async_walk.ts";
+import { type EncodeMode, type EncodeOptions, Encoder, type Settled } from "./encoder.ts";
+import { AsyncInputs, encodeAsync } from "./prefetch.ts";
+import { withModuleTable } from "../format/module_table.ts";
 import { Builder, type BuildOptions } from "./unpickler.ts";
 import { appendMac, checkSigningKey, verifyingKeys, verifyMac } from "./signing.ts";
 import { allowPolicy, allowsCode, checkImports, withListsRead } from "./allow.ts";
@@ -29,63 +29,48 @@ import { exportsOf } from "../runtime/modules_exports_scan.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
 
-let idleWalker: Walker | undefined;
-let idleAsyncWalker: Walker | undefined;
+let idleEncoder: Encoder | undefined;
+let idleAsyncEncoder: Encoder | undefined;
 let idleBuilder: Builder | undefined;
 
-/** The pickle of what `walker` wrote since HEADER_MAX: header, module table, body. */
-function pickleOf(walker: Walker, signed: boolean): Uint8Array {
-  const w = walker.w;
-  const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
-  return walker.modules.length === 0
+/** The pickle of what `enc` wrote since HEADER_MAX: header, module table, body. */
+function pickleOf(enc: Encoder, signed: boolean): Uint8Array {
+  const w = enc.w;
+  const flags = enc.flags | (signed ? FLAG_SIGNED : 0);
+  return enc.modules.names.length === 0
     ? w.take(writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags))
-    : withModuleTable(w, walker.modules, flags);
+    : withModuleTable(w, enc.modules.names, flags);
 }
 
-function walkSync(value: unknown, opts: WalkOptions): Uint8Array {
-  const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Walker();
-  idleWalker ??= walker;
-  walker.busy = true;
+function walkSync(value: unknown, opts: EncodeOptions): Uint8Array {
+  const enc = idleEncoder !== undefined && !idleEncoder.busy ? idleEncoder : new Encoder();
+  idleEncoder ??= enc;
+  enc.busy = true;
   holdInspector();
   try {
-    const w = walker.w;
+    const w = enc.w;
     w.reset(HEADER_MAX);
-    walker.walk(value, opts);
-    while (walker.scopesGrew) {
+    enc.walk(value, opts);
+    while (enc.scopesGrew) {
       // A scope record gained a variable after it was written (instrumented scopes): find
       // what the grown records hold, once, then write again with every record complete.
       const find = { ...opts, bufferCallback: undefined, keepScopes: true };
-      walker.walk(value, find, true);
+      enc.walk(value, find, true);
       try {
-        for (let more = walker.grownValues(); more.length > 0; more = walker.grownValues()) {
-          walker.resume(more, find);
+        for (let more = enc.grownValues(); more.length > 0; more = enc.grownValues()) {
+          enc.resume(more, find);
         }
       } finally {
-        walker.release();
+        enc.release();
       }
       w.reset(HEADER_MAX);
-      walker.walk(value, { ...opts, keepScopes: true });
+      enc.walk(value, { ...opts, keepScopes: true });
     }
-    return pickleOf(walker, false);
+    return pickleOf(enc, false);
   } finally {
-    walker.busy = false;
+    enc.busy = false;
     releaseInspector();
   }
-}
-
-const tableWriter = new ByteWriter();
-
-/** The pickle with the module table placed before the value (see tags.ts). */
-function withModuleTable(w: ByteWriter, modules: readonly string[], flags: number): Uint8Array {
-  const t = tableWriter;
-  t.reset(0);
-  t.varint(modules.length);
-  for (const spec of modules) t.string(spec);
-  const body = w.buf.subarray(HEADER_MAX, w.pos);
-  const out = new Uint8Array(HEADER_MAX + t.pos + body.length);
-  out.set(t.buf.subarray(0, t.pos), HEADER_MAX);
-  out.set(body, HEADER_MAX + t.pos);
-  return out.subarray(writeHeader(out, HEADER_MAX, t.pos + body.length, flags));
 }
 
 function rootOf(root: string | URL | undefined): string | undefined {
@@ -93,6 +78,7 @@ function rootOf(root: string | URL | undefined): string | undefined {
 }
 
 function walkOptions(
+  mode: EncodeMode,
   options: DumpOptions | undefined,
   override: ((value: unknown) => Reduction | undefined) | undefined,
   settled?: Map<object, Settled>,
@@ -102,9 +88,10 @@ function walkOptions(
   privates?: Map<object, PrivateFields>,
   rechecked?: Set<object>,
   locations?: Map<object, string | null>,
-): WalkOptions {
+): EncodeOptions {
   const extra = options?.byValue;
   return {
+    mode,
     byValue: extra === undefined ? undefined : Array.from(extra, registryEntry),
     exactScopes: settled !== undefined && options?.exactScopes === true ? true : undefined,
     moduleRoot: rootOf(options?.moduleRoot),
@@ -134,7 +121,7 @@ function dumpSyncWith(
         "only in a heap snapshot, which it sends asynchronously",
     );
   }
-  const opts = walkOptions(options, override, undefined);
+  const opts = walkOptions("sync", options, override, undefined);
   if (opts.bufferCallback !== undefined) opts.oob = { ids: new Map(), count: 0 };
   return walkSync(value, opts);
 }
@@ -148,19 +135,20 @@ async function dumpAsyncWith(
   if (key !== undefined) checkSigningKey(key);
   const got = new AsyncInputs();
   await settleModules();
-  const walker = idleAsyncWalker !== undefined && !idleAsyncWalker.busy
-    ? idleAsyncWalker
-    : new Walker();
-  idleAsyncWalker ??= walker;
-  walker.busy = true;
+  const enc = idleAsyncEncoder !== undefined && !idleAsyncEncoder.busy
+    ? idleAsyncEncoder
+    : new Encoder();
+  idleAsyncEncoder ??= enc;
+  enc.busy = true;
   let bytes: Uint8Array;
   try {
-    await walkAsync(
-      walker,
+    await encodeAsync(
+      enc,
       value,
       got,
       () =>
         walkOptions(
+          "async",
           options,
           override,
           got.settled,
@@ -172,10 +160,10 @@ async function dumpAsyncWith(
           got.locations,
         ),
     );
-    bytes = pickleOf(walker, key !== undefined);
+    bytes = pickleOf(enc, key !== undefined);
   } finally {
-    walker.release();
-    walker.busy = false;
+    enc.release();
+    enc.busy = false;
     await got.release();
   }
   return key === undefined ? bytes : await appendMac(bytes, key);

@@ -84,7 +84,7 @@ for (
   const file of [
     "tests/instrumented/closures.ts",
     "tests/functions_test.ts",
-    "lib/pickle/walk_data.ts",
+    "lib/pickle/encoder.ts",
   ]
 ) {
   const text = readFileSync(root + file, "utf8");
