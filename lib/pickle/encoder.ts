@@ -12,7 +12,7 @@ import { ByteWriter } from "../format/writer.ts";
 import { ModuleList } from "../format/module_table.ts";
 import * as T from "../format/tags.ts";
 import { PickleError, PicklingError } from "./errors.ts";
-import { keySegment } from "./paths.ts";
+import { segment } from "./paths.ts";
 import type { Reduction } from "./options.ts";
 import { writeValue } from "./dispatch.ts";
 import { startShapes } from "../values/objects.ts";
@@ -72,12 +72,19 @@ export type EncodeMode = "sync" | "async";
 
 /** One entry of the encoder's frame stack: a container whose children are being written. */
 export class EncodeFrame {
+  /** F_ARRAY, F_OBJECT or F_LIST. */
   kind = 0;
+  /** What an F_LIST's items are (S_MAP, S_PROPS…), for error paths. */
   sub = 0;
+  /** The container (F_ARRAY: the array whose elements are written). */
   obj: unknown = null;
+  /** The values to write (F_OBJECT, F_LIST). */
   items: unknown[] | null = null;
+  /** F_OBJECT: the keys of `items`; S_DEFINITION: the captured names. */
   keys: string[] | null = null;
+  /** The next child to write. */
   i = 0;
+  /** How many children there are. */
   n = 0;
   /** A count to write when the frame starts (property lists), or -1. */
   pre = -1;
@@ -95,7 +102,9 @@ export type Settled =
 export interface EncodeOptions {
   /** Sync form (dumpsSync) or async form (dumps, dump, with the prefetch pass). */
   mode: EncodeMode;
+  /** `DumpOptions.bufferCallback`: which buffers go out of band. */
   bufferCallback?: (buffer: ArrayBuffer) => unknown;
+  /** The reducer that goes before every object's own (`Pickler.reducerOverride`). */
   reducerOverride?: (value: unknown) => Reduction | undefined;
   /** Async form: Blobs and Promises already awaited. */
   settled?: Map<object, Settled>;
@@ -134,11 +143,17 @@ const NO_SCOPES: Map<object, ScopeRecord> = new Map();
 
 /** The state of one encoding; instances are reused between calls when idle. */
 export class Encoder {
+  /** Where the pickle's body is written. */
   readonly w: ByteWriter = new ByteWriter();
+  /** The frame stack (and a pool of frames for reuse above `top`). */
   frames: EncodeFrame[] = [];
+  /** The index of the top frame; -1 when the stack is empty. */
   top = -1;
+  /** Memo ids of the objects and unique symbols written so far. */
   memo: Map<unknown, number> = new Map();
+  /** The memo id of the next object written. */
   nextId = 0;
+  /** The options of the running walk. */
   opts: EncodeOptions = NO_OPTIONS;
   /** True in the async form: what needs awaiting is noted for the prefetch pass. */
   async = false;
@@ -149,10 +164,13 @@ export class Encoder {
   /** True while a walk runs (a reducer may pickle re-entrantly). */
   busy = false;
 
-  // Shapes (objects.ts): the next shape id, this walk's epoch, the last shape per side.
+  /** The id of the next new shape (objects.ts). */
   nextShape = 0;
+  /** This walk's epoch: shapes written in it carry it. */
   epoch = 0;
+  /** The keys of the last shape written, for plain and null-prototype objects. */
   lastNames: (string[] | null)[] = [null, null];
+  /** The trie node of the last shape written, for plain and null-prototype objects. */
   lastNode: (ShapeNode | null)[] = [null, null];
   /** Whether long arrays may be scanned in this walk: 0 not asked yet, 1 yes, 2 no. */
   scanExact = 0;
@@ -201,7 +219,9 @@ export class Encoder {
   namespaceCopies: Map<object, object> = new Map();
   /** Set once this walk has brought the module table up to date. */
   modulesFresh = false;
+  /** The entry module's URL ("" when none), read once per walk when needed. */
   entry: string | undefined;
+  /** The root module names are relative to (see moduleRoot), read once per walk. */
   root: string | undefined;
 
   // Instances (lib/code/instances.ts).
@@ -442,49 +462,5 @@ export class Encoder {
       p += segment(f, f.i - 1);
     }
     return p;
-  }
-}
-
-function segment(f: EncodeFrame, i: number): string {
-  if (f.kind === F_ARRAY) return `[${i}]`;
-  if (f.kind === F_OBJECT) return keySegment(f.keys![i]);
-  const items = f.items!;
-  switch (f.sub) {
-    case S_MAP:
-      return i % 2 === 0 ? `<key ${i >> 1}>` : `<value ${i >> 1}>`;
-    case S_SET:
-      return `<member ${i}>`;
-    case S_SPARSE:
-      return `[${items[i & ~1] as number}]`;
-    case S_REDUCE:
-      return ["<reduce callable>", "<reduce args>", "<reduce state>"][i];
-    case S_PROMISE:
-      return "<promise value>";
-    case S_PROTO:
-      return "<prototype>";
-    case S_SPARSE_DENSE:
-      return `[${i}]`;
-    case S_SCOPE:
-      return `<captured ${(f.obj as ScopeRecord).names[i]}>`;
-    case S_PRIVATE:
-      return `.#${items[i & ~1] as string}`;
-    case S_DEFINITION:
-      return `<captured ${f.keys![i]}>`;
-    case S_PROPS: {
-      let j = 0;
-      while (j < items.length - 1) {
-        const len = ((items[j + 1] as number) & T.PROP_ACCESSOR) ? 4 : 3;
-        if (i < j + len) {
-          const key = keySegment(items[j] as string | symbol);
-          if (i === j + 2 && len === 4) return `${key}<get>`;
-          if (i === j + 3) return `${key}<set>`;
-          return key;
-        }
-        j += len;
-      }
-      return "";
-    }
-    default:
-      return "";
   }
 }
