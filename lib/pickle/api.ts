@@ -29,46 +29,46 @@ import { exportsOf } from "../runtime/modules_exports_scan.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
 
-let idleEncoder: Encoder | undefined;
-let idleAsyncEncoder: Encoder | undefined;
+let idleWalker: Encoder | undefined;
+let idleAsyncWalker: Encoder | undefined;
 let idleBuilder: Builder | undefined;
 
-/** The pickle of what `enc` wrote since HEADER_MAX: header, module table, body. */
-function pickleOf(enc: Encoder, signed: boolean): Uint8Array {
-  const w = enc.w;
-  const flags = enc.flags | (signed ? FLAG_SIGNED : 0);
-  return enc.modules.names.length === 0
+/** The pickle of what `walker` wrote since HEADER_MAX: header, module table, body. */
+function pickleOf(walker: Encoder, signed: boolean): Uint8Array {
+  const w = walker.w;
+  const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
+  return walker.modules.names.length === 0
     ? w.take(writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags))
-    : withModuleTable(w, enc.modules.names, flags);
+    : withModuleTable(w, walker.modules.names, flags);
 }
 
 function walkSync(value: unknown, opts: EncodeOptions): Uint8Array {
-  const enc = idleEncoder !== undefined && !idleEncoder.busy ? idleEncoder : new Encoder();
-  idleEncoder ??= enc;
-  enc.busy = true;
+  const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Encoder();
+  idleWalker ??= walker;
+  walker.busy = true;
   holdInspector();
   try {
-    const w = enc.w;
+    const w = walker.w;
     w.reset(HEADER_MAX);
-    enc.walk(value, opts);
-    while (enc.scopesGrew) {
+    walker.walk(value, opts);
+    while (walker.scopesGrew) {
       // A scope record gained a variable after it was written (instrumented scopes): find
       // what the grown records hold, once, then write again with every record complete.
       const find = { ...opts, bufferCallback: undefined, keepScopes: true };
-      enc.walk(value, find, true);
+      walker.walk(value, find, true);
       try {
-        for (let more = enc.grownValues(); more.length > 0; more = enc.grownValues()) {
-          enc.resume(more, find);
+        for (let more = walker.grownValues(); more.length > 0; more = walker.grownValues()) {
+          walker.resume(more, find);
         }
       } finally {
-        enc.release();
+        walker.release();
       }
       w.reset(HEADER_MAX);
-      enc.walk(value, { ...opts, keepScopes: true });
+      walker.walk(value, { ...opts, keepScopes: true });
     }
-    return pickleOf(enc, false);
+    return pickleOf(walker, false);
   } finally {
-    enc.busy = false;
+    walker.busy = false;
     releaseInspector();
   }
 }
@@ -93,7 +93,7 @@ function walkOptions(
   return {
     mode,
     byValue: extra === undefined ? undefined : Array.from(extra, registryEntry),
-    exactScopes: settled !== undefined && options?.exactScopes === true ? true : undefined,
+    exactScopes: mode === "async" && options?.exactScopes === true ? true : undefined,
     moduleRoot: rootOf(options?.moduleRoot),
     bufferCallback: options?.bufferCallback,
     reducerOverride: override,
@@ -135,15 +135,15 @@ async function dumpAsyncWith(
   if (key !== undefined) checkSigningKey(key);
   const got = new AsyncInputs();
   await settleModules();
-  const enc = idleAsyncEncoder !== undefined && !idleAsyncEncoder.busy
-    ? idleAsyncEncoder
+  const walker = idleAsyncWalker !== undefined && !idleAsyncWalker.busy
+    ? idleAsyncWalker
     : new Encoder();
-  idleAsyncEncoder ??= enc;
-  enc.busy = true;
+  idleAsyncWalker ??= walker;
+  walker.busy = true;
   let bytes: Uint8Array;
   try {
     await encodeAsync(
-      enc,
+      walker,
       value,
       got,
       () =>
@@ -160,10 +160,10 @@ async function dumpAsyncWith(
           got.locations,
         ),
     );
-    bytes = pickleOf(enc, key !== undefined);
+    bytes = pickleOf(walker, key !== undefined);
   } finally {
-    enc.release();
-    enc.busy = false;
+    walker.release();
+    walker.busy = false;
     await got.release();
   }
   return key === undefined ? bytes : await appendMac(bytes, key);
