@@ -545,7 +545,7 @@ describe("the preload: automatic capture on Bun", { skip: !PRELOADED }, () => {
     assert.equal(handles("/elsewhere/app/main.mjs"), true);
     assert.equal(handles("/elsewhere/app/view.tsx"), true);
     assert.equal(handles("/elsewhere/app/node_modules/pkg/index.js"), false);
-    assert.equal(handles(`${root}lib/pickle/pickler.ts`), false);
+    assert.equal(handles(`${root}lib/pickle/encoder.ts`), false);
     assert.equal(handles(`${root}mod.ts`), false);
     assert.equal(handles("/elsewhere/app/legacy.cjs"), false);
     assert.equal(handles("/elsewhere/app/legacy.js?cloudpickle-raw"), false);

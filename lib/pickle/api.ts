@@ -6,12 +6,12 @@
  */
 
 import { FLAG_CODE, FLAG_MODULES, FLAG_SIGNED, HEADER_MAX } from "../format/tags.ts";
-import { ByteWriter } from "../format/writer.ts";
 import { readHeader, writeHeader } from "../format/header.ts";
 import { PicklingError, UnpicklingError } from "./errors.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
-import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
-import { AsyncInputs, walkAsync } from "./async_walk.ts";
+import { type EncodeMode, type EncodeOptions, Encoder, type Settled } from "./encoder.ts";
+import { AsyncInputs, encodeAsync } from "./prefetch.ts";
+import { withModuleTable } from "../format/module_table.ts";
 import { Builder, type BuildOptions } from "./unpickler.ts";
 import { appendMac, checkSigningKey, verifyingKeys, verifyMac } from "./signing.ts";
 import { allowPolicy, allowsCode, checkImports, withListsRead } from "./allow.ts";
@@ -29,21 +29,21 @@ import { exportsOf } from "../runtime/modules_exports_scan.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
 
-let idleWalker: Walker | undefined;
-let idleAsyncWalker: Walker | undefined;
+let idleWalker: Encoder | undefined;
+let idleAsyncWalker: Encoder | undefined;
 let idleBuilder: Builder | undefined;
 
 /** The pickle of what `walker` wrote since HEADER_MAX: header, module table, body. */
-function pickleOf(walker: Walker, signed: boolean): Uint8Array {
+function pickleOf(walker: Encoder, signed: boolean): Uint8Array {
   const w = walker.w;
   const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
-  return walker.modules.length === 0
+  return walker.modules.names.length === 0
     ? w.take(writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags))
-    : withModuleTable(w, walker.modules, flags);
+    : withModuleTable(w, walker.modules.names, flags);
 }
 
-function walkSync(value: unknown, opts: WalkOptions): Uint8Array {
-  const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Walker();
+function walkSync(value: unknown, opts: EncodeOptions): Uint8Array {
+  const walker = idleWalker !== undefined && !idleWalker.busy ? idleWalker : new Encoder();
   idleWalker ??= walker;
   walker.busy = true;
   holdInspector();
@@ -73,26 +73,12 @@ function walkSync(value: unknown, opts: WalkOptions): Uint8Array {
   }
 }
 
-const tableWriter = new ByteWriter();
-
-/** The pickle with the module table placed before the value (see tags.ts). */
-function withModuleTable(w: ByteWriter, modules: readonly string[], flags: number): Uint8Array {
-  const t = tableWriter;
-  t.reset(0);
-  t.varint(modules.length);
-  for (const spec of modules) t.string(spec);
-  const body = w.buf.subarray(HEADER_MAX, w.pos);
-  const out = new Uint8Array(HEADER_MAX + t.pos + body.length);
-  out.set(t.buf.subarray(0, t.pos), HEADER_MAX);
-  out.set(body, HEADER_MAX + t.pos);
-  return out.subarray(writeHeader(out, HEADER_MAX, t.pos + body.length, flags));
-}
-
 function rootOf(root: string | URL | undefined): string | undefined {
   return root === undefined ? undefined : asRoot(root);
 }
 
 function walkOptions(
+  mode: EncodeMode,
   options: DumpOptions | undefined,
   override: ((value: unknown) => Reduction | undefined) | undefined,
   settled?: Map<object, Settled>,
@@ -102,11 +88,12 @@ function walkOptions(
   privates?: Map<object, PrivateFields>,
   rechecked?: Set<object>,
   locations?: Map<object, string | null>,
-): WalkOptions {
+): EncodeOptions {
   const extra = options?.byValue;
   return {
+    mode,
     byValue: extra === undefined ? undefined : Array.from(extra, registryEntry),
-    exactScopes: settled !== undefined && options?.exactScopes === true ? true : undefined,
+    exactScopes: mode === "async" && options?.exactScopes === true ? true : undefined,
     moduleRoot: rootOf(options?.moduleRoot),
     bufferCallback: options?.bufferCallback,
     reducerOverride: override,
@@ -134,7 +121,7 @@ function dumpSyncWith(
         "only in a heap snapshot, which it sends asynchronously",
     );
   }
-  const opts = walkOptions(options, override, undefined);
+  const opts = walkOptions("sync", options, override, undefined);
   if (opts.bufferCallback !== undefined) opts.oob = { ids: new Map(), count: 0 };
   return walkSync(value, opts);
 }
@@ -150,17 +137,18 @@ async function dumpAsyncWith(
   await settleModules();
   const walker = idleAsyncWalker !== undefined && !idleAsyncWalker.busy
     ? idleAsyncWalker
-    : new Walker();
+    : new Encoder();
   idleAsyncWalker ??= walker;
   walker.busy = true;
   let bytes: Uint8Array;
   try {
-    await walkAsync(
+    await encodeAsync(
       walker,
       value,
       got,
       () =>
         walkOptions(
+          "async",
           options,
           override,
           got.settled,

@@ -11,8 +11,67 @@ import * as T from "../format/tags.ts";
 import { globalPathOf } from "../code/globals.ts";
 import { constructorOf, isNative } from "../code/members.ts";
 import * as K from "./kinds.ts";
-import { isBranded } from "./inspect.ts";
+import { isBranded, stackAsData } from "./inspect.ts";
 import { DOMExceptionClass } from "./intrinsics.ts";
+import { types } from "node:util";
+import type { Encoder } from "../pickle/encoder.ts";
+import { propsFrame } from "../pickle/properties.ts";
+import { writeOther } from "../pickle/dispatch.ts";
+
+// Write side.
+
+/** Writes an error of a standard class (`kind` says which), or a DOMException. */
+export function writeError(enc: Encoder, o: object, kind: number): void {
+  const type = kind - K.K_ERROR;
+  if (type === T.ERROR_DOM_EXCEPTION) {
+    writeDOMException(enc, o);
+    return;
+  }
+  if (!types.isNativeError(o)) {
+    writeOther(enc, o);
+    return;
+  }
+  enc.memo.set(o, enc.nextId++);
+  enc.w.byte2(T.ERROR, type);
+  propsFrame(enc, o, Reflect.ownKeys(o), stackAsData);
+}
+
+/** A DOMException: its message and name (internal slots), then its own properties. */
+function writeDOMException(enc: Encoder, e: object): void {
+  if (!isDOMException(e)) {
+    writeOther(enc, e);
+    return;
+  }
+  enc.memo.set(e, enc.nextId++);
+  const w = enc.w;
+  w.byte2(T.ERROR, T.ERROR_DOM_EXCEPTION);
+  w.string((e as Error).message);
+  w.string((e as Error).name);
+  propsFrame(enc, e, domExceptionKeys(e), stackAsData);
+}
+
+/**
+ * An error of a class the runtime defines (`Deno.errors.NotFound`, Bun's `ResolveMessage`):
+ * the nearest standard constructor, the class's path, and its properties, so that it loads
+ * in a runtime without that class too. False when `e` is not one.
+ */
+export function writeHostError(enc: Encoder, e: Error, proto: object): boolean {
+  const host = hostErrorOf(e, proto);
+  if (host === undefined) return false;
+  enc.memo.set(e, enc.nextId++);
+  enc.w.byte2(T.ERROR, host.type | T.ERROR_HOST);
+  enc.w.string(host.path);
+  const f = propsFrame(enc, e, Reflect.ownKeys(e), stackAsData);
+  if (host.shown.length > 0) {
+    const items = f.items!;
+    items.splice(items.length - 1, 0, ...host.shown);
+    f.n = items.length;
+    f.pre += host.shown.length / 3;
+  }
+  return true;
+}
+
+// Helpers.
 
 const getPrototypeOf = Object.getPrototypeOf;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;

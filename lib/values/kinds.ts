@@ -69,11 +69,28 @@ function refuse(proto: unknown, reason: string): void {
   }
 }
 
-refuse(g.WeakMap?.prototype, "a WeakMap cannot be pickled: its entries cannot be enumerated");
-refuse(g.WeakSet?.prototype, "a WeakSet cannot be pickled: its members cannot be enumerated");
-refuse(g.WeakRef?.prototype, "a WeakRef cannot be pickled");
-refuse(g.FinalizationRegistry?.prototype, "a FinalizationRegistry cannot be pickled");
-refuse(g.AbortSignal?.prototype, "an AbortSignal cannot be pickled: it is a live handle");
+refuse(
+  g.WeakMap?.prototype,
+  "cannot pickle a WeakMap: its entries cannot be enumerated; pickle a Map of them instead",
+);
+refuse(
+  g.WeakSet?.prototype,
+  "cannot pickle a WeakSet: its members cannot be enumerated; pickle a Set of them instead",
+);
+refuse(
+  g.WeakRef?.prototype,
+  "cannot pickle a WeakRef: its target may be collected at any time; pickle the target instead",
+);
+refuse(
+  g.FinalizationRegistry?.prototype,
+  "cannot pickle a FinalizationRegistry: its callbacks belong to this process's collector; " +
+    "create it again where the value is loaded",
+);
+refuse(
+  g.AbortSignal?.prototype,
+  "cannot pickle an AbortSignal: it is a live handle tied to its controller in this process; " +
+    "create a signal again where the value is loaded",
+);
 for (const [name, what, detail] of WEB_RESOURCES) {
   refuse(g[name]?.prototype, resourceMessage(what, detail));
 }
@@ -81,6 +98,10 @@ for (const [name, what, detail] of WEB_RESOURCES) {
 {
   const gen = Object.getPrototypeOf(function* () {}).prototype;
   const agen = Object.getPrototypeOf(async function* () {}).prototype;
-  refuse(gen, "a generator object cannot be pickled: its suspended state is not reachable");
-  refuse(agen, "an async generator object cannot be pickled: its suspended state is not reachable");
+  const remedy = "; pickle the generator function and its arguments instead";
+  refuse(gen, "cannot pickle a generator object: its suspended state is not reachable" + remedy);
+  refuse(
+    agen,
+    "cannot pickle an async generator object: its suspended state is not reachable" + remedy,
+  );
 }

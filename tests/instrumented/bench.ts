@@ -90,7 +90,7 @@ for (
   const file of [
     "tests/instrumented/closures.ts",
     "tests/functions_test.ts",
-    "lib/pickle/walk_data.ts",
+    "lib/pickle/encoder.ts",
   ]
 ) {
   if (!existsSync(root + file)) continue;

@@ -1,10 +1,11 @@
 /**
- * The walk of the async forms (dumps, dump). A first walk finds what must be awaited: Blob
- * bytes, promise outcomes, and what the runtime's adapter reads asynchronously (closure
- * scopes, private fields, bound functions). After awaiting, the walk goes on only from what
- * the awaits produced, keeping one memo, so each object is examined a bounded number of
- * times however deeply promises nest; when nothing is left, one walk writes the pickle, the
- * only one that calls bufferCallback (once per buffer, in the pickle's order).
+ * The prefetch pass of the async forms (dumps, dump). A first walk of the encoder finds what
+ * must be awaited: Blob bytes, promise outcomes, and what the runtime's adapter reads
+ * asynchronously (closure scopes, private fields, bound functions). After awaiting, the walk
+ * goes on only from what the awaits produced (newly found values), keeping one memo, so each
+ * object is examined a bounded number of times however deeply promises nest; when nothing is
+ * left, one walk writes the pickle, the only one that calls bufferCallback (once per buffer,
+ * in the pickle's order).
  *
  * @module
  */
@@ -12,7 +13,7 @@
 import { HEADER_MAX } from "../format/tags.ts";
 import { blobArrayBuffer, BlobClass } from "../values/intrinsics.ts";
 import { PicklingError } from "./errors.ts";
-import type { Settled, Walker, WalkOptions } from "./pickler.ts";
+import type { EncodeOptions, Encoder, Settled } from "./encoder.ts";
 import {
   type BoundParts,
   isBoundFunction,
@@ -118,7 +119,7 @@ export class AsyncInputs {
 let work = 0;
 
 /**
- * How many bytes the last {@linkcode walkAsync} wrote over all its walks, the final one
+ * How many bytes the last {@linkcode encodeAsync} wrote over all its walks, the final one
  * included (for tests: linear in the value's size when each object is examined once).
  *
  * @internal
@@ -140,26 +141,26 @@ function held(walk: () => void): void {
 /** How often one call finds the value again after learning about modules. */
 const MAX_RELEARN = 8;
 
-function pending(walker: Walker): boolean {
-  return walker.unsettled.length > 0 || walker.unread.length > 0 ||
-    walker.unreadPrivate.length > 0;
+function pending(enc: Encoder): boolean {
+  return enc.unsettled.length > 0 || enc.unread.length > 0 ||
+    enc.unreadPrivate.length > 0;
 }
 
 /**
- * Walks `value` for the async form and leaves the pickle's body in `walker.w` (from
- * HEADER_MAX), with its flags and module table in `walker`. `options()` gives the walk options
- * with what `inputs` holds so far. The caller releases the walker and `inputs` afterwards.
+ * Walks `value` for the async form and leaves the pickle's body in `enc.w` (from
+ * HEADER_MAX), with its flags and module table in `enc`. `options()` gives the walk options
+ * with what `inputs` holds so far. The caller releases the encoder and `inputs` afterwards.
  */
-export async function walkAsync(
-  walker: Walker,
+export async function encodeAsync(
+  enc: Encoder,
   value: unknown,
   inputs: AsyncInputs,
-  options: () => WalkOptions,
+  options: () => EncodeOptions,
 ): Promise<void> {
-  const w = walker.w;
+  const w = enc.w;
   const cb = options().bufferCallback;
   const oob = cb === undefined ? undefined : { ids: new Map<ArrayBuffer, number>(), count: 0 };
-  const find = (keepScopes: boolean): WalkOptions => ({
+  const find = (keepScopes: boolean): EncodeOptions => ({
     ...options(),
     bufferCallback: undefined,
     keepScopes,
@@ -170,20 +171,20 @@ export async function walkAsync(
   for (let round = 0;; round++) {
     // Discovery: from the root once, then on from what each await produced.
     w.reset(HEADER_MAX);
-    held(() => walker.walk(value, find(round > 0), true));
+    held(() => enc.walk(value, find(round > 0), true));
     total += w.pos - HEADER_MAX;
-    let more = walker.grownValues();
+    let more = enc.grownValues();
     if (
-      cb === undefined && more.length === 0 && !pending(walker) &&
-      walker.unlocated.length === 0 && walker.moduleMisses.length === 0
+      cb === undefined && more.length === 0 && !pending(enc) &&
+      enc.unlocated.length === 0 && enc.moduleMisses.length === 0
     ) {
       // Nothing to await: this walk wrote the pickle.
       work = total;
       return;
     }
     try {
-      while (more.length > 0 || pending(walker)) {
-        const { unsettled, unread, unreadPrivate } = walker;
+      while (more.length > 0 || pending(enc)) {
+        const { unsettled, unread, unreadPrivate } = enc;
         await inputs.take(unsettled, unread, unreadPrivate);
         // Blob bytes hold nothing to walk; promises, functions and instances are walked
         // again, now with what they waited for.
@@ -193,26 +194,26 @@ export async function walkAsync(
         const opts = find(true);
         w.reset(HEADER_MAX);
         try {
-          held(() => walker.resume(more, opts));
+          held(() => enc.resume(more, opts));
         } catch (e) {
           if (!(e instanceof PicklingError)) throw e;
           // Walked on from the middle, the error's path is partial: find it from the root.
-          walker.release();
+          enc.release();
           w.reset(HEADER_MAX);
-          walker.walk(value, opts);
+          enc.walk(value, opts);
           throw e;
         }
         total += w.pos - HEADER_MAX;
-        more = walker.grownValues();
+        more = enc.grownValues();
       }
     } finally {
-      walker.release();
+      enc.release();
     }
     // Modules learned about: find the value again, with them known (a bounded number of
     // times, apart from the rounds below).
     if (
       relearned < MAX_RELEARN &&
-      await inputs.learnModules([...walker.unlocated], [...walker.moduleMisses])
+      await inputs.learnModules([...enc.unlocated], [...enc.moduleMisses])
     ) {
       relearned++;
       round--;
@@ -228,9 +229,9 @@ export async function walkAsync(
     final.keepScopes = true;
     final.oob = oob;
     w.reset(HEADER_MAX);
-    held(() => walker.walk(value, final));
+    held(() => enc.walk(value, final));
     total += w.pos - HEADER_MAX;
-    if (!walker.scopesGrew && !pending(walker)) {
+    if (!enc.scopesGrew && !pending(enc)) {
       work = total;
       return;
     }

@@ -1,0 +1,46 @@
+/**
+ * Bound functions, written as the call that makes them again:
+ * `Reflect.apply(bind, target, [thisArg, ...args])`, with the parts the runtime's adapter
+ * reads (the async form's prefetch pass, or the sync reader where there is one).
+ *
+ * @module
+ */
+
+import type { Encoder } from "../pickle/encoder.ts";
+import { writeReduction } from "../values/reduce.ts";
+import { syncRemedy } from "../runtime/remedy.ts";
+import { syncBoundReader } from "../runtime/scopes.ts";
+import * as T from "../format/tags.ts";
+
+// Write side.
+
+/** Writes the bound function `fn` (`name`: its name for messages, e.g. ` 'f'`). */
+export function writeBound(enc: Encoder, fn: (...args: unknown[]) => unknown, name: string): void {
+  const parts = enc.opts.bound?.get(fn) ?? syncBoundReader()?.(fn);
+  if (parts === undefined) {
+    if (enc.async && enc.opts.scopesUnavailable === undefined) {
+      enc.unread.push(fn);
+      enc.w.byte(T.UNDEFINED);
+      return;
+    }
+    enc.fail(
+      `cannot pickle bound function${name}: its target and arguments are not readable ` +
+        (enc.async
+          ? `here (${enc.opts.scopesUnavailable})`
+          : `by the sync form (${syncRemedy()})`) +
+        "; pickle the target function and its arguments instead",
+    );
+  }
+  for (const k of Reflect.ownKeys(fn)) {
+    if (k !== "name" && k !== "length") {
+      enc.fail(
+        `cannot pickle bound function${name}: it has own property ${String(k)}, which ` +
+          "binding again would not give; pickle the target function and its arguments instead",
+      );
+    }
+  }
+  writeReduction(enc, fn, [
+    Reflect.apply,
+    [Function.prototype.bind, parts.target, [parts.thisArg, ...parts.args]],
+  ]);
+}

@@ -1,0 +1,235 @@
+/**
+ * Values written by reference, found again by the loader instead of copied: built-ins by
+ * their path from globalThis, module exports (functions, classes and objects a module that
+ * is neither the entry module nor pickled by value exports), built-in modules' exports
+ * objects, and module namespaces.
+ *
+ * @module
+ */
+
+import { types } from "node:util";
+import * as T from "../format/tags.ts";
+import type { Encoder } from "../pickle/encoder.ts";
+import { writeObject } from "../pickle/dispatch.ts";
+import {
+  builtinModuleOf,
+  type ExportSite,
+  findExport,
+  moduleStillLoading,
+  namespaceURL,
+  refreshModules,
+} from "../runtime/modules.ts";
+import { entryModuleURL } from "../runtime/entry.ts";
+import { covers, registeredByValue } from "./registry.ts";
+import { globalPathOf } from "./globals.ts";
+import { defaultRoot, portableName } from "./module_names.ts";
+
+// Write side.
+
+const OBJECT_PROTO = Object.prototype;
+const getPrototypeOf = Object.getPrototypeOf;
+const isProxy = types.isProxy;
+
+/**
+ * Stands for a built-in module's exports object (`import fs from "node:fs"`) in a captured
+ * scope or at the root, so that it is written by reference wherever it sits.
+ */
+export class BuiltinObject {
+  constructor(readonly target: object, readonly url: string) {}
+}
+
+/** `o` as a BuiltinObject when it is a built-in module's exports object. */
+export function asBuiltin(o: unknown): unknown {
+  if (o === null || typeof o !== "object" || isProxy(o) || getPrototypeOf(o) !== OBJECT_PROTO) {
+    return o;
+  }
+  const url = builtinModuleOf(o);
+  return url === undefined ? o : new BuiltinObject(o, url);
+}
+
+/**
+ * Whether a root object may be a built-in module's exports object: a plain object whose first
+ * key holds a function (true of every built-in with a plain exports object but dns, domain,
+ * inspector, perf_hooks, punycode and constants, which at the root are copied). Checked
+ * before asking, because the first question loads every built-in module (tens of
+ * milliseconds, once); reads one property descriptor (no getter runs).
+ */
+function mayBeBuiltin(o: unknown): boolean {
+  if (o === null || typeof o !== "object" || isProxy(o) || getPrototypeOf(o) !== OBJECT_PROTO) {
+    return false;
+  }
+  for (const k in o) return typeof Object.getOwnPropertyDescriptor(o, k)?.value === "function";
+  return false;
+}
+
+/** The value to write at the root: a built-in module's exports object stands by reference. */
+export function rootValue(value: unknown): unknown {
+  return mayBeBuiltin(value) ? asBuiltin(value) : value;
+}
+
+/** Portable module names by root and URL. */
+const portableNames = new Map<string, string | null>();
+
+/** The portable name of the module at `url` (relative to `root`), if it has one. */
+export function portableOf(url: string, root: string | undefined): string | undefined {
+  const key = root === undefined ? url : root + "\n" + url;
+  let name = portableNames.get(key);
+  if (name === undefined) {
+    name = portableName(url, root) ?? null;
+    portableNames.set(key, name);
+  }
+  return name ?? undefined;
+}
+
+/** The root module names are relative to in this walk ("" for none), read once per walk. */
+export function moduleRoot(enc: Encoder): string {
+  return enc.root ??= enc.opts.moduleRoot ?? defaultRoot() ?? "";
+}
+
+/** Writes `o` by its path from globalThis when it has one (a built-in); true if so. */
+export function writeIfGlobal(enc: Encoder, o: object): boolean {
+  const path = globalPathOf(o);
+  if (path === undefined) return false;
+  writeGlobal(enc, o, path);
+  return true;
+}
+
+/** Writes a value found from globalThis by `path`. */
+function writeGlobal(enc: Encoder, o: object, path: string): void {
+  enc.memo.set(o, enc.nextId++);
+  enc.flags |= T.FLAG_CODE;
+  enc.w.byte(T.GLOBAL);
+  enc.w.string(path);
+}
+
+/** Writes a built-in module's exports object met as a BuiltinObject stand-in. */
+export function writeBuiltinObject(enc: Encoder, o: BuiltinObject): void {
+  if (!enc.ref(o.target)) exportRecord(enc, o.target, o.url, ["default"]);
+}
+
+/** Writes `o` by reference when it is a built-in module's exports object; true if so. */
+export function writeModuleObject(enc: Encoder, o: object): boolean {
+  if (!Object.isExtensible(o)) return false;
+  const url = builtinModuleOf(o);
+  if (url === undefined) return false;
+  exportRecord(enc, o, url, ["default"]);
+  return true;
+}
+
+/** Writes `value` as the export at `path` of the module at `url` (no memo check). */
+function exportRecord(enc: Encoder, value: object, url: string, path: readonly string[]): void {
+  enc.memo.set(value, enc.nextId++);
+  enc.flags |= T.FLAG_CODE | T.FLAG_MODULES;
+  const w = enc.w;
+  w.byte(T.EXPORT);
+  w.varint(enc.modules.index(url));
+  w.varint(path.length);
+  for (const key of path) w.string(key);
+}
+
+/**
+ * Writes `value` by reference when a module that is neither the entry module nor pickled
+ * by value exports it, and says whether it did.
+ */
+export function writeExported(
+  enc: Encoder,
+  value: object,
+  find: (v: object) => ExportSite | undefined,
+): boolean {
+  if (!enc.modulesFresh) {
+    enc.modulesFresh = true;
+    refreshModules();
+  }
+  const async = enc.async;
+  let site = find === findExport ? findExport(value, !async) : find(value);
+  if (site === undefined && find === findExport && !async) {
+    const loading = moduleStillLoading(value);
+    if (loading === true) site = findExport(value, false);
+    else if (loading !== undefined) {
+      enc.fail(
+        `cannot tell yet whether ${loading} exports this function: the library is still ` +
+          "importing the program's modules; await one turn of the event loop (or " +
+          "`await ready()`) before the first dumpsSync, or use the async dumps()",
+      );
+    }
+  }
+  if (site === undefined) {
+    if (async && find === findExport && !enc.opts.rechecked?.has(value)) {
+      enc.moduleMisses.push(value);
+    }
+    return false;
+  }
+  // Read only now: most functions are exported by no module.
+  enc.entry ??= entryModuleURL() ?? "";
+  const root = moduleRoot(enc);
+  if (byValueModule(enc, site.url)) return false;
+  if (site.others !== undefined && site.others.some((u) => byValueModule(enc, u))) return false;
+  const spec = portableOf(site.url, root || undefined);
+  if (spec === undefined) return false;
+  exportRecord(enc, value, spec, site.path);
+  return true;
+}
+
+/** Whether the module at `url` is pickled by value (the entry module, or registered so). */
+function byValueModule(enc: Encoder, url: string): boolean {
+  if (url === enc.entry || registeredByValue(url)) return true;
+  const extra = enc.opts.byValue;
+  return extra !== undefined && extra.length > 0 && covers(extra, url);
+}
+
+/**
+ * A module namespace object: by reference to its module; by value (see namespaceCopy) for
+ * the entry module and modules registered by value; refused when its module is unknown.
+ */
+export function writeNamespace(enc: Encoder, ns: object): void {
+  const url = namespaceURL(ns);
+  const root = moduleRoot(enc);
+  enc.entry ??= entryModuleURL() ?? "";
+  if (url !== undefined && byValueModule(enc, url)) {
+    writeObject(enc, namespaceCopy(enc, ns));
+    return;
+  }
+  const spec = url === undefined ? undefined : portableOf(url, root || undefined);
+  if (url === undefined && enc.async && !enc.opts.rechecked?.has(ns)) {
+    // Its module may have been imported a moment ago: looked for, then walked again.
+    enc.moduleMisses.push(ns);
+    enc.w.byte(T.UNDEFINED);
+    return;
+  }
+  if (spec === undefined) {
+    enc.fail(
+      "cannot pickle this module namespace: its module is unknown or has no importable " +
+        "name; register it with registerModule(url, namespace)",
+    );
+  }
+  enc.memo.set(ns, enc.nextId++);
+  enc.flags |= T.FLAG_CODE | T.FLAG_MODULES;
+  enc.w.byte(T.MODULE);
+  enc.w.varint(enc.modules.index(spec));
+}
+
+/**
+ * The stand-in of a by-value module's namespace: a frozen null-prototype object with the
+ * exports' current values (functions and classes by value) and the `Module` tag, one per
+ * namespace in a pickle.
+ */
+function namespaceCopy(enc: Encoder, ns: object): object {
+  const known = enc.namespaceCopies.get(ns);
+  if (known !== undefined) return known;
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(ns)) {
+    try {
+      copy[key] = (ns as Record<string, unknown>)[key];
+    } catch (e) {
+      enc.fail(
+        `cannot pickle the namespace of a module by value: export '${key}' is not ` +
+          "initialized yet; pickle it once the module has finished evaluating",
+        e,
+      );
+    }
+  }
+  Object.defineProperty(copy, Symbol.toStringTag, { value: "Module" });
+  Object.freeze(copy);
+  enc.namespaceCopies.set(ns, copy);
+  return copy;
+}

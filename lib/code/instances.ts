@@ -1,0 +1,199 @@
+/**
+ * Instances: objects whose prototype is a class's prototype, a built-in prototype without
+ * its family's internal slots (`Object.create(Map.prototype)`), or data; instances of
+ * subclasses of built-ins (the built-in's state, then the prototype); and instances of
+ * classes with private members, rebuilt through their classes with their private fields.
+ *
+ * @module
+ */
+
+import * as T from "../format/tags.ts";
+import { type Encoder, F_LIST, S_PRIVATE, S_PROTO } from "../pickle/encoder.ts";
+import { propsFrame } from "../pickle/properties.ts";
+import { writeBuiltin, writeValue } from "../pickle/dispatch.ts";
+import { writeArray } from "../values/arrays.ts";
+import { writeBlob } from "../values/web.ts";
+import * as K from "../values/kinds.ts";
+import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from "../values/brands.ts";
+import { globalPathOf } from "./globals.ts";
+import { constructorOf, isNative, privateFieldsOf } from "./members.ts";
+import { syncRemedy } from "../runtime/remedy.ts";
+import { syncPrivateReader } from "../runtime/scopes.ts";
+
+// Write side.
+
+const OBJECT_PROTO = Object.prototype;
+const ARRAY_PROTO = Array.prototype;
+const getPrototypeOf = Object.getPrototypeOf;
+const isArray = Array.isArray;
+
+/** What a prototype chain says about the objects that inherit from it. */
+export interface Chain {
+  /** The first built-in prototype of the chain (Object.prototype, a family's, or null). */
+  readonly base: object | null;
+  /** The private fields its classes declare; null when none has private members. */
+  readonly privateFields: string[] | null;
+  /** Why its objects cannot be pickled, if they cannot. */
+  readonly error: string | undefined;
+}
+
+/** Writes `o`, an object of no built-in family whose prototype is `proto`. */
+export function writeInstance(enc: Encoder, o: object, proto: object | null): void {
+  const chain = chainOf(enc, proto);
+  if (chain.error !== undefined) enc.fail(chain.error);
+  const base = chain.base;
+  if (chain.privateFields !== null) {
+    privateInstance(enc, o, proto!, base, chain.privateFields);
+    return;
+  }
+  // What the object really is (its internal slots), whatever its prototype chain says.
+  let brand = base === ARRAY_PROTO && isArray(o) ? B_ARRAY : brandOf(o);
+  if (brand === B_NONE && base !== null && base !== OBJECT_PROTO) brand = hostBrandOf(o);
+  if (brand !== B_NONE) {
+    if (enc.reparenting === o) {
+      enc.fail(
+        "cannot pickle this object: its built-in state could not be read under its " +
+          "prototype; give its class a [reduce]() method",
+      );
+    }
+    // An instance of a subclass of a built-in, or a built-in given another prototype: the
+    // built-in's state, then its prototype. Both are written inline (the loader reads them
+    // back to back); the frames they push run afterwards, in the same order on both sides.
+    enc.w.byte(T.SET_PROTO);
+    enc.inlineProto++;
+    try {
+      writeValue(enc, proto);
+    } finally {
+      enc.inlineProto--;
+    }
+    enc.reparenting = o;
+    const kind = base === null ? undefined : K.KIND_BY_PROTO.get(base);
+    if (brand === B_ARRAY) writeArray(enc, o as unknown[], false);
+    else if (brandFits(brand, kind)) writeBuiltin(enc, o, kind!, base!);
+    else if (brand === K.K_BLOB || brand === K.K_FILE) {
+      writeBlob(enc, o as Blob, brand === K.K_FILE);
+    } else writeBuiltin(enc, o, brand, protoOfKind(brand));
+    enc.reparenting = null;
+    return;
+  }
+  // An ordinary object whose prototype is a class's prototype, a built-in prototype
+  // (`Object.create(Map.prototype)` has no Map slots) or itself data.
+  enc.memo.set(o, enc.nextId++);
+  enc.w.byte(T.OBJECT_WITH_PROTO);
+  propsFrame(enc, o, Reflect.ownKeys(o), null);
+  // Pushed after the property list's frame, so the prototype is written first. Inside the
+  // prototype of a reparented built-in, whose object follows at once, it is written now
+  // instead (the same bytes, its frames still before the property list's).
+  if (enc.inlineProto > 0) writeValue(enc, proto);
+  else enc.push(F_LIST, S_PROTO, o, 1).items = [proto];
+}
+
+/**
+ * What the prototype chain from `proto` says about its objects, computed once per chain in a
+ * walk (instances of one class share it): up the chain to the first built-in — a family we
+ * can rebuild (Map, Array, Error…), plain Object.prototype / null, or a host class whose
+ * state is unreachable — collecting the private fields its classes declare.
+ */
+function chainOf(enc: Encoder, proto: object | null): Chain {
+  let chain = enc.chains.get(proto!);
+  if (chain !== undefined) return chain;
+  let base: object | null = proto;
+  let privateFields: string[] | null = null;
+  let error: string | undefined;
+  while (
+    base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO && !K.KIND_BY_PROTO.has(base)
+  ) {
+    const c = constructorOf(base);
+    if (c !== undefined && (isNative(c) || globalPathOf(base) !== undefined)) {
+      const name = (c as { name?: string }).name || "a built-in class";
+      error ??= `cannot pickle an instance of ${name}: its state lives in internal slots ` +
+        "that cannot be read; give the class a [reduce]() method";
+    }
+    if (c !== undefined && error === undefined) {
+      let fields: readonly string[] | undefined;
+      try {
+        fields = privateFieldsOf(c);
+      } catch (e) {
+        enc.fail(
+          `cannot pickle an instance of ${(c as { name?: string }).name || "a class"}: ` +
+            "its class's source text cannot be analysed; give the class a [reduce]() method",
+          e,
+        );
+      }
+      if (fields !== undefined) {
+        privateFields ??= [];
+        for (const f of fields) {
+          if (privateFields.includes(f)) {
+            error = `cannot pickle an instance of ${(c as { name?: string }).name}: two of ` +
+              `its classes declare a private field #${f}; give the class a [reduce]() method`;
+          }
+          privateFields.push(f);
+        }
+      }
+    }
+    base = getPrototypeOf(base);
+  }
+  chain = { base, privateFields, error };
+  enc.chains.set(proto!, chain);
+  return chain;
+}
+
+/**
+ * An instance of a class with private members: its prototype, own properties and private
+ * field values (read by the runtime's adapter). The loader rebuilds it through its classes
+ * so that it carries their private members.
+ */
+function privateInstance(
+  enc: Encoder,
+  o: object,
+  proto: object,
+  base: object | null,
+  fields: string[],
+): void {
+  const name = (constructorOf(proto) as { name?: string } | undefined)?.name || "a class";
+  if (base !== null && base !== OBJECT_PROTO) {
+    enc.fail(
+      `cannot pickle an instance of ${name}: private members on a subclass of a built-in ` +
+        "are not supported; give the class a [reduce]() method",
+    );
+  }
+  let read = enc.opts.privates?.get(o) ?? syncPrivateReader()?.(o);
+  if (read !== undefined && !fields.every((f) => read!.names.includes(f))) {
+    const missing = fields.filter((f) => !read!.names.includes(f));
+    enc.fail(
+      `cannot pickle an instance of ${name}: its private field${missing.length > 1 ? "s" : ""} ` +
+        `#${missing.join(", #")} could not be read; give the class a [reduce]() method`,
+    );
+  }
+  if (read === undefined) {
+    if (fields.length === 0) {
+      read = { names: [], values: [] };
+    } else if (enc.async && enc.opts.scopesUnavailable === undefined) {
+      enc.unreadPrivate.push(o);
+      enc.w.byte(T.UNDEFINED);
+      return;
+    } else {
+      enc.fail(
+        `cannot pickle an instance of ${name}: its private fields (#${fields.join(", #")}) ` +
+          (!enc.async
+            ? `cannot be read by the sync form (${syncRemedy()})`
+            : `cannot be read here (${enc.opts.scopesUnavailable})`) +
+          "; or give the class a [reduce]() method",
+      );
+    }
+  }
+  const items: unknown[] = [];
+  let count = 0;
+  for (let i = 0; i < read.names.length; i++) {
+    if (!fields.includes(read.names[i])) continue;
+    items.push(read.names[i], read.values[i]);
+    count++;
+  }
+  enc.memo.set(o, enc.nextId++);
+  enc.w.byte(T.INSTANCE);
+  const pf = enc.push(F_LIST, S_PRIVATE, o, items.length);
+  pf.items = items;
+  pf.pre = count;
+  propsFrame(enc, o, Reflect.ownKeys(o), null);
+  enc.push(F_LIST, S_PROTO, o, 1).items = [proto];
+}

@@ -1,0 +1,278 @@
+/**
+ * The scope records of a function by value: which captured variables it reads, from where
+ * (the runtime's scope reader, the loader's own scopes, closure() captures, user globals),
+ * grouped into one record per real scope, so that the functions of one scope share it after
+ * loading as they did before.
+ *
+ * @module
+ */
+
+import type { Encoder } from "../pickle/encoder.ts";
+import { globalValue, NO_GLOBAL, RUNTIME_GLOBAL } from "./globals.ts";
+import type { Analysis } from "./analyze.ts";
+import { explicitCaptures, ScopeRecord } from "./captures.ts";
+import { isDeclarable, type ScopeHandle } from "./functions.ts";
+import { loadedFunction, loadedScope } from "./loaded.ts";
+import { handleOfRecord } from "./loaded_instrument.ts";
+import { listRegistryPickleByValue } from "./registry.ts";
+import { UNREAD } from "./by_value.ts";
+import { unreadableReason } from "../runtime/remedy.ts";
+import { IS_JSC } from "../runtime/engine.ts";
+import {
+  type ReadScopes,
+  type ScopeSnapshot,
+  syncScopesUnavailable,
+  TDZ,
+} from "../runtime/scopes.ts";
+
+// Write side.
+
+const getPrototypeOf = Object.getPrototypeOf;
+
+/** The value of `name` in a scope snapshot (undefined for one in its temporal dead zone). */
+function valueIn(
+  snap: { names: readonly string[]; values: readonly unknown[] },
+  name: string,
+): unknown {
+  const v = snap.values[snap.names.indexOf(name)];
+  return v === TDZ ? undefined : v;
+}
+
+/**
+ * The scope record holding a function's free variables: read from the real scopes by
+ * the runtime's adapter, else given with closure(), else left to the loading side's
+ * globals. UNREAD (async form) when the adapter has yet to read it.
+ */
+export function captured(
+  enc: Encoder,
+  fn: object,
+  an: Analysis,
+  name: string,
+): ScopeRecord | null | typeof UNREAD {
+  const free = an.free;
+  if (free.length === 0) return null;
+  const given = explicitCaptures(fn);
+  // closure() captures that name every free variable the loading side cannot find on its
+  // own (absent optional ones may be properties of a `with` object, or only `typeof`-ed)
+  // are the user's statement of the values: no scope needs reading then.
+  if (
+    given !== undefined &&
+    free.every((v) =>
+      Object.hasOwn(given, v) || globalValue(v) === RUNTIME_GLOBAL || an.optional.has(v)
+    )
+  ) {
+    return explicitScope(enc, given);
+  }
+  // A function this process loaded: its scopes are the ones the loader built.
+  const built = loadedFunction(fn);
+  if (built !== undefined) return loadedScopes(enc, built.scope);
+  let read = enc.opts.scopes?.get(fn);
+  let fromScopes: ScopeRecord | null = null;
+  if (read === undefined && enc.syncReader !== undefined) {
+    read = enc.syncReader(fn);
+    if (read !== undefined) fromScopes = identityScopes(enc, an, read);
+  } else if (read !== undefined) {
+    fromScopes = enc.fnScopes.get(fn) ?? null;
+  }
+  if (read === undefined && enc.async && enc.opts.scopesUnavailable === undefined) {
+    enc.unread.push(fn);
+    return UNREAD;
+  }
+  const extraNames: string[] = [];
+  const extraValues: unknown[] = [];
+  const missing: string[] = [];
+  for (const v of free) {
+    const at = read?.found.get(v);
+    if (at !== undefined) {
+      if (read!.uninitialized.includes(v)) {
+        enc.fail(
+          `cannot pickle function${name}: its variable '${v}' is not initialized yet ` +
+            "(it is used before its declaration ran); pickle it after the declaration runs",
+        );
+      }
+      continue;
+    }
+    if (given !== undefined && Object.hasOwn(given, v)) {
+      extraNames.push(v);
+      extraValues.push(given[v]);
+    } else if (v === an.heritage && typeof getPrototypeOf(fn) === "function") {
+      // `class C extends P`: P's value is C's parent, whether or not a scope shows it.
+      extraNames.push(v);
+      extraValues.push(getPrototypeOf(fn));
+    } else {
+      // A global that user code defined travels with the function; the runtime's own not.
+      const g = globalValue(v);
+      if (g === NO_GLOBAL) {
+        if (!an.optional.has(v)) missing.push(v);
+      } else if (g !== RUNTIME_GLOBAL) {
+        extraNames.push(v);
+        extraValues.push(g);
+      }
+    }
+  }
+  if (missing.length > 0) {
+    const list = missing.map((m) => `'${m}'`).join(", ");
+    const sync = !enc.async;
+    const why = unreadableReason(
+      fn,
+      enc.opts.scopesUnavailable,
+      sync,
+      sync ? syncScopesUnavailable() : undefined,
+    );
+    const reason = why === "" ? "" : ` (${why})`;
+    enc.fail(
+      `cannot pickle function${name}: its free variable${missing.length > 1 ? "s" : ""} ` +
+        `${list} could not be read${reason}; pass ${missing.length > 1 ? "them" : "it"} ` +
+        `with closure({ ${missing.join(", ")} }, fn)` + packageHint(enc),
+    );
+  }
+  if (extraNames.length === 0) return fromScopes;
+  for (const n of extraNames) {
+    if (!isDeclarable(n)) enc.fail(undeclarable(n));
+  }
+  if (
+    fromScopes === null && given !== undefined && extraNames.every((n) => Object.hasOwn(given, n))
+  ) {
+    return explicitScope(enc, given);
+  }
+  return new ScopeRecord(extraNames, extraValues, fromScopes);
+}
+
+function undeclarable(n: string): string {
+  return `cannot capture a variable named '${n}': no declaration can bind that name where ` +
+    "the function is loaded; rename it";
+}
+
+/**
+ * Scope records from a reader that knows scope identity (instrumented code): one record
+ * per real scope instance, holding every variable of it that closures capture, so all
+ * functions of that scope share it exactly.
+ */
+function identityScopes(enc: Encoder, an: Analysis, read: ReadScopes): ScopeRecord | null {
+  // (Scopes the loader built, met through closures loaded code created, are its records.)
+  // The names this function uses, by the scope that holds them.
+  const used = new Map<number, string[]>();
+  let first = Infinity;
+  for (const v of an.free) {
+    const at = read.found.get(v);
+    if (at === undefined) continue;
+    const list = used.get(at);
+    if (list === undefined) used.set(at, [v]);
+    else list.push(v);
+    if (at < first) first = at;
+  }
+  if (first === Infinity) return null;
+  const records = enc.byIdentity;
+  let child: ScopeRecord | null = null;
+  let innermost: ScopeRecord | null = null;
+  for (let i = first; i < read.chain.length; i++) {
+    const snap = read.chain[i];
+    const names = used.get(i) ?? [];
+    let rec: ScopeRecord;
+    const identity = snap.identity ?? (snap.byContent ? contentIdentity(enc, snap) : undefined);
+    const built = identity === undefined ? undefined : handleOfRecord(identity);
+    if (built !== undefined) {
+      const rec = loadedScopes(enc, built);
+      if (child !== null) child.parent ??= rec;
+      innermost ??= rec;
+      break;
+    }
+    if (identity === undefined) {
+      // Values that never change (constants, imports): nothing to share.
+      if (names.length === 0) continue;
+      rec = new ScopeRecord(names, names.map((n) => valueIn(snap, n)), null);
+    } else {
+      let shared = records.get(identity);
+      if (shared === undefined) {
+        shared = new ScopeRecord([], [], null);
+        records.set(identity, shared);
+      }
+      rec = shared;
+      // A record holds the variables the pickled functions use; one written before it
+      // gained a name makes the caller walk again, with the record complete from the start.
+      for (const n of names) {
+        if (rec.names.includes(n)) continue;
+        rec.names.push(n);
+        rec.values.push(valueIn(snap, n));
+        if (enc.written.has(rec)) enc.scopesGrew = true;
+      }
+    }
+    if (child !== null) child.parent ??= rec;
+    innermost ??= rec;
+    child = rec;
+  }
+  return innermost;
+}
+
+/**
+ * A stand-in identity for a scope snapshot that has none (V8's inspector): snapshots of the
+ * same kind with the same variables and values are taken as one scope.
+ */
+function contentIdentity(enc: Encoder, snap: ScopeSnapshot): object {
+  outer: for (const seen of enc.byContent) {
+    if (seen.kind !== snap.kind || seen.names.length !== snap.names.length) continue;
+    for (let i = 0; i < snap.names.length; i++) {
+      if (seen.names[i] !== snap.names[i] || !Object.is(seen.values[i], snap.values[i])) {
+        continue outer;
+      }
+    }
+    return seen;
+  }
+  enc.byContent.push(snap);
+  return snap;
+}
+
+/**
+ * The scope records of a scope chain the loader built: one record per scope, holding every
+ * variable the scope declares with its current value, so the functions loaded together
+ * share their records and a pickle made again from a loaded value has the bytes it was
+ * loaded from.
+ */
+function loadedScopes(enc: Encoder, handle: ScopeHandle | null): ScopeRecord | null {
+  let first: ScopeRecord | null = null;
+  let child: ScopeRecord | null = null;
+  for (let h = handle; h !== null;) {
+    let rec = enc.byLoaded.get(h);
+    const known = rec === undefined ? loadedScope(h) : undefined;
+    if (rec === undefined) {
+      if (known === undefined) break;
+      const names = known.names.slice();
+      const values: unknown[] = new Array(names.length);
+      for (let i = 0; i < names.length; i++) values[i] = h.g(i);
+      rec = new ScopeRecord(names, values, null);
+      enc.byLoaded.set(h, rec);
+    }
+    if (child !== null) child.parent = rec;
+    first ??= rec;
+    if (known === undefined) break; // the rest of the chain is known already
+    child = rec;
+    h = known.parent;
+  }
+  return first;
+}
+
+/** One scope record per closure() captures object, so its functions share it. */
+function explicitScope(enc: Encoder, captures: Record<string, unknown>): ScopeRecord {
+  let rec = enc.explicitScopes.get(captures);
+  if (rec === undefined) {
+    const names = Object.keys(captures);
+    for (const n of names) {
+      if (!isDeclarable(n)) enc.fail(undeclarable(n));
+    }
+    rec = new ScopeRecord(names, names.map((n) => captures[n]), null);
+    enc.explicitScopes.set(captures, rec);
+  }
+  return rec;
+}
+
+/**
+ * Why a function of a package registered by value may have unreadable variables on Bun:
+ * there, closure variables are read only in code the preload instrumented.
+ */
+function packageHint(enc: Encoder): string {
+  if (!IS_JSC) return "";
+  const npm = (e: string) => e.startsWith("npm:");
+  if (!listRegistryPickleByValue().some(npm) && !enc.opts.byValue?.some(npm)) return "";
+  return ". On Bun, the functions of a package registered by value (registerPickleByValue) " +
+    "are read only where the preload instruments that package's files in node_modules";
+}

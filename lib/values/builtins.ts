@@ -1,0 +1,66 @@
+/**
+ * Built-in objects of the language with internal state: Date, RegExp and the boxed
+ * primitives (`new Number(1)`, `Object(Symbol())`…).
+ *
+ * @module
+ */
+
+import { types } from "node:util";
+import * as T from "../format/tags.ts";
+import type { Encoder } from "../pickle/encoder.ts";
+import { extras } from "../pickle/properties.ts";
+import { writeOther, writeValue } from "../pickle/dispatch.ts";
+import { isLastIndex, never, stringOwnKeys } from "./inspect.ts";
+import * as K from "./kinds.ts";
+import { dateTime, regExpFlags, regExpSource } from "./brands.ts";
+
+// Write side.
+
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+
+/** Writes a Date: its time value. */
+export function writeDate(enc: Encoder, o: object): void {
+  if (!types.isDate(o)) return writeOther(enc, o);
+  extras(enc, o, never);
+  enc.memo.set(o, enc.nextId++);
+  enc.w.byte(T.DATE);
+  enc.w.float64(dateTime.call(o as Date));
+}
+
+/** Writes a RegExp: source, flags, and lastIndex when it is a plain writable integer. */
+export function writeRegExp(enc: Encoder, o: object): void {
+  if (!types.isRegExp(o)) return writeOther(enc, o);
+  const re = o as RegExp;
+  const last = re.lastIndex;
+  const inline = Number.isSafeInteger(last) && last >= 0 &&
+    getOwnPropertyDescriptor(re, "lastIndex")!.writable === true;
+  extras(enc, o, inline ? isLastIndex : never);
+  enc.memo.set(o, enc.nextId++);
+  const w = enc.w;
+  w.byte(T.REGEXP);
+  w.string(regExpSource(re));
+  w.string(regExpFlags(re));
+  w.varint(inline ? last : 0);
+}
+
+/** Per boxed family, from K_BOXED_NUMBER on: its brand check, sub-tag and valueOf. */
+const BOXED: readonly [(o: object) => boolean, number, (this: unknown) => unknown][] = [
+  [types.isNumberObject, T.BOXED_NUMBER, Number.prototype.valueOf],
+  [types.isStringObject, T.BOXED_STRING, String.prototype.valueOf],
+  [types.isBooleanObject, T.BOXED_BOOLEAN, Boolean.prototype.valueOf],
+  [types.isBigIntObject, T.BOXED_BIGINT, BigInt.prototype.valueOf],
+  [types.isSymbolObject, T.BOXED_SYMBOL, Symbol.prototype.valueOf],
+];
+
+/** Writes a boxed primitive of the family `kind`: its primitive, written inline. */
+export function writeBoxed(enc: Encoder, o: object, kind: number): void {
+  const [isBoxed, sub, valueOf] = BOXED[kind - K.K_BOXED_NUMBER];
+  // Not boxed (`Object.create(Number.prototype)`): an ordinary object, written by writeOther.
+  if (!isBoxed(o)) return writeOther(enc, o);
+  const prim = valueOf.call(o);
+  extras(enc, o, kind === K.K_BOXED_STRING ? stringOwnKeys((prim as string).length) : never);
+  enc.memo.set(o, enc.nextId++);
+  enc.w.byte2(T.BOXED, sub);
+  // The primitive has no children: written inline, as the loader reads it.
+  writeValue(enc, prim);
+}

@@ -1,0 +1,200 @@
+/**
+ * Plain objects and null-prototype objects. A plain object whose properties are all default
+ * data properties with string keys is written as its shape (its keys, in order, once per
+ * pickle: a trie finds a shape met before) followed by its values; any other goes through
+ * the property list.
+ *
+ * @module
+ */
+
+import { types } from "node:util";
+import * as T from "../format/tags.ts";
+import { type Encoder, F_OBJECT } from "../pickle/encoder.ts";
+import { propsFrame } from "../pickle/properties.ts";
+import { writeOther } from "../pickle/dispatch.ts";
+import { reduce as REDUCE_SYMBOL } from "../pickle/options.ts";
+import { constructorOf } from "../code/members.ts";
+import { writeIfGlobal, writeModuleObject, writeNamespace } from "../code/by_reference.ts";
+import { writePrototypeOf } from "../code/classes.ts";
+import { sameKeys } from "./inspect.ts";
+import { B_NONE, brandOf } from "./brands.ts";
+import { refuseProxy } from "./refused.ts";
+
+// Write side.
+
+const getOwnPropertyNames = Object.getOwnPropertyNames;
+const getOwnPropertySymbols = Object.getOwnPropertySymbols;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const isExtensible = Object.isExtensible;
+const objectValues = Object.values;
+const isProxy = types.isProxy;
+
+/** Objects with more keys than this are written without the shape trie. */
+const SHAPE_KEYS_MAX = 1024;
+
+/** A node of the shape trie: the keys of a plain object, in order, written once per pickle. */
+export class ShapeNode {
+  /** The first child's key and node: most nodes have one child, found without hashing. */
+  firstKey: string | undefined = undefined;
+  first: ShapeNode | undefined = undefined;
+  children: Map<string, ShapeNode> | undefined = undefined;
+  /** The key count and keys as written in a pickle, once written. */
+  bytes: Uint8Array | undefined = undefined;
+  epoch = -1;
+  id = 0;
+  child(key: string): ShapeNode {
+    if (this.firstKey === key) return this.first!;
+    let c = this.children?.get(key);
+    if (c === undefined) {
+      c = new ShapeNode();
+      if (this.first === undefined) {
+        this.firstKey = key;
+        this.first = c;
+      } else {
+        (this.children ??= new Map()).set(key, c);
+      }
+      shapeNodes++;
+    }
+    return c;
+  }
+}
+
+let shapeRoots = [new ShapeNode(), new ShapeNode()];
+let shapeNodes = 0;
+let epochCounter = 0;
+
+/** Starts the shapes of a new pickle: none is written yet. */
+export function startShapes(enc: Encoder): void {
+  enc.nextShape = 0;
+  enc.epoch = ++epochCounter;
+  if (shapeNodes > 50_000) {
+    shapeRoots = [new ShapeNode(), new ShapeNode()];
+    shapeNodes = 0;
+  }
+  enc.lastNames[0] = enc.lastNames[1] = null;
+  enc.lastNode[0] = enc.lastNode[1] = null;
+}
+
+/**
+ * Writes a plain object whose own properties are all default data properties with string
+ * keys, as an id-holding object of its shape; false (nothing written) for any other.
+ */
+export function writeSimplePlain(enc: Encoder, o: Record<string, unknown>): boolean {
+  if (isProxy(o)) return false;
+  const names = getOwnPropertyNames(o);
+  if (getOwnPropertySymbols(o).length !== 0 || !isExtensible(o)) return false;
+  for (let i = 0; i < names.length; i++) {
+    const d = getOwnPropertyDescriptor(o, names[i])!;
+    if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
+  }
+  enc.nextId++;
+  shapeOf(enc, o, false, names);
+  return true;
+}
+
+/** Writes a plain or null-prototype object (`nullProto`), met for the first time. */
+export function writePlain(enc: Encoder, o: Record<string, unknown>, nullProto: boolean): void {
+  if (isProxy(o)) refuseProxy(enc);
+  if (nullProto && types.isModuleNamespaceObject(o)) {
+    writeNamespace(enc, o);
+    return;
+  }
+  // A built-in whose prototype was set to null (`Object.setPrototypeOf(new Map(), null)`).
+  if (nullProto && brandOf(o) !== B_NONE) {
+    writeOther(enc, o);
+    return;
+  }
+  const names = getOwnPropertyNames(o);
+  let simple = getOwnPropertySymbols(o).length === 0 && isExtensible(o);
+  for (let i = 0; simple && i < names.length; i++) {
+    const d = getOwnPropertyDescriptor(o, names[i])!;
+    if (d.writable !== true || d.enumerable !== true || d.configurable !== true) simple = false;
+  }
+  if (!simple) {
+    if (typeof o[REDUCE_SYMBOL as unknown as string] === "function") {
+      writeOther(enc, o);
+      return;
+    }
+    if (writeIfGlobal(enc, o) || writeModuleObject(enc, o)) return;
+    const ctor = constructorOf(o);
+    if (ctor !== undefined) {
+      writePrototypeOf(enc, o, ctor);
+      return;
+    }
+    enc.w.byte(T.WITH_PROPS);
+    propsFrame(enc, o, Reflect.ownKeys(o), null);
+    writeShape(enc, o, nullProto, []);
+    return;
+  }
+  writeShape(enc, o, nullProto, names);
+}
+
+/** Writes a plain object's tag with its shape, and pushes its values. */
+function writeShape(enc: Encoder, o: object, nullProto: boolean, names: string[]): void {
+  enc.memo.set(o, enc.nextId++);
+  shapeOf(enc, o, nullProto, names);
+}
+
+/** {@linkcode writeShape} for an object whose memo id is already taken. */
+function shapeOf(enc: Encoder, o: object, nullProto: boolean, names: string[]): void {
+  const n = names.length;
+  const w = enc.w;
+  if (n > SHAPE_KEYS_MAX) {
+    // An object with this many keys (a dictionary) is written with its own shape, kept out
+    // of the trie, which it would fill and empty on every pickle.
+    enc.nextShape++;
+    w.byte(nullProto ? T.NULL_OBJECT_NEW_SHAPE : T.OBJECT_NEW_SHAPE);
+    w.varint(n);
+    for (let i = 0; i < n; i++) w.string(names[i]);
+    pushValues(enc, o, names);
+    return;
+  }
+  // Arrays of records repeat one shape: try the last shape of this kind before the trie.
+  const side = nullProto ? 1 : 0;
+  const last = enc.lastNames[side];
+  let node: ShapeNode;
+  if (last !== null && last.length === n && sameKeys(last, names)) {
+    node = enc.lastNode[side]!;
+  } else {
+    node = shapeRoots[side];
+    for (let i = 0; i < n; i++) node = node.child(names[i]);
+    enc.lastNames[side] = names;
+    enc.lastNode[side] = node;
+  }
+  if (node.epoch === enc.epoch) {
+    w.byte(nullProto ? T.NULL_OBJECT : T.OBJECT);
+    w.varint(node.id);
+  } else {
+    node.epoch = enc.epoch;
+    node.id = enc.nextShape++;
+    w.byte(nullProto ? T.NULL_OBJECT_NEW_SHAPE : T.OBJECT_NEW_SHAPE);
+    // The count and keys are the same bytes in every pickle: encoded once per node.
+    const bytes = node.bytes;
+    if (bytes === undefined) {
+      const start = w.pos;
+      w.varint(n);
+      for (let i = 0; i < n; i++) w.string(names[i]);
+      node.bytes = w.buf.slice(start, w.pos);
+    } else {
+      w.raw(bytes);
+    }
+  }
+  if (n > 0) pushValues(enc, o, names);
+}
+
+/** Pushes the frame of a simple object's values. */
+function pushValues(enc: Encoder, o: object, names: string[]): void {
+  const n = names.length;
+  const f = enc.push(F_OBJECT, 0, o, n);
+  f.keys = names;
+  if (n <= SHAPE_KEYS_MAX) {
+    // Every property is an enumerable data property here: values() reads them in key order.
+    f.items = objectValues(o);
+  } else {
+    // V8 keeps objects this large in dictionary mode, where values() sorts the keys again:
+    // reading them by name costs a tenth.
+    const items = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) items[i] = (o as Record<string, unknown>)[names[i]];
+    f.items = items;
+  }
+}
