@@ -8,7 +8,7 @@
 import * as T from "../format/tags.ts";
 import { FORM_CLASS, isDeclarable, type ScopeHandle } from "./functions.ts";
 import { wasLoaded } from "./identity.ts";
-import { type Decoder, HOLE, PENDING } from "../pickle/decoder.ts";
+import { type Decoder, HOLE, NO_TAG, PENDING } from "../pickle/decoder.ts";
 import { K_COLLECT } from "../pickle/decode_table.ts";
 
 // Read side.
@@ -37,7 +37,11 @@ export function readDefinitionValues(dec: Decoder, scope: ScopeHandle | null, at
       const level = dec.top;
       const f = dec.push(K_COLLECT, null, 1);
       const items: unknown[] = f.items = [undefined];
+      // Between the frames' children, a failure names the frame's tag.
+      const tag = dec.tag;
+      dec.tag = NO_TAG;
       dec.run(level);
+      dec.tag = tag;
       v = items[0];
     } else if (mode === T.DEFINITION_EXISTS) {
       v = dec.value();

@@ -39,8 +39,11 @@ export const NO_PROTOTYPE = Object.freeze(Object.create(null)) as object;
 const EMPTY = new Uint8Array(0);
 /** Frames kept for reuse between loads. */
 const FRAME_POOL = 1024;
-/** The tag of no value: the root frame, or outside of any value. */
-const NO_TAG = -1;
+/**
+ * The tag of no value: the root frame, outside of any value, or between the children of a
+ * frame (whose own tag then applies).
+ */
+export const NO_TAG = -1;
 
 /**
  * One container being filled: a frame per level of nesting, so it is kept small (its fields
@@ -94,8 +97,13 @@ export interface DecodeOptions {
  */
 export class Decoder {
   r: ByteReader = new ByteReader(EMPTY);
-  /** The tag being decoded (a frame's tag between its children), for UnpicklingError.tag. */
+  /**
+   * The tag whose read function runs (NO_TAG between the children of a frame), for
+   * UnpicklingError.tag: kept with one store on entry and one on return of each read.
+   */
   tag = NO_TAG;
+  /** The dispatch table (decode_table.ts), held here for a cheaper lookup. */
+  private readonly read = READ;
   /** Scope handles made by this load (a REF must point at one where a scope is due). */
   scopes = new WeakSet<object>();
   scopeDepth = 0;
@@ -186,7 +194,8 @@ export class Decoder {
 
   /**
    * The error a failed load throws: an UnpicklingError with the offset and the name of the
-   * tag being decoded (the enclosing value's when the failing byte is no known tag).
+   * tag being decoded: the enclosing frame's between its children, or when the failing byte
+   * is no known tag.
    */
   private failure(e: unknown): UnpicklingError {
     let tag = TAG_NAMES[this.tag];
@@ -264,7 +273,6 @@ export class Decoder {
           BEGIN[f.kind](this, f);
           continue;
         }
-        this.tag = f.tag;
         const v = this.value();
         if (v !== PENDING) deliver[f.kind](this, f, v, f.i++);
       } else {
@@ -292,7 +300,7 @@ export class Decoder {
     const tag = r.byte();
     const outer = this.tag;
     this.tag = tag;
-    const v = READ[tag](this, at, tag);
+    const v = this.read[tag](this, at, tag);
     this.tag = outer;
     return v;
   }
@@ -353,8 +361,8 @@ export class Decoder {
   checkPrototype(proto: unknown, at: number): void {
     if (this.opts.allowCode || proto === null || this.admitted.has(proto)) return;
     this.r.fail(
-      "the pickle gives an object a prototype that is not a built-in one (an object or an " +
-        "instance it builds): that needs allowCode: true" +
+      "cannot give a loaded object a prototype that is not a built-in one (an object or an " +
+        "instance the pickle builds): that needs allowCode: true" +
         (this.opts.allow === undefined ? "" : ", or its class by reference in LoadOptions.allow"),
       at,
     );
