@@ -10,6 +10,8 @@ const ARRAY = 0x76;
 const VIEW = 0x81;
 const REGEXP = 0x7c;
 const STR8 = 0x6b;
+const REDUCE = 0x89;
+const UNDEFINED = 0x60;
 const RESERVED = 0xff;
 /** A short string of one Latin-1 character. */
 const char = (c: string) => [0x41, c.charCodeAt(0)];
@@ -63,6 +65,14 @@ describe("UnpicklingError.tag", () => {
     const e = failure(bytes);
     assert.equal(e.tag, "ARRAY");
     assert.equal(e.offset, start + 4);
+  });
+
+  it("a reduce call that fails once its operands are read names the reduce call", () => {
+    // [reduce(1, [], undefined)]: its callable is no function.
+    const { bytes, start } = pickle([ARRAY, 1, REDUCE, 0, 1, ARRAY, 0, UNDEFINED]);
+    const e = failure(bytes);
+    assert.equal(e.tag, "REDUCE");
+    assert.equal(e.offset, start + 2);
   });
 
   it("outside any value (the header, bytes after the value) there is no tag", () => {

@@ -279,7 +279,10 @@ export class Decoder {
         this.top--;
         const finish = FINISH[f.kind];
         if (finish !== null) {
+          // A failure while it finishes names the frame's tag (its frame is popped already).
+          this.tag = f.tag;
           const result = finish(this, f);
+          this.tag = NO_TAG;
           clearFrame(f);
           const parent = frames[this.top];
           deliver[parent.kind](this, parent, result, parent.i++);
