@@ -11,8 +11,8 @@ import { PicklingError, UnpicklingError } from "./errors.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type EncodeMode, type EncodeOptions, Encoder, type Settled } from "./encoder.ts";
 import { AsyncInputs, encodeAsync } from "./prefetch.ts";
-import { withModuleTable } from "../format/module_table.ts";
-import { Builder, type BuildOptions } from "./unpickler.ts";
+import { readModuleTable, withModuleTable } from "../format/module_table.ts";
+import { type DecodeOptions, Decoder } from "./decoder.ts";
 import { appendMac, checkSigningKey, verifyingKeys, verifyMac } from "./signing.ts";
 import { allowPolicy, allowsCode, checkImports, withListsRead } from "./allow.ts";
 import { DEFAULT_LIMITS, limitsOf } from "./limits.ts";
@@ -31,7 +31,7 @@ import { asRoot, defaultRoot } from "../code/module_names.ts";
 
 let idleWalker: Encoder | undefined;
 let idleAsyncWalker: Encoder | undefined;
-let idleBuilder: Builder | undefined;
+let idleDecoder: Decoder | undefined;
 
 /** The pickle of what `walker` wrote since HEADER_MAX: header, module table, body. */
 function pickleOf(walker: Encoder, signed: boolean): Uint8Array {
@@ -253,7 +253,7 @@ function loadedModules(
 }
 
 /** What the build is given for a pickle without modules loaded with the default options. */
-const DEFAULT_BUILD: BuildOptions = Object.freeze({
+const DEFAULT_BUILD: DecodeOptions = Object.freeze({
   allowCode: true,
   buffers: Object.freeze([]) as unknown as ArrayBuffer[],
   limits: DEFAULT_LIMITS,
@@ -273,15 +273,15 @@ function loadSyncWith(
       5,
     );
   }
-  const builder = idleBuilder !== undefined && !idleBuilder.busy ? idleBuilder : new Builder();
-  idleBuilder ??= builder;
-  builder.busy = true;
+  const decoder = idleDecoder !== undefined && !idleDecoder.busy ? idleDecoder : new Decoder();
+  idleDecoder ??= decoder;
+  decoder.busy = true;
   try {
     let start = header.bodyStart;
     let modules: object[] | undefined;
     let specs: string[] | undefined;
     if (header.flags & FLAG_MODULES) {
-      const table = builder.moduleTable(bytes, start, header.bodyEnd);
+      const table = readModuleTable(bytes, start, header.bodyEnd);
       const root = rootOf(options?.moduleRoot) ?? defaultRoot();
       if (resolveModules !== undefined) {
         modules = resolveModules(table, root); // imported (and checked) by importModules
@@ -294,9 +294,9 @@ function loadSyncWith(
     }
     // (Default options and no modules, the common case: one shared options object.)
     if (options === undefined && modules === undefined) {
-      return builder.build(bytes, start, header.bodyEnd, DEFAULT_BUILD);
+      return decoder.decode(bytes, start, header.bodyEnd, DEFAULT_BUILD);
     }
-    return builder.build(bytes, start, header.bodyEnd, {
+    return decoder.decode(bytes, start, header.bodyEnd, {
       allowCode,
       buffers: oobBuffers(options?.buffers),
       modules,
@@ -308,7 +308,7 @@ function loadSyncWith(
       maxObjects: options?.maxObjects,
     });
   } finally {
-    builder.busy = false;
+    decoder.busy = false;
   }
 }
 
@@ -324,7 +324,7 @@ async function importModules(
     allow = allowPolicy(options?.allow);
     if (allow === undefined) return undefined; // refused by the build, before imports
   }
-  const table = new Builder().moduleTable(bytes, header.bodyStart, header.bodyEnd);
+  const table = readModuleTable(bytes, header.bodyStart, header.bodyEnd);
   // Only the modules the allow-list admits are imported (data-only loads).
   if (allow !== undefined) checkImports(allow, table.specs, table.offsets);
   const root = rootOf(options?.moduleRoot) ?? defaultRoot();

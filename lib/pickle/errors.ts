@@ -54,7 +54,8 @@ export class PicklingError extends PickleError {
 /**
  * A pickle could not be loaded: truncated, corrupt, of another format version, refused
  * (code in a data-only load, a bad signature) or a module that failed to import. `offset`
- * is the byte offset in the pickle where it went wrong.
+ * is the byte offset in the pickle where it went wrong; `tag`, for debugging, names the
+ * tag (as `lib/format/tags.ts` documents it) whose value was being decoded.
  *
  * @example
  * ```ts
@@ -69,9 +70,23 @@ export class PicklingError extends PickleError {
 export class UnpicklingError extends PickleError {
   /** Byte offset in the pickle where the problem was found. */
   readonly offset: number;
-  /** Creates an error for the problem found at byte `offset`. */
-  constructor(message: string, offset = 0, options?: { cause?: unknown }) {
-    super(`${message} (at byte ${offset})`, options);
+  /**
+   * The name of the tag whose value was being decoded when the problem was found (e.g.
+   * `"MAP"` for a corrupt entry of a Map), or undefined outside of any value (the header,
+   * the module table, the signature). For debugging: messages never name tags.
+   */
+  tag: string | undefined;
+  /** Creates an error for the problem found at byte `offset` (in the value of `tag`). */
+  constructor(
+    message: string,
+    offset = 0,
+    options?: { cause?: unknown; tag?: string | undefined },
+  ) {
+    super(
+      `${message} (at byte ${offset})`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.offset = offset;
+    this.tag = options?.tag;
   }
 }

@@ -189,3 +189,13 @@ export function newObject(
   }
   return defineAll(shape.nullProto ? Object.create(null) : {}, shape.keys, vals);
 }
+
+/** Whether a list of names (a shape's keys, a scope's variables) holds one twice. */
+export function hasRepeat(keys: readonly string[]): boolean {
+  const n = keys.length;
+  if (n > 16) return new Set(keys).size !== n;
+  for (let i = 1; i < n; i++) {
+    for (let j = 0; j < i; j++) if (keys[i] === keys[j]) return true;
+  }
+  return false;
+}

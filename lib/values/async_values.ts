@@ -9,6 +9,8 @@ import * as T from "../format/tags.ts";
 import { type Encoder, F_LIST, S_PROMISE } from "../pickle/encoder.ts";
 import { writeOther } from "../pickle/dispatch.ts";
 import { types } from "node:util";
+import type { DecodeFrame, Decoder } from "../pickle/decoder.ts";
+import { K_PROMISE } from "../pickle/decode_table.ts";
 
 // Write side.
 
@@ -27,4 +29,36 @@ export function writePromise(enc: Encoder, o: object): void {
   enc.w.byte2(T.PROMISE, s?.kind === "rejected" ? 1 : 0);
   const value = s === undefined || s.kind === "bytes" ? undefined : s.value;
   enc.push(F_LIST, S_PROMISE, o, 1).items = [value];
+}
+
+// Read side.
+
+const ignore = () => {};
+
+/** PROMISE: its state, then its value or reason through a frame. */
+export function readPromise(dec: Decoder, at: number): Promise<unknown> {
+  dec.heavy(at, 2);
+  const state = dec.r.byte();
+  if (state > 1) dec.corrupt("a promise's state is neither fulfilled nor rejected", at);
+  const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+  // A rejected promise is handed over as it was; marking it handled keeps the
+  // runtime from reporting it before the caller gets to it, or at all when the load
+  // fails and the promise is dropped (a fulfilled one may adopt a thenable that rejects).
+  promise.catch(ignore);
+  dec.memo.push(promise);
+  const f = dec.push(K_PROMISE, promise, 1);
+  f.extra = state;
+  f.key = resolve;
+  f.value = reject;
+  return promise;
+}
+
+/** The value or reason of a promise's frame: settles the promise. */
+export function deliverSettlement(dec: Decoder, f: DecodeFrame, v: unknown): void {
+  if (f.extra === 1) (f.value as (v: unknown) => void)(v);
+  else if (types.isPromise(v)) {
+    // A fulfilled promise never holds a promise (it would have adopted its state):
+    // only a hand-made pickle says so, e.g. a promise fulfilled with itself.
+    dec.corrupt("a fulfilled promise cannot hold a promise");
+  } else (f.key as (v: unknown) => void)(v);
 }

@@ -6,15 +6,20 @@
  * @module
  */
 
-import { types } from "node:util";
 import * as T from "../format/tags.ts";
+import * as K from "./kinds.ts";
+import { types } from "node:util";
 import type { Encoder } from "../pickle/encoder.ts";
 import { extras, propsFrame } from "../pickle/properties.ts";
 import { writeOther } from "../pickle/dispatch.ts";
 import { isLengthTracking, never } from "./inspect.ts";
-import * as K from "./kinds.ts";
 import { typedArrayNameOf } from "./brands.ts";
 import { outOfBoundsMessage, VIEW_DETACHED, VIEW_OUT_OF_BOUNDS, viewState } from "./views.ts";
+import { copyToBuffer } from "../format/allocate.ts";
+import { INTRINSICS } from "./intrinsics.ts";
+import { UnpicklingError } from "../pickle/errors.ts";
+import { type Decoder, HOLE } from "../pickle/decoder.ts";
+import { DEFAULT_LIMITS, overLimit } from "../pickle/limits.ts";
 
 // Write side.
 
@@ -138,4 +143,160 @@ export function writeView(enc: Encoder, o: object, kind: number): void {
       detached ? 0 : type === T.VIEW_DATAVIEW ? v.byteLength : (v as Uint8Array).length,
     );
   }
+}
+
+// Read side.
+
+type Ctor = new (...args: unknown[]) => object;
+
+/** ARRAY_BUFFER, SHARED_ARRAY_BUFFER: flags, [maximum length], length, bytes. */
+export function readArrayBuffer(
+  dec: Decoder,
+  at: number,
+  tag: number,
+): ArrayBuffer | SharedArrayBuffer {
+  dec.heavy(at, 2);
+  const shared = tag === T.SHARED_ARRAY_BUFFER;
+  const r = dec.r;
+  const flags = r.byte();
+  if (flags > (shared ? 1 : 3)) dec.corrupt("a buffer's flags are out of range", at);
+  const max = flags & T.BUFFER_RESIZABLE ? r.varint() : -1;
+  const len = r.length(1);
+  if (max >= 0 && max < len) dec.corrupt("a buffer is longer than its maximum length", at);
+  if (max >= 0) {
+    // Resizable buffers reserve their maximum length at once.
+    const reserve = (dec.opts.limits ?? DEFAULT_LIMITS).maxBufferReserve;
+    dec.spentReserve += max;
+    if (dec.spentReserve > reserve) {
+      r.fail(
+        overLimit(
+          "the maxByteLength reserved by the pickle's resizable buffers",
+          dec.spentReserve,
+          "maxBufferReserve",
+          reserve,
+        ),
+        at,
+      );
+    }
+  }
+  let b: ArrayBuffer | SharedArrayBuffer;
+  try {
+    if (shared) {
+      b = max >= 0
+        ? new SharedArrayBuffer(len, { maxByteLength: max })
+        : new SharedArrayBuffer(len);
+    } else if (flags & T.BUFFER_DETACHED) {
+      if (len !== 0) dec.corrupt("a detached buffer has bytes", at);
+      b = new ArrayBuffer(0);
+      dec.detach.push(b);
+    } else if (max < 0 && r.buf.buffer instanceof ArrayBuffer) {
+      // One allocation that copies, rather than a zero-filled buffer and a second pass.
+      b = copyToBuffer(r.bytes(len));
+      dec.memo.push(b);
+      return b;
+    } else {
+      b = new ArrayBuffer(len, { maxByteLength: max });
+    }
+  } catch (e) {
+    if (e instanceof UnpicklingError) throw e;
+    return r.fail(
+      `cannot allocate a buffer of ${len} bytes: ${(e as Error).message}; ` +
+        "load the pickle where more memory is available",
+      at,
+      e,
+    );
+  }
+  if (len > 0) new Uint8Array(b).set(r.bytes(len));
+  dec.memo.push(b);
+  return b;
+}
+
+/** OOB_BUFFER: the caller's buffer at an index of LoadOptions.buffers, itself. */
+export function readOobBuffer(dec: Decoder, at: number): ArrayBuffer {
+  const b = oob(dec, dec.r.varint(), at);
+  dec.memo.push(b);
+  return b;
+}
+
+/**
+ * The caller's out-of-band buffer at the next OOB_BUFFER tag, copied: the pickle is about
+ * to give it properties or a prototype, which the caller's own buffer never gets.
+ */
+export function ownedBuffer(dec: Decoder, at: number): ArrayBuffer {
+  const r = dec.r;
+  r.pos++;
+  const b = oob(dec, r.varint(), at);
+  let copy: ArrayBuffer;
+  try {
+    copy = b.resizable
+      ? new ArrayBuffer(b.byteLength, { maxByteLength: b.maxByteLength })
+      : new ArrayBuffer(b.byteLength);
+    new Uint8Array(copy).set(new Uint8Array(b));
+  } catch (e) {
+    return r.fail(
+      `cannot copy the out-of-band buffer of ${b.byteLength} bytes: ${(e as Error).message}; ` +
+        "load the pickle where more memory is available",
+      at,
+      e,
+    );
+  }
+  dec.memo.push(copy);
+  return copy;
+}
+
+function oob(dec: Decoder, i: number, at: number): ArrayBuffer {
+  const b = dec.opts.buffers[i];
+  if (b === undefined) {
+    dec.r.fail(
+      `cannot load the pickle: it refers to out-of-band buffer ${i}, which was not supplied; ` +
+        "pass the buffers of dumps in LoadOptions.buffers",
+      at,
+    );
+  }
+  return b;
+}
+
+/** VIEW: kind, flags, the buffer, offset, [length]. */
+export function readView(dec: Decoder, at: number): ArrayBufferView {
+  dec.heavy(at, 1);
+  const r = dec.r;
+  const type = r.byte();
+  const flags = r.byte();
+  if (flags > 1) dec.corrupt("a view's flags are out of range", at);
+  const name = T.VIEW_TYPES[type];
+  const Ctor = name === undefined ? undefined : INTRINSICS[name];
+  if (name === undefined) dec.corrupt(`the view type ${type} is unknown`, at);
+  if (typeof Ctor !== "function") {
+    r.fail(
+      `cannot load a ${name}: ${name} does not exist in this runtime; ` +
+        "load the pickle where it exists",
+      at,
+    );
+  }
+  const slot = dec.memo.length;
+  dec.memo.push(HOLE);
+  const buffer = dec.value();
+  // By the internal slots: an object given a buffer's prototype would be read as an
+  // array-like of any length.
+  if (!types.isArrayBuffer(buffer) && !types.isSharedArrayBuffer(buffer)) {
+    dec.corrupt(`a ${name} is a view over something that is not a buffer`, at);
+  }
+  const offset = r.varint();
+  const tracking = flags & T.VIEW_LENGTH_TRACKING;
+  const length = tracking ? undefined : r.varint();
+  let v: ArrayBufferView;
+  try {
+    if (type === T.VIEW_BUFFER) {
+      v = (Ctor as unknown as { from(b: ArrayBufferLike, o: number, l?: number): Uint8Array })
+        .from(buffer as ArrayBufferLike, offset, length);
+    } else {
+      v = tracking
+        ? Reflect.construct(Ctor as Ctor, [buffer, offset]) as ArrayBufferView
+        : Reflect.construct(Ctor as Ctor, [buffer, offset, length]) as ArrayBufferView;
+    }
+  } catch (e) {
+    return dec.corrupt(`a ${name} does not fit its buffer (${(e as Error).message})`, at, e);
+  }
+  dec.memo[slot] = v;
+  return v;
 }

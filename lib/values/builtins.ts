@@ -5,14 +5,16 @@
  * @module
  */
 
-import { types } from "node:util";
 import * as T from "../format/tags.ts";
+import * as K from "./kinds.ts";
+import { types } from "node:util";
 import type { Encoder } from "../pickle/encoder.ts";
 import { extras } from "../pickle/properties.ts";
 import { writeOther, writeValue } from "../pickle/dispatch.ts";
 import { isLastIndex, never, stringOwnKeys } from "./inspect.ts";
-import * as K from "./kinds.ts";
 import { dateTime, regExpFlags, regExpSource } from "./brands.ts";
+import { type Decoder, HOLE } from "../pickle/decoder.ts";
+import { overLimit, regExpCost } from "../pickle/limits.ts";
 
 // Write side.
 
@@ -63,4 +65,61 @@ export function writeBoxed(enc: Encoder, o: object, kind: number): void {
   enc.w.byte2(T.BOXED, sub);
   // The primitive has no children: written inline, as the loader reads it.
   writeValue(enc, prim);
+}
+
+// Read side.
+
+/** The type of the primitive of each boxed kind (BOXED_NUMBER...). */
+const BOXED_TYPES = ["number", "string", "boolean", "bigint", "symbol"];
+
+/** DATE: its time. */
+export function readDate(dec: Decoder): Date {
+  const d = new Date(dec.r.float64());
+  dec.memo.push(d);
+  return d;
+}
+
+/** REGEXP: source, flags, lastIndex; its cost counts against LoadOptions.maxRegExpCost. */
+export function readRegExp(dec: Decoder, at: number): RegExp {
+  const r = dec.r;
+  const source = dec.string();
+  const flags = dec.string();
+  const last = r.varint();
+  dec.spentRegExp += regExpCost(source, flags);
+  if (dec.spentRegExp > dec.regExpBudget) {
+    r.fail(
+      overLimit(
+        "the cost of the pickle's regular expressions (limit: LoadOptions.maxRegExpCost " +
+          "plus one per byte of the pickle)",
+        dec.spentRegExp,
+        "maxRegExpCost",
+        dec.regExpBudget,
+      ),
+      at,
+    );
+  }
+  let re: RegExp;
+  try {
+    re = new RegExp(source, flags);
+  } catch (e) {
+    return dec.corrupt(`a regular expression is invalid (${(e as Error).message})`, at, e);
+  }
+  re.lastIndex = last;
+  dec.memo.push(re);
+  return re;
+}
+
+/** BOXED: kind, then the primitive. */
+export function readBoxed(dec: Decoder, at: number): object {
+  const sub = dec.r.byte();
+  const slot = dec.memo.length;
+  dec.memo.push(HOLE);
+  const v = dec.value();
+  const expected = BOXED_TYPES[sub];
+  if (expected === undefined || typeof v !== expected) {
+    dec.corrupt("a boxed primitive is of another type than its kind", at);
+  }
+  const o = Object(v) as object;
+  dec.memo[slot] = o;
+  return o;
 }

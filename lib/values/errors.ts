@@ -8,15 +8,18 @@
  */
 
 import * as T from "../format/tags.ts";
-import { globalPathOf } from "../code/globals.ts";
+import { globalPathOf, resolveGlobalPath } from "../code/globals.ts";
 import { constructorOf, isNative } from "../code/members.ts";
 import * as K from "./kinds.ts";
 import { isBranded, stackAsData } from "./inspect.ts";
-import { DOMExceptionClass } from "./intrinsics.ts";
+import { DOMExceptionClass, INTRINSICS } from "./intrinsics.ts";
 import { types } from "node:util";
 import type { Encoder } from "../pickle/encoder.ts";
 import { propsFrame } from "../pickle/properties.ts";
 import { writeOther } from "../pickle/dispatch.ts";
+import { type Decoder, NOT_DONE } from "../pickle/decoder.ts";
+import { K_PROPS } from "../pickle/decode_table.ts";
+import { admits } from "../pickle/allow.ts";
 
 // Write side.
 
@@ -197,4 +200,104 @@ export function hostErrorOf(e: object, proto: object): HostError | undefined {
     }
   }
   return { type, path: native ? "" : path!, shown };
+}
+
+// Read side.
+
+type Ctor = new (...args: unknown[]) => object;
+
+const errorLimit = Error as { stackTraceLimit?: number };
+/** Whether `Error.stackTraceLimit` can be set (V8 and JavaScriptCore have it). */
+const limitWritable = typeof errorLimit.stackTraceLimit === "number" &&
+  Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")?.writable === true;
+
+/**
+ * Constructs an error without capturing a stack trace: its own properties, the stack among
+ * them, come from the pickle. Deno still records a detailed trace of every new error for its
+ * uncaught-error reports, whatever `Error.stackTraceLimit` says (8-20 µs an error, growing
+ * with the caller's stack depth; Bun 0.2 µs): hence LoadOptions.maxErrors.
+ */
+function constructWithoutStack(Ctor: Ctor, args: unknown[], newTarget: Ctor = Ctor): object {
+  if (!limitWritable) return Reflect.construct(Ctor, args, newTarget);
+  const limit = errorLimit.stackTraceLimit;
+  errorLimit.stackTraceLimit = 0;
+  try {
+    return Reflect.construct(Ctor, args, newTarget);
+  } finally {
+    errorLimit.stackTraceLimit = limit;
+  }
+}
+
+/** ERROR: its constructor, [its class's path or DOMException's message and name], properties. */
+export function readError(dec: Decoder, at: number): Error {
+  const r = dec.r;
+  dec.countError(at);
+  dec.heavy(at, 4);
+  const byte = r.byte();
+  const type = byte & ~T.ERROR_HOST;
+  const name = T.ERROR_TYPES[type];
+  if (name === undefined) dec.corrupt(`the error type ${type} is unknown`, at);
+  const Ctor = INTRINSICS[name];
+  if (typeof Ctor !== "function") {
+    r.fail(
+      `cannot load a ${name}: ${name} does not exist in this runtime; ` +
+        "load the pickle where it exists",
+      at,
+    );
+  }
+  if (type === T.ERROR_DOM_EXCEPTION) {
+    if (byte !== type) dec.corrupt("a DOMException is marked as a host error", at);
+    return readDOMException(dec, Ctor as Ctor);
+  }
+  // An error of a class the runtime defines: that class where this runtime has it, else
+  // the standard constructor (its name and properties come from the pickle all the same).
+  const host = byte !== type ? hostErrorClass(dec, dec.string(), Ctor as Ctor, at) : Ctor as Ctor;
+  const args = name === "AggregateError" ? [[]] : [];
+  const e = constructWithoutStack(Ctor as Ctor, args, host) as Error;
+  for (const k of Reflect.ownKeys(e)) delete (e as unknown as Record<PropertyKey, unknown>)[k];
+  dec.memo.push(e);
+  dec.push(K_PROPS, e, NOT_DONE).count = -1;
+  return e;
+}
+
+/**
+ * The class of an error the runtime defines, from its path. Data only, the standard class,
+ * unless LoadOptions.allow admits that path as a built-in.
+ */
+function hostErrorClass(dec: Decoder, path: string, Ctor: Ctor, at: number): Ctor {
+  const o = dec.opts;
+  if (
+    o.allowCode ||
+    (o.allow !== undefined && path !== "" && admits(o.allow, "global", "", path, at))
+  ) {
+    return hostClass(path, Ctor);
+  }
+  return Ctor;
+}
+
+/**
+ * The class at `path` from globalThis when this runtime has it and it extends `Ctor`, else
+ * `Ctor` itself.
+ */
+function hostClass(path: string, Ctor: Ctor): Ctor {
+  if (path === "") return Ctor;
+  const cls = resolveGlobalPath(path);
+  if (typeof cls !== "function") return Ctor;
+  const proto = Object.getOwnPropertyDescriptor(cls, "prototype")?.value;
+  if (proto === null || typeof proto !== "object") return Ctor;
+  return Object.prototype.isPrototypeOf.call(Ctor.prototype, proto) ? cls as Ctor : Ctor;
+}
+
+/** A DOMException: its message and name, then its own properties. */
+function readDOMException(dec: Decoder, Ctor: Ctor): Error {
+  const message = dec.string();
+  const exceptionName = dec.string();
+  const e = constructWithoutStack(Ctor, [message, exceptionName]) as Error;
+  // The runtime's own symbols hold its internal state (Deno): only the rest is cleared.
+  for (const k of Reflect.ownKeys(e)) {
+    if (!isDOMExceptionIntrinsic(k)) delete (e as unknown as Record<PropertyKey, unknown>)[k];
+  }
+  dec.memo.push(e);
+  dec.push(K_PROPS, e, NOT_DONE).count = -1;
+  return e;
 }
