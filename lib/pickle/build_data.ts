@@ -24,8 +24,6 @@ import {
   URLClass,
   URLSearchParamsClass,
 } from "../values/intrinsics.ts";
-// Function sources instrumented by Bun's preload name its helpers: make them defined here.
-import "../runtime/scopes_instrumented.ts";
 import type { ScopeHandle } from "../code/functions.ts";
 import { setPrivate, setStaticPrivate } from "../code/private_state.ts";
 import { addShape, findShape, fromTemplate, hashShape, newObject, type Shape } from "./shapes.ts";

@@ -26,12 +26,10 @@ import {
 import { sharedScopes } from "../code/shared_scopes.ts";
 import { originalSource } from "../code/private_state.ts";
 import { loadedFunction, loadedScope } from "../code/loaded.ts";
-import { handleOfRecord } from "../code/loaded_instrument.ts";
+import { handleOfRecord, readInstrumentedScopes } from "../code/loaded_instrument.ts";
 import { withoutInstrumentation } from "../code/uninstrument.ts";
-import { readInstrumentedScopes, recordOf } from "../runtime/instrument_runtime.ts";
+import { recordOf } from "../runtime/instrumented.ts";
 import type { ScopeHandle } from "../code/functions.ts";
-import "../runtime/private_readers.ts";
-import "../runtime/modules_sources.ts";
 import {
   builtinModuleOf,
   type ExportSite,
@@ -41,24 +39,22 @@ import {
   moduleStillLoading,
   namespaceURL,
   refreshModules,
-} from "../runtime/modules.ts";
-import { entryModuleURL } from "../runtime/entry.ts";
+} from "../runtime/modules/table.ts";
+import { entryModuleURL } from "../runtime/modules/entry.ts";
 import { syncRemedy, unreadableReason } from "../runtime/remedy.ts";
 import { covers, listRegistryPickleByValue, registeredByValue } from "../code/registry.ts";
-import { IS_JSC } from "../runtime/engine.ts";
-import { defaultRoot, portableName } from "../code/module_names.ts";
+import { IS_JSC } from "../runtime/host.ts";
+import { defaultRoot, portableName } from "../runtime/modules/names.ts";
 import { importSites, mayImport, withImportBase } from "../code/relative_imports.ts";
+import { type ReadScopes, type ScopeSnapshot, TDZ } from "../runtime/adapter.ts";
+import { isBoundFunction } from "../runtime/bound.ts";
 import {
   instrumentedScopeReader,
-  isBoundFunction,
-  type ReadScopes,
-  type ScopeSnapshot,
   syncBoundReader,
   syncPrivateReader,
   syncScopeReader,
   syncScopesUnavailable,
-  TDZ,
-} from "../runtime/scopes.ts";
+} from "../runtime/detect.ts";
 import * as K from "../values/kinds.ts";
 import { resourceOf } from "../values/resources.ts";
 import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from "../values/brands.ts";

@@ -20,7 +20,7 @@ import { loadedFunction, loadedScope, rememberFunction } from "../code/loaded.ts
 import { analyze } from "../code/analyze.ts";
 import { withoutStaticInitializers } from "../code/class_source.ts";
 import { newInstrumentedFunction } from "../code/loaded_instrument.ts";
-import { exportAt } from "../runtime/modules.ts";
+import { exportAt } from "../runtime/modules/table.ts";
 import { rebuildInstance, rememberRestorer, withRestorer } from "../code/private_state.ts";
 import {
   D_DEFINE,

@@ -34,7 +34,7 @@ import {
   stringOwnKeys,
   wellKnownSymbols,
 } from "../values/inspect.ts";
-import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/scopes.ts";
+import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/adapter.ts";
 import * as K from "../values/kinds.ts";
 import {
   B_NONE,

@@ -51,7 +51,7 @@ import {
   REGISTER_CLASS,
   REGISTER_NAMED,
   REGISTER_OBJECT,
-} from "./scopes_instrumented.ts";
+} from "./instrumented.ts";
 
 /** Options of {@linkcode instrument}. */
 export interface InstrumentOptions {

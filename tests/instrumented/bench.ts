@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { instrument, mapLines } from "../../lib/runtime/instrument.ts";
-import "../../lib/runtime/instrument_runtime.ts";
+import "../../lib/runtime/instrumented.ts";
 
 /** Each case: module source exporting `run(n)`, n closure creations + calls. */
 const CASES: Record<string, string> = {

@@ -6,7 +6,7 @@
  * Sequence per function (see the closures design note): `Runtime.evaluate` a lookup of the
  * function in a stash → `Runtime.getProperties` for its `[[Scopes]]` → `Runtime.callFunctionOn`
  * that list with a declaration that puts `this` (the live list) into the stash. The session
- * answers synchronously and is connected for one read only (see inspector_session.ts), so
+ * answers synchronously and is connected for one read only (see session.ts), so
  * the sync forms read scopes too and no session outlives a call.
  *
  * @module
@@ -19,26 +19,25 @@ import {
   type ScopeAdapter,
   type ScopeSnapshot,
   TDZ,
-} from "./scopes.ts";
+} from "../adapter.ts";
 
 import {
+  inspectorStash,
   InspectorUnavailable,
   NotSynchronous,
+  STASH_LOOKUP,
+  stashStore,
   withInspector,
   withInspectorAsync,
-} from "./inspector_session.ts";
+} from "./session.ts";
 
-const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
 const GROUP = "cloudpickle";
 const SKIPPED = /^(Global|With Block|Eval)/;
 // Constant texts, so V8 compiles each once; reads run one at a time, so fixed slots suffice.
-const LOOKUP = `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(0)`;
-const STORE_THIS =
-  `function () { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, this); }`;
-const STORE_PARTS =
-  `function (t, self, args) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, [t, self, args]); }`;
-const STORE_ARGS =
-  `function (...v) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, v); }`;
+const LOOKUP = STASH_LOOKUP;
+const STORE_THIS = stashStore("", "this");
+const STORE_PARTS = stashStore("t, self, args", "[t, self, args]");
+const STORE_ARGS = stashStore("...v", "v");
 
 /** An entry of V8's internal `[[Scopes]]` list. */
 export interface ScopeEntry {
@@ -59,10 +58,7 @@ function unavailable(reason: string): ScopeAdapter {
   };
 }
 
-function stash(): Map<number, unknown> {
-  const g = globalThis as unknown as Record<symbol, Map<number, unknown>>;
-  return g[STASH_KEY] ??= new Map();
-}
+const stash = inspectorStash;
 
 const EMPTY: ReadScopes = { chain: [], found: new Map(), uninitialized: [] };
 
