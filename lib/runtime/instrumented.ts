@@ -290,6 +290,12 @@ export function readRecordScopes(
   return { chain, found, uninitialized };
 }
 
+/**
+ * Marks the library's stand-in for `Function.prototype.bind` (an own property of it, not a
+ * global): `Symbol.for`, so that every copy of the library recognises it.
+ */
+export const BIND_STAND_IN: unique symbol = Symbol.for("cloudpickle.bind.records") as never;
+
 /** What each function made by `bind` since the preload ran was made of. */
 const boundParts = new WeakMap<object, BoundParts>();
 
@@ -300,14 +306,14 @@ const boundParts = new WeakMap<object, BoundParts>();
  */
 function recordBinds(): void {
   const original = Function.prototype.bind;
-  if ((original as { [RECORDS]?: boolean })[RECORDS]) return;
+  if ((original as { [BIND_STAND_IN]?: boolean })[BIND_STAND_IN]) return;
   const bind = function bind(this: unknown, thisArg: unknown, ...args: unknown[]): unknown {
     const b = Reflect.apply(original, this, [thisArg, ...args]) as object;
     boundParts.set(b, { target: this as object, thisArg, args });
     return b;
   };
   Object.defineProperty(bind, "length", { value: 1 });
-  Object.defineProperty(bind, RECORDS, { value: true });
+  Object.defineProperty(bind, BIND_STAND_IN, { value: true });
   Object.defineProperty(Function.prototype, "bind", {
     value: bind,
     writable: true,
@@ -315,7 +321,6 @@ function recordBinds(): void {
     configurable: true,
   });
 }
-const RECORDS = Symbol.for("cloudpickle.bind.records");
 
 /**
  * Installs the helpers as globals, and `reader` (the scope reader of instrumented code), the

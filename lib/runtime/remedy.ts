@@ -11,15 +11,15 @@ import { sharedField } from "./shared_slot.ts";
 
 /** Bun without the preload. */
 export const BUN_PRELOAD_REMEDY =
-  "Bun shows closure variables only to code instrumented by the preload: name " +
+  "Bun shows closure variables only to code instrumented by the preload; load it: name " +
   '"@cloudpickle/cloudpickle/preload.ts" in bunfig.toml (`preload = [...]`), run ' +
   "`bun --preload @cloudpickle/cloudpickle/preload.ts main.ts`, or start the Worker with " +
   "`new Worker(url, { preload: [...] })`";
 
 /** Deno without sys access. */
 export const DENO_SYS_REMEDY =
-  "reading closure variables needs the inspector, which Deno allows only with --allow-sys " +
-  "(or -A)";
+  "reading closure variables needs the inspector, which Deno allows only with sys access; " +
+  "run deno with --allow-sys (or -A)";
 
 /** Why a function of a process with the preload has no scope record. */
 export function notInstrumented(commonJsPackages: readonly string[]): string {
@@ -79,7 +79,7 @@ export function unreadableReason(
   const remedy = runtimeRemedy(fn);
   if (remedy !== undefined) return remedy;
   if (unavailable !== undefined) return unavailable;
-  return sync ? syncReason ?? "the sync form could not read it: use the async dumps()" : "";
+  return sync ? syncReason ?? "the sync form could not read it; use the async dumps()" : "";
 }
 
 /** Why code typed in a REPL cannot have its closure scopes read, where this is a REPL. */

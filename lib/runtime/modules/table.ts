@@ -19,7 +19,6 @@
  */
 
 import { types } from "node:util";
-import { PickleError } from "../../pickle/errors.ts";
 import type { ModuleSource } from "../adapter.ts";
 import { moduleSource } from "../detect.ts";
 import { builtinList, builtinModuleOf } from "./builtin_modules.ts";
@@ -414,6 +413,7 @@ export function addBuiltinNamespace(url: string, ns: object): void {
  * Tells the library that `namespace` is the module at `url`, for runtimes or permissions
  * where it cannot find loaded modules itself (Deno without `--allow-sys`): the module's
  * exported functions and classes are then pickled by reference, and `loadsSync` finds it.
+ * Throws a `TypeError` when `url` is not a URL or `namespace` is not an object.
  *
  * @example
  * ```ts
@@ -424,13 +424,19 @@ export function addBuiltinNamespace(url: string, ns: object): void {
  */
 export function registerModule(url: string | URL, namespace: object): void {
   if (namespace === null || (typeof namespace !== "object" && typeof namespace !== "function")) {
-    throw new PickleError("registerModule takes a module's URL and its namespace object");
+    throw new TypeError(
+      "cannot register the module: its namespace is not an object; pass the module's URL and " +
+        "its namespace (import * as ns from …)",
+    );
   }
   let href: string;
   try {
     href = url instanceof URL ? url.href : new URL(url).href;
   } catch {
-    throw new PickleError(`registerModule: '${String(url)}' is not a URL`);
+    throw new TypeError(
+      `cannot register the module: '${String(url)}' is not a URL; pass an absolute URL ` +
+        '(e.g. new URL("./mod.ts", import.meta.url))',
+    );
   }
   modules.delete(href);
   addModule(href, namespace, true);
