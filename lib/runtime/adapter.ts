@@ -70,6 +70,15 @@ export interface ScopeAdapter {
   release(): Promise<void>;
 }
 
+/** The async forms' reader where nothing can be read: it says why. */
+export function unavailableScopes(reason: string): ScopeAdapter {
+  return {
+    unavailable: reason,
+    read: () => Promise.reject(new Error(reason)),
+    release: () => Promise.resolve(),
+  };
+}
+
 /** A runtime's way of learning which modules are loaded (read by `modules/table.ts`). */
 export interface ModuleSource {
   /** Adds modules loaded since the last call (cheap when there are none). */

@@ -26,6 +26,7 @@ import type {
   ScopeAdapter,
   SyncScopeReader,
 } from "./adapter.ts";
+import { unavailableScopes } from "./adapter.ts";
 import { IS_JSC } from "./host.ts";
 import { BUN_PRELOAD_REMEDY, DENO_SYS_REMEDY, runtimeRemedy } from "./remedy.ts";
 import { sharedField } from "./shared_slot.ts";
@@ -35,12 +36,8 @@ import {
   InspectorUnavailable,
   inspectorUsableSilently,
 } from "./inspector/session.ts";
-import {
-  inspectorAdapter,
-  readBoundNow,
-  readPrivateNow,
-  readScopesNow,
-} from "./inspector/scopes.ts";
+import { inspectorAdapter } from "./inspector/scopes.ts";
+import { readBoundNow, readPrivateNow, readScopesNow } from "./inspector/scopes_sync.ts";
 import { inspectorModuleSource } from "./inspector/modules.ts";
 import { requireCacheModuleSource } from "./modules/require_cache.ts";
 import { entryModuleURL } from "./modules/entry.ts";
@@ -129,12 +126,7 @@ async function chooseScopeAdapter(): Promise<ScopeAdapter> {
   if (IS_JSC) {
     // JavaScriptCore shows closure variables to no API: only code instrumented by the Bun
     // preload can be read (synchronously, see instrumented.ts).
-    const reason = runtimeRemedy() ?? BUN_PRELOAD_REMEDY;
-    return {
-      unavailable: reason,
-      read: () => Promise.reject(new Error(reason)),
-      release: () => Promise.resolve(),
-    };
+    return unavailableScopes(runtimeRemedy() ?? BUN_PRELOAD_REMEDY);
   }
   return await inspectorAdapter();
 }

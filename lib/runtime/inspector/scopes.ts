@@ -1,13 +1,7 @@
 /**
- * Scope adapter over the V8 inspector protocol (Deno, Node): an in-process `node:inspector`
- * session hands out a function's internal `[[Scopes]]` list, whose entries hold the real
- * values of the variables of each enclosing scope. Deno needs `--allow-sys` for it.
- *
- * Sequence per function (see the closures design note): `Runtime.evaluate` a lookup of the
- * function in a stash → `Runtime.getProperties` for its `[[Scopes]]` → `Runtime.callFunctionOn`
- * that list with a declaration that puts `this` (the live list) into the stash. The session
- * answers synchronously and is connected for one read only (see session.ts), so
- * the sync forms read scopes too and no session outlives a call.
+ * The scope adapter of the async forms over the V8 inspector (Deno, Node): the same reads as
+ * `scopes_sync.ts`, run synchronously where the session answers at once, or with each reply
+ * awaited where it comes late; or the reason neither works here.
  *
  * @module
  */
@@ -17,53 +11,18 @@ import {
   type PrivateFields,
   type ReadScopes,
   type ScopeAdapter,
-  type ScopeSnapshot,
-  TDZ,
+  unavailableScopes,
 } from "../adapter.ts";
-
 import {
   inspectorStash,
   InspectorUnavailable,
   NotSynchronous,
-  STASH_LOOKUP,
-  stashStore,
-  withInspector,
   withInspectorAsync,
 } from "./session.ts";
+import { boundSteps, privateSteps, runNow, scopesSteps, type Steps } from "./scopes_sync.ts";
 
-const GROUP = "cloudpickle";
-const SKIPPED = /^(Global|With Block|Eval)/;
-// Constant texts, so V8 compiles each once; reads run one at a time, so fixed slots suffice.
-const LOOKUP = STASH_LOOKUP;
-const STORE_THIS = stashStore("", "this");
-const STORE_PARTS = stashStore("t, self, args", "[t, self, args]");
-const STORE_ARGS = stashStore("...v", "v");
-
-/** An entry of V8's internal `[[Scopes]]` list. */
-export interface ScopeEntry {
-  description?: string;
-  type?: string;
-  object: Record<string, unknown>;
-}
-
-function unavailable(reason: string): ScopeAdapter {
-  return {
-    unavailable: reason,
-    read(): Promise<ReadScopes> {
-      return Promise.reject(new Error(reason));
-    },
-    release(): Promise<void> {
-      return Promise.resolve();
-    },
-  };
-}
-
-const stash = inspectorStash;
-
-const EMPTY: ReadScopes = { chain: [], found: new Map(), uninitialized: [] };
-
-/** A read as protocol steps: yields [method, params], receives each result. */
-type Steps<T> = Generator<[string, object], T, Record<string, unknown>>;
+const NOT_SHOWN = "this runtime's inspector does not show closure scopes; give the variables " +
+  "with closure()";
 
 /**
  * The adapter of the async forms: the same synchronous reads, or, where the inspector
@@ -76,11 +35,7 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
     runNow(() => scopesSteps(Math.max));
   } catch (e) {
     if (!(e instanceof NotSynchronous)) {
-      return unavailable(
-        e instanceof InspectorUnavailable
-          ? e.message
-          : "this runtime's inspector cannot read closure scopes",
-      );
+      return unavailableScopes(e instanceof InspectorUnavailable ? e.message : NOT_SHOWN);
     }
     // Replies come only later: run the steps awaited, one read at a time.
     let busy: Promise<unknown> = Promise.resolve();
@@ -93,7 +48,7 @@ export async function inspectorAdapter(): Promise<ScopeAdapter> {
     try {
       await run(() => scopesSteps(Math.max));
     } catch {
-      return unavailable("this runtime's inspector cannot read closure scopes");
+      return unavailableScopes(NOT_SHOWN);
     }
   }
   return {
@@ -113,20 +68,6 @@ function attempt<T>(read: () => T): Promise<T> {
   }
 }
 
-/** Runs a read's steps synchronously, with a session for this read (or the held one). */
-function runNow<T>(steps: () => Steps<T>): T {
-  return withInspector(({ call }) => {
-    try {
-      const g = steps();
-      let r = g.next(undefined as never);
-      while (!r.done) r = g.next(call(r.value[0], r.value[1]));
-      return r.value;
-    } finally {
-      stash().clear();
-    }
-  });
-}
-
 /** Runs a read's steps awaiting each reply, with a session for this read. */
 function runLater<T>(steps: () => Steps<T>): Promise<T> {
   return withInspectorAsync(async ({ post }) => {
@@ -136,131 +77,7 @@ function runLater<T>(steps: () => Steps<T>): Promise<T> {
       while (!r.done) r = g.next(await post(r.value[0], r.value[1]));
       return r.value;
     } finally {
-      stash().clear();
+      inspectorStash().clear();
     }
   });
-}
-
-/**
- * The scope chain of `fn`, read synchronously. Throws {@linkcode InspectorUnavailable} where
- * the inspector cannot be used so.
- */
-export function readScopesNow(fn: object): ReadScopes {
-  return runNow(() => scopesSteps(fn));
-}
-
-/** What the bound function `fn` was made of, read synchronously (see readScopesNow). */
-export function readBoundNow(fn: object): BoundParts {
-  return runNow(() => boundSteps(fn));
-}
-
-/** The private fields of `o`, read synchronously (see readScopesNow). */
-export function readPrivateNow(o: object): PrivateFields {
-  return runNow(() => privateSteps(o));
-}
-
-function* scopesSteps(fn: object): Steps<ReadScopes> {
-  const { props } = yield* inspect(fn);
-  const scopes = internalOf(props)("[[Scopes]]")?.objectId;
-  if (scopes === undefined) return EMPTY;
-  return snapshot((yield* handOver(scopes, STORE_THIS, [])) as ArrayLike<ScopeEntry>);
-}
-
-/** The private fields of `o` (names without `#`). */
-function* privateSteps(o: object): Steps<PrivateFields> {
-  const { id, props } = yield* inspect(o);
-  const fields = ((props.privateProperties ?? []) as { name: string; value?: RemoteObject }[])
-    .filter((p) => p.value !== undefined && !p.name.startsWith("#$cp$"));
-  const values = yield* handOver(id, STORE_ARGS, fields.map((f) => asArgument(f.value)));
-  return { names: fields.map((f) => f.name.slice(1)), values: values as unknown[] };
-}
-
-/** What the bound function `fn` was made of. */
-function* boundSteps(fn: object): Steps<BoundParts> {
-  const { id, props } = yield* inspect(fn);
-  const find = internalOf(props);
-  const target = find("[[TargetFunction]]");
-  if (target?.objectId === undefined) throw new Error("no [[TargetFunction]] shown");
-  const parts = (yield* handOver(id, STORE_PARTS, [
-    asArgument(target),
-    asArgument(find("[[BoundThis]]")),
-    asArgument(find("[[BoundArgs]]")),
-  ])) as [object, unknown, unknown[] | undefined];
-  return { target: parts[0], thisArg: parts[1], args: parts[2] ?? [] };
-}
-
-/** A handle on `o` and its own properties (internal and private ones included). */
-function* inspect(o: object): Steps<{ id: string; props: Record<string, unknown> }> {
-  stash().set(0, o);
-  const evaluated = yield ["Runtime.evaluate", { expression: LOOKUP, objectGroup: GROUP }];
-  const id = (evaluated.result as { objectId?: string } | undefined)?.objectId;
-  if (id === undefined) throw new Error("the inspector gave no handle for the value");
-  const props = yield ["Runtime.getProperties", {
-    objectId: id,
-    ownProperties: true,
-    objectGroup: GROUP,
-  }];
-  return { id, props };
-}
-
-/** Calls `declaration` on `objectId` with `args`, and returns what it stored in slot 1. */
-function* handOver(objectId: string, declaration: string, args: object[]): Steps<unknown> {
-  yield ["Runtime.callFunctionOn", {
-    objectId,
-    functionDeclaration: declaration,
-    arguments: args,
-    objectGroup: GROUP,
-  }];
-  const v = stash().get(1);
-  if (v === undefined) throw new Error("the inspector did not hand the values over");
-  return v;
-}
-
-function internalOf(props: Record<string, unknown>): (name: string) => RemoteObject | undefined {
-  const internal = (props.internalProperties ?? []) as { name: string; value?: RemoteObject }[];
-  return (name) => internal.find((p) => p.name === name)?.value;
-}
-
-interface RemoteObject {
-  objectId?: string;
-  value?: unknown;
-  unserializableValue?: string;
-  type?: string;
-}
-
-/** A remote object as a call argument: by handle, or by (unserializable) value. */
-function asArgument(r: RemoteObject | undefined): object {
-  if (r === undefined || r.type === "undefined") return {};
-  if (r.objectId !== undefined) return { objectId: r.objectId };
-  if (r.unserializableValue !== undefined) return { unserializableValue: r.unserializableValue };
-  return { value: r.value };
-}
-
-/** Snapshots of the entries of a `[[Scopes]]` list (V8 gives no identity: matched by content). */
-export function snapshot(list: ArrayLike<ScopeEntry>): ReadScopes {
-  const chain: ScopeSnapshot[] = [];
-  const found = new Map<string, number>();
-  const uninitialized: string[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const entry = list[i];
-    const kind = entry.description ?? entry.type ?? "";
-    if (SKIPPED.test(kind)) continue;
-    const names = Object.keys(entry.object);
-    const values: unknown[] = [];
-    for (const name of names) {
-      let v: unknown;
-      try {
-        v = entry.object[name];
-      } catch {
-        v = TDZ;
-      }
-      values.push(v);
-      if (!found.has(name)) {
-        found.set(name, chain.length);
-        if (v === TDZ) uninitialized.push(name);
-      }
-    }
-    chain.push({ kind, names, values, byContent: true });
-  }
-  return { chain, found, uninitialized };
 }

@@ -17,7 +17,7 @@ type Cache = Record<string, { exports?: unknown } | undefined>;
 
 /**
  * A source over `require.cache`, where it lists ES modules; undefined elsewhere. Call it only
- * after `table.ts` has been evaluated.
+ * after this module has been evaluated (the detector calls it at the first need).
  */
 export function requireCacheModuleSource(): ModuleSource | undefined {
   // Only Bun's lists ES modules; elsewhere node:module is not even loaded (it is slow to
@@ -29,9 +29,9 @@ export function requireCacheModuleSource(): ModuleSource | undefined {
     if (m === undefined) return undefined;
     cache = m.createRequire(import.meta.url).cache as Cache;
     if (cache === undefined || cache === null) return undefined;
-    // The module table is an ES module loaded before this is called: listed only where the
+    // This module is an ES module evaluated before this is called: listed only where the
     // cache holds ES modules.
-    if (!Object.hasOwn(cache, fileURLToPath(new URL("./table.ts", import.meta.url)))) {
+    if (!Object.hasOwn(cache, fileURLToPath(import.meta.url))) {
       return undefined;
     }
   } catch {
