@@ -17,16 +17,16 @@
  * @module
  */
 
-import type {
-  BoundParts,
-  ModuleSource,
-  PrivateFields,
-  ReadScopes,
-  RuntimeAdapter,
-  ScopeAdapter,
-  SyncScopeReader,
+import {
+  type BoundParts,
+  type ModuleSource,
+  type PrivateFields,
+  type ReadScopes,
+  type RuntimeAdapter,
+  type ScopeAdapter,
+  type SyncScopeReader,
+  unavailableScopes,
 } from "./adapter.ts";
-import { unavailableScopes } from "./adapter.ts";
 import { IS_JSC } from "./host.ts";
 import { BUN_PRELOAD_REMEDY, DENO_SYS_REMEDY, runtimeRemedy } from "./remedy.ts";
 import { sharedField } from "./shared_slot.ts";
