@@ -32,7 +32,7 @@ export {
   registerPickleByValue,
   unregisterPickleByValue,
 } from "./lib/code/registry.ts";
-export { registerModule } from "./lib/runtime/modules.ts";
+export { registerModule } from "./lib/runtime/modules/table.ts";
 export { ready } from "./lib/runtime/ready.ts";
 export type {
   AllowList,

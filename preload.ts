@@ -2,7 +2,7 @@
  * Bun preload that gives closures automatic capture on Bun: it registers a `Bun.plugin` whose
  * `onLoad` instruments the JavaScript and TypeScript modules the program loads (see
  * `lib/instrument/instrument.ts`), and installs the run-time helpers and the synchronous scope
- * reader the pickler uses (`lib/runtime/instrument_runtime.ts`). This package's own files are
+ * reader the pickler uses (`lib/runtime/instrumented.ts`). This package's own files are
  * never instrumented.
  *
  * The ES modules of packages in `node_modules` are instrumented too, so that closures packages
@@ -44,10 +44,9 @@ import { fileURLToPath } from "node:url";
 import { instrument, mapLines } from "./lib/instrument/instrument.ts";
 import { cacheDir, TransformCache } from "./lib/instrument/cache.ts";
 import { PackageFinder, scopeIsCommonJs } from "./lib/instrument/packages.ts";
-import { EXPLAIN_KEY, notInstrumented } from "./lib/runtime/remedy.ts";
-import { installInstrumentRuntime } from "./lib/runtime/instrument_runtime.ts";
-import { RESOLVE_COUNT_KEY } from "./lib/runtime/modules_require_cache.ts";
-import { REACH_KEY } from "./lib/runtime/scopes_instrumented.ts";
+import { notInstrumented } from "./lib/runtime/remedy.ts";
+import { installInstrumentRuntime } from "./lib/code/loaded_instrument.ts";
+import { sharedSlot } from "./lib/runtime/shared_slot.ts";
 
 /** The loader Bun is told to use for a file the preload returns. */
 export type Loader = "js" | "jsx" | "ts" | "tsx";
@@ -286,21 +285,19 @@ function register(targets: readonly string[]): void {
   });
 }
 
-const counter = globalThis as unknown as Record<symbol, number>;
-
 /**
  * Counts module resolutions, so the module table lists require.cache again only when modules
  * may have been loaded since.
  */
 function countResolution(): undefined {
-  counter[RESOLVE_COUNT_KEY]++;
+  sharedSlot().resolved! += 1;
   return undefined;
 }
 
 /** The transform cache: the library's version, the transform's files' digest, Bun's version. */
 function transformSalt(): string {
   const h = createHash("sha1");
-  const files = ["package.json", "lib/runtime/private_readers.ts"];
+  const files = ["package.json", "lib/runtime/private_readers.ts", "lib/runtime/shared_slot.ts"];
   for (const dir of ["lib/instrument", "lib/code/scope"]) {
     try {
       for (const f of readdirSync(join(here, dir)).sort()) files.push(`${dir}/${f}`);
@@ -346,14 +343,14 @@ function commonJsPackages(): string[] {
 }
 
 if (bun !== undefined) {
-  const g = globalThis as Record<symbol, unknown>;
-  g[EXPLAIN_KEY] = () => notInstrumented(commonJsPackages());
+  const slot = sharedSlot();
+  slot.explain = () => notInstrumented(commonJsPackages());
   // Modules the library imports itself (pickled by reference, imported by loads).
-  g[REACH_KEY] = (target: string) => {
+  slot.reach = (target: string) => {
     const t = finder.fileTarget(target);
     if (t !== undefined) register([t]);
   };
-  counter[RESOLVE_COUNT_KEY] = 0;
+  slot.resolved = 0;
   bun.plugin({
     name: "cloudpickle-instrument",
     setup(build) {

@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dump, dumps, dumpsSync, loads, loadsSync, reduce } from "../mod.ts";
 import { lastAsyncWork } from "../lib/pickle/prefetch.ts";
-import { scopeAdapter, SYNC_READER_KEY } from "../lib/runtime/scopes.ts";
+import { scopeAdapter } from "../lib/runtime/detect.ts";
+import { sharedSlot } from "../lib/runtime/shared_slot.ts";
 import { expectPicklingErrorAsync, streamRoundTrip } from "./helpers.ts";
 
 type Cb = (b: ArrayBuffer) => unknown;
@@ -338,9 +339,9 @@ describe("async forms walk once", () => {
     // Without a synchronous reader, the walk asks the async adapter (the inspector's
     // protocol on Deno), then goes on from each function read.
     // (A reader in the global slot takes the place of the inspector's own.)
-    const g = globalThis as Record<symbol, unknown>;
-    const slot = g[SYNC_READER_KEY];
-    g[SYNC_READER_KEY] = () => undefined;
+    const shared = sharedSlot();
+    const slot = shared.scopeReader;
+    shared.scopeReader = () => undefined;
     const adapter = await scopeAdapter();
     const read = adapter.read;
     const reads: object[] = [];
@@ -365,8 +366,7 @@ describe("async forms walk once", () => {
       assert.equal(await runChain(out.chain, 20), "tail of 20");
     } finally {
       adapter.read = read;
-      if (slot !== undefined) g[SYNC_READER_KEY] = slot;
-      else delete g[SYNC_READER_KEY];
+      shared.scopeReader = slot;
     }
   });
 

@@ -18,15 +18,17 @@ import {
   type InstrumentOptions,
   mapLines,
 } from "../lib/instrument/instrument.ts";
-import { readInstrumentedScopes, recordOf } from "../lib/runtime/instrument_runtime.ts";
+import { readInstrumentedScopes } from "../lib/code/loaded_instrument.ts";
+import { recordOf } from "../lib/runtime/instrumented.ts";
 import { cacheDir, TransformCache } from "../lib/instrument/cache.ts";
 import { PackageFinder, scopeIsCommonJs } from "../lib/instrument/packages.ts";
 import {
   installPassThroughHelpers,
   INSTRUMENT_GLOBALS,
   passThroughHelpers,
-} from "../lib/runtime/scopes_instrumented.ts";
-import { SYNC_READER_KEY, TDZ } from "../lib/runtime/scopes.ts";
+} from "../lib/runtime/instrumented.ts";
+import { TDZ } from "../lib/runtime/adapter.ts";
+import { sharedSlot } from "../lib/runtime/shared_slot.ts";
 import { handles, transformFile } from "../preload.ts";
 import * as fx from "./instrumented/closures.ts";
 import * as plain from "./instrumented/plain.mjs";
@@ -295,11 +297,11 @@ return [f()(), sw(1)(), wq(), (function () { return typeof this; })()];`;
 
 /** The reader, as the pickler finds it. */
 function reader(): (fn: object) => ReturnType<typeof readInstrumentedScopes> {
-  return (globalThis as Record<symbol, never>)[SYNC_READER_KEY];
+  return sharedSlot().scopeReader as never;
 }
 
 describe("scope records and the synchronous reader", () => {
-  it("is installed under SYNC_READER_KEY, and the helpers are globals", () => {
+  it("is installed in the shared slot, and the helpers are globals", () => {
     assert.equal(reader(), readInstrumentedScopes);
     for (const name of INSTRUMENT_GLOBALS) assert.ok(name in globalThis, name);
   });
@@ -339,7 +341,7 @@ for (let i = 0; i < 3; i++) fns.push(() => i);`).code,
   it("a variable in its temporal dead zone reads as TDZ", async () => {
     const m = await evalModule(
       instrument(`
-const read = globalThis[Symbol.for("cloudpickle.scopes.syncReader")];
+const read = globalThis[Symbol.for("cloudpickle.shared")].scopeReader;
 let touch = 0;
 const f = () => later + touch++;
 export const before = read(f);

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseNpm, portableName, resolvePortable } from "../lib/code/module_names.ts";
+import { parseNpm, portableName, resolvePortable } from "../lib/runtime/modules/names.ts";
 import { covers, registryEntry } from "../lib/code/registry.ts";
 
 const root = new URL("../", import.meta.url).href;

@@ -9,7 +9,7 @@
 import type { Encoder } from "../pickle/encoder.ts";
 import { writeReduction } from "../values/reduce.ts";
 import { syncRemedy } from "../runtime/remedy.ts";
-import { syncBoundReader } from "../runtime/scopes.ts";
+import { syncBoundReader } from "../runtime/detect.ts";
 import * as T from "../format/tags.ts";
 
 // Write side.

@@ -19,11 +19,11 @@ import {
   moduleStillLoading,
   namespaceURL,
   refreshModules,
-} from "../runtime/modules.ts";
-import { entryModuleURL } from "../runtime/entry.ts";
+} from "../runtime/modules/table.ts";
+import { entryModuleURL } from "../runtime/modules/entry.ts";
 import { covers, registeredByValue } from "./registry.ts";
 import { globalPathOf, resolveGlobalPath } from "./globals.ts";
-import { defaultRoot, portableName } from "./module_names.ts";
+import { defaultRoot, portableName } from "../runtime/modules/names.ts";
 import type { Decoder } from "../pickle/decoder.ts";
 
 // Write side.

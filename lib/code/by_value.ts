@@ -8,8 +8,6 @@
  */
 
 import * as T from "../format/tags.ts";
-import "../runtime/private_readers.ts";
-import "../runtime/modules_sources.ts";
 import { type Encoder, F_LIST, S_PRIVATE, S_SCOPE } from "../pickle/encoder.ts";
 import { propsFrame } from "../pickle/properties.ts";
 import { type Analysis, AnalysisError, analyze } from "./analyze.ts";
@@ -33,13 +31,14 @@ import { importSites, mayImport, withImportBase } from "./relative_imports.ts";
 import { asBuiltin, moduleRoot, portableOf, writeExported } from "./by_reference.ts";
 import { writeBound } from "./bound.ts";
 import { definitionValues, readDefinitionValues, reparented, staticPrivates } from "./classes.ts";
-import { readInstrumentedScopes, recordOf } from "../runtime/instrument_runtime.ts";
-import { findBuiltinExport, locatedFunction } from "../runtime/modules.ts";
-import { IS_JSC } from "../runtime/engine.ts";
-import { isBoundFunction, type ReadScopes } from "../runtime/scopes.ts";
+import { recordOf } from "../runtime/instrumented.ts";
+import { findBuiltinExport, locatedFunction } from "../runtime/modules/table.ts";
+import { IS_JSC } from "../runtime/host.ts";
+import type { ReadScopes } from "../runtime/adapter.ts";
+import { isBoundFunction } from "../runtime/bound.ts";
 import { captured } from "./scope_records.ts";
 import { withoutStaticInitializers } from "./class_source.ts";
-import { newInstrumentedFunction } from "./loaded_instrument.ts";
+import { newInstrumentedFunction, readInstrumentedScopes } from "./loaded_instrument.ts";
 import { type DecodeFrame, type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts";
 import { K_PRIVATE, K_PROPS, K_SCOPE } from "../pickle/decode_table.ts";
 import { hasRepeat } from "../pickle/shapes.ts";
@@ -230,7 +229,6 @@ let lastReader: ((fn: object) => ReadScopes | undefined) | undefined;
 let lastWrapper: ((fn: object) => ReadScopes | undefined) | undefined;
 
 // Function sources instrumented by Bun's preload name its helpers: make them defined here.
-import "../runtime/scopes_instrumented.ts";
 
 // Read side.
 

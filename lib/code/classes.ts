@@ -15,7 +15,7 @@ import type { ScopeRecord } from "./captures.ts";
 import { sourcePrototypes, UNKNOWN } from "./members.ts";
 import { UNREAD } from "./by_value.ts";
 import { syncRemedy } from "../runtime/remedy.ts";
-import { syncPrivateReader } from "../runtime/scopes.ts";
+import { syncPrivateReader } from "../runtime/detect.ts";
 import { FORM_CLASS, isDeclarable, type ScopeHandle } from "./functions.ts";
 import { wasLoaded } from "./identity.ts";
 import { type Decoder, HOLE, NO_TAG, PENDING } from "../pickle/decoder.ts";

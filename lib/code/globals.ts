@@ -31,6 +31,8 @@
 import { types } from "node:util";
 import { explicitCaptures } from "./captures.ts";
 import { isDeclarable } from "./functions.ts";
+import { isBun, isDeno, maybeBuiltin } from "../runtime/host.ts";
+import { BIND_STAND_IN } from "../runtime/instrumented.ts";
 import {
   BUN_GLOBALS,
   BUN_SCRIPTED,
@@ -52,8 +54,6 @@ const SKIP_KEYS = new Set(["constructor", "caller", "callee", "arguments", "__pr
 const fnToString = Function.prototype.toString;
 const hasOwn = Object.hasOwn;
 const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
-/** Marks the library's own stand-in for `Function.prototype.bind` (Bun's preload). */
-const STAND_IN = Symbol.for("cloudpickle.bind.records");
 
 interface RuntimeGlobals {
   /** The globals this runtime defines itself. */
@@ -71,13 +71,9 @@ function words(...lists: string[]): Set<string> {
 /** The lists of the runtime running the library (both runtimes' on another one). */
 function runtimeGlobals(): RuntimeGlobals {
   if (lists !== undefined) return lists;
-  const g = globalThis as {
-    Deno?: { version?: { deno?: unknown } };
-    process?: { versions?: { bun?: unknown } };
-  };
-  if (typeof g.Deno?.version?.deno === "string") {
+  if (isDeno()) {
     lists = { names: words(COMMON_GLOBALS, DENO_GLOBALS), scripted: words(DENO_SCRIPTED) };
-  } else if (typeof g.process?.versions?.bun === "string") {
+  } else if (isBun()) {
     lists = { names: words(COMMON_GLOBALS, BUN_GLOBALS), scripted: words(BUN_SCRIPTED) };
   } else {
     lists = {
@@ -110,7 +106,7 @@ function isNative(fn: unknown): boolean {
 
 function isStandIn(fn: object): boolean {
   try {
-    return hasOwn(fn, STAND_IN);
+    return hasOwn(fn, BIND_STAND_IN);
   } catch {
     return false; // a revoked proxy
   }
@@ -135,12 +131,7 @@ function isNamespace(v: object): boolean {
 
 function build(): Map<unknown, string> {
   // The globals a runtime defines late are defined now, so that the table holds them.
-  try {
-    (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process
-      ?.getBuiltinModule?.("node:module");
-  } catch {
-    // no such module here
-  }
+  maybeBuiltin("node:module");
   const scripted = runtimeGlobals().scripted;
   const found = new Map<unknown, string>();
   const tops = new Map<string, unknown>();

@@ -18,7 +18,7 @@ import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from ".
 import { globalPathOf } from "./globals.ts";
 import { constructorOf, isNative, privateFieldsOf } from "./members.ts";
 import { syncRemedy } from "../runtime/remedy.ts";
-import { syncPrivateReader } from "../runtime/scopes.ts";
+import { syncPrivateReader } from "../runtime/detect.ts";
 import { rebuildInstance, setPrivate, setStaticPrivate } from "./private_state.ts";
 import { type DecodeFrame, type Decoder, HOLE, NOT_DONE, PENDING } from "../pickle/decoder.ts";
 import { K_PRIVATE, K_PROPS } from "../pickle/decode_table.ts";

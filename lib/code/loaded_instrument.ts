@@ -14,11 +14,17 @@
 
 import { instrument } from "../instrument/instrument.ts";
 import {
+  installInstrumentedRuntime,
+  installPassThroughHelpers,
+  readRecordScopes,
+  recordOf,
   register,
   registerClass,
   registerNamed,
   registerObject,
-} from "../runtime/instrument_runtime.ts";
+} from "../runtime/instrumented.ts";
+import type { ReadScopes } from "../runtime/adapter.ts";
+import { analyze } from "./analyze.ts";
 import {
   FORM_METHOD,
   memberOf,
@@ -35,7 +41,7 @@ const records = new WeakMap<ScopeHandle, Record>();
 const handles = new WeakMap<object, ScopeHandle>();
 
 /**
- * The scope record (in the sense of `instrument_runtime.ts`) of a scope the loader built:
+ * The scope record (in the sense of `instrumented.ts`) of a scope the loader built:
  * its variables, its parent's record, its names; every variable counts as changing.
  */
 export function handleRecord(handle: ScopeHandle | null): Record | null {
@@ -81,6 +87,8 @@ interface Prepared {
 }
 
 const prepared = new Map<string, Prepared | null>();
+/** A name of the helpers of `instrumented.ts` (`$cp$f`, `$cp$a`, …). */
+const HELPER_NAME = /\$cp\$[a-dfkno]\b/;
 const PREPARED_MAX = 1024;
 
 /** The names the scope chain of `scope` declares, innermost first, each once. */
@@ -130,6 +138,8 @@ export function newInstrumentedFunction(
   member: number,
   source: string,
 ): unknown {
+  // Source instrumented elsewhere (Bun's preload) names the helpers' globals.
+  if (source.includes("$cp$") && HELPER_NAME.test(source)) installPassThroughHelpers();
   const names = chainNames(scope);
   const key = `${form}\n${names.join(",")}\n${source}`;
   let p = prepared.get(key);
@@ -150,4 +160,33 @@ export function newInstrumentedFunction(
   const fn = memberOf(made as object, member);
   if (typeof fn === "function") rememberKeyedSource(fn, source);
   return fn;
+}
+
+/** Free variables per function: they never change. */
+const usedNames = new WeakMap<object, ReadonlySet<string> | undefined>();
+const fnToString = Function.prototype.toString;
+
+/**
+ * The scope chain of a function that carries a scope record (instrumented code, or a closure
+ * loaded code created), values read now, limited to the variables its source uses (see
+ * `readRecordScopes` in `lib/runtime/instrumented.ts`). Undefined for a function without a
+ * record, or whose records lead into code that was loaded from a pickle.
+ */
+export function readInstrumentedScopes(fn: object): ReadScopes | undefined {
+  if (recordOf(fn) === undefined) return undefined;
+  let used: ReadonlySet<string> | undefined = usedNames.get(fn);
+  if (used === undefined && !usedNames.has(fn)) {
+    try {
+      used = new Set(analyze(fnToString.call(fn)).free);
+    } catch {
+      used = undefined; // then every variable is shared (the pickler reports the parse error)
+    }
+    usedNames.set(fn, used);
+  }
+  return readRecordScopes(fn, used);
+}
+
+/** Installs the run-time side of the Bun preload's transform, with the reader above. */
+export function installInstrumentRuntime(): void {
+  installInstrumentedRuntime(readInstrumentedScopes);
 }

@@ -13,8 +13,8 @@
 
 import { analyze } from "./analyze.ts";
 import { privateReaderBlock } from "../runtime/private_readers.ts";
+import { SHARED_SLOT_EXPR, sharedSlot } from "../runtime/shared_slot.ts";
 
-const HOOK = Symbol.for("cloudpickle.privateRestore");
 /** Thrown from the appended field's initializer to stop a rebuild construction. */
 const STOP: unique symbol = Symbol("stop");
 
@@ -36,12 +36,12 @@ function hook(self: object, setter: Setter): undefined {
   throw STOP;
 }
 
-Object.defineProperty(globalThis, HOOK, {
-  value: hook,
-  writable: false,
-  enumerable: false,
-  configurable: true,
-});
+/** Puts the hooks the appended fields call into the shared slot (at the first class loaded). */
+function installHooks(): void {
+  const slot = sharedSlot();
+  slot.privateRestore = hook;
+  slot.staticRestore = staticHook;
+}
 
 function setterOf(fields: readonly string[]): string {
   let cases = "";
@@ -58,13 +58,14 @@ export function withRestorer(
   fields: readonly string[],
   staticFields: readonly string[],
 ): string {
+  installHooks();
   const end = source.lastIndexOf("}");
   // Also a reader, so a loaded instance can be pickled again in any runtime.
   let added = privateReaderBlock(fields, staticFields) + "\n";
-  added += `#$cp$restore = globalThis[Symbol.for("cloudpickle.privateRestore")](this, ` +
+  added += `#$cp$restore = ${SHARED_SLOT_EXPR}.privateRestore(this, ` +
     `${setterOf(fields)});`;
   if (staticFields.length > 0) {
-    added += `\nstatic #$cp$static = globalThis[Symbol.for("cloudpickle.staticRestore")](this, ` +
+    added += `\nstatic #$cp$static = ${SHARED_SLOT_EXPR}.staticRestore(this, ` +
       `${setterOf(staticFields)});`;
   }
   return `${source.slice(0, end)}\n${added}\n}`;
@@ -78,15 +79,10 @@ export function rememberRestorer(cls: object, source: string, fields: readonly s
 /** Setters of the static private fields of classes evaluated with a restorer. */
 const staticSetters = new WeakMap<object, Setter>();
 
-Object.defineProperty(globalThis, Symbol.for("cloudpickle.staticRestore"), {
-  value: (cls: object, setter: Setter): undefined => {
-    staticSetters.set(cls, setter);
-    return undefined;
-  },
-  writable: false,
-  enumerable: false,
-  configurable: true,
-});
+function staticHook(cls: object, setter: Setter): undefined {
+  staticSetters.set(cls, setter);
+  return undefined;
+}
 
 /** Writes static private field `name` of a class evaluated with a restorer. */
 export function setStaticPrivate(cls: object, name: string, value: unknown): void {

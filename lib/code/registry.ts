@@ -9,11 +9,11 @@
  * @module
  */
 
-import { builtin } from "../runtime/builtins.ts";
+import { builtin } from "../runtime/host.ts";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PickleError } from "../pickle/errors.ts";
-import { namespaceURL } from "../runtime/modules.ts";
-import { npmPackageOf, parseNpm, portableName } from "./module_names.ts";
+import { namespaceURL } from "../runtime/modules/table.ts";
+import { npmPackageOf, parseNpm, portableName } from "../runtime/modules/names.ts";
 
 const registry = new Set<string>();
 /** Match results per module URL, valid while the registry is unchanged. */

@@ -7,7 +7,7 @@
 
 import { type Analysis, analyze } from "./analyze.ts";
 import { ScopeRecord } from "./captures.ts";
-import { type ReadScopes, TDZ } from "../runtime/scopes.ts";
+import { type ReadScopes, TDZ } from "../runtime/adapter.ts";
 
 const fnToString = Function.prototype.toString;
 

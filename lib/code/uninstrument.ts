@@ -9,6 +9,7 @@
  */
 
 import { parseScript } from "meriyah";
+import { PRIVATE_READER_NAMES } from "../runtime/private_readers.ts";
 
 interface Node {
   type: string;
@@ -84,7 +85,9 @@ function replacement(n: Node): Node | null | undefined {
     const body = n.body as Node[];
     if (body.length === 1 && body[0].type === "ExpressionStatement") {
       const text = JSON.stringify(body[0].expression);
-      if (text.includes('"$cp$k"') || text.includes('"cloudpickle.privateReader"')) return null;
+      if (text.includes('"$cp$k"') || PRIVATE_READER_NAMES.some((m) => text.includes(`"${m}"`))) {
+        return null;
+      }
     }
   }
   return undefined;

@@ -7,7 +7,7 @@
 
 import { UnpicklingError } from "../pickle/errors.ts";
 import { Buffer } from "node:buffer";
-import { APPLY_MAX, WINDOW_MAX } from "../runtime/engine.ts";
+import { APPLY_MAX, WINDOW_MAX } from "../runtime/tuning.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** Bytes decoded at once into a window that short Latin-1 strings are cut from. */

@@ -12,7 +12,7 @@
  *
  * The body is exactly one value. With {@linkcode FLAG_MODULES}, the module table comes first:
  * varint n, then n × str, the portable names of the modules the value refers to (see
- * `lib/code/module_names.ts`), so that a loader can import them all before building anything.
+ * `lib/runtime/modules/names.ts`), so that a loader can import them all before building anything.
  * A signed pickle ends with a 32-byte HMAC-SHA-256 computed
  * over every byte before it (header included).
  *

@@ -1,6 +1,6 @@
 /**
  * Every global name and global expression the transform writes into the code it emits, in one
- * place: the helpers instrumented code calls (installed by `lib/runtime/instrument_runtime.ts`),
+ * place: the helpers instrumented code calls (installed by `lib/runtime/instrumented.ts`),
  * the binding names of scope records, the parameter of a record function, the reader of
  * private fields and the resolver of relative `import()` specifiers. Changing how emitted code
  * reaches the run-time side is an edit of this file.
@@ -14,7 +14,7 @@ export {
   REGISTER_CLASS,
   REGISTER_NAMED,
   REGISTER_OBJECT,
-} from "../runtime/scopes_instrumented.ts";
+} from "../runtime/instrumented.ts";
 export { privateReaderBlock } from "../runtime/private_readers.ts";
 export { RESOLVER } from "../code/relative_imports.ts";
 

@@ -1,7 +1,7 @@
 /**
  * Load-time instrumentation of JavaScript modules (Bun has no run-time API for closure
  * variables, so the preload rewrites every module it loads). Pure: source text in, source text
- * out; the helpers the output calls are installed by `lib/runtime/instrument_runtime.ts`, the
+ * out; the helpers the output calls are installed by `lib/runtime/instrumented.ts`, the
  * names it emits are in `emitted_names.ts`.
  *
  * What the output does at run time:

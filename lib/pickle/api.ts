@@ -16,18 +16,14 @@ import { type DecodeOptions, Decoder } from "./decoder.ts";
 import { appendMac, checkSigningKey, verifyingKeys, verifyMac } from "./signing.ts";
 import { allowPolicy, allowsCode, checkImports, withListsRead } from "./allow.ts";
 import { DEFAULT_LIMITS, limitsOf } from "./limits.ts";
-import {
-  type BoundParts,
-  instrumentedScopeReader,
-  type PrivateFields,
-  type ReadScopes,
-} from "../runtime/scopes.ts";
-import { settleModules } from "../runtime/modules.ts";
-import { holdInspector, releaseInspector } from "../runtime/inspector_session.ts";
-import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
-import { exportsOf } from "../runtime/modules_exports_scan.ts";
+import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/adapter.ts";
+import { instrumentedScopeReader } from "../runtime/detect.ts";
+import { settleModules } from "../runtime/modules/table.ts";
+import { holdInspector, releaseInspector } from "../runtime/inspector/session.ts";
+import { importNamespace, loadedNamespace } from "../runtime/modules/import.ts";
+import { exportsOf } from "../runtime/modules/exports_scan.ts";
 import { registryEntry } from "../code/registry.ts";
-import { asRoot, defaultRoot } from "../code/module_names.ts";
+import { asRoot, defaultRoot } from "../runtime/modules/names.ts";
 
 let idleWalker: Encoder | undefined;
 let idleAsyncWalker: Encoder | undefined;

@@ -13,7 +13,7 @@ import * as T from "../format/tags.ts";
 import type { Encoder } from "./encoder.ts";
 import * as K from "../values/kinds.ts";
 import { constructorOf } from "../code/members.ts";
-import { findExport } from "../runtime/modules.ts";
+import { findExport } from "../runtime/modules/table.ts";
 import { writeBigInt, writeSymbol } from "../values/primitives.ts";
 import { writePlain, writeSimplePlain } from "../values/objects.ts";
 import { writeArray, writeSimpleArray } from "../values/arrays.ts";

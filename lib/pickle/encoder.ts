@@ -22,14 +22,8 @@ import type { Chain } from "../code/instances.ts";
 import type { ScopeRecord } from "../code/captures.ts";
 import type { ScopeHandle } from "../code/functions.ts";
 import { sharedScopes } from "../code/shared_scopes.ts";
-import {
-  type BoundParts,
-  instrumentedScopeReader,
-  type PrivateFields,
-  type ReadScopes,
-  type ScopeSnapshot,
-  syncScopeReader,
-} from "../runtime/scopes.ts";
+import type { BoundParts, PrivateFields, ReadScopes, ScopeSnapshot } from "../runtime/adapter.ts";
+import { instrumentedScopeReader, syncScopeReader } from "../runtime/detect.ts";
 import type { ShapeNode } from "../values/objects.ts";
 
 /** Frames kept for reuse between walks. */

@@ -14,17 +14,12 @@ import { HEADER_MAX } from "../format/tags.ts";
 import { blobArrayBuffer, BlobClass } from "../values/intrinsics.ts";
 import { PicklingError } from "./errors.ts";
 import type { EncodeOptions, Encoder, Settled } from "./encoder.ts";
-import {
-  type BoundParts,
-  isBoundFunction,
-  type PrivateFields,
-  type ReadScopes,
-  type ScopeAdapter,
-  scopeAdapter,
-} from "../runtime/scopes.ts";
-import { locateFunction, recheckModules } from "../runtime/modules.ts";
-import { holdInspector, releaseInspector } from "../runtime/inspector_session.ts";
-import { withExactIdentities } from "../runtime/scopes_identity.ts";
+import type { BoundParts, PrivateFields, ReadScopes, ScopeAdapter } from "../runtime/adapter.ts";
+import { isBoundFunction } from "../runtime/bound.ts";
+import { scopeAdapter } from "../runtime/detect.ts";
+import { locateFunction, recheckModules } from "../runtime/modules/table.ts";
+import { holdInspector, releaseInspector } from "../runtime/inspector/session.ts";
+import { withExactIdentities } from "../runtime/inspector/scopes_identity.ts";
 
 async function settle(o: object): Promise<Settled> {
   if (o instanceof BlobClass) {

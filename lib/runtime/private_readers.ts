@@ -1,13 +1,25 @@
 /**
  * Readers of private fields, registered by the classes themselves: only code inside a class
  * body can read its private fields, so instrumented classes (Bun's preload) and classes
- * loaded from a pickle carry a static block that registers a reader here. Importing this
- * module installs the registry and the synchronous reader the pickler asks.
+ * loaded from a pickle carry a static block that registers a reader here, through the shared
+ * slot (shared_slot.ts). Importing this module installs nothing: the registry is installed
+ * when the first such static block is generated ({@linkcode privateReaderBlock}) or by the
+ * preload, and a copy of the library that finds one installed uses it.
  *
  * @module
  */
 
-import { type PrivateFields, SYNC_PRIVATE_KEY } from "./scopes.ts";
+import type { PrivateFields } from "./adapter.ts";
+import { peekSharedSlot, SHARED_SLOT_EXPR, sharedSlot } from "./shared_slot.ts";
+
+/**
+ * Names that mark the static block of {@linkcode privateReaderBlock} (as an identifier or a
+ * string in it): the slot field it calls, and the global key earlier versions called.
+ */
+export const PRIVATE_READER_NAMES: readonly string[] = [
+  "registerPrivateReader",
+  "cloudpickle.privateReader",
+];
 
 interface Reader {
   readonly fields: readonly string[];
@@ -23,13 +35,14 @@ const readers = new WeakMap<object, Reader>();
  * instance fields (checked with `#f in o`) and static ones.
  */
 export function privateReaderBlock(fields: readonly string[], statics: readonly string[]): string {
+  installPrivateReaders();
   const instance = fields.length === 0
     ? "null"
     : `(o)=>#${fields[0]} in o?[${fields.map((f) => `o.#${f}`).join(",")}]:undefined`;
   const stat = statics.length === 0
     ? "null"
     : `()=>[${statics.map((f) => `this.#${f}`).join(",")}]`;
-  return `static{globalThis[Symbol.for("cloudpickle.privateReader")]?.(this,` +
+  return `static{${SHARED_SLOT_EXPR}?.registerPrivateReader?.(this,` +
     `${JSON.stringify(fields)},${instance},${JSON.stringify(statics)},${stat});}`;
 }
 
@@ -72,18 +85,19 @@ function readPrivate(o: object): PrivateFields | undefined {
   return { names, values };
 }
 
-for (
-  const [key, value] of [
-    [Symbol.for("cloudpickle.privateReader"), register],
-    [SYNC_PRIVATE_KEY, readPrivate],
-  ] as const
-) {
-  if ((globalThis as Record<symbol, unknown>)[key] === undefined) {
-    Object.defineProperty(globalThis, key, {
-      value,
-      writable: true,
-      enumerable: false,
-      configurable: true,
-    });
-  }
+/**
+ * Installs the registry in the shared slot, unless a copy of the library installed one
+ * already (then classes register with that one, and every copy reads through it).
+ */
+export function installPrivateReaders(): void {
+  const slot = sharedSlot();
+  if (slot.registerPrivateReader !== undefined) return;
+  slot.registerPrivateReader = register;
+  slot.privateReader = readPrivate;
+}
+
+/** The reader of the registry installed in this process, if any; installs nothing. */
+export function privateReaderOfSlot(): ((o: object) => PrivateFields | undefined) | undefined {
+  const r = peekSharedSlot()?.privateReader;
+  return typeof r === "function" ? r : undefined;
 }

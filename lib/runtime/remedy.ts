@@ -6,26 +6,20 @@
  * @module
  */
 
-import { IS_JSC } from "./engine.ts";
-import { denoReplRefusal } from "./inspector_guard.ts";
+import { denoSysPermission, IS_JSC, isBunRepl, isDenoRepl } from "./host.ts";
+import { sharedField } from "./shared_slot.ts";
 
 /** Bun without the preload. */
 export const BUN_PRELOAD_REMEDY =
-  "Bun shows closure variables only to code instrumented by the preload: name " +
+  "Bun shows closure variables only to code instrumented by the preload; load it: name " +
   '"@cloudpickle/cloudpickle/preload.ts" in bunfig.toml (`preload = [...]`), run ' +
   "`bun --preload @cloudpickle/cloudpickle/preload.ts main.ts`, or start the Worker with " +
   "`new Worker(url, { preload: [...] })`";
 
 /** Deno without sys access. */
 export const DENO_SYS_REMEDY =
-  "reading closure variables needs the inspector, which Deno allows only with --allow-sys " +
-  "(or -A)";
-
-/**
- * Global slot where the Bun preload installs the explanation for a function it did not
- * instrument: `(fn) => string`.
- */
-export const EXPLAIN_KEY: unique symbol = Symbol.for("cloudpickle.scopes.explain") as never;
+  "reading closure variables needs the inspector, which Deno allows only with sys access; " +
+  "run deno with --allow-sys (or -A)";
 
 /** Why a function of a process with the preload has no scope record. */
 export function notInstrumented(commonJsPackages: readonly string[]): string {
@@ -42,16 +36,19 @@ export function notInstrumented(commonJsPackages: readonly string[]): string {
 }
 
 function denoSysDenied(): boolean {
-  const d = (globalThis as {
-    Deno?: { permissions?: { querySync?(d: { name: string }): { state: string } } };
-  }).Deno;
-  const query = d?.permissions?.querySync;
-  if (query === undefined) return false;
-  try {
-    return query.call(d!.permissions, { name: "sys" }).state !== "granted";
-  } catch {
-    return false;
-  }
+  const sys = denoSysPermission();
+  return sys !== undefined && sys !== "granted" && sys !== "unknown";
+}
+
+/**
+ * Why the inspector must not be used in Deno's REPL, where this is one: the REPL runs its
+ * own inspector session, and a second one in the same process makes Deno panic ("RefCell
+ * already borrowed") as soon as it connects (Deno 2.9.6).
+ */
+export function denoReplRefusal(): string | undefined {
+  return isDenoRepl()
+    ? "the Deno REPL's own inspector leaves none for reading closure scopes"
+    : undefined;
 }
 
 /**
@@ -60,9 +57,8 @@ function denoSysDenied(): boolean {
  */
 export function runtimeRemedy(fn?: object): string | undefined {
   if (IS_JSC) {
-    const explain = (globalThis as Record<symbol, unknown>)[EXPLAIN_KEY];
-    if (typeof explain !== "function") return BUN_PRELOAD_REMEDY;
-    return (explain as (fn?: object) => string)(fn);
+    const explain = sharedField("explain");
+    return typeof explain === "function" ? explain(fn) : BUN_PRELOAD_REMEDY;
   }
   return denoSysDenied() ? DENO_SYS_REMEDY : undefined;
 }
@@ -83,14 +79,14 @@ export function unreadableReason(
   const remedy = runtimeRemedy(fn);
   if (remedy !== undefined) return remedy;
   if (unavailable !== undefined) return unavailable;
-  return sync ? syncReason ?? "the sync form could not read it: use the async dumps()" : "";
+  return sync ? syncReason ?? "the sync form could not read it; use the async dumps()" : "";
 }
 
 /** Why code typed in a REPL cannot have its closure scopes read, where this is a REPL. */
 function replRefusal(): string | undefined {
   const refusal = denoReplRefusal();
   if (refusal !== undefined) return refusal;
-  if (IS_JSC && (globalThis as { Bun?: { main?: unknown } }).Bun?.main === "") {
+  if (isBunRepl()) {
     return "Bun's REPL runs no preload, so the closure variables of code typed there cannot " +
       "be read";
   }

@@ -6,6 +6,12 @@
  * @module
  */
 
+import { SHARED_SLOT_KEY } from "../../lib/runtime/shared_slot.ts";
+import { INSTRUMENT_GLOBALS } from "../../lib/runtime/instrumented.ts";
+
+/** Globals the library makes at their first need: its shared slot, the helpers' names. */
+const LIBRARY_GLOBALS: readonly PropertyKey[] = [SHARED_SLOT_KEY, ...INSTRUMENT_GLOBALS];
+
 const TypedArray = Object.getPrototypeOf(Int8Array);
 const iteratorProto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
 
@@ -69,7 +75,9 @@ function snap(o: object): Snap {
 /** Takes the snapshot; `check()` returns a description of the first difference, or "". */
 export function watchIntrinsics(): () => string {
   const before = WATCHED.map(([, o]) => snap(o));
-  const globalKeys = new Set(Reflect.ownKeys(globalThis));
+  // The library's own globals, made at their first need (see lib/runtime/shared_slot.ts).
+  const globalKeys = new Set([...Reflect.ownKeys(globalThis), ...LIBRARY_GLOBALS]);
+  const baseline = Reflect.ownKeys(globalThis).length;
   return () => {
     for (let i = 0; i < WATCHED.length; i++) {
       const [name, o] = WATCHED[i];
@@ -95,7 +103,7 @@ export function watchIntrinsics(): () => string {
       }
     }
     const now = Reflect.ownKeys(globalThis);
-    if (now.length !== globalKeys.size) {
+    if (now.length !== baseline) {
       const added = now.filter((k) => !globalKeys.has(k)).map(String);
       if (added.length) return `globalThis: new keys ${added.join(",")}`;
     }

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { instrument, mapLines } from "../../lib/instrument/instrument.ts";
-import "../../lib/runtime/instrument_runtime.ts";
+import "../../lib/runtime/instrumented.ts";
 
 /** Each case: module source exporting `run(n)`, n closure creations + calls. */
 const CASES: Record<string, string> = {

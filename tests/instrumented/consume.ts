@@ -1,6 +1,5 @@
 // Reads a base64 pickle made by produce.ts from stdin, loads it (in Deno, or in Bun without the
 // preload), runs the functions and prints the results as JSON.
-import "../../lib/runtime/scopes_instrumented.ts";
 import { readStdinText } from "../cross/stdin.ts";
 import { loads } from "../../mod.ts";
 

@@ -16,7 +16,42 @@
  * @module
  */
 
-import { inspectorRefusal } from "./inspector_guard.ts";
+import { denoSysPermission, isBun, isV8, maybeBuiltin, processTicker } from "../host.ts";
+import { SHARED_SLOT_EXPR, sharedSlot } from "../shared_slot.ts";
+import { BUN_PRELOAD_REMEDY, DENO_SYS_REMEDY, denoReplRefusal } from "../remedy.ts";
+
+/** Why the in-process inspector must not be used here, or undefined when it may be. */
+export function inspectorRefusal(): string | undefined {
+  // Bun's `node:inspector` has no V8 protocol behind it (it shows no closure variables).
+  if (isBun()) return BUN_PRELOAD_REMEDY;
+  return denoReplRefusal();
+}
+
+/**
+ * Whether a V8 inspector session may be used without asking: V8, not the Deno REPL, and sys
+ * access already granted (Deno would otherwise prompt; Node needs none).
+ */
+export function inspectorUsableSilently(): boolean {
+  if (!isV8() || inspectorRefusal() !== undefined) return false;
+  const sys = denoSysPermission();
+  return sys === undefined || sys === "granted";
+}
+
+/**
+ * Values handed between the library and the expressions the inspector evaluates: slot 0
+ * holds the value to inspect, slot 1 what a handed-over function stored.
+ */
+export function inspectorStash(): Map<number, unknown> {
+  return sharedSlot().inspectorStash ??= new Map();
+}
+
+/** An expression for the value in the stash's slot 0 (see {@linkcode inspectorStash}). */
+export const STASH_LOOKUP = `${SHARED_SLOT_EXPR}.inspectorStash.get(0)`;
+
+/** A function declaration that stores its arguments' values with `store` into slot 1. */
+export function stashStore(params: string, value: string): string {
+  return `function (${params}) { ${SHARED_SLOT_EXPR}.inspectorStash.set(1, ${value}); }`;
+}
 
 interface Session {
   connect(): void;
@@ -42,13 +77,8 @@ let SessionClass: (new () => Session) | null | undefined;
 function sessionClass(): (new () => Session) | undefined {
   if (SessionClass === undefined) {
     SessionClass = null;
-    const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
-    try {
-      const m = p?.getBuiltinModule?.("node:inspector") as { Session?: new () => Session };
-      if (typeof m?.Session === "function") SessionClass = m.Session;
-    } catch {
-      // no inspector module here
-    }
+    const m = maybeBuiltin<{ Session?: new () => Session }>("node:inspector");
+    if (typeof m?.Session === "function") SessionClass = m.Session;
   }
   return SessionClass ?? undefined;
 }
@@ -133,7 +163,9 @@ function open(): Session {
   if (refusal !== undefined) throw new InspectorUnavailable(refusal);
   const S = sessionClass();
   if (S === undefined) {
-    throw new InspectorUnavailable("this runtime has no node:inspector to read closure scopes");
+    throw new InspectorUnavailable(
+      "closure scopes cannot be read: this runtime has no node:inspector; give the variables with closure()",
+    );
   }
   const session = new S();
   try {
@@ -141,18 +173,18 @@ function open(): Session {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/allow-sys|sys access|NotCapable|PermissionDenied/i.test(msg + String(e))) {
-      throw new InspectorUnavailable(
-        "reading closure variables needs the inspector, which Deno allows only with " +
-          "--allow-sys (or -A)",
-      );
+      throw new InspectorUnavailable(DENO_SYS_REMEDY);
     }
-    throw new InspectorUnavailable(`this runtime cannot read closure scopes (${msg})`);
+    throw new InspectorUnavailable(
+      `closure scopes cannot be read: the inspector refused to connect (${msg}); give the ` +
+        "variables with closure()",
+    );
   }
   return session;
 }
 
 function calls(session: Session): InspectorCalls {
-  const ticker = (globalThis as unknown as { process: Ticker }).process;
+  const ticker = processTicker() as Ticker;
   return {
     call(method: string, params: object): Record<string, unknown> {
       let done = false;

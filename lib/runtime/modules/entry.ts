@@ -6,19 +6,13 @@
  */
 
 import { pathToFileURL } from "node:url";
+import { mainModuleHints } from "../host.ts";
 
 /** The URL of the entry module, read now (Bun's test runner moves it from file to file). */
 export function entryModuleURL(): string | undefined {
-  const g = globalThis as {
-    Deno?: { mainModule?: unknown };
-    Bun?: { main?: unknown };
-    process?: { argv?: unknown[] };
-  };
-  const deno = g.Deno?.mainModule;
+  const { deno, bun: main, argv } = mainModuleHints();
   if (typeof deno === "string") return deno;
-  const main = g.Bun?.main;
   if (typeof main === "string" && main !== "") return toURL(main);
-  const argv = g.process?.argv?.[1];
   return typeof argv === "string" && argv !== "" ? toURL(argv) : undefined;
 }
 

@@ -22,11 +22,15 @@
 
 import { fileURLToPath } from "node:url";
 import { types } from "node:util";
-import type { ModuleSource } from "./modules.ts";
-import { inspectorUsableSilently } from "./inspector_guard.ts";
-import { withInspector } from "./inspector_session.ts";
-import { entryModuleURL } from "./entry.ts";
-import { builtin } from "./builtins.ts";
+import type { ModuleSource } from "../adapter.ts";
+import {
+  inspectorStash,
+  inspectorUsableSilently,
+  STASH_LOOKUP as LOOKUP,
+  withInspector,
+} from "./session.ts";
+import { entryModuleURL } from "../modules/entry.ts";
+import { builtin } from "../host.ts";
 
 interface ScriptParsed {
   scriptId?: unknown;
@@ -37,8 +41,6 @@ interface ScriptParsed {
 const IMPORTABLE = /^(file|https?|jsr|npm):/;
 /** Least time between two listings. */
 const RELIST_MS = 1000;
-const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
-const LOOKUP = `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(0)`;
 
 /** The inspector's module source, or undefined where it cannot be used without asking. */
 export function inspectorModuleSource(): ModuleSource | undefined {
@@ -268,8 +270,7 @@ function scriptIdOf(fn: object): string | undefined {
 }
 
 function locate(fn: object): string | undefined {
-  const g = globalThis as unknown as Record<symbol, Map<number, unknown>>;
-  const stash = g[STASH_KEY] ??= new Map();
+  const stash = inspectorStash();
   try {
     return withInspector(({ call }) => {
       stash.set(0, fn);

@@ -9,11 +9,8 @@
  * @module
  */
 
-import type { ReadScopes, ScopeSnapshot } from "./scopes.ts";
-import { withInspectorAsync } from "./inspector_session.ts";
-
-const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
-const LOOKUP = `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(0)`;
+import type { ReadScopes, ScopeSnapshot } from "../adapter.ts";
+import { inspectorStash, STASH_LOOKUP as LOOKUP, withInspectorAsync } from "./session.ts";
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; edge_fields: string[]; edge_types: unknown[] } };
@@ -30,8 +27,7 @@ export async function withExactIdentities(
   reads: ReadonlyMap<object, ReadScopes>,
 ): Promise<Map<object, ReadScopes>> {
   const fns = [...reads.keys()];
-  const g = globalThis as unknown as Record<symbol, Map<number, unknown>>;
-  const stash = g[STASH_KEY] ??= new Map();
+  const stash = inspectorStash();
   const { heap, ids } = await withInspectorAsync(async ({ call, post, on }) => {
     const chunks: string[] = [];
     on("HeapProfiler.addHeapSnapshotChunk", (p) => {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import * as T from "../format/tags.ts";
+import * as T from "../../format/tags.ts";
 
 const NAME = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
 const latin1 = new TextDecoder("latin1");

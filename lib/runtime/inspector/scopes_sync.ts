@@ -1,13 +1,15 @@
 /**
- * Scope adapter over the V8 inspector protocol (Deno, Node): an in-process `node:inspector`
- * session hands out a function's internal `[[Scopes]]` list, whose entries hold the real
- * values of the variables of each enclosing scope. Deno needs `--allow-sys` for it.
+ * Reading closure scopes, bound functions and private fields over the V8 inspector protocol
+ * (Deno, Node), synchronously: an in-process `node:inspector` session hands out a function's
+ * internal `[[Scopes]]` list, whose entries hold the real values of the variables of each
+ * enclosing scope. Deno needs `--allow-sys` for it.
  *
  * Sequence per function (see the closures design note): `Runtime.evaluate` a lookup of the
  * function in a stash → `Runtime.getProperties` for its `[[Scopes]]` → `Runtime.callFunctionOn`
- * that list with a declaration that puts `this` (the live list) into the stash. The session
- * answers synchronously and is connected for one read only (see inspector_session.ts), so
- * the sync forms read scopes too and no session outlives a call.
+ * that list with a declaration that puts `this` (the live list) into the stash. Each read is a
+ * list of protocol steps, run here with the replies taken at once (the session answers
+ * synchronously and is connected for one read only, see session.ts), or awaited by the async
+ * adapter (`scopes.ts`) where replies come late.
  *
  * @module
  */
@@ -16,29 +18,18 @@ import {
   type BoundParts,
   type PrivateFields,
   type ReadScopes,
-  type ScopeAdapter,
   type ScopeSnapshot,
   TDZ,
-} from "./scopes.ts";
+} from "../adapter.ts";
+import { inspectorStash, STASH_LOOKUP, stashStore, withInspector } from "./session.ts";
 
-import {
-  InspectorUnavailable,
-  NotSynchronous,
-  withInspector,
-  withInspectorAsync,
-} from "./inspector_session.ts";
-
-const STASH_KEY = Symbol.for("cloudpickle.inspector.stash");
 const GROUP = "cloudpickle";
 const SKIPPED = /^(Global|With Block|Eval)/;
 // Constant texts, so V8 compiles each once; reads run one at a time, so fixed slots suffice.
-const LOOKUP = `globalThis[Symbol.for("cloudpickle.inspector.stash")].get(0)`;
-const STORE_THIS =
-  `function () { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, this); }`;
-const STORE_PARTS =
-  `function (t, self, args) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, [t, self, args]); }`;
-const STORE_ARGS =
-  `function (...v) { globalThis[Symbol.for("cloudpickle.inspector.stash")].set(1, v); }`;
+const LOOKUP = STASH_LOOKUP;
+const STORE_THIS = stashStore("", "this");
+const STORE_PARTS = stashStore("t, self, args", "[t, self, args]");
+const STORE_ARGS = stashStore("...v", "v");
 
 /** An entry of V8's internal `[[Scopes]]` list. */
 export interface ScopeEntry {
@@ -47,97 +38,20 @@ export interface ScopeEntry {
   object: Record<string, unknown>;
 }
 
-function unavailable(reason: string): ScopeAdapter {
-  return {
-    unavailable: reason,
-    read(): Promise<ReadScopes> {
-      return Promise.reject(new Error(reason));
-    },
-    release(): Promise<void> {
-      return Promise.resolve();
-    },
-  };
-}
-
-function stash(): Map<number, unknown> {
-  const g = globalThis as unknown as Record<symbol, Map<number, unknown>>;
-  return g[STASH_KEY] ??= new Map();
-}
+const stash = inspectorStash;
 
 const EMPTY: ReadScopes = { chain: [], found: new Map(), uninitialized: [] };
 
 /** A read as protocol steps: yields [method, params], receives each result. */
-type Steps<T> = Generator<[string, object], T, Record<string, unknown>>;
-
-/**
- * The adapter of the async forms: the same synchronous reads, or, where the inspector
- * answers only asynchronously, the same steps awaited; or the reason neither works here
- * (probed once with a harmless read).
- */
-export async function inspectorAdapter(): Promise<ScopeAdapter> {
-  let run: <T>(steps: () => Steps<T>) => Promise<T> = (steps) => attempt(() => runNow(steps));
-  try {
-    runNow(() => scopesSteps(Math.max));
-  } catch (e) {
-    if (!(e instanceof NotSynchronous)) {
-      return unavailable(
-        e instanceof InspectorUnavailable
-          ? e.message
-          : "this runtime's inspector cannot read closure scopes",
-      );
-    }
-    // Replies come only later: run the steps awaited, one read at a time.
-    let busy: Promise<unknown> = Promise.resolve();
-    run = <T>(steps: () => Steps<T>): Promise<T> => {
-      const task = () => runLater(steps);
-      const r = busy.then(task, task);
-      busy = r.catch(() => {});
-      return r;
-    };
-    try {
-      await run(() => scopesSteps(Math.max));
-    } catch {
-      return unavailable("this runtime's inspector cannot read closure scopes");
-    }
-  }
-  return {
-    unavailable: undefined,
-    read: (fn: object): Promise<ReadScopes> => run(() => scopesSteps(fn)),
-    readBound: (fn: object): Promise<BoundParts> => run(() => boundSteps(fn)),
-    readPrivate: (o: object): Promise<PrivateFields> => run(() => privateSteps(o)),
-    release: (): Promise<void> => Promise.resolve(),
-  };
-}
-
-function attempt<T>(read: () => T): Promise<T> {
-  try {
-    return Promise.resolve(read());
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
+export type Steps<T> = Generator<[string, object], T, Record<string, unknown>>;
 
 /** Runs a read's steps synchronously, with a session for this read (or the held one). */
-function runNow<T>(steps: () => Steps<T>): T {
+export function runNow<T>(steps: () => Steps<T>): T {
   return withInspector(({ call }) => {
     try {
       const g = steps();
       let r = g.next(undefined as never);
       while (!r.done) r = g.next(call(r.value[0], r.value[1]));
-      return r.value;
-    } finally {
-      stash().clear();
-    }
-  });
-}
-
-/** Runs a read's steps awaiting each reply, with a session for this read. */
-function runLater<T>(steps: () => Steps<T>): Promise<T> {
-  return withInspectorAsync(async ({ post }) => {
-    try {
-      const g = steps();
-      let r = g.next(undefined as never);
-      while (!r.done) r = g.next(await post(r.value[0], r.value[1]));
       return r.value;
     } finally {
       stash().clear();
@@ -163,7 +77,7 @@ export function readPrivateNow(o: object): PrivateFields {
   return runNow(() => privateSteps(o));
 }
 
-function* scopesSteps(fn: object): Steps<ReadScopes> {
+export function* scopesSteps(fn: object): Steps<ReadScopes> {
   const { props } = yield* inspect(fn);
   const scopes = internalOf(props)("[[Scopes]]")?.objectId;
   if (scopes === undefined) return EMPTY;
@@ -171,7 +85,7 @@ function* scopesSteps(fn: object): Steps<ReadScopes> {
 }
 
 /** The private fields of `o` (names without `#`). */
-function* privateSteps(o: object): Steps<PrivateFields> {
+export function* privateSteps(o: object): Steps<PrivateFields> {
   const { id, props } = yield* inspect(o);
   const fields = ((props.privateProperties ?? []) as { name: string; value?: RemoteObject }[])
     .filter((p) => p.value !== undefined && !p.name.startsWith("#$cp$"));
@@ -180,7 +94,7 @@ function* privateSteps(o: object): Steps<PrivateFields> {
 }
 
 /** What the bound function `fn` was made of. */
-function* boundSteps(fn: object): Steps<BoundParts> {
+export function* boundSteps(fn: object): Steps<BoundParts> {
   const { id, props } = yield* inspect(fn);
   const find = internalOf(props);
   const target = find("[[TargetFunction]]");

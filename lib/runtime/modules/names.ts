@@ -12,7 +12,7 @@
  * @module
  */
 
-import { builtin } from "../runtime/builtins.ts";
+import { builtin, currentDirectory } from "../host.ts";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** A parsed `npm:` specifier. */
@@ -36,7 +36,7 @@ const packages = new Map<string, PackageFacts | null>();
 /** The working directory as a file URL ending in "/", or undefined where it cannot be read. */
 export function defaultRoot(): string | undefined {
   try {
-    const cwd = (globalThis as { process?: { cwd?(): string } }).process?.cwd?.();
+    const cwd = currentDirectory();
     return typeof cwd === "string" ? asRoot(cwd) : undefined;
   } catch {
     return undefined;

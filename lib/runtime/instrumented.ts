@@ -1,8 +1,18 @@
 /**
  * Run-time side of the load-time instrumentation (`instrument.ts`): the helpers instrumented
  * code calls, and the synchronous scope reader the pickler uses. Importing this module
- * exports them; `installInstrumentRuntime` installs both (the Bun preload calls it before any
- * instrumented module runs; code the loader instruments gets the helpers lexically instead).
+ * installs nothing; {@linkcode installInstrumentedRuntime} installs both (the Bun preload
+ * calls it, through `lib/code/loaded_instrument.ts`, before any instrumented module runs;
+ * code the loader instruments gets the helpers lexically instead).
+ *
+ * A function instrumented on Bun keeps its instrumentation in its source text (for instance
+ * the scope record an outer function creates for its inner closures). When such a function is
+ * pickled and loaded elsewhere (Deno, or Bun without the preload), that text still names the
+ * helpers' globals, so the loading side defines harmless versions first
+ * ({@linkcode installPassThroughHelpers}: register nothing, return the function) unless real
+ * ones are installed already. The `$cp$a`…`$cp$d` globals stand for the scope record of an
+ * enclosing scope that the loaded code no longer has: they hold `undefined`, which marks every
+ * scope record built inside loaded code as detached.
  *
  * A scope record is the accessor function an instrumented scope declares at its start:
  * `record(i)` returns the current value of its variable `i`, `record(-1)` the parent record
@@ -15,26 +25,79 @@
  * @module
  */
 
-import "./private_readers.ts";
-import { analyze } from "../code/analyze.ts";
 import {
   type BoundParts,
   type ReadScopes,
   type ScopeSnapshot,
-  SYNC_BOUND_KEY,
-  SYNC_READER_KEY,
+  type SyncScopeReader,
   TDZ,
-} from "./scopes.ts";
-import {
-  defineGlobal,
-  RECORD_NAMES,
+} from "./adapter.ts";
+import { installPrivateReaders } from "./private_readers.ts";
+import { sharedSlot } from "./shared_slot.ts";
+
+/** Registers a function with a scope record: `$cp$f(record, fn)` returns `fn`. */
+export const REGISTER = "$cp$f";
+/**
+ * Registers an anonymous function whose name comes from its binding: `$cp$n(record, {key:
+ * fn}, "key")` returns `fn`. The object literal gives `fn` the name `key` the way the binding
+ * would have (name inference does not pass through a call).
+ */
+export const REGISTER_NAMED = "$cp$n";
+/** Registers the methods, getters and setters of an object literal: `$cp$o(record, obj, …)`. */
+export const REGISTER_OBJECT = "$cp$o";
+/** Registers a class and its methods (called from a static block): `$cp$k(record, cls)`. */
+export const REGISTER_CLASS = "$cp$k";
+/** Names of scope records (alternating with nesting so a record can name its parent). */
+export const RECORD_NAMES = ["$cp$a", "$cp$b", "$cp$c", "$cp$d"] as const;
+
+/** Every global name instrumented code may use. */
+export const INSTRUMENT_GLOBALS: readonly string[] = [
   REGISTER,
-  REGISTER_CLASS,
   REGISTER_NAMED,
   REGISTER_OBJECT,
-} from "./scopes_instrumented.ts";
+  REGISTER_CLASS,
+  ...RECORD_NAMES,
+];
 
-const fnToString = Function.prototype.toString;
+const G = globalThis as unknown as Record<string, unknown>;
+let passThroughInstalled = false;
+
+/** Defines a global as a non-enumerable, writable, configurable property. */
+export function defineGlobal(name: string, value: unknown): void {
+  Object.defineProperty(globalThis, name, {
+    value,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+}
+
+/**
+ * Installs pass-through helpers for the names instrumented code uses, where they are not
+ * defined yet. Idempotent; never replaces the real helpers of an instrumented process.
+ */
+export function installPassThroughHelpers(): void {
+  if (passThroughInstalled) return;
+  passThroughInstalled = true;
+  const values = passThroughHelpers();
+  for (const name of INSTRUMENT_GLOBALS) {
+    if (Object.hasOwn(G, name)) continue;
+    defineGlobal(name, values[name]);
+  }
+}
+
+/** The pass-through value of every name in {@linkcode INSTRUMENT_GLOBALS}. */
+export function passThroughHelpers(): Record<string, unknown> {
+  const values: Record<string, unknown> = {
+    [REGISTER]: (_record: unknown, fn: unknown) => fn,
+    [REGISTER_NAMED]: (_record: unknown, holder: Record<string, unknown>, key: string) =>
+      holder[key],
+    [REGISTER_OBJECT]: (_record: unknown, obj: unknown) => obj,
+    [REGISTER_CLASS]: () => {},
+  };
+  for (const name of RECORD_NAMES) values[name] = undefined;
+  return values;
+}
 
 /** A scope record (see the module documentation). */
 export type ScopeRecordFn = (i: number) => unknown;
@@ -147,11 +210,17 @@ function readValue(record: ScopeRecordFn, i: number): unknown {
  * sharing: the ones `fn` uses go into one more snapshot of `fn`'s own, innermost. So pickling
  * one closure does not pickle every constant its module's other closures capture.
  */
-/** Free variables per function, and variable names per record: both never change. */
-const usedNames = new WeakMap<object, ReadonlySet<string> | undefined>();
+/** Variable names per record: they never change. */
 const recordNames = new WeakMap<object, string[]>();
 
-export function readInstrumentedScopes(fn: object): ReadScopes | undefined {
+/**
+ * `used`: the free variables of `fn` (from its source), or undefined when unknown (then every
+ * variable is shared).
+ */
+export function readRecordScopes(
+  fn: object,
+  used: ReadonlySet<string> | undefined,
+): ReadScopes | undefined {
   const first = recordOf(fn);
   if (first === undefined) return undefined;
   const records: ScopeRecordFn[] = [];
@@ -164,15 +233,6 @@ export function readInstrumentedScopes(fn: object): ReadScopes | undefined {
     } catch {
       return undefined; // no such parent here: code loaded from a pickle
     }
-  }
-  let used: ReadonlySet<string> | undefined = usedNames.get(fn);
-  if (used === undefined && !usedNames.has(fn)) {
-    try {
-      used = new Set(analyze(fnToString.call(fn)).free);
-    } catch {
-      used = undefined; // then every variable is shared (the pickler reports the parse error)
-    }
-    usedNames.set(fn, used);
   }
   const constNames: string[] = [];
   const constValues: unknown[] = [];
@@ -230,6 +290,12 @@ export function readInstrumentedScopes(fn: object): ReadScopes | undefined {
   return { chain, found, uninitialized };
 }
 
+/**
+ * Marks the library's stand-in for `Function.prototype.bind` (an own property of it, not a
+ * global): `Symbol.for`, so that every copy of the library recognises it.
+ */
+export const BIND_STAND_IN: unique symbol = Symbol.for("cloudpickle.bind.records") as never;
+
 /** What each function made by `bind` since the preload ran was made of. */
 const boundParts = new WeakMap<object, BoundParts>();
 
@@ -240,14 +306,14 @@ const boundParts = new WeakMap<object, BoundParts>();
  */
 function recordBinds(): void {
   const original = Function.prototype.bind;
-  if ((original as { [RECORDS]?: boolean })[RECORDS]) return;
+  if ((original as { [BIND_STAND_IN]?: boolean })[BIND_STAND_IN]) return;
   const bind = function bind(this: unknown, thisArg: unknown, ...args: unknown[]): unknown {
     const b = Reflect.apply(original, this, [thisArg, ...args]) as object;
     boundParts.set(b, { target: this as object, thisArg, args });
     return b;
   };
   Object.defineProperty(bind, "length", { value: 1 });
-  Object.defineProperty(bind, RECORDS, { value: true });
+  Object.defineProperty(bind, BIND_STAND_IN, { value: true });
   Object.defineProperty(Function.prototype, "bind", {
     value: bind,
     writable: true,
@@ -255,16 +321,20 @@ function recordBinds(): void {
     configurable: true,
   });
 }
-const RECORDS = Symbol.for("cloudpickle.bind.records");
 
-/** Installs the helpers as globals and the readers under {@linkcode SYNC_READER_KEY}. */
-export function installInstrumentRuntime(): void {
+/**
+ * Installs the helpers as globals, and `reader` (the scope reader of instrumented code), the
+ * bound-function reader and the private-field readers in the shared slot (shared_slot.ts).
+ */
+export function installInstrumentedRuntime(reader: SyncScopeReader): void {
   recordBinds();
-  (globalThis as Record<symbol, unknown>)[SYNC_BOUND_KEY] = (fn: object) => boundParts.get(fn);
+  installPrivateReaders();
+  const slot = sharedSlot();
+  slot.boundReader = (fn: object) => boundParts.get(fn);
   defineGlobal(REGISTER, register);
   defineGlobal(REGISTER_NAMED, registerNamed);
   defineGlobal(REGISTER_OBJECT, registerObject);
   defineGlobal(REGISTER_CLASS, registerClass);
   for (const name of RECORD_NAMES) defineGlobal(name, undefined);
-  (globalThis as Record<symbol, unknown>)[SYNC_READER_KEY] = readInstrumentedScopes;
+  slot.scopeReader = reader;
 }

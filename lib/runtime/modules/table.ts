@@ -4,7 +4,7 @@
  * pickled by reference to it; the pickler asks {@linkcode findExport} and never checks which
  * runtime it is on.
  *
- * The table is filled by the runtime's module source, chosen once (`modules_sources.ts`): on
+ * The table is filled by the runtime's module source, chosen at its first use (`detect.ts`): on
  * V8 the inspector reports every module parsed, on Bun `require.cache` lists every module
  * loaded. Modules imported by `loads` and those given to {@linkcode registerModule} are added
  * too. Node built-in modules' functions are indexed lazily, once, the first time they are asked
@@ -19,7 +19,11 @@
  */
 
 import { types } from "node:util";
-import { PickleError } from "../pickle/errors.ts";
+import type { ModuleSource } from "../adapter.ts";
+import { moduleSource } from "../detect.ts";
+import { builtinList, builtinModuleOf } from "./builtin_modules.ts";
+
+export { builtinModuleOf };
 
 /** Where a value is exported: the module's URL and the property path from its namespace. */
 export interface ExportSite {
@@ -29,54 +33,32 @@ export interface ExportSite {
   others: string[] | undefined;
 }
 
-/** A runtime's way of learning which modules are loaded. */
-export interface ModuleSource {
-  /** Adds modules loaded since the last call (cheap when there are none). */
-  refresh(add: (url: string, namespace: object) => void): void;
-  /** Resolves once what the runtime has reported is in the table (async forms wait). */
-  settle(): Promise<void>;
-  /** Told when a lookup of `value` found nothing: the runtime may have loaded modules since. */
-  missed?(value?: object): void;
-  /**
-   * Async forms: lists the loaded modules again when one of `values` (functions and
-   * namespaces the table does not know) may come from a module loaded since the last
-   * listing; resolves to whether modules were added.
-   */
-  recheck?(values: readonly object[]): Promise<boolean> | false;
-  /** Async forms: the URL of the module that defined the function `fn`, where it shows. */
-  locate?(fn: object): Promise<string | undefined>;
-  /**
-   * For a lookup of `value` that missed: the URL of the module that defines it when that
-   * module's namespace is still on its way, true when it just arrived (look again), else
-   * undefined.
-   */
-  loading?(value: object): string | true | undefined;
-}
-
 const modules = new Map<string, object>();
 const urls = new WeakMap<object, string>();
 const sites = new Map<object, ExportSite>();
 /** Modules with exports still uninitialized when indexed (they were evaluating). */
 const partial = new Set<string>();
-let source: ModuleSource | undefined;
+let source: ModuleSource | undefined | null = null;
 let builtinsIndexed = false;
 
 const isProxy = types.isProxy;
 const SKIP_STATIC = new Set(["prototype", "length", "name", "caller", "arguments"]);
 
-/** Sets the runtime's module source (called once by `modules_sources.ts`). */
-export function setModuleSource(s: ModuleSource): void {
-  source = s;
+/** The runtime's module source, chosen by the detector at the first need. */
+function runtimeSource(): ModuleSource | undefined {
+  if (source === null) source = moduleSource();
+  return source;
 }
 
 /** Brings the table up to date with the modules the runtime has loaded. */
 export function refreshModules(): void {
-  source?.refresh(addModule);
+  runtimeSource()?.refresh(addModule);
 }
 
 /** Waits for the runtime's pending module reports, then refreshes. */
 export async function settleModules(): Promise<void> {
-  if (source !== undefined) await source.settle();
+  const s = runtimeSource();
+  if (s !== undefined) await s.settle();
   refreshModules();
 }
 
@@ -87,8 +69,9 @@ export async function settleModules(): Promise<void> {
  * nothing needs looking for.
  */
 export function recheckModules(values: readonly object[]): Promise<boolean> | false {
-  if (source?.recheck === undefined || values.length === 0) return false;
-  const changed = source.recheck(values);
+  const s = runtimeSource();
+  if (s?.recheck === undefined || values.length === 0) return false;
+  const changed = s.recheck(values);
   return changed === false ? false : changed.then((c) => {
     if (c) refreshModules();
     return c;
@@ -112,7 +95,7 @@ const fnToString = Function.prototype.toString;
 export async function locateFunction(fn: object): Promise<string | undefined> {
   const known = locations.get(fn);
   if (known !== undefined) return known;
-  const url = await source?.locate?.(fn);
+  const url = await runtimeSource()?.locate?.(fn);
   if (url !== undefined) {
     locations.set(fn, url);
     const text = fnToString.call(fn);
@@ -343,7 +326,7 @@ export function findExport(value: object, sync = true): ExportSite | undefined {
     for (const url of [...partial]) index(url, modules.get(url)!);
     site = lookup(value);
   }
-  if (site === undefined && sync) source?.missed?.(value);
+  if (site === undefined && sync) runtimeSource()?.missed?.(value);
   return site;
 }
 
@@ -355,7 +338,7 @@ export function findExport(value: object, sync = true): ExportSite | undefined {
  * module while its module is on the way.
  */
 export function moduleStillLoading(value: object): string | true | undefined {
-  const r = source?.loading?.(value);
+  const r = runtimeSource()?.loading?.(value);
   if (r === true) refreshModules();
   return r;
 }
@@ -367,7 +350,7 @@ export function moduleStillLoading(value: object): string | true | undefined {
 export function findBuiltinExport(value: object): ExportSite | undefined {
   if (!builtinsIndexed) {
     builtinsIndexed = true;
-    for (const [url, exports] of builtins()) {
+    for (const [url, exports] of builtinList()) {
       if (modules.has(url)) continue;
       modules.set(url, exports);
       if (!urls.has(exports)) urls.set(exports, url);
@@ -379,134 +362,8 @@ export function findBuiltinExport(value: object): ExportSite | undefined {
   return site !== undefined && site.url.startsWith("node:") ? site : undefined;
 }
 
-/** Built-in modules as [`node:name`, exports object], shortest name first; loaded once. */
-let builtinList: Array<[string, object]> | undefined;
-/** The name of each built-in exports object (`import fs from "node:fs"`). */
-const builtinByExports = new WeakMap<object, string>();
 /** Namespaces of built-in modules (`import * as path from "node:path"`) met so far. */
 const builtinNamespaces = new Map<string, object>();
-
-function builtins(): Array<[string, object]> {
-  if (builtinList !== undefined) return builtinList;
-  builtinList = [];
-  const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
-  const get = p?.getBuiltinModule;
-  if (typeof get !== "function") return builtinList;
-  let names: string[] = [];
-  try {
-    names = [...(get.call(p, "node:module") as { builtinModules?: string[] }).builtinModules ?? []];
-  } catch {
-    return builtinList;
-  }
-  // Shortest name first (`node:path` before `node:path/posix`, which may be the same object).
-  names.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
-  for (const name of names) {
-    if (name.startsWith("_") || name.includes("internal")) continue;
-    const url = name.startsWith("node:") ? name : `node:${name}`;
-    let exports: unknown;
-    try {
-      exports = get.call(p, url);
-    } catch {
-      continue;
-    }
-    if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) {
-      continue;
-    }
-    builtinList.push([url, exports]);
-    if (!builtinByExports.has(exports)) builtinByExports.set(exports, url);
-  }
-  return builtinList;
-}
-
-/**
- * A distinctive own key of each built-in module's exports object (present in Deno 2.9 and
- * Bun 1.4, and rare elsewhere), so that an object is compared with the one to three built-ins
- * it may be, not with every built-in: loading them all costs 0.1-0.2 s, and an object that
- * merely has such a key loads only those.
- */
-const BUILTIN_HINTS: ReadonlyArray<readonly [string, string]> = [
-  ["async_hooks", "createHook"],
-  ["buffer", "kMaxLength"],
-  ["child_process", "execFileSync"],
-  ["cluster", "isPrimary"],
-  ["console", "timeLog"],
-  ["constants", "EIO"],
-  ["crypto", "createHash"],
-  ["dgram", "createSocket"],
-  ["diagnostics_channel", "Channel"],
-  ["dns", "lookupService"],
-  ["dns/promises", "lookupService"],
-  ["domain", "createDomain"],
-  ["fs", "readFileSync"],
-  ["fs/promises", "mkdtempDisposable"],
-  ["http", "METHODS"],
-  ["http2", "sensitiveHeaders"],
-  ["https", "globalAgent"],
-  ["inspector", "Session"],
-  ["inspector/promises", "Session"],
-  ["net", "isIPv4"],
-  ["os", "networkInterfaces"],
-  ["path", "isAbsolute"],
-  ["path/posix", "isAbsolute"],
-  ["path/win32", "isAbsolute"],
-  ["perf_hooks", "timerify"],
-  ["process", "hrtime"],
-  ["punycode", "ucs2"],
-  ["querystring", "unescapeBuffer"],
-  ["readline", "cursorTo"],
-  ["readline/promises", "Readline"],
-  ["repl", "REPLServer"],
-  ["stream/consumers", "arrayBuffer"],
-  ["stream/promises", "pipeline"],
-  ["stream/web", "ReadableStream"],
-  ["string_decoder", "StringDecoder"],
-  ["sys", "inherits"],
-  ["timers", "setImmediate"],
-  ["timers/promises", "scheduler"],
-  ["tls", "TLSSocket"],
-  ["trace_events", "createTracing"],
-  ["tty", "isatty"],
-  ["url", "Url"],
-  ["util", "inherits"],
-  ["util/types", "isMap"],
-  ["v8", "getHeapStatistics"],
-  ["vm", "runInNewContext"],
-  ["wasi", "WASI"],
-  ["worker_threads", "isMainThread"],
-  ["zlib", "Gzip"],
-];
-
-/**
- * The `node:` module whose exports object (its default export) `o` is, or undefined. Loads
- * at most the built-ins whose distinctive key `o` has (see BUILTIN_HINTS).
- */
-export function builtinModuleOf(o: object): string | undefined {
-  const known = builtinByExports.get(o);
-  if (known !== undefined || notBuiltin.has(o) || isProxy(o)) return known;
-  const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
-  const get = p?.getBuiltinModule;
-  if (typeof get !== "function") return undefined;
-  // At most one check per distinctive key, whatever the size of `o`.
-  for (const [name, key] of BUILTIN_HINTS) {
-    if (!Object.hasOwn(o, key)) continue;
-    const url = `node:${name}`;
-    let exports: unknown;
-    try {
-      exports = get.call(p, url);
-    } catch {
-      continue;
-    }
-    if (exports === o) {
-      builtinByExports.set(o, url);
-      return url;
-    }
-  }
-  notBuiltin.add(o); // an object never becomes a built-in's exports object
-  return undefined;
-}
-
-/** Objects found to be no built-in's exports object. */
-const notBuiltin = new WeakSet<object>();
 
 /**
  * The `node:` module whose namespace `ns` is: a namespace whose `default` is a built-in's
@@ -556,6 +413,7 @@ export function addBuiltinNamespace(url: string, ns: object): void {
  * Tells the library that `namespace` is the module at `url`, for runtimes or permissions
  * where it cannot find loaded modules itself (Deno without `--allow-sys`): the module's
  * exported functions and classes are then pickled by reference, and `loadsSync` finds it.
+ * Throws a `TypeError` when `url` is not a URL or `namespace` is not an object.
  *
  * @example
  * ```ts
@@ -566,13 +424,19 @@ export function addBuiltinNamespace(url: string, ns: object): void {
  */
 export function registerModule(url: string | URL, namespace: object): void {
   if (namespace === null || (typeof namespace !== "object" && typeof namespace !== "function")) {
-    throw new PickleError("registerModule takes a module's URL and its namespace object");
+    throw new TypeError(
+      "cannot register the module: its namespace is not an object; pass the module's URL and " +
+        "its namespace (import * as ns from …)",
+    );
   }
   let href: string;
   try {
     href = url instanceof URL ? url.href : new URL(url).href;
   } catch {
-    throw new PickleError(`registerModule: '${String(url)}' is not a URL`);
+    throw new TypeError(
+      `cannot register the module: '${String(url)}' is not a URL; pass an absolute URL ` +
+        '(e.g. new URL("./mod.ts", import.meta.url))',
+    );
   }
   modules.delete(href);
   addModule(href, namespace, true);

@@ -1,6 +1,6 @@
 /**
  * The loading side of code by reference: from a module's portable name (see
- * `lib/code/module_names.ts`) to its namespace. `loads` imports what is missing; `loadsSync`
+ * `names.ts`) to its namespace. `loads` imports what is missing; `loadsSync`
  * takes only modules this process has loaded already (the module table, built-in modules,
  * and what earlier loads imported). A built-in module is its namespace, as `import()` gives it
  * (its exports, `default` included, are reached through it); `loadsSync` has a built-in's
@@ -14,20 +14,18 @@
  */
 
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { beforeImport } from "./scopes_instrumented.ts";
-import { type NpmSpecifier, parseNpm, resolvePortable } from "../code/module_names.ts";
+import { beforeImport } from "../detect.ts";
+import { bunResolveSync, currentDirectory, maybeBuiltin } from "../host.ts";
+import { type NpmSpecifier, parseNpm, resolvePortable } from "./names.ts";
 import {
   addBuiltinNamespace,
   addModule,
   builtinNamespace,
   moduleNamespace,
   refreshModules,
-} from "./modules.ts";
+} from "./table.ts";
 
 const imported = new Map<string, object>();
-
-type ResolveSync = (specifier: string, from: string) => string;
-const bunResolve = (globalThis as { Bun?: { resolveSync?: ResolveSync } }).Bun?.resolveSync;
 
 function bare(npm: NpmSpecifier): string {
   return npm.subpath === "" ? npm.name : `${npm.name}/${npm.subpath}`;
@@ -35,9 +33,10 @@ function bare(npm: NpmSpecifier): string {
 
 /** The URL an npm name resolves to here, or undefined. */
 function resolveNpm(npm: NpmSpecifier, root: string | undefined): string | undefined {
-  if (typeof bunResolve === "function") {
+  const bunResolve = bunResolveSync();
+  if (bunResolve !== undefined) {
     try {
-      const from = root !== undefined ? fileURLToPath(root) : process.cwd();
+      const from = root !== undefined ? fileURLToPath(root) : currentDirectory() ?? ".";
       return pathToFileURL(bunResolve(bare(npm), from)).href;
     } catch {
       // not installed under the root: try the other ways
@@ -56,13 +55,8 @@ function resolveNpm(npm: NpmSpecifier, root: string | undefined): string | undef
 }
 
 function builtin(spec: string): object | undefined {
-  const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
-  try {
-    const m = p?.getBuiltinModule?.(spec);
-    return m !== null && (typeof m === "object" || typeof m === "function") ? m : undefined;
-  } catch {
-    return undefined;
-  }
+  const m = maybeBuiltin<unknown>(spec);
+  return m !== null && (typeof m === "object" || typeof m === "function") ? m : undefined;
 }
 
 function key(spec: string, root: string | undefined): string {

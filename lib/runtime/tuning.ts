@@ -1,19 +1,12 @@
 /**
  * Which JavaScript engine runs the library, for choices that only affect speed (never
  * results): V8 (Deno, Node) and JavaScriptCore (Bun) favour different ways of building
- * short strings and of allocating large buffers. Detected from `process.versions`, which names the engine.
+ * short strings and of allocating large buffers. The engine is named by `host.ts`.
  *
  * @module
  */
 
-const versions = (globalThis as { process?: { versions?: Record<string, string | undefined> } })
-  .process?.versions;
-
-/**
- * True on JavaScriptCore (Bun), whose `process.versions` carries `webkit` (it also carries a
- * `v8` entry, for Node compatibility, so that one says nothing).
- */
-export const IS_JSC: boolean = versions?.webkit !== undefined;
+import { IS_JSC } from "./host.ts";
 
 /**
  * Longest Latin-1 string built with `String.fromCharCode.apply` over a reused array: V8 makes

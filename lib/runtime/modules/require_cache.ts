@@ -9,46 +9,40 @@
  */
 
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { ModuleSource } from "./modules.ts";
-
-/** The counter the Bun preload bumps for every module resolution. */
-export const RESOLVE_COUNT_KEY: unique symbol = Symbol.for("cloudpickle.modules.resolved") as never;
+import type { ModuleSource } from "../adapter.ts";
+import { isBun, maybeBuiltin } from "../host.ts";
+import { sharedField } from "../shared_slot.ts";
 
 type Cache = Record<string, { exports?: unknown } | undefined>;
 
 /**
  * A source over `require.cache`, where it lists ES modules; undefined elsewhere. Call it only
- * after `modules.ts` has been evaluated.
+ * after this module has been evaluated (the detector calls it at the first need).
  */
 export function requireCacheModuleSource(): ModuleSource | undefined {
   // Only Bun's lists ES modules; elsewhere node:module is not even loaded (it is slow to
-  // load on Deno, and this runs when the library is imported).
-  const p = globalThis as {
-    process?: { versions?: { bun?: string }; getBuiltinModule?(id: string): unknown };
-  };
-  if (p.process?.versions?.bun === undefined) return undefined;
+  // load on Deno).
+  if (!isBun()) return undefined;
   let cache: Cache;
   try {
-    const { createRequire } = p.process.getBuiltinModule!("node:module") as {
-      createRequire(from: string): { cache?: Cache };
-    };
-    cache = createRequire(import.meta.url).cache as Cache;
+    const m = maybeBuiltin<{ createRequire(from: string): { cache?: Cache } }>("node:module");
+    if (m === undefined) return undefined;
+    cache = m.createRequire(import.meta.url).cache as Cache;
     if (cache === undefined || cache === null) return undefined;
-    // The module table is an ES module loaded before this is called: listed only where the
+    // This module is an ES module evaluated before this is called: listed only where the
     // cache holds ES modules.
-    if (!Object.hasOwn(cache, fileURLToPath(new URL("./modules.ts", import.meta.url)))) {
+    if (!Object.hasOwn(cache, fileURLToPath(import.meta.url))) {
       return undefined;
     }
   } catch {
     return undefined;
   }
   const seen = new Set<string>();
-  const g = globalThis as unknown as Record<symbol, unknown>;
   let last = -1;
   let again: ReturnType<typeof setTimeout> | undefined;
   return {
     refresh(add): void {
-      const count = g[RESOLVE_COUNT_KEY];
+      const count = sharedField("resolved");
       if (typeof count === "number") {
         if (count === last) return;
         last = count;

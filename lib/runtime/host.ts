@@ -1,0 +1,122 @@
+/**
+ * The host: the one module that looks at `Deno`, `Bun` and `process` (and at which engine
+ * runs the library). Every probe is a plain read, made when asked; nothing here starts or
+ * installs anything. What to do with the answers is chosen in `detect.ts`.
+ *
+ * @module
+ */
+
+interface DenoHost {
+  mainModule?: unknown;
+  version?: { deno?: unknown };
+  permissions?: { querySync?(d: { name: string }): { state: string } };
+}
+
+interface BunHost {
+  main?: unknown;
+  resolveSync?: (specifier: string, from: string) => string;
+}
+
+interface ProcessHost {
+  versions?: Record<string, string | undefined>;
+  argv?: unknown[];
+  cwd?(): string;
+  getBuiltinModule?(id: string): unknown;
+}
+
+const g = globalThis as { Deno?: DenoHost; Bun?: BunHost; process?: ProcessHost };
+
+/**
+ * True on JavaScriptCore (Bun), whose `process.versions` carries `webkit` (it also carries a
+ * `v8` entry, for Node compatibility, so that one says nothing).
+ */
+export const IS_JSC: boolean = g.process?.versions?.webkit !== undefined;
+
+/** True on V8 (Deno, Node). */
+export function isV8(): boolean {
+  return !IS_JSC && g.process?.versions?.v8 !== undefined;
+}
+
+/** True on Bun. */
+export function isBun(): boolean {
+  return g.Bun !== undefined;
+}
+
+/** True on Deno. */
+export function isDeno(): boolean {
+  return typeof g.Deno?.version?.deno === "string";
+}
+
+/** Deno's main module, Bun's main file and `process.argv[1]`, as the host gives them. */
+export function mainModuleHints(): { deno: unknown; bun: unknown; argv: unknown } {
+  return { deno: g.Deno?.mainModule, bun: g.Bun?.main, argv: g.process?.argv?.[1] };
+}
+
+/** True in Bun's REPL, whose `Bun.main` is empty. */
+export function isBunRepl(): boolean {
+  return IS_JSC && g.Bun?.main === "";
+}
+
+/** True in Deno's REPL, recognised by its main module. */
+export function isDenoRepl(): boolean {
+  const main = g.Deno?.mainModule;
+  return typeof main === "string" && /\$deno\$repl\.m?[jt]s$/.test(main);
+}
+
+/**
+ * Deno's sys permission: "granted", "denied" or "prompt" ("unknown" when the query fails);
+ * undefined where there is no such permission (not Deno).
+ */
+export function denoSysPermission(): string | undefined {
+  const d = g.Deno;
+  const query = d?.permissions?.querySync;
+  if (query === undefined) return undefined;
+  try {
+    return query.call(d!.permissions, { name: "sys" }).state;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Bun's synchronous resolver, where there is one. */
+export function bunResolveSync(): ((specifier: string, from: string) => string) | undefined {
+  const r = g.Bun?.resolveSync;
+  return typeof r === "function" ? r : undefined;
+}
+
+/** The current directory, where the host has one. */
+export function currentDirectory(): string | undefined {
+  return g.process?.cwd?.();
+}
+
+/**
+ * The built-in module `id` (e.g. `"node:fs"`), loaded now if it was not yet: on Deno, loading
+ * `node:fs` or `node:module` costs milliseconds that a program which never needs them should
+ * not pay at startup. Throws where the host has no such module.
+ */
+export function builtin<T>(id: string): T {
+  return (g.process as { getBuiltinModule(id: string): unknown }).getBuiltinModule(id) as T;
+}
+
+/** Like {@linkcode builtin}, but undefined where the host has no built-in modules or not `id`. */
+export function maybeBuiltin<T>(id: string): T | undefined {
+  const get = g.process?.getBuiltinModule;
+  if (typeof get !== "function") return undefined;
+  try {
+    return (get.call(g.process, id) ?? undefined) as T | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True where the host loads Node built-in modules on demand. */
+export function hasBuiltins(): boolean {
+  return typeof g.process?.getBuiltinModule === "function";
+}
+
+/** Defers `cb` to the host's next tick queue (the inspector session takes its drain there). */
+export function processTicker(): {
+  nextTick(cb: (...a: unknown[]) => void, ...args: unknown[]): void;
+} {
+  return g.process as never;
+}
