@@ -660,12 +660,16 @@ describe("signing (HMAC-SHA-256)", () => {
     await expectUnpicklingErrorAsync(() => loads(data, { signingKey: KEY_BYTES }), data);
   });
 
-  it("sync forms with a signing key throw, pointing to the async form", () => {
-    const e = expectPicklingError(() => dumpsSync(1, { signingKey: KEY_BYTES }));
-    assert.match(e.message, /async|\bdumps\b|\bawait\b/i);
+  it("sync forms with a signing key throw a TypeError, pointing to the async form", () => {
+    assert.throws(
+      () => dumpsSync(1, { signingKey: KEY_BYTES }),
+      (e) => e instanceof TypeError && /use dumps or dump/.test(e.message),
+    );
     const data = dumpsSync(1);
-    const u = expectUnpicklingError(() => loadsSync(data, { signingKey: KEY_BYTES }));
-    assert.match(u.message, /async|\bloads\b|\bawait\b/i);
+    assert.throws(
+      () => loadsSync(data, { signingKey: KEY_BYTES }),
+      (e) => e instanceof TypeError && /use loads or load/.test(e.message),
+    );
   });
 
   it("Pickler/Unpickler with a signing key", async () => {
@@ -673,8 +677,8 @@ describe("signing (HMAC-SHA-256)", () => {
     const u = new Unpickler({ signingKey: KEY_BYTES });
     const data = await p.dumps({ z: 1 });
     assert.deepEqual(await u.loads(data), { z: 1 });
-    expectPicklingError(() => p.dumpsSync({ z: 1 }));
-    expectUnpicklingError(() => u.loadsSync(data));
+    assert.throws(() => p.dumpsSync({ z: 1 }), TypeError);
+    assert.throws(() => u.loadsSync(data), TypeError);
   });
 
   it("signed pickles through dump/load streams", async () => {

@@ -270,7 +270,7 @@ describe("data only: allow-list of references", () => {
     refusedAt(
       () => loadsSync(p, { allowCode: false, allow: { globals: ["Math.max"] } }),
       HEAD + 2,
-      /built-in 'JSON.parse' is not allowed .*allow\.globals \('JSON\.parse'\)/,
+      /built-in 'JSON.parse': it is not allowed .*allow\.globals \('JSON\.parse'\)/,
     );
   });
 
@@ -296,7 +296,7 @@ describe("data only: allow-list of references", () => {
       assert.equal(e.offset, HEAD + 1);
       assert.match(
         e.message,
-        /module '\.\/tests\/modules\/data_only_side_effect\.ts' is not allowed/,
+        /module '\.\/tests\/modules\/data_only_side_effect\.ts': it is not allowed/,
       );
       assert.equal(g.dataOnlySideEffect, undefined, "the module was imported");
     }
@@ -379,7 +379,7 @@ describe("data only: allow-list of references", () => {
     assert.ok(seen.includes("global  Math.max"));
     assert.throws(
       () => loadsSync(p, { allowCode: false, allow: (r) => r.kind !== "global" }),
-      /built-in 'Math.max' is not allowed/,
+      /built-in 'Math.max': it is not allowed/,
     );
     const boom = new Error("boom");
     const e = expectUnpicklingError(() =>
@@ -442,7 +442,7 @@ describe("data only: allow-list of references", () => {
       assert.equal(code.error, "UnpicklingError");
       assert.match(code.message as string, /code is not allowed/);
       const unlisted = await ask({ fn: JSON.parse, args: ["1"] });
-      assert.match(unlisted.message as string, /built-in 'JSON.parse' is not allowed/);
+      assert.match(unlisted.message as string, /built-in 'JSON.parse': it is not allowed/);
     } finally {
       worker.terminate();
     }

@@ -6,6 +6,7 @@
  */
 
 import { UnpicklingError } from "../pickle/errors.ts";
+import { CORRUPT, WHOLE } from "./header.ts";
 import { Buffer } from "node:buffer";
 import { APPLY_MAX, WINDOW_MAX } from "../runtime/engine.ts";
 
@@ -65,13 +66,17 @@ export class ByteReader {
   /** Fails unless `n` bytes remain. */
   need(n: number): void {
     if (n > this.end - this.pos) {
-      this.fail(`truncated pickle: ${n} bytes needed, ${this.end - this.pos} left`);
+      this.fail(
+        `cannot load the pickle: it is truncated (${n} bytes needed, ${
+          this.end - this.pos
+        } left); ${WHOLE}`,
+      );
     }
   }
 
   /** Reads one byte. */
   byte(): number {
-    if (this.pos >= this.end) this.fail("truncated pickle: unexpected end");
+    if (this.pos >= this.end) this.fail(`cannot load the pickle: it is truncated; ${WHOLE}`);
     return this.buf[this.pos++];
   }
 
@@ -89,17 +94,21 @@ export class ByteReader {
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {
-      if (pos >= this.end) this.fail("truncated pickle: varint cut short");
+      if (pos >= this.end) {
+        this.fail(`cannot load the pickle: it is truncated inside a number; ${WHOLE}`);
+      }
       const b = buf[pos++];
       result += (b & 0x7f) * scale;
       if (b < 0x80) {
-        if (result > Number.MAX_SAFE_INTEGER) this.fail("varint out of range", this.pos);
+        if (result > Number.MAX_SAFE_INTEGER) {
+          this.fail(`cannot load the pickle: a number is out of range; ${CORRUPT}`, this.pos);
+        }
         this.pos = pos;
         return result;
       }
       scale *= 128;
     }
-    return this.fail("varint longer than 8 bytes");
+    return this.fail(`cannot load the pickle: a number runs over 8 bytes; ${CORRUPT}`);
   }
 
   /** Reads a varint used as a length or count of items that take at least `unit` bytes. */
@@ -107,7 +116,10 @@ export class ByteReader {
     const at = this.pos;
     const n = this.varint();
     if (n * unit > this.end - this.pos) {
-      this.fail(`declared length ${n} runs past the end of the pickle`, at);
+      this.fail(
+        `cannot load the pickle: a length it declares (${n}) runs past its end; ${CORRUPT}`,
+        at,
+      );
     }
     return n;
   }
@@ -167,7 +179,11 @@ export class ByteReader {
       try {
         decoder.decode(this.buf.subarray(start, start + n));
       } catch (e) {
-        return this.fail("invalid UTF-8 in string", start, e);
+        return this.fail(
+          `cannot load the pickle: a string is not valid UTF-8; ${CORRUPT}`,
+          start,
+          e,
+        );
       }
     }
     this.pos = start + n;

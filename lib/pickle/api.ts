@@ -8,7 +8,8 @@
 import { FLAG_CODE, FLAG_MODULES, FLAG_SIGNED, HEADER_MAX } from "../format/tags.ts";
 import { ByteWriter } from "../format/writer.ts";
 import { readHeader, writeHeader } from "../format/header.ts";
-import { PicklingError, UnpicklingError } from "./errors.ts";
+import { UnpicklingError } from "./errors.ts";
+import { typeName } from "../values/inspect.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { AsyncInputs, walkAsync } from "./async_walk.ts";
@@ -126,12 +127,15 @@ function dumpSyncWith(
   override: ((value: unknown) => Reduction | undefined) | undefined,
 ): Uint8Array {
   if (options?.signingKey !== undefined) {
-    throw new PicklingError("signing needs the async form (dumps or dump)");
+    throw new TypeError(
+      "cannot sign in the sync form: signing needs WebCrypto, which is async; use dumps or dump",
+    );
   }
   if (options?.exactScopes && instrumentedScopeReader() === undefined) {
-    throw new PicklingError(
-      "exactScopes needs the async form here (dumps or dump): V8 tells scope instances apart " +
-        "only in a heap snapshot, which it sends asynchronously",
+    throw new TypeError(
+      "cannot keep exact scopes in the sync form: exactScopes needs the async form here " +
+        "(V8 tells scope instances apart only in a heap snapshot, which it sends " +
+        "asynchronously); use dumps or dump",
     );
   }
   const opts = walkOptions(options, override, undefined);
@@ -195,9 +199,9 @@ function asBytes(data: PickleBytes): Uint8Array {
   if (SharedBuffer !== undefined && data instanceof SharedBuffer) {
     return new Uint8Array(data).slice();
   }
-  throw new UnpicklingError(
-    "loads takes a Uint8Array, an ArrayBuffer or a SharedArrayBuffer",
-    0,
+  throw new TypeError(
+    `cannot load ${typeName(data)}: it is not a pickle's bytes; give a Uint8Array, an ` +
+      "ArrayBuffer or a SharedArrayBuffer (load reads a ReadableStream)",
   );
 }
 
@@ -218,7 +222,10 @@ function oobBuffers(buffers: LoadOptions["buffers"]): ArrayBuffer[] {
       const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
       out.push(whole ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     } else {
-      throw new UnpicklingError("LoadOptions.buffers holds something that is not a buffer", 0);
+      throw new TypeError(
+        `cannot load with LoadOptions.buffers: it holds ${typeName(b)}, not a buffer; give ` +
+          "the ArrayBuffers (or views) that bufferCallback received, in order",
+      );
     }
   }
   return out;
@@ -246,7 +253,8 @@ function loadedModules(
       if (got instanceof Promise) {
         got.catch(() => {});
         throw new UnpicklingError(
-          `importModule('${table.specs[i]}') returned a promise: use loads`,
+          `cannot load module '${table.specs[i]}' in the sync form: importModule returned a ` +
+            "promise; use loads, which awaits it",
           table.offsets[i],
         );
       }
@@ -254,8 +262,9 @@ function loadedModules(
     }
     if (ns === undefined) {
       throw new UnpicklingError(
-        `module '${table.specs[i]}' is not loaded in this process: loadsSync takes only ` +
-          "modules loaded already; use loads, which imports it",
+        `cannot load module '${table.specs[i]}' in the sync form: it is not loaded in this ` +
+          "process, and loadsSync imports nothing; use loads, which imports it, or import it " +
+          "first",
         table.offsets[i],
       );
     }
@@ -263,6 +272,10 @@ function loadedModules(
   }
   return out;
 }
+
+/** The error of a pickle with code in a load that allows none. */
+const CODE_REFUSED = "cannot load the pickle: it holds code, and code is not allowed " +
+  "(allowCode: false); load it with allowCode: true only if it comes from a trusted source";
 
 /** What the build is given for a pickle without modules loaded with the default options. */
 const DEFAULT_BUILD: BuildOptions = Object.freeze({
@@ -280,10 +293,7 @@ function loadSyncWith(
   const allowCode = allowsCode(options);
   const allow = allowCode ? undefined : allowPolicy(options?.allow);
   if (!allowCode && allow === undefined && header.flags & (FLAG_CODE | FLAG_MODULES)) {
-    throw new UnpicklingError(
-      "the pickle holds code, and code is not allowed (allowCode: false)",
-      5,
-    );
+    throw new UnpicklingError(CODE_REFUSED, 5);
   }
   const builder = idleBuilder !== undefined && !idleBuilder.busy ? idleBuilder : new Builder();
   idleBuilder ??= builder;
@@ -351,7 +361,9 @@ async function importModules(
         ? ""
         : ` for its export${uses.length > 1 ? "s" : ""} ${uses.map((u) => `'${u}'`).join(", ")}`;
       throw new UnpicklingError(
-        `cannot import module '${spec}'${what}: ${e instanceof Error ? e.message : String(e)}`,
+        `cannot import module '${spec}'${what}: ${e instanceof Error ? e.message : String(e)}; ` +
+          "load with the moduleRoot the pickle's module names are relative to, or give " +
+          "importModule",
         table.offsets[i],
         { cause: e },
       );
@@ -371,13 +383,18 @@ async function loadAsyncWith(
     const keys = verifyingKeys(key);
     const header = readHeader(bytes)!;
     if (!(header.flags & FLAG_SIGNED)) {
-      throw new UnpicklingError("the pickle is not signed, and a signing key was given", 5);
+      throw new UnpicklingError(
+        "cannot verify the pickle: it is not signed, and a signing key was given; sign it " +
+          "with dumps(value, { signingKey }), or load it without a key if it is trusted",
+        5,
+      );
     }
     // What is verified is what is loaded: bytes the caller changes meanwhile are not read.
     bytes = privateCopy(bytes, data);
     if (!(await verifyMac(bytes as Uint8Array<ArrayBuffer>, keys))) {
       throw new UnpicklingError(
-        "signature mismatch: the pickle was altered or signed with another key",
+        "cannot verify the pickle: its signature does not match (it was altered or signed " +
+          "with another key); load it with the key that signed it",
         header.bodyEnd,
       );
     }
@@ -400,8 +417,8 @@ function rootValue(v: unknown): unknown {
   if (!(v instanceof Promise)) return v;
   return v.then(undefined, (reason: unknown) => {
     throw new UnpicklingError(
-      "the pickle's value is a promise, and it was rejected (the reason is this error's " +
-        "cause; loadsSync gives the promise itself)",
+      "cannot load the pickle's value: it is a promise, and it was rejected (the reason is " +
+        "this error's cause); use loadsSync to get the promise itself",
       0,
       { cause: reason },
     );
@@ -454,7 +471,10 @@ export function loadsSync<T = unknown>(
   options?: LoadOptions,
 ): T {
   if (options?.signingKey !== undefined) {
-    throw new UnpicklingError("verifying a signature needs the async form (loads or load)", 0);
+    throw new TypeError(
+      "cannot verify a signature in the sync form: verifying needs WebCrypto, which is " +
+        "async; use loads or load",
+    );
   }
   return loadSyncWith(asBytes(data), options) as T;
 }
