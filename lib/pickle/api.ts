@@ -6,10 +6,8 @@
  */
 
 import { FLAG_CODE, FLAG_MODULES, FLAG_SIGNED, HEADER_MAX } from "../format/tags.ts";
-import { ByteWriter } from "../format/writer.ts";
 import { readHeader, writeHeader } from "../format/header.ts";
 import { UnpicklingError } from "./errors.ts";
-import { typeName } from "../values/inspect.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type Settled, Walker, type WalkOptions } from "./pickler.ts";
 import { AsyncInputs, walkAsync } from "./async_walk.ts";
@@ -25,8 +23,13 @@ import {
 } from "../runtime/scopes.ts";
 import { settleModules } from "../runtime/modules.ts";
 import { holdInspector, releaseInspector } from "../runtime/inspector_session.ts";
-import { importNamespace, loadedNamespace } from "../runtime/modules_import.ts";
-import { exportsOf } from "../runtime/modules_exports_scan.ts";
+import {
+  importTable,
+  loadedModules,
+  type ModuleResolver,
+  withModuleTable,
+} from "./module_table.ts";
+import { asBytes, oobBuffers, type PickleBytes, privateCopy } from "./load_input.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../code/module_names.ts";
 
@@ -72,21 +75,6 @@ function walkSync(value: unknown, opts: WalkOptions): Uint8Array {
     walker.busy = false;
     releaseInspector();
   }
-}
-
-const tableWriter = new ByteWriter();
-
-/** The pickle with the module table placed before the value (see tags.ts). */
-function withModuleTable(w: ByteWriter, modules: readonly string[], flags: number): Uint8Array {
-  const t = tableWriter;
-  t.reset(0);
-  t.varint(modules.length);
-  for (const spec of modules) t.string(spec);
-  const body = w.buf.subarray(HEADER_MAX, w.pos);
-  const out = new Uint8Array(HEADER_MAX + t.pos + body.length);
-  out.set(t.buf.subarray(0, t.pos), HEADER_MAX);
-  out.set(body, HEADER_MAX + t.pos);
-  return out.subarray(writeHeader(out, HEADER_MAX, t.pos + body.length, flags));
 }
 
 function rootOf(root: string | URL | undefined): string | undefined {
@@ -185,94 +173,6 @@ async function dumpAsyncWith(
   return key === undefined ? bytes : await appendMac(bytes, key);
 }
 
-/** What the load functions take: a pickle's bytes (over a private or a shared buffer). */
-type PickleBytes = Uint8Array | ArrayBuffer | SharedArrayBuffer;
-
-const SharedBuffer = globalThis.SharedArrayBuffer as SharedArrayBufferConstructor | undefined;
-
-function asBytes(data: PickleBytes): Uint8Array {
-  if (data instanceof Uint8Array) {
-    // Bytes another thread may change as they are read are copied first.
-    return SharedBuffer !== undefined && data.buffer instanceof SharedBuffer ? data.slice() : data;
-  }
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (SharedBuffer !== undefined && data instanceof SharedBuffer) {
-    return new Uint8Array(data).slice();
-  }
-  throw new TypeError(
-    `cannot load ${typeName(data)}: it is not a pickle's bytes; give a Uint8Array, an ` +
-      "ArrayBuffer or a SharedArrayBuffer (load reads a ReadableStream)",
-  );
-}
-
-/** `bytes` over a buffer of their own, that the caller cannot change during an await. */
-function privateCopy(bytes: Uint8Array, original: PickleBytes): Uint8Array<ArrayBuffer> {
-  return bytes === original || bytes.buffer === original ? bytes.slice() : bytes as never;
-}
-
-const NO_BUFFERS: ArrayBuffer[] = [];
-
-function oobBuffers(buffers: LoadOptions["buffers"]): ArrayBuffer[] {
-  if (buffers === undefined) return NO_BUFFERS;
-  const out: ArrayBuffer[] = [];
-  for (const b of buffers) {
-    if (b instanceof ArrayBuffer) {
-      out.push(b);
-    } else if (ArrayBuffer.isView(b) && b.buffer instanceof ArrayBuffer) {
-      const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
-      out.push(whole ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-    } else {
-      throw new TypeError(
-        `cannot load with LoadOptions.buffers: it holds ${typeName(b)}, not a buffer; give ` +
-          "the ArrayBuffers (or views) that bufferCallback received, in order",
-      );
-    }
-  }
-  return out;
-}
-
-/** Modules the pickle refers to, as namespaces (sync), or a promise of them (async). */
-type ModuleResolver = (table: ModuleTable, root: string | undefined) => object[];
-
-interface ModuleTable {
-  specs: string[];
-  offsets: number[];
-  valueStart: number;
-}
-
-function loadedModules(
-  table: ModuleTable,
-  root: string | undefined,
-  importModule?: LoadOptions["importModule"],
-): object[] {
-  const out: object[] = [];
-  for (let i = 0; i < table.specs.length; i++) {
-    let ns = loadedNamespace(table.specs[i], root);
-    if (ns === undefined && importModule !== undefined) {
-      const got = importModule(table.specs[i]);
-      if (got instanceof Promise) {
-        got.catch(() => {});
-        throw new UnpicklingError(
-          `cannot load module '${table.specs[i]}' in the sync form: importModule returned a ` +
-            "promise; use loads, which awaits it",
-          table.offsets[i],
-        );
-      }
-      if (got !== null && (typeof got === "object" || typeof got === "function")) ns = got;
-    }
-    if (ns === undefined) {
-      throw new UnpicklingError(
-        `cannot load module '${table.specs[i]}' in the sync form: it is not loaded in this ` +
-          "process, and loadsSync imports nothing; use loads, which imports it, or import it " +
-          "first",
-        table.offsets[i],
-      );
-    }
-    out.push(ns);
-  }
-  return out;
-}
-
 /** The error of a pickle with code in a load that allows none. */
 const CODE_REFUSED = "cannot load the pickle: it holds code, and code is not allowed " +
   "(allowCode: false); load it with allowCode: true only if it comes from a trusted source";
@@ -350,25 +250,7 @@ async function importModules(
   // Only the modules the allow-list admits are imported (data-only loads).
   if (allow !== undefined) checkImports(allow, table.specs, table.offsets);
   const root = rootOf(options?.moduleRoot) ?? defaultRoot();
-  const importModule = options?.importModule;
-  const namespaces = await Promise.all(table.specs.map(async (spec, i) => {
-    try {
-      return await importNamespace(spec, root, importModule);
-    } catch (e) {
-      // Refused before anything is built; the message names what the pickle needed.
-      const uses = exportsOf(bytes, table.valueStart, header.bodyEnd, i);
-      const what = uses.length === 0
-        ? ""
-        : ` for its export${uses.length > 1 ? "s" : ""} ${uses.map((u) => `'${u}'`).join(", ")}`;
-      throw new UnpicklingError(
-        `cannot import module '${spec}'${what}: ${e instanceof Error ? e.message : String(e)}; ` +
-          "load with the moduleRoot the pickle's module names are relative to, or give " +
-          "importModule",
-        table.offsets[i],
-        { cause: e },
-      );
-    }
-  }));
+  const namespaces = await importTable(bytes, table, header.bodyEnd, root, options?.importModule);
   return () => namespaces;
 }
 
