@@ -22,68 +22,13 @@ import {
   bytesEqual,
   expectPicklingError,
   expectUnpicklingError,
-  type Fixture,
   MAGIC,
   parseHeader,
   type Rec,
   roundTrip,
 } from "./helpers.ts";
 import { assertGraphEqual } from "./equal.ts";
-import { primitiveFixtures } from "./fixtures/primitives.ts";
-import { objectFixtures } from "./fixtures/objects.ts";
-import { collectionFixtures } from "./fixtures/collections.ts";
-import { binaryFixtures } from "./fixtures/binary.ts";
-import { errorFixtures } from "./fixtures/errors.ts";
-
-/**
- * dumpsSync(v), or undefined when v is refused with a PicklingError (such a
- * fixture fails in its own round-trip test; loops over all fixtures skip it).
- */
-function picklable(v: unknown): Uint8Array | undefined {
-  try {
-    return dumpsSync(v);
-  } catch (e) {
-    if (e instanceof PicklingError) return undefined;
-    throw e;
-  }
-}
-
-const allFixtures: Fixture[] = [
-  ...primitiveFixtures,
-  ...objectFixtures,
-  ...collectionFixtures,
-  ...binaryFixtures,
-  ...errorFixtures,
-];
-
-/** A value of every family, with sharing and a cycle. */
-function sampleValue(): unknown {
-  const shared = { s: 1 };
-  const o: Rec = {
-    n: [0, -0, NaN, 1.5, 2n ** 80n],
-    s: ["", "é", "😀", "\uD800"],
-    m: new Map<unknown, unknown>([["k", shared], [shared, Symbol.for("r")]]),
-    set: new Set([shared, Symbol("u")]),
-    d: new Date(1234),
-    r: /x+/gi,
-    t: new Float64Array([1, NaN]),
-    e: new RangeError("bad"),
-    shared,
-  };
-  o.self = o;
-  return o;
-}
-
-/** An instance of a class whose [reduce]() returns r(). */
-class Reducing {
-  constructor(private readonly r: () => unknown) {}
-  [reduce](): unknown {
-    return this.r();
-  }
-}
-function reducer(r: () => unknown): object {
-  return new Reducing(r);
-}
+import { allFixtures, picklable, reducer, sampleValue } from "./fixtures/all.ts";
 
 describe("exports", () => {
   it("FORMAT_VERSION is a byte-sized integer and written at byte 4", () => {

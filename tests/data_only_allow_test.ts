@@ -5,23 +5,18 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import {
-  dumps,
-  dumpsSync,
-  FORMAT_VERSION,
-  loads,
-  loadsSync,
-  reduce,
-  UnpicklingError,
-} from "../mod.ts";
-import {
-  concat,
-  expectUnpicklingError,
-  expectUnpicklingErrorAsync,
-  varint,
-  withHeader,
-} from "./helpers.ts";
+import { dumps, dumpsSync, loads, loadsSync, reduce, UnpicklingError } from "../mod.ts";
+import { expectUnpicklingError, expectUnpicklingErrorAsync, varint } from "./helpers.ts";
 import { add, Point, sum, Tally } from "./modules/data_only_tasks.ts";
+import {
+  assertPrototypesClean,
+  bytes,
+  DATA,
+  HEAD,
+  pickle,
+  refusedAt,
+  str,
+} from "./data_only/craft.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const deno = `${root}node_modules/.bin/deno`;
@@ -34,38 +29,10 @@ const EXPORT = 0x91;
 const ARRAY = 0x76;
 const FLAG_CODE = 1;
 const FLAG_MODULES = 8;
-/** Bytes before the body of a hand-made pickle shorter than 128 bytes. */
-const HEAD = 7;
 
-const bytes = (...b: number[]) => new Uint8Array(b);
-/** A string operand (short string or LATIN1). */
-function str(s: string): Uint8Array {
-  const b = new Uint8Array([...s].map((c) => c.charCodeAt(0)));
-  return b.length <= 31
-    ? concat(bytes(0x40 + b.length), b)
-    : concat(bytes(0x92), varint(b.length), b);
-}
-const pickle = (flags: number, ...parts: Uint8Array[]) =>
-  withHeader(concat(...parts), FORMAT_VERSION, flags);
 /** A pickle whose module table names `specs`. */
 const withModules = (specs: string[], ...parts: Uint8Array[]) =>
   pickle(FLAG_CODE | FLAG_MODULES, varint(specs.length), ...specs.map(str), ...parts);
-const DATA = { allowCode: false } as const;
-
-function refusedAt(fn: () => unknown, offset: number, message: RegExp): UnpicklingError {
-  const e = expectUnpicklingError(fn);
-  assert.equal(e.offset, offset, e.message);
-  assert.match(e.message, message);
-  return e;
-}
-
-/** Built-in prototypes are untouched by everything these tests load. */
-function assertPrototypesClean(): void {
-  for (const p of [Object.prototype, Array.prototype, Map.prototype, ArrayBuffer.prototype]) {
-    for (const k of ["polluted", "x"]) assert.equal(Object.hasOwn(p, k), false);
-  }
-  assert.equal(Object.getPrototypeOf(Array.prototype), Object.prototype);
-}
 
 describe("data only: allow-list of references", () => {
   it("a built-in named in allow.globals loads by reference and runs", () => {

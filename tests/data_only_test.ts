@@ -6,14 +6,17 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { dumpsSync, FORMAT_VERSION, loads, loadsSync, type UnpicklingError } from "../mod.ts";
+import { dumpsSync, loads, loadsSync } from "../mod.ts";
+import { concat, expectUnpicklingError, expectUnpicklingErrorAsync } from "./helpers.ts";
 import {
-  concat,
-  expectUnpicklingError,
-  expectUnpicklingErrorAsync,
-  varint,
-  withHeader,
-} from "./helpers.ts";
+  assertPrototypesClean,
+  bytes,
+  DATA,
+  HEAD,
+  pickle,
+  refusedAt,
+  str,
+} from "./data_only/craft.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const deno = `${root}node_modules/.bin/deno`;
@@ -33,38 +36,9 @@ const ERROR = 0x7d;
 const ERROR_HOST = 0x80;
 const FLAG_CODE = 1;
 const FLAG_OOB = 2;
-/** Bytes before the body of a hand-made pickle shorter than 128 bytes. */
-const HEAD = 7;
 
-const bytes = (...b: number[]) => new Uint8Array(b);
-/** A string operand (short string or LATIN1). */
-function str(s: string): Uint8Array {
-  const b = new Uint8Array([...s].map((c) => c.charCodeAt(0)));
-  return b.length <= 31
-    ? concat(bytes(0x40 + b.length), b)
-    : concat(bytes(0x92), varint(b.length), b);
-}
-const pickle = (flags: number, ...parts: Uint8Array[]) =>
-  withHeader(concat(...parts), FORMAT_VERSION, flags);
 /** An empty plain object: a new shape of no keys. */
 const EMPTY_OBJECT = bytes(OBJECT_NEW_SHAPE, 0);
-
-const DATA = { allowCode: false } as const;
-
-function refusedAt(fn: () => unknown, offset: number, message: RegExp): UnpicklingError {
-  const e = expectUnpicklingError(fn);
-  assert.equal(e.offset, offset, e.message);
-  assert.match(e.message, message);
-  return e;
-}
-
-/** Built-in prototypes are untouched by everything these tests load. */
-function assertPrototypesClean(): void {
-  for (const p of [Object.prototype, Array.prototype, Map.prototype, ArrayBuffer.prototype]) {
-    for (const k of ["polluted", "x"]) assert.equal(Object.hasOwn(p, k), false);
-  }
-  assert.equal(Object.getPrototypeOf(Array.prototype), Object.prototype);
-}
 
 describe("data only: prototypes", () => {
   it("an array re-prototyped as a Map (SET_PROTO over a Map the pickle builds) is refused", () => {

@@ -3,16 +3,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { dumpsSync, loadsSync, reduce, type Reduction, setState } from "../mod.ts";
 import { expectPicklingError, type Rec, roundTrip } from "./helpers.ts";
-/** An instance of a class whose [reduce]() returns r(). */
-class Reducing {
-  constructor(private readonly r: () => unknown) {}
-  [reduce](): unknown {
-    return this.r();
-  }
-}
-function reducer(r: () => unknown): object {
-  return new Reducing(r);
-}
+import { reducer } from "./fixtures/all.ts";
 
 describe("reduce protocol", () => {
   it("a cycle back to an object while its reducer's arguments are written is refused", () => {

@@ -8,28 +8,11 @@ import {
   concat,
   expectUnpicklingErrorAsync,
   prng,
-  type Rec,
   streamOf,
   streamRoundTrip,
 } from "./helpers.ts";
 import { assertGraphEqual } from "./equal.ts";
-/** A value of every family, with sharing and a cycle. */
-function sampleValue(): unknown {
-  const shared = { s: 1 };
-  const o: Rec = {
-    n: [0, -0, NaN, 1.5, 2n ** 80n],
-    s: ["", "é", "😀", "\uD800"],
-    m: new Map<unknown, unknown>([["k", shared], [shared, Symbol.for("r")]]),
-    set: new Set([shared, Symbol("u")]),
-    d: new Date(1234),
-    r: /x+/gi,
-    t: new Float64Array([1, NaN]),
-    e: new RangeError("bad"),
-    shared,
-  };
-  o.self = o;
-  return o;
-}
+import { sampleValue } from "./fixtures/all.ts";
 
 describe("streams", () => {
   const values = [{ first: 1 }, "second", [3, new Map([[3, 3]])], sampleValue(), null];
