@@ -208,6 +208,17 @@ export function valueOrUnpicklingError(fn: () => unknown, input?: Uint8Array): "
   }
 }
 
+/** `loads(input)` resolves to anything or rejects with an UnpicklingError, nothing else. */
+export async function loadsOrUnpicklingError(input: Uint8Array): Promise<"value" | "error"> {
+  try {
+    await loads(input);
+    return "value";
+  } catch (e) {
+    checkUnpicklingError(e, input);
+    return "error";
+  }
+}
+
 // ---------------------------------------------------------------------------
 // bytes
 

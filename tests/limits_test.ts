@@ -134,13 +134,15 @@ describe("maxDepth", () => {
     }
   });
 
-  it("limits that are not positive integers are refused with a PickleError", () => {
+  it("limits that are not positive integers are refused with a TypeError", () => {
     const bytes = dumpsSync([1]);
     for (const option of ["maxDepth", "maxErrors", "maxObjects"]) {
       for (const bad of [0, -1, 1.5, NaN, "10"]) {
         assert.throws(
           () => loadsSync(bytes, { [option]: bad } as object),
-          (e: unknown) => e instanceof PickleError && e.message.includes(`LoadOptions.${option}`),
+          (e: unknown) =>
+            e instanceof TypeError && !(e instanceof PickleError) &&
+            e.message.includes(`LoadOptions.${option}`),
         );
       }
     }

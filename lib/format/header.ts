@@ -47,6 +47,14 @@ export function writeHeader(
   return start;
 }
 
+/** The remedy for a pickle cut short. */
+export const WHOLE = "pass every byte that dumps gave";
+/** Why a pickle that breaks the format cannot load (there is no remedy but another pickle). */
+export const CORRUPT = "the pickle is corrupt or was not made by this library";
+const CUT_HEADER = `it is truncated inside its header; ${WHOLE}`;
+const NOT_A_PICKLE = "the bytes are not a pickle (they do not start with the magic bytes " +
+  '"JSPK"); pass bytes that dumps gave';
+
 /**
  * Parses a header at `start`. Returns undefined when `buf` ends before the header does and
  * `partial` is set (streams wait for more bytes); otherwise throws on any problem.
@@ -54,39 +62,49 @@ export function writeHeader(
 export function readHeader(buf: Uint8Array, start = 0, partial = false): Header | undefined {
   const end = buf.length;
   const fail = (message: string, at: number): never => {
-    throw new UnpicklingError(message, at - start);
+    throw new UnpicklingError(`cannot load the pickle: ${message}`, at - start);
   };
   for (let i = 0; i < 4; i++) {
-    if (start + i >= end) return partial ? undefined : fail("truncated pickle header", end);
-    if (buf[start + i] !== MAGIC[i]) fail("not a pickle: wrong magic bytes", start + i);
+    if (start + i >= end) return partial ? undefined : fail(CUT_HEADER, end);
+    if (buf[start + i] !== MAGIC[i]) fail(NOT_A_PICKLE, start + i);
   }
-  if (start + 4 >= end) return partial ? undefined : fail("truncated pickle header", end);
+  if (start + 4 >= end) return partial ? undefined : fail(CUT_HEADER, end);
   const version = buf[start + 4];
   if (version !== FORMAT_VERSION) {
-    fail(`unsupported format version ${version} (this library reads ${FORMAT_VERSION})`, start + 4);
+    fail(
+      `it is of format version ${version}, and this library reads version ` +
+        `${FORMAT_VERSION}; load it with the version of the library that dumped it`,
+      start + 4,
+    );
   }
-  if (start + 5 >= end) return partial ? undefined : fail("truncated pickle header", end);
+  if (start + 5 >= end) return partial ? undefined : fail(CUT_HEADER, end);
   const flags = buf[start + 5];
-  if (flags & ~KNOWN_FLAGS) fail(`unknown header flags 0x${flags.toString(16)}`, start + 5);
+  if (flags & ~KNOWN_FLAGS) {
+    fail(`its header sets unknown flags (${flags & ~KNOWN_FLAGS}); ${CORRUPT}`, start + 5);
+  }
   let rest = 0;
   let scale = 1;
   let p = start + 6;
   for (let i = 0;; i++) {
-    if (i >= 8) fail("header length longer than 8 bytes", p);
-    if (p >= end) return partial ? undefined : fail("truncated pickle header", end);
+    if (i >= 8) fail(`its header's length runs over 8 bytes; ${CORRUPT}`, p);
+    if (p >= end) return partial ? undefined : fail(CUT_HEADER, end);
     const b = buf[p++];
     rest += (b & 0x7f) * scale;
     if (b < 0x80) break;
     scale *= 128;
   }
   const mac = flags & FLAG_SIGNED ? MAC_BYTES : 0;
-  if (rest < mac + 1) fail("pickle body is empty", p);
+  if (rest < mac + 1) fail(`its body is empty; ${CORRUPT}`, p);
   const total = p - start + rest;
   if (!partial && start + total > end) {
-    fail(`truncated pickle: header announces ${rest} bytes, ${end - p} present`, end);
+    fail(`it is truncated (its header announces ${rest} bytes, ${end - p} present); ${WHOLE}`, end);
   }
   if (!partial && start + total < end) {
-    fail(`${end - start - total} unexpected bytes after the pickle`, start + total);
+    fail(
+      `${end - start - total} unexpected bytes follow it; pass the bytes of one pickle ` +
+        "(load reads pickles one after another from a stream)",
+      start + total,
+    );
   }
   return { flags, bodyStart: p - start, bodyEnd: p - start + rest - mac, total };
 }

@@ -6,6 +6,7 @@
  */
 
 import { UnpicklingError } from "../pickle/errors.ts";
+import { CORRUPT, WHOLE } from "./header.ts";
 import { Buffer } from "node:buffer";
 import { APPLY_MAX, WINDOW_MAX } from "../runtime/tuning.ts";
 
@@ -19,6 +20,12 @@ for (let b = 0; b < 0x100; b++) LATIN1_UNITS.push(String.fromCharCode(b));
 /** Reused argument arrays for short Latin-1 strings, one per length. */
 const UNITS: number[][] = [];
 for (let n = 0; n <= APPLY_MAX; n++) UNITS.push(new Array<number>(n).fill(0));
+
+const CUT = `cannot load the pickle: it is truncated; ${WHOLE}`;
+const CUT_NUMBER = `cannot load the pickle: it is truncated inside a number; ${WHOLE}`;
+const OUT_OF_RANGE = `cannot load the pickle: a number is out of range; ${CORRUPT}`;
+const OVERLONG = `cannot load the pickle: a number runs over 8 bytes; ${CORRUPT}`;
+const NOT_UTF8 = `cannot load the pickle: a string is not valid UTF-8; ${CORRUPT}`;
 
 /** Reads pickle bytes with bounds checks. */
 export class ByteReader {
@@ -62,16 +69,33 @@ export class ByteReader {
     throw new UnpicklingError(message, offset, cause === undefined ? undefined : { cause });
   }
 
+  /** The error of a pickle that ends before `n` more bytes (kept out of the hot methods). */
+  private cut(n: number): never {
+    return this.fail(
+      `cannot load the pickle: it is truncated (${n} bytes needed, ${
+        this.end - this.pos
+      } left); ${WHOLE}`,
+    );
+  }
+
+  /** The error of a length `n`, declared at `at`, that runs past the end. */
+  private pastEnd(n: number, at: number): never {
+    return this.fail(
+      `cannot load the pickle: a length it declares (${n}) runs past its end; ${CORRUPT}`,
+      at,
+    );
+  }
+
   /** Fails unless `n` bytes remain. */
   need(n: number): void {
     if (n > this.end - this.pos) {
-      this.fail(`truncated pickle: ${n} bytes needed, ${this.end - this.pos} left`);
+      this.cut(n);
     }
   }
 
   /** Reads one byte. */
   byte(): number {
-    if (this.pos >= this.end) this.fail("truncated pickle: unexpected end");
+    if (this.pos >= this.end) this.fail(CUT);
     return this.buf[this.pos++];
   }
 
@@ -89,17 +113,17 @@ export class ByteReader {
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {
-      if (pos >= this.end) this.fail("truncated pickle: varint cut short");
+      if (pos >= this.end) this.fail(CUT_NUMBER);
       const b = buf[pos++];
       result += (b & 0x7f) * scale;
       if (b < 0x80) {
-        if (result > Number.MAX_SAFE_INTEGER) this.fail("varint out of range", this.pos);
+        if (result > Number.MAX_SAFE_INTEGER) this.fail(OUT_OF_RANGE, this.pos);
         this.pos = pos;
         return result;
       }
       scale *= 128;
     }
-    return this.fail("varint longer than 8 bytes");
+    return this.fail(OVERLONG);
   }
 
   /** Reads a varint used as a length or count of items that take at least `unit` bytes. */
@@ -107,7 +131,7 @@ export class ByteReader {
     const at = this.pos;
     const n = this.varint();
     if (n * unit > this.end - this.pos) {
-      this.fail(`declared length ${n} runs past the end of the pickle`, at);
+      this.pastEnd(n, at);
     }
     return n;
   }
@@ -167,7 +191,7 @@ export class ByteReader {
       try {
         decoder.decode(this.buf.subarray(start, start + n));
       } catch (e) {
-        return this.fail("invalid UTF-8 in string", start, e);
+        return this.fail(NOT_UTF8, start, e);
       }
     }
     this.pos = start + n;

@@ -8,6 +8,7 @@
 
 import { UnpicklingError } from "./errors.ts";
 import type { LoadOptions, Reference } from "./options.ts";
+import { shown } from "../values/inspect.ts";
 
 /** The compiled form of {@linkcode LoadOptions.allow}. */
 export type AllowPolicy = (kind: Reference["kind"], module: string, path: string) => boolean;
@@ -40,7 +41,10 @@ export function allowPolicy(allow: LoadOptions["allow"]): AllowPolicy | undefine
     return (kind, module, path) => allow({ kind, module, path }) === true;
   }
   if (allow === null || typeof allow !== "object") {
-    throw new UnpicklingError("LoadOptions.allow is neither a list object nor a function", 0);
+    throw new TypeError(
+      `cannot load with LoadOptions.allow = ${shown(allow)}: it is neither an allow-list nor ` +
+        "a function; give { modules, globals } (lists of names) or a function of a reference",
+    );
   }
   const modules = new Set(namesOf(allow.modules, "modules"));
   const globals = new Set(namesOf(allow.globals, "globals"));
@@ -52,7 +56,10 @@ function namesOf(names: Iterable<string> | undefined, field: string): string[] {
   const out = typeof names === "string" ? [names] : Array.from(names);
   for (const n of out) {
     if (typeof n !== "string") {
-      throw new UnpicklingError(`LoadOptions.allow.${field} holds something that is not a name`, 0);
+      throw new TypeError(
+        `cannot load with LoadOptions.allow.${field}: it holds a ${typeof n}, not a name; ` +
+          "list names as strings",
+      );
     }
   }
   return out;
@@ -69,9 +76,12 @@ export function admits(
   try {
     return policy(kind, module, path);
   } catch (e) {
-    throw new UnpicklingError(`LoadOptions.allow threw on ${describe(kind, module, path)}`, at, {
-      cause: e,
-    });
+    throw new UnpicklingError(
+      `cannot load ${describe(kind, module, path)}: LoadOptions.allow threw on it (the error ` +
+        "is this error's cause); make the function return true or false",
+      at,
+      { cause: e },
+    );
   }
 }
 
@@ -92,8 +102,8 @@ export function describe(kind: Reference["kind"], module: string, path: string):
 /** The error of a reference the allow-list refuses, naming what would admit it. */
 export function refused(kind: Reference["kind"], module: string, path: string): string {
   const where = kind === "global" ? `allow.globals ('${path}')` : `allow.modules ('${module}')`;
-  return `${describe(kind, module, path)} is not allowed (allowCode: false): admit it with ` +
-    `LoadOptions.${where}, or load with allowCode: true`;
+  return `cannot load ${describe(kind, module, path)}: it is not allowed (allowCode: false); ` +
+    `admit it with LoadOptions.${where}, or load with allowCode: true`;
 }
 
 /**

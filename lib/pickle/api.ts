@@ -7,7 +7,7 @@
 
 import { FLAG_CODE, FLAG_MODULES, FLAG_SIGNED, HEADER_MAX } from "../format/tags.ts";
 import { readHeader, writeHeader } from "../format/header.ts";
-import { PicklingError, UnpicklingError } from "./errors.ts";
+import { UnpicklingError } from "./errors.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type EncodeMode, type EncodeOptions, Encoder, type Settled } from "./encoder.ts";
 import { AsyncInputs, encodeAsync } from "./prefetch.ts";
@@ -20,8 +20,8 @@ import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/adapter.t
 import { instrumentedScopeReader } from "../runtime/detect.ts";
 import { settleModules } from "../runtime/modules/table.ts";
 import { holdInspector, releaseInspector } from "../runtime/inspector/session.ts";
-import { importNamespace, loadedNamespace } from "../runtime/modules/import.ts";
-import { exportsOf } from "../runtime/modules/exports_scan.ts";
+import { importTable, loadedModules, type ModuleResolver } from "./module_imports.ts";
+import { asBytes, oobBuffers, type PickleBytes, privateCopy } from "./load_input.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../runtime/modules/names.ts";
 
@@ -109,12 +109,15 @@ function dumpSyncWith(
   override: ((value: unknown) => Reduction | undefined) | undefined,
 ): Uint8Array {
   if (options?.signingKey !== undefined) {
-    throw new PicklingError("signing needs the async form (dumps or dump)");
+    throw new TypeError(
+      "cannot sign in the sync form: signing needs WebCrypto, which is async; use dumps or dump",
+    );
   }
   if (options?.exactScopes && instrumentedScopeReader() === undefined) {
-    throw new PicklingError(
-      "exactScopes needs the async form here (dumps or dump): V8 tells scope instances apart " +
-        "only in a heap snapshot, which it sends asynchronously",
+    throw new TypeError(
+      "cannot keep exact scopes in the sync form: exactScopes needs the async form here " +
+        "(V8 tells scope instances apart only in a heap snapshot, which it sends " +
+        "asynchronously); use dumps or dump",
     );
   }
   const opts = walkOptions("sync", options, override, undefined);
@@ -165,88 +168,9 @@ async function dumpAsyncWith(
   return key === undefined ? bytes : await appendMac(bytes, key);
 }
 
-/** What the load functions take: a pickle's bytes (over a private or a shared buffer). */
-type PickleBytes = Uint8Array | ArrayBuffer | SharedArrayBuffer;
-
-const SharedBuffer = globalThis.SharedArrayBuffer as SharedArrayBufferConstructor | undefined;
-
-function asBytes(data: PickleBytes): Uint8Array {
-  if (data instanceof Uint8Array) {
-    // Bytes another thread may change as they are read are copied first.
-    return SharedBuffer !== undefined && data.buffer instanceof SharedBuffer ? data.slice() : data;
-  }
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (SharedBuffer !== undefined && data instanceof SharedBuffer) {
-    return new Uint8Array(data).slice();
-  }
-  throw new UnpicklingError(
-    "loads takes a Uint8Array, an ArrayBuffer or a SharedArrayBuffer",
-    0,
-  );
-}
-
-/** `bytes` over a buffer of their own, that the caller cannot change during an await. */
-function privateCopy(bytes: Uint8Array, original: PickleBytes): Uint8Array<ArrayBuffer> {
-  return bytes === original || bytes.buffer === original ? bytes.slice() : bytes as never;
-}
-
-const NO_BUFFERS: ArrayBuffer[] = [];
-
-function oobBuffers(buffers: LoadOptions["buffers"]): ArrayBuffer[] {
-  if (buffers === undefined) return NO_BUFFERS;
-  const out: ArrayBuffer[] = [];
-  for (const b of buffers) {
-    if (b instanceof ArrayBuffer) {
-      out.push(b);
-    } else if (ArrayBuffer.isView(b) && b.buffer instanceof ArrayBuffer) {
-      const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
-      out.push(whole ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-    } else {
-      throw new UnpicklingError("LoadOptions.buffers holds something that is not a buffer", 0);
-    }
-  }
-  return out;
-}
-
-/** Modules the pickle refers to, as namespaces (sync), or a promise of them (async). */
-type ModuleResolver = (table: ModuleTable, root: string | undefined) => object[];
-
-interface ModuleTable {
-  specs: string[];
-  offsets: number[];
-  valueStart: number;
-}
-
-function loadedModules(
-  table: ModuleTable,
-  root: string | undefined,
-  importModule?: LoadOptions["importModule"],
-): object[] {
-  const out: object[] = [];
-  for (let i = 0; i < table.specs.length; i++) {
-    let ns = loadedNamespace(table.specs[i], root);
-    if (ns === undefined && importModule !== undefined) {
-      const got = importModule(table.specs[i]);
-      if (got instanceof Promise) {
-        got.catch(() => {});
-        throw new UnpicklingError(
-          `importModule('${table.specs[i]}') returned a promise: use loads`,
-          table.offsets[i],
-        );
-      }
-      if (got !== null && (typeof got === "object" || typeof got === "function")) ns = got;
-    }
-    if (ns === undefined) {
-      throw new UnpicklingError(
-        `module '${table.specs[i]}' is not loaded in this process: loadsSync takes only ` +
-          "modules loaded already; use loads, which imports it",
-        table.offsets[i],
-      );
-    }
-    out.push(ns);
-  }
-  return out;
-}
+/** The error of a pickle with code in a load that allows none. */
+const CODE_REFUSED = "cannot load the pickle: it holds code, and code is not allowed " +
+  "(allowCode: false); load it with allowCode: true only if it comes from a trusted source";
 
 /** What the build is given for a pickle without modules loaded with the default options. */
 const DEFAULT_BUILD: DecodeOptions = Object.freeze({
@@ -264,10 +188,7 @@ function loadSyncWith(
   const allowCode = allowsCode(options);
   const allow = allowCode ? undefined : allowPolicy(options?.allow);
   if (!allowCode && allow === undefined && header.flags & (FLAG_CODE | FLAG_MODULES)) {
-    throw new UnpicklingError(
-      "the pickle holds code, and code is not allowed (allowCode: false)",
-      5,
-    );
+    throw new UnpicklingError(CODE_REFUSED, 5);
   }
   const decoder = idleDecoder !== undefined && !idleDecoder.busy ? idleDecoder : new Decoder();
   idleDecoder ??= decoder;
@@ -324,23 +245,7 @@ async function importModules(
   // Only the modules the allow-list admits are imported (data-only loads).
   if (allow !== undefined) checkImports(allow, table.specs, table.offsets);
   const root = rootOf(options?.moduleRoot) ?? defaultRoot();
-  const importModule = options?.importModule;
-  const namespaces = await Promise.all(table.specs.map(async (spec, i) => {
-    try {
-      return await importNamespace(spec, root, importModule);
-    } catch (e) {
-      // Refused before anything is built; the message names what the pickle needed.
-      const uses = exportsOf(bytes, table.valueStart, header.bodyEnd, i);
-      const what = uses.length === 0
-        ? ""
-        : ` for its export${uses.length > 1 ? "s" : ""} ${uses.map((u) => `'${u}'`).join(", ")}`;
-      throw new UnpicklingError(
-        `cannot import module '${spec}'${what}: ${e instanceof Error ? e.message : String(e)}`,
-        table.offsets[i],
-        { cause: e },
-      );
-    }
-  }));
+  const namespaces = await importTable(bytes, table, header.bodyEnd, root, options?.importModule);
   return () => namespaces;
 }
 
@@ -355,13 +260,18 @@ async function loadAsyncWith(
     const keys = verifyingKeys(key);
     const header = readHeader(bytes)!;
     if (!(header.flags & FLAG_SIGNED)) {
-      throw new UnpicklingError("the pickle is not signed, and a signing key was given", 5);
+      throw new UnpicklingError(
+        "cannot verify the pickle: it is not signed, and a signing key was given; sign it " +
+          "with dumps(value, { signingKey }), or load it without a key if it is trusted",
+        5,
+      );
     }
     // What is verified is what is loaded: bytes the caller changes meanwhile are not read.
     bytes = privateCopy(bytes, data);
     if (!(await verifyMac(bytes as Uint8Array<ArrayBuffer>, keys))) {
       throw new UnpicklingError(
-        "signature mismatch: the pickle was altered or signed with another key",
+        "cannot verify the pickle: its signature does not match (it was altered or signed " +
+          "with another key); load it with the key that signed it",
         header.bodyEnd,
       );
     }
@@ -384,8 +294,8 @@ function rootValue(v: unknown): unknown {
   if (!(v instanceof Promise)) return v;
   return v.then(undefined, (reason: unknown) => {
     throw new UnpicklingError(
-      "the pickle's value is a promise, and it was rejected (the reason is this error's " +
-        "cause; loadsSync gives the promise itself)",
+      "cannot load the pickle's value: it is a promise, and it was rejected (the reason is " +
+        "this error's cause); use loadsSync to get the promise itself",
       0,
       { cause: reason },
     );
@@ -438,7 +348,10 @@ export function loadsSync<T = unknown>(
   options?: LoadOptions,
 ): T {
   if (options?.signingKey !== undefined) {
-    throw new UnpicklingError("verifying a signature needs the async form (loads or load)", 0);
+    throw new TypeError(
+      "cannot verify a signature in the sync form: verifying needs WebCrypto, which is " +
+        "async; use loads or load",
+    );
   }
   return loadSyncWith(asBytes(data), options) as T;
 }

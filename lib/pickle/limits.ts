@@ -2,13 +2,14 @@
  * The resource limits of a load: defaults, and the cost estimates they are checked against
  * (buffers, regular expressions, URLs, streams; depth, errors and objects at the end).
  * Every limit is refused with an {@linkcode UnpicklingError} that names the limit and the
- * {@linkcode LoadOptions} field that raises it.
+ * {@linkcode LoadOptions} field that raises it; a limit option that is not a number is a
+ * TypeError.
  *
  * @module
  */
 
-import { PickleError, UnpicklingError } from "./errors.ts";
 import type { LoadOptions } from "./options.ts";
+import { shown } from "../values/inspect.ts";
 
 /** The limits of one load, defaults applied. */
 export interface Limits {
@@ -35,7 +36,10 @@ function limit(options: LoadOptions | undefined, name: keyof Limits | "maxBytes"
   const v = options?.[name];
   if (v === undefined) return def;
   if (typeof v !== "number" || !(v >= 0)) {
-    throw new UnpicklingError(`LoadOptions.${name} must be a number >= 0 (got ${String(v)})`, 0);
+    throw new TypeError(
+      `cannot load with LoadOptions.${name} = ${shown(v)}: it is not a number >= 0; give a ` +
+        "number of bytes or units (Infinity turns the limit off)",
+    );
   }
   return v;
 }
@@ -63,7 +67,8 @@ export function maxBytesOf(options: LoadOptions | undefined): number {
 
 /** The message of a refused limit: what was asked, the limit, and the option that raises it. */
 export function overLimit(what: string, asked: number, name: string, max: number): string {
-  return `${what} (${asked}) is over the limit of ${max}: raise LoadOptions.${name} to load it`;
+  return `cannot load the pickle: ${what} (${asked}) is over the limit of ${max}; raise ` +
+    `LoadOptions.${name} to load it`;
 }
 
 /** Properties of strings (`v` flag): their sets are thousands of sequences to build. */
@@ -183,7 +188,10 @@ export const OBJECT_BYTES = 4;
 /** A limit given in LoadOptions, checked: a positive integer or Infinity. */
 function countLimit(name: string, v: unknown): number {
   if (typeof v === "number" && v >= 1 && (Number.isInteger(v) || v === Infinity)) return v;
-  throw new PickleError(`LoadOptions.${name} must be a positive integer or Infinity`);
+  throw new TypeError(
+    `cannot load with LoadOptions.${name} = ${shown(v)}: it is not a positive integer; give ` +
+      "a whole number >= 1 (Infinity turns the limit off)",
+  );
 }
 
 /** The depth limit of a load. */

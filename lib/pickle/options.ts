@@ -25,7 +25,7 @@ export interface DumpOptions {
    * Signs the pickle with HMAC-SHA-256 (async forms only): the key's bytes (32 or more), or
    * a CryptoKey imported as `{ name: "HMAC", hash: "SHA-256" }` with the `"sign"` usage.
    * An unusable key (empty, not a key, a key for another algorithm or without that usage)
-   * is a PicklingError naming the problem.
+   * is a TypeError naming the problem.
    */
   signingKey?: CryptoKey | Uint8Array;
   /**
@@ -85,7 +85,7 @@ export interface LoadOptions {
    * unsigned pickle or a mismatch is an UnpicklingError. One key, or several to rotate keys:
    * `[newKey, oldKey]` accepts a pickle signed with either (sign with the new one; drop the
    * old one once nothing signed with it is left). Keys are bytes or HMAC-SHA-256 CryptoKeys
-   * with the `"verify"` usage; an unusable key is an UnpicklingError naming the problem.
+   * with the `"verify"` usage; an unusable key is a TypeError naming the problem.
    * The bytes are copied before they are verified, and the copy is what is loaded.
    */
   signingKey?: CryptoKey | Uint8Array | readonly (CryptoKey | Uint8Array)[];

@@ -11,6 +11,7 @@
 
 import { MAC_BYTES } from "../format/tags.ts";
 import { PicklingError, UnpicklingError } from "./errors.ts";
+import { typeName } from "../values/inspect.ts";
 
 /** One signing key: raw key bytes, or an HMAC-SHA-256 CryptoKey. */
 export type SigningKey = CryptoKey | Uint8Array;
@@ -36,23 +37,16 @@ function bytesKey(bytes: Uint8Array): string {
   return s;
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (typeof v !== "object") return `a ${typeof v}`;
-  const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" && name !== "" ? `a ${name}` : "an object";
-}
-
 /**
  * Why `key` cannot `usage` ("sign" or "verify") pickles, or undefined when it can.
  * `which` names the key in the message ("signingKey", "signingKey[1]").
  */
 function keyProblem(key: unknown, usage: "sign" | "verify", which: string): string | undefined {
   if (key instanceof Uint8Array) {
-    return key.length === 0 ? `${which} is empty: give the key's bytes (32 or more)` : undefined;
+    return key.length === 0 ? `${which} is empty; give the key's bytes (32 or more)` : undefined;
   }
   if (CryptoKeyClass === undefined || !(key instanceof CryptoKeyClass)) {
-    return `${which} must be a Uint8Array of key bytes or an HMAC CryptoKey, not ${describe(key)}`;
+    return `${which} is ${typeName(key)}, not key bytes; give a Uint8Array or an HMAC CryptoKey`;
   }
   let algorithm: { name?: unknown; hash?: { name?: unknown } };
   let usages: readonly string[];
@@ -60,22 +54,22 @@ function keyProblem(key: unknown, usage: "sign" | "verify", which: string): stri
     algorithm = key.algorithm as typeof algorithm;
     usages = key.usages;
   } catch {
-    return `${which} is not a usable CryptoKey`;
+    return `${which} is not a usable CryptoKey; give a Uint8Array or an HMAC CryptoKey`;
   }
   if (algorithm.name !== "HMAC") {
     return `${which} is a CryptoKey for ${
       String(algorithm.name)
-    }: pickles are signed with HMAC-SHA-256; import the key as { name: "HMAC", hash: "SHA-256" }`;
+    }, and pickles are signed with HMAC-SHA-256; import the key as { name: "HMAC", hash: "SHA-256" }`;
   }
   if (algorithm.hash?.name !== "SHA-256") {
     return `${which} is an HMAC key over ${
       String(algorithm.hash?.name)
-    }: pickles are signed with HMAC-SHA-256; import the key with hash "SHA-256"`;
+    }, and pickles are signed with HMAC-SHA-256; import the key with hash "SHA-256"`;
   }
   if (!usages.includes(usage)) {
     return `${which} is a CryptoKey without the '${usage}' usage (it has ${
       usages.length === 0 ? "none" : usages.map((u) => `'${u}'`).join(", ")
-    }): import it with the usage ["${usage}"]`;
+    }); import it with the usage ["${usage}"]`;
   }
   return undefined;
 }
@@ -96,23 +90,26 @@ function hmacKey(key: SigningKey): Promise<CryptoKey> {
   return k;
 }
 
-/** Throws a PicklingError unless `key` is one key that can sign. */
+/** Throws a TypeError unless `key` is one key that can sign. */
 export function checkSigningKey(key: unknown): asserts key is SigningKey {
   const problem = isArray(key)
-    ? "signingKey of dumps is one key (several keys are for loading, to rotate keys)"
+    ? "signingKey of dumps is an array, and a pickle is signed with one key (several keys " +
+      "are for loading, to rotate keys); give the key to sign with"
     : keyProblem(key, "sign", "signingKey");
-  if (problem !== undefined) throw new PicklingError(problem);
+  if (problem !== undefined) throw new TypeError(`cannot sign the pickle: ${problem}`);
 }
 
 /** The keys to verify with, checked: one key or a non-empty array of keys. */
 export function verifyingKeys(key: unknown): readonly SigningKey[] {
   const keys: readonly unknown[] = isArray(key) ? key : [key];
   if (keys.length === 0) {
-    throw new UnpicklingError("signingKey is an empty array: give at least one key", 0);
+    throw new TypeError(
+      "cannot verify the pickle: signingKey is an empty array; give at least one key",
+    );
   }
   for (let i = 0; i < keys.length; i++) {
     const problem = keyProblem(keys[i], "verify", isArray(key) ? `signingKey[${i}]` : "signingKey");
-    if (problem !== undefined) throw new UnpicklingError(problem, 0);
+    if (problem !== undefined) throw new TypeError(`cannot verify the pickle: ${problem}`);
   }
   return keys as readonly SigningKey[];
 }
@@ -123,7 +120,9 @@ export async function appendMac(bytes: Uint8Array, key: SigningKey): Promise<Uin
   try {
     mac = new Uint8Array(await sign("HMAC", await hmacKey(key), bytes as Uint8Array<ArrayBuffer>));
   } catch (e) {
-    throw new PicklingError(`cannot sign with signingKey: ${errorText(e)}`, "root", { cause: e });
+    throw new PicklingError(`cannot sign the pickle with signingKey: ${errorText(e)}`, "root", {
+      cause: e,
+    });
   }
   const out = new Uint8Array(bytes.length + MAC_BYTES);
   out.set(bytes);
@@ -147,7 +146,9 @@ export async function verifyMac(
       if (await verify("HMAC", await hmacKey(keys[i]), mac, body)) return true;
     } catch (e) {
       throw new UnpicklingError(
-        `cannot verify with signingKey${keys.length > 1 ? `[${i}]` : ""}: ${errorText(e)}`,
+        `cannot verify the pickle with signingKey${keys.length > 1 ? `[${i}]` : ""}: ${
+          errorText(e)
+        }`,
         0,
         { cause: e },
       );

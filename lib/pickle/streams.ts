@@ -6,12 +6,13 @@
  * @module
  */
 
-import { readHeader } from "../format/header.ts";
+import { readHeader, WHOLE } from "../format/header.ts";
 import { HEADER_MAX } from "../format/tags.ts";
 import { dumps, loads } from "./api.ts";
 import { UnpicklingError } from "./errors.ts";
 import type { DumpOptions, LoadOptions } from "./options.ts";
 import { maxBytesOf, overLimit } from "./limits.ts";
+import { typeName } from "../values/inspect.ts";
 
 /** Bytes read from a stream past the end of the last pickle loaded from it. */
 const leftovers = new WeakMap<ReadableStream<Uint8Array>, Uint8Array>();
@@ -34,6 +35,12 @@ export async function dump(
   sink: WritableStream<Uint8Array>,
   options?: DumpOptions,
 ): Promise<void> {
+  if (typeof (sink as { getWriter?: unknown } | null)?.getWriter !== "function") {
+    throw new TypeError(
+      `cannot dump to ${typeName(sink)}: it is not a WritableStream; give a ` +
+        "WritableStream<Uint8Array> (or use dumps for the bytes)",
+    );
+  }
   const pickled = dumps(value, options);
   pickled.catch(() => {}); // (handled below, maybe after the writes before it)
   // Calls on one sink write one after the other, in call order (a writer locks the stream).
@@ -80,6 +87,12 @@ export async function load<T = unknown>(
   source: ReadableStream<Uint8Array>,
   options?: LoadOptions,
 ): Promise<T> {
+  if (typeof (source as { getReader?: unknown } | null)?.getReader !== "function") {
+    throw new TypeError(
+      `cannot load from ${typeName(source)}: it is not a ReadableStream; give a ` +
+        "ReadableStream<Uint8Array> (or use loads for bytes)",
+    );
+  }
   const maxBytes = maxBytesOf(options);
   const signal = options?.signal;
   signal?.throwIfAborted();
@@ -117,12 +130,19 @@ export async function load<T = unknown>(
         : await Promise.race([reader.read(), aborted]);
       if (done) {
         throw new UnpicklingError(
-          len === 0 ? "the stream ended: no pickle to load" : "the stream ended inside a pickle",
+          len === 0
+            ? "cannot load from the stream: it ended before a pickle began; dump a pickle " +
+              "to it for every load"
+            : `cannot load from the stream: it ended inside a pickle; ${WHOLE}`,
           len,
         );
       }
       if (!(value instanceof Uint8Array)) {
-        throw new UnpicklingError("the stream gave a chunk that is not a Uint8Array", len);
+        throw new UnpicklingError(
+          `cannot load from the stream: it gave ${typeName(value)}, not a Uint8Array; ` +
+            "give load a stream of bytes",
+          len,
+        );
       }
       // Grow with what arrived (doubling), up to the announced length once it is known.
       const need = len + value.length;

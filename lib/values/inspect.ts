@@ -243,3 +243,33 @@ export function wellKnownSymbols(): Map<symbol, string> {
   }
   return wellKnown;
 }
+
+/**
+ * What `v` is, in words, for messages: "null", "undefined", "a string", "a Map", "an object".
+ * Reads the constructor's name from the prototype's own data property (no getter runs).
+ */
+export function typeName(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v !== "object") return `a ${typeof v}`;
+  let name: unknown;
+  try {
+    const proto = Object.getPrototypeOf(v);
+    name = proto === null ? undefined : getOwnPropertyDescriptor(proto, "constructor")?.value?.name;
+  } catch {
+    // A proxy that refuses: an object all the same.
+  }
+  if (typeof name !== "string" || !/^[A-Za-z_$]/.test(name) || name === "Object") {
+    return "an object";
+  }
+  return `${/^[AEIO]/.test(name) ? "an" : "a"} ${name}`;
+}
+
+/** `v` as a message shows it: strings quoted, anything else as String() gives it. */
+export function shown(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  try {
+    return String(v);
+  } catch {
+    return typeName(v);
+  }
+}

@@ -44,7 +44,7 @@ export function viewState(v: ArrayBufferView, isDataView: boolean): number {
 
 /** The refusal of an out-of-bounds view of class `name`. */
 export function outOfBoundsMessage(name: string): string {
-  return `a ${name} out of the bounds of its buffer cannot be pickled: its resizable ` +
+  return `cannot pickle a ${name} out of the bounds of its buffer: its resizable ` +
     "ArrayBuffer shrank below the view's end; resize the buffer back first, or pickle a new " +
     "view over what is left";
 }

@@ -1,6 +1,6 @@
 // A Worker that runs only known functions: each message is a pickle and its out-of-band
 // buffers; it loads them data-only with an allow-list, runs `job.fn(...job.args)` and posts the
-// result, or the error (tests/data_only_test.ts).
+// result, or the error (tests/data_only_allow_test.ts).
 import { loads, UnpicklingError } from "../../mod.ts";
 
 const scope = globalThis as unknown as {

@@ -1,6 +1,6 @@
 // A worker that runs only known functions: reads a pickle (hex) on stdin, loads it data-only
 // with an allow-list of one module and one built-in, runs `job.fn(...job.args)` and prints the
-// result as JSON, or the error's class, message and offset (tests/data_only_test.ts).
+// result as JSON, or the error's class, message and offset (tests/data_only_allow_test.ts).
 import { loads, PickleError, UnpicklingError } from "../../mod.ts";
 
 let text = "";

@@ -1,4 +1,4 @@
-// Known functions and classes for data-only loads with an allow-list (tests/data_only_test.ts).
+// Known functions and classes for data-only loads with an allow-list (tests/data_only_allow_test.ts).
 
 export function add(a: number, b: number): number {
   return a + b;
