@@ -24,7 +24,7 @@
 
 export { dumps, dumpsSync, loads, loadsSync, Pickler, Unpickler } from "./lib/pickle/api.ts";
 export { dump, load } from "./lib/pickle/streams.ts";
-export { PickleError, PicklingError, UnpicklingError } from "./lib/pickle/errors.ts";
+export { PickleError, PicklingError, UnpicklingError } from "./lib/errors.ts";
 export { reduce, setState } from "./lib/pickle/options.ts";
 export { closure } from "./lib/code/captures.ts";
 export {

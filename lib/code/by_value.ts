@@ -33,7 +33,7 @@ import { writeBound } from "./bound.ts";
 import { definitionValues, readDefinitionValues, reparented, staticPrivates } from "./classes.ts";
 import { recordOf } from "../runtime/instrumented.ts";
 import { findBuiltinExport, locatedFunction } from "../runtime/modules/table.ts";
-import { IS_JSC } from "../runtime/host.ts";
+import { IS_JSC } from "../host.ts";
 import type { ReadScopes } from "../runtime/adapter.ts";
 import { isBoundFunction } from "../runtime/bound.ts";
 import { captured } from "./scope_records.ts";

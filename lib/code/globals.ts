@@ -31,7 +31,7 @@
 import { types } from "node:util";
 import { explicitCaptures } from "./captures.ts";
 import { isDeclarable } from "./functions.ts";
-import { isBun, isDeno, maybeBuiltin } from "../runtime/host.ts";
+import { isBun, isDeno, maybeBuiltin } from "../host.ts";
 import { BIND_STAND_IN } from "../runtime/instrumented.ts";
 import {
   BUN_GLOBALS,

@@ -9,9 +9,9 @@
  * @module
  */
 
-import { builtin } from "../runtime/host.ts";
+import { builtin } from "../host.ts";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { PickleError } from "../pickle/errors.ts";
+import { PickleError } from "../errors.ts";
 import { namespaceURL } from "../runtime/modules/table.ts";
 import { npmPackageOf, parseNpm, portableName } from "../runtime/modules/names.ts";
 

@@ -17,7 +17,7 @@ import { handleOfRecord } from "./loaded_instrument.ts";
 import { listRegistryPickleByValue } from "./registry.ts";
 import { UNREAD } from "./by_value.ts";
 import { unreadableReason } from "../runtime/remedy.ts";
-import { IS_JSC } from "../runtime/host.ts";
+import { IS_JSC } from "../host.ts";
 import { type ReadScopes, type ScopeSnapshot, TDZ } from "../runtime/adapter.ts";
 import { syncScopesUnavailable } from "../runtime/detect.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UnpicklingError } from "../pickle/errors.ts";
+import { UnpicklingError } from "../errors.ts";
 import { FLAG_SIGNED, FORMAT_VERSION, KNOWN_FLAGS, MAC_BYTES, MAGIC } from "./tags.ts";
 import { varintSize } from "./writer.ts";
 

@@ -10,7 +10,7 @@ import { HEADER_MAX } from "./tags.ts";
 import { ByteWriter } from "./writer.ts";
 import { writeHeader } from "./header.ts";
 import { ByteReader } from "./reader.ts";
-import { UnpicklingError } from "../pickle/errors.ts";
+import { UnpicklingError } from "../errors.ts";
 
 // Write side.
 

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { UnpicklingError } from "../pickle/errors.ts";
+import { UnpicklingError } from "../errors.ts";
 import { CORRUPT, WHOLE } from "./header.ts";
 import { Buffer } from "node:buffer";
-import { APPLY_MAX, WINDOW_MAX } from "../runtime/tuning.ts";
+import { APPLY_MAX, WINDOW_MAX } from "./tuning.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** Bytes decoded at once into a window that short Latin-1 strings are cut from. */

@@ -20,7 +20,7 @@ import {
   STR8,
 } from "./tags.ts";
 import { allocate } from "./allocate.ts";
-import { HAND_OVER_LARGE } from "../runtime/tuning.ts";
+import { HAND_OVER_LARGE } from "./tuning.ts";
 
 const INITIAL_SIZE = 64 * 1024;
 /** Past this size a finished pickle takes the buffer with it instead of being copied out. */

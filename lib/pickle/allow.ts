@@ -6,7 +6,7 @@
  * @module
  */
 
-import { UnpicklingError } from "./errors.ts";
+import { UnpicklingError } from "../errors.ts";
 import type { LoadOptions, Reference } from "./options.ts";
 import { shown } from "../values/inspect.ts";
 

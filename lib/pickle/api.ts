@@ -7,7 +7,7 @@
 
 import { FLAG_CODE, FLAG_MODULES, FLAG_SIGNED, HEADER_MAX } from "../format/tags.ts";
 import { readHeader, writeHeader } from "../format/header.ts";
-import { UnpicklingError } from "./errors.ts";
+import { UnpicklingError } from "../errors.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type EncodeMode, type EncodeOptions, Encoder, type Settled } from "./encoder.ts";
 import { AsyncInputs, encodeAsync } from "./prefetch.ts";

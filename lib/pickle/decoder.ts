@@ -11,7 +11,7 @@
 
 import { ByteReader } from "../format/reader.ts";
 import { readStr } from "../format/module_table.ts";
-import { UnpicklingError } from "./errors.ts";
+import { UnpicklingError } from "../errors.ts";
 import { admits, type AllowPolicy, refused } from "./allow.ts";
 import type { ScopeHandle } from "../code/functions.ts";
 import type { Shape } from "./shapes.ts";

@@ -11,7 +11,7 @@
 import { ByteWriter } from "../format/writer.ts";
 import { ModuleList } from "../format/module_table.ts";
 import * as T from "../format/tags.ts";
-import { PickleError, PicklingError } from "./errors.ts";
+import { PickleError, PicklingError } from "../errors.ts";
 import { segment } from "./paths.ts";
 import type { Reduction } from "./options.ts";
 import { writeValue } from "./dispatch.ts";

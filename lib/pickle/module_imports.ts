@@ -7,7 +7,7 @@
  */
 
 import type { ModuleTable } from "../format/module_table.ts";
-import { UnpicklingError } from "./errors.ts";
+import { UnpicklingError } from "../errors.ts";
 import type { LoadOptions } from "./options.ts";
 import { importNamespace, loadedNamespace } from "../runtime/modules/import.ts";
 import { exportsOf } from "../runtime/modules/exports_scan.ts";

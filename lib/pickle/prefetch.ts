@@ -12,7 +12,7 @@
 
 import { HEADER_MAX } from "../format/tags.ts";
 import { blobArrayBuffer, BlobClass } from "../values/intrinsics.ts";
-import { PicklingError } from "./errors.ts";
+import { PicklingError } from "../errors.ts";
 import type { EncodeOptions, Encoder, Settled } from "./encoder.ts";
 import type { BoundParts, PrivateFields, ReadScopes, ScopeAdapter } from "../runtime/adapter.ts";
 import { isBoundFunction } from "../runtime/bound.ts";

@@ -10,7 +10,7 @@
  */
 
 import { MAC_BYTES } from "../format/tags.ts";
-import { PicklingError, UnpicklingError } from "./errors.ts";
+import { PicklingError, UnpicklingError } from "../errors.ts";
 import { typeName } from "../values/inspect.ts";
 
 /** One signing key: raw key bytes, or an HMAC-SHA-256 CryptoKey. */

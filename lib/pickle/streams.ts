@@ -9,7 +9,7 @@
 import { readHeader, WHOLE } from "../format/header.ts";
 import { HEADER_MAX } from "../format/tags.ts";
 import { dumps, loads } from "./api.ts";
-import { UnpicklingError } from "./errors.ts";
+import { UnpicklingError } from "../errors.ts";
 import type { DumpOptions, LoadOptions } from "./options.ts";
 import { maxBytesOf, overLimit } from "./limits.ts";
 import { typeName } from "../values/inspect.ts";

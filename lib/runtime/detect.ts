@@ -1,7 +1,7 @@
 /**
  * The runtime detector: chooses, once and on first need, what answers each question the core
  * asks the runtime (see {@linkcode RuntimeAdapter}). Nothing is chosen, opened or installed when
- * the library is imported; the host is probed through `host.ts` only.
+ * the library is imported; the host is probed through `lib/host.ts` only.
  *
  * - Closure scopes, read now: the scope reader of instrumented code (the Bun preload) where
  *   one is installed, else V8's inspector where it may be used without asking (V8, not the
@@ -27,7 +27,7 @@ import {
   type SyncScopeReader,
   unavailableScopes,
 } from "./adapter.ts";
-import { IS_JSC } from "./host.ts";
+import { IS_JSC } from "../host.ts";
 import { BUN_PRELOAD_REMEDY, DENO_SYS_REMEDY, runtimeRemedy } from "./remedy.ts";
 import { sharedField } from "./shared_slot.ts";
 import { privateReaderOfSlot } from "./private_readers.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { denoSysPermission, IS_JSC, isBunRepl, isDenoRepl } from "./host.ts";
+import { denoSysPermission, IS_JSC, isBunRepl, isDenoRepl } from "../host.ts";
 import { sharedField } from "./shared_slot.ts";
 
 /** Bun without the preload. */

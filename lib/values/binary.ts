@@ -17,7 +17,7 @@ import { typedArrayNameOf } from "./brands.ts";
 import { outOfBoundsMessage, VIEW_DETACHED, VIEW_OUT_OF_BOUNDS, viewState } from "./views.ts";
 import { copyToBuffer } from "../format/allocate.ts";
 import { INTRINSICS } from "./intrinsics.ts";
-import { UnpicklingError } from "../pickle/errors.ts";
+import { UnpicklingError } from "../errors.ts";
 import { type Decoder, HOLE } from "../pickle/decoder.ts";
 import { DEFAULT_LIMITS, overLimit } from "../pickle/limits.ts";
 

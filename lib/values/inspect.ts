@@ -8,7 +8,7 @@
 import { isDeepStrictEqual, types } from "node:util";
 import * as T from "../format/tags.ts";
 import * as K from "./kinds.ts";
-import { IS_JSC } from "../runtime/host.ts";
+import { IS_JSC } from "../host.ts";
 import { BlobClass, FileClass, URLClass, URLSearchParamsClass } from "./intrinsics.ts";
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;

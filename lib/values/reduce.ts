@@ -8,7 +8,7 @@
 
 import * as T from "../format/tags.ts";
 import { type Encoder, F_LIST, S_REDUCE } from "../pickle/encoder.ts";
-import { PicklingError } from "../pickle/errors.ts";
+import { PicklingError } from "../errors.ts";
 import {
   reduce as REDUCE_SYMBOL,
   type Reduction,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { IS_JSC } from "../runtime/host.ts";
+import { IS_JSC } from "../host.ts";
 import { bunInspect } from "./intrinsics.ts";
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;

@@ -1,5 +1,5 @@
 // Closures of every kind, defined in a TypeScript module that the preload instruments (no
-// closure() calls anywhere): tests/instrument_test.ts pickles them.
+// closure() calls anywhere): tests/preload_test.ts pickles them.
 import { table, twice } from "./dep.ts";
 
 export function makeCounter(start = 0): { inc: () => number; get: () => number } {

@@ -30,7 +30,7 @@ import {
   withInspector,
 } from "./session.ts";
 import { entryModuleURL } from "../modules/entry.ts";
-import { builtin } from "../host.ts";
+import { builtin } from "../../host.ts";
 
 interface ScriptParsed {
   scriptId?: unknown;

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { denoSysPermission, isBun, isV8, maybeBuiltin, processTicker } from "../host.ts";
+import { denoSysPermission, isBun, isV8, maybeBuiltin, processTicker } from "../../host.ts";
 import { SHARED_SLOT_EXPR, sharedSlot } from "../shared_slot.ts";
 import { BUN_PRELOAD_REMEDY, DENO_SYS_REMEDY, denoReplRefusal } from "../remedy.ts";
 

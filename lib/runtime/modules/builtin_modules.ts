@@ -7,7 +7,7 @@
  */
 
 import { types } from "node:util";
-import { hasBuiltins, maybeBuiltin } from "../host.ts";
+import { hasBuiltins, maybeBuiltin } from "../../host.ts";
 
 let list: Array<[string, object]> | undefined;
 /** The name of each built-in exports object (`import fs from "node:fs"`). */

@@ -6,7 +6,7 @@
  */
 
 import { pathToFileURL } from "node:url";
-import { mainModuleHints } from "../host.ts";
+import { mainModuleHints } from "../../host.ts";
 
 /** The URL of the entry module, read now (Bun's test runner moves it from file to file). */
 export function entryModuleURL(): string | undefined {

@@ -15,7 +15,7 @@
 
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeImport } from "../detect.ts";
-import { bunResolveSync, currentDirectory, maybeBuiltin } from "../host.ts";
+import { bunResolveSync, currentDirectory, maybeBuiltin } from "../../host.ts";
 import { type NpmSpecifier, parseNpm, resolvePortable } from "./names.ts";
 import {
   addBuiltinNamespace,

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { builtin, currentDirectory } from "../host.ts";
+import { builtin, currentDirectory } from "../../host.ts";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** A parsed `npm:` specifier. */

@@ -10,7 +10,7 @@
 
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModuleSource } from "../adapter.ts";
-import { isBun, maybeBuiltin } from "../host.ts";
+import { isBun, maybeBuiltin } from "../../host.ts";
 import { sharedField } from "../shared_slot.ts";
 
 type Cache = Record<string, { exports?: unknown } | undefined>;

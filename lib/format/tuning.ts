@@ -1,12 +1,12 @@
 /**
  * Which JavaScript engine runs the library, for choices that only affect speed (never
  * results): V8 (Deno, Node) and JavaScriptCore (Bun) favour different ways of building
- * short strings and of allocating large buffers. The engine is named by `host.ts`.
+ * short strings and of allocating large buffers. The engine is named by `lib/host.ts`.
  *
  * @module
  */
 
-import { IS_JSC } from "./host.ts";
+import { IS_JSC } from "../host.ts";
 
 /**
  * Longest Latin-1 string built with `String.fromCharCode.apply` over a reused array: V8 makes

@@ -1,7 +1,8 @@
 /**
  * The host: the one module that looks at `Deno`, `Bun` and `process` (and at which engine
  * runs the library). Every probe is a plain read, made when asked; nothing here starts or
- * installs anything. What to do with the answers is chosen in `detect.ts`.
+ * installs anything. What to do with the answers is chosen in `runtime/detect.ts`. It sits below every folder of
+ * `lib/` (it imports nothing), so the byte format may ask it which engine runs.
  *
  * @module
  */
