@@ -10,7 +10,7 @@ import * as T from "../format/tags.ts";
 import { Cursor, DisStop } from "./cursor.ts";
 import { flagNames } from "./names.ts";
 import type { Disassembly, DisHeader, DisOptions } from "./types.ts";
-import { F_ROOT, Walker } from "./walker.ts";
+import { Disassembler, F_ROOT } from "./disassembler.ts";
 
 const DEFAULT_MAX_STRING = 60;
 
@@ -80,7 +80,7 @@ export function disassemble(
   const asked = options.maxString ?? DEFAULT_MAX_STRING;
   const max = Number.isFinite(asked) ? Math.max(1, Math.floor(asked)) : DEFAULT_MAX_STRING;
   const r = new Cursor(bytes, 0, bytes.length, max);
-  const w = new Walker(r);
+  const w = new Disassembler(r);
   const out: Disassembly = {
     size: bytes.length,
     header: null,
