@@ -3,12 +3,13 @@
  * threads of this runtime, or on subprocesses of Deno or Bun.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createPool } from "@cloudpickle/cloudpickle/pool";
+ * import assert from "node:assert/strict";
  *
- * const rate = 1.2;
- * await using pool = createPool({ size: 4 });
- * console.log(await pool.map((x: number) => x * rate, [1, 2, 3])); // [1.2, 2.4, 3.6]
+ * const rate = 2;
+ * await using pool = createPool({ size: 2 }); // closed when the block ends
+ * assert.deepEqual(await pool.map((x: number) => x * rate, [1, 2, 3]), [2, 4, 6]);
  * ```
  *
  * @module

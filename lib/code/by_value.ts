@@ -33,7 +33,7 @@ import { writeBound } from "./bound.ts";
 import { definitionValues, readDefinitionValues, reparented, staticPrivates } from "./classes.ts";
 import { recordOf } from "../runtime/instrumented.ts";
 import { findBuiltinExport, locatedFunction } from "../runtime/modules/table.ts";
-import { IS_JSC } from "../host.ts";
+import { definingModuleRemedy } from "../runtime/remedy.ts";
 import type { ReadScopes } from "../runtime/adapter.ts";
 import { isBoundFunction } from "../runtime/bound.ts";
 import { captured } from "./scope_records.ts";
@@ -169,12 +169,7 @@ function importBase(
       enc.fail(
         `cannot pickle function${name}: it imports a relative specifier (import("./…")), ` +
           "and the module that defined it, which that specifier is relative to, cannot be " +
-          "found here (" + (IS_JSC
-            ? "on Bun the preload records it in the modules it instruments"
-            : !enc.async
-            ? "on Deno the async dumps() finds it, with --allow-sys"
-            : "on Deno it needs --allow-sys") +
-          ")",
+          "found here; " + definingModuleRemedy(!enc.async),
       );
     }
   }

@@ -39,9 +39,17 @@ export function closure<
   captures: Record<string, unknown>,
   fn: F,
 ): F {
-  if (typeof fn !== "function") throw new TypeError("closure(captures, fn): fn is not a function");
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      "cannot give a function its captures: closure(captures, fn) got no function as fn; " +
+        "pass the function second, e.g. closure({ rate }, (x) => x * rate)",
+    );
+  }
   if (captures === null || typeof captures !== "object") {
-    throw new TypeError("closure(captures, fn): captures is not an object");
+    throw new TypeError(
+      "cannot give a function its captures: closure(captures, fn) got no object as captures; " +
+        "pass the captured variables by name, e.g. closure({ rate }, (x) => x * rate)",
+    );
   }
   explicit.set(fn, captures);
   return fn;

@@ -16,8 +16,7 @@ import { loadedFunction, loadedScope } from "./loaded.ts";
 import { handleOfRecord } from "./loaded_instrument.ts";
 import { listRegistryPickleByValue } from "./registry.ts";
 import { UNREAD } from "./by_value.ts";
-import { unreadableReason } from "../runtime/remedy.ts";
-import { IS_JSC } from "../host.ts";
+import { packageByValueHint, unreadableReason } from "../runtime/remedy.ts";
 import { type ReadScopes, type ScopeSnapshot, TDZ } from "../runtime/adapter.ts";
 import { syncScopesUnavailable } from "../runtime/detect.ts";
 
@@ -266,9 +265,9 @@ function explicitScope(enc: Encoder, captures: Record<string, unknown>): ScopeRe
  * there, closure variables are read only in code the preload instrumented.
  */
 function packageHint(enc: Encoder): string {
-  if (!IS_JSC) return "";
+  const hint = packageByValueHint();
+  if (hint === "") return "";
   const npm = (e: string) => e.startsWith("npm:");
   if (!listRegistryPickleByValue().some(npm) && !enc.opts.byValue?.some(npm)) return "";
-  return ". On Bun, the functions of a package registered by value (registerPickleByValue) " +
-    "are read only where the preload instruments that package's files in node_modules";
+  return hint;
 }

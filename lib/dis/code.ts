@@ -7,7 +7,7 @@
 
 import * as T from "../format/tags.ts";
 import { FORM_NAMES, MEMBER_NAMES } from "./names.ts";
-import { F_DEFINE, F_SCOPE, MAX_INLINE, Walker } from "./walker.ts";
+import { Disassembler, F_DEFINE, F_SCOPE, MAX_INLINE } from "./disassembler.ts";
 
 const FORM_CLASS = 3;
 /** Longest export path the loader accepts. */
@@ -16,7 +16,13 @@ const MAX_EXPORT_PATH = 64;
 const MAX_SCOPE_DEPTH = 1000;
 
 /** Reads a code tag (or fails on an unknown tag); returns its effective tag. */
-export function codeValue(w: Walker, tag: number, at: number, depth: number, role: string): number {
+export function codeValue(
+  w: Disassembler,
+  tag: number,
+  at: number,
+  depth: number,
+  role: string,
+): number {
   const r = w.r;
   switch (tag) {
     case T.FUNCTION:
@@ -36,7 +42,7 @@ export function codeValue(w: Walker, tag: number, at: number, depth: number, rol
       const n = r.varint();
       if (n === 0 || n > MAX_EXPORT_PATH) r.fail("invalid export path length", at);
       const path: string[] = [];
-      for (let i = 0; i < n; i++) path.push(Walker.name(r.string()));
+      for (let i = 0; i < n; i++) path.push(Disassembler.name(r.string()));
       w.memo(w.line(at, depth, tag, role, `modules[${index}] ${name} export ${path.join(".")}`));
       return tag;
     }
@@ -90,7 +96,7 @@ function isObject(k: number): boolean {
   return k > T.REF && k !== T.LATIN1 || k === -1;
 }
 
-function moduleName(w: Walker, index: number, at: number): string {
+function moduleName(w: Disassembler, index: number, at: number): string {
   const m = w.modules[index];
   if (m === undefined) w.r.fail("module index past the module table", at);
   return m.name;
@@ -101,14 +107,14 @@ function moduleName(w: Walker, index: number, at: number): string {
  * property list, its prototype's, [a class's static private values], then the values of the
  * scopes it opened.
  */
-function func(w: Walker, at: number, depth: number, role: string): number {
+function func(w: Disassembler, at: number, depth: number, role: string): number {
   const r = w.r;
   const form = r.byte();
   const member = r.byte();
   if (form > FORM_CLASS || member > 2) r.fail("invalid function form", at);
   const source = r.string();
   let ops = FORM_NAMES[form] + (member > 0 ? ` ${MEMBER_NAMES[member]}` : "");
-  if (form === FORM_CLASS) ops += ` id=${Walker.name(r.string())}`;
+  if (form === FORM_CLASS) ops += ` id=${Disassembler.name(r.string())}`;
   ops += ` source=${source.shown}`;
   const l = w.line(at, depth, T.FUNCTION, role, ops);
   w.memo(l);
@@ -135,7 +141,7 @@ function func(w: Walker, at: number, depth: number, role: string): number {
  * names, then the parent scope (SCOPE, REF or NULL); the values of each scope are read later,
  * the innermost scope's first. Read in a loop: a chain costs no call stack.
  */
-function scopeChain(w: Walker, depth: number, role: string, first: number): void {
+function scopeChain(w: Disassembler, depth: number, role: string, first: number): void {
   const r = w.r;
   const opened: { names: string[]; depth: number; id: number }[] = [];
   let at = first;
@@ -147,7 +153,7 @@ function scopeChain(w: Walker, depth: number, role: string, first: number): void
     const names: string[] = new Array(n);
     let shown = "";
     for (let i = 0; i < n; i++) {
-      names[i] = Walker.name(r.string());
+      names[i] = Disassembler.name(r.string());
       if (shown.length < r.max) shown += (i > 0 ? ", " : "") + names[i];
     }
     if (shown.length > r.max) shown = shown.slice(0, r.max) + "…";
@@ -179,12 +185,12 @@ function scopeChain(w: Walker, depth: number, role: string, first: number): void
  * whole is read with everything it holds before the next; one that only needs to exist has its
  * contents read later, as the loader does.
  */
-function definitions(w: Walker, l: { operands: string }, at: number, depth: number): void {
+function definitions(w: Disassembler, l: { operands: string }, at: number, depth: number): void {
   const r = w.r;
   const n = r.length(2);
   if (n === 0) return;
   const names: string[] = new Array(n);
-  for (let i = 0; i < n; i++) names[i] = Walker.name(r.string());
+  for (let i = 0; i < n; i++) names[i] = Disassembler.name(r.string());
   l.operands += ` definitions=[${names.join(", ").slice(0, r.max)}]`;
   for (let i = 0; i < n; i++) {
     const mode = r.byte();

@@ -1,20 +1,14 @@
 /**
- * A byte cursor for the disassembler: every read checks its bounds and stops the
- * disassembly with a {@linkcode DisStop} (caught by the disassembler, never thrown to users).
- * Strings are decoded only as far as they are shown; their validity is checked in one pass.
+ * The disassembler's byte cursor: the loader's {@linkcode ByteReader} (its bounds-checked
+ * reads, and its errors: an `UnpicklingError` that the disassembler catches and
+ * shows as its stop, never thrown to users), plus what only the disassembler needs: strings
+ * decoded only as far as they are shown, hex previews and a look at the next byte.
  *
  * @module
  */
 
 import * as T from "../format/tags.ts";
-
-/** Stops the disassembly at `offset` with `reason`. */
-export class DisStop {
-  constructor(readonly reason: string, readonly offset: number) {}
-}
-
-const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const loose = new TextDecoder("utf-8", { ignoreBOM: true });
+import { ByteReader } from "../format/reader.ts";
 
 /** A decoded string operand, shortened for display. */
 export interface Str {
@@ -28,18 +22,10 @@ export interface Str {
   whole: boolean;
 }
 
-/** Bounds-checked reads over a pickle. */
-export class Cursor {
-  pos: number;
-  private view: DataView;
-
-  constructor(readonly buf: Uint8Array, start: number, public end: number, readonly max: number) {
-    this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-
-  fail(reason: string, at: number = this.pos): never {
-    throw new DisStop(reason, at);
+/** Bounds-checked reads over a pickle, strings shown up to `max` characters. */
+export class Cursor extends ByteReader {
+  constructor(buf: Uint8Array, start: number, end: number, readonly max: number) {
+    super(buf, start, end);
   }
 
   /** The next byte without moving, or -1 at the end. */
@@ -47,58 +33,7 @@ export class Cursor {
     return this.pos < this.end ? this.buf[this.pos] : -1;
   }
 
-  need(n: number): void {
-    if (n > this.end - this.pos) {
-      this.fail(`truncated pickle: ${n} bytes needed, ${this.end - this.pos} left`);
-    }
-  }
-
-  byte(): number {
-    if (this.pos >= this.end) this.fail("truncated pickle: unexpected end");
-    return this.buf[this.pos++];
-  }
-
-  varint(): number {
-    const at = this.pos;
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 8; i++) {
-      if (this.pos >= this.end) this.fail("truncated pickle: varint cut short");
-      const b = this.buf[this.pos++];
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) {
-        if (result > Number.MAX_SAFE_INTEGER) this.fail("varint out of range", at);
-        return result;
-      }
-      scale *= 128;
-    }
-    return this.fail("varint longer than 8 bytes", at);
-  }
-
-  /** A varint length or count of items taking at least `unit` bytes each. */
-  length(unit: number): number {
-    const at = this.pos;
-    const n = this.varint();
-    if (n * unit > this.end - this.pos) {
-      this.fail(`declared length ${n} runs past the end of the pickle`, at);
-    }
-    return n;
-  }
-
-  u32(): number {
-    this.need(4);
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-
-  float64(): number {
-    this.need(8);
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
-  }
-
+  /** Moves past `n` bytes; returns where they start. */
   skip(n: number): number {
     this.need(n);
     const at = this.pos;
@@ -119,11 +54,11 @@ export class Cursor {
    * tag is not a string tag.
    */
   stringBody(tag: number, at: number): Str {
-    if (tag >= T.SHORT_STRING && tag < T.UNDEFINED) return this.latin1(tag - T.SHORT_STRING);
-    if (tag === T.LATIN1) return this.latin1(this.length(1));
-    if (tag === T.STR8) return this.utf8(this.byte());
-    if (tag === T.STR32) return this.utf8(this.u32());
-    if (tag === T.STR16) return this.utf16(this.length(2));
+    if (tag >= T.SHORT_STRING && tag < T.UNDEFINED) return this.latin1Shown(tag - T.SHORT_STRING);
+    if (tag === T.LATIN1) return this.latin1Shown(this.length(1));
+    if (tag === T.STR8) return this.utf8Shown(this.byte());
+    if (tag === T.STR32) return this.utf8Shown(this.u32());
+    if (tag === T.STR16) return this.utf16Shown(this.length(2));
     return this.fail("expected a string", at);
   }
 
@@ -133,7 +68,7 @@ export class Cursor {
     return this.stringBody(this.byte(), at);
   }
 
-  private latin1(n: number): Str {
+  private latin1Shown(n: number): Str {
     const start = this.skip(n);
     const m = Math.min(n, this.max);
     let head = "";
@@ -141,24 +76,18 @@ export class Cursor {
     return shown(head, n, n <= this.max);
   }
 
-  private utf8(n: number): Str {
-    const start = this.skip(n);
-    const bytes = this.buf.subarray(start, start + n);
-    // Decoded whole only when short; a long one is checked in one native pass (a pickle with
-    // invalid UTF-8 is corrupt) and only its first bytes are decoded for display.
+  /**
+   * Decoded whole by the reader, which checks it in one native pass (a pickle with invalid
+   * UTF-8 is corrupt); a long one is shown with its byte length (its characters uncounted).
+   */
+  private utf8Shown(n: number): Str {
+    const text = this.utf8(n);
     const full = n <= this.max * 4;
-    let text: string;
-    try {
-      text = strict.decode(bytes);
-    } catch {
-      return this.fail("invalid UTF-8 in string", start);
-    }
-    if (!full) text = loose.decode(bytes.subarray(0, this.max * 4));
     const head = text.length > this.max ? text.slice(0, this.max) : text;
     return shown(head, full ? text.length : -n, full && head.length === text.length);
   }
 
-  private utf16(n: number): Str {
+  private utf16Shown(n: number): Str {
     const start = this.skip(n * 2);
     const m = Math.min(n, this.max);
     let head = "";

@@ -7,10 +7,11 @@
  */
 
 import * as T from "../format/tags.ts";
-import { Cursor, DisStop } from "./cursor.ts";
+import { UnpicklingError } from "../errors.ts";
+import { Cursor } from "./cursor.ts";
 import { flagNames } from "./names.ts";
 import type { Disassembly, DisHeader, DisOptions } from "./types.ts";
-import { F_ROOT, Walker } from "./walker.ts";
+import { Disassembler, F_ROOT } from "./disassembler.ts";
 
 const DEFAULT_MAX_STRING = 60;
 
@@ -24,6 +25,12 @@ function asBytes(input: unknown): Uint8Array {
     return new Uint8Array(input);
   }
   return new Uint8Array(0);
+}
+
+/** The reason of a stop: the reader's message, without the offset it appends. */
+function stopReason(e: UnpicklingError): string {
+  const at = ` (at byte ${e.offset})`;
+  return e.message.endsWith(at) ? e.message.slice(0, -at.length) : e.message;
 }
 
 /** Reads the header; fails like the loader does, except on the announced length. */
@@ -80,7 +87,7 @@ export function disassemble(
   const asked = options.maxString ?? DEFAULT_MAX_STRING;
   const max = Number.isFinite(asked) ? Math.max(1, Math.floor(asked)) : DEFAULT_MAX_STRING;
   const r = new Cursor(bytes, 0, bytes.length, max);
-  const w = new Walker(r);
+  const w = new Disassembler(r);
   const out: Disassembly = {
     size: bytes.length,
     header: null,
@@ -127,20 +134,23 @@ export function disassemble(
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       // Operands nested deeper than the caller's stack allows (checked above for the rest).
       out.error = { offset: r.pos, reason: "operands nested too deep to be shown here" };
-    } else if (!(e instanceof DisStop)) {
+    } else if (!(e instanceof UnpicklingError)) {
       // A bug of the disassembler, never the pickle's: reported, not thrown.
       out.error = { offset: r.pos, reason: `disassembler error: ${String(e)}` };
     } else {
+      // A stop: every check, the reader's and the disassembler's own, fails through
+      // ByteReader.fail.
       const h = out.header;
       const short = h !== null && h.total > bytes.length;
+      const reason = stopReason(e);
       out.error = {
         offset: e.offset,
-        reason: short && !e.reason.includes("announces")
-          ? `${e.reason}; ${e.reason.startsWith("truncated") ? "" : "truncated pickle: "}` +
+        reason: short && !reason.includes("announces")
+          ? `${reason}; ${reason.includes("truncated") ? "" : "truncated pickle: "}` +
             `the header announces ${h.announced} bytes after it, ${
               bytes.length - h.bodyStart
             } present`
-          : e.reason,
+          : reason,
       };
     }
   }

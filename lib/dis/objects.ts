@@ -7,9 +7,9 @@
 
 import * as T from "../format/tags.ts";
 import { isNumber } from "./kinds.ts";
-import { K_NONE, Walker } from "./walker.ts";
+import { Disassembler, K_NONE } from "./disassembler.ts";
 
-export function error(w: Walker, at: number, depth: number, role: string): number {
+export function error(w: Disassembler, at: number, depth: number, role: string): number {
   const r = w.r;
   const byte = r.byte();
   const type = byte & ~T.ERROR_HOST;
@@ -20,14 +20,20 @@ export function error(w: Walker, at: number, depth: number, role: string): numbe
     if (byte !== type) r.fail("invalid error type", at);
     ops += ` message=${r.string().shown} name=${r.string().shown}`;
   } else if (byte !== type) {
-    ops += ` host=${Walker.name(r.string())}`;
+    ops += ` host=${Disassembler.name(r.string())}`;
   }
   w.memo(w.line(at, depth, T.ERROR, role, ops));
   w.pushProps(depth + 1);
   return T.ERROR;
 }
 
-export function buffer(w: Walker, tag: number, at: number, depth: number, role: string): number {
+export function buffer(
+  w: Disassembler,
+  tag: number,
+  at: number,
+  depth: number,
+  role: string,
+): number {
   const r = w.r;
   const shared = tag === T.SHARED_ARRAY_BUFFER;
   const flags = r.byte();
@@ -45,7 +51,7 @@ export function buffer(w: Walker, tag: number, at: number, depth: number, role: 
   return tag;
 }
 
-export function view(w: Walker, at: number, depth: number, role: string): number {
+export function view(w: Disassembler, at: number, depth: number, role: string): number {
   const r = w.r;
   const kind = r.byte();
   const flags = r.byte();
@@ -65,7 +71,13 @@ export function view(w: Walker, at: number, depth: number, role: string): number
   return T.VIEW;
 }
 
-export function blob(w: Walker, tag: number, at: number, depth: number, role: string): number {
+export function blob(
+  w: Disassembler,
+  tag: number,
+  at: number,
+  depth: number,
+  role: string,
+): number {
   const r = w.r;
   const isFile = tag === T.FILE;
   let ops = isFile ? `name=${r.string().shown} ` : "";

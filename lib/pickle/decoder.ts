@@ -9,6 +9,7 @@
  * @module
  */
 
+import { CORRUPT } from "../format/header.ts";
 import { ByteReader } from "../format/reader.ts";
 import { readStr } from "../format/module_table.ts";
 import { UnpicklingError } from "../errors.ts";
@@ -345,7 +346,7 @@ export class Decoder {
    */
   corrupt(why: string, at: number = this.r.pos, cause?: unknown): never {
     return this.r.fail(
-      `cannot load the pickle: ${why}; the bytes are corrupt (load them as dumps wrote them)`,
+      `cannot load the pickle: ${why}; ${CORRUPT}`,
       at,
       cause,
     );

@@ -379,11 +379,13 @@ function transferList(buffers: ArrayBuffer[]): ArrayBuffer[] {
  * Creates a pool of reusable local workers.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createPool } from "@cloudpickle/cloudpickle/pool";
- * const rate = 1.2;
- * await using pool = createPool({ size: 2 });
- * console.log(await pool.map((x: number) => x * rate, [1, 2, 3])); // [1.2, 2.4, 3.6]
+ * import assert from "node:assert/strict";
+ *
+ * const rate = 2;
+ * await using pool = createPool({ size: 2 }); // closed when the block ends
+ * assert.deepEqual(await pool.map((x: number) => x * rate, [1, 2, 3]), [2, 4, 6]);
  * ```
  */
 export function createPool(options?: PoolOptions): Pool {

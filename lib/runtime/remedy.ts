@@ -97,3 +97,24 @@ function replRefusal(): string | undefined {
 export function syncRemedy(): string {
   return runtimeRemedy() ?? "use the async dumps()";
 }
+
+/**
+ * Where a function's defining module is found, for the relative `import()` specifiers in
+ * its source: what to do on this runtime when it is not (`sync`: asked by a sync form).
+ */
+export function definingModuleRemedy(sync: boolean): string {
+  if (IS_JSC) return "on Bun, run with the preload, which records it in the modules it instruments";
+  return sync
+    ? "on Deno, use the async dumps() with --allow-sys, which finds it"
+    : "on Deno, run with --allow-sys";
+}
+
+/**
+ * Why a function of a package registered by value may go unread on this runtime (Bun: only
+ * where the preload instruments that package's files), or "" where nothing is to be said.
+ */
+export function packageByValueHint(): string {
+  if (!IS_JSC) return "";
+  return ". On Bun, the functions of a package registered by value (registerPickleByValue) " +
+    "are read only where the preload instruments that package's files in node_modules";
+}

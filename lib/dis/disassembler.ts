@@ -40,7 +40,7 @@ export const F_REDUCE = 10;
 export const F_DEFINE = 11;
 
 /** One container whose children are being read. */
-export interface Frame {
+export interface DisFrame {
   kind: number;
   /** Children to read (NOT_DONE until a property list's count is read). */
   n: number;
@@ -72,9 +72,9 @@ interface Shape {
 }
 
 /** Walks a body, collecting lines. */
-export class Walker {
+export class Disassembler {
   readonly lines: DisLine[] = [];
-  readonly frames: Frame[] = [];
+  readonly frames: DisFrame[] = [];
   /** Effective tag and offset of each memo id. */
   readonly memoTags: number[] = [];
   readonly memoAt: number[] = [];
@@ -111,21 +111,21 @@ export class Walker {
     depth: number,
     names: readonly string[] | null = null,
     label = "",
-  ): Frame {
-    const f: Frame = { kind, n, i: 0, depth, count: 0, step: 0, flags: 0, names, label };
+  ): DisFrame {
+    const f: DisFrame = { kind, n, i: 0, depth, count: 0, step: 0, flags: 0, names, label };
     this.frames.push(f);
     return f;
   }
 
   /** A property list to read: count, properties, integrity. */
-  pushProps(depth: number, label = ""): Frame {
+  pushProps(depth: number, label = ""): DisFrame {
     const f = this.push(F_PROPS, NOT_DONE, depth, null, label);
     f.count = -1;
     return f;
   }
 
   /** A private-field list: count, then name and value pairs. */
-  pushPrivate(depth: number, label: string): Frame {
+  pushPrivate(depth: number, label: string): DisFrame {
     const f = this.push(F_PRIVATE, NOT_DONE, depth, null, label);
     f.count = -1;
     return f;
@@ -163,7 +163,7 @@ export class Walker {
   }
 
   /** Reads the next child of `f`. */
-  private child(f: Frame): void {
+  private child(f: DisFrame): void {
     const i = f.i++;
     const d = f.depth;
     switch (f.kind) {
@@ -207,7 +207,7 @@ export class Walker {
   }
 
   /** One item of a property list: key, flags, value or getter, setter; then integrity. */
-  private property(f: Frame): void {
+  private property(f: DisFrame): void {
     const r = this.r;
     const idx = this.lines.length;
     if (f.count === 0) {
@@ -329,7 +329,7 @@ export class Walker {
         this.line(at, depth, tag, role, `Symbol.for(${r.string().shown})`);
         return T.SYMBOL_UNIQUE;
       case T.SYMBOL_WELL_KNOWN:
-        this.line(at, depth, tag, role, `Symbol.${Walker.name(r.string())}`);
+        this.line(at, depth, tag, role, `Symbol.${Disassembler.name(r.string())}`);
         return T.SYMBOL_UNIQUE;
       case T.SYMBOL_UNIQUE: {
         const has = r.byte();
@@ -351,7 +351,7 @@ export class Walker {
         const keys: string[] = new Array(n);
         let summary = "";
         for (let i = 0; i < n; i++) {
-          keys[i] = Walker.name(r.string());
+          keys[i] = Disassembler.name(r.string());
           if (summary.length < r.max) summary += (i > 0 ? ", " : "") + keys[i];
         }
         if (summary.length > r.max) summary = summary.slice(0, r.max) + "…";
@@ -464,7 +464,7 @@ export class Walker {
         return tag;
       }
       case T.GLOBAL:
-        this.memo(this.line(at, depth, tag, role, Walker.name(r.string())));
+        this.memo(this.line(at, depth, tag, role, Disassembler.name(r.string())));
         return tag;
       case T.REDUCE: {
         const flags = r.byte();
