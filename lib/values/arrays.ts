@@ -6,6 +6,7 @@
  */
 
 import * as T from "../format/tags.ts";
+import type { ByteReader } from "../format/reader.ts";
 import { type Encoder, F_ARRAY, F_LIST, S_SPARSE, S_SPARSE_DENSE } from "../pickle/encoder.ts";
 import { propsFrame } from "../pickle/properties.ts";
 import {
@@ -126,27 +127,42 @@ export function readArray(dec: Decoder): unknown[] {
   // elements: 190 bytes for one); a long one grows as it is filled.
   const a: unknown[] = n <= SIZED_ARRAY ? new Array(n) : [];
   dec.memo.push(a);
-  let i = 0;
+  // A run of numbers first (arrays of numbers), then other primitives, without the general
+  // dispatch.
+  let i = readNumbers(r, a, n);
   for (; i < n; i++) {
-    // Small integers and floats (arrays of numbers) without the general dispatch.
-    const p = r.pos;
-    const tag = p < r.end ? r.buf[p] : -1;
-    if (tag >= 0 && tag <= T.SMALL_INT_MAX) {
-      r.pos = p + 1;
-      a[i] = tag;
-      continue;
-    }
-    if (tag === T.FLOAT64) {
-      r.pos = p + 1;
-      a[i] = r.float64();
-      continue;
-    }
     const v = readPrimitive(dec);
     if (v === NOT_PRIMITIVE) break;
     a[i] = v;
   }
   if (i < n) dec.push(K_ARRAY, a, n).i = i;
   return a;
+}
+
+/**
+ * Reads the numbers at the start of an array's elements into `a` (small integers, varint
+ * integers, floats), up to the first other value; returns how many it read. A loop of its
+ * own, which only ever sees numbers: JavaScriptCore keeps it optimized however many other
+ * kinds of arrays were read before (with strings and objects in the same loop, it fell back
+ * to a slower tier after a few kinds of arrays, and read long number arrays 2x slower).
+ */
+function readNumbers(r: ByteReader, a: unknown[], n: number): number {
+  let i = 0;
+  for (; i < n; i++) {
+    const p = r.pos;
+    const tag = p < r.end ? r.buf[p] : -1;
+    if (tag >= 0 && tag <= T.SMALL_INT_MAX) {
+      r.pos = p + 1;
+      a[i] = tag;
+    } else if (tag === T.FLOAT64) {
+      r.pos = p + 1;
+      a[i] = r.float64();
+    } else if (tag === T.INT_POS) {
+      r.pos = p + 1;
+      a[i] = r.varint();
+    } else break;
+  }
+  return i;
 }
 
 /** An element of an array's frame. */
