@@ -50,9 +50,11 @@ export function prng(seed: number): () => number {
   };
 }
 
-const EPOCH = Date.UTC(2024, 0, 15, 12, 0, 0);
+/** The instant record dates are spread back from. */
+export const EPOCH = Date.UTC(2024, 0, 15, 12, 0, 0);
 
-function pick<T>(rand: () => number, items: readonly T[]): T {
+/** One of `items`, chosen by `rand`. */
+export function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)];
 }
 
@@ -120,20 +122,34 @@ const TAGS = [
   "team",
 ] as const;
 
+/**
+ * The six fields every record payload starts with (id, name, email, score, active, tags),
+ * drawn from `rand` in a fixed order so that payloads stay the same from run to run.
+ */
+export function personFields(
+  rand: () => number,
+  i: number,
+  firstNames: readonly string[],
+  lastNames: readonly string[],
+  tags: readonly string[],
+): Record<string, unknown> {
+  const first = pick(rand, firstNames);
+  const last = pick(rand, lastNames);
+  return {
+    id: i + 1,
+    name: `${first[0].toUpperCase()}${first.slice(1)} ${last[0].toUpperCase()}${last.slice(1)}`,
+    email: `${first}.${last}${i}@example.com`,
+    score: Math.round(rand() * 1e6) / 1e4,
+    active: rand() < 0.7,
+    tags: [pick(rand, tags), pick(rand, tags)],
+  };
+}
+
 function records(count: number, withDate: boolean): Record<string, unknown>[] {
   const rand = prng(0xc0ffee);
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < count; i++) {
-    const first = pick(rand, FIRST);
-    const last = pick(rand, LAST);
-    const rec: Record<string, unknown> = {
-      id: i + 1,
-      name: `${first[0].toUpperCase()}${first.slice(1)} ${last[0].toUpperCase()}${last.slice(1)}`,
-      email: `${first}.${last}${i}@example.com`,
-      score: Math.round(rand() * 1e6) / 1e4,
-      active: rand() < 0.7,
-      tags: [pick(rand, TAGS), pick(rand, TAGS)],
-    };
+    const rec = personFields(rand, i, FIRST, LAST, TAGS);
     if (withDate) {
       rec.created = new Date(EPOCH - Math.floor(rand() * 3e10));
     }

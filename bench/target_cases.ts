@@ -7,13 +7,7 @@
  * @module
  */
 
-import { prng } from "./cases.ts";
-
-const EPOCH = Date.UTC(2024, 0, 15, 12, 0, 0);
-
-function pick<T>(rand: () => number, items: readonly T[]): T {
-  return items[Math.floor(rand() * items.length)];
-}
+import { EPOCH, personFields, pick, prng } from "./cases.ts";
 
 const FIRST = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"] as const;
 const LAST = ["smith", "jones", "garcia", "miller", "davis", "lopez", "wilson"] as const;
@@ -28,15 +22,8 @@ export function records10(count: number): Record<string, unknown>[] {
   const rand = prng(0xbadcafe);
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < count; i++) {
-    const first = pick(rand, FIRST);
-    const last = pick(rand, LAST);
     out.push({
-      id: i + 1,
-      name: `${first[0].toUpperCase()}${first.slice(1)} ${last[0].toUpperCase()}${last.slice(1)}`,
-      email: `${first}.${last}${i}@example.com`,
-      score: Math.round(rand() * 1e6) / 1e4,
-      active: rand() < 0.7,
-      tags: [pick(rand, TAGS), pick(rand, TAGS)],
+      ...personFields(rand, i, FIRST, LAST, TAGS),
       created: EPOCH - Math.floor(rand() * 3e10),
       age: 18 + Math.floor(rand() * 60),
       city: pick(rand, CITIES),
