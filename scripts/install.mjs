@@ -32,54 +32,23 @@ export function runtimeVersion(bin) {
   return r.stdout.split("\n")[0].trim() || null;
 }
 
-function npm(args, { quiet = false } = {}) {
+function npm(args) {
   log(`npm ${args.join(" ")}`);
-  const r = spawnSync(NPM, args, {
-    cwd: ROOT,
-    encoding: "utf8",
-    stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",
-  });
-  return { status: r.status ?? 1, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
-}
-
-/**
- * True when npm ci failed only because the lock file lacks packages that have no resolvable
- * version ("Missing: name@ from lock file", empty version): optional platform packages that
- * the registry does not have. A lock file that is really out of date (a package.json change
- * without `npm install`) lists versions or "Invalid:" lines and still fails.
- */
-function onlyUnpublishedOptionalsMissing(output) {
-  const missing = output.match(/Missing: \S+ from lock file/g) ?? [];
-  return missing.length > 0 && missing.every((m) => /@ from lock file$/.test(m)) &&
-    !/Invalid: /.test(output);
+  const r = spawnSync(NPM, args, { cwd: ROOT, stdio: "inherit" });
+  return { status: r.status ?? 1 };
 }
 
 /**
  * `npm ci` when package-lock.json exists, else `npm install`.
  *
- * npm ci refuses a lock file that lacks entries for optional platform packages the registry
- * does not have (cbor-extract 2.2.3 lists prebuilt packages that were never published, so
- * `npm install` leaves them out of the lock file and `npm ci` then reports the lock file as
- * out of sync). In that case the install falls back to `npm install --no-save`, which installs
- * the exact versions from package-lock.json without rewriting it.
+ * The lock file is installable as it is: cbor-extract 2.2.3 (a bench peer's optional native
+ * helper) names prebuilt platform packages at 2.2.3 that were never published, so package.json
+ * "overrides" pins them to 2.2.2, whose binaries cbor-extract 2.2.3 loads.
  */
 export function installPackages() {
   const common = ["--no-audit", "--no-fund"];
-  if (!existsSync(join(ROOT, "package-lock.json"))) {
-    return npm(["install", ...common]).status === 0;
-  }
-  const ci = npm(["ci", ...common], { quiet: true });
-  if (ci.status === 0) {
-    process.stderr.write(ci.output);
-    return true;
-  }
-  if (onlyUnpublishedOptionalsMissing(ci.output)) {
-    log("npm ci rejected the lock file (optional platform packages missing from the registry);");
-    log("installing the locked versions with npm install --no-save instead");
-    return npm(["install", "--no-save", ...common]).status === 0;
-  }
-  process.stderr.write(ci.output);
-  return false;
+  const lock = existsSync(join(ROOT, "package-lock.json"));
+  return npm([lock ? "ci" : "install", ...common]).status === 0;
 }
 
 /**
