@@ -20,6 +20,7 @@ interface BunHost {
 
 interface ProcessHost {
   versions?: Record<string, string | undefined>;
+  release?: { name?: unknown };
   argv?: unknown[];
   cwd?(): string;
   getBuiltinModule?(id: string): unknown;
@@ -46,6 +47,32 @@ export function isBun(): boolean {
 /** True on Deno. */
 export function isDeno(): boolean {
   return typeof g.Deno?.version?.deno === "string";
+}
+
+/**
+ * True on Node: `process.release.name` is "node" there, and Deno and Bun, which say "node"
+ * too for compatibility, are told apart by their own globals.
+ */
+export function isNode(): boolean {
+  return g.process?.release?.name === "node" && !isDeno() && !isBun() && !IS_JSC;
+}
+
+/** Built-in modules that print a warning when loaded on Node (deprecated or experimental). */
+const NODE_WARNS_ON_LOAD = new Set(["sys", "punycode", "wasi"]);
+
+/** True when loading the built-in module `id` prints a warning here (Node's `sys`, …). */
+export function builtinWarnsOnLoad(id: string): boolean {
+  return isNode() && NODE_WARNS_ON_LOAD.has(id.startsWith("node:") ? id.slice(5) : id);
+}
+
+/**
+ * The names of the host's built-in modules (`node:module`'s `builtinModules`), without those
+ * that would print a deprecation or experimental warning when loaded here: looking a value
+ * up among the built-ins must not print anything.
+ */
+export function builtinModuleNames(): string[] {
+  const names = maybeBuiltin<{ builtinModules?: string[] }>("node:module")?.builtinModules ?? [];
+  return names.filter((n) => !builtinWarnsOnLoad(n));
 }
 
 /** Deno's main module, Bun's main file and `process.argv[1]`, as the host gives them. */

@@ -7,7 +7,7 @@
  */
 
 import { types } from "node:util";
-import { hasBuiltins, maybeBuiltin } from "../../host.ts";
+import { builtinModuleNames, builtinWarnsOnLoad, hasBuiltins, maybeBuiltin } from "../../host.ts";
 
 let list: Array<[string, object]> | undefined;
 /** The name of each built-in exports object (`import fs from "node:fs"`). */
@@ -17,9 +17,7 @@ const builtinByExports = new WeakMap<object, string>();
 export function builtinList(): Array<[string, object]> {
   if (list !== undefined) return list;
   list = [];
-  const names = [
-    ...maybeBuiltin<{ builtinModules?: string[] }>("node:module")?.builtinModules ?? [],
-  ];
+  const names = builtinModuleNames();
   // Shortest name first (`node:path` before `node:path/posix`, which may be the same object).
   names.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
   for (const name of names) {
@@ -103,7 +101,7 @@ export function builtinModuleOf(o: object): string | undefined {
   if (!hasBuiltins()) return undefined;
   // At most one check per distinctive key, whatever the size of `o`.
   for (const [name, key] of BUILTIN_HINTS) {
-    if (!Object.hasOwn(o, key)) continue;
+    if (!Object.hasOwn(o, key) || builtinWarnsOnLoad(name)) continue;
     const url = `node:${name}`;
     if (maybeBuiltin<unknown>(url) === o) {
       builtinByExports.set(o, url);
