@@ -5,7 +5,9 @@
 //
 //   npm test                                  both runtimes, every tests/*_test.ts (and, on
 //                                             Deno, the documentation's examples)
-//   npm test -- --deno-only | --bun-only      one runtime
+//   npm test -- --deno-only | --bun-only      one runtime (the whole suite also runs
+//                                             tests/node/*.mjs under Node on the npm build;
+//                                             --node-only runs just that)
 //   npm test -- tests/values_test.ts          only these files (or directories)
 //   npm test -- --filter "objects"            only tests whose name matches (Bun: any test's
 //                                             full name; Deno: names of top-level describe/test)
@@ -16,17 +18,20 @@
 import { spawn } from "node:child_process";
 import { isAbsolute, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BUN, DENO, ensureRuntimes, ROOT } from "./install.mjs";
+import { readdirSync } from "node:fs";
+import { BUN, DENO, ensureRuntimes, ROOT, runtimeVersion } from "./install.mjs";
 
 const USAGE =
-  `usage: node scripts/test.mjs [--deno-only | --bun-only] [--filter PATTERN] [PATH...]`;
+  `usage: node scripts/test.mjs [--deno-only | --bun-only | --node-only] [--filter PATTERN] [PATH...]`;
+const NODE = join(ROOT, "node_modules", ".bin", process.platform === "win32" ? "node.cmd" : "node");
 
 function parseArgs(argv) {
-  const opts = { deno: true, bun: true, filter: null, paths: [] };
+  const opts = { deno: true, bun: true, node: null, filter: null, paths: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--deno-only") opts.bun = false;
     else if (a === "--bun-only") opts.deno = false;
+    else if (a === "--node-only") opts.deno = opts.bun = !(opts.node = true);
     else if (a === "--filter" || a === "-t") opts.filter = argv[++i] ?? "";
     else if (a.startsWith("--filter=")) opts.filter = a.slice("--filter=".length);
     else if (a === "-h" || a === "--help") {
@@ -37,11 +42,13 @@ function parseArgs(argv) {
       process.exit(2);
     } else opts.paths.push(a);
   }
-  if (!opts.deno && !opts.bun) {
+  if (!opts.deno && !opts.bun && !opts.node) {
     console.error("--deno-only and --bun-only exclude each other");
     process.exit(2);
   }
   opts.wholeSuite = opts.paths.length === 0;
+  // Node runs tests/node only: with the whole suite of both runtimes, or when asked.
+  opts.node ??= opts.deno && opts.bun && opts.wholeSuite && opts.filter === null;
   if (opts.paths.length === 0) opts.paths.push("tests/");
   // Paths relative to the repository root, so both runners see the same files. npm runs
   // scripts from the root; INIT_CWD is where `npm test -- PATH` was typed.
@@ -171,6 +178,18 @@ export function parseBun(text) {
   };
 }
 
+/** Counts node --test results from the spec reporter's summary (`ℹ pass 8`, …). */
+export function parseNode(text) {
+  const num = (name) => Number((new RegExp(`^ℹ ${name} (\\d+)$`, "m").exec(text) ?? [0, 0])[1]);
+  return {
+    passed: num("pass"),
+    failed: num("fail") + num("cancelled"),
+    skipped: num("skipped") + num("todo"),
+    files: 0,
+    summary: null,
+  };
+}
+
 /** Runs a command with output streamed live; resolves to { code, output, seconds }. */
 function run(cmd, args, env) {
   return new Promise((resolve) => {
@@ -241,6 +260,18 @@ async function main() {
     banner(`${name}: bun ${args.join(" ")}`);
     const r = await run(BUN, args, env);
     results.push({ name, ...r, counts: parseBun(r.output) });
+  }
+
+  if (opts.node) {
+    // Node cannot strip this TypeScript (parameter properties, and none in node_modules): its
+    // tests import the npm build, made first into dist/npm.
+    const build = await run(NODE, ["scripts/build_npm.mjs"], env);
+    const files = readdirSync(join(ROOT, "tests", "node")).filter((f) => f.endsWith(".mjs"));
+    const args = ["--test", "--test-reporter=spec", ...files.map((f) => `tests/node/${f}`)];
+    banner(`Node: node ${args.join(" ")}`);
+    const r = build.code === 0 ? await run(NODE, args, env) : build;
+    const version = /^v?(\S+)/.exec(runtimeVersion(NODE) ?? "")?.[1] ?? "?";
+    results.push({ ...r, name: `Node ${version}`, counts: parseNode(r.output) });
   }
 
   let passed = 0;
