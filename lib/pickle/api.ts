@@ -103,11 +103,17 @@ function walkOptions(
   };
 }
 
+/**
+ * A pickle's bytes: always over a plain (non-shared) ArrayBuffer of their own, so they can be
+ * transferred (`postMessage(bytes, [bytes.buffer])`) and given to WebCrypto or `Blob`.
+ */
+type Pickle = Uint8Array<ArrayBuffer>;
+
 function dumpSyncWith(
   value: unknown,
   options: DumpOptions | undefined,
   override: ((value: unknown) => Reduction | undefined) | undefined,
-): Uint8Array {
+): Pickle {
   if (options?.signingKey !== undefined) {
     throw new TypeError(
       "cannot sign in the sync form: signing needs WebCrypto, which is async; use dumps or dump",
@@ -122,14 +128,14 @@ function dumpSyncWith(
   }
   const opts = walkOptions("sync", options, override, undefined);
   if (opts.bufferCallback !== undefined) opts.oob = { ids: new Map(), count: 0 };
-  return walkSync(value, opts);
+  return walkSync(value, opts) as Pickle;
 }
 
 async function dumpAsyncWith(
   value: unknown,
   options: DumpOptions | undefined,
   override: ((value: unknown) => Reduction | undefined) | undefined,
-): Promise<Uint8Array> {
+): Promise<Pickle> {
   const key = options?.signingKey;
   if (key !== undefined) checkSigningKey(key);
   const got = new AsyncInputs();
@@ -165,7 +171,7 @@ async function dumpAsyncWith(
     walker.busy = false;
     await got.release();
   }
-  return key === undefined ? bytes : await appendMac(bytes, key);
+  return (key === undefined ? bytes : await appendMac(bytes, key)) as Pickle;
 }
 
 /** The error of a pickle with code in a load that allows none. */
@@ -314,7 +320,7 @@ function rootValue(v: unknown): unknown {
  * console.log(copy.a === copy.b); // true
  * ```
  */
-export function dumpsSync(value: unknown, options?: DumpOptions): Uint8Array {
+export function dumpsSync(value: unknown, options?: DumpOptions): Uint8Array<ArrayBuffer> {
   return dumpSyncWith(value, options, undefined);
 }
 
@@ -329,7 +335,7 @@ export function dumpsSync(value: unknown, options?: DumpOptions): Uint8Array {
  * console.log(await loads(bytes)); // Map(1) { 1 => Set(1) { "a" } }
  * ```
  */
-export function dumps(value: unknown, options?: DumpOptions): Promise<Uint8Array> {
+export function dumps(value: unknown, options?: DumpOptions): Promise<Uint8Array<ArrayBuffer>> {
   return dumpAsyncWith(value, options, undefined);
 }
 
@@ -410,12 +416,12 @@ export class Pickler {
   }
 
   /** Pickles `value` (async form). */
-  dumps(value: unknown): Promise<Uint8Array> {
+  dumps(value: unknown): Promise<Uint8Array<ArrayBuffer>> {
     return dumpAsyncWith(value, this.options, this.hook());
   }
 
   /** Pickles `value` (sync form). */
-  dumpsSync(value: unknown): Uint8Array {
+  dumpsSync(value: unknown): Uint8Array<ArrayBuffer> {
     return dumpSyncWith(value, this.options, this.hook());
   }
 }
