@@ -72,7 +72,7 @@ export function packageJson() {
     main: exports["."]?.default,
     types: exports["."]?.types,
     sideEffects: ["./preload.js"],
-    engines: { node: ">=22" },
+    engines: { node: ">=22.3" },
     keywords: ["pickle", "cloudpickle", "serialization", "closures", "workers", "deno", "bun"],
     dependencies: root.dependencies,
   };
