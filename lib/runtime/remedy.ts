@@ -6,7 +6,7 @@
  * @module
  */
 
-import { denoSysPermission, IS_JSC, isBunRepl, isDenoRepl } from "../host.ts";
+import { denoSysPermission, IS_JSC, isBunRepl, isDenoRepl, isNode } from "../host.ts";
 import { sharedField } from "./shared_slot.ts";
 
 /** Bun without the preload. */
@@ -104,6 +104,11 @@ export function syncRemedy(): string {
  */
 export function definingModuleRemedy(sync: boolean): string {
   if (IS_JSC) return "on Bun, run with the preload, which records it in the modules it instruments";
+  if (isNode()) {
+    return sync
+      ? "use the async dumps(), which finds it"
+      : "on Node, let the inspector be used (--allow-inspector under --permission)";
+  }
   return sync
     ? "on Deno, use the async dumps() with --allow-sys, which finds it"
     : "on Deno, run with --allow-sys";

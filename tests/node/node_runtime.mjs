@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { dumps, dumpsSync, loads, loadsSync, PicklingError } from "../../dist/npm/mod.js";
+import { builtinWarnsOnLoad, isBun, isDeno, isNode, isV8 } from "../../dist/npm/lib/host.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -15,6 +16,32 @@ describe("node", () => {
     assert.ok(Number(process.versions.node.split(".")[0]) >= 22, process.versions.node);
     assert.equal(typeof globalThis.Deno, "undefined");
     assert.equal(typeof globalThis.Bun, "undefined");
+  });
+
+  it("the host is told apart by feature: Node, on V8", () => {
+    assert.equal(isNode(), true);
+    assert.equal(isV8(), true);
+    assert.equal(isDeno(), false);
+    assert.equal(isBun(), false);
+    assert.equal(builtinWarnsOnLoad("node:sys"), true);
+    assert.equal(builtinWarnsOnLoad("node:fs"), false);
+  });
+
+  it("looking values up among the built-in modules prints no warning", () => {
+    const dist = new URL("../../dist/npm/mod.js", import.meta.url).href;
+    const script = `import util from "node:util";
+      import { dumpsSync, loadsSync, ready } from ${JSON.stringify(dist)};
+      await ready();
+      const n = 2;
+      const f = (x) => util.format("%d", x * n);
+      console.log(loadsSync(dumpsSync({ f, util })).f(21));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-"], {
+      input: script,
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "42");
+    assert.equal(r.stderr, "");
   });
 
   it("round-trips a closure with its captured variables, sync and async", async () => {
