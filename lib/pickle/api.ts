@@ -24,6 +24,7 @@ import { importTable, loadedModules, type ModuleResolver } from "./module_import
 import { asBytes, oobBuffers, type PickleBytes, privateCopy } from "./load_input.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../runtime/modules/names.ts";
+import type { EncodeObserver } from "./observer.ts";
 
 let idleWalker: Encoder | undefined;
 let idleAsyncWalker: Encoder | undefined;
@@ -84,6 +85,7 @@ function walkOptions(
   privates?: Map<object, PrivateFields>,
   rechecked?: Set<object>,
   locations?: Map<object, string | null>,
+  observer?: EncodeObserver,
 ): EncodeOptions {
   const extra = options?.byValue;
   return {
@@ -100,6 +102,7 @@ function walkOptions(
     privates,
     rechecked,
     locations,
+    observer,
   };
 }
 
@@ -129,6 +132,7 @@ async function dumpAsyncWith(
   value: unknown,
   options: DumpOptions | undefined,
   override: ((value: unknown) => Reduction | undefined) | undefined,
+  observer?: EncodeObserver,
 ): Promise<Uint8Array> {
   const key = options?.signingKey;
   if (key !== undefined) checkSigningKey(key);
@@ -157,6 +161,7 @@ async function dumpAsyncWith(
           got.privates,
           got.rechecked,
           got.locations,
+          observer,
         ),
     );
     bytes = pickleOf(walker, key !== undefined);
@@ -166,6 +171,20 @@ async function dumpAsyncWith(
     await got.release();
   }
   return key === undefined ? bytes : await appendMac(bytes, key);
+}
+
+/**
+ * {@linkcode dumps} with `observer` told the decisions and steps of the walks (the last walk
+ * is the one that writes the pickle): what lib/explain/ reports from.
+ *
+ * @internal
+ */
+export function dumpsObserved(
+  value: unknown,
+  options: DumpOptions | undefined,
+  observer: EncodeObserver,
+): Promise<Uint8Array> {
+  return dumpAsyncWith(value, options, undefined, observer);
 }
 
 /** The error of a pickle with code in a load that allows none. */
