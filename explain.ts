@@ -40,3 +40,4 @@ export type {
   Reason,
   Travel,
 } from "./lib/explain/types.ts";
+export type { DumpOptions } from "./lib/pickle/options.ts";

@@ -222,7 +222,7 @@ async function main() {
     args.push(...opts.paths);
     // The whole suite also runs the examples of the public API's documentation.
     if (opts.wholeSuite && opts.filter === null) {
-      args.push("--doc", "mod.ts", "lib/", "preload.ts", "dis.ts", "pool.ts");
+      args.push("--doc", "mod.ts", "lib/", "preload.ts", "dis.ts", "pool.ts", "explain.ts");
     }
     const name = `Deno ${versions.deno.split(" ")[1] ?? versions.deno}`;
     banner(`${name}: deno ${args.join(" ")}`);

@@ -11,6 +11,7 @@ import { readHeader } from "../format/header.ts";
 import { readModuleTable } from "../format/module_table.ts";
 import { isBun, isDeno } from "../host.ts";
 import type { Node, Recorder } from "./recorder.ts";
+import type { ScopeRecord } from "../code/captures.ts";
 import { describe } from "./describe.ts";
 import { verdict } from "./reasons.ts";
 import type {
@@ -67,8 +68,10 @@ export function buildExplanation(
     for (const c of n.children) sum += c.bytes;
     n.bytes = sum;
   }
-  const ids = (records: readonly object[] | undefined) =>
-    records?.map((r) => rec.records.get(r as never)?.id ?? 0).filter((id) => id > 0);
+  // (Records of no variable keep the nesting of scopes in the pickle: not shown.)
+  const ids = (records: readonly ScopeRecord[] | undefined) =>
+    records?.filter((r) => r.names.length > 0).map((r) => rec.records.get(r)?.id ?? 0)
+      .filter((id) => id > 0);
   const built = new Map<Node, ExplainNode>();
   const functions: ExplainedFunction[] = [];
   for (const n of order) {
@@ -122,6 +125,7 @@ export function buildExplanation(
   }
   const scopes: ExplainedScope[] = [];
   for (const [r, info] of rec.records) {
+    if (r.names.length === 0) continue;
     const variables = rec.variablesOf(r).map((v) => ({
       name: v.name,
       bytes: v.bytes,
@@ -134,7 +138,9 @@ export function buildExplanation(
       shared: info.functions.length > 1,
       bytes: variables.reduce((a, v) => a + v.bytes, 0),
     };
-    const parent = r.parent === null ? undefined : rec.records.get(r.parent)?.id;
+    let up = r.parent;
+    while (up !== null && up.names.length === 0) up = up.parent;
+    const parent = up === null ? undefined : rec.records.get(up)?.id;
     if (parent !== undefined) s.parent = parent;
     scopes.push(s);
   }

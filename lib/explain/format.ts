@@ -76,6 +76,9 @@ function fromText(from: NonNullable<ExplainNode["from"]>): string {
 /** The tree's lines, depth first, with box-drawing prefixes (no recursion). */
 function treeLines(root: ExplainNode): string[] {
   const out: string[] = [];
+  // A function pickled alone is the root: one line for both.
+  const only = root.children.length === 1 ? root.children[0] : undefined;
+  if (only !== undefined && only.path === "root" && root.selfBytes === 0) root = only;
   const stack: { n: ExplainNode; prefix: string; last: boolean; top: boolean }[] = [
     { n: root, prefix: "", last: true, top: true },
   ];

@@ -157,8 +157,8 @@ function byValue(fn: object): Verdict {
   return {
     travel: "value",
     reason: "not-exported",
-    why: "exported by no loaded module (a closure, or a function or class local to its " +
-      "module)",
+    why: "exported by no module the pickler knows: a closure, a function or class local to " +
+      "its module, or one of the entry module (whose code travels by value)",
   };
 }
 
