@@ -26,14 +26,7 @@ function line(n: ExplainNode): string {
     case "function":
     case "class": {
       const name = n.name === "" ? `(anonymous ${n.kind})` : `${n.kind} ${n.name}`;
-      let text = `${n.path}: ${name}, ${size}, ${travelText(n)}`;
-      if (n.scopes !== undefined) {
-        text += `; captures scope ${n.scopes.map((s) => `#${s}`).join(", ")}`;
-      }
-      if (n.instances !== undefined) {
-        text += `; ${n.instances} instance${n.instances === 1 ? "" : "s"}`;
-      }
-      return text;
+      return `${n.path}: ${name}, ${size}, ${travelText(n)}${scopesText(n)}`;
     }
     case "variable":
       return `${n.name}: ${n.value}, ${size}, captured` +
@@ -45,6 +38,16 @@ function line(n: ExplainNode): string {
     case "reference":
       return `${n.path}: ${n.value}, ${size}, ${travelText(n)}`;
   }
+}
+
+/** A function's scopes and a class's instances, if any. */
+function scopesText(n: ExplainNode): string {
+  let text = "";
+  if (n.scopes !== undefined) text += `; captures scope ${n.scopes.map((s) => `#${s}`).join(", ")}`;
+  if (n.instances !== undefined) {
+    text += `; ${n.instances} instance${n.instances === 1 ? "" : "s"}`;
+  }
+  return text;
 }
 
 function travelText(n: ExplainNode): string {
@@ -84,13 +87,20 @@ function treeLines(root: ExplainNode): string[] {
   ];
   while (stack.length > 0) {
     const { n, prefix, last, top } = stack.pop()!;
-    out.push(top ? line(n) : `${prefix}${last ? "└─ " : "├─ "}${line(n)}`);
+    // A variable or property holding a function (or a reference): one line for both.
+    const inside = n.children.length === 1 ? n.children[0] : undefined;
+    const merge = inside !== undefined && inside.path === n.path && n.selfBytes === 0 &&
+      (n.kind === "variable" || n.kind === "item") && inside.why !== undefined;
+    let text = line(n);
+    if (merge) text += `; ${travelText(inside)}${scopesText(inside)}`;
+    out.push(top ? text : `${prefix}${last ? "└─ " : "├─ "}${text}`);
     const inner = top ? "" : prefix + (last ? "   " : "│  ");
-    for (let i = n.children.length - 1; i >= 0; i--) {
+    const children = merge ? inside.children : n.children;
+    for (let i = children.length - 1; i >= 0; i--) {
       stack.push({
-        n: n.children[i],
+        n: children[i],
         prefix: inner,
-        last: i === n.children.length - 1,
+        last: i === children.length - 1,
         top: false,
       });
     }
