@@ -6,14 +6,14 @@
 //   npm run check
 
 import { spawnSync } from "node:child_process";
-import { DENO, ensureRuntimes, ROOT } from "./install.mjs";
+import { DENO, ensureRuntimes, ENTRIES, ROOT } from "./install.mjs";
 
 ensureRuntimes();
 const CHECKS = [
   ["fmt", "--check"],
   ["lint"],
-  ["check", "mod.ts", "preload.ts", "dis.ts", "pool.ts"],
-  ["doc", "--lint", "mod.ts", "preload.ts", "dis.ts", "pool.ts"],
+  ["check", ...ENTRIES],
+  ["doc", "--lint", ...ENTRIES],
 ];
 
 let failed = 0;

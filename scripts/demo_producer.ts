@@ -7,6 +7,7 @@
  */
 
 import { closure, dumps } from "../mod.ts";
+import { explain, formatBytes } from "../explain.ts";
 import { parse } from "meriyah";
 import { runtimeName, writeStdout } from "./demo_runtime.ts";
 
@@ -81,4 +82,10 @@ const pickle = await dumps(values);
 console.error(
   `${runtimeName()}: pickled ${Object.keys(values).length} values into ${pickle.length} bytes`,
 );
+// What travels and why (explain): each function and class, and the largest parts.
+const report = await explain(values, { top: 3 });
+for (const f of report.functions) {
+  console.error(`  ${f.path}: ${f.kind} by ${f.travel} (${f.reason}), ${formatBytes(f.bytes)}`);
+}
+for (const c of report.largest) console.error(`  largest: ${c.path} ${formatBytes(c.selfBytes)}`);
 await writeStdout(pickle);

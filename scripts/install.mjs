@@ -9,11 +9,15 @@
 // Plain Node ESM, no dependencies.
 
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The package's entry files (deno.json's exports), e.g. ["mod.ts", "preload.ts", …]. */
+export const ENTRIES = Object.values(
+  JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).exports,
+).map((f) => f.replace(/^\.\//, ""));
 const BIN = join(ROOT, "node_modules", ".bin");
 const exe = (name) => join(BIN, process.platform === "win32" ? `${name}.cmd` : name);
 export const DENO = exe("deno");

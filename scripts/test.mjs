@@ -19,7 +19,7 @@ import { spawn } from "node:child_process";
 import { isAbsolute, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { readdirSync } from "node:fs";
-import { BUN, DENO, ensureRuntimes, ROOT, runtimeVersion } from "./install.mjs";
+import { BUN, DENO, ensureRuntimes, ENTRIES, ROOT, runtimeVersion } from "./install.mjs";
 
 const USAGE =
   `usage: node scripts/test.mjs [--deno-only | --bun-only | --node-only] [--filter PATTERN] [PATH...]`;
@@ -241,7 +241,7 @@ async function main() {
     args.push(...opts.paths);
     // The whole suite also runs the examples of the public API's documentation.
     if (opts.wholeSuite && opts.filter === null) {
-      args.push("--doc", "mod.ts", "lib/", "preload.ts", "dis.ts", "pool.ts");
+      args.push("--doc", "lib/", ...ENTRIES);
     }
     const name = `Deno ${versions.deno.split(" ")[1] ?? versions.deno}`;
     banner(`${name}: deno ${args.join(" ")}`);

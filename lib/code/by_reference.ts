@@ -25,6 +25,12 @@ import { covers, registeredByValue } from "./registry.ts";
 import { globalPathOf, resolveGlobalPath } from "./globals.ts";
 import { defaultRoot, portableName } from "../runtime/modules/names.ts";
 import type { Decoder } from "../pickle/decoder.ts";
+import {
+  BY_VALUE_ENTRY,
+  BY_VALUE_NO_NAME,
+  BY_VALUE_OPTION,
+  BY_VALUE_REGISTERED,
+} from "../pickle/observer.ts";
 
 // Write side.
 
@@ -100,8 +106,10 @@ export function writeIfGlobal(enc: Encoder, o: object): boolean {
 function writeGlobal(enc: Encoder, o: object, path: string): void {
   enc.memo.set(o, enc.nextId++);
   enc.flags |= T.FLAG_CODE;
+  const start = enc.w.pos;
   enc.w.byte(T.GLOBAL);
   enc.w.string(path);
+  enc.opts.observer?.reference(o, "global", "", [path], start);
 }
 
 /** Writes a built-in module's exports object met as a BuiltinObject stand-in. */
@@ -123,10 +131,12 @@ function exportRecord(enc: Encoder, value: object, url: string, path: readonly s
   enc.memo.set(value, enc.nextId++);
   enc.flags |= T.FLAG_CODE | T.FLAG_MODULES;
   const w = enc.w;
+  const start = w.pos;
   w.byte(T.EXPORT);
   w.varint(enc.modules.index(url));
   w.varint(path.length);
   for (const key of path) w.string(key);
+  enc.opts.observer?.reference(value, "export", url, path, start);
 }
 
 /**
@@ -164,19 +174,31 @@ export function writeExported(
   // Read only now: most functions are exported by no module.
   enc.entry ??= entryModuleURL() ?? "";
   const root = moduleRoot(enc);
-  if (byValueModule(enc, site.url)) return false;
-  if (site.others !== undefined && site.others.some((u) => byValueModule(enc, u))) return false;
+  const url = byValueModule(enc, site.url)
+    ? site.url
+    : site.others?.find((u) => byValueModule(enc, u));
+  if (url !== undefined) {
+    enc.opts.observer?.byValue(value, url, byValueModule(enc, url));
+    return false;
+  }
   const spec = portableOf(site.url, root || undefined);
-  if (spec === undefined) return false;
+  if (spec === undefined) {
+    enc.opts.observer?.byValue(value, site.url, BY_VALUE_NO_NAME);
+    return false;
+  }
   exportRecord(enc, value, spec, site.path);
   return true;
 }
 
-/** Whether the module at `url` is pickled by value (the entry module, or registered so). */
-function byValueModule(enc: Encoder, url: string): boolean {
-  if (url === enc.entry || registeredByValue(url)) return true;
+/**
+ * Whether the module at `url` is pickled by value (the entry module, or registered so): 0 if
+ * not, else why, as a BY_VALUE_* code of observer.ts.
+ */
+function byValueModule(enc: Encoder, url: string): number {
+  if (url === enc.entry) return BY_VALUE_ENTRY;
+  if (registeredByValue(url)) return BY_VALUE_REGISTERED;
   const extra = enc.opts.byValue;
-  return extra !== undefined && extra.length > 0 && covers(extra, url);
+  return extra !== undefined && extra.length > 0 && covers(extra, url) ? BY_VALUE_OPTION : 0;
 }
 
 /**
@@ -187,7 +209,9 @@ export function writeNamespace(enc: Encoder, ns: object): void {
   const url = namespaceURL(ns);
   const root = moduleRoot(enc);
   enc.entry ??= entryModuleURL() ?? "";
-  if (url !== undefined && byValueModule(enc, url)) {
+  const why = url === undefined ? 0 : byValueModule(enc, url);
+  if (why !== 0) {
+    enc.opts.observer?.byValue(ns, url!, why);
     writeObject(enc, namespaceCopy(enc, ns));
     return;
   }
@@ -206,8 +230,10 @@ export function writeNamespace(enc: Encoder, ns: object): void {
   }
   enc.memo.set(ns, enc.nextId++);
   enc.flags |= T.FLAG_CODE | T.FLAG_MODULES;
+  const start = enc.w.pos;
   enc.w.byte(T.MODULE);
   enc.w.varint(enc.modules.index(spec));
+  enc.opts.observer?.reference(ns, "namespace", spec, [], start);
 }
 
 /**

@@ -116,6 +116,7 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
     enc.w.byte(T.UNDEFINED);
     return;
   }
+  enc.opts.observer?.code(fn, an, scope);
   const proto = ownPrototype(fn);
   reparented(enc, fn, an, scope, proto);
   enc.memo.set(fn, enc.nextId++);

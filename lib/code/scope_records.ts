@@ -130,7 +130,9 @@ export function captured(
   ) {
     return explicitScope(enc, given);
   }
-  return new ScopeRecord(extraNames, extraValues, fromScopes);
+  const extras = new ScopeRecord(extraNames, extraValues, fromScopes);
+  enc.opts.observer?.extras(extras);
+  return extras;
 }
 
 function undeclarable(n: string): string {

@@ -24,6 +24,7 @@ import { importTable, loadedModules, type ModuleResolver } from "./module_import
 import { asBytes, oobBuffers, type PickleBytes, privateCopy } from "./load_input.ts";
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../runtime/modules/names.ts";
+import type { EncodeObserver } from "./observer.ts";
 
 let idleWalker: Encoder | undefined;
 let idleAsyncWalker: Encoder | undefined;
@@ -84,6 +85,7 @@ function walkOptions(
   privates?: Map<object, PrivateFields>,
   rechecked?: Set<object>,
   locations?: Map<object, string | null>,
+  observer?: EncodeObserver,
 ): EncodeOptions {
   const extra = options?.byValue;
   return {
@@ -100,6 +102,7 @@ function walkOptions(
     privates,
     rechecked,
     locations,
+    observer,
   };
 }
 
@@ -135,6 +138,7 @@ async function dumpAsyncWith(
   value: unknown,
   options: DumpOptions | undefined,
   override: ((value: unknown) => Reduction | undefined) | undefined,
+  observer?: EncodeObserver,
 ): Promise<Pickle> {
   const key = options?.signingKey;
   if (key !== undefined) checkSigningKey(key);
@@ -163,6 +167,7 @@ async function dumpAsyncWith(
           got.privates,
           got.rechecked,
           got.locations,
+          observer,
         ),
     );
     bytes = pickleOf(walker, key !== undefined);
@@ -172,6 +177,20 @@ async function dumpAsyncWith(
     await got.release();
   }
   return (key === undefined ? bytes : await appendMac(bytes, key)) as Pickle;
+}
+
+/**
+ * {@linkcode dumps} with `observer` told the decisions and steps of the walks (the last walk
+ * is the one that writes the pickle): what lib/explain/ reports from.
+ *
+ * @internal
+ */
+export function dumpsObserved(
+  value: unknown,
+  options: DumpOptions | undefined,
+  observer: EncodeObserver,
+): Promise<Pickle> {
+  return dumpAsyncWith(value, options, undefined, observer);
 }
 
 /** The error of a pickle with code in a load that allows none. */

@@ -171,6 +171,13 @@ export function writeBuiltin(enc: Encoder, o: object, kind: number, proto: objec
 
 /** Writes a function: by reference when it can be found again, else by value. */
 export function writeFunction(enc: Encoder, fn: (...args: unknown[]) => unknown): void {
+  const observer = enc.opts.observer;
+  if (observer !== undefined) {
+    observer.fn(enc, fn, writeFunctionAs as (e: Encoder, f: object) => void);
+  } else writeFunctionAs(enc, fn);
+}
+
+function writeFunctionAs(enc: Encoder, fn: (...args: unknown[]) => unknown): void {
   if (enc.ref(fn)) return;
   if (writeOverride(enc, fn)) return;
   if (writeIfGlobal(enc, fn) || writeExported(enc, fn, findExport)) return;

@@ -25,6 +25,7 @@ import { sharedScopes } from "../code/shared_scopes.ts";
 import type { BoundParts, PrivateFields, ReadScopes, ScopeSnapshot } from "../runtime/adapter.ts";
 import { instrumentedScopeReader, syncScopeReader } from "../runtime/detect.ts";
 import type { ShapeNode } from "../values/objects.ts";
+import type { EncodeObserver } from "./observer.ts";
 
 /** Frames kept for reuse between walks. */
 const FRAME_POOL = 1024;
@@ -130,6 +131,8 @@ export interface EncodeOptions {
   locations?: ReadonlyMap<object, string | null>;
   /** Async form: scopes are read by the adapter only, to be given exact identities. */
   exactScopes?: boolean;
+  /** A recorder of the walk's decisions and steps (lib/explain/), usually absent. */
+  observer?: EncodeObserver;
 }
 
 const NO_OPTIONS: EncodeOptions = { mode: "sync" };
@@ -374,8 +377,10 @@ export class Encoder {
   /** Runs the frames above `level` (all of them by default) until they are done. */
   run(level = -1): void {
     const frames = this.frames;
+    const observer = this.opts.observer;
     while (this.top > level) {
       const f = frames[this.top];
+      if (observer !== undefined && observer.step(this, f)) continue;
       if (f.i < f.n) {
         if (f.pre >= 0) {
           this.w.varint(f.pre);
@@ -448,7 +453,8 @@ export class Encoder {
     );
   }
 
-  private path(): string {
+  /** The path of the value being written, as errors name it (`root.a[2]`). */
+  path(): string {
     let p = "root";
     for (let t = 0; t <= this.top; t++) {
       const f = this.frames[t];
