@@ -202,8 +202,17 @@ const CASES: Record<string, Case> = {
     check: eq([1, 2]),
   },
   OBJECT_WITH_PROTO: {
-    make: () => Object.create({ inherited: 1 }),
-    check: (v) => assert.equal((v as { inherited: number }).inherited, 1),
+    // A property that is not a default data property: instance shapes cannot carry it.
+    make: () => Object.defineProperty(Object.create({ inherited: 1 }), "fixed", { value: 2 }),
+    check: (v) => {
+      assert.equal((v as { inherited: number }).inherited, 1);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(v, "fixed"), {
+        value: 2,
+        writable: false,
+        enumerable: false,
+        configurable: false,
+      });
+    },
   },
   FUNCTION: {
     make: () => closure({ k: 0 }, fnSource),
@@ -244,6 +253,21 @@ const CASES: Record<string, Case> = {
     check: (v) => {
       assert.equal(Object.getPrototypeOf(v), null);
       assert.equal(Reflect.apply(v as () => number, undefined, []), 2);
+    },
+  },
+  INSTANCE_NEW_SHAPE: {
+    make: () => new ClassSource(3),
+    check: (v) => {
+      assert.equal((v as { norm(): number }).norm(), 3);
+      assert.deepEqual(Object.keys(v as object), ["x"]);
+    },
+  },
+  INSTANCE_SHAPED: {
+    make: () => [new ClassSource(1), new ClassSource(2)],
+    check: (v) => {
+      const [a, b] = v as { norm(): number }[];
+      assert.equal(Object.getPrototypeOf(a), Object.getPrototypeOf(b));
+      assert.equal(a.norm() + b.norm(), 3);
     },
   },
   // Not a tag: a class with a private field, as the class of INSTANCE is written.

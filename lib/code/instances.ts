@@ -9,7 +9,7 @@
 
 import * as T from "../format/tags.ts";
 import * as K from "../values/kinds.ts";
-import { type Encoder, F_LIST, S_PRIVATE, S_PROTO } from "../pickle/encoder.ts";
+import { type Encoder, F_LIST, F_OBJECT, S_PRIVATE, S_PROTO } from "../pickle/encoder.ts";
 import { propsFrame } from "../pickle/properties.ts";
 import { writeBuiltin, writeValue } from "../pickle/dispatch.ts";
 import { writeArray } from "../values/arrays.ts";
@@ -21,15 +21,41 @@ import { syncRemedy } from "../runtime/remedy.ts";
 import { syncPrivateReader } from "../runtime/detect.ts";
 import { rebuildInstance, setPrivate, setStaticPrivate } from "./private_state.ts";
 import { type DecodeFrame, type Decoder, HOLE, NOT_DONE, PENDING } from "../pickle/decoder.ts";
-import { K_PRIVATE, K_PROPS } from "../pickle/decode_table.ts";
+import { K_OBJECT, K_PRIVATE, K_PROPS } from "../pickle/decode_table.ts";
 import { ownedBuffer } from "../values/binary.ts";
+import { NOT_PRIMITIVE, readPrimitive } from "../values/primitives.ts";
+import {
+  addShape,
+  defineFields,
+  findShape,
+  hashShape,
+  hasRepeat,
+  type Shape,
+} from "../pickle/shapes.ts";
+import { sameKeys } from "../values/inspect.ts";
 
 // Write side.
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
 const getPrototypeOf = Object.getPrototypeOf;
+const getOwnPropertyNames = Object.getOwnPropertyNames;
+const getOwnPropertySymbols = Object.getOwnPropertySymbols;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const isExtensible = Object.isExtensible;
+const objectValues = Object.values;
 const isArray = Array.isArray;
+
+/** Instances with more own properties than this take the property list. */
+const SHAPE_KEYS_MAX = 1024;
+/** Instance shapes a walk writes per prototype at most (then its instances take the list). */
+const SHAPES_PER_CHAIN = 64;
+
+/** An instance shape written by this walk: the keys of instances of one prototype. */
+interface WrittenShape {
+  readonly names: string[];
+  readonly id: number;
+}
 
 /** What a prototype chain says about the objects that inherit from it. */
 export interface Chain {
@@ -39,6 +65,10 @@ export interface Chain {
   readonly privateFields: string[] | null;
   /** Why its objects cannot be pickled, if they cannot. */
   readonly error: string | undefined;
+  /** The instance shapes this walk wrote for the prototype (null: none yet). */
+  shapes: WrittenShape[] | null;
+  /** The instance shape written last, tried first. */
+  last: WrittenShape | null;
 }
 
 /** Writes `o`, an object of no built-in family whose prototype is `proto`. */
@@ -80,6 +110,10 @@ export function writeInstance(enc: Encoder, o: object, proto: object | null): vo
     enc.reparenting = null;
     return;
   }
+  if (
+    (base === OBJECT_PROTO || base === null) && proto !== null &&
+    writeShapedInstance(enc, o, proto, chain)
+  ) return;
   // An ordinary object whose prototype is a class's prototype, a built-in prototype
   // (`Object.create(Map.prototype)` has no Map slots) or itself data.
   enc.memo.set(o, enc.nextId++);
@@ -137,9 +171,71 @@ function chainOf(enc: Encoder, proto: object | null): Chain {
     }
     base = getPrototypeOf(base);
   }
-  chain = { base, privateFields, error };
+  chain = { base, privateFields, error, shapes: null, last: null };
   enc.chains.set(proto!, chain);
   return chain;
+}
+
+/**
+ * Writes an ordinary object of prototype `proto` whose own properties are all default data
+ * properties with string keys, on an extensible object, as an instance shape (prototype and
+ * keys, once per walk) and its values; false (nothing written) for any other.
+ */
+function writeShapedInstance(enc: Encoder, o: object, proto: object, chain: Chain): boolean {
+  const names = getOwnPropertyNames(o);
+  const n = names.length;
+  if (n > SHAPE_KEYS_MAX || getOwnPropertySymbols(o).length !== 0 || !isExtensible(o)) {
+    return false;
+  }
+  for (let i = 0; i < n; i++) {
+    const d = getOwnPropertyDescriptor(o, names[i])!;
+    if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
+  }
+  let s = chain.last;
+  if (s === null || s.names.length !== n || !sameKeys(s.names, names)) {
+    s = null;
+    const list = chain.shapes;
+    if (list !== null) {
+      for (let i = 0; i < list.length; i++) {
+        const x = list[i];
+        if (x.names.length === n && sameKeys(x.names, names)) {
+          s = x;
+          break;
+        }
+      }
+      if (s === null && list.length >= SHAPES_PER_CHAIN) return false;
+    }
+  }
+  enc.memo.set(o, enc.nextId++);
+  const w = enc.w;
+  if (s !== null) {
+    w.byte(T.INSTANCE_SHAPED);
+    w.varint(s.id);
+    pushValues(enc, o, names);
+  } else {
+    w.byte(T.INSTANCE_NEW_SHAPE);
+    w.varint(n);
+    for (let i = 0; i < n; i++) w.string(names[i]);
+    // The values follow the prototype's own contents (their frame is pushed first), which
+    // a plain-object prototype starts reading at once.
+    pushValues(enc, o, names);
+    writeValue(enc, proto);
+    // Numbered once the prototype is written, as the loader numbers it once it is read.
+    s = { names, id: enc.nextInstanceShape++ };
+    (chain.shapes ??= []).push(s);
+  }
+  chain.last = s;
+  return true;
+}
+
+/** Pushes the frame of an instance's values (every one an enumerable data property). */
+function pushValues(enc: Encoder, o: object, names: string[]): void {
+  const n = names.length;
+  if (n === 0) return;
+  const f = enc.push(F_OBJECT, 0, o, n);
+  f.keys = names;
+  // values() reads them in key order.
+  f.items = objectValues(o);
 }
 
 /**
@@ -263,6 +359,101 @@ export function deliverPrivateField(dec: Decoder, f: DecodeFrame, v: unknown, i:
       e,
     );
   }
+}
+
+/** A prototype and keys of the instances of a load (INSTANCE_NEW_SHAPE), by id. */
+export interface InstanceShape {
+  readonly proto: object;
+  readonly shape: Shape;
+}
+
+/**
+ * INSTANCE_NEW_SHAPE: the keys, the prototype, then an object of that prototype with those
+ * keys (the next instance shape).
+ */
+export function readInstanceNewShape(dec: Decoder, at: number): object {
+  // A shape costs its keys, a cache entry and a hidden class.
+  dec.heavy(at, 4);
+  const r = dec.r;
+  const slot = dec.memo.length;
+  dec.memo.push(HOLE);
+  const start = r.pos;
+  const n = r.length(1);
+  const keys: string[] = new Array(n);
+  for (let i = 0; i < n; i++) keys[i] = dec.string();
+  const end = r.pos;
+  // Met in an earlier load, the shape comes with its keys and its generated definer.
+  const hash = hashShape(r.buf, start, end, false);
+  let shape = findShape(r.buf, start, end, hash, false);
+  if (shape === undefined) {
+    if (hasRepeat(keys)) dec.corrupt("an instance shape repeats a key", at);
+    shape = addShape(keys, false, r.buf.subarray(start, end), hash);
+  }
+  // The values are read after the prototype's own contents: their frame goes first.
+  const values = n > 0 ? dec.push(K_OBJECT, null, n) : null;
+  const proto = dec.value();
+  if (
+    proto === PENDING || proto === null ||
+    (typeof proto !== "object" && typeof proto !== "function")
+  ) {
+    dec.corrupt("an instance's prototype is not an object", at);
+  }
+  dec.checkPrototype(proto, at);
+  dec.instanceShapes.push({ proto: proto as object, shape });
+  const o = create(proto as object) as object;
+  dec.memo[slot] = o;
+  if (values !== null) {
+    // Defined now (undefined), so that the frame's values land on own properties.
+    const vals = dec.vals;
+    for (let i = 0; i < n; i++) vals[i] = undefined;
+    defineFields(shape, o, vals, compiles(dec, shape));
+    values.target = o;
+    values.items = shape.keys;
+  }
+  return o;
+}
+
+/** Whether `shape` may get (or has) a generated definer in this load. */
+function compiles(dec: Decoder, shape: Shape): boolean {
+  // Data-only loads generate no code (see shapes.ts); definers not generated yet are budgeted.
+  return dec.opts.allowCode && (shape.fields !== null || --dec.slowObjects >= 0);
+}
+
+/** INSTANCE_SHAPED: an object of an instance shape defined before. */
+export function readInstanceShaped(dec: Decoder, at: number): object {
+  const id = dec.r.varint();
+  const s = dec.instanceShapes[id];
+  if (s === undefined) dec.corrupt(`an instance refers to the unknown instance shape ${id}`, at);
+  const o = create(s.proto) as object;
+  dec.memo.push(o);
+  return fillInstance(dec, o, s.shape);
+}
+
+const create = Object.create;
+
+/**
+ * Defines the keys of `shape` on `o`: leading primitive values at once, the others
+ * undefined until their frame delivers them (onto the own properties, never a setter).
+ */
+function fillInstance(dec: Decoder, o: object, shape: Shape): object {
+  const keys = shape.keys;
+  const n = keys.length;
+  const vals = dec.vals;
+  let i = 0;
+  for (; i < n; i++) {
+    const v = readPrimitive(dec);
+    if (v === NOT_PRIMITIVE) break;
+    vals[i] = v;
+  }
+  for (let j = i; j < n; j++) vals[j] = undefined;
+  defineFields(shape, o, vals, compiles(dec, shape));
+  for (let j = 0; j < i; j++) vals[j] = undefined;
+  if (i < n) {
+    const f = dec.push(K_OBJECT, o, n);
+    f.items = keys;
+    f.i = i;
+  }
+  return o;
 }
 
 /** SET_PROTO: a prototype, then the object that takes it. */

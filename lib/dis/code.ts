@@ -7,7 +7,7 @@
 
 import * as T from "../format/tags.ts";
 import { FORM_NAMES, MEMBER_NAMES } from "./names.ts";
-import { Disassembler, F_DEFINE, F_SCOPE, MAX_INLINE } from "./disassembler.ts";
+import { Disassembler, F_DEFINE, F_OBJECT, F_SCOPE, MAX_INLINE } from "./disassembler.ts";
 
 const FORM_CLASS = 3;
 /** Longest export path the loader accepts. */
@@ -52,6 +52,32 @@ export function codeValue(
       w.pushProps(depth + 1);
       const k = w.inlineValue(depth + 1, "prototype");
       if (k !== T.NULL && !isObject(k)) r.fail("an instance's prototype is not an object", at);
+      return tag;
+    }
+    case T.INSTANCE_NEW_SHAPE: {
+      const n = r.length(1);
+      const keys: string[] = new Array(n);
+      let summary = "";
+      for (let i = 0; i < n; i++) {
+        keys[i] = Disassembler.name(r.string());
+        if (summary.length < r.max) summary += (i > 0 ? ", " : "") + keys[i];
+      }
+      if (summary.length > r.max) summary = summary.slice(0, r.max) + "…";
+      const id = w.instanceShapes.length;
+      w.memo(w.line(at, depth, tag, role, `instance shape ${id} keys=${n} {${summary}}`));
+      // The values are read after the prototype's own contents.
+      if (n > 0) w.push(F_OBJECT, n, depth + 1, keys);
+      const k = w.inlineValue(depth + 1, "prototype");
+      if (!isObject(k)) r.fail("an instance's prototype is not an object", at);
+      w.instanceShapes.push({ keys, nullProto: false, summary });
+      return tag;
+    }
+    case T.INSTANCE_SHAPED: {
+      const id = r.varint();
+      const shape = w.instanceShapes[id];
+      if (shape === undefined) r.fail(`unknown instance shape ${id}`, at);
+      w.memo(w.line(at, depth, tag, role, `instance shape ${id} {${shape.summary}}`));
+      if (shape.keys.length > 0) w.push(F_OBJECT, shape.keys.length, depth + 1, shape.keys);
       return tag;
     }
     case T.PROTOTYPE_OF:

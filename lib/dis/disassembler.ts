@@ -64,8 +64,8 @@ const NOT_DONE = Number.MAX_SAFE_INTEGER;
 /** An effective tag for values of no tag (a reference to a value not known). */
 export const K_NONE = -1;
 
-/** A shape defined by OBJECT_NEW_SHAPE or NULL_OBJECT_NEW_SHAPE. */
-interface Shape {
+/** A shape defined by OBJECT_NEW_SHAPE or NULL_OBJECT_NEW_SHAPE (or INSTANCE_NEW_SHAPE). */
+export interface Shape {
   keys: string[];
   nullProto: boolean;
   summary: string;
@@ -79,6 +79,8 @@ export class Disassembler {
   readonly memoTags: number[] = [];
   readonly memoAt: number[] = [];
   readonly shapes: Shape[] = [];
+  /** Instance shapes (INSTANCE_NEW_SHAPE): keys, shown; their prototype is a value. */
+  readonly instanceShapes: Shape[] = [];
   modules: DisModule[] = [];
   inline = 0;
 

@@ -64,6 +64,8 @@ const TAG_CONSTANTS = [
   "EXPORT",
   "LATIN1",
   "PROTOTYPES",
+  "INSTANCE_NEW_SHAPE",
+  "INSTANCE_SHAPED",
 ] as const;
 
 /** Name of the small-int tags 0x00..0x3F. */

@@ -88,8 +88,17 @@
  * | 0x91        | EXPORT             | varint index into the module table, varint n, n × str: the property path of a function or class from that module's namespace, e.g. `Model`, `fromJSON` [memo] (code) |
  * | 0x92        | LATIN1             | varint length, Latin-1 bytes: one per code unit (U+0000..U+00FF) |
  * | 0x93        | PROTOTYPES         | u8 flags (1 own, 2 of prototype), [value: the function's [[Prototype]]], [value: the [[Prototype]] of its `prototype` object], then a FUNCTION tag: that function, with those prototypes (code) |
+ * | 0x94        | INSTANCE_NEW_SHAPE | varint n, n × str key, value prototype (an object), n × value [memo]: an object with that prototype whose own properties are n default data properties (writable, enumerable, configurable), in that order; defines the next instance shape (the prototype and the keys) |
+ * | 0x95        | INSTANCE_SHAPED    | varint instance shape id, values in the shape's key order [memo]: an object of an instance shape defined before |
  *
- * Tags 0x94..0xFF are reserved.
+ * Tags 0x96..0xFF are reserved.
+ *
+ * INSTANCE_NEW_SHAPE and INSTANCE_SHAPED carry the common class instance: no private
+ * members, no built-in state, and own properties that are all default data properties with
+ * string keys on an extensible object (anything else takes OBJECT_WITH_PROTO, INSTANCE or
+ * SET_PROTO). Instance shapes are numbered from 0 in each pickle, apart from object shapes.
+ * The loader defines the properties (as a property list does), never assigns them, so no
+ * setter or read-only property of the prototype chain is involved.
  *
  * PROTOTYPES is written only for a function by value whose [[Prototype]] (flag 1), or that of
  * its own `prototype` object (flag 2), is not what evaluating its source again gives:
@@ -188,6 +197,8 @@ export const MODULE = 0x90;
 export const EXPORT = 0x91;
 export const LATIN1 = 0x92;
 export const PROTOTYPES = 0x93;
+export const INSTANCE_NEW_SHAPE = 0x94;
+export const INSTANCE_SHAPED = 0x95;
 
 /** PROTOTYPES flags: which prototypes follow. */
 export const PROTOTYPES_OWN = 1;

@@ -50,6 +50,8 @@ import {
   beginPrivateFields,
   deliverPrivateField,
   readInstance,
+  readInstanceNewShape,
+  readInstanceShaped,
   readSetProto,
 } from "../code/instances.ts";
 import { readExport, readGlobal, readModule } from "../code/by_reference.ts";
@@ -117,6 +119,8 @@ const TAGS: readonly (readonly [number, string, ReadFn])[] = [
   [T.PROTOTYPE_OF, "PROTOTYPE_OF", readPrototypeOf],
   [T.INSTANCE, "INSTANCE", readInstance],
   [T.SET_PROTO, "SET_PROTO", readSetProto],
+  [T.INSTANCE_NEW_SHAPE, "INSTANCE_NEW_SHAPE", readInstanceNewShape],
+  [T.INSTANCE_SHAPED, "INSTANCE_SHAPED", readInstanceShaped],
 ];
 
 /** The read function of each tag byte (reserved bytes: a failure). */

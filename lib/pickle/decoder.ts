@@ -16,6 +16,7 @@ import { UnpicklingError } from "../errors.ts";
 import { admits, type AllowPolicy, refused } from "./allow.ts";
 import type { ScopeHandle } from "../code/functions.ts";
 import type { Shape } from "./shapes.ts";
+import type { InstanceShape } from "../code/instances.ts";
 import { NOT_PRIMITIVE, readPrimitive } from "../values/primitives.ts";
 import { readShapedObject } from "../values/objects.ts";
 import { readArray } from "../values/arrays.ts";
@@ -144,6 +145,8 @@ export class Decoder {
   private errors = 0;
   memo: unknown[] = [];
   shapes: Shape[] = [];
+  /** The instance shapes of the current load, by id (lib/code/instances.ts). */
+  instanceShapes: InstanceShape[] = [];
   /** Values of a new object's leading primitive properties (reused; cleared after use). */
   vals: unknown[] = [];
   opts: DecodeOptions = { allowCode: true, buffers: [] };
@@ -173,6 +176,7 @@ export class Decoder {
     this.errors = 0;
     this.memo.length = 0;
     this.shapes.length = 0;
+    this.instanceShapes.length = 0;
     this.top = -1;
     this.tag = NO_TAG;
     try {
@@ -197,6 +201,7 @@ export class Decoder {
       this.top = -1;
       this.memo.length = 0;
       this.shapes.length = 0;
+      this.instanceShapes.length = 0;
       if (this.admitted.size > 0) this.admitted.clear();
       // A load that failed while reading an object's values leaves some behind.
       this.vals.fill(undefined);

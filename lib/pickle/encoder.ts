@@ -228,6 +228,8 @@ export class Encoder {
   reparenting: object | null = null;
   /** Above 0 while the prototype of a reparented built-in is written (its object follows). */
   inlineProto = 0;
+  /** The id of the next instance shape of this walk. */
+  nextInstanceShape = 0;
 
   /**
    * Writes `value` as a pickle body starting at the writer's current position. With `keep`
@@ -337,6 +339,7 @@ export class Encoder {
     this.reparenting = null;
     if (this.reparentedFns.length > 0) this.reparentedFns = [];
     if (this.chains.size > 0) this.chains.clear();
+    this.nextInstanceShape = 0;
   }
 
   /** Clears the frames left on the stack (after an error) and trims the pool. */

@@ -31,6 +31,10 @@ export interface Shape {
   uses: number;
   /** The shape's keys with undefined values, for loads that generate no code. */
   template: Record<string, unknown> | null;
+  /** Defines the shape's keys on an instance (see {@linkcode defineFields}), once generated. */
+  fields: ((o: object, vals: readonly unknown[]) => void) | null;
+  /** Instances given the shape's keys so far without a generated definer. */
+  fieldUses: number;
 }
 
 /** False once generating a factory failed: code generation from strings is forbidden here. */
@@ -92,7 +96,16 @@ export function addShape(
 ): Shape {
   const n = bytes.length;
   if (n > MAX_SHAPE_ENTRY) {
-    return { keys, nullProto, bytes: bytes.slice(), make: null, uses: 0, template: null };
+    return {
+      keys,
+      nullProto,
+      bytes: bytes.slice(),
+      make: null,
+      uses: 0,
+      template: null,
+      fields: null,
+      fieldUses: 0,
+    };
   }
   if (size >= MAX_SHAPES || bytesHeld + n > MAX_SHAPE_BYTES) {
     table.clear();
@@ -107,6 +120,8 @@ export function addShape(
     make: null,
     uses: 0,
     template: null,
+    fields: null,
+    fieldUses: 0,
   };
   const list = table.get(hash);
   if (list === undefined) table.set(hash, [shape]);
@@ -188,6 +203,61 @@ export function newObject(
     return shape.make(vals);
   }
   return defineAll(shape.nullProto ? Object.create(null) : {}, shape.keys, vals);
+}
+
+/**
+ * `(o, v) => { define o[key0] = v[0], ... }` for `keys`: the fields of a class whose parent
+ * constructor returns `o`, so that each key is defined on `o` as a default data property (a
+ * class field is defined, never assigned: no setter or read-only property of `o`'s prototype
+ * chain is involved), one hidden class transition after another.
+ */
+function makeFields(keys: string[]): (o: object, vals: readonly unknown[]) => void {
+  let body = "";
+  for (let i = 0; i < keys.length; i++) {
+    const k = JSON.stringify(keys[i]);
+    // A field may not be named "constructor"; a computed key may.
+    body += keys[i] === "constructor" ? `[${k}] = v[${i}];` : `${k} = v[${i}];`;
+  }
+  return new Function(
+    `"use strict"; let v = null;
+class Base { constructor(o) { return o; } }
+class Fields extends Base { ${body} }
+return (o, vals) => { v = vals; new Fields(o); v = null; };`,
+  )() as (o: object, vals: readonly unknown[]) => void;
+}
+
+/** Instance shapes with more keys than this are never compiled. */
+const MAX_FIELDS = 1024;
+
+/**
+ * Gives `o` (a new object with no own property) the keys of `shape`, in order, as default
+ * data properties holding `vals`: by the shape's generated definer from its second use on
+ * (`compile` false: never), else one `defineProperty` per key. Either way the properties are
+ * defined, as a property list defines them, not assigned.
+ */
+export function defineFields(
+  shape: Shape,
+  o: object,
+  vals: readonly unknown[],
+  compile: boolean,
+): void {
+  const fields = shape.fields;
+  if (fields !== null) {
+    fields(o, vals);
+    return;
+  }
+  if (compile && codegen && ++shape.fieldUses >= 2 && shape.keys.length <= MAX_FIELDS) {
+    try {
+      shape.fields = makeFields(shape.keys);
+    } catch {
+      codegen = false;
+    }
+    if (shape.fields !== null) {
+      shape.fields(o, vals);
+      return;
+    }
+  }
+  defineAll(o as Record<string, unknown>, shape.keys, vals);
 }
 
 /** Whether a list of names (a shape's keys, a scope's variables) holds one twice. */
