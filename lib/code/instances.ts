@@ -207,6 +207,8 @@ function writeShapedInstance(enc: Encoder, o: object, proto: object, chain: Chai
     }
   }
   enc.memo.set(o, enc.nextId++);
+  const observer = enc.opts.observer;
+  if (observer !== undefined) observer.instance(proto);
   const w = enc.w;
   if (s !== null) {
     w.byte(T.INSTANCE_SHAPED);

@@ -157,6 +157,10 @@ export class Recorder implements EncodeObserver {
     }
   }
 
+  instance(proto: object): void {
+    this.instances.set(proto, (this.instances.get(proto) ?? 0) + 1);
+  }
+
   step(enc: Encoder, f: EncodeFrame): boolean {
     const t = enc.top;
     if (t === 0 && f.i === 0) this.begin(enc, f);
@@ -171,10 +175,7 @@ export class Recorder implements EncodeObserver {
     } else if (f.kind === F_LIST && f.sub === S_DEFINITION) {
       node = this.definitionValue(enc, f, owner);
     } else if (f.kind === F_LIST && f.sub === S_PROTO) {
-      if (f.i === 0) {
-        const proto = f.items![0];
-        this.instances.set(proto, (this.instances.get(proto) ?? 0) + 1);
-      }
+      if (f.i === 0) this.instance(f.items![0] as object);
       return false;
     } else if (owner === this.root && t > 0 && f.obj === this.root.value && f.n <= MAX_ITEMS) {
       // (A function is a node of its own.)

@@ -43,6 +43,8 @@ export interface EncodeObserver {
     path: readonly string[],
     start: number,
   ): void;
+  /** An instance written as an instance shape and its values, of prototype `proto`. */
+  instance(proto: object): void;
   /** A value exported by the module at `url` that goes by value: `why` is a BY_VALUE_* code. */
   byValue(value: object, url: string, why: number): void;
   /** A function written by value: its analysis and the scope record of its captures. */
