@@ -130,6 +130,8 @@ export interface EncodeOptions {
   locations?: ReadonlyMap<object, string | null>;
   /** Async form: scopes are read by the adapter only, to be given exact identities. */
   exactScopes?: boolean;
+  /** `DumpOptions.fidelity` is "structured": plain objects and arrays as their enumerable data. */
+  structured?: boolean;
 }
 
 const NO_OPTIONS: EncodeOptions = { mode: "sync" };
@@ -157,6 +159,8 @@ export class Encoder {
   reducing = 0;
   /** True while a walk runs (a reducer may pickle re-entrantly). */
   busy = false;
+  /** `EncodeOptions.structured` of the running walk. */
+  structured = false;
 
   /** The id of the next new shape (objects.ts). */
   nextShape = 0;
@@ -234,7 +238,8 @@ export class Encoder {
     value = rootValue(value);
     this.opts = opts;
     this.async = opts.mode === "async";
-    this.flags = 0;
+    this.structured = opts.structured === true;
+    this.flags = this.structured ? T.FLAG_STRUCTURED : 0;
     this.unsettled = [];
     this.unread = [];
     this.unreadPrivate = [];
@@ -269,6 +274,7 @@ export class Encoder {
   resume(values: unknown[], opts: EncodeOptions): void {
     this.opts = opts;
     this.async = opts.mode === "async";
+    this.structured = opts.structured === true;
     this.unsettled = [];
     this.unread = [];
     this.unreadPrivate = [];

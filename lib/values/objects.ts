@@ -2,7 +2,8 @@
  * Plain objects and null-prototype objects. A plain object whose properties are all default
  * data properties with string keys is written as its shape (its keys, in order, once per
  * pickle: a trie finds a shape met before) followed by its values; any other goes through
- * the property list.
+ * the property list. In the structured mode (`fidelity: "structured"`) every plain object is
+ * written as its shape: its own enumerable string keys and their values (getters read).
  *
  * @module
  */
@@ -39,7 +40,10 @@ const getOwnPropertySymbols = Object.getOwnPropertySymbols;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const isExtensible = Object.isExtensible;
 const objectValues = Object.values;
+const objectKeys = Object.keys;
+const hasOwn = Object.hasOwn;
 const isProxy = types.isProxy;
+const TO_STRING_TAG: symbol = Symbol.toStringTag;
 
 /** Objects with more keys than this are written without the shape trie. */
 const SHAPE_KEYS_MAX = 1024;
@@ -104,6 +108,22 @@ export function writeSimplePlain(enc: Encoder, o: Record<string, unknown>): bool
   return true;
 }
 
+/**
+ * Structured mode: writes a plain object as its own enumerable string keys and their values,
+ * as {@linkcode writeSimplePlain} does; false (nothing written) for a proxy, a reducer, and
+ * what may be more than data: a prototype object (an own `constructor`) or a namespace like
+ * `Math` (a `Symbol.toStringTag`), which {@linkcode writePlain} sorts out.
+ */
+export function writeStructuredPlain(enc: Encoder, o: Record<string, unknown>): boolean {
+  if (
+    isProxy(o) || o[REDUCE_SYMBOL as unknown as string] !== undefined ||
+    o[TO_STRING_TAG as unknown as string] !== undefined || hasOwn(o, "constructor")
+  ) return false;
+  enc.nextId++;
+  shapeOf(enc, o, false, objectKeys(o));
+  return true;
+}
+
 /** Writes a plain or null-prototype object (`nullProto`), met for the first time. */
 export function writePlain(enc: Encoder, o: Record<string, unknown>, nullProto: boolean): void {
   if (isProxy(o)) refuseProxy(enc);
@@ -114,6 +134,10 @@ export function writePlain(enc: Encoder, o: Record<string, unknown>, nullProto: 
   // A built-in whose prototype was set to null (`Object.setPrototypeOf(new Map(), null)`).
   if (nullProto && brandOf(o) !== B_NONE) {
     writeOther(enc, o);
+    return;
+  }
+  if (enc.structured) {
+    writeStructured(enc, o, nullProto);
     return;
   }
   const names = getOwnPropertyNames(o);
@@ -139,6 +163,24 @@ export function writePlain(enc: Encoder, o: Record<string, unknown>, nullProto: 
     return;
   }
   writeShape(enc, o, nullProto, names);
+}
+
+/**
+ * Structured mode: a reducer, a global, a built-in module's object or a prototype object as
+ * in exact mode; any other plain object as its enumerable string keys and their values.
+ */
+function writeStructured(enc: Encoder, o: Record<string, unknown>, nullProto: boolean): void {
+  if (typeof o[REDUCE_SYMBOL as unknown as string] === "function") {
+    writeOther(enc, o);
+    return;
+  }
+  if (writeIfGlobal(enc, o) || writeModuleObject(enc, o)) return;
+  const ctor = constructorOf(o);
+  if (ctor !== undefined) {
+    writePrototypeOf(enc, o, ctor);
+    return;
+  }
+  writeShape(enc, o, nullProto, objectKeys(o));
 }
 
 /** Writes a plain object's tag with its shape, and pushes its values. */
@@ -200,8 +242,11 @@ function pushValues(enc: Encoder, o: object, names: string[]): void {
   const f = enc.push(F_OBJECT, 0, o, n);
   f.keys = names;
   if (n <= SHAPE_KEYS_MAX) {
-    // Every property is an enumerable data property here: values() reads them in key order.
-    f.items = objectValues(o);
+    // Every property is an enumerable data property here (exact mode), or `names` are the
+    // enumerable keys (structured mode): values() reads them in key order.
+    const items = objectValues(o);
+    // Structured mode: a getter removed a property while values() ran: read by name.
+    f.items = items.length === n ? items : valuesByName(o, names);
   } else {
     // V8 keeps objects this large in dictionary mode, where values() sorts the keys again:
     // reading them by name costs a tenth.
@@ -209,6 +254,15 @@ function pushValues(enc: Encoder, o: object, names: string[]): void {
     for (let i = 0; i < n; i++) items[i] = (o as Record<string, unknown>)[names[i]];
     f.items = items;
   }
+}
+
+/** The values of `names` of `o`, undefined for a key that is no longer its own. */
+function valuesByName(o: object, names: string[]): unknown[] {
+  const items = new Array<unknown>(names.length);
+  for (let i = 0; i < names.length; i++) {
+    items[i] = hasOwn(o, names[i]) ? (o as Record<string, unknown>)[names[i]] : undefined;
+  }
+  return items;
 }
 
 // Read side.
