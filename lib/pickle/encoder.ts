@@ -243,7 +243,8 @@ export class Encoder {
     this.unsettled = [];
     this.unread = [];
     this.unreadPrivate = [];
-    this.memo.clear();
+    // A new map, not clear(): V8 fills a cleared map at half the speed of a new one.
+    if (this.memo.size > 0) this.memo = new Map();
     this.startCode(opts);
     this.nextId = 0;
     this.oobCount = 0;
@@ -292,7 +293,7 @@ export class Encoder {
 
   /** Drops what a walk kept (see {@linkcode walk}). */
   release(): void {
-    this.memo.clear();
+    if (this.memo.size > 0) this.memo = new Map();
     this.fnScopes = NO_SCOPES;
     if (this.byLoaded.size > 0) this.byLoaded.clear();
     if (this.chains.size > 0) this.chains.clear();

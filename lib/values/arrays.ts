@@ -41,14 +41,18 @@ const isExtensible = Object.isExtensible;
 const isProxy = types.isProxy;
 const objectKeys = Object.keys;
 
-/** Writes a dense, extensible array with no other own properties; false for any other. */
+/**
+ * Writes a dense, extensible array with no other own properties; false for any other. In the
+ * structured mode a dense array without enumerable named properties is enough (symbols,
+ * attributes and integrity levels are not kept).
+ */
 export function writeSimpleArray(enc: Encoder, a: unknown[]): boolean {
   if (isProxy(a)) return false;
   const len = a.length;
   if (
-    !denseWithoutNamed(enc, a, len) || getOwnPropertySymbols(a).length !== 0 ||
-    !isExtensible(a) ||
-    getOwnPropertyDescriptor(a, "length")!.writable !== true
+    !denseWithoutNamed(enc, a, len) ||
+    !enc.structured && (getOwnPropertySymbols(a).length !== 0 || !isExtensible(a) ||
+        getOwnPropertyDescriptor(a, "length")!.writable !== true)
   ) return false;
   enc.nextId++;
   enc.w.byte(T.ARRAY);

@@ -23,6 +23,7 @@ import { refuseProxy } from "./refused.ts";
 import { type DecodeFrame, type Decoder, HOLE, NOT_DONE, PENDING } from "../pickle/decoder.ts";
 import { K_OBJECT, K_PROPS } from "../pickle/decode_table.ts";
 import { NOT_PRIMITIVE, readPrimitive } from "./primitives.ts";
+import { readArray } from "./arrays.ts";
 import {
   addShape,
   findShape,
@@ -322,13 +323,33 @@ function newShapedObject(dec: Decoder, shape: Shape): Record<string, unknown> {
   if (shape.nullProto) dec.heavy(dec.r.pos, 1);
   const keys = shape.keys;
   const n = keys.length;
-  // Leading primitive values go straight into the new object (they take no memo slot,
-  // so the object's slot is still the next one); the rest come through a frame.
+  // Leading primitive values, and arrays (of records: tags, pairs), go straight into the new
+  // object; the rest come through a frame. The object's memo slot is taken first: an array
+  // read here takes the next one, as it did when written.
   const vals = dec.vals;
+  const memo = dec.memo;
+  const slot = memo.length;
+  memo.push(HOLE);
+  const r = dec.r;
+  // Set when an array read here left its elements to a frame: the object's frame goes under it.
+  let under = false;
   let i = 0;
   for (; i < n; i++) {
-    const v = readPrimitive(dec);
-    if (v === NOT_PRIMITIVE) break;
+    let v = readPrimitive(dec);
+    if (v === NOT_PRIMITIVE) {
+      if (r.pos >= r.end || r.buf[r.pos] !== T.ARRAY) break;
+      const top = dec.top;
+      const outer = dec.tag;
+      dec.tag = T.ARRAY;
+      r.pos++;
+      v = readArray(dec);
+      dec.tag = outer;
+      if (dec.top !== top) {
+        vals[i++] = v;
+        under = true;
+        break;
+      }
+    }
     vals[i] = v;
   }
   for (let j = i; j < n; j++) vals[j] = undefined;
@@ -340,11 +361,18 @@ function newShapedObject(dec: Decoder, shape: Shape): Record<string, unknown> {
     ? newObject(shape, vals)
     : newObject(shape, vals, false);
   for (let j = 0; j < i; j++) vals[j] = undefined;
-  dec.memo.push(o);
+  memo[slot] = o;
   if (i < n) {
     const f = dec.push(K_OBJECT, o, n);
     f.items = keys;
     f.i = i;
+    if (under) {
+      // The array's frame was pushed first; it must run before the object's values go on.
+      const frames = dec.frames;
+      const t = dec.top;
+      frames[t] = frames[t - 1];
+      frames[t - 1] = f;
+    }
   }
   return o;
 }
