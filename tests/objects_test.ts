@@ -86,3 +86,33 @@ describe("arrays read through a polluted prototype", () => {
     });
   }
 });
+
+describe("records with arrays among their values", () => {
+  it("arrays read with a record's values keep memo order, references and key order", () => {
+    const inner = { x: 1 };
+    const o: Record<string, unknown> = {
+      a: [1, inner, 2],
+      b: 3,
+      c: { d: [4] },
+      e: "s",
+      f: [],
+      g: [[1], "x"],
+    };
+    o.self = [o, 1];
+    o.z = o.self;
+    o.inner = inner;
+    const rows = [o, o, { a: [], b: [[1]], c: 1 }, { a: [], b: [[1]], c: 2 }];
+    for (let round = 0; round < 3; round++) {
+      const out = loadsSync(dumpsSync(rows)) as Record<string, unknown>[];
+      const r = out[0];
+      assert.equal(out[1], r);
+      assert.deepEqual(Object.keys(r), ["a", "b", "c", "e", "f", "g", "self", "z", "inner"]);
+      assert.equal((r.self as unknown[])[0], r);
+      assert.equal(r.z, r.self);
+      assert.equal((r.a as unknown[])[1], r.inner);
+      assert.deepEqual(r.a, [1, { x: 1 }, 2]);
+      assert.deepEqual([r.b, r.c, r.e, r.f, r.g], [3, { d: [4] }, "s", [], [[1], "x"]]);
+      assert.deepEqual(out.slice(2), rows.slice(2));
+    }
+  });
+});
