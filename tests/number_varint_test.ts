@@ -93,3 +93,26 @@ describe("numbers at varint boundaries", () => {
     assert.deepEqual(loadsSync(dumpsSync(rows, { fidelity: "structured" })), rows);
   });
 });
+
+describe("floats read from each pickle's own bytes", () => {
+  it("loads read floats, 64-bit BigInts and Dates of the pickle at hand, at any offset", () => {
+    // The reader is reused between loads and makes its DataView on first use: each load must
+    // read its own bytes, also from a view at an odd offset of a larger buffer.
+    const values = [0.5, -1.25e300, Math.PI, 2n ** 63n + 5n, new Date(-86_400_000)];
+    for (let round = 0; round < 3; round++) {
+      for (const v of values) {
+        const bytes = dumpsSync([v, round + 0.25]);
+        const shifted = new Uint8Array(bytes.length + 3);
+        shifted.set(bytes, 3);
+        for (const input of [bytes, shifted.subarray(3)]) {
+          const [got, r] = loadsSync<[unknown, number]>(input);
+          if (v instanceof Date) assert.equal((got as Date).getTime(), -86_400_000);
+          else assert.equal(got, v);
+          assert.equal(r, round + 0.25);
+        }
+      }
+      // A pickle without any float between two with floats.
+      assert.deepEqual(loadsSync(dumpsSync([1, "a"])), [1, "a"]);
+    }
+  });
+});
