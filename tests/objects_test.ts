@@ -115,4 +115,38 @@ describe("records with arrays among their values", () => {
       assert.deepEqual(out.slice(2), rows.slice(2));
     }
   });
+
+  it("an object read inside another value's read keeps its values after that value", () => {
+    // The prototype of a reparented array is written before the array, its values after it:
+    // the array that follows the prototype's shape is not the prototype's first value.
+    for (const fidelity of ["exact", "structured"] as const) {
+      const proto = { x: 1, list: [9] };
+      const tagged = Object.setPrototypeOf([1, 2], proto) as unknown[];
+      const rows = [{ id: 1, tags: tagged, t: [3] }, { id: 2, tags: tagged, t: [4] }, proto];
+      const out = loadsSync<Record<string, unknown>[]>(dumpsSync(rows, { fidelity }));
+      const a = out[0].tags as unknown[];
+      assert.ok(Array.isArray(a));
+      assert.equal(Object.getPrototypeOf(a), out[2]);
+      assert.deepEqual([a.length, a[0], a[1]], [2, 1, 2]);
+      assert.deepEqual(out[2], { x: 1, list: [9] });
+      assert.equal(out[1].tags, a);
+      assert.deepEqual([out[0].t, out[1].t], [[3], [4]]);
+    }
+    // A function whose prototype object's prototype is such an array (PROTOTYPES).
+    const base = Object.setPrototypeOf([5, 6], { y: 2 });
+    const holder = {
+      f: function (this: unknown, n: number): number {
+        return n * 3;
+      },
+    };
+    Object.setPrototypeOf(holder.f, { own: 1 });
+    Object.setPrototypeOf(holder.f.prototype, base);
+    const back = loadsSync<typeof holder>(dumpsSync(holder));
+    // Its own prototype is a plain object now (no call()): called directly.
+    assert.equal(back.f(4), 12);
+    assert.equal((Object.getPrototypeOf(back.f) as { own: number }).own, 1);
+    const p = Object.getPrototypeOf(back.f.prototype) as unknown[];
+    assert.ok(Array.isArray(p));
+    assert.deepEqual([p.length, p[0], p[1], (p as unknown as { y: number }).y], [2, 5, 6, 2]);
+  });
 });

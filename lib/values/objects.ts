@@ -289,7 +289,7 @@ export function readNewShape(dec: Decoder, at: number, tag: number): object {
     shape = addShape(keys, nullProto, r.buf.subarray(start, end), hash);
   }
   dec.shapes.push(shape);
-  return newShapedObject(dec, shape);
+  return newShapedObject(dec, shape, at);
 }
 
 /** OBJECT, NULL_OBJECT: an object of a shape defined before. */
@@ -300,7 +300,7 @@ export function readShapedObject(dec: Decoder, at: number, tag: number): object 
   if (shape.nullProto !== (tag === T.NULL_OBJECT)) {
     dec.corrupt("an object refers to a shape of the other prototype", at);
   }
-  return newShapedObject(dec, shape);
+  return newShapedObject(dec, shape, at);
 }
 
 /** Moves past a value that must be a string, without decoding it. */
@@ -319,13 +319,18 @@ function skipString(dec: Decoder): void {
   r.pos += n;
 }
 
-function newShapedObject(dec: Decoder, shape: Shape): Record<string, unknown> {
+/** Makes an object of `shape`, whose tag is at `at`. */
+function newShapedObject(dec: Decoder, shape: Shape, at: number): Record<string, unknown> {
   if (shape.nullProto) dec.heavy(dec.r.pos, 1);
   const keys = shape.keys;
   const n = keys.length;
   // Leading primitive values, and arrays (of records: tags, pairs), go straight into the new
   // object; the rest come through a frame. The object's memo slot is taken first: an array
-  // read here takes the next one, as it did when written.
+  // read here takes the next one, as it did when written. Arrays only when the frame loop
+  // reads this object: then its values follow it at once. An object read inline by another
+  // read (the prototype of SET_PROTO, of PROTOTYPES) may be followed by more of that read
+  // (the reparented array itself) before its values.
+  const arrays = at === dec.framedAt;
   const vals = dec.vals;
   const memo = dec.memo;
   const slot = memo.length;
@@ -337,7 +342,7 @@ function newShapedObject(dec: Decoder, shape: Shape): Record<string, unknown> {
   for (; i < n; i++) {
     let v = readPrimitive(dec);
     if (v === NOT_PRIMITIVE) {
-      if (r.pos >= r.end || r.buf[r.pos] !== T.ARRAY) break;
+      if (!arrays || r.pos >= r.end || r.buf[r.pos] !== T.ARRAY) break;
       const top = dec.top;
       const outer = dec.tag;
       dec.tag = T.ARRAY;
