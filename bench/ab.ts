@@ -2,7 +2,8 @@
  * Before/after in one process: this checkout's `dumpsSync`/`loadsSync` against another
  * checkout's, on the cases of `cases.ts`, in paired interleaved rounds of CPU time. Each
  * round times A, B, B, A; the printed figure is the median over rounds of B's time over A's,
- * with the range, so the spread of this machine shows next to the result.
+ * with the range, so the spread of this machine shows next to the result. Besides the cases of
+ * `cases.ts`: `records10` (the records of the speed-target table).
  *
  *   BENCH_BASE=/path/to/other/checkout/mod.ts deno run -A bench/ab.ts [rounds] [case,...]
  *   BENCH_BASE=/path/to/other/checkout/mod.ts bun bench/ab.ts [rounds] [case,...]
@@ -13,6 +14,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import * as B from "../mod.ts";
 import { buildCases } from "./cases.ts";
+import { records10 } from "./target_cases.ts";
 
 interface Codec {
   dumpsSync(v: unknown): Uint8Array;
@@ -46,7 +48,11 @@ function time(fn: () => unknown, ms: number): number {
 }
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 
-for (const c of buildCases().filter((c) => only === undefined || only.includes(c.id))) {
+const cases = [
+  ...buildCases(),
+  { id: "records10", label: "10k records10", build: () => records10(10_000) },
+];
+for (const c of cases.filter((c) => only === undefined || only.includes(c.id))) {
   const value = c.build();
   const bytes = A.dumpsSync(value);
   const pairs: [string, () => unknown, () => unknown][] = [

@@ -17,7 +17,8 @@
  *   first `dumps` of a closure in a fresh process, library imported       <= 25 ms
  *
  * With env BENCH_TARGETS_OUT=file the results are also written there as JSON (scripts/bench.mjs
- * uses it to print one table for both runtimes).
+ * uses it to print one table for both runtimes). With env BENCH_TARGET_ROWS=id,... only those
+ * payloads are measured (rpc, records10, strings, f64, instances, functions, first).
  *
  * @module
  */
@@ -59,6 +60,10 @@ import {
 } from "./target_cases.ts";
 
 const isBun = (globalThis as { Bun?: unknown }).Bun !== undefined;
+
+/** The payload ids BENCH_TARGET_ROWS selects (all when unset). */
+const onlyRows = process.env.BENCH_TARGET_ROWS?.split(",").map((s) => s.trim());
+const wanted = (id: string): boolean => onlyRows === undefined || onlyRows.includes(id);
 
 /** Options of the targets section. */
 export interface TargetOptions {
@@ -296,6 +301,7 @@ function measureRun(mod: OurModule, budgetMs: number): Map<string, Measured> {
     t0 = performance.now();
   };
   for (const p of payloads(mod)) {
+    if (!wanted(p.id)) continue;
     const value = p.build();
     const pending: [Measured, Task[]][] = [];
     for (const c of p.contestants) {
@@ -315,6 +321,7 @@ function measureRun(mod: OurModule, budgetMs: number): Map<string, Measured> {
     collectGarbage();
     lap(p.id);
   }
+  if (!wanted("functions")) return out;
   const oursCodec = codec((v) => mod.dumpsSync(v), (e) => mod.loadsSync(asBytes(e)));
   const fresh = timeFresh(
     [
@@ -387,13 +394,15 @@ export function runTargets(mod: OurModule, opts: TargetOptions): TargetResult[] 
     const t0 = performance.now();
     measured.push(measureRun(mod, opts.budgetMs));
     let first: number | null = null;
-    try {
-      const k = Math.ceil(opts.firstN / opts.runs);
-      const each = runs(firstArgs[1], "first-dumps", k).map((x) => x.firstAsync);
-      firstAll.push(...each);
-      first = median(each);
-    } catch (err) {
-      console.log(`  first dumps: ${errText(err)}`);
+    if (wanted("first")) {
+      try {
+        const k = Math.ceil(opts.firstN / opts.runs);
+        const each = runs(firstArgs[1], "first-dumps", k).map((x) => x.firstAsync);
+        firstAll.push(...each);
+        first = median(each);
+      } catch (err) {
+        console.log(`  first dumps: ${errText(err)}`);
+      }
     }
     firsts.push(first);
     process.stderr.write(
@@ -405,6 +414,7 @@ export function runTargets(mod: OurModule, opts: TargetOptions): TargetResult[] 
 
   const results: TargetResult[] = [];
   for (const t of targets()) {
+    if (!wanted(t.payload.replace(/-new$/, ""))) continue;
     const key = (who: string): string => `${t.payload}/${who}`;
     const ratios: (number | null)[] = measured.map((m) => {
       const a = m.get(key(t.ours))?.rtMs;
@@ -454,16 +464,18 @@ export function runTargets(mod: OurModule, opts: TargetOptions): TargetResult[] 
   // An absolute time, not a same-run ratio: the median over all the processes.
   const okFirst = firstAll.filter((x): x is number => x !== null);
   const firstMs = okFirst.length > 0 ? med(okFirst) : null;
-  results.push({
-    label: "first dumps of a closure, fresh process, library imported",
-    peer: "—",
-    value: firstMs,
-    perRun: firsts,
-    limit: 25,
-    unit: "ms",
-    pass: firstMs !== null && firstMs <= 25,
-    note: `${firstArgs[0]}, median of ${okFirst.length} processes (per run: their median)`,
-  });
+  if (wanted("first")) {
+    results.push({
+      label: "first dumps of a closure, fresh process, library imported",
+      peer: "—",
+      value: firstMs,
+      perRun: firsts,
+      limit: 25,
+      unit: "ms",
+      pass: firstMs !== null && firstMs <= 25,
+      note: `${firstArgs[0]}, median of ${okFirst.length} processes (per run: their median)`,
+    });
+  }
 
   printResults(results);
   const outFile = process.env.BENCH_TARGETS_OUT;

@@ -38,6 +38,26 @@ const expected = {
 
 describe("pickles cross runtimes", () => {
   for (const [from, to] of [["deno", "bun"], ["bun", "deno"]] as const) {
+    it(`a fidelity "structured" pickle of ${from} loads in ${to} without the option`, () => {
+      const pickle = runtimes[from](`${root}tests/cross/structured_produce.ts`);
+      const out = JSON.parse(runtimes[to](`${root}tests/cross/structured_consume.ts`, [], pickle));
+      assert.deepEqual(out, {
+        header: true,
+        keys: ["id", "at", "label", "meta"],
+        labels: ["row 0", "row 1", "row 2"],
+        at: [1_705_320_000_000, 1_705_320_000_001, 1_705_320_000_002],
+        symbols: 0,
+        hidden: false,
+        sharedMeta: true,
+        cycle: true,
+        norm1: 7,
+        scaled: 40,
+        holes: [true, false, 3],
+      });
+    });
+  }
+
+  for (const [from, to] of [["deno", "bun"], ["bun", "deno"]] as const) {
     it(`closures pickled by ${from} run in ${to}`, () => {
       const pickle = runtimes[from](produce, ["portable"]);
       const out = JSON.parse(runtimes[to](consume, [], pickle));

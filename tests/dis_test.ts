@@ -43,6 +43,20 @@ const VALUES: Record<string, () => Promise<Uint8Array>> = {
       rows: [{ x: 1, y: null }, { x: 2, y: undefined }],
     }),
   signed: () => dumps({ a: 1, b: [true, false] }, { signingKey: new Uint8Array(32).fill(7) }),
+  structured: () => {
+    const shared = { n: 1 };
+    const row = {
+      id: 7,
+      get label() {
+        return "seven";
+      },
+      [Symbol("dropped")]: 1,
+      a: shared,
+      b: shared,
+      holes: [1, , 3],
+    };
+    return dumps(row, { fidelity: "structured" });
+  },
   out_of_band: () =>
     dumps([new Uint8Array([1, 2, 3]), new ArrayBuffer(4), new Float64Array(2)], {
       bufferCallback: () => false,

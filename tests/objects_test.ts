@@ -86,3 +86,67 @@ describe("arrays read through a polluted prototype", () => {
     });
   }
 });
+
+describe("records with arrays among their values", () => {
+  it("arrays read with a record's values keep memo order, references and key order", () => {
+    const inner = { x: 1 };
+    const o: Record<string, unknown> = {
+      a: [1, inner, 2],
+      b: 3,
+      c: { d: [4] },
+      e: "s",
+      f: [],
+      g: [[1], "x"],
+    };
+    o.self = [o, 1];
+    o.z = o.self;
+    o.inner = inner;
+    const rows = [o, o, { a: [], b: [[1]], c: 1 }, { a: [], b: [[1]], c: 2 }];
+    for (let round = 0; round < 3; round++) {
+      const out = loadsSync(dumpsSync(rows)) as Record<string, unknown>[];
+      const r = out[0];
+      assert.equal(out[1], r);
+      assert.deepEqual(Object.keys(r), ["a", "b", "c", "e", "f", "g", "self", "z", "inner"]);
+      assert.equal((r.self as unknown[])[0], r);
+      assert.equal(r.z, r.self);
+      assert.equal((r.a as unknown[])[1], r.inner);
+      assert.deepEqual(r.a, [1, { x: 1 }, 2]);
+      assert.deepEqual([r.b, r.c, r.e, r.f, r.g], [3, { d: [4] }, "s", [], [[1], "x"]]);
+      assert.deepEqual(out.slice(2), rows.slice(2));
+    }
+  });
+
+  it("an object read inside another value's read keeps its values after that value", () => {
+    // The prototype of a reparented array is written before the array, its values after it:
+    // the array that follows the prototype's shape is not the prototype's first value.
+    for (const fidelity of ["exact", "structured"] as const) {
+      const proto = { x: 1, list: [9] };
+      const tagged = Object.setPrototypeOf([1, 2], proto) as unknown[];
+      const rows = [{ id: 1, tags: tagged, t: [3] }, { id: 2, tags: tagged, t: [4] }, proto];
+      const out = loadsSync<Record<string, unknown>[]>(dumpsSync(rows, { fidelity }));
+      const a = out[0].tags as unknown[];
+      assert.ok(Array.isArray(a));
+      assert.equal(Object.getPrototypeOf(a), out[2]);
+      assert.deepEqual([a.length, a[0], a[1]], [2, 1, 2]);
+      assert.deepEqual(out[2], { x: 1, list: [9] });
+      assert.equal(out[1].tags, a);
+      assert.deepEqual([out[0].t, out[1].t], [[3], [4]]);
+    }
+    // A function whose prototype object's prototype is such an array (PROTOTYPES).
+    const base = Object.setPrototypeOf([5, 6], { y: 2 });
+    const holder = {
+      f: function (this: unknown, n: number): number {
+        return n * 3;
+      },
+    };
+    Object.setPrototypeOf(holder.f, { own: 1 });
+    Object.setPrototypeOf(holder.f.prototype, base);
+    const back = loadsSync<typeof holder>(dumpsSync(holder));
+    // Its own prototype is a plain object now (no call()): called directly.
+    assert.equal(back.f(4), 12);
+    assert.equal((Object.getPrototypeOf(back.f) as { own: number }).own, 1);
+    const p = Object.getPrototypeOf(back.f.prototype) as unknown[];
+    assert.ok(Array.isArray(p));
+    assert.deepEqual([p.length, p[0], p[1], (p as unknown as { y: number }).y], [2, 5, 6, 2]);
+  });
+});

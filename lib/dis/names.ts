@@ -99,6 +99,7 @@ export function flagNames(flags: number): string[] {
   if (flags & T.FLAG_OOB) out.push("out-of-band");
   if (flags & T.FLAG_SIGNED) out.push("signed");
   if (flags & T.FLAG_MODULES) out.push("modules");
+  if (flags & T.FLAG_STRUCTURED) out.push("structured");
   const unknown = flags & ~T.KNOWN_FLAGS;
   if (unknown) out.push(`unknown 0x${unknown.toString(16)}`);
   return out;

@@ -35,7 +35,8 @@ export class ByteReader {
   pos: number;
   /** End of the readable region. */
   end: number;
-  private view: DataView;
+  /** A DataView of `buf`, made when first needed (most small pickles read no float). */
+  private view: DataView | null = null;
   /** `buf[winStart..winEnd)` decoded as Latin-1: short strings are cut out of it. */
   private win = "";
   /** `buf` as a Buffer (same bytes), made when first needed. */
@@ -48,14 +49,13 @@ export class ByteReader {
     this.buf = buf;
     this.pos = start;
     this.end = end;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** Points the reader at other bytes, reusing it. */
   reset(buf: Uint8Array, start: number, end: number): void {
     if (buf !== this.buf) {
       this.buf = buf;
-      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.view = null;
     }
     this.pos = start;
     this.end = end;
@@ -136,10 +136,16 @@ export class ByteReader {
     return n;
   }
 
+  /** The DataView of `buf`, made on first use: one costs 60-150 ns, a third of a tiny load. */
+  private dataView(): DataView {
+    const buf = this.buf;
+    return this.view ??= new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
   /** Reads a u32 little endian. */
   u32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.pos, true);
+    const v = this.dataView().getUint32(this.pos, true);
     this.pos += 4;
     return v;
   }
@@ -147,7 +153,7 @@ export class ByteReader {
   /** Reads a float64 little endian. */
   float64(): number {
     this.need(8);
-    const v = this.view.getFloat64(this.pos, true);
+    const v = this.dataView().getFloat64(this.pos, true);
     this.pos += 8;
     return v;
   }
@@ -244,7 +250,7 @@ export class ByteReader {
       for (let i = n - 1; i >= 0; i--) v = v * 256 + buf[start + i];
       return BigInt(v);
     }
-    if (n === 8) return this.view.getBigUint64(start, true);
+    if (n === 8) return this.dataView().getBigUint64(start, true);
     return this.words(start, 0, Math.ceil(n / 8), n);
   }
 
@@ -267,7 +273,7 @@ export class ByteReader {
   /** Word `w` (little endian) of the `n` bytes at `start`; the last one may be partial. */
   private word(start: number, w: number, n: number): bigint {
     const at = start + w * 8;
-    if (at + 8 <= start + n) return this.view.getBigUint64(at, true);
+    if (at + 8 <= start + n) return this.dataView().getBigUint64(at, true);
     const buf = this.buf;
     let hi = 0;
     let lo = 0;

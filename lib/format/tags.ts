@@ -7,7 +7,7 @@
  * | ------- | ------------------------------------------------------------------------- |
  * | 0..3    | magic `"JSPK"` (`4A 53 50 4B`)                                            |
  * | 4       | format version ({@linkcode FORMAT_VERSION})                               |
- * | 5       | flags: {@linkcode FLAG_CODE}, {@linkcode FLAG_OOB}, {@linkcode FLAG_SIGNED}, {@linkcode FLAG_MODULES} |
+ * | 5       | flags: {@linkcode FLAG_CODE}, {@linkcode FLAG_OOB}, {@linkcode FLAG_SIGNED}, {@linkcode FLAG_MODULES}, {@linkcode FLAG_STRUCTURED} |
  * | 6..     | varint: number of bytes after the header (body, then the MAC if signed)   |
  *
  * The body is exactly one value. With {@linkcode FLAG_MODULES}, the module table comes first:
@@ -135,8 +135,13 @@ export const FLAG_OOB = 2;
 export const FLAG_SIGNED = 4;
 /** Header flag: the body opens with the module table (code by reference). */
 export const FLAG_MODULES = 8;
+/**
+ * Header flag: dumped with `fidelity: "structured"` (plain objects and arrays written as their
+ * enumerable string-keyed data). Informative: loading reads such a pickle as any other.
+ */
+export const FLAG_STRUCTURED = 16;
 /** Every flag this version knows. */
-export const KNOWN_FLAGS = FLAG_CODE | FLAG_OOB | FLAG_SIGNED | FLAG_MODULES;
+export const KNOWN_FLAGS = FLAG_CODE | FLAG_OOB | FLAG_SIGNED | FLAG_MODULES | FLAG_STRUCTURED;
 /** Bytes of the MAC trailer of a signed pickle. */
 export const MAC_BYTES = 32;
 /** Longest possible header: magic, version, flags, an 8-byte varint. */

@@ -125,11 +125,20 @@ export class ByteWriter {
       }
       buf[pos++] = n;
     } else {
-      while (n >= 0x80) {
-        buf[pos++] = (n % 128) | 0x80;
-        n = Math.floor(n / 128);
+      // Past 2^28 (epoch milliseconds, large ids): one division splits off the low 28 bits,
+      // written as four bytes; the high part fits in 32 bits.
+      let hi = Math.floor(n / 0x10000000);
+      const lo = n - hi * 0x10000000;
+      buf[pos] = (lo & 0x7f) | 0x80;
+      buf[pos + 1] = ((lo >>> 7) & 0x7f) | 0x80;
+      buf[pos + 2] = ((lo >>> 14) & 0x7f) | 0x80;
+      buf[pos + 3] = (lo >>> 21) | 0x80;
+      pos += 4;
+      while (hi >= 0x80) {
+        buf[pos++] = (hi & 0x7f) | 0x80;
+        hi >>>= 7;
       }
-      buf[pos++] = n;
+      buf[pos++] = hi;
     }
     this.pos = pos;
   }

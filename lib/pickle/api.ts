@@ -70,6 +70,16 @@ function walkSync(value: unknown, opts: EncodeOptions): Uint8Array {
   }
 }
 
+/** Whether `options.fidelity` asks for the structured mode; a TypeError for an unknown mode. */
+function fidelityOf(options: DumpOptions | undefined): boolean {
+  const f = options?.fidelity;
+  if (f === undefined || f === "exact") return false;
+  if (f === "structured") return true;
+  throw new TypeError(
+    `unknown fidelity ${JSON.stringify(String(f))}: pass "exact" (the default) or "structured"`,
+  );
+}
+
 function rootOf(root: string | URL | undefined): string | undefined {
   return root === undefined ? undefined : asRoot(root);
 }
@@ -92,6 +102,7 @@ function walkOptions(
     mode,
     byValue: extra === undefined ? undefined : Array.from(extra, registryEntry),
     exactScopes: mode === "async" && options?.exactScopes === true ? true : undefined,
+    structured: fidelityOf(options) ? true : undefined,
     moduleRoot: rootOf(options?.moduleRoot),
     bufferCallback: options?.bufferCallback,
     reducerOverride: override,

@@ -147,6 +147,11 @@ export class Decoder {
   shapes: Shape[] = [];
   /** The instance shapes of the current load, by id (lib/code/instances.ts). */
   instanceShapes: InstanceShape[] = [];
+  /**
+   * Where the value the frame loop is reading starts: an object that starts there has its
+   * values right after it (objects.ts reads its arrays at once).
+   */
+  framedAt = -1;
   /** Values of a new object's leading primitive properties (reused; cleared after use). */
   vals: unknown[] = [];
   opts: DecodeOptions = { allowCode: true, buffers: [] };
@@ -179,6 +184,7 @@ export class Decoder {
     this.instanceShapes.length = 0;
     this.top = -1;
     this.tag = NO_TAG;
+    this.framedAt = -1;
     try {
       const root = this.push(K_ROOT, null, 1);
       this.run();
@@ -291,6 +297,7 @@ export class Decoder {
           BEGIN[f.kind](this, f);
           continue;
         }
+        this.framedAt = this.r.pos;
         const v = this.value();
         if (v === PENDING) continue;
         // The two commonest kinds inline (a call through the table costs V8 an inlining).

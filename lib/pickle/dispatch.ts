@@ -15,7 +15,7 @@ import * as K from "../values/kinds.ts";
 import { constructorOf } from "../code/members.ts";
 import { findExport } from "../runtime/modules/table.ts";
 import { writeBigInt, writeSymbol } from "../values/primitives.ts";
-import { writePlain, writeSimplePlain } from "../values/objects.ts";
+import { writePlain, writeSimplePlain, writeStructuredPlain } from "../values/objects.ts";
 import { writeArray, writeSimpleArray } from "../values/arrays.ts";
 import { writeMap, writeSet } from "../values/collections.ts";
 import { writeArrayBuffer, writeSharedArrayBuffer, writeView } from "../values/binary.ts";
@@ -140,7 +140,9 @@ export function writeObject(enc: Encoder, o: object): void {
     }
     if (
       proto === OBJECT_PROTO
-        ? writeSimplePlain(enc, o as Record<string, unknown>)
+        ? enc.structured
+          ? writeStructuredPlain(enc, o as Record<string, unknown>)
+          : writeSimplePlain(enc, o as Record<string, unknown>)
         : isArray(o) && writeSimpleArray(enc, o as unknown[])
     ) return;
     memo.delete(o);

@@ -133,6 +133,8 @@ export interface EncodeOptions {
   exactScopes?: boolean;
   /** A recorder of the walk's decisions and steps (lib/explain/), usually absent. */
   observer?: EncodeObserver;
+  /** `DumpOptions.fidelity` is "structured": plain objects and arrays as their enumerable data. */
+  structured?: boolean;
 }
 
 const NO_OPTIONS: EncodeOptions = { mode: "sync" };
@@ -160,6 +162,8 @@ export class Encoder {
   reducing = 0;
   /** True while a walk runs (a reducer may pickle re-entrantly). */
   busy = false;
+  /** `EncodeOptions.structured` of the running walk. */
+  structured = false;
 
   /** The id of the next new shape (objects.ts). */
   nextShape = 0;
@@ -239,11 +243,13 @@ export class Encoder {
     value = rootValue(value);
     this.opts = opts;
     this.async = opts.mode === "async";
-    this.flags = 0;
+    this.structured = opts.structured === true;
+    this.flags = this.structured ? T.FLAG_STRUCTURED : 0;
     this.unsettled = [];
     this.unread = [];
     this.unreadPrivate = [];
-    this.memo.clear();
+    // A new map, not clear(): V8 fills a cleared map at half the speed of a new one.
+    if (this.memo.size > 0) this.memo = new Map();
     this.startCode(opts);
     this.nextId = 0;
     this.oobCount = 0;
@@ -274,6 +280,7 @@ export class Encoder {
   resume(values: unknown[], opts: EncodeOptions): void {
     this.opts = opts;
     this.async = opts.mode === "async";
+    this.structured = opts.structured === true;
     this.unsettled = [];
     this.unread = [];
     this.unreadPrivate = [];
@@ -291,7 +298,7 @@ export class Encoder {
 
   /** Drops what a walk kept (see {@linkcode walk}). */
   release(): void {
-    this.memo.clear();
+    if (this.memo.size > 0) this.memo = new Map();
     this.fnScopes = NO_SCOPES;
     if (this.byLoaded.size > 0) this.byLoaded.clear();
     if (this.chains.size > 0) this.chains.clear();

@@ -1,13 +1,22 @@
 /**
  * Arrays: dense ones as their elements; holes, non-default attributes, named properties and
- * integrity levels through the sparse form and the property list.
+ * integrity levels through the sparse form and the property list. In the structured mode
+ * (`fidelity: "structured"`) an array keeps its length, holes and own enumerable string-keyed
+ * properties, as data (getters read); attributes, symbols and integrity levels are dropped.
  *
  * @module
  */
 
 import * as T from "../format/tags.ts";
 import type { ByteReader } from "../format/reader.ts";
-import { type Encoder, F_ARRAY, F_LIST, S_SPARSE, S_SPARSE_DENSE } from "../pickle/encoder.ts";
+import {
+  type Encoder,
+  F_ARRAY,
+  F_LIST,
+  S_PROPS,
+  S_SPARSE,
+  S_SPARSE_DENSE,
+} from "../pickle/encoder.ts";
 import { propsFrame } from "../pickle/properties.ts";
 import {
   denseValues,
@@ -30,15 +39,20 @@ const getOwnPropertySymbols = Object.getOwnPropertySymbols;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const isExtensible = Object.isExtensible;
 const isProxy = types.isProxy;
+const objectKeys = Object.keys;
 
-/** Writes a dense, extensible array with no other own properties; false for any other. */
+/**
+ * Writes a dense, extensible array with no other own properties; false for any other. In the
+ * structured mode a dense array without enumerable named properties is enough (symbols,
+ * attributes and integrity levels are not kept).
+ */
 export function writeSimpleArray(enc: Encoder, a: unknown[]): boolean {
   if (isProxy(a)) return false;
   const len = a.length;
   if (
-    !denseWithoutNamed(enc, a, len) || getOwnPropertySymbols(a).length !== 0 ||
-    !isExtensible(a) ||
-    getOwnPropertyDescriptor(a, "length")!.writable !== true
+    !denseWithoutNamed(enc, a, len) ||
+    !enc.structured && (getOwnPropertySymbols(a).length !== 0 || !isExtensible(a) ||
+        getOwnPropertyDescriptor(a, "length")!.writable !== true)
   ) return false;
   enc.nextId++;
   enc.w.byte(T.ARRAY);
@@ -57,6 +71,7 @@ function denseWithoutNamed(enc: Encoder, a: unknown[], len: number): boolean {
 /** Writes an array; `notSimple` when {@linkcode writeSimpleArray} already said no. */
 export function writeArray(enc: Encoder, a: unknown[], notSimple: boolean): void {
   if (isProxy(a)) refuseProxy(enc);
+  if (enc.structured) return writeStructuredArray(enc, a);
   const len = a.length;
   const syms = getOwnPropertySymbols(a);
   const plain = !notSimple && denseWithoutNamed(enc, a, len) && syms.length === 0 &&
@@ -100,6 +115,44 @@ export function writeArray(enc: Encoder, a: unknown[], notSimple: boolean): void
   if (named.length > 0 || level !== T.INTEGRITY_EXTENSIBLE) {
     w.byte(T.WITH_PROPS);
     propsFrame(enc, a, named, null);
+  }
+  const count = elements.length >> 1;
+  if (count === len) {
+    w.byte(T.ARRAY);
+    w.varint(len);
+    if (len > 0) enc.push(F_LIST, S_SPARSE_DENSE, a, len).items = denseValues(elements);
+  } else {
+    w.byte(T.SPARSE_ARRAY);
+    w.varint(len);
+    w.varint(count);
+    if (count > 0) enc.push(F_LIST, S_SPARSE, a, elements.length).items = elements;
+  }
+}
+
+/** Structured mode: an array other than a dense one without named properties. */
+function writeStructuredArray(enc: Encoder, a: unknown[]): void {
+  const len = a.length;
+  enc.memo.set(a, enc.nextId++);
+  const w = enc.w;
+  // Own enumerable string keys: the indices in ascending order, then the named properties.
+  const keys = objectKeys(a);
+  const elements: unknown[] = [];
+  let i = 0;
+  for (; i < keys.length; i++) {
+    const k = keys[i];
+    const x = Number(k);
+    if (x >>> 0 !== x || x === 4294967295 || String(x) !== k) break;
+    elements.push(x, a[x]);
+  }
+  if (i < keys.length) {
+    const items: unknown[] = [];
+    for (; i < keys.length; i++) items.push(keys[i], T.PROP_DEFAULT, a[keys[i] as never]);
+    const count = items.length / 3;
+    items.push(T.INTEGRITY_EXTENSIBLE);
+    w.byte(T.WITH_PROPS);
+    const f = enc.push(F_LIST, S_PROPS, a, items.length);
+    f.items = items;
+    f.pre = count;
   }
   const count = elements.length >> 1;
   if (count === len) {

@@ -2,7 +2,8 @@
  * Plain objects and null-prototype objects. A plain object whose properties are all default
  * data properties with string keys is written as its shape (its keys, in order, once per
  * pickle: a trie finds a shape met before) followed by its values; any other goes through
- * the property list.
+ * the property list. In the structured mode (`fidelity: "structured"`) every plain object is
+ * written as its shape: its own enumerable string keys and their values (getters read).
  *
  * @module
  */
@@ -22,6 +23,7 @@ import { refuseProxy } from "./refused.ts";
 import { type DecodeFrame, type Decoder, HOLE, NOT_DONE, PENDING } from "../pickle/decoder.ts";
 import { K_OBJECT, K_PROPS } from "../pickle/decode_table.ts";
 import { NOT_PRIMITIVE, readPrimitive } from "./primitives.ts";
+import { readArray } from "./arrays.ts";
 import {
   addShape,
   findShape,
@@ -39,7 +41,10 @@ const getOwnPropertySymbols = Object.getOwnPropertySymbols;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const isExtensible = Object.isExtensible;
 const objectValues = Object.values;
+const objectKeys = Object.keys;
+const hasOwn = Object.hasOwn;
 const isProxy = types.isProxy;
+const TO_STRING_TAG: symbol = Symbol.toStringTag;
 
 /** Objects with more keys than this are written without the shape trie. */
 const SHAPE_KEYS_MAX = 1024;
@@ -104,6 +109,22 @@ export function writeSimplePlain(enc: Encoder, o: Record<string, unknown>): bool
   return true;
 }
 
+/**
+ * Structured mode: writes a plain object as its own enumerable string keys and their values,
+ * as {@linkcode writeSimplePlain} does; false (nothing written) for a proxy, a reducer, and
+ * what may be more than data: a prototype object (an own `constructor`) or a namespace like
+ * `Math` (a `Symbol.toStringTag`), which {@linkcode writePlain} sorts out.
+ */
+export function writeStructuredPlain(enc: Encoder, o: Record<string, unknown>): boolean {
+  if (
+    isProxy(o) || o[REDUCE_SYMBOL as unknown as string] !== undefined ||
+    o[TO_STRING_TAG as unknown as string] !== undefined || hasOwn(o, "constructor")
+  ) return false;
+  enc.nextId++;
+  shapeOf(enc, o, false, objectKeys(o));
+  return true;
+}
+
 /** Writes a plain or null-prototype object (`nullProto`), met for the first time. */
 export function writePlain(enc: Encoder, o: Record<string, unknown>, nullProto: boolean): void {
   if (isProxy(o)) refuseProxy(enc);
@@ -114,6 +135,10 @@ export function writePlain(enc: Encoder, o: Record<string, unknown>, nullProto: 
   // A built-in whose prototype was set to null (`Object.setPrototypeOf(new Map(), null)`).
   if (nullProto && brandOf(o) !== B_NONE) {
     writeOther(enc, o);
+    return;
+  }
+  if (enc.structured) {
+    writeStructured(enc, o, nullProto);
     return;
   }
   const names = getOwnPropertyNames(o);
@@ -139,6 +164,24 @@ export function writePlain(enc: Encoder, o: Record<string, unknown>, nullProto: 
     return;
   }
   writeShape(enc, o, nullProto, names);
+}
+
+/**
+ * Structured mode: a reducer, a global, a built-in module's object or a prototype object as
+ * in exact mode; any other plain object as its enumerable string keys and their values.
+ */
+function writeStructured(enc: Encoder, o: Record<string, unknown>, nullProto: boolean): void {
+  if (typeof o[REDUCE_SYMBOL as unknown as string] === "function") {
+    writeOther(enc, o);
+    return;
+  }
+  if (writeIfGlobal(enc, o) || writeModuleObject(enc, o)) return;
+  const ctor = constructorOf(o);
+  if (ctor !== undefined) {
+    writePrototypeOf(enc, o, ctor);
+    return;
+  }
+  writeShape(enc, o, nullProto, objectKeys(o));
 }
 
 /** Writes a plain object's tag with its shape, and pushes its values. */
@@ -200,8 +243,11 @@ function pushValues(enc: Encoder, o: object, names: string[]): void {
   const f = enc.push(F_OBJECT, 0, o, n);
   f.keys = names;
   if (n <= SHAPE_KEYS_MAX) {
-    // Every property is an enumerable data property here: values() reads them in key order.
-    f.items = objectValues(o);
+    // Every property is an enumerable data property here (exact mode), or `names` are the
+    // enumerable keys (structured mode): values() reads them in key order.
+    const items = objectValues(o);
+    // Structured mode: a getter removed a property while values() ran: read by name.
+    f.items = items.length === n ? items : valuesByName(o, names);
   } else {
     // V8 keeps objects this large in dictionary mode, where values() sorts the keys again:
     // reading them by name costs a tenth.
@@ -209,6 +255,15 @@ function pushValues(enc: Encoder, o: object, names: string[]): void {
     for (let i = 0; i < n; i++) items[i] = (o as Record<string, unknown>)[names[i]];
     f.items = items;
   }
+}
+
+/** The values of `names` of `o`, undefined for a key that is no longer its own. */
+function valuesByName(o: object, names: string[]): unknown[] {
+  const items = new Array<unknown>(names.length);
+  for (let i = 0; i < names.length; i++) {
+    items[i] = hasOwn(o, names[i]) ? (o as Record<string, unknown>)[names[i]] : undefined;
+  }
+  return items;
 }
 
 // Read side.
@@ -234,7 +289,7 @@ export function readNewShape(dec: Decoder, at: number, tag: number): object {
     shape = addShape(keys, nullProto, r.buf.subarray(start, end), hash);
   }
   dec.shapes.push(shape);
-  return newShapedObject(dec, shape);
+  return newShapedObject(dec, shape, at);
 }
 
 /** OBJECT, NULL_OBJECT: an object of a shape defined before. */
@@ -245,7 +300,7 @@ export function readShapedObject(dec: Decoder, at: number, tag: number): object 
   if (shape.nullProto !== (tag === T.NULL_OBJECT)) {
     dec.corrupt("an object refers to a shape of the other prototype", at);
   }
-  return newShapedObject(dec, shape);
+  return newShapedObject(dec, shape, at);
 }
 
 /** Moves past a value that must be a string, without decoding it. */
@@ -264,17 +319,42 @@ function skipString(dec: Decoder): void {
   r.pos += n;
 }
 
-function newShapedObject(dec: Decoder, shape: Shape): Record<string, unknown> {
+/** Makes an object of `shape`, whose tag is at `at`. */
+function newShapedObject(dec: Decoder, shape: Shape, at: number): Record<string, unknown> {
   if (shape.nullProto) dec.heavy(dec.r.pos, 1);
   const keys = shape.keys;
   const n = keys.length;
-  // Leading primitive values go straight into the new object (they take no memo slot,
-  // so the object's slot is still the next one); the rest come through a frame.
+  // Leading primitive values, and arrays (of records: tags, pairs), go straight into the new
+  // object; the rest come through a frame. The object's memo slot is taken first: an array
+  // read here takes the next one, as it did when written. Arrays only when the frame loop
+  // reads this object: then its values follow it at once. An object read inline by another
+  // read (the prototype of SET_PROTO, of PROTOTYPES) may be followed by more of that read
+  // (the reparented array itself) before its values.
+  const arrays = at === dec.framedAt;
   const vals = dec.vals;
+  const memo = dec.memo;
+  const slot = memo.length;
+  memo.push(HOLE);
+  const r = dec.r;
+  // Set when an array read here left its elements to a frame: the object's frame goes under it.
+  let under = false;
   let i = 0;
   for (; i < n; i++) {
-    const v = readPrimitive(dec);
-    if (v === NOT_PRIMITIVE) break;
+    let v = readPrimitive(dec);
+    if (v === NOT_PRIMITIVE) {
+      if (!arrays || r.pos >= r.end || r.buf[r.pos] !== T.ARRAY) break;
+      const top = dec.top;
+      const outer = dec.tag;
+      dec.tag = T.ARRAY;
+      r.pos++;
+      v = readArray(dec);
+      dec.tag = outer;
+      if (dec.top !== top) {
+        vals[i++] = v;
+        under = true;
+        break;
+      }
+    }
     vals[i] = v;
   }
   for (let j = i; j < n; j++) vals[j] = undefined;
@@ -286,11 +366,18 @@ function newShapedObject(dec: Decoder, shape: Shape): Record<string, unknown> {
     ? newObject(shape, vals)
     : newObject(shape, vals, false);
   for (let j = 0; j < i; j++) vals[j] = undefined;
-  dec.memo.push(o);
+  memo[slot] = o;
   if (i < n) {
     const f = dec.push(K_OBJECT, o, n);
     f.items = keys;
     f.i = i;
+    if (under) {
+      // The array's frame was pushed first; it must run before the object's values go on.
+      const frames = dec.frames;
+      const t = dec.top;
+      frames[t] = frames[t - 1];
+      frames[t - 1] = f;
+    }
   }
   return o;
 }
