@@ -318,6 +318,31 @@ describe("explain: by reference or by value, and why", () => {
   }
 });
 
+describe("explain: without closure capture", () => {
+  for (const rt of ["deno", "bun"] as const) {
+    it(`${rt}: a closure fails as dumps fails, with the remedy of the runtime`, () => {
+      const script = "tests/explain/no_capture.ts";
+      // Deno without sys access (no inspector), Bun without the preload.
+      const args = rt === "deno" ? ["run", "--allow-read", "--allow-env", script] : [script];
+      const r = spawnSync(`${root}node_modules/.bin/${rt}`, args, {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as Record<string, { name: string; message: string }>;
+      assert.deepEqual(out.explain, out.dumps);
+      assert.equal(out.explain.name, "PicklingError");
+      assert.match(out.explain.message, /free variable 'big' could not be read/);
+      assert.match(
+        out.explain.message,
+        rt === "deno" ? /--allow-sys/ : /bun --preload @cloudpickle\/cloudpickle\/preload/,
+      );
+      assert.match(out.explain.message, /closure\(\{ big \}, fn\)/);
+    });
+  }
+});
+
 describe("explain: buffers, JSON, and no effect on dumps", () => {
   it("out-of-band buffers: which went out, their size and where", async () => {
     const value = { image: new Uint8Array(4096).fill(7), small: new Float64Array(4) };
