@@ -24,6 +24,7 @@ import {
   formatExplanation,
 } from "../explain.ts";
 import * as shapes from "./modules/shapes.ts";
+import { makeScaler } from "./explain/factory.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -71,6 +72,13 @@ describe("explain: sizes", () => {
     assert.equal(fn.name, "task");
     assert.equal(fn.travel, "value");
     assert.equal(fn.reason, "not-exported");
+    assert.match(
+      fn.why!,
+      "Deno" in globalThis
+        // V8's inspector tells where it was defined.
+        ? /^defined in \.\/tests\/explain_test\.ts, (the entry module, )?which does not export it/
+        : /^exported by no module the pickler knows/,
+    );
     const bigNode = node(e, (n) => n.kind === "variable" && n.name === "big");
     const factorNode = node(e, (n) => n.kind === "variable" && n.name === "factor");
     assert.equal(bigNode.value, "Array(131072)");
@@ -199,6 +207,27 @@ describe("explain: by reference or by value, and why", () => {
     assert.equal(back.get(), 2);
   });
 
+  it("a closure another module made: by value, and where it was defined (Deno)", async () => {
+    const triple = makeScaler(3);
+    const e = await explain({ triple });
+    const fn = node(e, (n) => n.kind === "function");
+    assert.equal(fn.travel, "value");
+    assert.equal(fn.reason, "not-exported");
+    if ("Deno" in globalThis) {
+      assert.equal(
+        fn.why,
+        "defined in ./tests/explain/factory.ts, which does not export it: a closure, or a " +
+          "function or class local to its module",
+      );
+    } else {
+      // Bun shows no function's location: the reason names what it may be.
+      assert.match(fn.why!, /^exported by no module the pickler knows: a closure/);
+    }
+    assert.equal(node(e, (n) => n.kind === "variable").name, "k");
+    const back = await loads<{ triple: (x: number) => number }>(await dumps({ triple }));
+    assert.equal(back.triple(5), 15);
+  });
+
   it("built-ins go by their path from globalThis", async () => {
     const e = await explain({ max: Math.max, m: Math });
     const max = node(e, (n) => n.kind === "function");
@@ -243,25 +272,40 @@ describe("explain: by reference or by value, and why", () => {
         timeout: 60_000,
       });
       assert.equal(r.status, 0, r.stderr);
-      const { report, text, results } = JSON.parse(r.stdout) as {
+      const { early, report, text, results } = JSON.parse(r.stdout) as {
+        early: Explanation;
         report: Explanation;
         text: string;
         results: number[];
       };
-      assert.deepEqual(results, [6, 7], "the pickled functions run where they are loaded");
+      assert.deepEqual(results, [6, 7, 4], "the pickled functions run where they are loaded");
       assert.equal(formatExplanation(report), text);
+      const exported = /exported by \.\/tests\/explain\/entry_and_globals\.ts, the entry module/;
       const entry = node(report, (n) => n.name === "fromEntry");
       assert.equal(entry.travel, "value");
-      if (rt === "bun") {
-        assert.equal(entry.reason, "entry-module");
-        assert.match(
-          entry.why!,
-          /exported by \.\/tests\/explain\/entry_and_globals\.ts, the entry module/,
-        );
+      assert.equal(entry.reason, "entry-module");
+      assert.match(entry.why!, exported);
+      const local = node(report, (n) => n.name === "localToEntry");
+      assert.equal(local.travel, "value");
+      assert.equal(local.reason, "not-exported");
+      const early1 = node(early, (n) => n.name === "fromEntry");
+      const early2 = node(early, (n) => n.name === "localToEntry");
+      assert.equal(early1.travel, "value");
+      assert.equal(early2.reason, "not-exported");
+      if (rt === "deno") {
+        // Deno's module list leaves the entry module out; the inspector tells where each
+        // function was defined, and the entry module's namespace which it exports.
+        const defined =
+          /^defined in \.\/tests\/explain\/entry_and_globals\.ts, the entry module, which does not export it/;
+        assert.match(local.why!, defined);
+        assert.match(early2.why!, defined);
+        assert.equal(early1.reason, "entry-module");
+        assert.match(early1.why!, /the entry module/);
       } else {
-        // Deno's module list leaves the entry module out: exported by no module it knows.
-        assert.equal(entry.reason, "not-exported");
-        assert.match(entry.why!, /entry module/);
+        // Bun knows the entry module's exports once it has evaluated; before, and for its
+        // local functions, the reason says the entry module may be why.
+        assert.match(local.why!, /or one of the entry module/);
+        assert.ok(early1.reason === "entry-module" || /entry module/.test(early1.why!));
       }
       const helper = node(report, (n) => n.name === "replHelper");
       assert.equal(helper.travel, "value");
@@ -270,6 +314,31 @@ describe("explain: by reference or by value, and why", () => {
       const offset = node(report, (n) => n.kind === "variable");
       assert.equal(offset.name, "replOffset");
       assert.equal(offset.from, "global");
+    });
+  }
+});
+
+describe("explain: without closure capture", () => {
+  for (const rt of ["deno", "bun"] as const) {
+    it(`${rt}: a closure fails as dumps fails, with the remedy of the runtime`, () => {
+      const script = "tests/explain/no_capture.ts";
+      // Deno without sys access (no inspector), Bun without the preload.
+      const args = rt === "deno" ? ["run", "--allow-read", "--allow-env", script] : [script];
+      const r = spawnSync(`${root}node_modules/.bin/${rt}`, args, {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as Record<string, { name: string; message: string }>;
+      assert.deepEqual(out.explain, out.dumps);
+      assert.equal(out.explain.name, "PicklingError");
+      assert.match(out.explain.message, /free variable 'big' could not be read/);
+      assert.match(
+        out.explain.message,
+        rt === "deno" ? /--allow-sys/ : /bun --preload @cloudpickle\/cloudpickle\/preload/,
+      );
+      assert.match(out.explain.message, /closure\(\{ big \}, fn\)/);
     });
   }
 });

@@ -14,6 +14,9 @@ import type { Node, Recorder } from "./recorder.ts";
 import type { ScopeRecord } from "../code/captures.ts";
 import { describe } from "./describe.ts";
 import { verdict } from "./reasons.ts";
+import type { Location } from "./located.ts";
+import { explicitCaptures } from "../code/captures.ts";
+import { loadedFunction } from "../code/loaded.ts";
 import type {
   Contributor,
   ExplainedFunction,
@@ -38,6 +41,17 @@ function runtimeName(): string {
   return `Node ${g.process?.versions?.node ?? ""}`.trim();
 }
 
+/** Functions and classes by value for no module's sake: those whose defining module helps. */
+export function unexplained(rec: Recorder): object[] {
+  return preorder(rec.root)
+    .filter((n) =>
+      n.an !== undefined && n.byValue === undefined && n.ref === undefined &&
+      loadedFunction(n.value as object) === undefined &&
+      explicitCaptures(n.value as object) === undefined
+    )
+    .map((n) => n.value as object);
+}
+
 /** Nodes in pre-order (parents before children), without recursion. */
 function preorder(root: Node): Node[] {
   const out: Node[] = [];
@@ -59,6 +73,7 @@ export function buildExplanation(
   pickle: Uint8Array,
   root: string | undefined,
   top: number = TOP,
+  where?: ReadonlyMap<object, Location>,
 ): Explanation {
   const order = preorder(rec.root);
   // Bytes with children, children first.
@@ -75,7 +90,7 @@ export function buildExplanation(
   const built = new Map<Node, ExplainNode>();
   const functions: ExplainedFunction[] = [];
   for (const n of order) {
-    const v = verdict(n, root);
+    const v = verdict(n, root, where);
     const out: ExplainNode = {
       kind: n.kind,
       name: n.name,

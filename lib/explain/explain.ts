@@ -9,7 +9,8 @@ import { dumpsObserved } from "../pickle/api.ts";
 import type { DumpOptions } from "../pickle/options.ts";
 import { asRoot, defaultRoot } from "../runtime/modules/names.ts";
 import { Recorder } from "./recorder.ts";
-import { buildExplanation } from "./build.ts";
+import { buildExplanation, unexplained } from "./build.ts";
+import { locate } from "./located.ts";
 import type { ExplainOptions, Explanation } from "./types.ts";
 
 /**
@@ -49,5 +50,6 @@ export async function explain(value: unknown, options?: ExplainOptions): Promise
   }
   const pickle = await dumpsObserved(value, opts, recorder);
   const root = options?.moduleRoot === undefined ? defaultRoot() : asRoot(options.moduleRoot);
-  return buildExplanation(recorder, pickle, root, options?.top);
+  const where = await locate(unexplained(recorder));
+  return buildExplanation(recorder, pickle, root, options?.top, where);
 }

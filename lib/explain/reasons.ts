@@ -20,6 +20,7 @@ import { covers, listRegistryPickleByValue } from "../code/registry.ts";
 import { isBoundFunction } from "../runtime/bound.ts";
 import { parseNpm, portableName } from "../runtime/modules/names.ts";
 import type { Node } from "./recorder.ts";
+import type { Location } from "./located.ts";
 import type { Reason, Travel } from "./types.ts";
 
 /** How a node travels, why, and from where. */
@@ -36,14 +37,21 @@ function shown(url: string, root: string | undefined): string {
   return portableName(url, root) ?? url;
 }
 
-/** The verdict on a function, class or object the pickler reported on; undefined if none. */
-export function verdict(node: Node, root: string | undefined): Verdict | undefined {
+/**
+ * The verdict on a function, class or object the pickler reported on; undefined if none.
+ * `where` holds the defining modules of functions by value that the runtime shows.
+ */
+export function verdict(
+  node: Node,
+  root: string | undefined,
+  where?: ReadonlyMap<object, Location>,
+): Verdict | undefined {
   const ref = node.ref;
   if (ref !== undefined) return referenceVerdict(ref);
   const fn = node.value;
   if (node.byValue !== undefined) return moduleByValue(node.byValue.url, node.byValue.why, root);
   if (node.kind !== "function" && node.kind !== "class") return undefined;
-  if (node.an !== undefined) return byValue(fn as object);
+  if (node.an !== undefined) return byValue(fn as object, where?.get(fn as object), root);
   const tag = node.tag;
   if (tag === T.REF) {
     return {
@@ -130,7 +138,7 @@ function moduleByValue(url: string, why: number, root: string | undefined): Verd
   }
 }
 
-function byValue(fn: object): Verdict {
+function byValue(fn: object, at: Location | undefined, root: string | undefined): Verdict {
   if (loadedFunction(fn) !== undefined) {
     return {
       travel: "value",
@@ -154,11 +162,41 @@ function byValue(fn: object): Verdict {
         "built-in of the runtime: exported by no module",
     };
   }
+  if (at !== undefined) return located(at, root);
   return {
     travel: "value",
     reason: "not-exported",
     why: "exported by no module the pickler knows: a closure, a function or class local to " +
       "its module, or one of the entry module (whose code travels by value)",
+  };
+}
+
+/** The verdict on a function by value whose defining module is known. */
+function located(at: Location, root: string | undefined): Verdict {
+  const name = shown(at.url, root);
+  if (!at.entry) {
+    return {
+      travel: "value",
+      reason: "not-exported",
+      why: `defined in ${name}, which does not export it: a closure, or a function or class ` +
+        "local to its module",
+    };
+  }
+  if (at.exported === true) return moduleByValue(at.url, BY_VALUE_ENTRY, root);
+  if (at.exported === false) {
+    return {
+      travel: "value",
+      reason: "not-exported",
+      why: `defined in ${name}, the entry module, which does not export it: a closure, or a ` +
+        "function or class local to it",
+    };
+  }
+  return {
+    travel: "value",
+    reason: "entry-module",
+    why: `defined in ${name}, the entry module, still evaluating (its exports cannot be read ` +
+      "yet): exported or not, its code travels by value (the loading side runs another program)",
+    module: name,
   };
 }
 

@@ -30,7 +30,8 @@ export type Travel = "value" | "reference" | "back-reference" | "call";
  * (`DumpOptions.byValue` covers it), `"no-module-name"` (its module has no name to import it
  * by), `"closure-helper"` (exported by no module, captures given with closure()),
  * `"global"` (a global that user code defined, as in a REPL), `"loaded"` (loaded from a
- * pickle), `"not-exported"` (exported by no loaded module: a closure or a local function).
+ * pickle), `"not-exported"` (exported by no loaded module: a closure or a local function;
+ * where V8's inspector shows it, `why` names the module that defines it).
  * Otherwise `"bound"`, `"reducer"`, or `"seen"` (a back-reference).
  */
 export type Reason =
