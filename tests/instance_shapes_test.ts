@@ -560,3 +560,157 @@ describe("instance shapes: hostile bytes", () => {
     });
   }
 });
+
+describe("instance shapes in a long-lived Worker (classes by value, updated)", () => {
+  /** A Worker that keeps what it is sent and loads it with loadsSync (workers/instance_keeper.ts). */
+  async function keeper() {
+    const worker = new Worker(new URL("./workers/instance_keeper.ts", import.meta.url).href, {
+      type: "module",
+    });
+    await new Promise((resolve) => {
+      worker.onmessage = resolve;
+      worker.postMessage(null);
+    });
+    return {
+      /** Sends `bytes`, and a check run over what this session sent so far; its result. */
+      async send(session: string, bytes: Uint8Array, check: (held: unknown[]) => unknown) {
+        const msg = { session, bytes, check: await dumps(check) };
+        const reply = await new Promise<{ result?: unknown; error?: string }>((resolve) => {
+          worker.onmessage = (e) => resolve(e.data);
+          worker.postMessage(msg);
+        });
+        assert.equal(reply.error, undefined, reply.error);
+        return reply.result;
+      },
+      close: () => worker.terminate(),
+    };
+  }
+
+  interface PointLike {
+    x: number;
+    y: number;
+    z?: number;
+    sum(): number;
+    scaled?(k: number): number;
+  }
+  /** A class by value (not exported), as a notebook cell defines and later edits it. */
+  function makePoint() {
+    return class Point {
+      constructor(public x: number, public y: number) {}
+      sum(): number {
+        return this.x + this.y;
+      }
+    };
+  }
+  /** The edited cell: another body, the same keys. */
+  function makeEditedPoint() {
+    return class Point {
+      constructor(public x: number, public y: number) {}
+      sum(): number {
+        return this.x * this.y;
+      }
+    };
+  }
+
+  it("a class updated between pickles: new members, a setter and a read-only property on its prototype, new keys, an edited body", async () => {
+    const w = await keeper();
+    try {
+      const Point = makePoint();
+      const first = Array.from({ length: 300 }, (_, i) => new Point(i, 2 * i));
+      const b1 = dumpsSync(first);
+      assert.equal(tagCounts(b1).INSTANCE_NEW_SHAPE, 1);
+      assert.equal(tagCounts(b1).INSTANCE_SHAPED, 299);
+      const r1 = await w.send("points", b1, (held) => {
+        const [list] = held as PointLike[][];
+        const proto = Object.getPrototypeOf(list[0]);
+        return {
+          sums: list.reduce((n, p) => n + p.sum(), 0),
+          oneProto: list.every((p) => Object.getPrototypeOf(p) === proto),
+          keys: Object.keys(list[7]),
+          name: proto.constructor.name,
+        };
+      });
+      assert.deepEqual(r1, {
+        sums: 3 * 299 * 300 / 2,
+        oneProto: true,
+        keys: ["x", "y"],
+        name: "Point",
+      });
+
+      // The producer's class changes: a method, a setter named like a field (it would throw if
+      // called), a read-only property named like the other field.
+      const P = Point.prototype as unknown as Record<string, unknown>;
+      P.scaled = function (this: PointLike, k: number) {
+        return (this.x + this.y) * k;
+      };
+      Object.defineProperty(P, "x", {
+        set(_v: unknown) {
+          throw new Error("the prototype's setter of x ran");
+        },
+        configurable: true,
+      });
+      Object.defineProperty(P, "y", { value: -1, writable: false, configurable: true });
+      const second = [0, 1, 2].map((i) => {
+        const p = Object.create(Point.prototype) as PointLike;
+        own(p, "x", 100 + i);
+        own(p, "y", 200 + i);
+        return p;
+      });
+      const wider = own(own(own(Object.create(Point.prototype), "x", 1), "y", 2), "z", 3);
+      const b2 = dumpsSync([second, wider]);
+      assert.equal(tagCounts(b2).INSTANCE_NEW_SHAPE, 2);
+      const r2 = await w.send("points", b2, (held) => {
+        const [list, [news, z]] = held as [PointLike[], [PointLike[], PointLike]];
+        const proto = Object.getPrototypeOf(list[0]);
+        const desc = (o: object, k: string) => {
+          const d = Object.getOwnPropertyDescriptor(o, k);
+          return d === undefined ? null : [d.value, d.writable, d.enumerable, d.configurable];
+        };
+        const px = Object.getOwnPropertyDescriptor(proto, "x");
+        return {
+          sameClass: news.every((p) => Object.getPrototypeOf(p) === proto) &&
+            Object.getPrototypeOf(z) === proto,
+          protoX: typeof px?.set,
+          protoY: desc(proto, "y"),
+          own: news.map((p) => [desc(p, "x"), desc(p, "y")]),
+          oldScaled: list[3].scaled!(10),
+          newScaled: news.map((p) => p.scaled!(2)),
+          wide: [Object.keys(z), z.sum(), z.z],
+        };
+      });
+      assert.deepEqual(r2, {
+        sameClass: true,
+        protoX: "function",
+        protoY: [-1, false, false, true],
+        own: [0, 1, 2].map((i) => [[100 + i, true, true, true], [200 + i, true, true, true]]),
+        oldScaled: 90,
+        newScaled: [600, 604, 608],
+        wide: [["x", "y", "z"], 3, 3],
+      });
+
+      // An edited body is another class: the same keys take its prototype, not the first's.
+      const Edited = makeEditedPoint();
+      const b3 = dumpsSync([new Edited(3, 4), new Edited(5, 6)]);
+      const r3 = await w.send("points", b3, (held) => {
+        const list = held[0] as PointLike[];
+        const edited = held[2] as PointLike[];
+        return {
+          distinct: Object.getPrototypeOf(edited[0]) !== Object.getPrototypeOf(list[0]),
+          shared: Object.getPrototypeOf(edited[0]) === Object.getPrototypeOf(edited[1]),
+          sums: edited.map((p) => p.sum()),
+          oldSum: list[3].sum(),
+          hasScaled: "scaled" in edited[0],
+        };
+      });
+      assert.deepEqual(r3, {
+        distinct: true,
+        shared: true,
+        sums: [12, 30],
+        oldSum: 9,
+        hasScaled: false,
+      });
+    } finally {
+      w.close();
+    }
+  });
+});
