@@ -31,3 +31,21 @@ export const WINDOW_MAX = 1024;
  * instead of 0.75-1.2 ms.
  */
 export const HAND_OVER_LARGE: boolean = IS_JSC;
+
+/**
+ * Longest UTF-8 string (in bytes) decoded by a loop in JavaScript and one
+ * `String.fromCharCode.apply`: on V8 that beats a native decoder call for short strings
+ * (whose fixed cost dominates); JavaScriptCore's apply calls are slow, so there it is not used.
+ */
+export const UTF8_JS_MAX: number = IS_JSC ? 0 : 64;
+
+/**
+ * The native UTF-8 decoder of strings past {@linkcode UTF8_JS_MAX}: `"decoder"`, a lenient
+ * `TextDecoder`, from {@linkcode UTF8_DECODER_MIN} bytes, or `"buffer"`, Node's
+ * `Buffer.toString`. On Deno the lenient TextDecoder decodes long text about three times as
+ * fast as Buffer (whose UTF-8 path goes through a slower op), but costs more per call.
+ */
+export const UTF8_NATIVE: "decoder" | "buffer" = IS_JSC ? "buffer" : "decoder";
+
+/** Shortest UTF-8 string (in bytes) given to the TextDecoder when that is the native decoder. */
+export const UTF8_DECODER_MIN = 256;
