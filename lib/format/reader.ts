@@ -8,7 +8,16 @@
 import { UnpicklingError } from "../errors.ts";
 import { CORRUPT, WHOLE } from "./header.ts";
 import { Buffer } from "node:buffer";
-import { APPLY_MAX, UTF8_DECODER_MIN, UTF8_JS_MAX, UTF8_NATIVE, WINDOW_MAX } from "./tuning.ts";
+import {
+  APPLY_MAX,
+  BATCH,
+  BATCH_MAX,
+  UTF8_DECODER_MIN,
+  UTF8_JS_MAX,
+  UTF8_NATIVE,
+  WINDOW_MAX,
+} from "./tuning.ts";
+import { LATIN1, SHORT_STRING, STR16, STR8, UNDEFINED } from "./tags.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** Replaces invalid sequences with U+FFFD instead of throwing (see ByteReader.utf8). */
@@ -26,6 +35,53 @@ for (let n = 0; n <= Math.max(APPLY_MAX, UTF8_JS_MAX); n++) {
 }
 /** Scratch code units of a short UTF-8 string (at most one per byte). */
 const UTF8_UNITS = new Array<number>(UTF8_JS_MAX).fill(0);
+
+/** Code units a batch of short strings holds at most (see ByteReader.batched). */
+const BATCH_SIZE = 4096;
+/** The code units of the batch being made (made into a string at once, so shared). */
+const BATCH_UNITS = new Uint16Array(BATCH_SIZE);
+/** The same memory as bytes, for Buffer's UCS-2 decoding. */
+const BATCH_BYTES = Buffer.from(BATCH_UNITS.buffer);
+
+/**
+ * Decodes the UTF-8 bytes `buf[p..e)` into `units` from `k`; returns the new end of `units`,
+ * or -1 at the first byte that is not part of a well-formed sequence (overlong forms, encoded
+ * surrogates and code points past U+10FFFF included).
+ */
+function utf8Units(buf: Uint8Array, p: number, e: number, units: Uint16Array, k: number): number {
+  while (p < e) {
+    const b = buf[p++];
+    if (b < 0x80) {
+      units[k++] = b;
+    } else if (b < 0xe0) {
+      if (b < 0xc2 || p >= e) return -1;
+      const b1 = buf[p++];
+      if ((b1 & 0xc0) !== 0x80) return -1;
+      units[k++] = ((b & 0x1f) << 6) | (b1 & 0x3f);
+    } else if (b < 0xf0) {
+      if (p + 1 >= e) return -1;
+      const b1 = buf[p];
+      const b2 = buf[p + 1];
+      p += 2;
+      if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80) return -1;
+      const c = ((b & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+      if (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)) return -1;
+      units[k++] = c;
+    } else {
+      if (b > 0xf4 || p + 2 >= e) return -1;
+      const b1 = buf[p];
+      const b2 = buf[p + 1];
+      const b3 = buf[p + 2];
+      p += 3;
+      if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80 || (b3 & 0xc0) !== 0x80) return -1;
+      const c = ((b & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f);
+      if (c < 0x10000 || c > 0x10ffff) return -1;
+      units[k++] = 0xd7c0 + (c >> 10); // 0xd800 + ((c - 0x10000) >> 10)
+      units[k++] = 0xdc00 | (c & 0x3ff);
+    }
+  }
+  return k;
+}
 
 const CUT = `cannot load the pickle: it is truncated; ${WHOLE}`;
 const CUT_NUMBER = `cannot load the pickle: it is truncated inside a number; ${WHOLE}`;
@@ -48,6 +104,18 @@ export class ByteReader {
   private latin1Bytes: Buffer | null = null;
   private winStart = 0;
   private winEnd = 0;
+  /** Short UTF-8 and UTF-16 strings decoded ahead as one string (see ByteReader.batched). */
+  private batch = "";
+  /** Per batched string: the byte offset of its bytes, ... */
+  private batchAt: number[] = [];
+  /** ... its key (UTF-8: byte count; UTF-16: minus the unit count), ... */
+  private batchKey: number[] = [];
+  /** ... and where it starts in `batch` (entry i + 1: where it ends). */
+  private batchOff: number[] = [0];
+  private batchCount = 0;
+  private batchNext = 0;
+  /** Bytes before this offset were looked at by a batch already. */
+  private batchEnd = 0;
 
   /** Reads `buf` from `start` to `end`. */
   constructor(buf: Uint8Array, start = 0, end = buf.length) {
@@ -68,6 +136,8 @@ export class ByteReader {
     this.win = "";
     this.latin1Bytes = null;
     this.winStart = this.winEnd = 0;
+    this.batch = "";
+    this.batchCount = this.batchNext = this.batchEnd = 0;
   }
 
   /** Throws an {@linkcode UnpicklingError} at `offset` (default: the current position). */
@@ -193,6 +263,13 @@ export class ByteReader {
   utf8(n: number): string {
     this.need(n);
     const start = this.pos;
+    if (BATCH && n !== 0 && n <= BATCH_MAX) {
+      const s = this.batched(start, n);
+      if (s !== null) {
+        this.pos = start + n;
+        return s;
+      }
+    }
     if (n <= UTF8_JS_MAX) {
       const s = this.utf8Short(start, n);
       if (s !== null) {
@@ -284,7 +361,98 @@ export class ByteReader {
     const start = this.pos;
     this.pos = start + n * 2;
     if (n === 0) return "";
+    if (BATCH && n <= BATCH_MAX) {
+      const s = this.batched(start, -n);
+      if (s !== null) return s;
+    }
     return this.asBuffer().toString("ucs2", start, start + n * 2);
+  }
+
+  /**
+   * The string whose bytes start at `start` (key: UTF-8 byte count, or minus the UTF-16 unit
+   * count), cut out of the current batch, or null when it is not batched. A batch is made when
+   * a short string is read past the bytes the last batch looked at: that string and the short
+   * UTF-8 and UTF-16 strings that follow it as values (over Latin-1 ones), up to a string
+   * that is not valid UTF-8 or a byte that is no string tag, are decoded in JavaScript into
+   * one array of code units that becomes one string in one native call; each is then a
+   * `substring` of it, where a native decoder call per short string would cost more than the
+   * string. The bytes after a string may be no string at all (the operands of another tag):
+   * then they are decoded but never asked for, and a string is only taken from the batch when
+   * it is asked for at the very offset, with the very key, it was decoded at. Every byte is
+   * looked at by one batch at most, so the work stays linear in the pickle.
+   */
+  private batched(start: number, key: number): string | null {
+    const at = this.batchAt;
+    const count = this.batchCount;
+    let i = this.batchNext;
+    while (i < count && at[i] < start) i++;
+    if (i === count) {
+      if (start < this.batchEnd || !this.fill(start, key)) return null;
+      i = 0;
+    } else if (at[i] !== start || this.batchKey[i] !== key) {
+      this.batchNext = i;
+      return null;
+    }
+    this.batchNext = i + 1;
+    return this.batch.substring(this.batchOff[i], this.batchOff[i + 1]);
+  }
+
+  /** Makes a batch that starts with the string at `start` (see batched); false if invalid. */
+  private fill(start: number, key: number): boolean {
+    const buf = this.buf;
+    const end = this.end;
+    const at = this.batchAt;
+    const keys = this.batchKey;
+    const off = this.batchOff;
+    const units = BATCH_UNITS;
+    let count = 0;
+    let k = 0;
+    let p = start;
+    at[0] = start;
+    keys[0] = key;
+    for (;;) {
+      // The string at p with `key`: its bytes are within the pickle, its units fit.
+      if (key > 0) {
+        const e = p + key;
+        const next = utf8Units(buf, p, e, units, k);
+        if (next < 0) break;
+        k = next;
+        p = e;
+      } else {
+        for (const e = p - 2 * key; p < e; p += 2) units[k++] = buf[p] | (buf[p + 1] << 8);
+      }
+      count++;
+      off[count] = k;
+      // Past Latin-1 strings to the next UTF-8 or UTF-16 one, if any.
+      key = 0;
+      while (p + 1 < end) {
+        const tag = buf[p];
+        const n = buf[p + 1];
+        if (tag >= SHORT_STRING && tag < UNDEFINED) {
+          p += 1 + tag - SHORT_STRING;
+          continue;
+        }
+        if (tag === LATIN1 && n < 0x80) {
+          p += 2 + n;
+          continue;
+        }
+        if (tag === STR8 && n !== 0 && p + 2 + n <= end && k + n <= BATCH_SIZE) key = n;
+        if (tag === STR16 && n !== 0 && n < 0x80 && p + 2 + 2 * n <= end && k + n <= BATCH_SIZE) {
+          key = -n;
+        }
+        break;
+      }
+      if (key === 0) break;
+      p += 2;
+      at[count] = p;
+      keys[count] = key;
+    }
+    this.batchEnd = p;
+    this.batchCount = count;
+    this.batchNext = 0;
+    if (count === 0) return false;
+    this.batch = BATCH_BYTES.toString("ucs2", 0, 2 * k);
+    return true;
   }
 
   /** Reads a bigint magnitude: varint byte count + little-endian bytes. */

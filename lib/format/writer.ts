@@ -225,25 +225,39 @@ export class ByteWriter {
         this.pos = first + len;
         return;
       }
-      // Units 0..i were written as Latin-1 bytes from `first`: if all are ASCII, they are
-      // their UTF-8 too, so UTF-8 goes on from unit i (moved to STR8's place if needed).
-      let ascii = true;
-      for (let j = first; j < first + i; j++) {
-        if (buf[j] >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      if (!ascii) {
-        this.shortUtf8(s, start, 0);
-      } else {
-        if (first !== start + 2) {
-          for (let j = i - 1; j >= 0; j--) buf[start + 2 + j] = buf[first + j];
-        }
-        this.shortUtf8(s, start, i);
-      }
+      this.shortPastLatin1(s, start, first, i);
       return;
     }
+    this.longString(s);
+  }
+
+  /**
+   * The rest of a string of under 64 units whose unit `i` is past U+00FF, units 0..i written
+   * as Latin-1 bytes from `first`: if all those are ASCII, they are their UTF-8 too, so UTF-8
+   * goes on from unit i (moved to STR8's place if needed).
+   */
+  private shortPastLatin1(s: string, start: number, first: number, i: number): void {
+    const buf = this.buf;
+    let ascii = true;
+    for (let j = first; j < first + i; j++) {
+      if (buf[j] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) {
+      this.shortUtf8(s, start, 0);
+    } else {
+      if (first !== start + 2) {
+        for (let j = i - 1; j >= 0; j--) buf[start + 2 + j] = buf[first + j];
+      }
+      this.shortUtf8(s, start, i);
+    }
+  }
+
+  /** Writes a string of 64 units or more (see {@linkcode ByteWriter.string}). */
+  private longString(s: string): void {
+    const len = s.length;
     // Encoded after room for a LATIN1 header; ASCII (every unit one byte) stays there.
     const head = 1 + varintSize(len);
     this.ensure(5 + len * 3);
