@@ -105,12 +105,16 @@ describe("strings in large pickles", () => {
     const tagOf = (v: string): number[] => [...bodyOf(dumpsSync(v)).subarray(0, 3)];
     assert.deepEqual(tagOf("hi"), [0x42, 0x68, 0x69], "short Latin-1: length in the tag");
     assert.deepEqual([...bodyOf(dumpsSync("é"))], [0x41, 0xe9], "U+00E9 takes one byte");
-    assert.deepEqual(tagOf("中"), [0x6b, 3, 0xe4], "past U+00FF: STR8 with UTF-8");
+    assert.deepEqual(tagOf("xy中"), [0x6b, 5, 0x78], "past U+00FF, smaller as UTF-8: STR8");
+    assert.deepEqual(tagOf("中"), [0x6d, 1, 0x2d], "no larger as UTF-16: STR16");
     assert.deepEqual(tagOf("x".repeat(40)), [0x92, 40, 0x78], "Latin-1 of 32..63 units: LATIN1");
     assert.deepEqual(tagOf("x".repeat(200)), [0x92, 0xc8, 0x01], "long ASCII: LATIN1, varint");
-    const long8 = bodyOf(dumpsSync("é".repeat(200)));
-    assert.deepEqual([...long8.subarray(0, 5)], [0x6c, 144, 1, 0, 0], "long non-ASCII: STR32");
-    assert.equal(long8.length, 5 + 400);
+    const long8 = bodyOf(dumpsSync("é ".repeat(100)));
+    assert.deepEqual([...long8.subarray(0, 5)], [0x6c, 44, 1, 0, 0], "long non-ASCII: STR32");
+    assert.equal(long8.length, 5 + 300);
+    const long16 = bodyOf(dumpsSync("中".repeat(200)));
+    assert.deepEqual([...long16.subarray(0, 4)], [0x6d, 0xc8, 0x01, 0x2d], "long CJK: STR16");
+    assert.equal(long16.length, 3 + 400);
     assert.equal(bodyOf(dumpsSync("a\uD800")).at(0), 0x6d, "lone surrogate: STR16");
   });
 

@@ -8,9 +8,20 @@
 import { UnpicklingError } from "../errors.ts";
 import { CORRUPT, WHOLE } from "./header.ts";
 import { Buffer } from "node:buffer";
-import { APPLY_MAX, WINDOW_MAX } from "./tuning.ts";
+import {
+  APPLY_MAX,
+  BATCH,
+  BATCH_MAX,
+  UTF8_DECODER_MIN,
+  UTF8_JS_MAX,
+  UTF8_NATIVE,
+  WINDOW_MAX,
+} from "./tuning.ts";
+import { LATIN1, SHORT_STRING, STR16, STR8, UNDEFINED } from "./tags.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Replaces invalid sequences with U+FFFD instead of throwing (see ByteReader.utf8). */
+const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 /** Bytes decoded at once into a window that short Latin-1 strings are cut from. */
 const WINDOW_CHUNK = 4096;
 const fromCharCode = String.fromCharCode;
@@ -19,7 +30,58 @@ const LATIN1_UNITS: string[] = [];
 for (let b = 0; b < 0x100; b++) LATIN1_UNITS.push(String.fromCharCode(b));
 /** Reused argument arrays for short Latin-1 strings, one per length. */
 const UNITS: number[][] = [];
-for (let n = 0; n <= APPLY_MAX; n++) UNITS.push(new Array<number>(n).fill(0));
+for (let n = 0; n <= Math.max(APPLY_MAX, UTF8_JS_MAX); n++) {
+  UNITS.push(new Array<number>(n).fill(0));
+}
+/** Scratch code units of a short UTF-8 string (at most one per byte). */
+const UTF8_UNITS = new Array<number>(UTF8_JS_MAX).fill(0);
+
+/** Code units a batch of short strings holds at most (see ByteReader.batched). */
+const BATCH_SIZE = 4096;
+/** The code units of the batch being made (made into a string at once, so shared). */
+const BATCH_UNITS = new Uint16Array(BATCH_SIZE);
+/** The same memory as bytes, for Buffer's UCS-2 decoding. */
+const BATCH_BYTES = Buffer.from(BATCH_UNITS.buffer);
+
+/**
+ * Decodes the UTF-8 bytes `buf[p..e)` into `units` from `k`; returns the new end of `units`,
+ * or -1 at the first byte that is not part of a well-formed sequence (overlong forms, encoded
+ * surrogates and code points past U+10FFFF included).
+ */
+function utf8Units(buf: Uint8Array, p: number, e: number, units: Uint16Array, k: number): number {
+  while (p < e) {
+    const b = buf[p++];
+    if (b < 0x80) {
+      units[k++] = b;
+    } else if (b < 0xe0) {
+      if (b < 0xc2 || p >= e) return -1;
+      const b1 = buf[p++];
+      if ((b1 & 0xc0) !== 0x80) return -1;
+      units[k++] = ((b & 0x1f) << 6) | (b1 & 0x3f);
+    } else if (b < 0xf0) {
+      if (p + 1 >= e) return -1;
+      const b1 = buf[p];
+      const b2 = buf[p + 1];
+      p += 2;
+      if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80) return -1;
+      const c = ((b & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+      if (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)) return -1;
+      units[k++] = c;
+    } else {
+      if (b > 0xf4 || p + 2 >= e) return -1;
+      const b1 = buf[p];
+      const b2 = buf[p + 1];
+      const b3 = buf[p + 2];
+      p += 3;
+      if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80 || (b3 & 0xc0) !== 0x80) return -1;
+      const c = ((b & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f);
+      if (c < 0x10000 || c > 0x10ffff) return -1;
+      units[k++] = 0xd7c0 + (c >> 10); // 0xd800 + ((c - 0x10000) >> 10)
+      units[k++] = 0xdc00 | (c & 0x3ff);
+    }
+  }
+  return k;
+}
 
 const CUT = `cannot load the pickle: it is truncated; ${WHOLE}`;
 const CUT_NUMBER = `cannot load the pickle: it is truncated inside a number; ${WHOLE}`;
@@ -43,6 +105,18 @@ export class ByteReader {
   private latin1Bytes: Buffer | null = null;
   private winStart = 0;
   private winEnd = 0;
+  /** Short UTF-8 and UTF-16 strings decoded ahead as one string (see ByteReader.batched). */
+  private batch = "";
+  /** Per batched string: the byte offset of its bytes, ... */
+  private batchAt: number[] = [];
+  /** ... its key (UTF-8: byte count; UTF-16: minus the unit count), ... */
+  private batchKey: number[] = [];
+  /** ... and where it starts in `batch` (entry i + 1: where it ends). */
+  private batchOff: number[] = [0];
+  private batchCount = 0;
+  private batchNext = 0;
+  /** Bytes before this offset were looked at by a batch already. */
+  private batchEnd = 0;
 
   /** Reads `buf` from `start` to `end`. */
   constructor(buf: Uint8Array, start = 0, end = buf.length) {
@@ -62,6 +136,8 @@ export class ByteReader {
     this.win = "";
     this.latin1Bytes = null;
     this.winStart = this.winEnd = 0;
+    this.batch = "";
+    this.batchCount = this.batchNext = this.batchEnd = 0;
   }
 
   /** Throws an {@linkcode UnpicklingError} at `offset` (default: the current position). */
@@ -184,15 +260,32 @@ export class ByteReader {
   }
 
   /**
-   * Reads `n` UTF-8 bytes as a string; invalid UTF-8 is an error. Buffer's decoder (no view
-   * to allocate, 2.5 times faster than TextDecoder on Deno) replaces invalid sequences with
-   * U+FFFD, so a string holding U+FFFD is decoded again by the strict decoder, which throws
-   * where the bytes were invalid.
+   * Reads `n` UTF-8 bytes as a string; invalid UTF-8 is an error. Short strings are decoded
+   * by {@linkcode ByteReader.utf8Short} where the engine makes that fastest
+   * ({@linkcode UTF8_JS_MAX}); the rest by a native decoder that replaces invalid sequences
+   * with U+FFFD ({@linkcode UTF8_NATIVE}), so a string holding U+FFFD is decoded again by
+   * the strict decoder, which throws where the bytes were invalid.
    */
   utf8(n: number): string {
     this.need(n);
     const start = this.pos;
-    const s = this.asBuffer().toString("utf8", start, start + n);
+    if (BATCH && n !== 0 && n <= BATCH_MAX) {
+      const s = this.batched(start, n);
+      if (s !== null) {
+        this.pos = start + n;
+        return s;
+      }
+    }
+    if (n <= UTF8_JS_MAX) {
+      const s = this.utf8Short(start, n);
+      if (s !== null) {
+        this.pos = start + n;
+        return s;
+      }
+    }
+    const s = UTF8_NATIVE === "decoder" && n > UTF8_DECODER_MIN
+      ? lenient.decode(this.buf.subarray(start, start + n))
+      : this.asBuffer().toString("utf8", start, start + n);
     if (s.includes("\uFFFD")) {
       try {
         decoder.decode(this.buf.subarray(start, start + n));
@@ -202,6 +295,50 @@ export class ByteReader {
     }
     this.pos = start + n;
     return s;
+  }
+
+  /**
+   * Decodes the `n` (at most {@linkcode UTF8_JS_MAX}) UTF-8 bytes at `start` in JavaScript,
+   * or returns null at the first byte that is not part of a well-formed sequence (overlong
+   * forms, encoded surrogates and code points past U+10FFFF included): the caller then
+   * decodes them natively, which reports the error.
+   */
+  private utf8Short(start: number, n: number): string | null {
+    const buf = this.buf;
+    const end = start + n;
+    const units = UTF8_UNITS;
+    let k = 0;
+    for (let i = start; i < end;) {
+      const b = buf[i++];
+      if (b < 0x80) {
+        units[k++] = b;
+      } else if (b < 0xe0) {
+        if (b < 0xc2 || i >= end) return null;
+        const b1 = buf[i++];
+        if ((b1 & 0xc0) !== 0x80) return null;
+        units[k++] = ((b & 0x1f) << 6) | (b1 & 0x3f);
+      } else if (b < 0xf0) {
+        if (i + 1 >= end) return null;
+        const b1 = buf[i], b2 = buf[i + 1];
+        i += 2;
+        if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80) return null;
+        const c = ((b & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+        if (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)) return null;
+        units[k++] = c;
+      } else {
+        if (b > 0xf4 || i + 2 >= end) return null;
+        const b1 = buf[i], b2 = buf[i + 1], b3 = buf[i + 2];
+        i += 3;
+        if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80 || (b3 & 0xc0) !== 0x80) return null;
+        const c = ((b & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f);
+        if (c < 0x10000 || c > 0x10ffff) return null;
+        units[k++] = 0xd7c0 + (c >> 10); // 0xd800 + ((c - 0x10000) >> 10)
+        units[k++] = 0xdc00 | (c & 0x3ff);
+      }
+    }
+    const out = UNITS[k];
+    for (let j = 0; j < k; j++) out[j] = units[j];
+    return fromCharCode.apply(null, out);
   }
 
   /** `buf` as a Node Buffer over the same bytes, for its native Latin-1 and UTF-8 decoding. */
@@ -221,22 +358,107 @@ export class ByteReader {
     this.winEnd = end;
   }
 
-  /** Reads `n` UTF-16LE code units as a string. */
+  /**
+   * Reads `n` UTF-16LE code units as a string. Buffer's UCS-2 decoding copies code units as
+   * they are (lone surrogates kept, nothing to validate), at any byte offset.
+   */
   utf16(n: number): string {
     this.need(n * 2);
-    const buf = this.buf;
-    let p = this.pos;
-    let s = "";
-    const CHUNK = 4096;
-    const units = new Array<number>(Math.min(n, CHUNK));
-    for (let done = 0; done < n; done += CHUNK) {
-      const m = Math.min(CHUNK, n - done);
-      if (units.length !== m) units.length = m;
-      for (let i = 0; i < m; i++, p += 2) units[i] = buf[p] | (buf[p + 1] << 8);
-      s += fromCharCode.apply(null, units);
+    const start = this.pos;
+    this.pos = start + n * 2;
+    if (n === 0) return "";
+    if (BATCH && n <= BATCH_MAX) {
+      const s = this.batched(start, -n);
+      if (s !== null) return s;
     }
-    this.pos = p;
-    return s;
+    return this.asBuffer().toString("ucs2", start, start + n * 2);
+  }
+
+  /**
+   * The string whose bytes start at `start` (key: UTF-8 byte count, or minus the UTF-16 unit
+   * count), cut out of the current batch, or null when it is not batched. A batch is made when
+   * a short string is read past the bytes the last batch looked at: that string and the short
+   * UTF-8 and UTF-16 strings that follow it as values (over Latin-1 ones), up to a string
+   * that is not valid UTF-8 or a byte that is no string tag, are decoded in JavaScript into
+   * one array of code units that becomes one string in one native call; each is then a
+   * `substring` of it, where a native decoder call per short string would cost more than the
+   * string. The bytes after a string may be no string at all (the operands of another tag):
+   * then they are decoded but never asked for, and a string is only taken from the batch when
+   * it is asked for at the very offset, with the very key, it was decoded at. Every byte is
+   * looked at by one batch at most, so the work stays linear in the pickle.
+   */
+  private batched(start: number, key: number): string | null {
+    const at = this.batchAt;
+    const count = this.batchCount;
+    let i = this.batchNext;
+    while (i < count && at[i] < start) i++;
+    if (i === count) {
+      if (start < this.batchEnd || !this.fill(start, key)) return null;
+      i = 0;
+    } else if (at[i] !== start || this.batchKey[i] !== key) {
+      this.batchNext = i;
+      return null;
+    }
+    this.batchNext = i + 1;
+    return this.batch.substring(this.batchOff[i], this.batchOff[i + 1]);
+  }
+
+  /** Makes a batch that starts with the string at `start` (see batched); false if invalid. */
+  private fill(start: number, key: number): boolean {
+    const buf = this.buf;
+    const end = this.end;
+    const at = this.batchAt;
+    const keys = this.batchKey;
+    const off = this.batchOff;
+    const units = BATCH_UNITS;
+    let count = 0;
+    let k = 0;
+    let p = start;
+    at[0] = start;
+    keys[0] = key;
+    for (;;) {
+      // The string at p with `key`: its bytes are within the pickle, its units fit.
+      if (key > 0) {
+        const e = p + key;
+        const next = utf8Units(buf, p, e, units, k);
+        if (next < 0) break;
+        k = next;
+        p = e;
+      } else {
+        for (const e = p - 2 * key; p < e; p += 2) units[k++] = buf[p] | (buf[p + 1] << 8);
+      }
+      count++;
+      off[count] = k;
+      // Past Latin-1 strings to the next UTF-8 or UTF-16 one, if any.
+      key = 0;
+      while (p + 1 < end) {
+        const tag = buf[p];
+        const n = buf[p + 1];
+        if (tag >= SHORT_STRING && tag < UNDEFINED) {
+          p += 1 + tag - SHORT_STRING;
+          continue;
+        }
+        if (tag === LATIN1 && n < 0x80) {
+          p += 2 + n;
+          continue;
+        }
+        if (tag === STR8 && n !== 0 && p + 2 + n <= end && k + n <= BATCH_SIZE) key = n;
+        if (tag === STR16 && n !== 0 && n < 0x80 && p + 2 + 2 * n <= end && k + n <= BATCH_SIZE) {
+          key = -n;
+        }
+        break;
+      }
+      if (key === 0) break;
+      p += 2;
+      at[count] = p;
+      keys[count] = key;
+    }
+    this.batchEnd = p;
+    this.batchCount = count;
+    this.batchNext = 0;
+    if (count === 0) return false;
+    this.batch = BATCH_BYTES.toString("ucs2", 0, 2 * k);
+    return true;
   }
 
   /** Reads a bigint magnitude: varint byte count + little-endian bytes. */

@@ -206,7 +206,10 @@ export class ByteWriter {
 
   /**
    * Writes a string value with its tag: Latin-1 when every code unit is U+00FF or below
-   * (short string, LATIN1), else UTF-8 (STR8, STR32), or UTF-16 when it has lone surrogates.
+   * (short string, LATIN1), else UTF-8 (STR8, STR32), or UTF-16 (STR16) when it has lone
+   * surrogates or UTF-8 takes at least two bytes per code unit: UTF-16 loads faster, so it is
+   * used wherever it is no larger (a mostly-ASCII string with a few characters past U+00FF
+   * stays UTF-8).
    */
   string(s: string): void {
     const len = s.length;
@@ -231,13 +234,39 @@ export class ByteWriter {
         this.pos = first + len;
         return;
       }
-      this.shortUtf8(s, start);
+      this.shortPastLatin1(s, start, first, i);
       return;
     }
-    if (!s.isWellFormed()) {
-      this.utf16(s);
-      return;
+    this.longString(s);
+  }
+
+  /**
+   * The rest of a string of under 64 units whose unit `i` is past U+00FF, units 0..i written
+   * as Latin-1 bytes from `first`: if all those are ASCII, they are their UTF-8 too, so UTF-8
+   * goes on from unit i (moved to STR8's place if needed).
+   */
+  private shortPastLatin1(s: string, start: number, first: number, i: number): void {
+    const buf = this.buf;
+    let ascii = true;
+    for (let j = first; j < first + i; j++) {
+      if (buf[j] >= 0x80) {
+        ascii = false;
+        break;
+      }
     }
+    if (!ascii) {
+      this.shortUtf8(s, start, 0);
+    } else {
+      if (first !== start + 2) {
+        for (let j = i - 1; j >= 0; j--) buf[start + 2 + j] = buf[first + j];
+      }
+      this.shortUtf8(s, start, i);
+    }
+  }
+
+  /** Writes a string of 64 units or more (see {@linkcode ByteWriter.string}). */
+  private longString(s: string): void {
+    const len = s.length;
     // Encoded after room for a LATIN1 header; ASCII (every unit one byte) stays there.
     const head = 1 + varintSize(len);
     this.ensure(5 + len * 3);
@@ -250,18 +279,30 @@ export class ByteWriter {
       this.pos = start + head + len;
       return;
     }
+    if (!s.isWellFormed()) {
+      this.utf16(s);
+      return;
+    }
+    if (written >= len * 2) {
+      // As small or smaller in UTF-16 (text mostly past U+07FF), which loads faster.
+      this.utf16(s);
+      return;
+    }
     if (head !== 5) this.buf.copyWithin(start + 5, start + head, start + head + written);
     this.buf[start] = STR32;
     this.view.setUint32(start + 1, written, true);
     this.pos = start + 5 + written;
   }
 
-  /** Writes a string of under 64 units with one past U+00FF as STR8 (UTF-8) at `start`. */
-  private shortUtf8(s: string, start: number): void {
+  /**
+   * Writes a string of under 64 units with one past U+00FF as STR8 (UTF-8) at `start`, whose
+   * units before `from` are ASCII, already written after the STR8 header.
+   */
+  private shortUtf8(s: string, start: number, from: number): void {
     const len = s.length;
     const buf = this.buf;
-    let p = start + 2;
-    for (let i = 0; i < len; i++) {
+    let p = start + 2 + from;
+    for (let i = from; i < len; i++) {
       let c = s.charCodeAt(i);
       if (c < 0x80) {
         buf[p++] = c;
@@ -287,12 +328,21 @@ export class ByteWriter {
         buf[p++] = 0x80 | (c & 0x3f);
       }
     }
+    if (p - start - 2 >= len * 2) {
+      // As small or smaller in UTF-16 (text mostly past U+07FF), which loads faster.
+      this.pos = start;
+      this.utf16(s);
+      return;
+    }
     buf[start] = STR8;
     buf[start + 1] = p - start - 2; // at most 63 × 3 bytes
     this.pos = p;
   }
 
-  /** Writes a string as raw UTF-16 code units (keeps lone surrogates). */
+  /**
+   * Writes a string as raw UTF-16 code units (STR16): strings with lone surrogates (kept as
+   * they are), and strings whose UTF-8 form is no smaller (mostly CJK text).
+   */
   private utf16(s: string): void {
     const len = s.length;
     this.byte(STR16);

@@ -105,6 +105,9 @@ export function readPrimitive(dec: Decoder): unknown {
     case T.STR8:
       r.pos = at + 1;
       return r.utf8(r.byte());
+    case T.STR16:
+      r.pos = at + 1;
+      return r.utf16(r.length(2));
     default:
       return NOT_PRIMITIVE;
   }
@@ -127,7 +130,7 @@ export function readLongUtf8(dec: Decoder): string {
   return dec.r.utf8(dec.r.u32());
 }
 
-/** STR16: a string with lone surrogates. */
+/** STR16: a UTF-16 string (read by readPrimitive; kept for the table's entry). */
 export function readUtf16(dec: Decoder): string {
   return dec.r.utf16(dec.r.length(2));
 }
