@@ -64,6 +64,7 @@ const TAG_CONSTANTS = [
   "EXPORT",
   "LATIN1",
   "PROTOTYPES",
+  "FUNCTION_CACHED",
 ] as const;
 
 /** Name of the small-int tags 0x00..0x3F. */
@@ -97,6 +98,7 @@ export function flagNames(flags: number): string[] {
   if (flags & T.FLAG_OOB) out.push("out-of-band");
   if (flags & T.FLAG_SIGNED) out.push("signed");
   if (flags & T.FLAG_MODULES) out.push("modules");
+  if (flags & T.FLAG_CODE_CACHE) out.push("code-cache");
   const unknown = flags & ~T.KNOWN_FLAGS;
   if (unknown) out.push(`unknown 0x${unknown.toString(16)}`);
   return out;

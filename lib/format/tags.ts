@@ -7,12 +7,18 @@
  * | ------- | ------------------------------------------------------------------------- |
  * | 0..3    | magic `"JSPK"` (`4A 53 50 4B`)                                            |
  * | 4       | format version ({@linkcode FORMAT_VERSION})                               |
- * | 5       | flags: {@linkcode FLAG_CODE}, {@linkcode FLAG_OOB}, {@linkcode FLAG_SIGNED}, {@linkcode FLAG_MODULES} |
+ * | 5       | flags: {@linkcode FLAG_CODE}, {@linkcode FLAG_OOB}, {@linkcode FLAG_SIGNED}, {@linkcode FLAG_MODULES}, {@linkcode FLAG_CODE_CACHE} |
  * | 6..     | varint: number of bytes after the header (body, then the MAC if signed)   |
  *
  * The body is exactly one value. With {@linkcode FLAG_MODULES}, the module table comes first:
  * varint n, then n × str, the portable names of the modules the value refers to (see
  * `lib/runtime/modules/names.ts`), so that a loader can import them all before building anything.
+ * With {@linkcode FLAG_CODE_CACHE} (a pickle made with a `CodeCache`), the code table follows
+ * (after the module table, if any): varint n, then n entries, each a u8 kind, 32 bytes of
+ * SHA-256, and for kind 0 ({@linkcode CODE_DEFINED}) the definition those 32 bytes hash:
+ * u8 form, u8 member, str source (as FUNCTION writes them); kind 1 ({@linkcode CODE_CACHED})
+ * is a definition the loading side's cache holds from an earlier pickle of the channel.
+ * See `lib/pickle/code_cache.ts`. A pickle made without a cache never sets this flag.
  * A signed pickle ends with a 32-byte HMAC-SHA-256 computed
  * over every byte before it (header included).
  *
@@ -89,7 +95,9 @@
  * | 0x92        | LATIN1             | varint length, Latin-1 bytes: one per code unit (U+0000..U+00FF) |
  * | 0x93        | PROTOTYPES         | u8 flags (1 own, 2 of prototype), [value: the function's [[Prototype]]], [value: the [[Prototype]] of its `prototype` object], then a FUNCTION tag: that function, with those prototypes (code) |
  *
- * Tags 0x94..0xFF are reserved.
+ * | 0x94        | FUNCTION_CACHED    | u8 form, u8 member (as its entry's), varint index into the code table: the entry's source; then as FUNCTION after its source [memo] (code) |
+ *
+ * Tags 0x95..0xFF are reserved.
  *
  * PROTOTYPES is written only for a function by value whose [[Prototype]] (flag 1), or that of
  * its own `prototype` object (flag 2), is not what evaluating its source again gives:
@@ -126,8 +134,16 @@ export const FLAG_OOB = 2;
 export const FLAG_SIGNED = 4;
 /** Header flag: the body opens with the module table (code by reference). */
 export const FLAG_MODULES = 8;
+/** Header flag: the body opens with the code table (definitions by hash; see CodeCache). */
+export const FLAG_CODE_CACHE = 16;
 /** Every flag this version knows. */
-export const KNOWN_FLAGS = FLAG_CODE | FLAG_OOB | FLAG_SIGNED | FLAG_MODULES;
+export const KNOWN_FLAGS = FLAG_CODE | FLAG_OOB | FLAG_SIGNED | FLAG_MODULES | FLAG_CODE_CACHE;
+/** Code table entry kind: the definition follows its hash. */
+export const CODE_DEFINED = 0;
+/** Code table entry kind: the loading side's code cache holds the definition. */
+export const CODE_CACHED = 1;
+/** Bytes of a definition's hash (SHA-256). */
+export const CODE_HASH_BYTES = 32;
 /** Bytes of the MAC trailer of a signed pickle. */
 export const MAC_BYTES = 32;
 /** Longest possible header: magic, version, flags, an 8-byte varint. */
@@ -188,6 +204,7 @@ export const MODULE = 0x90;
 export const EXPORT = 0x91;
 export const LATIN1 = 0x92;
 export const PROTOTYPES = 0x93;
+export const FUNCTION_CACHED = 0x94;
 
 /** PROTOTYPES flags: which prototypes follow. */
 export const PROTOTYPES_OWN = 1;

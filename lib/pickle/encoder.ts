@@ -25,6 +25,7 @@ import { sharedScopes } from "../code/shared_scopes.ts";
 import type { BoundParts, PrivateFields, ReadScopes, ScopeSnapshot } from "../runtime/adapter.ts";
 import { instrumentedScopeReader, syncScopeReader } from "../runtime/detect.ts";
 import type { ShapeNode } from "../values/objects.ts";
+import { type CodeCache, CodeUses } from "./code_cache.ts";
 
 /** Frames kept for reuse between walks. */
 const FRAME_POOL = 1024;
@@ -130,6 +131,10 @@ export interface EncodeOptions {
   locations?: ReadonlyMap<object, string | null>;
   /** Async form: scopes are read by the adapter only, to be given exact identities. */
   exactScopes?: boolean;
+  /** `DumpOptions.codeCache`: definitions by hash (code_cache.ts). */
+  codeCache?: CodeCache;
+  /** `DumpOptions.classNamespace`: the namespace of the class ids written. */
+  classNamespace?: string;
 }
 
 const NO_OPTIONS: EncodeOptions = { mode: "sync" };
@@ -205,6 +210,8 @@ export class Encoder {
   explicitScopes: Map<object, ScopeRecord> = new Map();
   /** Functions whose prototype prefix is being written (guards against a loop). */
   reparentedFns: object[] = [];
+  /** The definitions this walk wrote by hash (with a code cache), in code table order. */
+  codeUses: CodeUses = new CodeUses();
 
   // Code by reference (lib/code/by_reference.ts).
   /** The portable names of the modules this walk refers to, in table order. */
@@ -334,6 +341,7 @@ export class Encoder {
     this.reparenting = null;
     if (this.reparentedFns.length > 0) this.reparentedFns = [];
     if (this.chains.size > 0) this.chains.clear();
+    this.codeUses.clear();
   }
 
   /** Clears the frames left on the stack (after an error) and trims the pool. */
