@@ -213,10 +213,9 @@ export class CodeCache {
     return this.lru.has(d.hex);
   }
 
-  /** Sending side: what a pickle sent is now held by both ends (see commitTable). */
-  sent(d: Definition, inFull: boolean): void {
-    if (inFull) this.onDefinition?.(d.hex, d.bytes.slice());
-    this.keep(d);
+  /** Sending side: hands a definition a pickle carries in full to `onDefinition`. */
+  announce(d: Definition): void {
+    this.onDefinition?.(d.hex, d.bytes.slice());
   }
 
   /** The definition of `hex`, marked as just used. */
@@ -348,8 +347,11 @@ export function withCodeTable(
   const out = new Uint8Array(T.HEADER_MAX + t.pos + body.length);
   out.set(t.buf.subarray(0, t.pos), T.HEADER_MAX);
   out.set(body, T.HEADER_MAX + t.pos);
+  // The new definitions are handed to onDefinition first: if it throws, no pickle is made
+  // and the cache is as it was.
+  for (let i = 0; i < defs.length; i++) if (!held[i]) cache.announce(defs[i]);
   for (let i = 0; i < defs.length; i++) if (held[i]) cache.use(defs[i].hex);
-  for (let i = 0; i < defs.length; i++) if (!held[i]) cache.sent(defs[i], true);
+  for (let i = 0; i < defs.length; i++) if (!held[i]) cache.keep(defs[i]);
   return out.subarray(
     writeHeader(out, T.HEADER_MAX, t.pos + body.length, flags | T.FLAG_CODE_CACHE),
   );
