@@ -11,7 +11,10 @@ import { fileURLToPath } from "node:url";
 import {
   CodeCache,
   CodeCacheMissError,
+  dumps,
   dumpsSync,
+  load,
+  loads,
   loadsSync,
   Pickler,
   Unpickler,
@@ -156,6 +159,23 @@ describe("CodeCache", () => {
     // add() checks the hash too.
     assert.throws(() => new CodeCache().add(store.get(hash)!, "00".repeat(32)), UnpicklingError);
     assert.equal(new CodeCache().add(store.get(hash)!), hash);
+  });
+
+  it("signed pickles and streams: the code table is signed with the rest", async () => {
+    const signingKey = new Uint8Array(32).fill(3);
+    const sender = new CodeCache();
+    const receiver = new CodeCache();
+    let n = 1;
+    const f = (x: number) => x + n;
+    for (let i = 0; i < 2; i++) {
+      n = i + 10;
+      const bytes = await dumps(f, { codeCache: sender, signingKey });
+      assert.equal((await loads<Fn>(bytes, { codeCache: receiver, signingKey }))(0), 10 + i);
+    }
+    n = 20;
+    const third = await dumps(f, { codeCache: sender });
+    const fromStream = await load<Fn>(ReadableStream.from([third]), { codeCache: receiver });
+    assert.equal(fromStream(1), 21);
   });
 
   it("a bounded LRU stays in step on both ends", () => {
