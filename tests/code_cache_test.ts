@@ -23,7 +23,7 @@ import {
 import { dis } from "../dis.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const FLAG_CODE_CACHE = 16;
+const FLAG_CODE_CACHE = 32;
 type Fn = (x: number) => number;
 
 function channel(options?: ConstructorParameters<typeof CodeCache>[0]) {
@@ -77,7 +77,7 @@ describe("CodeCache", () => {
     const f = (x: number) => x + 1;
     const first = dis(send.dumpsSync(f));
     const second = dis(send.dumpsSync(f));
-    assert.match(first, /flags 0x11 \(code, code-cache\)/);
+    assert.match(first, /flags 0x21 \(code, code-cache\)/);
     assert.match(first, /CODE_TABLE \[0\] sha256=[0-9a-f]{64} arrow source="\(?x\)? ?=> ?x \+ 1"/);
     assert.match(second, /CODE_TABLE \[0\] sha256=[0-9a-f]{64} cached/);
     assert.match(second, /FUNCTION_CACHED arrow code\[0\]/);

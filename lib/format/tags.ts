@@ -95,9 +95,9 @@
  * | 0x92        | LATIN1             | varint length, Latin-1 bytes: one per code unit (U+0000..U+00FF) |
  * | 0x93        | PROTOTYPES         | u8 flags (1 own, 2 of prototype), [value: the function's [[Prototype]]], [value: the [[Prototype]] of its `prototype` object], then a FUNCTION tag: that function, with those prototypes (code) |
  *
- * | 0x94        | FUNCTION_CACHED    | u8 form, u8 member (as its entry's), varint index into the code table: the entry's source; then as FUNCTION after its source [memo] (code) |
+ * | 0x96        | FUNCTION_CACHED    | u8 form, u8 member (as its entry's), varint index into the code table: the entry's source; then as FUNCTION after its source [memo] (code) |
  *
- * Tags 0x95..0xFF are reserved.
+ * Tags 0x94, 0x95 and 0x97..0xFF are reserved.
  *
  * PROTOTYPES is written only for a function by value whose [[Prototype]] (flag 1), or that of
  * its own `prototype` object (flag 2), is not what evaluating its source again gives:
@@ -135,7 +135,7 @@ export const FLAG_SIGNED = 4;
 /** Header flag: the body opens with the module table (code by reference). */
 export const FLAG_MODULES = 8;
 /** Header flag: the body opens with the code table (definitions by hash; see CodeCache). */
-export const FLAG_CODE_CACHE = 16;
+export const FLAG_CODE_CACHE = 32;
 /** Every flag this version knows. */
 export const KNOWN_FLAGS = FLAG_CODE | FLAG_OOB | FLAG_SIGNED | FLAG_MODULES | FLAG_CODE_CACHE;
 /** Code table entry kind: the definition follows its hash. */
@@ -204,7 +204,7 @@ export const MODULE = 0x90;
 export const EXPORT = 0x91;
 export const LATIN1 = 0x92;
 export const PROTOTYPES = 0x93;
-export const FUNCTION_CACHED = 0x94;
+export const FUNCTION_CACHED = 0x96;
 
 /** PROTOTYPES flags: which prototypes follow. */
 export const PROTOTYPES_OWN = 1;
