@@ -27,6 +27,7 @@ export { dump, load } from "./lib/pickle/streams.ts";
 export { PickleError, PicklingError, UnpicklingError } from "./lib/errors.ts";
 export { reduce, setState } from "./lib/pickle/options.ts";
 export { closure } from "./lib/code/captures.ts";
+export { CodeCache, CodeCacheMissError } from "./lib/pickle/code_cache.ts";
 export {
   listRegistryPickleByValue,
   registerPickleByValue,
@@ -34,6 +35,7 @@ export {
 } from "./lib/code/registry.ts";
 export { registerModule } from "./lib/runtime/modules/table.ts";
 export { ready } from "./lib/runtime/ready.ts";
+export type { CodeCacheOptions } from "./lib/pickle/code_cache.ts";
 export type {
   AllowList,
   DumpOptions,

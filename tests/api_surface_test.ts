@@ -21,6 +21,9 @@ const CONTRACT: Record<string, "function" | "class" | "symbol" | "number"> = {
   ready: "function",
   reduce: "symbol",
   setState: "symbol",
+  // Planned addition: a code cache per channel (definitions once, then by hash).
+  CodeCache: "class",
+  CodeCacheMissError: "class",
   Pickler: "class",
   Unpickler: "class",
   PickleError: "class",

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { closure, dumps, loadsSync, UnpicklingError } from "../mod.ts";
+import { closure, CodeCache, dumps, loadsSync, Pickler, UnpicklingError } from "../mod.ts";
 import { dis, disassemble, TAG_NAMES } from "../dis.ts";
 import { concat, prng, varint, withHeader } from "./helpers.ts";
 import { binaryFixtures } from "./fixtures/binary.ts";
@@ -104,6 +104,14 @@ const VALUES: Record<string, () => Promise<Uint8Array>> = {
         return "a very long function source that will not fit in a line of the output at all";
       }),
     }),
+  // The second pickle of a channel with a code cache: its definitions by hash only.
+  code_cache: async () => {
+    const p = new Pickler({ codeCache: new CodeCache() });
+    const add = closure({ n: 1 }, (x: number) => x + 1);
+    const mul = closure({}, (x: number) => x * 2);
+    await p.dumps({ add });
+    return p.dumps({ add, mul, again: add });
+  },
 };
 
 const header = (flags: number, body: number[]) => withHeader(Uint8Array.from(body), 3, flags);
@@ -116,7 +124,7 @@ const CORRUPT: Record<string, () => Uint8Array> = {
   },
   truncated_header: () => Uint8Array.fromHex(golden.ARRAY).subarray(0, 5),
   bad_length: () => header(0, [0x76, 0xff, 0x7f, 0x01]),
-  unknown_tag: () => header(0, [0x76, 0x02, 0x01, 0x96]),
+  unknown_tag: () => header(0, [0x76, 0x02, 0x01, 0x97]),
   wrong_version: () => withHeader(new Uint8Array([0x01]), 9, 0),
   wrong_magic: () => concat(new TextEncoder().encode("JSON"), new Uint8Array([3, 0, 1, 0])),
   unknown_flags: () => header(0x40, [0x01]),
@@ -280,7 +288,7 @@ function loaderError(bytes: Uint8Array, code = false): UnpicklingError | null {
  */
 const SAME_FAULT: Record<string, [RegExp, RegExp?]> = {
   bad_length: [/length it declares \(16383\) runs past its end/],
-  unknown_tag: [/starts no known value/, /unknown tag 0x96/],
+  unknown_tag: [/starts no known value/, /unknown tag 0x97/],
   wrong_version: [/format version 9.*reads version 3/, /version 9 \(this library reads 3\)/],
   wrong_magic: [/magic bytes/, /wrong magic bytes/],
   unknown_flags: [/unknown flags \(64\)/, /unknown header flags 0x40/],
@@ -520,7 +528,7 @@ describe("dis: the command", () => {
       r = run(cmd, [...args, "-"], bad);
       assert.equal(r.status, 1);
       assert.equal(r.stdout, readFileSync(`${tmp}corrupt_unknown_tag.txt`, "utf8"));
-      assert.match(r.stdout.trimEnd().split("\n").pop()!, /^ *\d+: ERROR unknown tag 0x96$/);
+      assert.match(r.stdout.trimEnd().split("\n").pop()!, /^ *\d+: ERROR unknown tag 0x97$/);
       // --json: the structured form; --max-width cuts lines.
       r = run(cmd, [...args, "--json", "-"], bad);
       assert.equal(r.status, 1);

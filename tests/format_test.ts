@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { closure, dumps, loads, reduce } from "../mod.ts";
+import { closure, CodeCache, dumps, loads, reduce } from "../mod.ts";
 import * as shapes from "./modules/shapes.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -20,6 +20,7 @@ const update = (globalThis as { process?: { env: Record<string, string | undefin
 
 /** Code from eval: its source text is the same on every runtime (no transpiler touches it). */
 const indirect = eval;
+const cachedSource = indirect("((x) => x + 1)");
 const fnSource = indirect("(function add(a, b) { return a + b + k; })");
 const ClassSource = indirect(
   "(class Point { constructor(x) { this.x = x; } norm() { return this.x; } })",
@@ -39,6 +40,8 @@ interface Case {
   check(v: unknown): void;
   /** Out-of-band buffers handed out while pickling, given back when loading. */
   oob?: boolean;
+  /** The second pickle of a channel with a code cache (the first one carried the definition). */
+  cached?: boolean;
 }
 
 const eq = (expected: unknown) => (v: unknown) => assert.deepEqual(v, expected);
@@ -270,6 +273,11 @@ const CASES: Record<string, Case> = {
       assert.equal(a.norm() + b.norm(), 3);
     },
   },
+  FUNCTION_CACHED: {
+    make: () => closure({}, cachedSource),
+    cached: true,
+    check: (v) => assert.equal((v as (x: number) => number)(1), 2),
+  },
   // Not a tag: a class with a private field, as the class of INSTANCE is written.
   CLASS: {
     make: () => Private,
@@ -279,7 +287,20 @@ const CASES: Record<string, Case> = {
 
 async function pickle(c: Case): Promise<Uint8Array> {
   const buffers: ArrayBuffer[] = [];
+  if (c.cached) {
+    const codeCache = new CodeCache();
+    await dumps(await c.make(), { codeCache });
+    return await dumps(await c.make(), { codeCache });
+  }
   return await dumps(await c.make(), c.oob ? { bufferCallback: (b) => void buffers.push(b) } : {});
+}
+
+/** The receiving cache of a `cached` case: it loaded the channel's first pickle. */
+async function receiver(c: Case): Promise<CodeCache | undefined> {
+  if (!c.cached) return undefined;
+  const codeCache = new CodeCache();
+  await loads(await dumps(await c.make(), { codeCache: new CodeCache() }), { codeCache });
+  return codeCache;
 }
 
 describe("golden bytes, one case per tag", () => {
@@ -318,7 +339,7 @@ describe("golden bytes, one case per tag", () => {
       assert.equal((await pickle(c)).toHex(), expected);
       const bytes = Uint8Array.fromHex(expected);
       const buffers = c.oob ? [new Uint8Array([1, 2, 3]).buffer] : undefined;
-      c.check(await loads(bytes, { buffers }));
+      c.check(await loads(bytes, { buffers, codeCache: await receiver(c) }));
     });
   }
 });

@@ -42,6 +42,7 @@ import { newInstrumentedFunction, readInstrumentedScopes } from "./loaded_instru
 import { type DecodeFrame, type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts";
 import { K_PRIVATE, K_PROPS, K_SCOPE } from "../pickle/decode_table.ts";
 import { hasRepeat } from "../pickle/shapes.ts";
+import { cachedDefinition, writeFunctionHead } from "../pickle/code_cache.ts";
 
 // Write side.
 
@@ -122,10 +123,8 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
   enc.memo.set(fn, enc.nextId++);
   enc.flags |= T.FLAG_CODE;
   const w = enc.w;
-  w.byte(T.FUNCTION);
-  w.byte2(form, memberCode(an));
-  w.string(text);
-  if (form === FORM_CLASS) w.string(classId(fn, source));
+  writeFunctionHead(enc, form, memberCode(an), text);
+  if (form === FORM_CLASS) w.string(classId(fn, source, enc.opts.classNamespace));
   writeScope(enc, scope);
   if (form === FORM_CLASS) {
     definitionValues(enc, fn, an, scope);
@@ -245,14 +244,20 @@ class PendingFunction {
   ) {}
 }
 
-/** FUNCTION: a function by value, evaluated from its source inside its rebuilt scope. */
-export function readFunction(dec: Decoder, at: number): unknown {
+/**
+ * FUNCTION: a function by value, evaluated from its source inside its rebuilt scope.
+ * FUNCTION_CACHED: the same, its head (form, member, source) from the code table.
+ */
+export function readFunction(dec: Decoder, at: number, tag: number): unknown {
   const r = dec.r;
   dec.code(at);
-  const form = r.byte();
-  const member = r.byte();
-  if (form > FORM_CLASS || member > 2) dec.corrupt("a function's form is out of range", at);
-  const source = dec.string();
+  let form: number, member: number, source: string;
+  if (tag === T.FUNCTION) {
+    form = r.byte();
+    member = r.byte();
+    if (form > FORM_CLASS || member > 2) dec.corrupt("a function's form is out of range", at);
+    source = dec.string();
+  } else ({ form, member, source } = cachedDefinition(dec, at));
   const id = form === FORM_CLASS ? dec.string() : "";
   const slot = dec.memo.length;
   dec.memo.push(HOLE);

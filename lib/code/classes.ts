@@ -233,7 +233,8 @@ export function readPrototypes(dec: Decoder, at: number): unknown {
   }
   const own = flags & T.PROTOTYPES_OWN ? readPrototypeOperand(dec, at) : undefined;
   const ofProto = flags & T.PROTOTYPES_OF_PROTOTYPE ? readPrototypeOperand(dec, at) : undefined;
-  if (r.pos + 1 >= r.end || r.buf[r.pos] !== T.FUNCTION) {
+  const next = r.pos + 1 < r.end ? r.buf[r.pos] : -1;
+  if (next !== T.FUNCTION && next !== T.FUNCTION_CACHED) {
     dec.corrupt("a function's prototypes are not followed by the function", at);
   }
   const isClass = r.buf[r.pos + 1] === FORM_CLASS;

@@ -25,8 +25,13 @@ function hash(text: string): string {
   return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
 }
 
-/** The tracker id of `cls`, assigned on first use. */
-export function classId(cls: object, source: string): string {
+/**
+ * The tracker id of `cls`, assigned on first use; with `namespace` (a client's, see
+ * DumpOptions.classNamespace), that id inside the namespace, so that classes of two clients
+ * with one source stay apart where both are loaded. A class loaded here keeps the id it
+ * came with (it travels on under its own namespace).
+ */
+export function classId(cls: object, source: string, namespace?: string): string {
   let id = idOf.get(cls);
   if (id === undefined) {
     const h = hash(source);
@@ -38,7 +43,11 @@ export function classId(cls: object, source: string): string {
     idOf.set(cls, id);
     byId.set(id, new WeakRef(cls));
   }
-  return id;
+  if (namespace === undefined || namespace === "" || loaded.has(cls)) return id;
+  // Known here under the namespaced id too: it comes back as this class.
+  const spaced = `${namespace}/${id}`;
+  if (byId.get(spaced)?.deref() !== cls) byId.set(spaced, new WeakRef(cls));
+  return spaced;
 }
 
 /** The class this process knows under `id` (defined here, or loaded before), if alive. */

@@ -26,7 +26,8 @@ export function codeValue(
   const r = w.r;
   switch (tag) {
     case T.FUNCTION:
-      return func(w, at, depth, role);
+    case T.FUNCTION_CACHED:
+      return func(w, at, depth, role, tag);
     case T.SCOPE:
       scopeChain(w, depth, role, at);
       return T.SCOPE;
@@ -109,7 +110,9 @@ export function codeValue(
       w.line(at, depth, tag, role, which.join(", "));
       if (flags & T.PROTOTYPES_OWN) w.inlineValue(depth + 1, "[[Prototype]]");
       if (flags & T.PROTOTYPES_OF_PROTOTYPE) w.inlineValue(depth + 1, "prototype's [[Prototype]]");
-      if (r.peek() !== T.FUNCTION) r.fail("PROTOTYPES must be followed by a function", at);
+      if (r.peek() !== T.FUNCTION && r.peek() !== T.FUNCTION_CACHED) {
+        r.fail("PROTOTYPES must be followed by a function", at);
+      }
       return w.inlineValue(depth + 1, "function");
     }
     default:
@@ -133,16 +136,22 @@ function moduleName(w: Disassembler, index: number, at: number): string {
  * property list, its prototype's, [a class's static private values], then the values of the
  * scopes it opened.
  */
-function func(w: Disassembler, at: number, depth: number, role: string): number {
+function func(w: Disassembler, at: number, depth: number, role: string, tag: number): number {
   const r = w.r;
   const form = r.byte();
   const member = r.byte();
   if (form > FORM_CLASS || member > 2) r.fail("invalid function form", at);
-  const source = r.string();
+  let source: string;
+  if (tag === T.FUNCTION) source = `source=${r.string().shown}`;
+  else {
+    const i = r.varint();
+    if (i >= w.code.length) r.fail("code table index past the code table", at);
+    source = `code[${i}]`;
+  }
   let ops = FORM_NAMES[form] + (member > 0 ? ` ${MEMBER_NAMES[member]}` : "");
   if (form === FORM_CLASS) ops += ` id=${Disassembler.name(r.string())}`;
-  ops += ` source=${source.shown}`;
-  const l = w.line(at, depth, T.FUNCTION, role, ops);
+  ops += ` ${source}`;
+  const l = w.line(at, depth, tag, role, ops);
   w.memo(l);
   const next = r.peek();
   if (next === T.NULL) {

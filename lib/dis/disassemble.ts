@@ -9,8 +9,8 @@
 import * as T from "../format/tags.ts";
 import { UnpicklingError } from "../errors.ts";
 import { Cursor } from "./cursor.ts";
-import { flagNames } from "./names.ts";
-import type { Disassembly, DisHeader, DisOptions } from "./types.ts";
+import { flagNames, FORM_NAMES, MEMBER_NAMES } from "./names.ts";
+import type { Disassembly, DisCodeEntry, DisHeader, DisOptions } from "./types.ts";
 import { Disassembler, F_ROOT } from "./disassembler.ts";
 
 const DEFAULT_MAX_STRING = 60;
@@ -74,6 +74,34 @@ function header(r: Cursor): DisHeader {
   };
 }
 
+/** The code table: definitions carried (form, member, source) or named by hash only. */
+function codeTable(r: Cursor, code: DisCodeEntry[], w: Disassembler): void {
+  const start = r.pos;
+  const n = r.varint();
+  if (n > (r.end - r.pos) / (1 + T.CODE_HASH_BYTES)) {
+    r.fail("code table longer than the pickle", start);
+  }
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const kind = r.byte();
+    if (kind !== T.CODE_DEFINED && kind !== T.CODE_CACHED) r.fail("unknown code table entry", at);
+    if (r.pos + T.CODE_HASH_BYTES > r.end) r.fail("truncated code table", at);
+    const hash = r.hex(r.pos, T.CODE_HASH_BYTES, T.CODE_HASH_BYTES);
+    r.pos += T.CODE_HASH_BYTES;
+    let definition: string | null = null;
+    if (kind === T.CODE_DEFINED) {
+      const form = r.byte();
+      const member = r.byte();
+      if (form > 3 || member > 2) r.fail("invalid function form", at);
+      const source = r.string();
+      definition = FORM_NAMES[form] + (member > 0 ? ` ${MEMBER_NAMES[member]}` : "") +
+        ` source=${source.shown}`;
+    }
+    code.push({ offset: at, index: i, hash, definition });
+  }
+  w.code = code;
+}
+
 /**
  * Disassembles `bytes`: the structured form of {@linkcode dis}. A pickle that stops making
  * sense gives the lines up to there and `error`; this never throws and takes time linear in
@@ -92,6 +120,7 @@ export function disassemble(
     size: bytes.length,
     header: null,
     modules: [],
+    code: [],
     lines: w.lines,
     mac: null,
     memoCount: 0,
@@ -114,6 +143,7 @@ export function disassemble(
       }
       w.modules = out.modules;
     }
+    if (h.flags & T.FLAG_CODE_CACHE) codeTable(r, out.code, w);
     w.push(F_ROOT, 1, 0);
     w.run();
     if (r.pos < h.bodyEnd && r.pos < bytes.length) {

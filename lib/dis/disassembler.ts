@@ -18,7 +18,7 @@ import {
   SMALL_INT_NAME,
   tagName,
 } from "./names.ts";
-import type { DisLine, DisModule } from "./types.ts";
+import type { DisCodeEntry, DisLine, DisModule } from "./types.ts";
 import { codeValue } from "./code.ts";
 import { blob, buffer, error, view } from "./objects.ts";
 import { boxes, isKey, isPrimitive, STRING_TAGS } from "./kinds.ts";
@@ -82,6 +82,8 @@ export class Disassembler {
   /** Instance shapes (INSTANCE_NEW_SHAPE): keys, shown; their prototype is a value. */
   readonly instanceShapes: Shape[] = [];
   modules: DisModule[] = [];
+  /** The code table (FUNCTION_CACHED names its entries). */
+  code: DisCodeEntry[] = [];
   inline = 0;
 
   constructor(readonly r: Cursor) {}

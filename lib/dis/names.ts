@@ -66,6 +66,7 @@ const TAG_CONSTANTS = [
   "PROTOTYPES",
   "INSTANCE_NEW_SHAPE",
   "INSTANCE_SHAPED",
+  "FUNCTION_CACHED",
 ] as const;
 
 /** Name of the small-int tags 0x00..0x3F. */
@@ -100,6 +101,7 @@ export function flagNames(flags: number): string[] {
   if (flags & T.FLAG_SIGNED) out.push("signed");
   if (flags & T.FLAG_MODULES) out.push("modules");
   if (flags & T.FLAG_STRUCTURED) out.push("structured");
+  if (flags & T.FLAG_CODE_CACHE) out.push("code-cache");
   const unknown = flags & ~T.KNOWN_FLAGS;
   if (unknown) out.push(`unknown 0x${unknown.toString(16)}`);
   return out;

@@ -33,6 +33,12 @@ export function render(d: Disassembly, options: DisOptions = {}): string {
     );
   }
   for (const m of d.modules) out.push(cut(`${off(m.offset)}: MODULE_TABLE [${m.index}] ${m.name}`));
+  for (const c of d.code) {
+    out.push(cut(
+      `${off(c.offset)}: CODE_TABLE [${c.index}] sha256=${c.hash} ` +
+        (c.definition === null ? "cached" : c.definition),
+    ));
+  }
   // Each line is one concatenation of parts made once (indents, depth columns, paddings).
   const indents: string[] = [];
   for (let i = 0; i <= MAX_INDENT; i++) indents.push(" ".repeat(1 + 2 * i));

@@ -32,6 +32,18 @@ export interface DisModule {
   name: string;
 }
 
+/** One entry of the code table (pickles made with a code cache). */
+export interface DisCodeEntry {
+  /** Offset of the entry. */
+  offset: number;
+  /** Index that FUNCTION_CACHED tags use. */
+  index: number;
+  /** The definition's SHA-256, in hex. */
+  hash: string;
+  /** The definition (form, member, source) when the pickle carries it; null: by hash only. */
+  definition: string | null;
+}
+
 /** One tag of the body. */
 export interface DisLine {
   /** Byte offset of the tag from the start of the pickle. */
@@ -70,6 +82,8 @@ export interface Disassembly {
   header: DisHeader | null;
   /** The module table (empty without the modules flag). */
   modules: DisModule[];
+  /** The code table (empty without the code-cache flag). */
+  code: DisCodeEntry[];
   /** One line per tag, in byte order. */
   lines: DisLine[];
   /** The MAC of a signed pickle, in hex (not verified: that needs the key). */

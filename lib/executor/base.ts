@@ -99,6 +99,12 @@ export abstract class BaseExecutor implements Executor {
   protected abstract runJob(job: Job, signal: AbortSignal): Promise<unknown[]>;
   /** Releases the backend's workers; called once, after the calls settled (or were cancelled). */
   protected abstract shutdown(cancel: boolean): Promise<void>;
+  /**
+   * The namespace of the class identities this client pickles (`DumpOptions.classNamespace`):
+   * unique per executor, so that clients sharing long-lived workers never update each
+   * other's classes, even classes with the same source.
+   */
+  readonly classNamespace: string = crypto.randomUUID();
 
   private closing: Promise<void> | undefined;
   private readonly cancelAll = new AbortController();

@@ -7,12 +7,18 @@
  * | ------- | ------------------------------------------------------------------------- |
  * | 0..3    | magic `"JSPK"` (`4A 53 50 4B`)                                            |
  * | 4       | format version ({@linkcode FORMAT_VERSION})                               |
- * | 5       | flags: {@linkcode FLAG_CODE}, {@linkcode FLAG_OOB}, {@linkcode FLAG_SIGNED}, {@linkcode FLAG_MODULES}, {@linkcode FLAG_STRUCTURED} |
+ * | 5       | flags: {@linkcode FLAG_CODE}, {@linkcode FLAG_OOB}, {@linkcode FLAG_SIGNED}, {@linkcode FLAG_MODULES}, {@linkcode FLAG_STRUCTURED}, {@linkcode FLAG_CODE_CACHE} |
  * | 6..     | varint: number of bytes after the header (body, then the MAC if signed)   |
  *
  * The body is exactly one value. With {@linkcode FLAG_MODULES}, the module table comes first:
  * varint n, then n × str, the portable names of the modules the value refers to (see
  * `lib/runtime/modules/names.ts`), so that a loader can import them all before building anything.
+ * With {@linkcode FLAG_CODE_CACHE} (a pickle made with a `CodeCache`), the code table follows
+ * (after the module table, if any): varint n, then n entries, each a u8 kind, 32 bytes of
+ * SHA-256, and for kind 0 ({@linkcode CODE_DEFINED}) the definition those 32 bytes hash:
+ * u8 form, u8 member, str source (as FUNCTION writes them); kind 1 ({@linkcode CODE_CACHED})
+ * is a definition the loading side's cache holds from an earlier pickle of the channel.
+ * See `lib/pickle/code_cache.ts`. A pickle made without a cache never sets this flag.
  * A signed pickle ends with a 32-byte HMAC-SHA-256 computed
  * over every byte before it (header included).
  *
@@ -90,8 +96,9 @@
  * | 0x93        | PROTOTYPES         | u8 flags (1 own, 2 of prototype), [value: the function's [[Prototype]]], [value: the [[Prototype]] of its `prototype` object], then a FUNCTION tag: that function, with those prototypes (code) |
  * | 0x94        | INSTANCE_NEW_SHAPE | varint n, n × str key, value prototype (an object), n × value [memo]: an object with that prototype whose own properties are n default data properties (writable, enumerable, configurable), in that order; defines the next instance shape (the prototype and the keys) |
  * | 0x95        | INSTANCE_SHAPED    | varint instance shape id, values in the shape's key order [memo]: an object of an instance shape defined before |
+ * | 0x96        | FUNCTION_CACHED    | u8 form, u8 member (as its entry's), varint index into the code table: the entry's source; then as FUNCTION after its source [memo] (code) |
  *
- * Tags 0x96..0xFF are reserved.
+ * Tags 0x97..0xFF are reserved.
  *
  * INSTANCE_NEW_SHAPE and INSTANCE_SHAPED carry the common class instance: no private
  * members, no built-in state, and own properties that are all default data properties with
@@ -140,8 +147,18 @@ export const FLAG_MODULES = 8;
  * enumerable string-keyed data). Informative: loading reads such a pickle as any other.
  */
 export const FLAG_STRUCTURED = 16;
+
+/** Header flag: the body opens with the code table (definitions by hash; see CodeCache). */
+export const FLAG_CODE_CACHE = 32;
 /** Every flag this version knows. */
-export const KNOWN_FLAGS = FLAG_CODE | FLAG_OOB | FLAG_SIGNED | FLAG_MODULES | FLAG_STRUCTURED;
+export const KNOWN_FLAGS = FLAG_CODE | FLAG_OOB | FLAG_SIGNED | FLAG_MODULES | FLAG_STRUCTURED |
+  FLAG_CODE_CACHE;
+/** Code table entry kind: the definition follows its hash. */
+export const CODE_DEFINED = 0;
+/** Code table entry kind: the loading side's code cache holds the definition. */
+export const CODE_CACHED = 1;
+/** Bytes of a definition's hash (SHA-256). */
+export const CODE_HASH_BYTES = 32;
 /** Bytes of the MAC trailer of a signed pickle. */
 export const MAC_BYTES = 32;
 /** Longest possible header: magic, version, flags, an 8-byte varint. */
@@ -204,6 +221,7 @@ export const LATIN1 = 0x92;
 export const PROTOTYPES = 0x93;
 export const INSTANCE_NEW_SHAPE = 0x94;
 export const INSTANCE_SHAPED = 0x95;
+export const FUNCTION_CACHED = 0x96;
 
 /** PROTOTYPES flags: which prototypes follow. */
 export const PROTOTYPES_OWN = 1;

@@ -5,7 +5,13 @@
  * @module
  */
 
-import { FLAG_CODE, FLAG_MODULES, FLAG_SIGNED, HEADER_MAX } from "../format/tags.ts";
+import {
+  FLAG_CODE,
+  FLAG_CODE_CACHE,
+  FLAG_MODULES,
+  FLAG_SIGNED,
+  HEADER_MAX,
+} from "../format/tags.ts";
 import { readHeader, writeHeader } from "../format/header.ts";
 import { UnpicklingError } from "../errors.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
@@ -25,15 +31,25 @@ import { asBytes, oobBuffers, type PickleBytes, privateCopy } from "./load_input
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../runtime/modules/names.ts";
 import type { EncodeObserver } from "./observer.ts";
+import {
+  type CodeCache,
+  type Definition,
+  readCodeTable,
+  resolveMissing,
+  withCodeTable,
+} from "./code_cache.ts";
 
 let idleWalker: Encoder | undefined;
 let idleAsyncWalker: Encoder | undefined;
 let idleDecoder: Decoder | undefined;
 
 /** The pickle of what `walker` wrote since HEADER_MAX: header, module table, body. */
-function pickleOf(walker: Encoder, signed: boolean): Uint8Array {
+function pickleOf(walker: Encoder, signed: boolean, cache: CodeCache | undefined): Uint8Array {
   const w = walker.w;
   const flags = walker.flags | (signed ? FLAG_SIGNED : 0);
+  if (cache !== undefined && walker.codeUses.defs.length > 0) {
+    return withCodeTable(w, walker.modules.names, walker.codeUses, cache, flags);
+  }
   return walker.modules.names.length === 0
     ? w.take(writeHeader(w.buf, HEADER_MAX, w.pos - HEADER_MAX, flags))
     : withModuleTable(w, walker.modules.names, flags);
@@ -63,7 +79,7 @@ function walkSync(value: unknown, opts: EncodeOptions): Uint8Array {
       w.reset(HEADER_MAX);
       walker.walk(value, { ...opts, keepScopes: true });
     }
-    return pickleOf(walker, false);
+    return pickleOf(walker, false, opts.codeCache);
   } finally {
     walker.busy = false;
     releaseInspector();
@@ -105,6 +121,8 @@ function walkOptions(
     structured: fidelityOf(options) ? true : undefined,
     moduleRoot: rootOf(options?.moduleRoot),
     bufferCallback: options?.bufferCallback,
+    codeCache: options?.codeCache,
+    classNamespace: options?.classNamespace,
     reducerOverride: override,
     settled,
     scopes,
@@ -181,7 +199,7 @@ async function dumpAsyncWith(
           observer,
         ),
     );
-    bytes = pickleOf(walker, key !== undefined);
+    bytes = pickleOf(walker, key !== undefined, options?.codeCache);
   } finally {
     walker.release();
     walker.busy = false;
@@ -245,8 +263,14 @@ function loadSyncWith(
       specs = table.specs;
       start = table.valueStart;
     }
+    let code: Definition[] | undefined;
+    if (header.flags & FLAG_CODE_CACHE) {
+      const table = readCodeTable(bytes, start, header.bodyEnd, options?.codeCache);
+      code = table.defs;
+      start = table.valueStart;
+    }
     // (Default options and no modules, the common case: one shared options object.)
-    if (options === undefined && modules === undefined) {
+    if (options === undefined && modules === undefined && code === undefined) {
       return decoder.decode(bytes, start, header.bodyEnd, DEFAULT_BUILD);
     }
     return decoder.decode(bytes, start, header.bodyEnd, {
@@ -259,6 +283,7 @@ function loadSyncWith(
       maxDepth: options?.maxDepth,
       maxErrors: options?.maxErrors,
       maxObjects: options?.maxObjects,
+      code,
     });
   } finally {
     decoder.busy = false;
@@ -312,12 +337,29 @@ async function loadAsyncWith(
       );
     }
     const opts = { ...options, signingKey: undefined };
+    await resolveCode(bytes, opts);
     return rootValue(loadSyncWith(bytes, opts, await importModules(bytes, opts)));
   }
   // The module imports are awaited: the value is read from bytes the caller cannot change
   // meanwhile, matching the module table read before.
-  if (readHeader(bytes)!.flags & FLAG_MODULES) bytes = privateCopy(bytes, data);
+  const flags = readHeader(bytes)!.flags;
+  if (flags & FLAG_MODULES || (flags & FLAG_CODE_CACHE && options?.codeCache?.resolve)) {
+    bytes = privateCopy(bytes, data);
+  }
+  await resolveCode(bytes, options);
   return rootValue(loadSyncWith(bytes, options, await importModules(bytes, options)));
+}
+
+/** Async loads: the definitions the code cache misses, asked of its resolve function. */
+async function resolveCode(bytes: Uint8Array, options: LoadOptions | undefined): Promise<void> {
+  const cache = options?.codeCache;
+  if (cache?.resolve === undefined) return;
+  const header = readHeader(bytes)!;
+  if (!(header.flags & FLAG_CODE_CACHE)) return;
+  const start = header.flags & FLAG_MODULES
+    ? readModuleTable(bytes, header.bodyStart, header.bodyEnd).valueStart
+    : header.bodyStart;
+  await resolveMissing(bytes, start, header.bodyEnd, cache);
 }
 
 /**

@@ -114,6 +114,7 @@ const TAGS: readonly (readonly [number, string, ReadFn])[] = [
   [T.MODULE, "MODULE", readModule],
   [T.EXPORT, "EXPORT", readExport],
   [T.FUNCTION, "FUNCTION", readFunction],
+  [T.FUNCTION_CACHED, "FUNCTION_CACHED", readFunction],
   [T.SCOPE, "SCOPE", readScope],
   [T.PROTOTYPES, "PROTOTYPES", readPrototypes],
   [T.PROTOTYPE_OF, "PROTOTYPE_OF", readPrototypeOf],

@@ -17,6 +17,7 @@ import { admits, type AllowPolicy, refused } from "./allow.ts";
 import type { ScopeHandle } from "../code/functions.ts";
 import type { Shape } from "./shapes.ts";
 import type { InstanceShape } from "../code/instances.ts";
+import type { Definition } from "./code_cache.ts";
 import { NOT_PRIMITIVE, readPrimitive } from "../values/primitives.ts";
 import { readShapedObject } from "../values/objects.ts";
 import { readArray } from "../values/arrays.ts";
@@ -103,6 +104,8 @@ export interface DecodeOptions {
   maxErrors?: number;
   /** LoadOptions.maxObjects (see limits.ts for the default). */
   maxObjects?: number;
+  /** The definitions of the pickle's code table, by index (code_cache.ts). */
+  code?: readonly Definition[];
 }
 
 /**

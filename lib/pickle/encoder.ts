@@ -26,6 +26,7 @@ import type { BoundParts, PrivateFields, ReadScopes, ScopeSnapshot } from "../ru
 import { instrumentedScopeReader, syncScopeReader } from "../runtime/detect.ts";
 import type { ShapeNode } from "../values/objects.ts";
 import type { EncodeObserver } from "./observer.ts";
+import { type CodeCache, CodeUses } from "./code_cache.ts";
 
 /** Frames kept for reuse between walks. */
 const FRAME_POOL = 1024;
@@ -135,6 +136,10 @@ export interface EncodeOptions {
   observer?: EncodeObserver;
   /** `DumpOptions.fidelity` is "structured": plain objects and arrays as their enumerable data. */
   structured?: boolean;
+  /** `DumpOptions.codeCache`: definitions by hash (code_cache.ts). */
+  codeCache?: CodeCache;
+  /** `DumpOptions.classNamespace`: the namespace of the class ids written. */
+  classNamespace?: string;
 }
 
 const NO_OPTIONS: EncodeOptions = { mode: "sync" };
@@ -212,6 +217,8 @@ export class Encoder {
   explicitScopes: Map<object, ScopeRecord> = new Map();
   /** Functions whose prototype prefix is being written (guards against a loop). */
   reparentedFns: object[] = [];
+  /** The definitions this walk wrote by hash (with a code cache), in code table order. */
+  codeUses: CodeUses = new CodeUses();
 
   // Code by reference (lib/code/by_reference.ts).
   /** The portable names of the modules this walk refers to, in table order. */
@@ -347,6 +354,7 @@ export class Encoder {
     if (this.reparentedFns.length > 0) this.reparentedFns = [];
     if (this.chains.size > 0) this.chains.clear();
     this.nextInstanceShape = 0;
+    this.codeUses.clear();
   }
 
   /** Clears the frames left on the stack (after an error) and trims the pool. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { CodeCache } from "./code_cache.ts";
+
 /** Options of {@linkcode dumps}, {@linkcode dumpsSync}, {@linkcode dump} and {@linkcode Pickler}. */
 export interface DumpOptions {
   /** Extra modules whose functions and classes are pickled by value, for this call only. */
@@ -66,6 +68,19 @@ export interface DumpOptions {
    * ```
    */
   fidelity?: "exact" | "structured";
+  /**
+   * The code cache of the channel the pickle is sent on: function definitions it has sent
+   * before are written by hash (see {@linkcode CodeCache}). The loading side passes the
+   * cache of its end of the channel as {@linkcode LoadOptions.codeCache}.
+   */
+  codeCache?: CodeCache;
+  /**
+   * The namespace of the class identities this pickle writes (for example, one per client
+   * of shared workers): classes pickled under two namespaces stay two classes where both
+   * are loaded, even with one source, instead of the later updating the earlier. Loaded
+   * back here, a class is still the original one.
+   */
+  classNamespace?: string;
 }
 
 /** Options of {@linkcode loads}, {@linkcode loadsSync}, {@linkcode load} and {@linkcode Unpickler}. */
@@ -179,6 +194,11 @@ export interface LoadOptions {
    * A positive integer or `Infinity`.
    */
   maxObjects?: number;
+  /**
+   * The code cache of this end of the channel (see {@linkcode CodeCache}): needed by
+   * pickles that a pickler with a code cache made, which name definitions by hash.
+   */
+  codeCache?: CodeCache;
 }
 
 /** The names {@linkcode LoadOptions.allow} admits, as a pickle writes them. */

@@ -9,6 +9,8 @@
 
 import {
   closure,
+  type CodeCache,
+  type DumpOptions,
   dumps,
   loads,
   loadsSync,
@@ -105,11 +107,12 @@ export function encodeList(
   list: readonly unknown[],
   share: boolean,
   outOfBand: boolean,
+  extra?: DumpOptions,
 ): Payload | Promise<Payload> {
   if (share && Array.isArray(list) && primitives(list)) {
     return { bytes: EMPTY, raw: list as unknown[], buffers: NONE, shared: NONE };
   }
-  return encode(list, share, outOfBand);
+  return encode(list, share, outOfBand, extra);
 }
 
 /**
@@ -117,14 +120,32 @@ export function encodeList(
  * otherwise they are copied into the pickle. `outOfBand`: ArrayBuffers travel beside the
  * pickle (to be copied or transferred by postMessage) instead of inside it.
  */
-export async function encode(value: unknown, share: boolean, outOfBand: boolean): Promise<Payload> {
+export async function encode(
+  value: unknown,
+  share: boolean,
+  outOfBand: boolean,
+  extra?: DumpOptions,
+): Promise<Payload> {
   try {
-    return encodeWith(value, share, outOfBand, true) as Payload;
+    return encodeWith(value, share, outOfBand, true, extra) as Payload;
   } catch (e) {
     if (!(e instanceof PicklingError)) throw e;
     // Values only the async form pickles (promises, Blobs); else the same error again.
-    return await encodeWith(value, share, outOfBand, false);
+    return await encodeWith(value, share, outOfBand, false, extra);
   }
+}
+
+/**
+ * Pickles `value` in the sync form only (a PicklingError when it needs the async form).
+ * `extra`: more options (a channel's code cache, the client's class namespace).
+ */
+export function encodeSync(
+  value: unknown,
+  share: boolean,
+  outOfBand: boolean,
+  extra?: DumpOptions,
+): Payload {
+  return encodeWith(value, share, outOfBand, true, extra) as Payload;
 }
 
 function encodeWith(
@@ -132,10 +153,11 @@ function encodeWith(
   share: boolean,
   outOfBand: boolean,
   sync: boolean,
+  extra: DumpOptions | undefined,
 ): Payload | Promise<Payload> {
   const buffers: ArrayBuffer[] = [];
   const shared: SharedArrayBuffer[] = [];
-  const options = outOfBand
+  let options: DumpOptions | undefined = outOfBand
     ? {
       bufferCallback: (b: ArrayBuffer) => {
         buffers.push(b);
@@ -143,6 +165,7 @@ function encodeWith(
       },
     }
     : undefined;
+  if (extra !== undefined) options = { ...options, ...extra };
   if (share) {
     const p = new SharingPickler(options, shared);
     if (sync) return { bytes: p.dumpsSync(value), buffers, shared };
@@ -152,17 +175,22 @@ function encodeWith(
   return dumps(value, options).then((bytes) => ({ bytes, buffers, shared }));
 }
 
-/** Loads a payload made by `encode` (sync form first, async when the pickle needs it). */
-export function decode(p: Payload): unknown {
+/**
+ * Loads a payload made by `encode` (sync form first, async when the pickle needs it), with
+ * the code cache of this end of the channel when the pickle was made with one.
+ */
+export function decode(p: Payload, codeCache?: CodeCache): unknown {
   if (p.raw !== undefined) return p.raw;
-  return decodePickle(p);
+  return decodePickle(p, codeCache);
 }
 
-async function decodePickle(p: Payload): Promise<unknown> {
+async function decodePickle(p: Payload, codeCache: CodeCache | undefined): Promise<unknown> {
   if (p.shared.length > 0) {
     (globalThis as unknown as Record<symbol, unknown>)[Symbol.for(SHARED_KEY)] = p.shared;
   }
-  const options = p.buffers.length > 0 ? { buffers: p.buffers } : undefined;
+  const options = p.buffers.length > 0 || codeCache !== undefined
+    ? { buffers: p.buffers, codeCache }
+    : undefined;
   try {
     return loadsSync(p.bytes, options);
   } catch (e) {

@@ -8,7 +8,8 @@
 import { BaseExecutor } from "../executor/base.ts";
 import { WorkerDiedError } from "../executor/errors.ts";
 import type { Job } from "../executor/types.ts";
-import { decode, encode, encodeList, type Payload } from "./codec.ts";
+import { decode, encode, encodeList, encodeSync, type Payload } from "./codec.ts";
+import { CodeCache, PicklingError } from "../../mod.ts";
 import {
   CURRENT_RUNTIME,
   PRELOAD_URL,
@@ -51,7 +52,6 @@ export interface PoolOptions {
 interface Task {
   job: Job;
   fnId: number;
-  fn: Payload;
   args: Payload;
   signal: AbortSignal;
   resolve(r: unknown[]): void;
@@ -68,6 +68,11 @@ interface Slot {
   task?: Task;
   /** Function ids this worker holds, oldest first. */
   fns: Set<number>;
+  /**
+   * The pool's end of the channel to this worker: the function definitions the worker
+   * holds, sent once and named by hash afterwards (a new worker starts with a new one).
+   */
+  cache: CodeCache;
 }
 
 /** Function definitions a worker keeps at most (older ones are dropped on both sides). */
@@ -92,12 +97,19 @@ export class Pool extends BaseExecutor {
   private readonly start: (on: Parameters<typeof startThread>[1]) => WorkerHandle;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
-  private readonly fnPayloads = new WeakMap<object, Promise<{ id: number; fn: Payload }>>();
+  private readonly fnIds = new WeakMap<object, number>();
+  /** Calls whose function only the async form pickles: pickled once, without the cache. */
+  private readonly fnPayloads = new WeakMap<object, Promise<Payload>>();
   private nextFn = 0;
   private nextTask = 0;
   private stopped = false;
   /** Workers started so far, replacements included. */
   started = 0;
+  /**
+   * Bytes of the pickles sent to workers so far (functions, arguments and their
+   * out-of-band buffers; lists of primitives that travel unpickled count nothing).
+   */
+  bytesSent = 0;
 
   /** Creates a pool; workers start with the first task. */
   constructor(options: PoolOptions = {}) {
@@ -156,7 +168,9 @@ export class Pool extends BaseExecutor {
       };
       this.start = (on) => startProcess(spec, on);
     }
-    for (let i = 0; i < size; i++) this.slots.push({ ready: false, fns: new Set() });
+    for (let i = 0; i < size; i++) {
+      this.slots.push({ ready: false, fns: new Set(), cache: new CodeCache() });
+    }
   }
 
   /** Workers in the pool. */
@@ -169,29 +183,52 @@ export class Pool extends BaseExecutor {
     return this.kind === "thread";
   }
 
-  /** The call's function, pickled once per call. */
-  private fnPayload(job: Job): Promise<{ id: number; fn: Payload }> {
-    let p = this.fnPayloads.get(job.token);
-    if (p === undefined) {
-      const id = this.nextFn++;
-      p = encode(job.fn, this.share, false).then((fn) => ({ id, fn }));
-      this.fnPayloads.set(job.token, p);
+  /** The call's function id (one per call: its chunks share it). */
+  private fnId(job: Job): number {
+    let id = this.fnIds.get(job.token);
+    if (id === undefined) {
+      id = this.nextFn++;
+      this.fnIds.set(job.token, id);
     }
-    return p;
+    return id;
+  }
+
+  /**
+   * The call's function for the worker of `slot`, pickled with that worker's code cache
+   * (its definitions travel once per worker); a function only the async form pickles
+   * is pickled once per call without the cache.
+   */
+  private fnFor(job: Job, slot: Slot): Payload | Promise<Payload> {
+    if (!this.fnPayloads.has(job.token)) {
+      try {
+        return encodeSync(job.fn, this.share, false, {
+          codeCache: slot.cache,
+          classNamespace: this.classNamespace,
+        });
+      } catch (e) {
+        if (!(e instanceof PicklingError)) throw e;
+      }
+      this.fnPayloads.set(
+        job.token,
+        encode(job.fn, this.share, false, { classNamespace: this.classNamespace }),
+      );
+    }
+    return this.fnPayloads.get(job.token)!;
   }
 
   /** Pickles the job's arguments, queues it, and resolves with its results. */
   protected async runJob(job: Job, signal: AbortSignal): Promise<unknown[]> {
     if (signal.aborted) throw signal.reason;
-    const { id: fnId, fn } = await this.fnPayload(job);
-    let args = encodeList(job.items, this.share, this.kind === "thread");
+    const fnId = this.fnId(job);
+    let args = encodeList(job.items, this.share, this.kind === "thread", {
+      classNamespace: this.classNamespace,
+    });
     if (args instanceof Promise) args = await args;
     if (signal.aborted) throw signal.reason;
     return await new Promise<unknown[]>((resolve, reject) => {
       const task: Task = {
         job,
         fnId,
-        fn,
         args,
         signal,
         resolve,
@@ -234,6 +271,7 @@ export class Pool extends BaseExecutor {
     slot.handle = undefined;
     slot.ready = false;
     slot.fns.clear();
+    slot.cache = new CodeCache();
   }
 
   /** Starts a worker in `slot`. */
@@ -280,11 +318,19 @@ export class Pool extends BaseExecutor {
       mode: task.job.mode === "apply" ? 0 : 1,
       args: task.args,
     };
+    slot.task = task;
+    task.slot = slot;
+    let fn: Payload | Promise<Payload> | undefined;
     if (slot.fns.has(task.fnId)) {
       // Most recently used last.
       slot.fns.delete(task.fnId);
     } else {
-      m.fn = task.fn;
+      try {
+        fn = this.fnFor(task.job, slot);
+      } catch (e) {
+        this.unsent(slot, task, e);
+        return;
+      }
       if (slot.fns.size >= FUNCTIONS_PER_WORKER) {
         const old = slot.fns.values().next().value as number;
         slot.fns.delete(old);
@@ -292,18 +338,45 @@ export class Pool extends BaseExecutor {
       }
     }
     slot.fns.add(task.fnId);
-    slot.task = task;
-    task.slot = slot;
+    if (!(fn instanceof Promise)) {
+      m.fn = fn;
+      this.send(slot, task, m);
+      return;
+    }
+    const handle = slot.handle;
+    fn.then((p) => {
+      if (slot.task !== task || slot.handle !== handle) return;
+      m.fn = p;
+      this.send(slot, task, m);
+    }, (e) => {
+      if (slot.task === task && slot.handle === handle) this.unsent(slot, task, e);
+    });
+  }
+
+  private send(slot: Slot, task: Task, m: RunMessage): void {
+    // (Counted first: transferred buffers are detached once sent.)
+    const n = payloadBytes(m.args) + (m.fn === undefined ? 0 : payloadBytes(m.fn));
     try {
       slot.handle!.send(m, this.transfer ? transferList(task.args.buffers) : []);
     } catch (e) {
-      // A value postMessage refuses (a detached buffer, ...): this task only.
-      slot.task = undefined;
-      slot.fns.delete(task.fnId);
-      this.settle(task);
-      task.reject(e);
-      this.pump();
+      this.unsent(slot, task, e);
+      return;
     }
+    this.bytesSent += n;
+  }
+
+  /**
+   * A task that could not be sent (a value postMessage refuses, a function that cannot be
+   * pickled): it fails alone. The worker may lack definitions counted as sent to it, so
+   * they are sent again from now on.
+   */
+  private unsent(slot: Slot, task: Task, e: unknown): void {
+    slot.task = undefined;
+    slot.fns.delete(task.fnId);
+    slot.cache = new CodeCache();
+    this.settle(task);
+    task.reject(e);
+    this.pump();
   }
 
   /** A worker is ready, or a task is done. */
@@ -368,6 +441,12 @@ export class Pool extends BaseExecutor {
     for (const s of this.slots) this.reset(s);
     return Promise.resolve();
   }
+}
+
+function payloadBytes(p: Payload): number {
+  let n = p.bytes.length;
+  for (const b of p.buffers) n += b.byteLength;
+  return n;
 }
 
 function transferList(buffers: ArrayBuffer[]): ArrayBuffer[] {

@@ -6,6 +6,7 @@
  */
 
 import { decode, encode, encodeList, type Payload } from "./codec.ts";
+import { CodeCache } from "../../mod.ts";
 import type { ReplyMessage, RunMessage } from "./protocol.ts";
 
 type Fn = (...args: unknown[]) => unknown;
@@ -39,13 +40,15 @@ export function createRunner(
   outOfBand: boolean,
 ): (m: RunMessage) => Promise<ReplyMessage & { t: "done" }> {
   const fns = new Map<number, Fn>();
+  // The worker's end of its channel: definitions the pool sent once, named by hash after.
+  const codeCache = new CodeCache();
   return async (m) => {
     try {
       if (m.drop !== undefined) { for (const d of m.drop) fns.delete(d); }
       let fn = fns.get(m.fnId);
       if (fn === undefined) {
         if (m.fn === undefined) throw new Error(`the pool sent no function ${m.fnId}`);
-        fn = await decode(m.fn) as Fn;
+        fn = await decode(m.fn, codeCache) as Fn;
         fns.set(m.fnId, fn);
       }
       let items = decode(m.args) as unknown[] | Promise<unknown[]>;
