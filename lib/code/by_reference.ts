@@ -16,6 +16,7 @@ import {
   exportAt,
   type ExportSite,
   findExport,
+  inEntryUnlisted,
   moduleStillLoading,
   namespaceURL,
   refreshModules,
@@ -139,6 +140,9 @@ export function writeExported(
   find: (v: object) => ExportSite | undefined,
 ): boolean {
   if (!enc.modulesFresh) {
+    // The entry module's functions are pickled by value: while the modules are unlisted
+    // (V8: listing costs tens of milliseconds), known ones need no lookup.
+    if (inEntryUnlisted(value)) return false;
     enc.modulesFresh = true;
     refreshModules();
   }

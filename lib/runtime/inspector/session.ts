@@ -183,39 +183,69 @@ function open(): Session {
   return session;
 }
 
-function calls(session: Session): InspectorCalls {
+/**
+ * Evaluates `expression` in the session (the held one, else one for this call) and returns
+ * the reply. Two frames deep (this function and `callOn`): V8 reports ten frames of the
+ * stack an evaluation throws on, so the caller's caller is among them.
+ */
+export function evaluateNow(expression: string): Record<string, unknown> {
+  const params = { expression, silent: true };
+  if (held === undefined) {
+    const session = open();
+    if (holds === 0) {
+      try {
+        return callOn(session, "Runtime.evaluate", params);
+      } finally {
+        try {
+          session.disconnect();
+        } catch {
+          // already gone
+        }
+      }
+    }
+    held = { session, calls: calls(session) };
+  }
+  return callOn(held.session, "Runtime.evaluate", params);
+}
+
+/** Sends one protocol command on `session` and returns its result; throws its error. */
+function callOn(session: Session, method: string, params: object): Record<string, unknown> {
   const ticker = processTicker() as Ticker;
+  let done = false;
+  let error: unknown;
+  let result: unknown;
+  let drain: ((...a: unknown[]) => void) | undefined;
+  const nextTick = ticker.nextTick;
+  // The session's own drain is the only tick scheduled while it posts.
+  ticker.nextTick = function (cb: (...a: unknown[]) => void, ...args: unknown[]): void {
+    if (drain === undefined && args.length === 0) drain = cb;
+    else Reflect.apply(nextTick, ticker, [cb, ...args]);
+  };
+  try {
+    session.post(method, params, (err, res) => {
+      done = true;
+      error = err;
+      result = res;
+    });
+  } finally {
+    ticker.nextTick = nextTick;
+  }
+  if (!done && drain !== undefined) drain();
+  if (!done) {
+    if (drain !== undefined) Reflect.apply(nextTick, ticker, [drain]);
+    throw new NotSynchronous(
+      "this runtime's inspector answers only asynchronously: use the async dumps()",
+    );
+  }
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (result === null || typeof result !== "object") return {};
+  return result as Record<string, unknown>;
+}
+
+function calls(session: Session): InspectorCalls {
   return {
     call(method: string, params: object): Record<string, unknown> {
-      let done = false;
-      let error: unknown;
-      let result: unknown;
-      let drain: ((...a: unknown[]) => void) | undefined;
-      const nextTick = ticker.nextTick;
-      // The session's own drain is the only tick scheduled while it posts.
-      ticker.nextTick = function (cb: (...a: unknown[]) => void, ...args: unknown[]): void {
-        if (drain === undefined && args.length === 0) drain = cb;
-        else Reflect.apply(nextTick, ticker, [cb, ...args]);
-      };
-      try {
-        session.post(method, params, (err, res) => {
-          done = true;
-          error = err;
-          result = res;
-        });
-      } finally {
-        ticker.nextTick = nextTick;
-      }
-      if (!done && drain !== undefined) drain();
-      if (!done) {
-        if (drain !== undefined) Reflect.apply(nextTick, ticker, [drain]);
-        throw new NotSynchronous(
-          "this runtime's inspector answers only asynchronously: use the async dumps()",
-        );
-      }
-      if (error) throw error instanceof Error ? error : new Error(String(error));
-      if (result === null || typeof result !== "object") return {};
-      return result as Record<string, unknown>;
+      return callOn(session, method, params);
     },
     post(method: string, params: object): Promise<Record<string, unknown>> {
       return new Promise((resolve, reject) => {

@@ -22,6 +22,8 @@ import { types } from "node:util";
 import type { ModuleSource } from "../adapter.ts";
 import { moduleSource } from "../detect.ts";
 import { builtinList, builtinModuleOf } from "./builtin_modules.ts";
+import { entryFunction, programFunction } from "../program_code.ts";
+import { learnStack } from "../inspector/locate.ts";
 
 export { builtinModuleOf };
 
@@ -55,11 +57,25 @@ export function refreshModules(): void {
   runtimeSource()?.refresh(addModule);
 }
 
-/** Waits for the runtime's pending module reports, then refreshes. */
-export async function settleModules(): Promise<void> {
+/**
+ * Waits for the runtime's pending module reports, then refreshes. A runtime source that lists
+ * modules only when a lookup needs it (V8's inspector) lists now when `eager`.
+ */
+export async function settleModules(eager = false): Promise<void> {
+  // Called by the async forms with their caller on the stack: its module is learnt cheaply.
+  learnStack();
   const s = runtimeSource();
-  if (s !== undefined) await s.settle();
-  refreshModules();
+  if (s !== undefined) await s.settle(eager);
+  if (s?.unlisted?.() !== true) refreshModules();
+}
+
+/**
+ * True when function `fn` is known to be defined by the entry module while the modules have
+ * not been listed (V8's inspector): it is pickled by value, so no lookup (and no listing,
+ * tens of milliseconds on V8) is needed.
+ */
+export function inEntryUnlisted(fn: object): boolean {
+  return runtimeSource()?.unlisted?.() === true && entryFunction(fn);
 }
 
 /**
@@ -349,6 +365,8 @@ export function moduleStillLoading(value: object): string | true | undefined {
  */
 export function findBuiltinExport(value: object): ExportSite | undefined {
   if (!builtinsIndexed) {
+    // The program's own functions are in no built-in: not worth loading every built-in.
+    if (programFunction(value)) return undefined;
     builtinsIndexed = true;
     for (const [url, exports] of builtinList()) {
       if (modules.has(url)) continue;
