@@ -19,6 +19,7 @@ import {
   inEntryUnlisted,
   moduleStillLoading,
   namespaceURL,
+  recheckMayFind,
   refreshModules,
 } from "../runtime/modules/table.ts";
 import { entryModuleURL } from "../runtime/modules/entry.ts";
@@ -160,7 +161,9 @@ export function writeExported(
     }
   }
   if (site === undefined) {
-    if (async && find === findExport && !enc.opts.rechecked?.has(value)) {
+    if (
+      async && find === findExport && !enc.opts.rechecked?.has(value) && recheckMayFind(value)
+    ) {
       enc.moduleMisses.push(value);
     }
     return false;

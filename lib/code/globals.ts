@@ -241,6 +241,16 @@ export function globalPathOf(value: object): string | undefined {
   return path;
 }
 
+/**
+ * Whether the table of built-ins has been built in this process (for tests: the first
+ * pickling of the program's own closures does without it).
+ *
+ * @internal
+ */
+export function globalsTableBuilt(): boolean {
+  return table !== undefined;
+}
+
 /** {@linkcode globalValue}: a global the loading side provides itself. */
 export const RUNTIME_GLOBAL: unique symbol = Symbol("runtime global");
 /** {@linkcode globalValue}: no global of that name. */

@@ -101,6 +101,12 @@ export interface ModuleSource {
    * listing; resolves to whether modules were added.
    */
   recheck?(values: readonly object[]): Promise<boolean> | false;
+  /**
+   * Async forms: whether {@linkcode ModuleSource.recheck} might find `value` (a function or
+   * namespace a lookup missed) in a module it has not reported yet; false spares the pickling
+   * call a second walk.
+   */
+  mayFind?(value: object): boolean;
   /** Async forms: the URL of the module that defined the function `fn`, where it shows. */
   locate?(fn: object): Promise<string | undefined>;
   /**

@@ -28,9 +28,12 @@ let entryId: string | undefined;
 let stackMisses = 0;
 const STACK_TRIES = 8;
 
-/** Records that script `id` is `url` (the listing reports every script it sees). */
+/**
+ * Records that script `id` is `url` (the listing reports every script it sees; "" for code
+ * the program evaluated: `eval`, `new Function`, a pickle's functions).
+ */
 export function noteScript(id: string, url: string): void {
-  if (url === "" || scriptURLs.has(id)) return;
+  if (scriptURLs.has(id)) return;
   scriptURLs.set(id, url);
   if (entryId === undefined && url === entryModuleURL()) entryId = id;
 }
@@ -86,14 +89,15 @@ export function definedInEntry(fn: object): boolean {
 
 /**
  * Whether function `fn` is known to be the program's code: defined by a script with a URL the
- * program loads (`file:`, `http(s):`, `data:`, `blob:`), not the runtime's (`ext:`, `node:`).
+ * program loads (`file:`, `http(s):`, `data:`, `blob:`) or by code it evaluated (no URL), not
+ * by the runtime's (`ext:`, `node:`).
  */
 export function definedByProgram(fn: object): boolean {
   if (typeof fn !== "function") return false;
   const id = scriptIdOf(fn);
   if (id === undefined) return false;
   const url = scriptURLs.get(id);
-  return url !== undefined && /^(file|https?|data|blob):/.test(url);
+  return url !== undefined && (url === "" || /^(file|https?|data|blob):/.test(url));
 }
 
 /** Script ids of functions located so far (a function never moves). */

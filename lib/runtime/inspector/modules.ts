@@ -32,6 +32,7 @@ import { inspectorUsableSilently, withInspector } from "./session.ts";
 import { noteScript, scriptIdOf } from "./locate.ts";
 import { entryModuleURL } from "../modules/entry.ts";
 import { builtin } from "../../host.ts";
+import { tableWork } from "../modules/work.ts";
 
 interface ScriptParsed {
   scriptId?: unknown;
@@ -66,6 +67,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
   let fresh = false;
   const onParsed = (params: unknown): void => {
     const p = params as ScriptParsed | undefined;
+    tableWork.keys++;
     const id = Number(p?.scriptId);
     if (id > reportedMax) reportedMax = id;
     const url = p?.url;
@@ -131,11 +133,15 @@ export function inspectorModuleSource(): ModuleSource | undefined {
       // module is known within this turn (its namespace through `loading`).
       if (listed && value !== undefined && typeof value === "function" && newer(value)) list();
     },
+    mayFind(value: object): boolean {
+      // A namespace has no location: any unknown one asks for a listing. A listing during the
+      // walk (the first lookup): its namespaces are on their way.
+      return !listed || typeof value !== "function" || newer(value) || found.length > 0 ||
+        (fresh && pending.size > 0);
+    },
     recheck(values: readonly object[]): Promise<boolean> | false {
       if (!listed) list();
-      // A namespace has no location: any unknown one asks for a listing.
       const relist = values.some((v) => typeof v !== "function" || newer(v));
-      // A listing during the walk (the first lookup): its namespaces are on their way.
       const waiting = found.length > 0 || (fresh && pending.size > 0);
       if (!relist && !waiting) return false;
       return (async () => {

@@ -107,11 +107,7 @@ export function releaseInspector(): void {
   if (--holds > 0 || held === undefined) return;
   const { session } = held;
   held = undefined;
-  try {
-    session.disconnect();
-  } catch {
-    // already gone
-  }
+  close(session);
 }
 
 /**
@@ -130,11 +126,7 @@ export function withInspector<T>(work: (calls: InspectorCalls) => T): T {
   try {
     return work(c);
   } finally {
-    try {
-      session.disconnect();
-    } catch {
-      // already gone
-    }
+    close(session);
   }
 }
 
@@ -149,11 +141,7 @@ export async function withInspectorAsync<T>(
   try {
     return await work(calls(session));
   } finally {
-    try {
-      session.disconnect();
-    } catch {
-      // already gone
-    }
+    close(session);
   }
 }
 
@@ -170,6 +158,7 @@ function open(): Session {
   const session = new S();
   try {
     session.connect();
+    activity.sessions++;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/allow-sys|sys access|NotCapable|PermissionDenied/i.test(msg + String(e))) {
@@ -196,11 +185,7 @@ export function evaluateNow(expression: string): Record<string, unknown> {
       try {
         return callOn(session, "Runtime.evaluate", params);
       } finally {
-        try {
-          session.disconnect();
-        } catch {
-          // already gone
-        }
+        close(session);
       }
     }
     held = { session, calls: calls(session) };
@@ -208,8 +193,60 @@ export function evaluateNow(expression: string): Record<string, unknown> {
   return callOn(held.session, "Runtime.evaluate", params);
 }
 
+/** Disconnects a session the library opened. */
+function close(session: Session): void {
+  try {
+    session.disconnect();
+  } catch {
+    // already gone
+  }
+  activity.sessions--;
+  domains.delete(session);
+}
+
+/** What the library's sessions did (for tests: `inspectorActivity`). */
+const activity = { sessions: 0, calls: new Map<string, number>() };
+/** Domains each connected session has enabled and not disabled. */
+const domains = new Map<Session, Set<string>>();
+
+/** Counts a command, and the domains it enables or disables. */
+function count(session: Session, method: string): void {
+  activity.calls.set(method, (activity.calls.get(method) ?? 0) + 1);
+  const dot = method.lastIndexOf(".");
+  const verb = method.slice(dot + 1);
+  if (verb !== "enable" && verb !== "disable") return;
+  let open = domains.get(session);
+  if (open === undefined) domains.set(session, open = new Set());
+  if (verb === "enable") open.add(method.slice(0, dot));
+  else open.delete(method.slice(0, dot));
+}
+
+/**
+ * What the library's inspector sessions have done so far in this process: the sessions
+ * still connected, the domains (such as `Debugger`) they left enabled, and how many times
+ * each protocol command was sent. A V8 debugger left enabled slows down every later
+ * compilation (each `eval` reports its script to the session), so both lists are empty
+ * whenever no pickling call is running.
+ *
+ * @internal
+ */
+export function inspectorActivity(): {
+  sessions: number;
+  enabled: string[];
+  calls: Record<string, number>;
+} {
+  const enabled = new Set<string>();
+  for (const open of domains.values()) for (const d of open) enabled.add(d);
+  return {
+    sessions: activity.sessions,
+    enabled: [...enabled].sort(),
+    calls: Object.fromEntries(activity.calls),
+  };
+}
+
 /** Sends one protocol command on `session` and returns its result; throws its error. */
 function callOn(session: Session, method: string, params: object): Record<string, unknown> {
+  count(session, method);
   const ticker = processTicker() as Ticker;
   let done = false;
   let error: unknown;
@@ -248,6 +285,7 @@ function calls(session: Session): InspectorCalls {
       return callOn(session, method, params);
     },
     post(method: string, params: object): Promise<Record<string, unknown>> {
+      count(session, method);
       return new Promise((resolve, reject) => {
         // Replies that V8 sends later do not keep the event loop alive: hold a timer.
         const timer = setInterval(() => {}, 1000);

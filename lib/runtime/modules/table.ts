@@ -24,6 +24,7 @@ import { moduleSource } from "../detect.ts";
 import { builtinList, builtinModuleOf } from "./builtin_modules.ts";
 import { entryFunction, programFunction } from "../program_code.ts";
 import { learnStack } from "../inspector/locate.ts";
+import { tableWork as work } from "./work.ts";
 
 export { builtinModuleOf };
 
@@ -92,6 +93,16 @@ export function recheckModules(values: readonly object[]): Promise<boolean> | fa
     if (c) refreshModules();
     return c;
   });
+}
+
+/**
+ * Whether {@linkcode recheckModules} might find `value`, which a lookup of an async form
+ * missed: false where the runtime lists no modules again, or can tell that none it has not
+ * reported defines it (then the call needs no second walk).
+ */
+export function recheckMayFind(value: object): boolean {
+  const s = runtimeSource();
+  return s?.recheck !== undefined && (s.mayFind?.(value) ?? true);
 }
 
 /** Defining modules of functions located so far (for the sync form). */
@@ -232,6 +243,8 @@ function index(url: string, namespace: object, prefix?: string, builtin = false)
   } catch {
     keys = [];
   }
+  work.modules++;
+  work.keys += keys.length;
   for (const key of keys) {
     let value: unknown;
     if (isNamespace || builtin) {
@@ -274,6 +287,7 @@ function members(holder: object, url: string, path: string[]): void {
   } catch {
     return;
   }
+  work.keys += keys.length;
   for (const key of keys) {
     if (SKIP_STATIC.has(key)) continue;
     const v = ownValue(holder, key)?.value;
@@ -378,6 +392,17 @@ export function findBuiltinExport(value: object): ExportSite | undefined {
   }
   const site = lookup(value);
   return site !== undefined && site.url.startsWith("node:") ? site : undefined;
+}
+
+/**
+ * How much work the module table has done in this process: modules indexed, exports and
+ * members examined, and whether every built-in module was loaded and indexed (for tests: a
+ * pickle costs no work that grows with the modules loaded).
+ *
+ * @internal
+ */
+export function moduleTableWork(): { modules: number; keys: number; builtins: boolean } {
+  return { modules: work.modules, keys: work.keys, builtins: builtinsIndexed };
 }
 
 /** Namespaces of built-in modules (`import * as path from "node:path"`) met so far. */

@@ -1,0 +1,108 @@
+// The first pickling calls of a fresh process, and pickles in a process that has loaded many
+// modules, on each runtime: what they set up and what each pickle costs in work that could
+// grow with what the process has loaded (inspector commands, module-table work), not time.
+//
+// - The first dumps/dumpsSync of closures the entry module defines builds no table of
+//   built-ins and lists no modules (on Deno, listing turns the V8 debugger on: 40-60 ms);
+//   the closures load and run.
+// - No inspector session stays connected and no domain (Debugger) stays enabled after any
+//   pickling call: a V8 debugger left on slows down every later eval.
+// - After 150 more modules are loaded (and listed), pickling a closure again, a new closure,
+//   and the sync form send as many inspector commands as before, do no module-table work,
+//   and write the same bytes.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { runJSON } from "./helpers.ts";
+
+interface State {
+  activity: { sessions: number; enabled: string[]; calls: Record<string, number> };
+  globals: boolean;
+  work: { modules: number; keys: number; builtins: boolean };
+}
+
+interface First {
+  afterFirst: State;
+  ranFirst: number;
+  afterSync: State;
+  ranSync: number;
+  afterReady: State;
+  afterByRef: State;
+  sameLoads: boolean;
+}
+
+interface Cost {
+  calls: number;
+  modules: number;
+  keys: number;
+  bytes: string;
+}
+type Round = Record<"again" | "fresh" | "sync", Cost>;
+
+const FIRST = "tests/first_use/first_dumps.ts";
+const GROWTH = "tests/first_use/growth.ts";
+
+function idle(s: State, when: string): void {
+  assert.equal(s.activity.sessions, 0, `no inspector session stays connected ${when}`);
+  assert.deepEqual(s.activity.enabled, [], `no inspector domain stays enabled ${when}`);
+}
+
+function checkGrowth(r: { before: Round; after: Round }): void {
+  for (const k of ["again", "fresh", "sync"] as const) {
+    const { before, after } = { before: r.before[k], after: r.after[k] };
+    assert.equal(after.calls, before.calls, `${k}: inspector commands per pickle`);
+    assert.equal(before.modules, 0, `${k}: no module indexed by a pickle`);
+    assert.equal(after.modules, 0, `${k}: no module indexed by a pickle, many loaded`);
+    assert.equal(before.keys, 0, `${k}: no module list examined by a pickle`);
+    assert.equal(after.keys, 0, `${k}: no module list examined by a pickle, many loaded`);
+    assert.equal(after.bytes.length, before.bytes.length, `${k}: same pickle size`);
+  }
+  assert.equal(r.after.again.bytes, r.before.again.bytes, "same pickle of the same closure");
+}
+
+describe("the first pickling calls of a process", () => {
+  it("on Deno: no module listing, no table of built-ins, no debugger left on", () => {
+    const r = runJSON<First>("deno", ["run", "-A", FIRST]);
+    assert.equal(r.ranFirst, 42);
+    assert.equal(r.ranSync, 42);
+    for (const [when, s] of [["after dumps", r.afterFirst], ["after dumpsSync", r.afterSync]]) {
+      const st = s as State;
+      idle(st, when as string);
+      assert.equal(st.activity.calls["Debugger.enable"], undefined, `no listing ${when}`);
+      assert.equal(st.globals, false, `no table of globals ${when}`);
+      assert.equal(st.work.builtins, false, `no built-in module loaded ${when}`);
+      assert.equal(st.work.modules, 0, `no module indexed ${when}`);
+    }
+    // ready() lists the modules: the debugger is on for the listing only.
+    assert.equal(r.afterReady.activity.calls["Debugger.enable"], 1);
+    assert.equal(r.afterReady.activity.calls["Debugger.disable"], 1);
+    idle(r.afterReady, "after ready()");
+    assert.ok(r.afterReady.work.modules > 0, "ready() indexed the listed modules");
+    assert.equal(r.sameLoads, true, "a function of another module goes by reference");
+    idle(r.afterByRef, "after a pickle by reference");
+  });
+
+  it("on Bun with the preload: no table of built-ins, no inspector", () => {
+    const r = runJSON<First>("bun", ["--preload", "./preload.ts", FIRST]);
+    assert.equal(r.ranFirst, 42);
+    assert.equal(r.ranSync, 42);
+    for (const s of [r.afterFirst, r.afterSync, r.afterReady]) {
+      assert.equal(s.globals, false);
+      assert.equal(s.work.builtins, false);
+      assert.deepEqual(s.activity.calls, {});
+      idle(s, "");
+    }
+    assert.equal(r.sameLoads, true, "a function of another module goes by reference");
+  });
+});
+
+describe("a pickle's work does not grow with the modules the process has loaded", () => {
+  it("on Deno", () => {
+    const r = runJSON<{ before: Round; after: Round }>("deno", ["run", "-A", GROWTH]);
+    checkGrowth(r);
+    assert.ok(r.before.again.calls > 0, "the inspector reads the closure's scope");
+  });
+
+  it("on Bun with the preload", () => {
+    checkGrowth(runJSON("bun", ["--preload", "./preload.ts", GROWTH]));
+  });
+});
