@@ -14,14 +14,9 @@ import { isV8 } from "../host.ts";
 import { inspectorUsableSilently } from "./inspector/session.ts";
 import { definedByProgram, definedInEntry } from "./inspector/locate.ts";
 
-let inspector: boolean | undefined;
-
-/** The inspector may locate functions here without asking (checked until it may). */
+/** The inspector may locate functions here without asking. */
 function canLocate(): boolean {
-  if (inspector !== undefined) return inspector;
-  if (!isV8()) return inspector = false;
-  // Sys access may be granted later: only a yes is kept.
-  return inspectorUsableSilently() ? inspector = true : false;
+  return isV8() && inspectorUsableSilently();
 }
 
 /** Whether `fn` is known to be defined by the program's code (instrumented, or located). */

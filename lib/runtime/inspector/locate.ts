@@ -56,8 +56,7 @@ interface Frame {
  */
 export function learnStack(): void {
   if (entryId !== undefined || stackMisses >= STACK_TRIES) return;
-  usable ??= inspectorUsableSilently() || undefined;
-  if (usable === undefined) return;
+  if (!inspectorUsableSilently()) return;
   try {
     // Called straight from the pickling call: the frames reported are this one's, that
     // call's, and its caller's (see evaluateNow).
@@ -74,9 +73,6 @@ export function learnStack(): void {
   }
   if (entryId === undefined) stackMisses++;
 }
-
-/** Whether the inspector may be used without asking (only a yes is kept). */
-let usable: true | undefined;
 
 /**
  * Whether function `fn` was defined by the entry module's code, as far as is known without

@@ -32,10 +32,13 @@ export function inspectorRefusal(): string | undefined {
  * access already granted (Deno would otherwise prompt; Node needs none).
  */
 export function inspectorUsableSilently(): boolean {
+  if (usable) return true;
   if (!isV8() || inspectorRefusal() !== undefined) return false;
   const sys = denoSysPermission();
-  return sys === undefined || sys === "granted";
+  // Kept once granted: a pickling call asks this several times.
+  return usable = sys === undefined || sys === "granted";
 }
+let usable = false;
 
 /**
  * Values handed between the library and the expressions the inspector evaluates: slot 0

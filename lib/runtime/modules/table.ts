@@ -59,15 +59,18 @@ export function refreshModules(): void {
 }
 
 /**
- * Waits for the runtime's pending module reports, then refreshes. A runtime source that lists
- * modules only when a lookup needs it (V8's inspector) lists now when `eager`.
+ * Waits for the runtime's pending module reports. With `eager` (`ready()`), also brings the
+ * table up to date now, listing the modules where the runtime's source lists them only when
+ * a lookup needs it (V8's inspector).
  */
 export async function settleModules(eager = false): Promise<void> {
   // Called by the async forms with their caller on the stack: its module is learnt cheaply.
   learnStack();
   const s = runtimeSource();
   if (s !== undefined) await s.settle(eager);
-  if (s?.unlisted?.() !== true) refreshModules();
+  // Lookups refresh the table themselves: a pickle with no function to look up (or only
+  // functions of the entry module) does without it.
+  if (eager) refreshModules();
 }
 
 /**
