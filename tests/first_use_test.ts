@@ -40,6 +40,45 @@ type Round = Record<"again" | "fresh" | "sync", Cost>;
 
 const FIRST = "tests/first_use/first_dumps.ts";
 const GROWTH = "tests/first_use/growth.ts";
+const LATER = "tests/first_use/later_import.ts";
+
+interface Later {
+  steps: Record<string, { byReference: boolean; runs: number; listings: number }>;
+  evals: Record<string, number>;
+  enabled: string[];
+}
+
+function checkLater(r: Later, v8: boolean): void {
+  const expect: Record<string, [boolean, number]> = {
+    "entry closure": [false, 12],
+    "export of a module imported later": [true, 3],
+    "export of another module imported later, sync": [true, -4],
+    "export of a module imported a second later": [true, 7],
+    "a loaded pickle's closure": [false, 12],
+    "an eval'd function": [false, 100],
+    "new Function": [false, 1.5],
+    "an eval'd function, sync": [false, 200],
+    "Math.max": [true, 1],
+  };
+  if (v8) expect["an eval'd closure"] = [false, 1000];
+  assert.deepEqual(Object.keys(r.steps).sort(), Object.keys(expect).sort());
+  for (const [name, [byReference, runs]] of Object.entries(expect)) {
+    const s = r.steps[name];
+    assert.equal(s.byReference, byReference, `${name}: by reference`);
+    assert.equal(s.runs, runs, `${name}: the loaded copy runs`);
+    // Only a module imported since the last listing is worth listing for (V8); Bun never lists.
+    const lists = v8 && byReference && name.startsWith("export") ? 1 : 0;
+    assert.equal(s.listings, lists, `${name}: module listings`);
+  }
+  assert.deepEqual(r.enabled, [], "no inspector domain left enabled");
+  const before = r.evals.before;
+  for (const [name, us] of Object.entries(r.evals)) {
+    assert.ok(
+      us <= Math.max(3 * before, 15),
+      `eval after "${name}" as fast as before the library was used: ${us} µs vs ${before} µs`,
+    );
+  }
+}
 
 function idle(s: State, when: string): void {
   assert.equal(s.activity.sessions, 0, `no inspector session stays connected ${when}`);
@@ -104,5 +143,15 @@ describe("a pickle's work does not grow with the modules the process has loaded"
 
   it("on Bun with the preload", () => {
     checkGrowth(runJSON("bun", ["--preload", "./preload.ts", GROWTH]));
+  });
+});
+
+describe("a long-lived process pickles exports of modules it imports later, and eval'd code", () => {
+  it("on Deno", () => {
+    checkLater(runJSON<Later>("deno", ["run", "-A", LATER]), true);
+  });
+
+  it("on Bun with the preload", () => {
+    checkLater(runJSON<Later>("bun", ["--preload", "./preload.ts", LATER]), false);
   });
 });

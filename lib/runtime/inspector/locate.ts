@@ -129,9 +129,52 @@ export function scriptIdOf(fn: object): string | undefined {
   return id;
 }
 
-/** Records the script id a scope read saw for `fn` (saves a second lookup). */
-export function noteLocation(fn: object, id: string | undefined): void {
-  if (typeof fn === "function" && !located.has(fn)) located.set(fn, id);
+/** Whether each function asked about has no module scope (see {@linkcode outsideModules}). */
+const moduleless = new WeakMap<object, boolean>();
+
+/**
+ * Whether function `fn` is known to be defined by no ES module: its scope chain
+ * (`[[Scopes]]`) holds no `Module` scope, which V8 gives every function a module defines,
+ * however nested. Code evaluated at the top level (`eval`, `new Function`, a REPL, a
+ * pickle's functions, the closures they make) has none: listing modules again would never
+ * find it. False when the scopes cannot be read.
+ */
+export function outsideModules(fn: object): boolean {
+  if (typeof fn !== "function") return false;
+  let known = moduleless.get(fn);
+  if (known === undefined) {
+    known = readOutsideModules(fn);
+    moduleless.set(fn, known);
+  }
+  return known;
+}
+
+function readOutsideModules(fn: object): boolean {
+  const stash = inspectorStash();
+  try {
+    return withInspector(({ call }) => {
+      stash.set(0, fn);
+      const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
+      const id = (ev.result as { objectId?: string } | undefined)?.objectId;
+      if (id === undefined) return false;
+      const props = call("Runtime.getProperties", { objectId: id, ownProperties: true });
+      const scopes = ((props.internalProperties ?? []) as {
+        name: string;
+        value?: { objectId?: string };
+      }[]).find((p) => p.name === "[[Scopes]]")?.value?.objectId;
+      if (scopes === undefined) return false;
+      const list = call("Runtime.getProperties", { objectId: scopes, ownProperties: true });
+      const kinds = ((list.result ?? []) as { value?: { description?: unknown } }[])
+        .map((p) => p.value?.description);
+      // Every function has the global scope at least: an empty or odd list tells nothing.
+      return kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
+        !kinds.some((d) => (d as string).startsWith("Module"));
+    });
+  } catch {
+    return false;
+  } finally {
+    stash.delete(0);
+  }
 }
 
 function locate(fn: object): string | undefined {

@@ -11,7 +11,8 @@
  * else refuse the function (see {@linkcode ModuleSource.loading}).
  *
  * Modules imported later are found at once: a function no listed module exports, defined by
- * a script parsed after the last listing (its `[[FunctionLocation]]` tells), or a module
+ * a module parsed after the last listing (its `[[FunctionLocation]]` tells, and its scope
+ * chain that a module defines it, not `eval` or `new Function`), or a module
  * namespace the table does not know, makes the async forms list again and walk the value
  * again ({@linkcode ModuleSource.recheck}); a sync form's miss lists again at once too, and
  * the module's namespace is taken with `require` (see above). Each function's source text is
@@ -29,7 +30,7 @@ import { fileURLToPath } from "node:url";
 import { types } from "node:util";
 import type { ModuleSource } from "../adapter.ts";
 import { inspectorUsableSilently, withInspector } from "./session.ts";
-import { noteScript, scriptIdOf } from "./locate.ts";
+import { noteScript, outsideModules, scriptIdOf } from "./locate.ts";
 import { entryModuleURL } from "../modules/entry.ts";
 import { builtin } from "../../host.ts";
 import { tableWork } from "../modules/work.ts";
@@ -109,7 +110,9 @@ export function inspectorModuleSource(): ModuleSource | undefined {
   /** Whether function `fn` was defined by a script parsed after the last listing. */
   const newer = (fn: object): boolean => {
     const id = Number(scriptIdOf(fn));
-    return Number.isFinite(id) && id > listedMax;
+    // Code no module defines (`eval`, `new Function`, a pickle's functions) would never be
+    // found by listing again, which costs tens of milliseconds with the debugger on.
+    return Number.isFinite(id) && id > listedMax && !outsideModules(fn);
   };
   /** Waits (one event-loop turn at most) for the namespaces of newly listed modules. */
   const arrived = async (): Promise<void> => {
