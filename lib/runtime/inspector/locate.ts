@@ -96,104 +96,91 @@ export function definedByProgram(fn: object): boolean {
   return url !== undefined && (url === "" || /^(file|https?|data|blob):/.test(url));
 }
 
-/** Script ids of functions located so far (a function never moves). */
-const located = new WeakMap<object, string | undefined>();
+/** Where a function was defined: its script, and whether a module defines it. */
+interface Location {
+  readonly id: string | undefined;
+  /** No `Module` scope in its scope chain (see {@linkcode outsideModules}). */
+  readonly moduleless: boolean;
+}
+
+const UNKNOWN: Location = { id: undefined, moduleless: false };
+/** Locations of functions located so far (a function never moves). */
+const located = new WeakMap<object, Location>();
 /**
- * Script ids by function source text: closures made by one piece of code are located once.
+ * Locations by function source text: closures made by one piece of code are located once.
  * (A function of the same text in another script is then taken to be in the first: at worst
  * it is pickled by value, which is correct, only larger.)
  */
-const locatedTexts = new Map<string, string>();
+const locatedTexts = new Map<string, Location>();
 const LOCATED_TEXTS_MAX = 10_000;
 const fnToString = Function.prototype.toString;
 
-/** The id of the script that defines function `fn`, from its `[[FunctionLocation]]`. */
-export function scriptIdOf(fn: object): string | undefined {
-  if (typeof fn !== "function") return undefined;
-  if (located.has(fn)) return located.get(fn);
+function locationOf(fn: object): Location {
+  if (typeof fn !== "function") return UNKNOWN;
+  let loc = located.get(fn);
+  if (loc !== undefined) return loc;
   let text: string | undefined;
   try {
     text = fnToString.call(fn);
   } catch {
     text = undefined;
   }
-  let id = text === undefined ? undefined : locatedTexts.get(text);
-  if (id === undefined) {
-    id = locate(fn);
-    if (id !== undefined && text !== undefined) {
+  loc = text === undefined ? undefined : locatedTexts.get(text);
+  if (loc === undefined) {
+    loc = locate(fn);
+    if (loc.id !== undefined && text !== undefined) {
       if (locatedTexts.size >= LOCATED_TEXTS_MAX) locatedTexts.clear();
-      locatedTexts.set(text, id);
+      locatedTexts.set(text, loc);
     }
   }
-  located.set(fn, id);
-  return id;
+  located.set(fn, loc);
+  return loc;
 }
 
-/** Whether each function asked about has no module scope (see {@linkcode outsideModules}). */
-const moduleless = new WeakMap<object, boolean>();
+/** The id of the script that defines function `fn`, from its `[[FunctionLocation]]`. */
+export function scriptIdOf(fn: object): string | undefined {
+  return locationOf(fn).id;
+}
 
 /**
  * Whether function `fn` is known to be defined by no ES module: its scope chain
  * (`[[Scopes]]`) holds no `Module` scope, which V8 gives every function a module defines,
  * however nested. Code evaluated at the top level (`eval`, `new Function`, a REPL, a
  * pickle's functions, the closures they make) has none: listing modules again would never
- * find it. False when the scopes cannot be read.
+ * find it. False when the scopes cannot be read. Read with the function's location.
  */
 export function outsideModules(fn: object): boolean {
-  if (typeof fn !== "function") return false;
-  let known = moduleless.get(fn);
-  if (known === undefined) {
-    known = readOutsideModules(fn);
-    moduleless.set(fn, known);
-  }
-  return known;
+  return locationOf(fn).moduleless;
 }
 
-function readOutsideModules(fn: object): boolean {
+/** Reads the location of `fn`: three inspector commands (about 0.1 ms). */
+function locate(fn: object): Location {
   const stash = inspectorStash();
   try {
     return withInspector(({ call }) => {
       stash.set(0, fn);
       const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
-      const id = (ev.result as { objectId?: string } | undefined)?.objectId;
-      if (id === undefined) return false;
-      const props = call("Runtime.getProperties", { objectId: id, ownProperties: true });
-      const scopes = ((props.internalProperties ?? []) as {
+      const objectId = (ev.result as { objectId?: string } | undefined)?.objectId;
+      if (objectId === undefined) return UNKNOWN;
+      const props = call("Runtime.getProperties", { objectId, ownProperties: true });
+      const internal = (props.internalProperties ?? []) as {
         name: string;
-        value?: { objectId?: string };
-      }[]).find((p) => p.name === "[[Scopes]]")?.value?.objectId;
-      if (scopes === undefined) return false;
+        value?: { value?: { scriptId?: string }; objectId?: string };
+      }[];
+      const id = internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value
+        ?.scriptId;
+      const scopes = internal.find((p) => p.name === "[[Scopes]]")?.value?.objectId;
+      if (id === undefined || scopes === undefined) return { id, moduleless: false };
       const list = call("Runtime.getProperties", { objectId: scopes, ownProperties: true });
       const kinds = ((list.result ?? []) as { value?: { description?: unknown } }[])
         .map((p) => p.value?.description);
       // Every function has the global scope at least: an empty or odd list tells nothing.
-      return kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
+      const moduleless = kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
         !kinds.some((d) => (d as string).startsWith("Module"));
+      return { id, moduleless };
     });
   } catch {
-    return false;
-  } finally {
-    stash.delete(0);
-  }
-}
-
-function locate(fn: object): string | undefined {
-  const stash = inspectorStash();
-  try {
-    return withInspector(({ call }) => {
-      stash.set(0, fn);
-      const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
-      const id = (ev.result as { objectId?: string } | undefined)?.objectId;
-      if (id === undefined) return undefined;
-      const props = call("Runtime.getProperties", { objectId: id, ownProperties: true });
-      const internal = (props.internalProperties ?? []) as {
-        name: string;
-        value?: { value?: { scriptId?: string } };
-      }[];
-      return internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value?.scriptId;
-    });
-  } catch {
-    return undefined;
+    return UNKNOWN;
   } finally {
     stash.delete(0);
   }
