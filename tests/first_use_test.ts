@@ -41,6 +41,21 @@ type Round = Record<"again" | "fresh" | "sync", Cost>;
 const FIRST = "tests/first_use/first_dumps.ts";
 const GROWTH = "tests/first_use/growth.ts";
 const LATER = "tests/first_use/later_import.ts";
+const OTHER = "tests/first_use/other_module.ts";
+
+interface Other {
+  globals: boolean;
+  ran: number;
+  twiceByRef: boolean;
+  builtinByRef: boolean;
+}
+
+function checkOther(r: Other, form: string): void {
+  assert.equal(r.globals, false, `${form}: no table of built-ins for the program's closure`);
+  assert.equal(r.ran, 42, `${form}: the loaded closure runs`);
+  assert.equal(r.twiceByRef, true, `${form}: the module's export goes by reference`);
+  assert.equal(r.builtinByRef, true, `${form}: a built-in goes by reference`);
+}
 
 interface Later {
   steps: Record<string, { byReference: boolean; runs: number; listings: number }>;
@@ -154,4 +169,16 @@ describe("a long-lived process pickles exports of modules it imports later, and 
   it("on Bun with the preload", () => {
     checkLater(runJSON<Later>("bun", ["--preload", "./preload.ts", LATER]), false);
   });
+});
+
+describe("the first pickle of a closure another module of the program made", () => {
+  for (const form of ["async", "sync"]) {
+    it(`on Deno (${form} first)`, () => {
+      checkOther(runJSON<Other>("deno", ["run", "-A", OTHER, form]), form);
+    });
+
+    it(`on Bun with the preload (${form} first)`, () => {
+      checkOther(runJSON<Other>("bun", ["--preload", "./preload.ts", OTHER, form]), form);
+    });
+  }
 });

@@ -33,7 +33,7 @@ import { explicitCaptures } from "./captures.ts";
 import { isDeclarable } from "./functions.ts";
 import { isBun, isDeno, maybeBuiltin } from "../host.ts";
 import { BIND_STAND_IN } from "../runtime/instrumented.ts";
-import { programFunction } from "../runtime/program_code.ts";
+import { programFunctionListed } from "../runtime/modules/table.ts";
 import { loadedFunction } from "./loaded.ts";
 import {
   BUN_GLOBALS,
@@ -229,7 +229,7 @@ function build(): Map<unknown, string> {
 export function globalPathOf(value: object): string | undefined {
   if (table === undefined) {
     // The program's own functions are not built-ins: no need to build the table for them.
-    if (typeof value === "function" && (programFunction(value) || loadedFunction(value))) {
+    if (typeof value === "function" && (loadedFunction(value) || programFunctionListed(value))) {
       return undefined;
     }
     table = build();

@@ -23,7 +23,8 @@ import type { ModuleSource } from "../adapter.ts";
 import { moduleSource } from "../detect.ts";
 import { builtinList, builtinModuleOf } from "./builtin_modules.ts";
 import { entryFunction, programFunction } from "../program_code.ts";
-import { learnStack } from "../inspector/locate.ts";
+import { isV8 } from "../../host.ts";
+import { learnStack, scriptIdOf } from "../inspector/locate.ts";
 import { tableWork as work } from "./work.ts";
 
 export { builtinModuleOf };
@@ -80,6 +81,21 @@ export async function settleModules(eager = false): Promise<void> {
  */
 export function inEntryUnlisted(fn: object): boolean {
   return runtimeSource()?.unlisted?.() === true && entryFunction(fn);
+}
+
+/**
+ * Whether function `fn` is the program's code, as far as the modules' listing tells: where
+ * the runtime's source lists modules only when a lookup needs it (V8's inspector), has not
+ * yet, and `fn` is script code whose URL is unknown (a module the program imported, not the
+ * entry), the modules are listed now. Its module's lookup would list them anyway, and the
+ * URL then spares the tables of built-ins (20-90 ms) that only the runtime's code is in.
+ */
+export function programFunctionListed(fn: object): boolean {
+  if (programFunction(fn)) return true;
+  const s = runtimeSource();
+  if (s?.unlisted?.() !== true || !locatedScript(fn)) return false;
+  refreshModules();
+  return programFunction(fn);
 }
 
 /**
@@ -486,4 +502,9 @@ export function registerModule(url: string | URL, namespace: object): void {
   }
   modules.delete(href);
   addModule(href, namespace, true);
+}
+
+/** Whether `fn` has a script (V8: JavaScript, not native code) the inspector can tell. */
+function locatedScript(fn: object): boolean {
+  return isV8() && scriptIdOf(fn) !== undefined;
 }
