@@ -2,6 +2,10 @@
  * One fresh process of the startup case (bench/startup.ts): prints one JSON line.
  *   import   ms to import mod.ts (or the module named by env BENCH_MOD)
  *   first-dumps  ms of the first dumps of a closure only
+ *   first-parts  where the first dumps of a closure spends its time: ms of each piece of it
+ *            run alone first, in order (V8: loading node:inspector, the caller's module from
+ *            the stack, locating the closure, reading its scope; parsing a function; then the
+ *            first dumps itself, with what is left), and of a second closure's dumps
  *   first    ms of the first dumps and of the first dumpsSync of a closure, and µs per
  *            dumpsSync of a closure warm
  *   workers  median ms to start a plain Worker before the library was imported, and after it
@@ -54,6 +58,40 @@ if (mode === "import") {
   const t = performance.now();
   await lib.dumps(a);
   console.log(JSON.stringify({ firstAsync: performance.now() - t }));
+} else if (mode === "first-parts") {
+  const lib = await import(modHref);
+  const at = (path: string) => import(new URL(path, modHref).href);
+  const host = await at("./lib/host.ts");
+  const locate = await at("./lib/runtime/inspector/locate.ts");
+  const scopes = await at("./lib/runtime/inspector/scopes_sync.ts");
+  const analysis = await at("./lib/code/analyze.ts");
+  let n = 1;
+  const a = () => n++;
+  const b = (x: number) => x + n;
+  const ms: Record<string, number> = {};
+  let t = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    ms[name] = now - t;
+    t = now;
+  };
+  if (host.isV8()) {
+    host.maybeBuiltin("node:inspector");
+    step("load node:inspector");
+    locate.learnStack();
+    step("caller's module from the stack");
+    locate.scriptIdOf(a);
+    step("locate the closure");
+    scopes.readScopesNow(a);
+    step("read its scope");
+  }
+  analysis.analyze("(x) => x + m");
+  step("parse a function (meriyah)");
+  await lib.dumps(a);
+  step("first dumps, the rest");
+  await lib.dumps(b);
+  step("second closure's dumps");
+  console.log(JSON.stringify(ms));
 } else if (mode === "first") {
   const lib = await import(modHref);
   let n = 1;

@@ -16,8 +16,10 @@ import {
   exportAt,
   type ExportSite,
   findExport,
+  inEntryUnlisted,
   moduleStillLoading,
   namespaceURL,
+  recheckMayFind,
   refreshModules,
 } from "../runtime/modules/table.ts";
 import { entryModuleURL } from "../runtime/modules/entry.ts";
@@ -149,6 +151,9 @@ export function writeExported(
   find: (v: object) => ExportSite | undefined,
 ): boolean {
   if (!enc.modulesFresh) {
+    // The entry module's functions are pickled by value: while the modules are unlisted
+    // (V8: listing costs tens of milliseconds), known ones need no lookup.
+    if (inEntryUnlisted(value)) return false;
     enc.modulesFresh = true;
     refreshModules();
   }
@@ -166,7 +171,9 @@ export function writeExported(
     }
   }
   if (site === undefined) {
-    if (async && find === findExport && !enc.opts.rechecked?.has(value)) {
+    if (
+      async && find === findExport && !enc.opts.rechecked?.has(value) && recheckMayFind(value)
+    ) {
       enc.moduleMisses.push(value);
     }
     return false;

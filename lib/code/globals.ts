@@ -33,6 +33,8 @@ import { explicitCaptures } from "./captures.ts";
 import { isDeclarable } from "./functions.ts";
 import { isBun, isDeno, maybeBuiltin } from "../host.ts";
 import { BIND_STAND_IN } from "../runtime/instrumented.ts";
+import { programFunctionListed } from "../runtime/modules/table.ts";
+import { loadedFunction } from "./loaded.ts";
 import {
   BUN_GLOBALS,
   BUN_SCRIPTED,
@@ -225,12 +227,28 @@ function build(): Map<unknown, string> {
  * (for user code, and for any function given captures with `closure()`).
  */
 export function globalPathOf(value: object): string | undefined {
-  table ??= build();
+  if (table === undefined) {
+    // The program's own functions are not built-ins: no need to build the table for them.
+    if (typeof value === "function" && (loadedFunction(value) || programFunctionListed(value))) {
+      return undefined;
+    }
+    table = build();
+  }
   const path = table.get(value);
   if (path !== undefined && explicitCaptures(value) !== undefined && !isNative(value)) {
     return undefined;
   }
   return path;
+}
+
+/**
+ * Whether the table of built-ins has been built in this process (for tests: the first
+ * pickling of the program's own closures does without it).
+ *
+ * @internal
+ */
+export function globalsTableBuilt(): boolean {
+  return table !== undefined;
 }
 
 /** {@linkcode globalValue}: a global the loading side provides itself. */

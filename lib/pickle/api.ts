@@ -26,6 +26,7 @@ import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/adapter.t
 import { instrumentedScopeReader } from "../runtime/detect.ts";
 import { settleModules } from "../runtime/modules/table.ts";
 import { holdInspector, releaseInspector } from "../runtime/inspector/session.ts";
+import { learnStack } from "../runtime/inspector/locate.ts";
 import { importTable, loadedModules, type ModuleResolver } from "./module_imports.ts";
 import { asBytes, oobBuffers, type PickleBytes, privateCopy } from "./load_input.ts";
 import { registryEntry } from "../code/registry.ts";
@@ -61,6 +62,7 @@ function walkSync(value: unknown, opts: EncodeOptions): Uint8Array {
   walker.busy = true;
   holdInspector();
   try {
+    learnStack(); // the caller's module, while it is on the stack (V8)
     const w = walker.w;
     w.reset(HEADER_MAX);
     walker.walk(value, opts);

@@ -83,8 +83,16 @@ export function unavailableScopes(reason: string): ScopeAdapter {
 export interface ModuleSource {
   /** Adds modules loaded since the last call (cheap when there are none). */
   refresh(add: (url: string, namespace: object) => void): void;
-  /** Resolves once what the runtime has reported is in the table (async forms wait). */
-  settle(): Promise<void>;
+  /**
+   * Resolves once what the runtime has reported is in the table (async forms wait). A source
+   * that lists modules only when a lookup needs it lists now when `eager` (`ready()`).
+   */
+  settle(eager?: boolean): Promise<void>;
+  /**
+   * True while a source that lists modules only when a lookup needs it has not listed them:
+   * functions known to be the entry module's (pickled by value) need no lookup meanwhile.
+   */
+  unlisted?(): boolean;
   /** Told when a lookup of `value` found nothing: the runtime may have loaded modules since. */
   missed?(value?: object): void;
   /**
@@ -93,6 +101,12 @@ export interface ModuleSource {
    * listing; resolves to whether modules were added.
    */
   recheck?(values: readonly object[]): Promise<boolean> | false;
+  /**
+   * Async forms: whether {@linkcode ModuleSource.recheck} might find `value` (a function or
+   * namespace a lookup missed) in a module it has not reported yet; false spares the pickling
+   * call a second walk.
+   */
+  mayFind?(value: object): boolean;
   /** Async forms: the URL of the module that defined the function `fn`, where it shows. */
   locate?(fn: object): Promise<string | undefined>;
   /**

@@ -26,7 +26,7 @@ import { settleModules } from "./modules/table.ts";
  */
 export async function ready(): Promise<void> {
   try {
-    await settleModules();
+    await settleModules(true);
   } catch {
     // nothing more to wait for
   }

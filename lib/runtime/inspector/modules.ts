@@ -11,11 +11,17 @@
  * else refuse the function (see {@linkcode ModuleSource.loading}).
  *
  * Modules imported later are found at once: a function no listed module exports, defined by
- * a script parsed after the last listing (its `[[FunctionLocation]]` tells), or a module
+ * a module parsed after the last listing (its `[[FunctionLocation]]` tells, and its scope
+ * chain that a module defines it, not `eval` or `new Function`), or a module
  * namespace the table does not know, makes the async forms list again and walk the value
  * again ({@linkcode ModuleSource.recheck}); a sync form's miss lists again at once too, and
  * the module's namespace is taken with `require` (see above). Each function's source text is
  * located once. Used only where sys access is granted already, so it never prompts.
+ *
+ * Listing costs 40-60 ms in a fresh Deno process (V8 reports every script, its own included),
+ * so it waits until a lookup needs it: a function the entry module defined is pickled by value
+ * whatever the table says, and is told by its location alone ({@linkcode ModuleSource.unlisted},
+ * `locate.ts`); `ready()` lists at once.
  *
  * @module
  */
@@ -23,14 +29,11 @@
 import { fileURLToPath } from "node:url";
 import { types } from "node:util";
 import type { ModuleSource } from "../adapter.ts";
-import {
-  inspectorStash,
-  inspectorUsableSilently,
-  STASH_LOOKUP as LOOKUP,
-  withInspector,
-} from "./session.ts";
+import { inspectorUsableSilently, withInspector } from "./session.ts";
+import { noteScript, outsideModules, scriptIdOf } from "./locate.ts";
 import { entryModuleURL } from "../modules/entry.ts";
 import { builtin } from "../../host.ts";
+import { tableWork } from "../modules/work.ts";
 
 interface ScriptParsed {
   scriptId?: unknown;
@@ -65,9 +68,11 @@ export function inspectorModuleSource(): ModuleSource | undefined {
   let fresh = false;
   const onParsed = (params: unknown): void => {
     const p = params as ScriptParsed | undefined;
+    tableWork.keys++;
     const id = Number(p?.scriptId);
     if (id > reportedMax) reportedMax = id;
     const url = p?.url;
+    if (typeof p?.scriptId === "string" && typeof url === "string") noteScript(p.scriptId, url);
     if (p?.isModule !== true || typeof url !== "string" || !IMPORTABLE.test(url)) return;
     if (typeof p.scriptId === "string") scripts.set(p.scriptId, url);
     if (seen.has(url) || url === entry) return;
@@ -105,7 +110,9 @@ export function inspectorModuleSource(): ModuleSource | undefined {
   /** Whether function `fn` was defined by a script parsed after the last listing. */
   const newer = (fn: object): boolean => {
     const id = Number(scriptIdOf(fn));
-    return Number.isFinite(id) && id > listedMax;
+    // Code no module defines (`eval`, `new Function`, a pickle's functions) would never be
+    // found by listing again, which costs tens of milliseconds with the debugger on.
+    return Number.isFinite(id) && id > listedMax && !outsideModules(fn);
   };
   /** Waits (one event-loop turn at most) for the namespaces of newly listed modules. */
   const arrived = async (): Promise<void> => {
@@ -129,18 +136,25 @@ export function inspectorModuleSource(): ModuleSource | undefined {
       // module is known within this turn (its namespace through `loading`).
       if (listed && value !== undefined && typeof value === "function" && newer(value)) list();
     },
+    mayFind(value: object): boolean {
+      // A namespace has no location: any unknown one asks for a listing. A listing during the
+      // walk (the first lookup): its namespaces are on their way.
+      return !listed || typeof value !== "function" || newer(value) || found.length > 0 ||
+        (fresh && pending.size > 0);
+    },
     recheck(values: readonly object[]): Promise<boolean> | false {
       if (!listed) list();
-      // A namespace has no location: any unknown one asks for a listing.
       const relist = values.some((v) => typeof v !== "function" || newer(v));
-      if (!relist) return false;
+      const waiting = found.length > 0 || (fresh && pending.size > 0);
+      if (!relist && !waiting) return false;
       return (async () => {
         const before = seen.size;
-        list();
+        if (relist) list();
         await arrived();
-        return seen.size !== before;
+        return seen.size !== before || found.length > 0;
       })();
     },
+    unlisted: (): boolean => !listed,
     async locate(fn: object): Promise<string | undefined> {
       if (!listed) list();
       const id = scriptIdOf(fn);
@@ -177,8 +191,11 @@ export function inspectorModuleSource(): ModuleSource | undefined {
       }
       return undefined;
     },
-    async settle(): Promise<void> {
-      if (!listed) list();
+    async settle(eager?: boolean): Promise<void> {
+      if (!listed) {
+        if (!eager) return;
+        list();
+      }
       // Modules imported since the last listing: list again, at most once a second, after
       // a lookup missed.
       if (missed && Date.now() - listedAt >= RELIST_MS) {
@@ -233,60 +250,5 @@ function sameExports(copy: object | undefined, ns: object): boolean {
     );
   } catch {
     return false;
-  }
-}
-
-/** Script ids of functions located so far (a function never moves). */
-const located = new WeakMap<object, string | undefined>();
-/**
- * Script ids by function source text: closures made by one piece of code are located once.
- * (A function of the same text in another script is then taken to be in the first: at worst
- * it is pickled by value, which is correct, only larger.)
- */
-const locatedTexts = new Map<string, string>();
-const LOCATED_TEXTS_MAX = 10_000;
-const fnToString = Function.prototype.toString;
-
-/** The id of the script that defines function `fn`, from its `[[FunctionLocation]]`. */
-function scriptIdOf(fn: object): string | undefined {
-  if (typeof fn !== "function") return undefined;
-  if (located.has(fn)) return located.get(fn);
-  let text: string | undefined;
-  try {
-    text = fnToString.call(fn);
-  } catch {
-    text = undefined;
-  }
-  let id = text === undefined ? undefined : locatedTexts.get(text);
-  if (id === undefined) {
-    id = locate(fn);
-    if (id !== undefined && text !== undefined) {
-      if (locatedTexts.size >= LOCATED_TEXTS_MAX) locatedTexts.clear();
-      locatedTexts.set(text, id);
-    }
-  }
-  located.set(fn, id);
-  return id;
-}
-
-function locate(fn: object): string | undefined {
-  const stash = inspectorStash();
-  try {
-    return withInspector(({ call }) => {
-      stash.set(0, fn);
-      const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
-      const id = (ev.result as { objectId?: string } | undefined)?.objectId;
-      if (id === undefined) return undefined;
-      const props = call("Runtime.getProperties", { objectId: id, ownProperties: true });
-      const internal = (props.internalProperties ?? []) as {
-        name: string;
-        value?: { value?: { scriptId?: string } };
-      }[];
-      return internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value?.scriptId;
-    });
-  } catch {
-    return undefined;
-  } finally {
-    stash.delete(0);
   }
 }

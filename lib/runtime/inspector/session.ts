@@ -32,10 +32,13 @@ export function inspectorRefusal(): string | undefined {
  * access already granted (Deno would otherwise prompt; Node needs none).
  */
 export function inspectorUsableSilently(): boolean {
+  if (usable) return true;
   if (!isV8() || inspectorRefusal() !== undefined) return false;
   const sys = denoSysPermission();
-  return sys === undefined || sys === "granted";
+  // Kept once granted: a pickling call asks this several times.
+  return usable = sys === undefined || sys === "granted";
 }
+let usable = false;
 
 /**
  * Values handed between the library and the expressions the inspector evaluates: slot 0
@@ -107,11 +110,7 @@ export function releaseInspector(): void {
   if (--holds > 0 || held === undefined) return;
   const { session } = held;
   held = undefined;
-  try {
-    session.disconnect();
-  } catch {
-    // already gone
-  }
+  close(session);
 }
 
 /**
@@ -130,11 +129,7 @@ export function withInspector<T>(work: (calls: InspectorCalls) => T): T {
   try {
     return work(c);
   } finally {
-    try {
-      session.disconnect();
-    } catch {
-      // already gone
-    }
+    close(session);
   }
 }
 
@@ -149,11 +144,7 @@ export async function withInspectorAsync<T>(
   try {
     return await work(calls(session));
   } finally {
-    try {
-      session.disconnect();
-    } catch {
-      // already gone
-    }
+    close(session);
   }
 }
 
@@ -170,6 +161,7 @@ function open(): Session {
   const session = new S();
   try {
     session.connect();
+    activity.sessions++;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/allow-sys|sys access|NotCapable|PermissionDenied/i.test(msg + String(e))) {
@@ -183,41 +175,120 @@ function open(): Session {
   return session;
 }
 
-function calls(session: Session): InspectorCalls {
+/**
+ * Evaluates `expression` in the session (the held one, else one for this call) and returns
+ * the reply. Two frames deep (this function and `callOn`): V8 reports ten frames of the
+ * stack an evaluation throws on, so the caller's caller is among them.
+ */
+export function evaluateNow(expression: string): Record<string, unknown> {
+  const params = { expression, silent: true };
+  if (held === undefined) {
+    const session = open();
+    if (holds === 0) {
+      try {
+        return callOn(session, "Runtime.evaluate", params);
+      } finally {
+        close(session);
+      }
+    }
+    held = { session, calls: calls(session) };
+  }
+  return callOn(held.session, "Runtime.evaluate", params);
+}
+
+/** Disconnects a session the library opened. */
+function close(session: Session): void {
+  try {
+    session.disconnect();
+  } catch {
+    // already gone
+  }
+  activity.sessions--;
+  domains.delete(session);
+}
+
+/** What the library's sessions did (for tests: `inspectorActivity`). */
+const activity = { sessions: 0, calls: new Map<string, number>() };
+/** Domains each connected session has enabled and not disabled. */
+const domains = new Map<Session, Set<string>>();
+
+/** Counts a command, and the domains it enables or disables. */
+function count(session: Session, method: string): void {
+  activity.calls.set(method, (activity.calls.get(method) ?? 0) + 1);
+  const dot = method.lastIndexOf(".");
+  const verb = method.slice(dot + 1);
+  if (verb !== "enable" && verb !== "disable") return;
+  let open = domains.get(session);
+  if (open === undefined) domains.set(session, open = new Set());
+  if (verb === "enable") open.add(method.slice(0, dot));
+  else open.delete(method.slice(0, dot));
+}
+
+/**
+ * What the library's inspector sessions have done so far in this process: the sessions
+ * still connected, the domains (such as `Debugger`) they left enabled, and how many times
+ * each protocol command was sent. A V8 debugger left enabled slows down every later
+ * compilation (each `eval` reports its script to the session), so both lists are empty
+ * whenever no pickling call is running.
+ *
+ * @internal
+ */
+export function inspectorActivity(): {
+  sessions: number;
+  enabled: string[];
+  calls: Record<string, number>;
+} {
+  const enabled = new Set<string>();
+  for (const open of domains.values()) for (const d of open) enabled.add(d);
+  return {
+    sessions: activity.sessions,
+    enabled: [...enabled].sort(),
+    calls: Object.fromEntries(activity.calls),
+  };
+}
+
+/** Sends one protocol command on `session` and returns its result; throws its error. */
+function callOn(session: Session, method: string, params: object): Record<string, unknown> {
+  count(session, method);
   const ticker = processTicker() as Ticker;
+  let done = false;
+  let error: unknown;
+  let result: unknown;
+  let drain: ((...a: unknown[]) => void) | undefined;
+  const nextTick = ticker.nextTick;
+  // The session's own drain is the only tick scheduled while it posts.
+  ticker.nextTick = function (cb: (...a: unknown[]) => void, ...args: unknown[]): void {
+    if (drain === undefined && args.length === 0) drain = cb;
+    else Reflect.apply(nextTick, ticker, [cb, ...args]);
+  };
+  try {
+    session.post(method, params, (err, res) => {
+      done = true;
+      error = err;
+      result = res;
+    });
+  } finally {
+    ticker.nextTick = nextTick;
+  }
+  if (!done && drain !== undefined) drain();
+  if (!done) {
+    if (drain !== undefined) Reflect.apply(nextTick, ticker, [drain]);
+    throw new NotSynchronous(
+      "this runtime's inspector answers only asynchronously: use the async dumps()",
+    );
+  }
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (result === null || typeof result !== "object") return {};
+  return result as Record<string, unknown>;
+}
+
+function calls(session: Session): InspectorCalls {
   return {
     call(method: string, params: object): Record<string, unknown> {
-      let done = false;
-      let error: unknown;
-      let result: unknown;
-      let drain: ((...a: unknown[]) => void) | undefined;
-      const nextTick = ticker.nextTick;
-      // The session's own drain is the only tick scheduled while it posts.
-      ticker.nextTick = function (cb: (...a: unknown[]) => void, ...args: unknown[]): void {
-        if (drain === undefined && args.length === 0) drain = cb;
-        else Reflect.apply(nextTick, ticker, [cb, ...args]);
-      };
-      try {
-        session.post(method, params, (err, res) => {
-          done = true;
-          error = err;
-          result = res;
-        });
-      } finally {
-        ticker.nextTick = nextTick;
-      }
-      if (!done && drain !== undefined) drain();
-      if (!done) {
-        if (drain !== undefined) Reflect.apply(nextTick, ticker, [drain]);
-        throw new NotSynchronous(
-          "this runtime's inspector answers only asynchronously: use the async dumps()",
-        );
-      }
-      if (error) throw error instanceof Error ? error : new Error(String(error));
-      if (result === null || typeof result !== "object") return {};
-      return result as Record<string, unknown>;
+      return callOn(session, method, params);
     },
     post(method: string, params: object): Promise<Record<string, unknown>> {
+      count(session, method);
       return new Promise((resolve, reject) => {
         // Replies that V8 sends later do not keep the event loop alive: hold a timer.
         const timer = setInterval(() => {}, 1000);

@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModuleSource } from "../adapter.ts";
 import { isBun, maybeBuiltin } from "../../host.ts";
 import { sharedField } from "../shared_slot.ts";
+import { tableWork } from "./work.ts";
 
 type Cache = Record<string, { exports?: unknown } | undefined>;
 
@@ -40,23 +41,32 @@ export function requireCacheModuleSource(): ModuleSource | undefined {
   const seen = new Set<string>();
   let last = -1;
   let again: ReturnType<typeof setTimeout> | undefined;
+  /** Set a turn after a listing that followed new resolutions: list once more. */
+  let once = false;
   return {
     refresh(add): void {
       const count = sharedField("resolved");
       if (typeof count === "number") {
-        if (count === last) return;
-        last = count;
-        // A module still evaluating now (say, one pickling its own export) enters the cache
-        // only when done, with no resolution to tell: list once more a turn later.
-        if (again === undefined) {
-          again = setTimeout(() => {
-            again = undefined;
-            last = -1;
-          }, 0);
-          (again as { unref?(): void }).unref?.();
+        if (count === last) {
+          if (!once) return;
+          // The one listing more (below): it does not ask for another.
+          once = false;
+        } else {
+          last = count;
+          // A module still evaluating now (say, one pickling its own export) enters the
+          // cache only when done, with no resolution to tell: list once more a turn later.
+          if (again === undefined) {
+            again = setTimeout(() => {
+              again = undefined;
+              once = true;
+            }, 0);
+            (again as { unref?(): void }).unref?.();
+          }
         }
       }
-      for (const key of Object.keys(cache)) {
+      const keys = Object.keys(cache);
+      tableWork.keys += keys.length;
+      for (const key of keys) {
         if (seen.has(key)) continue;
         const exports = cache[key]?.exports;
         if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) {

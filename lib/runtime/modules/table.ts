@@ -22,6 +22,10 @@ import { types } from "node:util";
 import type { ModuleSource } from "../adapter.ts";
 import { moduleSource } from "../detect.ts";
 import { builtinList, builtinModuleOf } from "./builtin_modules.ts";
+import { entryFunction, programFunction } from "../program_code.ts";
+import { isV8 } from "../../host.ts";
+import { learnStack, scriptIdOf } from "../inspector/locate.ts";
+import { tableWork as work } from "./work.ts";
 
 export { builtinModuleOf };
 
@@ -55,11 +59,43 @@ export function refreshModules(): void {
   runtimeSource()?.refresh(addModule);
 }
 
-/** Waits for the runtime's pending module reports, then refreshes. */
-export async function settleModules(): Promise<void> {
+/**
+ * Waits for the runtime's pending module reports. With `eager` (`ready()`), also brings the
+ * table up to date now, listing the modules where the runtime's source lists them only when
+ * a lookup needs it (V8's inspector).
+ */
+export async function settleModules(eager = false): Promise<void> {
+  // Called by the async forms with their caller on the stack: its module is learnt cheaply.
+  learnStack();
   const s = runtimeSource();
-  if (s !== undefined) await s.settle();
+  if (s !== undefined) await s.settle(eager);
+  // Lookups refresh the table themselves: a pickle with no function to look up (or only
+  // functions of the entry module) does without it.
+  if (eager) refreshModules();
+}
+
+/**
+ * True when function `fn` is known to be defined by the entry module while the modules have
+ * not been listed (V8's inspector): it is pickled by value, so no lookup (and no listing,
+ * tens of milliseconds on V8) is needed.
+ */
+export function inEntryUnlisted(fn: object): boolean {
+  return runtimeSource()?.unlisted?.() === true && entryFunction(fn);
+}
+
+/**
+ * Whether function `fn` is the program's code, as far as the modules' listing tells: where
+ * the runtime's source lists modules only when a lookup needs it (V8's inspector), has not
+ * yet, and `fn` is script code whose URL is unknown (a module the program imported, not the
+ * entry), the modules are listed now. Its module's lookup would list them anyway, and the
+ * URL then spares the tables of built-ins (20-90 ms) that only the runtime's code is in.
+ */
+export function programFunctionListed(fn: object): boolean {
+  if (programFunction(fn)) return true;
+  const s = runtimeSource();
+  if (s?.unlisted?.() !== true || !locatedScript(fn)) return false;
   refreshModules();
+  return programFunction(fn);
 }
 
 /**
@@ -76,6 +112,16 @@ export function recheckModules(values: readonly object[]): Promise<boolean> | fa
     if (c) refreshModules();
     return c;
   });
+}
+
+/**
+ * Whether {@linkcode recheckModules} might find `value`, which a lookup of an async form
+ * missed: false where the runtime lists no modules again, or can tell that none it has not
+ * reported defines it (then the call needs no second walk).
+ */
+export function recheckMayFind(value: object): boolean {
+  const s = runtimeSource();
+  return s?.recheck !== undefined && (s.mayFind?.(value) ?? true);
 }
 
 /** Defining modules of functions located so far (for the sync form). */
@@ -216,6 +262,8 @@ function index(url: string, namespace: object, prefix?: string, builtin = false)
   } catch {
     keys = [];
   }
+  work.modules++;
+  work.keys += keys.length;
   for (const key of keys) {
     let value: unknown;
     if (isNamespace || builtin) {
@@ -258,6 +306,7 @@ function members(holder: object, url: string, path: string[]): void {
   } catch {
     return;
   }
+  work.keys += keys.length;
   for (const key of keys) {
     if (SKIP_STATIC.has(key)) continue;
     const v = ownValue(holder, key)?.value;
@@ -349,6 +398,8 @@ export function moduleStillLoading(value: object): string | true | undefined {
  */
 export function findBuiltinExport(value: object): ExportSite | undefined {
   if (!builtinsIndexed) {
+    // The program's own functions are in no built-in: not worth loading every built-in.
+    if (programFunction(value)) return undefined;
     builtinsIndexed = true;
     for (const [url, exports] of builtinList()) {
       if (modules.has(url)) continue;
@@ -360,6 +411,17 @@ export function findBuiltinExport(value: object): ExportSite | undefined {
   }
   const site = lookup(value);
   return site !== undefined && site.url.startsWith("node:") ? site : undefined;
+}
+
+/**
+ * How much work the module table has done in this process: modules indexed, exports and
+ * members examined, and whether every built-in module was loaded and indexed (for tests: a
+ * pickle costs no work that grows with the modules loaded).
+ *
+ * @internal
+ */
+export function moduleTableWork(): { modules: number; keys: number; builtins: boolean } {
+  return { modules: work.modules, keys: work.keys, builtins: builtinsIndexed };
 }
 
 /** Namespaces of built-in modules (`import * as path from "node:path"`) met so far. */
@@ -440,4 +502,9 @@ export function registerModule(url: string | URL, namespace: object): void {
   }
   modules.delete(href);
   addModule(href, namespace, true);
+}
+
+/** Whether `fn` has a script (V8: JavaScript, not native code) the inspector can tell. */
+function locatedScript(fn: object): boolean {
+  return isV8() && scriptIdOf(fn) !== undefined;
 }

@@ -1,0 +1,187 @@
+/**
+ * Where a function was defined, on V8 with the inspector: its `[[FunctionLocation]]` gives the
+ * id of its script, and a script id is matched to a URL by what the module listing reported
+ * (`modules.ts`) or, without any listing, by the frames of the current call stack. A throwing
+ * `Runtime.evaluate` reports the stack it ran on, script ids and URLs of every frame, the
+ * pickling call's caller among them: about 0.1 ms, where listing every script (the
+ * `Debugger` domain's `scriptParsed` reports) costs 40-60 ms in a fresh Deno process. So the
+ * entry module's script is known without a listing as soon as the program pickles from it,
+ * and its functions (pickled by value) need no module table.
+ *
+ * @module
+ */
+
+import {
+  evaluateNow,
+  inspectorStash,
+  inspectorUsableSilently,
+  STASH_LOOKUP as LOOKUP,
+  withInspector,
+} from "./session.ts";
+import { entryModuleURL } from "../modules/entry.ts";
+
+/** Script id → URL of every script whose URL is known (listing, stack frames). */
+const scriptURLs = new Map<string, string>();
+/** The entry module's script id, once known. */
+let entryId: string | undefined;
+/** Stack reads that did not show the entry module (a few are tried, then the listing). */
+let stackMisses = 0;
+const STACK_TRIES = 8;
+
+/**
+ * Records that script `id` is `url` (the listing reports every script it sees; "" for code
+ * the program evaluated: `eval`, `new Function`, a pickle's functions).
+ */
+export function noteScript(id: string, url: string): void {
+  if (scriptURLs.has(id)) return;
+  scriptURLs.set(id, url);
+  if (entryId === undefined && url === entryModuleURL()) entryId = id;
+}
+
+/** The URL of script `id`, if known. */
+export function scriptURL(id: string): string | undefined {
+  return scriptURLs.get(id);
+}
+
+interface Frame {
+  scriptId?: unknown;
+  url?: unknown;
+}
+
+/**
+ * Learns the scripts of the frames on the current stack (one throwing evaluate); called
+ * straight from a pickling call (`dumps`, `dumpsSync`) while its caller is on the stack. Does
+ * nothing once the entry is known, after a few reads that did not show it, or where the
+ * inspector may not be used without asking.
+ */
+export function learnStack(): void {
+  if (entryId !== undefined || stackMisses >= STACK_TRIES) return;
+  if (!inspectorUsableSilently()) return;
+  try {
+    // Called straight from the pickling call: the frames reported are this one's, that
+    // call's, and its caller's (see evaluateNow).
+    const r = evaluateNow("throw 0");
+    const frames = ((r.exceptionDetails as { stackTrace?: { callFrames?: Frame[] } })
+      ?.stackTrace?.callFrames ?? []) as Frame[];
+    for (const f of frames) {
+      if (typeof f.scriptId === "string" && typeof f.url === "string") {
+        noteScript(f.scriptId, f.url);
+      }
+    }
+  } catch {
+    // the inspector cannot be used: the listing decides
+  }
+  if (entryId === undefined) stackMisses++;
+}
+
+/**
+ * Whether function `fn` was defined by the entry module's code, as far as is known without
+ * listing modules: its script is the entry module's (false when unknown).
+ */
+export function definedInEntry(fn: object): boolean {
+  if (typeof fn !== "function") return false;
+  return entryId !== undefined && scriptIdOf(fn) === entryId;
+}
+
+/**
+ * Whether function `fn` is known to be the program's code: defined by a script with a URL the
+ * program loads (`file:`, `http(s):`, `data:`, `blob:`) or by code it evaluated (no URL), not
+ * by the runtime's (`ext:`, `node:`).
+ */
+export function definedByProgram(fn: object): boolean {
+  if (typeof fn !== "function") return false;
+  const id = scriptIdOf(fn);
+  if (id === undefined) return false;
+  const url = scriptURLs.get(id);
+  return url !== undefined && (url === "" || /^(file|https?|data|blob):/.test(url));
+}
+
+/** Where a function was defined: its script, and whether a module defines it. */
+interface Location {
+  readonly id: string | undefined;
+  /** No `Module` scope in its scope chain (see {@linkcode outsideModules}). */
+  readonly moduleless: boolean;
+}
+
+const UNKNOWN: Location = { id: undefined, moduleless: false };
+/** Locations of functions located so far (a function never moves). */
+const located = new WeakMap<object, Location>();
+/**
+ * Locations by function source text: closures made by one piece of code are located once.
+ * (A function of the same text in another script is then taken to be in the first: at worst
+ * it is pickled by value, which is correct, only larger.)
+ */
+const locatedTexts = new Map<string, Location>();
+const LOCATED_TEXTS_MAX = 10_000;
+const fnToString = Function.prototype.toString;
+
+function locationOf(fn: object): Location {
+  if (typeof fn !== "function") return UNKNOWN;
+  let loc = located.get(fn);
+  if (loc !== undefined) return loc;
+  let text: string | undefined;
+  try {
+    text = fnToString.call(fn);
+  } catch {
+    text = undefined;
+  }
+  loc = text === undefined ? undefined : locatedTexts.get(text);
+  if (loc === undefined) {
+    loc = locate(fn);
+    if (loc.id !== undefined && text !== undefined) {
+      if (locatedTexts.size >= LOCATED_TEXTS_MAX) locatedTexts.clear();
+      locatedTexts.set(text, loc);
+    }
+  }
+  located.set(fn, loc);
+  return loc;
+}
+
+/** The id of the script that defines function `fn`, from its `[[FunctionLocation]]`. */
+export function scriptIdOf(fn: object): string | undefined {
+  return locationOf(fn).id;
+}
+
+/**
+ * Whether function `fn` is known to be defined by no ES module: its scope chain
+ * (`[[Scopes]]`) holds no `Module` scope, which V8 gives every function a module defines,
+ * however nested. Code evaluated at the top level (`eval`, `new Function`, a REPL, a
+ * pickle's functions, the closures they make) has none: listing modules again would never
+ * find it. False when the scopes cannot be read. Read with the function's location.
+ */
+export function outsideModules(fn: object): boolean {
+  return locationOf(fn).moduleless;
+}
+
+/** Reads the location of `fn`: three inspector commands (about 0.1 ms). */
+function locate(fn: object): Location {
+  const stash = inspectorStash();
+  try {
+    return withInspector(({ call }) => {
+      stash.set(0, fn);
+      const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
+      const objectId = (ev.result as { objectId?: string } | undefined)?.objectId;
+      if (objectId === undefined) return UNKNOWN;
+      const props = call("Runtime.getProperties", { objectId, ownProperties: true });
+      const internal = (props.internalProperties ?? []) as {
+        name: string;
+        value?: { value?: { scriptId?: string }; objectId?: string };
+      }[];
+      const id = internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value
+        ?.scriptId;
+      const scopes = internal.find((p) => p.name === "[[Scopes]]")?.value?.objectId;
+      if (id === undefined || scopes === undefined) return { id, moduleless: false };
+      const list = call("Runtime.getProperties", { objectId: scopes, ownProperties: true });
+      const kinds = ((list.result ?? []) as { value?: { description?: unknown } }[])
+        .map((p) => p.value?.description);
+      // Every function has the global scope at least: an empty or odd list tells nothing.
+      const moduleless = kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
+        !kinds.some((d) => (d as string).startsWith("Module"));
+      return { id, moduleless };
+    });
+  } catch {
+    return UNKNOWN;
+  } finally {
+    stash.delete(0);
+  }
+}
