@@ -12,8 +12,8 @@ ensureRuntimes();
 const CHECKS = [
   ["fmt", "--check"],
   ["lint"],
-  ["check", "mod.ts", "preload.ts", "dis.ts", "pool.ts"],
-  ["doc", "--lint", "mod.ts", "preload.ts", "dis.ts", "pool.ts"],
+  ["check", "mod.ts", "preload.ts", "dis.ts", "pool.ts", "nats.ts", "nats_worker.ts"],
+  ["doc", "--lint", "mod.ts", "preload.ts", "dis.ts", "pool.ts", "nats.ts", "nats_worker.ts"],
 ];
 
 let failed = 0;
