@@ -119,9 +119,9 @@ function isOurs(server) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until the server's monitoring endpoint says JetStream is ready. */
+/** Waits until the health check passes (JetStream ready; on a cluster, a meta leader). */
 async function waitHealthy(server, deadline) {
-  const url = `http://127.0.0.1:${server.monitorPort}/healthz?js-enabled-only=true`;
+  const url = `http://127.0.0.1:${server.monitorPort}/healthz`;
   while (Date.now() < deadline) {
     if (!alive(server.pid)) throw new Error(`nats-server ${server.name} exited at start`);
     try {
