@@ -6,9 +6,11 @@
 //   node scripts/nats.mjs up [--cluster N] [--name NAME]   start one server (or N, routed)
 //   node scripts/nats.mjs status [--name NAME]             what runs, and its URLs
 //   node scripts/nats.mjs down [--name NAME]               stop what `up` started
+//   node scripts/nats.mjs install                          install nats-server when missing
 //
 // `up` prints the client URLs (comma-separated) on stdout. When nats-server is missing it is
-// installed with apt-get, if this runs as root and CLOUDPICKLE_NATS_INSTALL is not "0".
+// installed with apt-get, if this runs as root (or has sudo without a password) and
+// CLOUDPICKLE_NATS_INSTALL is not "0".
 // The state lives in $TMPDIR/cloudpickle-nats/NAME/ (the servers' store directories too).
 //
 // Also a module (Node, Deno, Bun): `up`, `down`, `status`, `findServer`.
@@ -48,14 +50,21 @@ export function ensureServer({ install = true } = {}) {
   let p = findServer();
   if (p !== null) return p;
   const allowed = install && process.env.CLOUDPICKLE_NATS_INSTALL !== "0";
-  const root = typeof process.getuid === "function" && process.getuid() === 0;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  // Not root: sudo when it asks no password (CI runners).
+  const sudo = !isRoot && allowed && spawnSync("sudo", ["-n", "true"]).status === 0;
+  const root = isRoot || sudo;
   const apt = existsSync("/usr/bin/apt-get");
   if (allowed && root && apt) {
     console.error("nats-server is missing: apt-get install -y nats-server");
-    let r = spawnSync("apt-get", ["install", "-y", BINARY], { stdio: "inherit" });
+    const aptGet = (...a) =>
+      sudo
+        ? spawnSync("sudo", ["-n", "apt-get", ...a], { stdio: "inherit" })
+        : spawnSync("apt-get", a, { stdio: "inherit" });
+    let r = aptGet("install", "-y", BINARY);
     if (r.status !== 0) {
-      spawnSync("apt-get", ["update"], { stdio: "inherit" });
-      r = spawnSync("apt-get", ["install", "-y", BINARY], { stdio: "inherit" });
+      aptGet("update");
+      r = aptGet("install", "-y", BINARY);
     }
     p = findServer();
     if (p !== null) return p;
@@ -67,7 +76,7 @@ export function ensureServer({ install = true } = {}) {
         : !apt
         ? " and apt-get is not here"
         : !root
-        ? " and installing needs root"
+        ? " and installing needs root (or sudo without a password)"
         : " and apt-get could not install it") +
       ": install it (apt-get install nats-server, brew install nats-server, or a release " +
       "from the NATS project) and run this again",
@@ -267,7 +276,7 @@ function parse(argv) {
 }
 
 async function main() {
-  const usage = "usage: node scripts/nats.mjs up|down|status [--cluster N] [--name NAME] " +
+  const usage = "usage: node scripts/nats.mjs up|down|status|install [--cluster N] [--name NAME] " +
     "[--max-payload BYTES] [--no-install]";
   let o;
   try {
@@ -287,6 +296,8 @@ async function main() {
   } else if (o.cmd === "down") {
     const was = await down(o);
     console.error(was ? `stopped ${o.name}` : `nothing was started under ${o.name}`);
+  } else if (o.cmd === "install") {
+    console.error(`nats-server: ${ensureServer(o)}`);
   } else if (o.cmd === "status") {
     const s = status(o);
     if (s === null) {
