@@ -87,6 +87,8 @@ export class NatsExecutor extends BaseExecutor {
   private readonly blobs: Blobs;
   private nextTask = 0;
   private results?: ConsumerMessages;
+  private lastResultSeq = 0;
+  private resultsStopped = false;
   private advisories?: Subscription;
 
   private constructor(
@@ -133,18 +135,15 @@ export class NatsExecutor extends BaseExecutor {
 
   /** Starts reading this client's results and the queue's max-deliveries advisories. */
   private async listen(): Promise<void> {
-    const c = await this.js.consumers.get(this.names.results, {
-      filter_subjects: this.replySubject,
-      deliver_policy: DeliverPolicy.All,
-    });
-    this.results = await c.consume();
+    await this.openResults();
+    void this.readResults();
+    // After a reconnection (a server died), read the results again from a new consumer:
+    // the old one may have lived on the server that is gone.
     (async () => {
-      for await (const m of this.results!) {
-        await this.onResult(m.data, m.headers).catch((e) => {
-          console.error(`cloudpickle nats client: a result could not be read: ${e}`);
-        });
+      for await (const s of this.nc.status()) {
+        if (s.type === "reconnect") this.results?.stop();
       }
-    })();
+    })().catch(() => {});
     this.advisories = this.nc.subscribe(
       `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.names.tasks}.${this.names.consumer}`,
       {
@@ -157,6 +156,40 @@ export class NatsExecutor extends BaseExecutor {
       },
     );
     await this.nc.flush();
+  }
+
+  /** An ordered consumer of this client's results, from the first one not read yet. */
+  private async openResults(): Promise<void> {
+    const c = await this.js.consumers.get(this.names.results, {
+      filter_subjects: this.replySubject,
+      ...(this.lastResultSeq === 0
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.lastResultSeq + 1 }),
+    });
+    const messages = await c.consume({ expires: 5000 }); // heartbeats every 2.5 s
+    (async () => {
+      for await (const s of messages.status()) {
+        if (s.type === "heartbeats_missed") messages.stop(); // read again from a new one
+      }
+    })().catch(() => {});
+    this.results = messages;
+  }
+
+  /** Reads results until the client closes, opening a new consumer when one ends. */
+  private async readResults(): Promise<void> {
+    while (!this.resultsStopped) {
+      try {
+        if (this.results === undefined) await this.openResults();
+        for await (const m of this.results!) {
+          this.lastResultSeq = m.seq;
+          await this.onResult(m.data, m.headers).catch((e) => {
+            console.error(`cloudpickle nats client: a result could not be read: ${e}`);
+          });
+        }
+      } catch { /* the server is away: open again */ }
+      this.results = undefined;
+      if (!this.resultsStopped) await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   /** A result (or a refusal) arrived: its call settles. */
@@ -303,6 +336,7 @@ export class NatsExecutor extends BaseExecutor {
   /** Cancels what is left (with `cancel`), stops listening, and disconnects. */
   protected async shutdown(cancel: boolean): Promise<void> {
     if (cancel && this.pending.size > 0) this.cancel([...this.pending.keys()]);
+    this.resultsStopped = true;
     this.advisories?.unsubscribe();
     this.results?.stop();
     try {

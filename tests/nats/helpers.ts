@@ -124,3 +124,12 @@ export async function until(f: () => boolean, ms = 10_000, what = "the condition
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** `p`, or a rejection naming `what` after `ms` (a hang fails the test instead of stalling it). */
+export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
