@@ -217,7 +217,9 @@ class Worker implements NatsWorker {
       body = new Uint8Array(0);
     }
     await retry(() => this.js.publish(env.reply, body, { msgID: rid, headers: h }));
-    await retry(() => m.ackAck()).catch(() => {});
+    // Not awaited: the slot takes its next task meanwhile (a lost ack is a redelivery, whose
+    // result the client takes once).
+    void retry(() => m.ackAck()).catch(() => {});
   }
 
   async stop(): Promise<void> {
