@@ -137,7 +137,7 @@ try {
   for (let i = 0; i < WORKERS; i++) {
     children.push(await spawnReady(["nats_worker.ts", "--servers", urls.join(","), ...wargs]));
   }
-  const pool = await connect({ servers: urls, key: KEY, queue: "bench", replicas });
+  const pool = await connect({ servers: urls, signingKey: KEY, queue: "bench", replicas });
   const k = 2;
   const items = Array.from({ length: TASKS }, (_, i) => i);
   const ex = async () => {

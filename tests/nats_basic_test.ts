@@ -23,7 +23,7 @@ describe("nats: options", () => {
         /insecure: true/.test(e.message),
     );
     await assert.rejects(
-      connect({ servers: "nats://127.0.0.1:1", key: "short" }),
+      connect({ servers: "nats://127.0.0.1:1", signingKey: "short" }),
       /16 or more/,
     );
   });
@@ -46,7 +46,7 @@ describe(`nats: one server, a ${HERE} client and a ${OTHER} worker`, { skip: SKI
       CLOUDPICKLE_NATS_KEY: KEY,
     });
     await worker.ready;
-    pool = await connect({ servers: servers.urls, key: KEY, queue: "basic" });
+    pool = await connect({ servers: servers.urls, signingKey: KEY, queue: "basic" });
   });
   after(async () => {
     await pool?.close({ cancel: true });

@@ -45,7 +45,7 @@ describe(`nats: a three-server cluster (${HERE} client)`, { skip: SKIP }, () => 
     await Promise.all(workers.map((w) => w.ready));
     pool = await connect({
       servers: servers.urls,
-      key: KEY,
+      signingKey: KEY,
       queue: "cluster",
       replicas: 3,
       ackWait: 1500,

@@ -45,7 +45,7 @@ describe(`nats: redelivery (${HERE} client)`, { skip: SKIP }, () => {
   const pool = async (queue: string, maxDeliver: number) => {
     const p = await connect({
       servers: servers.urls,
-      key: KEY,
+      signingKey: KEY,
       queue,
       ackWait: ACK_WAIT,
       maxDeliver,

@@ -29,7 +29,7 @@ describe(`nats: signing (${HERE})`, { skip: SKIP }, () => {
   const window = 1500;
   before(async () => {
     servers = await startServers("signing");
-    const common = { servers: servers.urls, key: KEY, queue, duplicateWindow: window };
+    const common = { servers: servers.urls, signingKey: KEY, queue, duplicateWindow: window };
     worker = await startWorker({ ...common, log: (l) => log.push(l) });
     pool = await connect(common);
     nc = await natsConnect({ servers: servers.urls });
@@ -45,7 +45,7 @@ describe(`nats: signing (${HERE})`, { skip: SKIP }, () => {
   it("a client with another key: its tasks are refused, naming the key", async () => {
     const other = await connect({
       servers: servers.urls,
-      key: "another key, long enough too",
+      signingKey: "another key, long enough too",
       queue,
       duplicateWindow: window,
     });

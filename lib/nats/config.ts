@@ -40,7 +40,7 @@ export interface NatsCommonOptions {
    * workers: a string (its UTF-8 bytes, 16 or more) or bytes. Default: the environment
    * variable `CLOUDPICKLE_NATS_KEY`. Without a key, `insecure: true` is required.
    */
-  key?: string | Uint8Array;
+  signingKey?: string | Uint8Array;
   /**
    * Runs without signatures: any client that can publish to the queue's subject runs code
    * on the workers. Only for a NATS account nobody else can reach.
@@ -148,19 +148,19 @@ export function signingKey(
   o: NatsCommonOptions,
   side: "client" | "worker",
 ): Uint8Array | undefined {
-  let key: unknown = o.key;
+  let key: unknown = o.signingKey;
   if (key === undefined) key = process.env[KEY_ENV] || undefined;
   if (key === undefined) {
     if (o.insecure === true) return undefined;
     throw new TypeError(
-      `the NATS ${side} needs the key that signs tasks and results: pass { key } or set ` +
+      `the NATS ${side} needs the key that signs tasks and results: pass { signingKey } or set ` +
         `${KEY_ENV} (the same on the client and the workers), or pass { insecure: true } ` +
         `(--insecure for a worker) on a NATS account nobody else can reach`,
     );
   }
   const bytes = typeof key === "string" ? new TextEncoder().encode(key) : key;
   if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError(`key must be a string or a Uint8Array, not ${typeof key}`);
+    throw new TypeError(`signingKey must be a string or a Uint8Array, not ${typeof key}`);
   }
   if (bytes.length < 16) {
     throw new TypeError(
