@@ -43,6 +43,7 @@ export { dis, render } from "./lib/dis/render.ts";
 export { TAG_NAMES, tagName } from "./lib/dis/names.ts";
 export type {
   Disassembly,
+  DisCodeEntry,
   DisError,
   DisHeader,
   DisLine,

@@ -10,6 +10,7 @@
 
 import { spawnSync } from "node:child_process";
 import { BUN, DENO, ensureRuntimes, ROOT } from "./install.mjs";
+import { natsDemo } from "./demo_nats.mjs";
 
 const versions = ensureRuntimes();
 const RUNTIMES = {
@@ -63,6 +64,7 @@ function ship(from, to) {
 }
 
 const results = [ship("deno", "bun"), ship("bun", "deno")];
+results.push((await natsDemo()) !== false); // skipped (null) when nats-server cannot be had
 const ok = results.every(Boolean);
 console.log(
   ok

@@ -4,6 +4,8 @@
 //
 //   ```ts deno            runs under Deno only (`bun`: under Bun only)
 //   ```ts file=shapes.ts  not run: written as shapes.ts next to the blocks, for them to import
+//   ```ts nats            runs with a nats-server and a worker of the other runtime started for
+//                         it (NATS_URL, CLOUDPICKLE_NATS_KEY); skipped without nats-server
 //
 // Shell, JSON, TOML and text blocks are exempt. Blocks import the library by its package name
 // (`@cloudpickle/cloudpickle`), which deno.json maps and Bun resolves through package.json.
@@ -13,6 +15,15 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  KEY,
+  OTHER,
+  type Servers,
+  SKIP,
+  startServers,
+  startWorker,
+  type WorkerProc,
+} from "./nats/helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const RUNTIME = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
@@ -52,20 +63,21 @@ const fileOf = (b: Block) => b.tags.find((t) => t.startsWith("file="))?.slice(5)
 const runsHere = (b: Block) =>
   fileOf(b) === undefined && (!b.tags.some((t) => t === "deno" || t === "bun") ||
     b.tags.includes(RUNTIME));
+const needsNats = (b: Block) => b.tags.includes("nats");
 const ext = (b: Block) => (b.lang.startsWith("j") || b.lang === "mjs" ? "mjs" : "ts");
 
 // Outside deno.json's excluded folders, so that deno check takes the files; git-ignored.
 const dir = join(ROOT, "tests", ".readme", `${RUNTIME}-${process.pid}`);
 const scriptOf = (b: Block) => join(dir, `line_${b.line}.${ext(b)}`);
 
-function exec(cmd: string, args: string[]) {
+function exec(cmd: string, args: string[], env: Record<string, string> = {}) {
   return spawnSync(join(ROOT, "node_modules", ".bin", cmd), args, {
     // The blocks' folder is the working directory, so the root their modules are named from
     // (`./geometry.ts`), as in a project.
     cwd: dir,
     encoding: "utf8",
     timeout: 120_000,
-    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" },
+    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1", ...env },
   });
 }
 
@@ -79,7 +91,7 @@ describe("README", () => {
   it("has code blocks, none of them left out of the tests", () => {
     assert.ok(code.length >= 10, `${code.length} code blocks`);
     for (const b of code) {
-      const unknown = b.tags.filter((t) => !/^(deno|bun|file=[\w.-]+)$/.test(t));
+      const unknown = b.tags.filter((t) => !/^(deno|bun|nats|file=[\w.-]+)$/.test(t));
       assert.deepEqual(unknown, [], `README.md:${b.line}: unknown tags`);
     }
     assert.ok(code.some((b) => runsHere(b)));
@@ -93,12 +105,34 @@ describe("README", () => {
     });
   }
 
-  for (const b of code.filter(runsHere)) {
-    it(`the block at README.md:${b.line} runs on ${RUNTIME}`, () => {
-      const r = RUNTIME === "deno"
-        ? exec("deno", ["run", "-A", "--quiet", scriptOf(b)])
-        : exec("bun", ["--preload", join(ROOT, "preload.ts"), scriptOf(b)]);
-      assert.equal(r.status, 0, `README.md:${b.line} exited ${r.status}\n${r.stdout}${r.stderr}`);
-    });
+  for (const b of code.filter((b) => runsHere(b) && !needsNats(b))) {
+    it(`the block at README.md:${b.line} runs on ${RUNTIME}`, () => runBlock(b));
   }
+
+  describe("with a NATS server and a worker", { skip: SKIP }, () => {
+    let servers: Servers | undefined;
+    let worker: WorkerProc | undefined;
+    const env: Record<string, string> = {};
+    before(async () => {
+      servers = await startServers("readme");
+      worker = startWorker(OTHER, servers.urls, [], { CLOUDPICKLE_NATS_KEY: KEY });
+      await worker.ready;
+      Object.assign(env, { NATS_URL: servers.urls.join(","), CLOUDPICKLE_NATS_KEY: KEY });
+    });
+    after(async () => {
+      await worker?.stop();
+      await servers?.stop();
+    });
+    for (const b of code.filter((b) => runsHere(b) && needsNats(b))) {
+      it(`the block at README.md:${b.line} runs on ${RUNTIME}`, () => runBlock(b, env));
+    }
+  });
 });
+
+/** Runs a block as its own program under the runtime of the test runner. */
+function runBlock(b: Block, env: Record<string, string> = {}): void {
+  const r = RUNTIME === "deno"
+    ? exec("deno", ["run", "-A", "--quiet", scriptOf(b)], env)
+    : exec("bun", ["--preload", join(ROOT, "preload.ts"), scriptOf(b)], env);
+  assert.equal(r.status, 0, `README.md:${b.line} exited ${r.status}\n${r.stdout}${r.stderr}`);
+}

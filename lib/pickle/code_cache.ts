@@ -192,7 +192,11 @@ export class CodeCache {
     this.bySource.clear();
   }
 
-  /** Sending side: the definition of a function head, hashed once per source. */
+  /**
+   * Sending side: the definition of a function head, hashed once per source.
+   *
+   * @internal
+   */
   definitionOf(form: number, member: number, source: string): Definition {
     const d = this.bySource.get(source);
     if (d !== undefined && d.form === form && d.member === member) return d;
@@ -208,17 +212,29 @@ export class CodeCache {
     return made;
   }
 
-  /** Whether the other end holds `d` (without touching it). */
+  /**
+   * Whether the other end holds `d` (without touching it).
+   *
+   * @internal
+   */
   holds(d: Definition): boolean {
     return this.lru.has(d.hex);
   }
 
-  /** Sending side: hands a definition a pickle carries in full to `onDefinition`. */
+  /**
+   * Sending side: hands a definition a pickle carries in full to `onDefinition`.
+   *
+   * @internal
+   */
   announce(d: Definition): void {
     this.onDefinition?.(d.hex, d.bytes.slice());
   }
 
-  /** The definition of `hex`, marked as just used. */
+  /**
+   * The definition of `hex`, marked as just used.
+   *
+   * @internal
+   */
   use(hex: string): Definition | undefined {
     const d = this.lru.get(hex);
     if (d !== undefined) {
@@ -228,7 +244,11 @@ export class CodeCache {
     return d;
   }
 
-  /** Keeps `d` as the most recently used, dropping the least recently used past the bound. */
+  /**
+   * Keeps `d` as the most recently used, dropping the least recently used past the bound.
+   *
+   * @internal
+   */
   keep(d: Definition): void {
     this.lru.delete(d.hex);
     this.lru.set(d.hex, d);

@@ -353,6 +353,7 @@ export class Pool extends BaseExecutor {
     });
   }
 
+  /** Posts a task's message to its worker, counting the bytes it carries. */
   private send(slot: Slot, task: Task, m: RunMessage): void {
     // (Counted first: transferred buffers are detached once sent.)
     const n = payloadBytes(m.args) + (m.fn === undefined ? 0 : payloadBytes(m.fn));

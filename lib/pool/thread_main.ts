@@ -13,6 +13,10 @@ import type { ReplyMessage, RunMessage } from "./protocol.ts";
 const scope = globalThis as any;
 const post = (m: ReplyMessage, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
 const transferResults = (globalThis as { name?: string }).name === "cloudpickle-pool-transfer";
+// Workers whose replies leave the process (the NATS workers): every value as pickle bytes.
+// Deno gives the Worker's name; Bun does not, so its argv says it too.
+const bytesOnly = (globalThis as { name?: string }).name === "cloudpickle-pool-bytes" ||
+  process.argv.includes("--cloudpickle-pool-bytes");
 
 // Deno ends a Worker that calls Deno.exit, process.exit or close() without telling its
 // parent (Bun fires "close"): say so first, so the pool replaces it at once.
@@ -60,7 +64,7 @@ if (Deno !== undefined) {
   }
 }
 
-const run = createRunner(true, true);
+const run = createRunner(!bytesOnly, !bytesOnly);
 scope.onmessage = async (e: MessageEvent<RunMessage>) => {
   const reply = await run(e.data);
   post(reply, transferResults ? reply.value.buffers : []);

@@ -1,0 +1,276 @@
+/**
+ * The worker side of the NATS executor: pulls tasks from the queue's stream, checks their
+ * signature, runs them on its threads while heartbeats keep the lease, publishes the signed
+ * results on the client's subject, and acks.
+ *
+ * @module
+ */
+
+import { hostname } from "node:os";
+import process from "node:process";
+import { headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import {
+  type Consumer,
+  jetstream,
+  type JetStreamClient,
+  jetstreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { encode } from "../pool/codec.ts";
+import { WorkerDiedError } from "../executor/errors.ts";
+import { BLOB_HEADER, Blobs } from "./blobs.ts";
+import {
+  type NatsCommonOptions,
+  type QueueNames,
+  queueNames,
+  type QueueSettings,
+  queueSettings,
+  signingKey,
+} from "./config.ts";
+import {
+  type CancelEnvelope,
+  type ResultEnvelope,
+  seal,
+  type TaskEnvelope,
+  unseal,
+} from "./envelope.ts";
+import { REFUSED_HEADER, REPLY_HEADER, TASK_HEADER } from "./client.ts";
+import { type RunOutcome, Slot } from "./slots.ts";
+import { ensureQueue, open } from "./setup.ts";
+
+/** Options of {@linkcode startWorker}. */
+export interface NatsWorkerOptions extends NatsCommonOptions {
+  /** Tasks run at once, each on its own thread (default 1). */
+  concurrency?: number;
+  /** Called with a line about each task refused (default: printed on stderr). */
+  log?: (line: string) => void;
+}
+
+/** A running worker. */
+export interface NatsWorker {
+  /** Its name in results and messages (host and pid). */
+  readonly name: string;
+  /** Stops pulling, waits for the running tasks, and disconnects. */
+  stop(): Promise<void>;
+  /** Resolves when the worker stopped. */
+  readonly closed: Promise<void>;
+}
+
+/** Ids of tasks cancelled by their client, remembered at most. */
+const CANCELLED_MAX = 10_000;
+
+class Worker implements NatsWorker {
+  readonly name = `${hostname()}:${process.pid}`;
+  private stopping = false;
+  private readonly slots: Slot[] = [];
+  private readonly fnIds = new Map<string, number>();
+  private readonly running = new Map<string, Slot>();
+  private readonly cancelled = new Set<string>();
+  private loops: Promise<void>[] = [];
+  private cancels?: Subscription;
+  private readonly blobs: Blobs;
+  closed!: Promise<void>;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly consumer: Consumer,
+    private readonly names: QueueNames,
+    private readonly settings: QueueSettings,
+    private readonly key: Uint8Array | undefined,
+    concurrency: number,
+    private readonly log: (line: string) => void,
+  ) {
+    for (let i = 0; i < concurrency; i++) this.slots.push(new Slot(this.fnIds));
+    this.blobs = new Blobs(nc, names.bucket, settings.replicas);
+  }
+
+  start(): void {
+    this.cancels = this.nc.subscribe(this.names.cancelSubject, {
+      callback: (_e, m) => {
+        unseal<CancelEnvelope>(m.data, this.key).then((c) => this.onCancel(c.ids), () => {});
+      },
+    });
+    this.loops = this.slots.map((s) => this.loop(s));
+    this.closed = Promise.all(this.loops).then(async () => {
+      this.cancels?.unsubscribe();
+      for (const s of this.slots) s.close();
+      await this.nc.drain().catch(() => this.nc.close());
+    });
+  }
+
+  private onCancel(ids: string[]): void {
+    for (const id of ids) {
+      const slot = this.running.get(id);
+      if (slot !== undefined) slot.stop("cancelled");
+      else {
+        if (this.cancelled.size >= CANCELLED_MAX) {
+          this.cancelled.delete(this.cancelled.values().next().value!);
+        }
+        this.cancelled.add(id);
+      }
+    }
+  }
+
+  private async loop(slot: Slot): Promise<void> {
+    while (!this.stopping) {
+      let m: JsMsg | null;
+      try {
+        m = await this.consumer.next({ expires: 2000 });
+      } catch (e) {
+        if (this.stopping) break;
+        if (this.nc.isClosed()) break;
+        await new Promise((r) => setTimeout(r, 250)); // the server is away: try again
+        void e;
+        continue;
+      }
+      if (m === null) continue;
+      await this.handle(slot, m).catch((e) => {
+        this.log(`cloudpickle nats worker: a task failed to run: ${(e as Error)?.stack ?? e}`);
+        m!.nak(1000);
+      });
+    }
+  }
+
+  /** Refuses a message: terminated (never delivered again), and its client told. */
+  private refuse(m: JsMsg, why: string): void {
+    m.term(why);
+    const task = m.headers?.get("Nats-Msg-Id") ?? "?";
+    this.log(`cloudpickle nats worker: refused task ${task} (stream seq ${m.seq}): ${why}`);
+    const reply = m.headers?.get(REPLY_HEADER);
+    if (reply && reply.startsWith(`${this.names.resultPrefix}.`)) {
+      const h = headers();
+      h.set(REFUSED_HEADER, why);
+      h.set(TASK_HEADER, task);
+      this.js.publish(reply, new Uint8Array(0), { headers: h }).catch(() => {});
+    }
+  }
+
+  private async handle(slot: Slot, m: JsMsg): Promise<void> {
+    const msgId = m.headers?.get("Nats-Msg-Id");
+    let data = m.data;
+    const blob = m.headers?.get(BLOB_HEADER);
+    if (blob) data = await this.blobs.get(blob);
+    let env: TaskEnvelope;
+    try {
+      env = await unseal<TaskEnvelope>(data, this.key);
+    } catch (e) {
+      this.refuse(
+        m,
+        this.key === undefined
+          ? `its envelope could not be read: ${(e as Error).message}`
+          : `its signature does not check out with this worker's key (do the client and ` +
+            `the workers share the same CLOUDPICKLE_NATS_KEY?): ${(e as Error).message}`,
+      );
+      return;
+    }
+    if (typeof env !== "object" || env === null || env.v !== 1 || env.id !== msgId) {
+      this.refuse(m, "its id is not the id it was published under (a tampered or replayed task)");
+      return;
+    }
+    const stored = Number(m.info.timestampNanos) / 1e6;
+    if (Math.abs(stored - env.issued) > this.settings.duplicateWindow) {
+      this.refuse(
+        m,
+        `it was issued ${Math.round((stored - env.issued) / 1000)} s before the server stored ` +
+          `it, beyond the duplicate window (a replayed task, or clocks far apart)`,
+      );
+      return;
+    }
+    if (this.cancelled.delete(env.id)) {
+      m.ack();
+      return;
+    }
+    const beat = setInterval(() => m.working(), Math.max(50, this.settings.ackWait / 3));
+    this.running.set(env.id, slot);
+    let outcome: RunOutcome;
+    try {
+      outcome = await slot.run(env.fnKey, env.fn, env.mode, env.args);
+    } finally {
+      clearInterval(beat);
+      this.running.delete(env.id);
+    }
+    if ("died" in outcome) {
+      if (outcome.died === "cancelled") {
+        m.ack();
+        return;
+      }
+      const err = new WorkerDiedError(
+        `the thread that ran the task ${env.name} on ${this.name} died: ${outcome.died}`,
+      );
+      outcome = { ok: false, value: (await encode(err, false, false)).bytes };
+    }
+    const result: ResultEnvelope = {
+      v: 1,
+      id: env.id,
+      ok: outcome.ok,
+      value: outcome.value,
+      worker: this.name,
+    };
+    const bytes = await seal(result, this.key);
+    const h = headers();
+    let body = bytes;
+    const rid = `r.${env.id}`;
+    if (this.blobs.tooBig(bytes.length)) {
+      await retry(() => this.blobs.put(rid, bytes));
+      h.set(BLOB_HEADER, rid);
+      body = new Uint8Array(0);
+    }
+    await retry(() => this.js.publish(env.reply, body, { msgID: rid, headers: h }));
+    // Not awaited: the slot takes its next task meanwhile (a lost ack is a redelivery, whose
+    // result the client takes once).
+    void retry(() => m.ackAck()).catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.closed;
+  }
+}
+
+async function retry<T>(f: () => Promise<T>, tries = 40): Promise<T> {
+  for (let i = 0;; i++) {
+    try {
+      return await f();
+    } catch (e) {
+      if (i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(100 * (i + 1), 1000)));
+    }
+  }
+}
+
+/**
+ * Starts a worker: connects, creates the queue when missing, and runs tasks until
+ * `stop()`. Each of its `concurrency` slots is a thread of its own.
+ */
+export async function startWorker(o: NatsWorkerOptions): Promise<NatsWorker> {
+  const key = signingKey(o, "worker");
+  const names = queueNames(o.queue);
+  const settings = queueSettings(o);
+  const concurrency = o.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new TypeError(`concurrency must be an integer >= 1, not ${String(concurrency)}`);
+  }
+  const nc = await open(o, "cloudpickle worker");
+  try {
+    const jsm = await jetstreamManager(nc);
+    await retry(() => ensureQueue(jsm, names, settings));
+    const js = jetstream(nc);
+    const consumer = await js.consumers.get(names.tasks, names.consumer);
+    const w = new Worker(
+      nc,
+      js,
+      consumer,
+      names,
+      settings,
+      key,
+      concurrency,
+      o.log ?? ((l) => console.error(l)),
+    );
+    w.start();
+    return w;
+  } catch (e) {
+    await nc.close();
+    throw e;
+  }
+}
