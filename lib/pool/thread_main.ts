@@ -1,18 +1,20 @@
 /**
  * The code of a pool's thread workers (Deno module Workers; Bun Workers started with the
- * preload). Runs jobs posted by the pool and posts back the results.
+ * preload; Node's node:worker_threads). Runs jobs posted by the pool and posts back the
+ * results.
  *
  * @module
  */
 
 import process from "node:process";
 import { createRunner } from "./runner.ts";
-import type { ReplyMessage, RunMessage } from "./protocol.ts";
+import { type ReplyMessage, type RunMessage, TRANSFER_RESULTS } from "./protocol.ts";
+import { port } from "./thread_port.ts";
 
 // deno-lint-ignore no-explicit-any
 const scope = globalThis as any;
-const post = (m: ReplyMessage, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
-const transferResults = (globalThis as { name?: string }).name === "cloudpickle-pool-transfer";
+const post = (m: ReplyMessage, transfer: Transferable[] = []) => port.post(m, transfer);
+const transferResults = port.name === TRANSFER_RESULTS;
 
 // Deno ends a Worker that calls Deno.exit, process.exit or close() without telling its
 // parent (Bun fires "close"): say so first, so the pool replaces it at once.
@@ -61,8 +63,8 @@ if (Deno !== undefined) {
 }
 
 const run = createRunner(true, true);
-scope.onmessage = async (e: MessageEvent<RunMessage>) => {
-  const reply = await run(e.data);
+port.onMessage(async (data) => {
+  const reply = await run(data as RunMessage);
   post(reply, transferResults ? reply.value.buffers : []);
-};
+});
 post({ t: "ready" });
