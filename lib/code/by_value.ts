@@ -20,6 +20,7 @@ import {
   memberCode,
   newFunction,
   newScope,
+  NotOneFunction,
   type ScopeHandle,
 } from "./functions.ts";
 import { classId, knownClass, rememberClass, wasLoaded } from "./identity.ts";
@@ -42,6 +43,7 @@ import { newInstrumentedFunction, readInstrumentedScopes } from "./loaded_instru
 import { type DecodeFrame, type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts";
 import { K_PRIVATE, K_PROPS, K_SCOPE } from "../pickle/decode_table.ts";
 import { hasRepeat } from "../pickle/shapes.ts";
+import { batched } from "./eval_batch.ts";
 
 // Write side.
 
@@ -138,7 +140,35 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
   // The prototype's list is pushed first so that the function's own list is written first.
   if (proto === undefined) propsFrame(enc, fn, [], null, T.INTEGRITY_EXTENSIBLE);
   else propsFrame(enc, proto, prototypeKeys(fn, proto, an, source), null);
-  propsFrame(enc, fn, functionKeys(fn, an, source, proto !== undefined), null);
+  propsFrame(
+    enc,
+    fn,
+    withoutSourceGiven(fn, an, functionKeys(fn, an, source, proto !== undefined)),
+    null,
+  );
+}
+
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+
+/**
+ * `keys` without `name` and `length` where the function's own ones are what evaluating its
+ * source gives on load (value and attributes): the common case costs no definition on load.
+ */
+function withoutSourceGiven(
+  fn: object,
+  an: Analysis,
+  keys: (string | symbol)[],
+): (string | symbol)[] {
+  const drop = (key: string, value: unknown): boolean => {
+    if (value === undefined) return false;
+    const d = getOwnPropertyDescriptor(fn, key);
+    return d !== undefined && d.value === value && d.writable === false &&
+      d.enumerable === false && d.configurable === true;
+  };
+  const name = drop("name", an.sourceName);
+  const length = drop("length", an.sourceLength);
+  if (!name && !length) return keys;
+  return keys.filter((k) => !((name && k === "name") || (length && k === "length")));
 }
 
 /**
@@ -241,6 +271,8 @@ class PendingFunction {
     readonly scope: ScopeHandle | null,
     readonly known: object | undefined,
     readonly at: number,
+    /** The function evaluated already in a batch (eval_batch.ts). */
+    readonly early: unknown,
   ) {}
 }
 
@@ -263,9 +295,13 @@ export function readFunction(dec: Decoder, at: number): unknown {
   const reuse = known !== undefined && wasLoaded(known)
     ? loadedFunction(known)?.scope ?? null
     : null;
+  const newScope = r.pos < r.end && r.buf[r.pos] === T.SCOPE;
   const scope = readScopeOperand(dec, at, reuse);
   if (reuse !== null && scope !== reuse) dec.refill.push(reuse, scope);
-  const pending = new PendingFunction(form, member, source, id, slot, scope, known, at);
+  const early = form === FORM_CLASS
+    ? undefined
+    : batched(dec, at, form, member, source, scope, newScope);
+  const pending = new PendingFunction(form, member, source, id, slot, scope, known, at, early);
   if (form === FORM_CLASS) readDefinitionValues(dec, scope, at);
   return evaluate(dec, pending);
 }
@@ -292,9 +328,12 @@ function evaluate(dec: Decoder, p: PendingFunction): unknown {
     let text = form === FORM_CLASS ? withoutStaticInitializers(source) : source;
     if (fields !== undefined) text = withRestorer(text, fields, statics);
     try {
-      fn = (newInstrumentedFunction(p.scope, form, p.member, text) ??
+      fn = (p.early ?? newInstrumentedFunction(p.scope, form, p.member, text) ??
         newFunction(p.scope, form, p.member, text)) as object;
     } catch (e) {
+      if (e instanceof NotOneFunction) {
+        dec.corrupt("a function's source is not one function expression", at, e);
+      }
       return dec.r.fail(
         `cannot load a function: its source does not evaluate here (${String(e)}); ` +
           "load the pickle in a runtime that supports the syntax it uses",
