@@ -64,7 +64,11 @@ function changedByUser(fn: object, target: unknown, argCount: number): string | 
     name = t.name;
     if (Object.hasOwn(t as object, "length") && typeof t.length === "number") {
       const l = t.length;
-      length = l === Infinity ? l : l === -Infinity ? 0 : Math.max(0, (Math.trunc(l) || 0) - argCount);
+      length = l === Infinity
+        ? l
+        : l === -Infinity
+        ? 0
+        : Math.max(0, (Math.trunc(l) || 0) - argCount);
     }
   } catch {
     return undefined; // a throwing getter: binding again decides

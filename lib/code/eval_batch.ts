@@ -65,6 +65,9 @@ interface Run {
 
 let run: Run | undefined;
 
+/** What the batches did in this process (read by tests): evaluations, functions they made. */
+export const batchCounts = { evaluations: 0, functions: 0 };
+
 /**
  * The function for the FUNCTION tag at `at` (its header and scope operand read, the reader
  * at its property lists), evaluated in a batch; undefined when it is to be evaluated alone.
@@ -191,6 +194,8 @@ export function batched(
     st.end = p + 4;
     return undefined;
   }
+  batchCounts.evaluations++;
+  batchCounts.functions += n;
   st.fns = fns;
   st.next = 1;
   st.index = f.i + 1;
