@@ -24,7 +24,14 @@ import {
   type ScopeHandle,
 } from "./functions.ts";
 import { classId, knownClass, rememberClass, wasLoaded } from "./identity.ts";
-import { functionKeys, isPristinePrototype, ownPrototype, prototypeKeys } from "./members.ts";
+import {
+  functionKeys,
+  isPristinePrototype,
+  ownPrototype,
+  prototypeKeys,
+  sourcePrototypes,
+  UNKNOWN,
+} from "./members.ts";
 import { originalSource, rememberRestorer, withRestorer } from "./private_state.ts";
 import { loadedFunction, loadedScope, rememberFunction } from "./loaded.ts";
 import { withoutInstrumentation } from "./uninstrument.ts";
@@ -60,6 +67,11 @@ class Analysed {
     /** Whether the source may call `import()`. */
     readonly imports: boolean,
   ) {}
+  /**
+   * Functions but classes: the [[Prototype]] of the function and of its `prototype` object
+   * that evaluating the source gives (fixed by the function's kind), once asked.
+   */
+  protos: [unknown, unknown] | undefined = undefined;
 }
 
 /** Source and analysis per function. */
@@ -133,7 +145,14 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
     return;
   }
   const proto = ownPrototype(fn);
-  reparented(enc, fn, an, scope, proto);
+  // The usual case, checked without reparented(): the prototypes are the source's own.
+  if (form !== FORM_CLASS) {
+    const [own, ofProto] = known.protos ??= sourcePrototypes(fn, an, UNKNOWN);
+    if (
+      getPrototypeOf(fn) !== own ||
+      (proto !== undefined && getPrototypeOf(proto) !== ofProto)
+    ) reparented(enc, fn, an, scope, proto);
+  } else reparented(enc, fn, an, scope, proto);
   enc.memo.set(fn, enc.nextId++);
   enc.flags |= T.FLAG_CODE;
   const w = enc.w;
@@ -181,6 +200,7 @@ function refuseAlone(enc: Encoder, an: Analysis, name: string): never {
 }
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const getPrototypeOf = Object.getPrototypeOf;
 
 /**
  * Own keys of a function (not a class) worth pickling, as functionKeys (members.ts) gives them,
