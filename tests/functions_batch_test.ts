@@ -189,6 +189,58 @@ describe("functions evaluated together on load", () => {
     assert.equal(new Set(copy).size, 50, "distinct functions");
   });
 
+  it("functions made by one evaluation keep their own identity, properties and prototypes", () => {
+    const n = Date.now() % 1e6;
+    const fns = (0, eval)(
+      `[${Array.from({ length: 6 }, (_, j) => `function f${j}(x) { return x + ${j} + ${n}; }`)}]`,
+    ) as ((x: number) => number)[];
+    const before = { ...batchCounts };
+    const copy = loadsSync<((x: number) => number)[]>(dumpsSync([...fns, fns[2], fns[4]]));
+    assert.equal(batchCounts.evaluations - before.evaluations, 1);
+    assert.equal(copy.length, 8);
+    assert.equal(copy[6], copy[2], "a repeated function is the same function");
+    assert.equal(copy[7], copy[4]);
+    assert.equal(new Set(copy).size, 6);
+    const protos = new Set(copy.map((f) => (f as unknown as { prototype: object }).prototype));
+    assert.equal(protos.size, 6, "each its own prototype object");
+    for (let j = 0; j < 6; j++) {
+      const f = copy[j] as unknown as { prototype: { constructor: unknown }; name: string };
+      assert.equal(f.prototype.constructor, f);
+      assert.equal(f.name, `f${j}`);
+      assert.equal(copy[j](1), 1 + j + n);
+    }
+    // Properties given to one are its own.
+    (copy[1] as unknown as { tag: string }).tag = "one";
+    Object.defineProperty(copy[3], "name", { value: "three" });
+    assert.equal((copy[0] as unknown as { tag?: string }).tag, undefined);
+    assert.equal((copy[2] as unknown as { tag?: string }).tag, undefined);
+    assert.equal(copy[4].name, "f4");
+    const again = loadsSync<((x: number) => number)[]>(dumpsSync(copy));
+    assert.equal((again[1] as unknown as { tag: string }).tag, "one");
+    assert.equal(again[3].name, "three");
+    assert.equal(again[0].name, "f0");
+  });
+
+  it("loaded functions pickle again to the same bytes, hop after hop", () => {
+    const n = Date.now() % 1e6;
+    const arrows = (0, eval)(
+      `[${Array.from({ length: 20 }, (_, j) => `(x) => x * ${j} + ${n}`)}]`,
+    ) as ((x: number) => number)[];
+    const value = { arrows, fns: forms(), counter: makeCounter() };
+    const first = pickle(value);
+    const hop1 = dumpsSync(loadsSync(first));
+    const hop2 = dumpsSync(loadsSync(hop1));
+    const hop3 = dumpsSync(loadsSync(hop2));
+    assert.deepEqual(hop2, hop1, "a loaded value pickles to the bytes it came from");
+    assert.deepEqual(hop3, hop2);
+    const last = loadsSync<typeof value>(hop3);
+    assert.deepEqual(last.arrows.map((f) => f(3)), arrows.map((f) => f(3)));
+    assert.deepEqual(describeFunctions(last.fns), describeFunctions(value.fns));
+    last.counter.inc();
+    last.counter.add(4);
+    assert.equal(last.counter.get(), 5);
+  });
+
   it("closures of one scope made by one evaluation still share the scope", () => {
     // (The originals cannot run here: their variables exist only as closure() captures.)
     const c = makeCounter();
@@ -315,6 +367,8 @@ describe("functions evaluated together on load", () => {
         counter: Record<string, (n?: number) => unknown>;
       }>(Uint8Array.fromHex(out.again));
       assert.deepEqual(describeFunctions(back.fns), expected);
+      // And pickled again here, back in that process's bytes: the same pickle both ways.
+      assert.deepEqual(dumpsSync(back).toHex(), out.again, "a byte fixpoint across runtimes");
       back.counter.inc();
       assert.equal(back.counter.get(), 12);
       assert.equal(back.counter.history(), "inc,inc,add,dec,inc");
