@@ -114,13 +114,20 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     // found by listing again, which costs tens of milliseconds with the debugger on.
     return Number.isFinite(id) && id > listedMax && !outsideModules(fn);
   };
-  /** Waits (one event-loop turn at most) for the namespaces of newly listed modules. */
+  /**
+   * Waits for the namespaces of newly listed modules, turn by turn while some arrive: a
+   * module still evaluating (one up the import chain, or under a top-level await) would
+   * never settle while the caller waits, and stops the wait at the first turn with none.
+   */
   const arrived = async (): Promise<void> => {
-    if (pending.size === 0) return;
-    await Promise.race([
-      Promise.allSettled([...pending.values()]),
-      new Promise<void>((r) => setTimeout(r, 0)),
-    ]);
+    for (let left = pending.size; left > 0;) {
+      await Promise.race([
+        Promise.allSettled([...pending.values()]),
+        new Promise<void>((r) => setTimeout(r, 0)),
+      ]);
+      if (pending.size === left) break;
+      left = pending.size;
+    }
   };
   return {
     refresh(add): void {
