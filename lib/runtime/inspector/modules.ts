@@ -164,7 +164,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     unlisted: (): boolean => !listed,
     async locate(fn: object): Promise<string | undefined> {
       if (!listed) list();
-      const id = scriptIdOf(fn);
+      const id = scriptIdOf(fn, true);
       if (id === undefined) return undefined;
       if (!scripts.has(id) && newer(fn)) list();
       await arrived();
@@ -173,7 +173,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     loading(value: object): string | true | undefined {
       if (pending.size === 0 || !fresh) return undefined;
       if (!types.isModuleNamespaceObject(value)) {
-        const url = scripts.get(scriptIdOf(value) ?? "");
+        const url = scripts.get(scriptIdOf(value, true) ?? "");
         if (url === undefined || !pending.has(url)) return undefined;
         const ns = evaluatedNamespace(url);
         if (ns === undefined) return url;
@@ -189,7 +189,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
           continue;
         }
         if (typeof v !== "function") continue;
-        const url = scripts.get(scriptIdOf(v) ?? "");
+        const url = scripts.get(scriptIdOf(v, true) ?? "");
         if (url === undefined || !pending.has(url)) continue;
         if (sameExports(evaluatedNamespace(url), value)) {
           found.push([url, value]);
