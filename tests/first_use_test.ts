@@ -43,6 +43,7 @@ const GROWTH = "tests/first_use/growth.ts";
 const LATER = "tests/first_use/later_import.ts";
 const OTHER = "tests/first_use/other_module.ts";
 const LIBRARY = "tests/first_use/library_export.ts";
+const SAME_TEXT = "tests/first_use/same_text.ts";
 
 interface Other {
   globals: boolean;
@@ -193,6 +194,19 @@ describe("the first pickle of closures over an import that cannot go by value", 
 
     it(`on Bun with the preload (${form})`, () => {
       assert.deepEqual(runJSON("bun", ["--preload", "./preload.ts", LIBRARY, form]), expected);
+    });
+  }
+});
+
+describe("an export with the same source text as a function of the entry module", () => {
+  const expected = { localByValue: true, exportByRef: true, sameFunction: true, sameClass: true };
+  for (const form of ["async", "sync"]) {
+    it(`on Deno (${form})`, () => {
+      assert.deepEqual(runJSON("deno", ["run", "-A", SAME_TEXT, form]), expected);
+    });
+
+    it(`on Bun with the preload (${form})`, () => {
+      assert.deepEqual(runJSON("bun", ["--preload", "./preload.ts", SAME_TEXT, form]), expected);
     });
   }
 });
