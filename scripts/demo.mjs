@@ -5,6 +5,10 @@
 //   2. Bun runs scripts/demo_consumer.ts with those bytes on stdin: loads() them and checks
 //      that values, shared identities and cycles came through.
 //   3. The same again from Bun to Deno.
+//   4. A closure mapped over data on a local pool: Worker threads of each runtime, and
+//      subprocess workers of the other (scripts/demo_pool.ts).
+//   5. The same on a local NATS cluster of one Deno and one Bun worker (skipped when
+//      nats-server cannot be had).
 //
 // Plain Node ESM, no dependencies; installs the npm packages first if the runtimes are missing.
 
@@ -63,7 +67,18 @@ function ship(from, to) {
   return true;
 }
 
-const results = [ship("deno", "bun"), ship("bun", "deno")];
+/** Maps a closure on local pools from `runtime` (scripts/demo_pool.ts). */
+function pool(runtime) {
+  console.log(`\n== A local pool, from ${RUNTIMES[runtime].name} ${"=".repeat(40)}`);
+  const [cmd, args] = RUNTIMES[runtime].command("scripts/demo_pool.ts");
+  // Workers are started by the pool: Deno needs the permissions to start them.
+  const all = runtime === "deno" ? [args[0], "-A", ...args.slice(1)] : args;
+  const r = spawnSync(cmd, all, { cwd: ROOT, stdio: "inherit", timeout: 120_000 });
+  if (r.status !== 0) console.log(`  the pool part failed (exit ${r.status ?? r.signal})`);
+  return r.status === 0;
+}
+
+const results = [ship("deno", "bun"), ship("bun", "deno"), pool("deno"), pool("bun")];
 results.push((await natsDemo()) !== false); // skipped (null) when nats-server cannot be had
 const ok = results.every(Boolean);
 console.log(

@@ -118,14 +118,20 @@
  *
  * Strings: a string whose code units are all U+00FF or below is written as Latin-1 (short
  * string, LATIN1), so that loading it is a byte-to-unit copy with nothing to validate; other
- * well-formed strings as UTF-8 (STR8, STR32), and strings with lone surrogates as UTF-16
- * (STR16). Long strings are only written as LATIN1 when they are ASCII.
+ * well-formed strings as UTF-8 (STR8, STR32) unless UTF-16 is no larger (two or more UTF-8
+ * bytes per code unit: most non-Latin text), then as UTF-16 (STR16), as are strings with lone
+ * surrogates. Long strings are only written as LATIN1 when they are ASCII.
+ *
+ * Version 4 (from 3): instance shapes (INSTANCE_NEW_SHAPE, INSTANCE_SHAPED), the code table
+ * and FUNCTION_CACHED ({@linkcode FLAG_CODE_CACHE}), {@linkcode FLAG_STRUCTURED}, UTF-16 for
+ * text that is smaller so, and a function's `name` and `length` left out of its property
+ * list where evaluating its source gives them.
  *
  * @module
  */
 
 /** The format version this library writes and reads. */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 
 /** Mode of a class definition value (FUNCTION): a function, whose contents may come later. */
 export const DEFINITION_EXISTS = 0;

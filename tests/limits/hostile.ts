@@ -1,5 +1,6 @@
 // Hand-made hostile pickles: many cheap tags that each make an object, or deep nesting.
 // Shared by limits_test.ts and the measuring child (measure_child.ts).
+import { FORMAT_VERSION } from "../../lib/format/tags.ts";
 
 /** Unsigned LEB128. */
 export function varint(n: number): number[] {
@@ -14,7 +15,7 @@ export function varint(n: number): number[] {
 
 /** A data pickle (no flags) around `body`. */
 export function wrap(body: Uint8Array): Uint8Array {
-  const head = [0x4a, 0x53, 0x50, 0x4b, 3, 0, ...varint(body.length)];
+  const head = [0x4a, 0x53, 0x50, 0x4b, FORMAT_VERSION, 0, ...varint(body.length)];
   const out = new Uint8Array(head.length + body.length);
   out.set(head);
   out.set(body, head.length);
