@@ -71,8 +71,8 @@ function ship(from, to) {
 function pool(runtime) {
   console.log(`\n== A local pool, from ${RUNTIMES[runtime].name} ${"=".repeat(40)}`);
   const [cmd, args] = RUNTIMES[runtime].command("scripts/demo_pool.ts");
-  // Workers are started by the pool: Deno needs the permissions to start them.
-  const all = runtime === "deno" ? [args[0], "-A", ...args.slice(1)] : args;
+  // The pool starts subprocess workers: Deno needs every permission for them (-A).
+  const all = runtime === "deno" ? args.map((a) => a === "--allow-sys" ? "-A" : a) : args;
   const r = spawnSync(cmd, all, { cwd: ROOT, stdio: "inherit", timeout: 120_000 });
   if (r.status !== 0) console.log(`  the pool part failed (exit ${r.status ?? r.signal})`);
   return r.status === 0;
