@@ -115,7 +115,7 @@ describe(`nats code cache: a ${HERE} client and ${OTHER} workers`, { skip: SKIP 
     await worker.ready;
   };
   before(async () => {
-    servers = await startServers("cache");
+    servers = await startServers("cache", 1, { maxPayload: 256 * 1024 });
     await fresh(OTHER);
     pool = await connect({ servers: servers.urls, signingKey: KEY, queue, concurrency: 64 });
   });
@@ -169,6 +169,22 @@ describe(`nats code cache: a ${HERE} client and ${OTHER} workers`, { skip: SKIP 
     assert.ok(sent < task.toString().length, `${sent} bytes sent: the definition not again`);
     const where = () => (globalThis as { Deno?: unknown }).Deno !== undefined ? "deno" : "bun";
     assert.equal(await pool.submit(where), HERE);
+  });
+
+  it("a definition above the server's payload limit is stored in parts", async () => {
+    const keys = await codeKeys(servers.urls, queue);
+    const big = (0, eval)(
+      `(x) => { const s = "${"ab".repeat(200_000)}"; return x + s.length; }`,
+    ) as (x: number) => number;
+    assert.deepEqual(await pool.map(big, [1, 2]), [400_001, 400_002]);
+    const added = (await codeKeys(servers.urls, queue)).filter((k) => !keys.includes(k));
+    assert.equal(added.length, 3, `keys added: ${added}`); // the head and two parts
+    const [head] = added.filter((k) => !k.includes("."));
+    assert.deepEqual(added.sort(), [head, `${head}.0`, `${head}.1`]);
+    await fresh(OTHER); // fetches it in parts
+    const before = pool.bytesSent;
+    assert.equal(await pool.submit(big, 3), 400_003);
+    assert.ok(pool.bytesSent - before < 10_000, "the task names it by hash");
   });
 
   it("a tampered entry of the code bucket is refused with a clear error", async () => {

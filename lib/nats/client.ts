@@ -279,6 +279,7 @@ export class NatsExecutor extends BaseExecutor {
 
   private async pickleFn(fn: unknown): Promise<Uint8Array> {
     const code = this.code;
+    const failures = code.failures;
     const extra = { codeCache: code.cache, classNamespace: this.classNamespace };
     let bytes: Uint8Array;
     try {
@@ -292,6 +293,12 @@ export class NatsExecutor extends BaseExecutor {
       bytes = (await encode(fn, false, false, { classNamespace: this.classNamespace })).bytes;
     }
     await code.flush();
+    if (code.failures !== failures) {
+      throw new Error(
+        `a code definition of ${(fn as { name?: string }).name || "the function"} could not be ` +
+          `stored in the key-value bucket ${code.name}; try again`,
+      );
+    }
     return bytes;
   }
 

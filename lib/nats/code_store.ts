@@ -20,14 +20,28 @@ import { CodeCache } from "../../mod.ts";
 import { cachedHashes } from "../pickle/code_cache.ts";
 import { seal, unseal } from "./envelope.ts";
 
-/** A definition as stored in the bucket: signed unless the queue is insecure. */
+/**
+ * A definition as stored in the bucket: signed unless the queue is insecure. One above the
+ * server's payload limit is stored in `parts` raw entries (`<hash>.0`, `<hash>.1`, ...), put
+ * before this one; joined, they must hash to `hash`.
+ */
 export interface CodeEnvelope {
   v: 1;
-  /** SHA-256 of `def`, hex: also the entry's key. */
+  /** SHA-256 of the definition, hex: also the entry's key. */
   hash: string;
-  /** The definition's bytes, as {@linkcode CodeCache.get} gives them. */
-  def: Uint8Array;
+  /** The definition's bytes, as {@linkcode CodeCache.get} gives them (when not in parts). */
+  def?: Uint8Array;
+  /** The number of parts, and the definition's length, when it is stored in parts. */
+  parts?: number;
+  size?: number;
 }
+
+/** Room left in an entry for its headers and the protocol. */
+const HEADROOM = 4096;
+/** NATS's largest payload. */
+const MAX_PAYLOAD = 64 * 1024 * 1024;
+/** Parts a definition is stored in at most (with 1 MiB messages: 4 GiB). */
+const MAX_PARTS = 4096;
 
 /** Definitions a worker process keeps at most (its threads keep their own, bounded too). */
 export const WORKER_DEFINITIONS = 256;
@@ -60,6 +74,11 @@ class Bucket {
     private readonly replicas: number,
   ) {}
 
+  /** The most bytes an entry holds on this server. */
+  get room(): number {
+    return (this.nc.info?.max_payload ?? 1024 * 1024) - HEADROOM;
+  }
+
   open(): Promise<KV> {
     if (this.kv === undefined) {
       this.kv = new Kvm(this.nc).create(this.name, {
@@ -82,6 +101,8 @@ export class CodeSender {
   private readonly bucket: Bucket;
   /** Definitions met for the first time (stored or being stored). */
   met = 0;
+  /** Puts that failed (a pickle made meanwhile may name a definition not stored). */
+  failures = 0;
   /** Definitions stored so far, and the bytes of their entries. */
   stored = 0;
   bytesStored = 0;
@@ -108,9 +129,22 @@ export class CodeSender {
   private store(hash: string, def: Uint8Array): void {
     this.met++;
     const p = (async () => {
-      const env: CodeEnvelope = { v: 1, hash, def };
-      const bytes = await seal(env, this.key);
       const kv = await retry(() => this.bucket.open());
+      const room = this.bucket.room;
+      let bytes = await seal({ v: 1, hash, def } satisfies CodeEnvelope, this.key);
+      if (bytes.length > room) {
+        // Too big for one entry: raw parts first, then the signed head that counts them.
+        const parts = Math.ceil(def.length / room);
+        for (let i = 0; i < parts; i++) {
+          const part = def.subarray(i * room, (i + 1) * room);
+          await retry(() => kv.put(`${hash}.${i}`, part));
+          this.bytesStored += part.length;
+        }
+        bytes = await seal(
+          { v: 1, hash, parts, size: def.length } satisfies CodeEnvelope,
+          this.key,
+        );
+      }
       await retry(() => kv.put(hash, bytes));
       this.stored++;
       this.bytesStored += bytes.length;
@@ -119,6 +153,7 @@ export class CodeSender {
       this.puts.delete(tracked);
     }, (e) => {
       this.puts.delete(tracked);
+      this.failures++;
       // Not stored: counted as stored no more, so the next pickle stores it again.
       this.cache.clear();
       throw new Error(
@@ -197,7 +232,12 @@ export class CodeFetcher {
       throw new CodeRefusal(`it names a code definition by a malformed hash (${hash})`);
     }
     const kv = await retry(() => this.bucket.open());
-    const entry = await retry(() => kv.get(hash));
+    let entry = await retry(() => kv.get(hash));
+    // A replica may answer before it has the entry the client just stored: asked again.
+    for (let i = 0; i < 5 && entry === null; i++) {
+      await new Promise((r) => setTimeout(r, 100 * (i + 1)));
+      entry = await retry(() => kv.get(hash));
+    }
     if (entry === null || entry.operation !== "PUT" || entry.value.length === 0) {
       throw new CodeRefusal(
         `its code definition sha256 ${hash} is not in ${where} (deleted, or stored by a ` +
@@ -216,16 +256,36 @@ export class CodeFetcher {
               `another CLOUDPICKLE_NATS_KEY): ${(e as Error).message}`),
       );
     }
-    if (
-      typeof env !== "object" || env === null || env.v !== 1 || env.hash !== hash ||
-      !(env.def instanceof Uint8Array)
-    ) {
-      throw new CodeRefusal(
-        `the entry ${hash} of ${where} is not the code definition of that hash (a tampered entry)`,
+    const bad = (why: string) =>
+      new CodeRefusal(
+        `the entry ${hash} of ${where} is not the code definition of that hash (${why}; a ` +
+          `tampered entry)`,
       );
+    if (typeof env !== "object" || env === null || env.v !== 1 || env.hash !== hash) {
+      throw bad("its envelope names another hash");
     }
+    let def = env.def;
+    if (def === undefined && typeof env.parts === "number") {
+      const { parts, size } = env;
+      if (
+        !Number.isInteger(parts) || parts < 1 || parts > MAX_PARTS || !Number.isInteger(size) ||
+        size! < 0 || size! > parts * MAX_PAYLOAD
+      ) throw bad("its parts are out of range");
+      def = new Uint8Array(size!);
+      let at = 0;
+      for (let i = 0; i < parts; i++) {
+        const e = await retry(() => kv.get(`${hash}.${i}`));
+        if (e === null || e.operation !== "PUT" || at + e.value.length > size!) {
+          throw bad(`its part ${i} is missing or too long`);
+        }
+        def.set(e.value, at);
+        at += e.value.length;
+      }
+      if (at !== size) throw bad("its parts are shorter than it says");
+    }
+    if (!(def instanceof Uint8Array)) throw bad("it holds no definition");
     try {
-      this.cache.add(env.def, hash);
+      this.cache.add(def, hash);
     } catch (e) {
       throw new CodeRefusal(
         `the code definition sha256 ${hash} in ${where} was refused: ${(e as Error).message}`,
