@@ -277,6 +277,7 @@ export class NatsExecutor extends BaseExecutor {
     return p;
   }
 
+  /** Pickles `fn` with the client's code cache; resolves once its definitions are stored. */
   private async pickleFn(fn: unknown): Promise<Uint8Array> {
     const code = this.code;
     const failures = code.failures;
