@@ -43,17 +43,20 @@ function parse(argv: string[]): NatsWorkerOptions {
   return o;
 }
 
-try {
-  const w = await startWorker(parse(process.argv.slice(2)));
-  const stop = () => {
-    w.stop().then(() => process.exit(0));
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  console.log(`cloudpickle nats worker ${w.name} ready`);
-  await w.closed;
-  process.exit(0);
-} catch (e) {
-  console.error(`cloudpickle nats worker: ${(e as Error)?.message ?? e}`);
-  process.exit(1);
+// Run as a program only: importing the module (for its documentation, say) starts nothing.
+if (import.meta.main) {
+  try {
+    const w = await startWorker(parse(process.argv.slice(2)));
+    const stop = () => {
+      w.stop().then(() => process.exit(0));
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    console.log(`cloudpickle nats worker ${w.name} ready`);
+    await w.closed;
+    process.exit(0);
+  } catch (e) {
+    console.error(`cloudpickle nats worker: ${(e as Error)?.message ?? e}`);
+    process.exit(1);
+  }
 }

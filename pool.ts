@@ -1,6 +1,7 @@
 /**
  * Pools of reusable local workers for pickled closures: `pool.map(closure, data)` on Worker
- * threads of this runtime, or on subprocesses of Deno or Bun.
+ * threads of this runtime (Web Workers; `node:worker_threads` on Node), or on subprocesses of
+ * Deno, Bun or Node.
  *
  * @example
  * ```ts

@@ -32,6 +32,21 @@ const AMBIENT = `interface ImportMeta {
 }
 `;
 
+/**
+ * Modules that no entry imports but that the package starts by URL: the pool's worker
+ * entries. Compiled with the entries; `thread_worker.js` (plain JavaScript that imports
+ * `thread_main.ts` through a computed specifier) is copied with that specifier made `.js`.
+ */
+const WORKER_SOURCES = ["lib/pool/thread_main.ts", "lib/pool/process_worker.ts"];
+const THREAD_ENTRY = "lib/pool/thread_worker.js";
+
+/** `thread_worker.js` for the build: its `"./thread_main.ts"` becomes `"./thread_main.js"`. */
+export function rewriteThreadEntry(text) {
+  const out = text.replace(/(["'])\.\/thread_main\.ts\1/g, "$1./thread_main.js$1");
+  if (out === text) throw new Error(`${THREAD_ENTRY} no longer names "./thread_main.ts"`);
+  return out;
+}
+
 function readJson(path) {
   return JSON.parse(readFileSync(path, "utf8"));
 }
@@ -111,11 +126,19 @@ export function build(out) {
     out,
     ambient,
     ...Object.values(deno.exports).map((s) => join(ROOT, s)),
+    ...WORKER_SOURCES.map((s) => join(ROOT, s)),
   ];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: "inherit" });
   rmSync(ambient, { force: true });
   if (r.status !== 0) throw new Error(`tsc failed (exit ${r.status})`);
+  writeFileSync(
+    join(out, THREAD_ENTRY),
+    rewriteThreadEntry(readFileSync(join(ROOT, THREAD_ENTRY), "utf8")),
+  );
   const pkg = packageJson();
+  for (const f of WORKER_SOURCES) {
+    if (!existsSync(join(out, outputs(f).js))) throw new Error(`the build has no ${outputs(f).js}`);
+  }
   for (const { default: js, types } of Object.values(pkg.exports)) {
     for (const f of [js, types]) {
       if (!existsSync(join(out, f))) throw new Error(`the build has no ${f}`);

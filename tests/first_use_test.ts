@@ -42,6 +42,7 @@ const FIRST = "tests/first_use/first_dumps.ts";
 const GROWTH = "tests/first_use/growth.ts";
 const LATER = "tests/first_use/later_import.ts";
 const OTHER = "tests/first_use/other_module.ts";
+const LIBRARY = "tests/first_use/library_export.ts";
 
 interface Other {
   globals: boolean;
@@ -179,6 +180,19 @@ describe("the first pickle of a closure another module of the program made", () 
 
     it(`on Bun with the preload (${form} first)`, () => {
       checkOther(runJSON<Other>("bun", ["--preload", "./preload.ts", OTHER, form]), form);
+    });
+  }
+});
+
+describe("the first pickle of closures over an import that cannot go by value", () => {
+  const expected = { byRef: true, ran: [2, 4], same: true };
+  for (const form of ["async", "sync"]) {
+    it(`on Deno (${form})`, () => {
+      assert.deepEqual(runJSON("deno", ["run", "-A", LIBRARY, form]), expected);
+    });
+
+    it(`on Bun with the preload (${form})`, () => {
+      assert.deepEqual(runJSON("bun", ["--preload", "./preload.ts", LIBRARY, form]), expected);
     });
   }
 });

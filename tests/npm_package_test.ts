@@ -121,6 +121,25 @@ w.terminate();
 console.log(JSON.stringify({ worker: loadsSync(bytes)(1) }));
 `;
 
+// Pools from the package: thread workers of the running runtime, and subprocess workers of
+// each runtime (found on the PATH, as a project without them in node_modules/.bin would).
+const POOL = `import { createPool } from "${NAME}/pool";
+
+const is = () => globalThis.Deno ? "deno" : globalThis.Bun ? "bun" : "node";
+const k = 7;
+const out = { runtime: is() };
+{
+  await using pool = createPool({ size: 2 });
+  out.thread = await pool.map((x) => x * k, [1, 2, 3]);
+  out.threadRuntime = await pool.submit(is);
+}
+for (const runtime of ["deno", "bun", "node"]) {
+  await using pool = createPool({ size: 1, kind: "process", runtime });
+  out[runtime] = await pool.submit((f) => f() + k, is);
+}
+console.log(JSON.stringify(out));
+`;
+
 // Type-checked only: the shipped declarations, with bytes that transfer without casts.
 const CONSUMER_TS =
   `import { dumpsSync, loadsSync, PicklingError, type DumpOptions } from "${NAME}";
@@ -185,6 +204,7 @@ describe("npm package", { skip: onBun && "run once, under the Deno runner" }, ()
     writeFileSync(join(project, "worker.mjs"), WORKER);
     writeFileSync(join(project, "worker_main.mjs"), WORKER_MAIN);
     writeFileSync(join(project, "consumer.ts"), CONSUMER_TS);
+    writeFileSync(join(project, "pool.mjs"), POOL);
   });
 
   after(() => {
@@ -258,6 +278,26 @@ console.log(JSON.stringify(loadsSync(dumpsSync((x) => x + base))(2)));
     const r = spawnSync(join(BIN, "bun"), ["produce.mjs"], { cwd: project, encoding: "utf8" });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /PicklingError: .*@cloudpickle\/cloudpickle\/preload/);
+  });
+
+  it("./pool runs from the package: threads of each runtime, subprocesses of each from each", () => {
+    const env = {
+      ...process.env,
+      PATH: `${BIN}${process.platform === "win32" ? ";" : ":"}${process.env.PATH}`,
+    };
+    const pool = (cmd: string, ...args: string[]) =>
+      lastJson(run(join(BIN, cmd), [...args, "pool.mjs"], { env }));
+    const expected = (runtime: string) => ({
+      runtime,
+      thread: [7, 14, 21],
+      threadRuntime: runtime,
+      deno: "deno7",
+      bun: "bun7",
+      node: "node7",
+    });
+    assert.deepEqual(pool("node"), expected("node"));
+    assert.deepEqual(pool("deno", "run", "-A"), expected("deno"));
+    assert.deepEqual(pool("bun", "--preload", `${NAME}/preload`), expected("bun"));
   });
 
   it("a TypeScript consumer type-checks against the shipped declarations (tsc, deno check)", () => {

@@ -92,6 +92,13 @@ export interface Analysis {
    * not free variables of the method.
    */
   readonly computedKey: readonly [number, number] | undefined;
+  /**
+   * Functions but classes: the `name` and `length` that evaluating the source alone (as an
+   * expression, or a method inside an object literal with its computed key replaced) gives the
+   * function; `name` is undefined where the source does not fix it (a computed key).
+   */
+  readonly sourceName: string | undefined;
+  readonly sourceLength: number | undefined;
 }
 
 /** Free variables the evaluation of class `cls` reads on load: its parent and computed keys. */
@@ -266,7 +273,46 @@ function analyzeUncached(source: string): Analysis {
     heritage: cls?.superClass?.type === "Identifier" ? cls.superClass.name : undefined,
     computedKey: form === "method" ? computedKey : undefined,
     heritageKind: cls ? heritageKindOf(cls) : undefined,
+    sourceName: cls ? undefined : sourceNameOf(fn, memberKind),
+    sourceLength: cls ? undefined : sourceLengthOf(fn),
   };
+}
+
+/** The function node of a member (its value), or the node itself. */
+function functionOf(fn: FunctionNode): ESTree.FunctionExpression | ESTree.ArrowFunctionExpression {
+  return (fn.type === "Property" || fn.type === "MethodDefinition" ? fn.value : fn) as
+    | ESTree.FunctionExpression
+    | ESTree.ArrowFunctionExpression;
+}
+
+/**
+ * The `name` evaluation gives: a function expression's own name, "" for an anonymous one or an
+ * arrow (evaluated where no name is inferred), a member's key ("get "/"set " before an
+ * accessor's); undefined for a computed key.
+ */
+function sourceNameOf(fn: FunctionNode, kind: Analysis["memberKind"]): string | undefined {
+  if (fn.type === "FunctionExpression") return fn.id ? fn.id.name : "";
+  if (fn.type === "ArrowFunctionExpression") return "";
+  if (fn.type !== "Property" || fn.computed) return undefined;
+  const key = fn.key;
+  let name: string;
+  if (key.type === "Identifier") name = key.name;
+  else if (key.type === "Literal" && ["string", "number", "bigint"].includes(typeof key.value)) {
+    name = String(key.value);
+  } else return undefined;
+  return kind === "get" || kind === "set" ? `${kind} ${name}` : name;
+}
+
+/** The `length` evaluation gives: the parameters before the first default or rest one. */
+function sourceLengthOf(fn: FunctionNode): number | undefined {
+  const f = functionOf(fn);
+  if (!isNode(f) || !Array.isArray(f.params)) return undefined;
+  let n = 0;
+  for (const p of f.params) {
+    if (p.type === "AssignmentPattern" || p.type === "RestElement") break;
+    n++;
+  }
+  return n;
 }
 
 function heritageKindOf(cls: ClassNode): Analysis["heritageKind"] {

@@ -39,8 +39,46 @@ export function writeBound(enc: Encoder, fn: (...args: unknown[]) => unknown, na
       );
     }
   }
+  const changed = changedByUser(fn, parts.target, parts.args.length);
+  if (changed !== undefined) {
+    enc.fail(
+      `cannot pickle bound function${name}: its ${changed} was redefined, which binding ` +
+        "again would not give; pickle the target function and its arguments instead",
+    );
+  }
   writeReduction(enc, fn, [
     Reflect.apply,
     [Function.prototype.bind, parts.target, [parts.thisArg, ...parts.args]],
   ]);
+}
+
+/**
+ * "name" or "length" when the bound function's own property is not what `bind` gives it
+ * (value and attributes), else undefined.
+ */
+function changedByUser(fn: object, target: unknown, argCount: number): string | undefined {
+  const t = target as { name?: unknown; length?: unknown };
+  let name: unknown;
+  let length = 0;
+  try {
+    name = t.name;
+    if (Object.hasOwn(t as object, "length") && typeof t.length === "number") {
+      const l = t.length;
+      length = l === Infinity
+        ? l
+        : l === -Infinity
+        ? 0
+        : Math.max(0, (Math.trunc(l) || 0) - argCount);
+    }
+  } catch {
+    return undefined; // a throwing getter: binding again decides
+  }
+  const given = (key: string, value: unknown): boolean => {
+    const d = Object.getOwnPropertyDescriptor(fn, key);
+    return d !== undefined && Object.is(d.value, value) && d.writable === false &&
+      d.enumerable === false && d.configurable === true;
+  };
+  if (!given("name", `bound ${typeof name === "string" ? name : ""}`)) return "name";
+  if (!given("length", length)) return "length";
+  return undefined;
 }

@@ -20,10 +20,18 @@ import {
   memberCode,
   newFunction,
   newScope,
+  NotOneFunction,
   type ScopeHandle,
 } from "./functions.ts";
 import { classId, knownClass, rememberClass, wasLoaded } from "./identity.ts";
-import { functionKeys, ownPrototype, prototypeKeys } from "./members.ts";
+import {
+  functionKeys,
+  isPristinePrototype,
+  ownPrototype,
+  prototypeKeys,
+  sourcePrototypes,
+  UNKNOWN,
+} from "./members.ts";
 import { originalSource, rememberRestorer, withRestorer } from "./private_state.ts";
 import { loadedFunction, loadedScope, rememberFunction } from "./loaded.ts";
 import { withoutInstrumentation } from "./uninstrument.ts";
@@ -43,6 +51,7 @@ import { type DecodeFrame, type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "..
 import { K_PRIVATE, K_PROPS, K_SCOPE } from "../pickle/decode_table.ts";
 import { hasRepeat } from "../pickle/shapes.ts";
 import { cachedDefinition, writeFunctionHead } from "../pickle/code_cache.ts";
+import { batched } from "./eval_batch.ts";
 
 // Write side.
 
@@ -51,40 +60,128 @@ const fnToString = Function.prototype.toString;
 /** Stands for what the async form must read (in the prefetch pass) before walking again. */
 export const UNREAD: unique symbol = Symbol("unread");
 
-/** Source and analysis per function: a function's text never changes. */
-const analysed = new WeakMap<object, [string, Analysis]>();
+/** What a function's source says, found once per function: its text never changes. */
+class Analysed {
+  constructor(
+    readonly source: string,
+    readonly an: Analysis,
+    /** Whether the source may call `import()`. */
+    readonly imports: boolean,
+  ) {}
+  /**
+   * Functions but classes: the [[Prototype]] of the function and of its `prototype` object
+   * that evaluating the source gives (fixed by the function's kind), once asked.
+   */
+  protos: [unknown, unknown] | undefined = undefined;
+}
 
-/** A function by value: its source, its captured scope, its own properties. */
-export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown): void {
-  const name = fn.name ? ` '${fn.name}'` : "";
-  if (isBoundFunction(fn)) {
-    writeBound(enc, fn, name);
-    return;
-  }
-  let source: string;
-  let an: Analysis;
+/** Source and analysis per function. */
+const analysed = new WeakMap<object, Analysed>();
+
+/** ` 'name'` of a function for messages ("" without a name). */
+function label(fn: object): string {
+  let n: unknown;
   try {
-    const known = analysed.get(fn);
-    if (known !== undefined) {
-      [source, an] = known;
-    } else {
-      source = loadedFunction(fn)?.source ?? originalSource(fn) ?? loadedSource(fn) ??
-        withoutInstrumentation(fnToString.call(fn));
-      an = analyze(source);
-      analysed.set(fn, [source, an]);
-    }
+    n = (fn as { name?: unknown }).name;
+  } catch {
+    n = undefined;
+  }
+  return typeof n === "string" && n !== "" ? ` '${n}'` : "";
+}
+
+/**
+ * Reads and analyses the source of `fn` (remembered); undefined when `fn` was written by
+ * reference instead (a built-in module's function without source).
+ */
+function analysedSource(enc: Encoder, fn: object): Analysed | undefined {
+  let result: Analysed;
+  try {
+    const source = loadedFunction(fn)?.source ?? originalSource(fn) ?? loadedSource(fn) ??
+      withoutInstrumentation(fnToString.call(fn));
+    result = new Analysed(source, analyze(source), mayImport(source));
   } catch (e) {
-    if (writeExported(enc, fn, findBuiltinExport)) return;
+    if (writeExported(enc, fn, findBuiltinExport)) return undefined;
+    const name = label(fn);
     if (e instanceof AnalysisError && e.complete) {
       enc.fail(`cannot pickle function${name} by value: ${e.message}`);
     }
-    enc.fail(
+    return enc.fail(
       `cannot pickle function${name}: ${e instanceof Error ? e.message : String(e)} ` +
         "(native and bound functions are pickled only when reachable from globalThis)",
     );
   }
+  analysed.set(fn, result);
+  return result;
+}
+
+/** A function by value: its source, its captured scope, its own properties. */
+export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown): void {
+  let known = analysed.get(fn);
+  if (known === undefined) {
+    if (isBoundFunction(fn)) {
+      writeBound(enc, fn, label(fn));
+      return;
+    }
+    known = analysedSource(enc, fn);
+    if (known === undefined) return;
+  }
+  const { source, an } = known;
   const form = formCode(an);
-  if (form === undefined) {
+  if (form === undefined || an.lexicalThis || (an.usesSuper && form !== FORM_CLASS)) {
+    return refuseAlone(enc, an, label(fn));
+  }
+  // A function with free variables may be a Node built-in written in JavaScript.
+  if (an.free.length > 0 && writeExported(enc, fn, findBuiltinExport)) return;
+  const scope = an.free.length === 0 ? null : captured(enc, fn, an, label(fn));
+  if (scope === UNREAD) {
+    enc.w.byte(T.UNDEFINED);
+    return;
+  }
+  // A loaded function's source says already where its import()s resolve.
+  const text = known.imports && loadedFunction(fn) === undefined
+    ? importBase(enc, fn, source, label(fn))
+    : source;
+  if (text === UNREAD) {
+    enc.w.byte(T.UNDEFINED);
+    return;
+  }
+  enc.opts.observer?.code(fn, an, scope);
+  const proto = ownPrototype(fn);
+  // The usual case, checked without reparented(): the prototypes are the source's own.
+  if (form !== FORM_CLASS) {
+    const [own, ofProto] = known.protos ??= sourcePrototypes(fn, an, UNKNOWN);
+    if (
+      getPrototypeOf(fn) !== own ||
+      (proto !== undefined && getPrototypeOf(proto) !== ofProto)
+    ) reparented(enc, fn, an, scope, proto);
+  } else reparented(enc, fn, an, scope, proto);
+  enc.memo.set(fn, enc.nextId++);
+  enc.flags |= T.FLAG_CODE;
+  const w = enc.w;
+  writeFunctionHead(enc, form, memberCode(an), text);
+  if (form === FORM_CLASS) w.string(classId(fn, source, enc.opts.classNamespace));
+  writeScope(enc, scope);
+  if (form === FORM_CLASS) {
+    definitionValues(enc, fn, an, scope);
+    // Static private values: written last, after both property lists.
+    const statics = staticPrivates(enc, fn, an, label(fn));
+    if (statics === UNREAD) return;
+    const f = enc.push(F_LIST, S_PRIVATE, fn, statics.length);
+    f.items = statics;
+    f.pre = statics.length >> 1;
+  }
+  // The prototype's list is pushed first so that the function's own list is written first.
+  if (proto === undefined) propsFrame(enc, fn, [], null, T.INTEGRITY_EXTENSIBLE);
+  else propsFrame(enc, proto, prototypeKeys(fn, proto, an, source), null);
+  const keys = form === FORM_CLASS
+    ? functionKeys(fn, an, source, proto !== undefined)
+    : ownKeysOf(fn, an, proto !== undefined);
+  propsFrame(enc, fn, keys, null);
+}
+
+/** Refuses a function that cannot be pickled by value on its own (see writeByValue). */
+function refuseAlone(enc: Encoder, an: Analysis, name: string): never {
+  if (formCode(an) === undefined) {
     enc.fail(
       `cannot pickle method${name} alone: it uses private names (#…), which exist only ` +
         "inside its class; pickle the class, or an instance of it",
@@ -96,49 +193,35 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
         "runtime does not expose; assign `this` to a variable outside the arrow and use that",
     );
   }
-  if (an.usesSuper && form !== FORM_CLASS) {
-    enc.fail(
-      `cannot pickle method${name} alone: it uses \`super\`, whose home object is not ` +
-        "recoverable; pickle the class, or an instance of it",
-    );
+  return enc.fail(
+    `cannot pickle method${name} alone: it uses \`super\`, whose home object is not ` +
+      "recoverable; pickle the class, or an instance of it",
+  );
+}
+
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const getPrototypeOf = Object.getPrototypeOf;
+
+/**
+ * Own keys of a function (not a class) worth pickling, as functionKeys (members.ts) gives them,
+ * without `name` and `length` where they are what evaluating its source gives on load (value
+ * and attributes): the common case costs nothing to write and no definition on load.
+ */
+function ownKeysOf(fn: object, an: Analysis, hasOwnPrototype: boolean): (string | symbol)[] {
+  const keys: (string | symbol)[] = [];
+  for (const k of Reflect.ownKeys(fn)) {
+    const d = getOwnPropertyDescriptor(fn, k)!;
+    if (k === "name" || k === "length") {
+      const given = k === "name" ? an.sourceName : an.sourceLength;
+      if (
+        given !== undefined && d.value === given && d.writable === false &&
+        d.enumerable === false && d.configurable === true
+      ) continue;
+    } else if ((k === "arguments" || k === "caller") && !("value" in d)) continue;
+    else if (k === "prototype" && (hasOwnPrototype || isPristinePrototype(fn, d.value))) continue;
+    keys.push(k);
   }
-  // A function with free variables may be a Node built-in written in JavaScript.
-  if (an.free.length > 0 && writeExported(enc, fn, findBuiltinExport)) return;
-  const scope = captured(enc, fn, an, name);
-  if (scope === UNREAD) {
-    enc.w.byte(T.UNDEFINED);
-    return;
-  }
-  // A loaded function's source says already where its import()s resolve.
-  const text = mayImport(source) && loadedFunction(fn) === undefined
-    ? importBase(enc, fn, source, name)
-    : source;
-  if (text === UNREAD) {
-    enc.w.byte(T.UNDEFINED);
-    return;
-  }
-  enc.opts.observer?.code(fn, an, scope);
-  const proto = ownPrototype(fn);
-  reparented(enc, fn, an, scope, proto);
-  enc.memo.set(fn, enc.nextId++);
-  enc.flags |= T.FLAG_CODE;
-  const w = enc.w;
-  writeFunctionHead(enc, form, memberCode(an), text);
-  if (form === FORM_CLASS) w.string(classId(fn, source, enc.opts.classNamespace));
-  writeScope(enc, scope);
-  if (form === FORM_CLASS) {
-    definitionValues(enc, fn, an, scope);
-    // Static private values: written last, after both property lists.
-    const statics = staticPrivates(enc, fn, an, name);
-    if (statics === UNREAD) return;
-    const f = enc.push(F_LIST, S_PRIVATE, fn, statics.length);
-    f.items = statics;
-    f.pre = statics.length >> 1;
-  }
-  // The prototype's list is pushed first so that the function's own list is written first.
-  if (proto === undefined) propsFrame(enc, fn, [], null, T.INTEGRITY_EXTENSIBLE);
-  else propsFrame(enc, proto, prototypeKeys(fn, proto, an, source), null);
-  propsFrame(enc, fn, functionKeys(fn, an, source, proto !== undefined), null);
+  return keys;
 }
 
 /**
@@ -241,6 +324,8 @@ class PendingFunction {
     readonly scope: ScopeHandle | null,
     readonly known: object | undefined,
     readonly at: number,
+    /** The function evaluated already in a batch (eval_batch.ts). */
+    readonly early: unknown,
   ) {}
 }
 
@@ -269,9 +354,13 @@ export function readFunction(dec: Decoder, at: number, tag: number): unknown {
   const reuse = known !== undefined && wasLoaded(known)
     ? loadedFunction(known)?.scope ?? null
     : null;
+  const newScope = r.pos < r.end && r.buf[r.pos] === T.SCOPE;
   const scope = readScopeOperand(dec, at, reuse);
   if (reuse !== null && scope !== reuse) dec.refill.push(reuse, scope);
-  const pending = new PendingFunction(form, member, source, id, slot, scope, known, at);
+  const early = form === FORM_CLASS
+    ? undefined
+    : batched(dec, at, form, member, source, scope, newScope);
+  const pending = new PendingFunction(form, member, source, id, slot, scope, known, at, early);
   if (form === FORM_CLASS) readDefinitionValues(dec, scope, at);
   return evaluate(dec, pending);
 }
@@ -298,9 +387,12 @@ function evaluate(dec: Decoder, p: PendingFunction): unknown {
     let text = form === FORM_CLASS ? withoutStaticInitializers(source) : source;
     if (fields !== undefined) text = withRestorer(text, fields, statics);
     try {
-      fn = (newInstrumentedFunction(p.scope, form, p.member, text) ??
+      fn = (p.early ?? newInstrumentedFunction(p.scope, form, p.member, text) ??
         newFunction(p.scope, form, p.member, text)) as object;
     } catch (e) {
+      if (e instanceof NotOneFunction) {
+        dec.corrupt("a function's source is not one function expression", at, e);
+      }
       return dec.r.fail(
         `cannot load a function: its source does not evaluate here (${String(e)}); ` +
           "load the pickle in a runtime that supports the syntax it uses",

@@ -99,6 +99,22 @@ export function memberOf(holder: object, member: number): unknown {
   return member === MEMBER_GET ? d.get : member === MEMBER_SET ? d.set : d.value;
 }
 
+/**
+ * Thrown when a function's source evaluates to a function whose text is not that source: the
+ * source is not one function expression (it closes the brackets around it).
+ */
+export class NotOneFunction extends Error {}
+
+const fnToString = Function.prototype.toString;
+
+/** `fn` when its text is `text`; else throws {@linkcode NotOneFunction}. */
+function exactly(fn: unknown, text: string): unknown {
+  if (typeof fn === "function" && fnToString.call(fn) !== text) {
+    throw new NotOneFunction("a function's source is not one function expression");
+  }
+  return fn;
+}
+
 /** Evaluates a function's source in `scope` (or the top level) and returns the function. */
 export function newFunction(
   scope: ScopeHandle | null,
@@ -108,9 +124,11 @@ export function newFunction(
 ): unknown {
   const where = scopeOrTop(scope);
   let holder: object;
+  let text = source;
   try {
-    if (form !== FORM_METHOD) return where.d(`(${source})`);
-    holder = where.d(`({${withoutKey(source)}})`) as object;
+    if (form !== FORM_METHOD) return exactly(where.d(`(${source})`), source);
+    text = withoutKey(source);
+    holder = where.d(`({${text}})`) as object;
   } catch (e) {
     // Source that parses in sloppy mode only (`with`, octal literals, `let` as a name…) was
     // sloppy-mode code where it was defined: it is evaluated so again.
@@ -122,9 +140,9 @@ export function newFunction(
       throw e;
     }
     holder = sloppy(where, form, source, an.free);
-    if (form !== FORM_METHOD) return holder;
+    if (form !== FORM_METHOD) return exactly(holder, source);
   }
-  const fn = memberOf(holder, member);
+  const fn = exactly(memberOf(holder, member), text);
   if (typeof fn === "function") rememberKeyedSource(fn, source);
   return fn;
 }

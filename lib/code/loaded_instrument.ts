@@ -103,6 +103,16 @@ function chainNames(scope: ScopeHandle | null): string[] {
   return out;
 }
 
+/**
+ * False when a function's source can create no closure (nothing after its head looks like a
+ * function), so evaluating it needs no instrumentation (a cheap test on the text).
+ */
+export function createsClosures(source: string): boolean {
+  if (source.includes("$cp$") && HELPER_NAME.test(source)) return true;
+  const cut = source.search(/=>|\{/);
+  return cut >= 0 && NESTED.test(source.slice(cut + 2));
+}
+
 function prepare(source: string, form: number, names: readonly string[]): Prepared | null {
   const cut = source.search(/=>|\{/);
   if (cut < 0 || !NESTED.test(source.slice(cut + 2))) return null;
@@ -140,6 +150,7 @@ export function newInstrumentedFunction(
 ): unknown {
   // Source instrumented elsewhere (Bun's preload) names the helpers' globals.
   if (source.includes("$cp$") && HELPER_NAME.test(source)) installPassThroughHelpers();
+  else if (!createsClosures(source)) return undefined;
   const names = chainNames(scope);
   const key = `${form}\n${names.join(",")}\n${source}`;
   let p = prepared.get(key);

@@ -166,7 +166,24 @@ export async function encodeAsync(
   for (let round = 0;; round++) {
     // Discovery: from the root once, then on from what each await produced.
     w.reset(HEADER_MAX);
-    held(() => enc.walk(value, find(round > 0), true));
+    try {
+      held(() => enc.walk(value, find(round > 0), true));
+    } catch (e) {
+      // A function the walk could not find in the modules listed so far went by value and
+      // failed there (the library's own closure(), say): find the modules imported a moment
+      // ago first, and walk again before giving up.
+      const misses = [...enc.moduleMisses];
+      enc.release();
+      if (
+        e instanceof PicklingError && misses.length > 0 && relearned < MAX_RELEARN &&
+        await inputs.learnModules([], misses)
+      ) {
+        relearned++;
+        round--;
+        continue;
+      }
+      throw e;
+    }
     total += w.pos - HEADER_MAX;
     let more = enc.grownValues();
     if (

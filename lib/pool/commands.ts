@@ -1,6 +1,6 @@
 /**
  * Where the pool's workers come from: the entry files in this package, and the command
- * that starts a subprocess worker of either runtime.
+ * that starts a subprocess worker of each runtime.
  *
  * @module
  */
@@ -18,29 +18,52 @@ export const CURRENT_RUNTIME: "deno" | "bun" | "node" =
     ? "bun"
     : "node";
 
+/** The runtimes that run subprocess workers. */
+export type ProcessRuntime = "deno" | "bun" | "node";
+
+/** ".ts" in the sources, ".js" in the npm build: the package's files share this one's. */
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+
 /** The thread workers' entry. */
 export const THREAD_ENTRY: string = new URL("./thread_worker.js", import.meta.url).href;
 /** The preload (Bun's Workers and subprocesses need it for closures). */
-export const PRELOAD_URL: string = new URL("../../preload.ts", import.meta.url).href;
+export const PRELOAD_URL: string = new URL(`../../preload${EXT}`, import.meta.url).href;
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The executable of `runtime`: this one's, the package's node_modules/.bin, or the PATH. */
-export function runtimeExecutable(runtime: "deno" | "bun"): string {
+/**
+ * The executable of `runtime`: this one's, else the first `node_modules/.bin` found from the
+ * package up (its own, the project's that installed it), else the PATH's.
+ */
+export function runtimeExecutable(runtime: ProcessRuntime): string {
   if (runtime === CURRENT_RUNTIME) return process.execPath;
   const bin = process.platform === "win32" ? `${runtime}.exe` : runtime;
-  for (const dir of [join(ROOT, "node_modules", ".bin"), join(dirname(ROOT), ".bin")]) {
-    const p = join(dir, bin);
+  for (let dir = ROOT;;) {
+    const p = join(dir, "node_modules", ".bin", bin);
     if (existsSync(p)) return p;
+    const up = dirname(dir);
+    if (up === dir) return runtime;
+    dir = up;
   }
-  return runtime;
 }
 
-/** The arguments that start a subprocess worker (`flags`: Deno's permission flags). */
-export function processArgs(runtime: "deno" | "bun", flags?: string[]): string[] {
-  const entry = fileURLToPath(new URL("./process_worker.ts", import.meta.url));
+/**
+ * The arguments that start a subprocess worker (`flags`: Deno's permission flags). Node runs
+ * only the npm build (JavaScript): from the TypeScript sources it is a `TypeError`.
+ */
+export function processArgs(runtime: ProcessRuntime, flags?: string[]): string[] {
+  const entry = fileURLToPath(new URL(`./process_worker${EXT}`, import.meta.url));
   if (runtime === "bun") {
     return ["--preload", fileURLToPath(PRELOAD_URL), entry];
+  }
+  if (runtime === "node") {
+    if (EXT === ".ts") {
+      throw new TypeError(
+        'runtime: "node" subprocess workers need the package\'s npm build (JavaScript); this ' +
+          'copy is its TypeScript source, which Node does not run: use runtime "deno" or "bun"',
+      );
+    }
+    return [entry];
   }
   const config = join(ROOT, "deno.json");
   return [

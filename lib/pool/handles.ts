@@ -8,7 +8,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { dumpsSync, loadsSync } from "../../mod.ts";
 import { frame, FrameReader } from "./framing.ts";
-import type { ReplyMessage, RunMessage } from "./protocol.ts";
+import { type ReplyMessage, type RunMessage, TRANSFER_RESULTS } from "./protocol.ts";
+import { startRuntimeThread } from "./thread_host.ts";
 
 /** What the pool hears from a worker. */
 export interface HandleEvents {
@@ -24,8 +25,6 @@ export interface WorkerHandle {
   kill(): void;
 }
 
-const IS_BUN = typeof (globalThis as { Bun?: unknown }).Bun === "object";
-
 /** Options of a thread worker. */
 export interface ThreadSpec {
   url: string;
@@ -33,47 +32,43 @@ export interface ThreadSpec {
   preload?: string;
   /** Results come back through transfer lists. */
   transferResults: boolean;
-  /** Extra `new Worker` options (e.g. Deno's per-worker `deno.permissions`). */
+  /**
+   * Extra options of the runtime's Worker constructor (e.g. Deno's per-worker
+   * `deno.permissions`, Node's `resourceLimits`).
+   */
   workerOptions?: Record<string, unknown>;
 }
 
-/** Starts a Worker thread. */
+/** Starts a Worker thread of this runtime (a Web Worker, or node:worker_threads on Node). */
 export function startThread(spec: ThreadSpec, on: HandleEvents): WorkerHandle {
-  const options: Record<string, unknown> = { type: "module", ...spec.workerOptions };
-  if (spec.transferResults) options.name = "cloudpickle-pool-transfer";
-  if (IS_BUN && spec.preload !== undefined) {
-    options.preload = [spec.preload, ...((spec.workerOptions?.preload as string[]) ?? [])];
-  }
-  const w = new Worker(spec.url, options as WorkerOptions);
   let over = false;
   const die = (reason: string) => {
     if (over) return;
     over = true;
-    w.terminate();
+    t.terminate();
     on.death(reason);
   };
-  w.onmessage = (e: MessageEvent<ReplyMessage>) => {
-    if (over) return;
-    const m = e.data;
-    if (m.t === "exit") die(m.reason);
-    else on.message(m);
-  };
-  w.onerror = (e: ErrorEvent) => {
-    e.preventDefault();
-    die(`it threw at its top level: ${e.message}`);
-  };
-  w.onmessageerror = () => die("a message from it could not be read");
-  // Bun tells when a Worker ends (process.exit in a task); Deno's Workers say it themselves.
-  w.addEventListener("close", (e: Event) => {
-    die(`it exited (code ${String((e as unknown as { code?: number }).code ?? "?")})`);
+  const t = startRuntimeThread({
+    url: spec.url,
+    name: spec.transferResults ? TRANSFER_RESULTS : undefined,
+    preload: spec.preload === undefined ? undefined : [spec.preload],
+    workerOptions: spec.workerOptions,
+  }, {
+    message(data) {
+      if (over) return;
+      const m = data as ReplyMessage;
+      if (m.t === "exit") die(m.reason);
+      else on.message(m);
+    },
+    end: die,
   });
   return {
     send(m, transfer) {
-      w.postMessage(m, transfer);
+      t.post(m, transfer);
     },
     kill() {
       over = true;
-      w.terminate();
+      t.terminate();
     },
   };
 }

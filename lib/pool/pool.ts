@@ -1,6 +1,6 @@
 /**
  * A pool of reusable local workers (Worker threads of this runtime, or subprocesses of
- * Deno or Bun) behind the executor interface.
+ * Deno, Bun or Node) behind the executor interface.
  *
  * @module
  */
@@ -26,8 +26,11 @@ export interface PoolOptions {
   size?: number;
   /** `"thread"` (default): Workers of this runtime. `"process"`: subprocesses. */
   kind?: "thread" | "process";
-  /** Subprocess workers: the runtime that runs them (default: this one, or Deno on Node). */
-  runtime?: "deno" | "bun";
+  /**
+   * Subprocess workers: the runtime that runs them (default: this one). `"node"` needs the
+   * package's npm build (Node does not run its TypeScript sources).
+   */
+  runtime?: "deno" | "bun" | "node";
   /**
    * Thread workers: move ArrayBuffers of arguments and results through transfer lists
    * instead of copying them (an argument's buffer is detached here once the task is sent).
@@ -43,8 +46,9 @@ export interface PoolOptions {
   /** Subprocess workers: their environment (default: this process's). */
   env?: Record<string, string | undefined>;
   /**
-   * Thread workers: extra `new Worker` options, e.g. Deno's unstable
-   * `{ deno: { permissions: {...} } }` (needs `--unstable-worker-options`).
+   * Thread workers: extra options of the runtime's Worker constructor, e.g. Deno's unstable
+   * `{ deno: { permissions: {...} } }` (needs `--unstable-worker-options`), or Node's
+   * `node:worker_threads` options (`resourceLimits`, `execArgv`, …).
    */
   workerOptions?: Record<string, unknown>;
 }
@@ -155,10 +159,9 @@ export class Pool extends BaseExecutor {
       };
       this.start = (on) => startThread(spec, on);
     } else {
-      const runtime = options.runtime ??
-        (CURRENT_RUNTIME === "node" ? "deno" : CURRENT_RUNTIME);
-      if (runtime !== "deno" && runtime !== "bun") {
-        throw new TypeError(`runtime must be "deno" or "bun", not ${String(runtime)}`);
+      const runtime = options.runtime ?? CURRENT_RUNTIME;
+      if (runtime !== "deno" && runtime !== "bun" && runtime !== "node") {
+        throw new TypeError(`runtime must be "deno", "bun" or "node", not ${String(runtime)}`);
       }
       this.runtime = runtime;
       const spec = {

@@ -1,6 +1,6 @@
 /**
- * Entry of a pool's subprocess workers (`deno run -A <this file>` or
- * `bun --preload <package>/preload.ts <this file>`): reads length-prefixed pickled jobs on
+ * Entry of a pool's subprocess workers (`deno run -A <this file>`,
+ * `bun --preload <package>/preload.ts <this file>`, or `node <this file>` of the npm build): reads length-prefixed pickled jobs on
  * stdin, writes the pickled replies on stdout. The console writes to stderr, so a task's
  * `console.log` cannot break the frames.
  *

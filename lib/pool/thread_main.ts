@@ -1,21 +1,23 @@
 /**
  * The code of a pool's thread workers (Deno module Workers; Bun Workers started with the
- * preload). Runs jobs posted by the pool and posts back the results.
+ * preload; Node's node:worker_threads). Runs jobs posted by the pool and posts back the
+ * results.
  *
  * @module
  */
 
 import process from "node:process";
 import { createRunner } from "./runner.ts";
-import type { ReplyMessage, RunMessage } from "./protocol.ts";
+import { type ReplyMessage, type RunMessage, TRANSFER_RESULTS } from "./protocol.ts";
+import { port } from "./thread_port.ts";
 
 // deno-lint-ignore no-explicit-any
 const scope = globalThis as any;
-const post = (m: ReplyMessage, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
-const transferResults = (globalThis as { name?: string }).name === "cloudpickle-pool-transfer";
+const post = (m: ReplyMessage, transfer: Transferable[] = []) => port.post(m, transfer);
+const transferResults = port.name === TRANSFER_RESULTS;
 // Workers whose replies leave the process (the NATS workers): every value as pickle bytes.
 // Deno gives the Worker's name; Bun does not, so its argv says it too.
-const bytesOnly = (globalThis as { name?: string }).name === "cloudpickle-pool-bytes" ||
+const bytesOnly = port.name === "cloudpickle-pool-bytes" ||
   process.argv.includes("--cloudpickle-pool-bytes");
 
 // Deno ends a Worker that calls Deno.exit, process.exit or close() without telling its
@@ -65,8 +67,8 @@ if (Deno !== undefined) {
 }
 
 const run = createRunner(!bytesOnly, !bytesOnly);
-scope.onmessage = async (e: MessageEvent<RunMessage>) => {
-  const reply = await run(e.data);
+port.onMessage(async (data) => {
+  const reply = await run(data as RunMessage);
   post(reply, transferResults ? reply.value.buffers : []);
-};
+});
 post({ t: "ready" });

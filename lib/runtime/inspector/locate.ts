@@ -80,7 +80,8 @@ export function learnStack(): void {
  */
 export function definedInEntry(fn: object): boolean {
   if (typeof fn !== "function") return false;
-  return entryId !== undefined && scriptIdOf(fn) === entryId;
+  // Read exactly: taken for the entry's, an export of another module would go by value.
+  return entryId !== undefined && locationOf(fn, true).id === entryId;
 }
 
 /**
@@ -101,31 +102,40 @@ interface Location {
   readonly id: string | undefined;
   /** No `Module` scope in its scope chain (see {@linkcode outsideModules}). */
   readonly moduleless: boolean;
+  /** Read from this function, not taken from another of the same text. */
+  readonly exact: boolean;
 }
 
-const UNKNOWN: Location = { id: undefined, moduleless: false };
+const UNKNOWN: Location = { id: undefined, moduleless: false, exact: true };
 /** Locations of functions located so far (a function never moves). */
 const located = new WeakMap<object, Location>();
 /**
  * Locations by function source text: closures made by one piece of code are located once.
- * (A function of the same text in another script is then taken to be in the first: at worst
- * it is pickled by value, which is correct, only larger.)
+ * A function of the same text in another script is then taken to be in the first, so these
+ * decide only what costs time (listing modules, building tables); what decides how a value
+ * is written reads the function's own location (`exact`).
  */
 const locatedTexts = new Map<string, Location>();
 const LOCATED_TEXTS_MAX = 10_000;
 const fnToString = Function.prototype.toString;
 
-function locationOf(fn: object): Location {
+/**
+ * The location of `fn`; with `exact`, read from `fn` itself where the one known was taken
+ * from a function of the same text (which only decides what costs time, never how a value
+ * is written).
+ */
+function locationOf(fn: object, exact = false): Location {
   if (typeof fn !== "function") return UNKNOWN;
   let loc = located.get(fn);
-  if (loc !== undefined) return loc;
+  if (loc !== undefined && (loc.exact || !exact)) return loc;
   let text: string | undefined;
   try {
     text = fnToString.call(fn);
   } catch {
     text = undefined;
   }
-  loc = text === undefined ? undefined : locatedTexts.get(text);
+  loc = text === undefined || exact ? undefined : locatedTexts.get(text);
+  if (loc !== undefined) loc = { ...loc, exact: false };
   if (loc === undefined) {
     loc = locate(fn);
     if (loc.id !== undefined && text !== undefined) {
@@ -137,9 +147,12 @@ function locationOf(fn: object): Location {
   return loc;
 }
 
-/** The id of the script that defines function `fn`, from its `[[FunctionLocation]]`. */
-export function scriptIdOf(fn: object): string | undefined {
-  return locationOf(fn).id;
+/**
+ * The id of the script that defines function `fn`, from its `[[FunctionLocation]]`; with
+ * `exact` (where the answer decides how a value is written), read from `fn` itself.
+ */
+export function scriptIdOf(fn: object, exact = false): string | undefined {
+  return locationOf(fn, exact).id;
 }
 
 /**
@@ -170,14 +183,14 @@ function locate(fn: object): Location {
       const id = internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value
         ?.scriptId;
       const scopes = internal.find((p) => p.name === "[[Scopes]]")?.value?.objectId;
-      if (id === undefined || scopes === undefined) return { id, moduleless: false };
+      if (id === undefined || scopes === undefined) return { id, moduleless: false, exact: true };
       const list = call("Runtime.getProperties", { objectId: scopes, ownProperties: true });
       const kinds = ((list.result ?? []) as { value?: { description?: unknown } }[])
         .map((p) => p.value?.description);
       // Every function has the global scope at least: an empty or odd list tells nothing.
       const moduleless = kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
         !kinds.some((d) => (d as string).startsWith("Module"));
-      return { id, moduleless };
+      return { id, moduleless, exact: true };
     });
   } catch {
     return UNKNOWN;

@@ -114,13 +114,20 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     // found by listing again, which costs tens of milliseconds with the debugger on.
     return Number.isFinite(id) && id > listedMax && !outsideModules(fn);
   };
-  /** Waits (one event-loop turn at most) for the namespaces of newly listed modules. */
+  /**
+   * Waits for the namespaces of newly listed modules, turn by turn while some arrive: a
+   * module still evaluating (one up the import chain, or under a top-level await) would
+   * never settle while the caller waits, and stops the wait at the first turn with none.
+   */
   const arrived = async (): Promise<void> => {
-    if (pending.size === 0) return;
-    await Promise.race([
-      Promise.allSettled([...pending.values()]),
-      new Promise<void>((r) => setTimeout(r, 0)),
-    ]);
+    for (let left = pending.size; left > 0;) {
+      await Promise.race([
+        Promise.allSettled([...pending.values()]),
+        new Promise<void>((r) => setTimeout(r, 0)),
+      ]);
+      if (pending.size === left) break;
+      left = pending.size;
+    }
   };
   return {
     refresh(add): void {
@@ -157,7 +164,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     unlisted: (): boolean => !listed,
     async locate(fn: object): Promise<string | undefined> {
       if (!listed) list();
-      const id = scriptIdOf(fn);
+      const id = scriptIdOf(fn, true);
       if (id === undefined) return undefined;
       if (!scripts.has(id) && newer(fn)) list();
       await arrived();
@@ -166,7 +173,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     loading(value: object): string | true | undefined {
       if (pending.size === 0 || !fresh) return undefined;
       if (!types.isModuleNamespaceObject(value)) {
-        const url = scripts.get(scriptIdOf(value) ?? "");
+        const url = scripts.get(scriptIdOf(value, true) ?? "");
         if (url === undefined || !pending.has(url)) return undefined;
         const ns = evaluatedNamespace(url);
         if (ns === undefined) return url;
@@ -182,7 +189,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
           continue;
         }
         if (typeof v !== "function") continue;
-        const url = scripts.get(scriptIdOf(v) ?? "");
+        const url = scripts.get(scriptIdOf(v, true) ?? "");
         if (url === undefined || !pending.has(url)) continue;
         if (sameExports(evaluatedNamespace(url), value)) {
           found.push([url, value]);
