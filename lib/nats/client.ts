@@ -16,7 +16,9 @@ import {
 } from "@nats-io/jetstream";
 import { BaseExecutor } from "../executor/base.ts";
 import type { Job } from "../executor/types.ts";
-import { decode, encode, encodeList } from "../pool/codec.ts";
+import { decode, encode, encodeList, encodeSync } from "../pool/codec.ts";
+import { PicklingError } from "../../mod.ts";
+import { CodeSender } from "./code_store.ts";
 import { BLOB_HEADER, Blobs } from "./blobs.ts";
 import {
   type NatsCommonOptions,
@@ -85,11 +87,13 @@ export class NatsExecutor extends BaseExecutor {
   private readonly inFlight: number;
   private readonly replySubject: string;
   private readonly blobs: Blobs;
+  private readonly code: CodeSender;
   private nextTask = 0;
   private results?: ConsumerMessages;
   private lastResultSeq = 0;
   private resultsStopped = false;
   private advisories?: Subscription;
+  private taskBytes = 0;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -104,6 +108,20 @@ export class NatsExecutor extends BaseExecutor {
     this.inFlight = concurrency;
     this.replySubject = `${names.resultPrefix}.${this.clientId}`;
     this.blobs = new Blobs(nc, names.bucket, settings.replicas);
+    this.code = new CodeSender(nc, names.codeBucket, settings.replicas, key);
+  }
+
+  /**
+   * Bytes this client published so far: its tasks (big ones through the object store) and
+   * the code definitions it stored in the queue's code bucket.
+   */
+  get bytesSent(): number {
+    return this.taskBytes + this.code.bytesStored;
+  }
+
+  /** Code definitions this client stored in the queue's code bucket so far. */
+  get definitionsStored(): number {
+    return this.code.stored;
   }
 
   /** Connects, creates the queue when missing, and listens for this client's results. */
@@ -245,24 +263,51 @@ export class NatsExecutor extends BaseExecutor {
     if (p.blob) this.blobs.delete(p.id);
   }
 
-  /** The call's function, pickled once per call, with its hash. */
+  /**
+   * The call's function, pickled once per call, with its hash. Its definitions are named by
+   * hash only: each is stored in the code bucket the first time this client meets it (the
+   * task is published once the puts are done), and workers fetch the ones they lack.
+   */
   private fnPayload(job: Job): Promise<{ key: string; bytes: Uint8Array }> {
     let p = this.fnPayloads.get(job.token);
     if (p === undefined) {
-      p = encode(job.fn, false, false).then(async ({ bytes }) => ({
-        bytes,
-        key: await sha256(bytes),
-      }));
+      p = this.pickleFn(job.fn).then(async (bytes) => ({ bytes, key: await sha256(bytes) }));
       this.fnPayloads.set(job.token, p);
     }
     return p;
+  }
+
+  /** Pickles `fn` with the client's code cache; resolves once its definitions are stored. */
+  private async pickleFn(fn: unknown): Promise<Uint8Array> {
+    const code = this.code;
+    const failures = code.failures;
+    const extra = { codeCache: code.cache, classNamespace: this.classNamespace };
+    let bytes: Uint8Array;
+    try {
+      const met = code.met;
+      bytes = encodeSync(fn, false, false, extra).bytes;
+      // New definitions travel to the bucket only: pickled again, they are named by hash.
+      if (code.met !== met) bytes = encodeSync(fn, false, false, extra).bytes;
+    } catch (e) {
+      if (!(e instanceof PicklingError)) throw e;
+      // Only the async form pickles it: self-contained, without the cache.
+      bytes = (await encode(fn, false, false, { classNamespace: this.classNamespace })).bytes;
+    }
+    await code.flush();
+    if (code.failures !== failures) {
+      throw new Error(
+        `a code definition of ${(fn as { name?: string }).name || "the function"} could not be ` +
+          `stored in the key-value bucket ${code.name}; try again`,
+      );
+    }
+    return bytes;
   }
 
   /** Publishes the job as one task and resolves with its results. */
   protected async runJob(job: Job, signal: AbortSignal): Promise<unknown[]> {
     if (signal.aborted) throw signal.reason;
     const fn = await this.fnPayload(job);
-    let args = encodeList(job.items, false, false);
+    let args = encodeList(job.items, false, false, { classNamespace: this.classNamespace });
     if (args instanceof Promise) args = await args;
     const id = `${this.clientId}.${this.nextTask++}`;
     const env: TaskEnvelope = {
@@ -277,6 +322,8 @@ export class NatsExecutor extends BaseExecutor {
       args: args.bytes,
     };
     const bytes = await seal(env, this.key);
+    // Every definition the task names is in the bucket before the task is published.
+    await this.code.flush();
     if (signal.aborted) throw signal.reason;
     const h = headers();
     h.set(REPLY_HEADER, this.replySubject);
@@ -287,6 +334,7 @@ export class NatsExecutor extends BaseExecutor {
       h.set(BLOB_HEADER, id);
       body = new Uint8Array(0);
     }
+    this.taskBytes += bytes.length;
     return await new Promise<unknown[]>((resolve, reject) => {
       const p: Pending = {
         id,

@@ -78,6 +78,8 @@ export interface QueueNames {
   cancelSubject: string;
   /** The object store of pickles above the server's payload limit. */
   bucket: string;
+  /** The key-value bucket of code definitions, by SHA-256. */
+  codeBucket: string;
 }
 
 /** The names of `queue`, checked. */
@@ -96,6 +98,7 @@ export function queueNames(queue = "default"): QueueNames {
     resultPrefix: `cloudpickle.${queue}.results`,
     cancelSubject: `cloudpickle.${queue}.cancel`,
     bucket: `cloudpickle_${queue}_blobs`,
+    codeBucket: `cloudpickle_${queue}_code`,
   };
 }
 

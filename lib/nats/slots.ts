@@ -13,6 +13,26 @@ import type { ReplyMessage, RunMessage } from "../pool/protocol.ts";
 /** Function definitions a thread keeps at most. */
 const FUNCTIONS_PER_THREAD = 32;
 
+/** Function keys a worker numbers at most (a key dropped gets a new number when met again). */
+const FUNCTION_IDS = 4096;
+
+/** The numbers of the function pickles a worker met, shared by its slots (never reused). */
+export class FnIds {
+  private readonly ids = new Map<string, number>();
+  private next = 0;
+
+  /** The number of the function pickle whose SHA-256 is `key`. */
+  of(key: string): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.next++;
+      if (this.ids.size >= FUNCTION_IDS) this.ids.delete(this.ids.keys().next().value!);
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+}
+
 /** What a run ended with: the pickled results or error, or the thread's death. */
 export type RunOutcome = { ok: boolean; value: Uint8Array } | { died: string };
 
@@ -24,7 +44,7 @@ export class Slot {
   private fns = new Set<number>();
   private nextRun = 0;
 
-  constructor(private readonly fnIds: Map<string, number>) {}
+  constructor(private readonly fnIds: FnIds) {}
 
   private start(): Promise<void> {
     if (this.ready !== undefined) return this.ready;
@@ -69,14 +89,19 @@ export class Slot {
     this.fns.clear();
   }
 
-  /** Runs a task on this slot's thread (`fn` is loaded once per thread under `fnKey`). */
-  async run(fnKey: string, fn: Uint8Array, mode: 0 | 1, args: Uint8Array): Promise<RunOutcome> {
+  /**
+   * Runs a task on this slot's thread (`fn` is loaded once per thread under `fnKey`, with
+   * the code definitions `defs` gives, which it names by hash).
+   */
+  async run(
+    fnKey: string,
+    fn: Uint8Array,
+    defs: (fn: Uint8Array) => Promise<Uint8Array[]>,
+    mode: 0 | 1,
+    args: Uint8Array,
+  ): Promise<RunOutcome> {
     await this.start();
-    let fnId = this.fnIds.get(fnKey);
-    if (fnId === undefined) {
-      fnId = this.fnIds.size;
-      this.fnIds.set(fnKey, fnId);
-    }
+    const fnId = this.fnIds.of(fnKey);
     const m: RunMessage = {
       t: "run",
       id: this.nextRun++,
@@ -87,6 +112,9 @@ export class Slot {
     if (this.fns.has(fnId)) {
       this.fns.delete(fnId);
     } else {
+      const d = await defs(fn);
+      await this.start(); // (again, if the thread was stopped meanwhile)
+      if (d.length > 0) m.defs = d;
       m.fn = { bytes: fn, buffers: [], shared: [] };
       if (this.fns.size >= FUNCTIONS_PER_THREAD) {
         const old = this.fns.values().next().value as number;

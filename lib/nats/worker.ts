@@ -35,7 +35,8 @@ import {
   unseal,
 } from "./envelope.ts";
 import { REFUSED_HEADER, REPLY_HEADER, TASK_HEADER } from "./client.ts";
-import { type RunOutcome, Slot } from "./slots.ts";
+import { FnIds, type RunOutcome, Slot } from "./slots.ts";
+import { CodeFetcher, CodeRefusal } from "./code_store.ts";
 import { ensureQueue, open } from "./setup.ts";
 
 /** Options of {@linkcode startWorker}. */
@@ -63,12 +64,14 @@ class Worker implements NatsWorker {
   readonly name = `${hostname()}:${process.pid}`;
   private stopping = false;
   private readonly slots: Slot[] = [];
-  private readonly fnIds = new Map<string, number>();
+  private readonly fnIds = new FnIds();
   private readonly running = new Map<string, Slot>();
   private readonly cancelled = new Set<string>();
   private loops: Promise<void>[] = [];
   private cancels?: Subscription;
   private readonly blobs: Blobs;
+  private readonly code: CodeFetcher;
+  private readonly defs: (fn: Uint8Array) => Promise<Uint8Array[]>;
   closed!: Promise<void>;
 
   constructor(
@@ -83,6 +86,8 @@ class Worker implements NatsWorker {
   ) {
     for (let i = 0; i < concurrency; i++) this.slots.push(new Slot(this.fnIds));
     this.blobs = new Blobs(nc, names.bucket, settings.replicas);
+    this.code = new CodeFetcher(nc, names.codeBucket, settings.replicas, key);
+    this.defs = (fn) => this.code.definitions(fn);
   }
 
   start(): void {
@@ -185,7 +190,11 @@ class Worker implements NatsWorker {
     this.running.set(env.id, slot);
     let outcome: RunOutcome;
     try {
-      outcome = await slot.run(env.fnKey, env.fn, env.mode, env.args);
+      outcome = await slot.run(env.fnKey, env.fn, this.defs, env.mode, env.args);
+    } catch (e) {
+      if (!(e instanceof CodeRefusal)) throw e;
+      this.refuse(m, e.message);
+      return;
     } finally {
       clearInterval(beat);
       this.running.delete(env.id);

@@ -19,8 +19,8 @@ import { createHash } from "node:crypto";
 import * as T from "../format/tags.ts";
 import { ByteWriter } from "../format/writer.ts";
 import { ByteReader } from "../format/reader.ts";
-import { readStr } from "../format/module_table.ts";
-import { writeHeader } from "../format/header.ts";
+import { readModuleTable, readStr } from "../format/module_table.ts";
+import { readHeader, writeHeader } from "../format/header.ts";
 import { UnpicklingError } from "../errors.ts";
 import type { Encoder } from "./encoder.ts";
 import type { Decoder } from "./decoder.ts";
@@ -489,6 +489,21 @@ export async function resolveMissing(
       );
     }
   }
+}
+
+/**
+ * The hashes (64 hex digits) of the definitions the code table of `pickle` names by hash
+ * only (the ones its receiver must hold or resolve); none for a pickle without a code
+ * table. Corrupt bytes are an UnpicklingError.
+ */
+export function cachedHashes(pickle: Uint8Array): string[] {
+  const header = readHeader(pickle);
+  if (header === undefined || !(header.flags & T.FLAG_CODE_CACHE)) return [];
+  const start = header.flags & T.FLAG_MODULES
+    ? readModuleTable(pickle, header.bodyStart, header.bodyEnd).valueStart
+    : header.bodyStart;
+  const { hexes, defined } = readRawTable(pickle, start, header.bodyEnd);
+  return hexes.filter((_, i) => defined[i] === undefined);
 }
 
 /** FUNCTION_CACHED: the definition its table index names (form and member repeated). */

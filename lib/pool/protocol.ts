@@ -16,6 +16,11 @@ export interface RunMessage {
   /** The call's function id; `fn` comes with it the first time this worker sees it. */
   fnId: number;
   fn?: Payload;
+  /**
+   * Code definitions `fn` names by hash that the worker may lack (NATS workers: fetched
+   * from the queue's code bucket), added to its code cache before `fn` is loaded.
+   */
+  defs?: Uint8Array[];
   /** Function ids the worker may forget (the host forgot them for this worker). */
   drop?: number[];
   /** 0: `fn(...args)`; 1: `fn(item)` for each item. */

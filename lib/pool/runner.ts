@@ -48,6 +48,7 @@ export function createRunner(
       let fn = fns.get(m.fnId);
       if (fn === undefined) {
         if (m.fn === undefined) throw new Error(`the pool sent no function ${m.fnId}`);
+        if (m.defs !== undefined) { for (const d of m.defs) codeCache.add(d); }
         fn = await decode(m.fn, codeCache) as Fn;
         fns.set(m.fnId, fn);
       }
