@@ -8,7 +8,8 @@
  * import { connect } from "@cloudpickle/cloudpickle/nats";
  *
  * const rate = 2;
- * await using pool = await connect({ servers: "nats://127.0.0.1:4222" }); // signingKey: $CLOUDPICKLE_NATS_KEY
+ * const servers = process.env.NATS_URL ?? "nats://127.0.0.1:4222"; // signingKey: $CLOUDPICKLE_NATS_KEY
+ * await using pool = await connect({ servers });
  * console.log(await pool.map((x: number) => x * rate, [1, 2, 3])); // [2, 4, 6]
  * ```
  *
