@@ -11,15 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import {
-  KEY,
-  OTHER,
-  type Servers,
-  SKIP,
-  startServers,
-  startWorker,
-  type WorkerProc,
-} from "./nats/helpers.ts";
+import { serverAndWorker, SKIP } from "./nats/helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const RUNTIME = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
@@ -127,19 +119,7 @@ describe("the documentation's examples", () => {
   }
 
   describe("with a NATS server and a worker", { skip: SKIP }, () => {
-    let servers: Servers | undefined;
-    let worker: WorkerProc | undefined;
-    const env: Record<string, string> = {};
-    before(async () => {
-      servers = await startServers("examples");
-      worker = startWorker(OTHER, servers.urls, [], { CLOUDPICKLE_NATS_KEY: KEY });
-      await worker.ready;
-      Object.assign(env, { NATS_URL: servers.urls.join(","), CLOUDPICKLE_NATS_KEY: KEY });
-    });
-    after(async () => {
-      await worker?.stop();
-      await servers?.stop();
-    });
+    const env = serverAndWorker("examples");
     for (const e of examples.filter(needsNats)) {
       it(`${e.where} runs on ${RUNTIME}`, () => runExample(e, env));
     }

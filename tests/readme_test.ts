@@ -15,15 +15,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  KEY,
-  OTHER,
-  type Servers,
-  SKIP,
-  startServers,
-  startWorker,
-  type WorkerProc,
-} from "./nats/helpers.ts";
+import { serverAndWorker, SKIP } from "./nats/helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const RUNTIME = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
@@ -110,19 +102,7 @@ describe("README", () => {
   }
 
   describe("with a NATS server and a worker", { skip: SKIP }, () => {
-    let servers: Servers | undefined;
-    let worker: WorkerProc | undefined;
-    const env: Record<string, string> = {};
-    before(async () => {
-      servers = await startServers("readme");
-      worker = startWorker(OTHER, servers.urls, [], { CLOUDPICKLE_NATS_KEY: KEY });
-      await worker.ready;
-      Object.assign(env, { NATS_URL: servers.urls.join(","), CLOUDPICKLE_NATS_KEY: KEY });
-    });
-    after(async () => {
-      await worker?.stop();
-      await servers?.stop();
-    });
+    const env = serverAndWorker("readme");
     for (const b of code.filter((b) => runsHere(b) && needsNats(b))) {
       it(`the block at README.md:${b.line} runs on ${RUNTIME}`, () => runBlock(b, env));
     }

@@ -1,6 +1,7 @@
 // Helpers of the NATS tests: servers started by the project's script (on free ports, stopped
 // after), worker processes of either runtime, and a skip reason when nats-server is absent.
 import { type ChildProcess, spawn } from "node:child_process";
+import { after, before } from "node:test";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -132,4 +133,26 @@ export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
     t = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
+/**
+ * For the suite this is called in: a nats-server and a worker of the other runtime, started
+ * before its tests and stopped after. Returns the environment the client programs of its tests
+ * get (NATS_URL, CLOUDPICKLE_NATS_KEY), filled once the worker is ready.
+ */
+export function serverAndWorker(tag: string): Record<string, string> {
+  let servers: Servers | undefined;
+  let worker: WorkerProc | undefined;
+  const env: Record<string, string> = {};
+  before(async () => {
+    servers = await startServers(tag);
+    worker = startWorker(OTHER, servers.urls, [], { CLOUDPICKLE_NATS_KEY: KEY });
+    await worker.ready;
+    Object.assign(env, { NATS_URL: servers.urls.join(","), CLOUDPICKLE_NATS_KEY: KEY });
+  });
+  after(async () => {
+    await worker?.stop();
+    await servers?.stop();
+  });
+  return env;
 }
