@@ -22,7 +22,8 @@
  * @module
  */
 
-export { dumps, dumpsSync, loads, loadsSync, Pickler, Unpickler } from "./lib/pickle/api.ts";
+export { dumps, dumpsSync, loads, loadsSync } from "./lib/pickle/api.ts";
+export { Pickler, Unpickler } from "./lib/pickle/picklers.ts";
 export { dump, load } from "./lib/pickle/streams.ts";
 export { PickleError, PicklingError, UnpicklingError } from "./lib/errors.ts";
 export { reduce, setState } from "./lib/pickle/options.ts";

@@ -50,7 +50,7 @@ import { newInstrumentedFunction, readInstrumentedScopes } from "./loaded_instru
 import { type DecodeFrame, type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts";
 import { K_PRIVATE, K_PROPS, K_SCOPE } from "../pickle/decode_table.ts";
 import { hasRepeat } from "../pickle/shapes.ts";
-import { cachedDefinition, writeFunctionHead } from "../pickle/code_cache.ts";
+import { cachedDefinition, writeFunctionHead } from "../pickle/code_table.ts";
 import { batched } from "./eval_batch.ts";
 
 // Write side.

@@ -17,7 +17,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm } from "@nats-io/kv";
 import { StorageType } from "@nats-io/jetstream";
 import { CodeCache } from "../../mod.ts";
-import { cachedHashes } from "../pickle/code_cache.ts";
+import { cachedHashes } from "../pickle/code_table.ts";
 import { seal, unseal } from "./envelope.ts";
 
 /**

@@ -32,13 +32,8 @@ import { asBytes, oobBuffers, type PickleBytes, privateCopy } from "./load_input
 import { registryEntry } from "../code/registry.ts";
 import { asRoot, defaultRoot } from "../runtime/modules/names.ts";
 import type { EncodeObserver } from "./observer.ts";
-import {
-  type CodeCache,
-  type Definition,
-  readCodeTable,
-  resolveMissing,
-  withCodeTable,
-} from "./code_cache.ts";
+import type { CodeCache, Definition } from "./code_cache.ts";
+import { readCodeTable, resolveMissing, withCodeTable } from "./code_table.ts";
 
 let idleWalker: Encoder | undefined;
 let idleAsyncWalker: Encoder | undefined;
@@ -143,7 +138,7 @@ function walkOptions(
  */
 type Pickle = Uint8Array<ArrayBuffer>;
 
-function dumpSyncWith(
+export function dumpSyncWith(
   value: unknown,
   options: DumpOptions | undefined,
   override: ((value: unknown) => Reduction | undefined) | undefined,
@@ -165,7 +160,7 @@ function dumpSyncWith(
   return walkSync(value, opts) as Pickle;
 }
 
-async function dumpAsyncWith(
+export async function dumpAsyncWith(
   value: unknown,
   options: DumpOptions | undefined,
   override: ((value: unknown) => Reduction | undefined) | undefined,
@@ -312,7 +307,7 @@ async function importModules(
   return () => namespaces;
 }
 
-async function loadAsyncWith(
+export async function loadAsyncWith(
   data: PickleBytes,
   options: LoadOptions | undefined,
 ): Promise<unknown> {
@@ -452,80 +447,4 @@ export async function loads<T = unknown>(
   options?: LoadOptions,
 ): Promise<T> {
   return await loadAsyncWith(data, options) as T;
-}
-
-/**
- * A reusable pickler with fixed options. Subclasses may define
- * {@linkcode Pickler.reducerOverride} to pickle chosen objects their own way.
- *
- * @example
- * ```ts
- * import { loadsSync, Pickler, type Reduction } from "@cloudpickle/cloudpickle";
- * class DatesAsNumbers extends Pickler {
- *   override reducerOverride(value: unknown): Reduction | undefined {
- *     return value instanceof Date ? [Number, [value.getTime()]] : undefined;
- *   }
- * }
- * console.log(loadsSync(new DatesAsNumbers().dumpsSync(new Date(5)))); // [Number: 5]
- * ```
- */
-export class Pickler {
-  /** The options every call of this pickler uses. */
-  readonly options: DumpOptions | undefined;
-  /**
-   * Consulted first for every object and function met: return a {@linkcode Reduction} to
-   * pickle it that way, or undefined to pickle it as usual.
-   */
-  reducerOverride?(value: unknown): Reduction | undefined;
-
-  /** Creates a pickler with `options`. */
-  constructor(options?: DumpOptions) {
-    this.options = options;
-  }
-
-  /** The subclass's `reducerOverride`, bound to this pickler, if it defines one. */
-  private hook(): ((value: unknown) => Reduction | undefined) | undefined {
-    const fn = this.reducerOverride;
-    return typeof fn === "function" ? (value) => fn.call(this, value) : undefined;
-  }
-
-  /** Pickles `value` (async form). */
-  dumps(value: unknown): Promise<Uint8Array<ArrayBuffer>> {
-    return dumpAsyncWith(value, this.options, this.hook());
-  }
-
-  /** Pickles `value` (sync form). */
-  dumpsSync(value: unknown): Uint8Array<ArrayBuffer> {
-    return dumpSyncWith(value, this.options, this.hook());
-  }
-}
-
-/**
- * A reusable unpickler with fixed options.
- *
- * @example
- * ```ts
- * import { dumpsSync, Unpickler } from "@cloudpickle/cloudpickle";
- * const dataOnly = new Unpickler({ allowCode: false });
- * console.log(dataOnly.loadsSync(dumpsSync({ ok: true }))); // { ok: true }
- * ```
- */
-export class Unpickler {
-  /** The options every call of this unpickler uses. */
-  readonly options: LoadOptions | undefined;
-
-  /** Creates an unpickler with `options`. */
-  constructor(options?: LoadOptions) {
-    this.options = options;
-  }
-
-  /** Loads a pickle (async form). */
-  loads(data: Uint8Array | ArrayBuffer | SharedArrayBuffer): Promise<unknown> {
-    return loadAsyncWith(data, this.options);
-  }
-
-  /** Loads a pickle (sync form). */
-  loadsSync(data: Uint8Array | ArrayBuffer | SharedArrayBuffer): unknown {
-    return loadsSync(data, this.options);
-  }
 }

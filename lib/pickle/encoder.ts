@@ -26,7 +26,8 @@ import type { BoundParts, PrivateFields, ReadScopes, ScopeSnapshot } from "../ru
 import { instrumentedScopeReader, syncScopeReader } from "../runtime/detect.ts";
 import type { ShapeNode } from "../values/objects.ts";
 import type { EncodeObserver } from "./observer.ts";
-import { type CodeCache, CodeUses } from "./code_cache.ts";
+import type { CodeCache } from "./code_cache.ts";
+import { CodeUses } from "./code_table.ts";
 
 /** Frames kept for reuse between walks. */
 const FRAME_POOL = 1024;
