@@ -44,7 +44,8 @@ import { readError } from "../values/errors.ts";
 import { readBlob, readUrl, readUrlSearchParams } from "../values/web.ts";
 import { deliverSettlement, readPromise } from "../values/async_values.ts";
 import { construct, readReduce } from "../values/reduce.ts";
-import { deliverScopeValue, readFunction, readScope } from "../code/by_value.ts";
+import { readFunction } from "../code/by_value.ts";
+import { deliverScopeValue, readScope } from "../code/scope_read.ts";
 import { readPrototypeOf, readPrototypes } from "../code/classes.ts";
 import {
   beginPrivateFields,

@@ -22,7 +22,7 @@ import { NOT_PRIMITIVE, readPrimitive } from "../values/primitives.ts";
 import { readShapedObject } from "../values/objects.ts";
 import { readArray } from "../values/arrays.ts";
 import { ARRAY, OBJECT } from "../format/tags.ts";
-import { refillScopes } from "../code/by_value.ts";
+import { refillScopes } from "../code/scope_read.ts";
 import {
   BEGIN,
   DELIVER,
