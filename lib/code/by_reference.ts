@@ -16,12 +16,11 @@ import {
   exportAt,
   type ExportSite,
   findExport,
-  inEntryUnlisted,
   moduleStillLoading,
   namespaceURL,
-  recheckMayFind,
   refreshModules,
 } from "../runtime/modules/table.ts";
+import { inEntryUnlisted, recheckMayFind } from "../runtime/modules/listing.ts";
 import { entryModuleURL } from "../runtime/modules/entry.ts";
 import { covers, registeredByValue } from "./registry.ts";
 import { globalPathOf, resolveGlobalPath } from "./globals.ts";

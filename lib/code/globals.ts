@@ -33,7 +33,7 @@ import { explicitCaptures } from "./captures.ts";
 import { isDeclarable } from "./functions.ts";
 import { isBun, isDeno, maybeBuiltin } from "../host.ts";
 import { BIND_STAND_IN } from "../runtime/instrumented.ts";
-import { programFunctionListed } from "../runtime/modules/table.ts";
+import { programFunctionListed } from "../runtime/modules/listing.ts";
 import { loadedFunction } from "./loaded.ts";
 import {
   BUN_GLOBALS,

@@ -24,7 +24,7 @@ import { allowPolicy, allowsCode, checkImports, withListsRead } from "./allow.ts
 import { DEFAULT_LIMITS, limitsOf } from "./limits.ts";
 import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/adapter.ts";
 import { instrumentedScopeReader } from "../runtime/detect.ts";
-import { settleModules } from "../runtime/modules/table.ts";
+import { settleModules } from "../runtime/modules/listing.ts";
 import { holdInspector, releaseInspector } from "../runtime/inspector/session.ts";
 import { learnStack } from "../runtime/inspector/locate.ts";
 import { importTable, loadedModules, type ModuleResolver } from "./module_imports.ts";

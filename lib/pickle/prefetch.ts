@@ -17,7 +17,8 @@ import type { EncodeOptions, Encoder, Settled } from "./encoder.ts";
 import type { BoundParts, PrivateFields, ReadScopes, ScopeAdapter } from "../runtime/adapter.ts";
 import { isBoundFunction } from "../runtime/bound.ts";
 import { scopeAdapter } from "../runtime/detect.ts";
-import { locateFunction, recheckModules } from "../runtime/modules/table.ts";
+import { locateFunction } from "../runtime/modules/table.ts";
+import { recheckModules } from "../runtime/modules/listing.ts";
 import { holdInspector, releaseInspector } from "../runtime/inspector/session.ts";
 import { withExactIdentities } from "../runtime/inspector/scopes_identity.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { settleModules } from "./modules/table.ts";
+import { settleModules } from "./modules/listing.ts";
 
 /**
  * Resolves once the sync forms (`dumpsSync`, `Pickler.dumpsSync`) can read closures and
