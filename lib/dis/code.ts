@@ -56,14 +56,8 @@ export function codeValue(
       return tag;
     }
     case T.INSTANCE_NEW_SHAPE: {
-      const n = r.length(1);
-      const keys: string[] = new Array(n);
-      let summary = "";
-      for (let i = 0; i < n; i++) {
-        keys[i] = Disassembler.name(r.string());
-        if (summary.length < r.max) summary += (i > 0 ? ", " : "") + keys[i];
-      }
-      if (summary.length > r.max) summary = summary.slice(0, r.max) + "…";
+      const { keys, summary } = r.shapeKeys();
+      const n = keys.length;
       const id = w.instanceShapes.length;
       w.memo(w.line(at, depth, tag, role, `instance shape ${id} keys=${n} {${summary}}`));
       // The values are read after the prototype's own contents.

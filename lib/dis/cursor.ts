@@ -22,10 +22,28 @@ export interface Str {
   whole: boolean;
 }
 
+/** A string operand as a name: bare where it is whole and plain, else quoted. */
+export function displayName(s: Str): string {
+  return s.whole && /^[\p{L}\p{N}_$#.@/:-]+$/u.test(s.head) ? s.head : s.shown;
+}
+
 /** Bounds-checked reads over a pickle, strings shown up to `max` characters. */
 export class Cursor extends ByteReader {
   constructor(buf: Uint8Array, start: number, end: number, readonly max: number) {
     super(buf, start, end);
+  }
+
+  /** The keys of a shape (a count, then the keys), and their summary shortened for a line. */
+  shapeKeys(): { keys: string[]; summary: string } {
+    const n = this.length(1);
+    const keys: string[] = new Array(n);
+    let summary = "";
+    for (let i = 0; i < n; i++) {
+      keys[i] = displayName(this.string());
+      if (summary.length < this.max) summary += (i > 0 ? ", " : "") + keys[i];
+    }
+    if (summary.length > this.max) summary = summary.slice(0, this.max) + "…";
+    return { keys, summary };
   }
 
   /** The next byte without moving, or -1 at the end. */

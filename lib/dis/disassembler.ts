@@ -9,7 +9,7 @@
  */
 
 import * as T from "../format/tags.ts";
-import type { Cursor, Str } from "./cursor.ts";
+import { type Cursor, displayName, type Str } from "./cursor.ts";
 import {
   BOXED_NAMES,
   INTEGRITY_NAMES,
@@ -90,7 +90,7 @@ export class Disassembler {
 
   /** The name shown for a string operand: its head, or its shown form when cut. */
   static name(s: Str): string {
-    return s.whole && /^[\p{L}\p{N}_$#.@/:-]+$/u.test(s.head) ? s.head : s.shown;
+    return displayName(s);
   }
 
   /** Adds a line and returns it (operands may be completed later). */
@@ -351,14 +351,8 @@ export class Disassembler {
       }
       case T.OBJECT_NEW_SHAPE:
       case T.NULL_OBJECT_NEW_SHAPE: {
-        const n = r.length(1);
-        const keys: string[] = new Array(n);
-        let summary = "";
-        for (let i = 0; i < n; i++) {
-          keys[i] = Disassembler.name(r.string());
-          if (summary.length < r.max) summary += (i > 0 ? ", " : "") + keys[i];
-        }
-        if (summary.length > r.max) summary = summary.slice(0, r.max) + "…";
+        const { keys, summary } = r.shapeKeys();
+        const n = keys.length;
         const id = this.shapes.length;
         const nullProto = tag === T.NULL_OBJECT_NEW_SHAPE;
         this.shapes.push({ keys, nullProto, summary });
