@@ -27,6 +27,11 @@ const INITIAL_SIZE = 64 * 1024;
 const HAND_OVER_SIZE = 1024 * 1024;
 /** From this size a pickle copied out of the buffer is copied by the typed-array constructor. */
 const COPY_CONSTRUCT_MIN = 65536;
+/**
+ * A raw write of at least this many bytes (a large typed array's contents) goes into a new
+ * buffer that the pickle takes along (see {@linkcode ByteWriter.bytes}).
+ */
+const LARGE_WRITE = 1024 * 1024;
 const encoder = new TextEncoder();
 /**
  * `String.prototype.charCodeAt`, called through `call`: V8 then inlines it whatever the
@@ -53,10 +58,21 @@ export class ByteWriter {
   /** Next write position. */
   pos = 0;
   private view: DataView = new DataView(this.buf.buffer);
+  /**
+   * Whether `buf` was made for this pickle by a large write, to be handed to the caller
+   * whole by {@linkcode ByteWriter.take}; the writer's own buffer then waits in `spare`.
+   */
+  private fresh = false;
+  private spare: Uint8Array | null = null;
 
   /** Starts a new pickle at `start`. */
   reset(start: number): void {
     this.pos = start;
+    if (this.fresh) {
+      // Never taken (another writer copied it out): it stays the writer's own.
+      this.fresh = false;
+      this.spare = null;
+    }
   }
 
   /** Makes room for `n` more bytes. */
@@ -79,13 +95,22 @@ export class ByteWriter {
 
   /**
    * Returns bytes `start..pos` as a pickle the caller owns. Pickles are copied out so the
-   * buffer can be reused, except large ones where the engine allocates without filling
-   * ({@linkcode HAND_OVER_LARGE}): those take the buffer along and the writer starts a fresh
-   * one.
+   * buffer can be reused, except those a large raw write went into a new buffer for (see
+   * {@linkcode ByteWriter.bytes}), and large ones where the engine allocates without filling
+   * ({@linkcode HAND_OVER_LARGE}): those take the buffer along.
    */
   take(start: number): Uint8Array {
     const end = this.pos;
     const size = end - start;
+    if (this.fresh) {
+      const out = this.buf.subarray(start, end);
+      this.buf = this.spare ?? new Uint8Array(INITIAL_SIZE);
+      this.view = new DataView(this.buf.buffer);
+      this.spare = null;
+      this.fresh = false;
+      this.pos = 0;
+      return out;
+    }
     if (HAND_OVER_LARGE && size >= HAND_OVER_SIZE && size >= this.buf.length >>> 1) {
       const out = this.buf.subarray(start, end);
       this.buf = new Uint8Array(INITIAL_SIZE);
@@ -204,11 +229,30 @@ export class ByteWriter {
     this.pos = p;
   }
 
-  /** Writes raw bytes. */
+  /**
+   * Writes raw bytes. A large write (a big typed array) goes into a new buffer of the size needed plus room for the rest of a typical pickle, which the pickle
+   * then takes along: its bytes are copied once, into memory the caller keeps, where copying
+   * them into the writer's buffer and the pickle out of it would copy them twice.
+   */
   bytes(src: Uint8Array): void {
-    this.ensure(src.length);
+    const n = src.length;
+    if (n >= LARGE_WRITE && !this.fresh) {
+      this.handOver(this.pos + n + INITIAL_SIZE);
+    } else {
+      this.ensure(n);
+    }
     this.buf.set(src, this.pos);
-    this.pos += src.length;
+    this.pos += n;
+  }
+
+  /** Moves what was written so far into a new buffer of `size` bytes for the pickle to take. */
+  private handOver(size: number): void {
+    const next = allocate(size);
+    next.set(this.buf.subarray(0, this.pos));
+    if (this.buf.length <= 16 * HAND_OVER_SIZE) this.spare = this.buf;
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+    this.fresh = true;
   }
 
   /**
