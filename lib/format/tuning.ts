@@ -28,12 +28,13 @@ export const APPLY_MAX: number = 0;
 export const WINDOW_MAX = 1024;
 
 /**
- * Whether a pickle of a megabyte or more takes the writer's buffer with it (and the writer
- * allocates a new one) rather than being copied out. On JavaScriptCore `Buffer.allocUnsafeSlow`
- * gives uninitialized memory, so handing over costs one allocation and no copy. On V8 (Deno)
- * that allocation is zero-filled, and copying out of the warm buffer through the typed-array
- * copy constructor, which does not fill, measured faster: 8 MB encoded in about 0.5 ms
- * instead of 0.75-1.2 ms.
+ * Whether a pickle of a megabyte or more that grew out of small writes takes the writer's
+ * buffer with it (and the writer allocates a new one) rather than being copied out. On
+ * JavaScriptCore `Buffer.allocUnsafeSlow` gives uninitialized memory, so handing over costs one
+ * allocation and no copy. On V8 (Deno) that allocation is zero-filled, and copying out of the
+ * warm buffer through the typed-array copy constructor, which does not fill, measured faster.
+ * (A single raw write of a megabyte or more is handed over on both engines: see
+ * `ByteWriter.bytes`.)
  */
 export const HAND_OVER_LARGE: boolean = IS_JSC;
 
