@@ -118,6 +118,43 @@ describe("strings in large pickles", () => {
     assert.equal(bodyOf(dumpsSync("a\uD800")).at(0), 0x6d, "lone surrogate: STR16");
   });
 
+  it("the same text in every string representation is written as the same bytes", () => {
+    // Flat, built by += (cons strings), sliced, internalized (object keys), one- and
+    // two-byte: the writer reads them all alike, also once it has seen every kind.
+    const words = ["plain", "café", "привет", "日本語", "🚀", "a\uD800b", "x".repeat(70)];
+    const forms = (w: string): string[] => {
+      let cons = "";
+      for (const ch of w) cons += ch;
+      const wide = `<${w}>${"中".repeat(40)}`;
+      return [
+        w,
+        cons,
+        wide.slice(1, 1 + w.length),
+        JSON.parse(JSON.stringify(w)),
+        Object.keys({ [w]: 1 })[0],
+        String.fromCharCode(...Array.from({ length: w.length }, (_, i) => w.charCodeAt(i))),
+        (w + " ").trimEnd(),
+      ];
+    };
+    const all: string[][] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const w of words) {
+        const fs = forms(w);
+        all.push(fs);
+        const want = dumpsSync(w);
+        for (const [i, f] of fs.entries()) {
+          assert.equal(f, w);
+          assert.deepEqual(dumpsSync(f), want, `${JSON.stringify(w)}, form ${i}`);
+        }
+      }
+    }
+    // And all of them in one array, mixed, come back exactly.
+    const flat = all.flat();
+    const back = loadsSync(dumpsSync(flat)) as string[];
+    assert.equal(back.length, flat.length);
+    for (let i = 0; i < flat.length; i++) assert.ok(back[i] === flat[i], `item ${i}`);
+  });
+
   it("Latin-1 strings past 0x7f of every short length and some long ones come back", () => {
     for (let n = 1; n < 300; n++) {
       const v = Array.from({ length: n }, (_, i) => String.fromCharCode(0x80 + ((i * 13) % 128)))
