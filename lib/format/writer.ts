@@ -260,7 +260,8 @@ export class ByteWriter {
    * (short string, LATIN1), else UTF-8 (STR8, STR32), or UTF-16 (STR16) when it has lone
    * surrogates or UTF-8 takes at least two bytes per code unit: UTF-16 loads faster, so it is
    * used wherever it is no larger (a mostly-ASCII string with a few characters past U+00FF
-   * stays UTF-8).
+   * stays UTF-8). The helpers below are given the length: `s.length` of a string whose type
+   * the engine does not know is a megamorphic property load on V8.
    */
   string(s: string): void {
     const len = s.length;
@@ -285,10 +286,10 @@ export class ByteWriter {
         this.pos = first + len;
         return;
       }
-      this.shortPastLatin1(s, start, first, i);
+      this.shortPastLatin1(s, len, start, first, i);
       return;
     }
-    this.longString(s);
+    this.longString(s, len);
   }
 
   /**
@@ -296,7 +297,7 @@ export class ByteWriter {
    * as Latin-1 bytes from `first`: if all those are ASCII, they are their UTF-8 too, so UTF-8
    * goes on from unit i (moved to STR8's place if needed).
    */
-  private shortPastLatin1(s: string, start: number, first: number, i: number): void {
+  private shortPastLatin1(s: string, len: number, start: number, first: number, i: number): void {
     const buf = this.buf;
     let ascii = true;
     for (let j = first; j < first + i; j++) {
@@ -306,18 +307,17 @@ export class ByteWriter {
       }
     }
     if (!ascii) {
-      this.shortUtf8(s, start, 0);
+      this.shortUtf8(s, len, start, 0);
     } else {
       if (first !== start + 2) {
         for (let j = i - 1; j >= 0; j--) buf[start + 2 + j] = buf[first + j];
       }
-      this.shortUtf8(s, start, i);
+      this.shortUtf8(s, len, start, i);
     }
   }
 
   /** Writes a string of 64 units or more (see {@linkcode ByteWriter.string}). */
-  private longString(s: string): void {
-    const len = s.length;
+  private longString(s: string, len: number): void {
     // Encoded after room for a LATIN1 header; ASCII (every unit one byte) stays there.
     const head = 1 + varintSize(len);
     this.ensure(5 + len * 3);
@@ -331,12 +331,12 @@ export class ByteWriter {
       return;
     }
     if (!s.isWellFormed()) {
-      this.utf16(s);
+      this.utf16(s, len);
       return;
     }
     if (written >= len * 2) {
       // As small or smaller in UTF-16 (text mostly past U+07FF), which loads faster.
-      this.utf16(s);
+      this.utf16(s, len);
       return;
     }
     if (head !== 5) this.buf.copyWithin(start + 5, start + head, start + head + written);
@@ -349,8 +349,7 @@ export class ByteWriter {
    * Writes a string of under 64 units with one past U+00FF as STR8 (UTF-8) at `start`, whose
    * units before `from` are ASCII, already written after the STR8 header.
    */
-  private shortUtf8(s: string, start: number, from: number): void {
-    const len = s.length;
+  private shortUtf8(s: string, len: number, start: number, from: number): void {
     const buf = this.buf;
     let p = start + 2 + from;
     for (let i = from; i < len; i++) {
@@ -364,7 +363,7 @@ export class ByteWriter {
         const d = c <= 0xdbff && i + 1 < len ? charCodeAt.call(s, i + 1) : 0;
         if (d < 0xdc00 || d > 0xdfff) {
           this.pos = start;
-          this.utf16(s);
+          this.utf16(s, len);
           return;
         }
         i++;
@@ -382,7 +381,7 @@ export class ByteWriter {
     if (p - start - 2 >= len * 2) {
       // As small or smaller in UTF-16 (text mostly past U+07FF), which loads faster.
       this.pos = start;
-      this.utf16(s);
+      this.utf16(s, len);
       return;
     }
     buf[start] = STR8;
@@ -394,8 +393,7 @@ export class ByteWriter {
    * Writes a string as raw UTF-16 code units (STR16): strings with lone surrogates (kept as
    * they are), and strings whose UTF-8 form is no smaller (mostly CJK text).
    */
-  private utf16(s: string): void {
-    const len = s.length;
+  private utf16(s: string, len: number): void {
     this.byte(STR16);
     this.varint(len);
     this.ensure(len * 2);
