@@ -86,6 +86,19 @@ describe("large binary data", () => {
     assert.deepEqual(loadsSync(dumpsSync(big)), big);
   });
 
+  it("a pickling error after a large buffer leaves the writer fit for the next pickles", () => {
+    const big = pattern(1_300_000, 8);
+    assert.throws(() => dumpsSync([big, new WeakMap()]), (e: Error) => {
+      assert.equal(e.name, "PicklingError");
+      return true;
+    });
+    assert.deepEqual(loadsSync(dumpsSync({ n: 1 })), { n: 1 });
+    const p = dumpsSync([big, "after"]);
+    assert.deepEqual(loadsSync(p), [big, "after"]);
+    assert.deepEqual(loadsSync(dumpsSync(["small"])), ["small"]);
+    assert.deepEqual(loadsSync(p), [big, "after"], "the earlier pickle is unchanged");
+  });
+
   it("the async form gives the same bytes as the sync form", async () => {
     const values = largeValues();
     const sync = dumpsSync(values);
