@@ -9,7 +9,7 @@
 
 import * as T from "../format/tags.ts";
 import { types } from "node:util";
-import type { Encoder } from "../pickle/encoder.ts";
+import { type Encoder, F_ARRAY } from "../pickle/encoder.ts";
 import { writeObject } from "../pickle/dispatch.ts";
 import {
   builtinModuleOf,
@@ -18,7 +18,9 @@ import {
   findExport,
   moduleStillLoading,
   namespaceURL,
+  prelocate,
   refreshModules,
+  reportMiss,
 } from "../runtime/modules/table.ts";
 import { inEntryUnlisted, recheckMayFind } from "../runtime/modules/listing.ts";
 import { entryModuleURL } from "../runtime/modules/entry.ts";
@@ -38,6 +40,7 @@ import {
 const OBJECT_PROTO = Object.prototype;
 const getPrototypeOf = Object.getPrototypeOf;
 const isProxy = types.isProxy;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 
 /**
  * Stands for a built-in module's exports object (`import fs from "node:fs"`) in a captured
@@ -157,7 +160,16 @@ export function writeExported(
     refreshModules();
   }
   const async = enc.async;
-  let site = find === findExport ? findExport(value, !async) : find(value);
+  let site: ExportSite | undefined;
+  if (find === findExport) {
+    site = findExport(value, false);
+    if (site === undefined) {
+      // A miss costs a lookup of where the function was defined (V8): made for its
+      // siblings too, at once.
+      if (typeof value === "function") prelocate(value, () => siblingsOf(enc, value));
+      if (!async) reportMiss(value);
+    }
+  } else site = find(value);
   if (site === undefined && find === findExport && !async) {
     const loading = moduleStillLoading(value);
     if (loading === true) site = findExport(value, false);
@@ -194,6 +206,35 @@ export function writeExported(
   }
   exportRecord(enc, value, spec, site.path);
   return true;
+}
+
+/** Most siblings of a function looked at for {@linkcode prelocate}. */
+const SIBLINGS_MAX = 128;
+
+/**
+ * The functions that follow `fn` in the container the walk is writing it from (an array's
+ * own data elements, read by descriptor: no getter runs; a list's values), or none.
+ */
+function siblingsOf(enc: Encoder, fn: object): object[] {
+  const f = enc.frames[enc.top];
+  const out: object[] = [];
+  if (f === undefined || f.i < 1) return out;
+  const end = Math.min(f.n, f.i + SIBLINGS_MAX);
+  if (f.kind === F_ARRAY) {
+    const a = f.obj as unknown[];
+    if (getOwnPropertyDescriptor(a, f.i - 1)?.value !== fn) return out;
+    for (let j = f.i; j < end; j++) {
+      const v = getOwnPropertyDescriptor(a, j)?.value;
+      if (typeof v === "function") out.push(v);
+    }
+  } else if (f.items !== null && f.items[f.i - 1] === fn) {
+    const items = f.items;
+    for (let j = f.i; j < end && j < items.length; j++) {
+      const v = items[j];
+      if (typeof v === "function") out.push(v);
+    }
+  }
+  return out;
 }
 
 /**

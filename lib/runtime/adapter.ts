@@ -96,6 +96,12 @@ export interface ModuleSource {
   /** Told when a lookup of `value` found nothing: the runtime may have loaded modules since. */
   missed?(value?: object): void;
   /**
+   * Before {@linkcode ModuleSource.missed} is told of function `fn`: where telling costs a
+   * lookup per function (V8: its location), the lookups of `fn` and of the functions
+   * `siblings()` gives (those that follow it in its container) are made together.
+   */
+  prelocate?(fn: object, siblings: () => readonly object[]): void;
+  /**
    * Async forms: lists the loaded modules again when one of `values` (functions and
    * namespaces the table does not know) may come from a module loaded since the last
    * listing; resolves to whether modules were added.

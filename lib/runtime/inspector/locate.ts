@@ -147,6 +147,16 @@ function locationOf(fn: object, exact = false): Location {
   return loc;
 }
 
+/** Whether the location of `fn` is known (its own, or one of a function of the same text). */
+export function isLocated(fn: object): boolean {
+  if (located.has(fn)) return true;
+  try {
+    return locatedTexts.has(fnToString.call(fn));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The id of the script that defines function `fn`, from its `[[FunctionLocation]]`; with
  * `exact` (where the answer decides how a value is written), read from `fn` itself.
@@ -166,7 +176,65 @@ export function outsideModules(fn: object): boolean {
   return locationOf(fn).moduleless;
 }
 
-/** Reads the location of `fn`: three inspector commands (about 0.1 ms). */
+/** Most functions one {@linkcode locateMany} reads (one stash, one listing of it). */
+const MANY_MAX = 128;
+
+/**
+ * Locates the functions of `fns` not located yet, in one inspector session: the elements'
+ * handles come from one listing of an array holding them all (instead of one evaluation
+ * each), then each function's internal properties (and, where they show more than the global
+ * scope, its scope chain). Functions whose text was located before are skipped (their known
+ * location is taken as it is for cost decisions). What a later lookup of these functions
+ * would cost, paid once for a run of siblings.
+ */
+export function locateMany(fns: readonly object[]): void {
+  const todo: object[] = [];
+  const texts: (string | undefined)[] = [];
+  for (let i = 0; i < fns.length && todo.length < MANY_MAX; i++) {
+    const fn = fns[i];
+    if (typeof fn !== "function" || located.has(fn)) continue;
+    let text: string | undefined;
+    try {
+      text = fnToString.call(fn);
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined && locatedTexts.has(text)) continue;
+    todo.push(fn);
+    texts.push(text);
+  }
+  if (todo.length < 2) return;
+  const stash = inspectorStash();
+  try {
+    withInspector(({ call }) => {
+      stash.set(0, todo);
+      const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
+      const arrayId = (ev.result as { objectId?: string } | undefined)?.objectId;
+      if (arrayId === undefined) return;
+      const items = call("Runtime.getProperties", { objectId: arrayId, ownProperties: true });
+      for (const p of (items.result ?? []) as { name?: string; value?: { objectId?: string } }[]) {
+        const i = Number(p.name);
+        const objectId = p.value?.objectId;
+        if (!(i >= 0 && i < todo.length) || objectId === undefined) continue;
+        const fn = todo[i];
+        const loc = readLocation(call, objectId);
+        if (loc.id === undefined) continue;
+        located.set(fn, loc);
+        const text = texts[i];
+        if (text !== undefined) {
+          if (locatedTexts.size >= LOCATED_TEXTS_MAX) locatedTexts.clear();
+          locatedTexts.set(text, loc);
+        }
+      }
+    });
+  } catch {
+    // left to be located one by one
+  } finally {
+    stash.delete(0);
+  }
+}
+
+/** Reads the location of `fn`: two inspector commands, three for a function in a scope. */
 function locate(fn: object): Location {
   const stash = inspectorStash();
   try {
@@ -175,26 +243,37 @@ function locate(fn: object): Location {
       const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
       const objectId = (ev.result as { objectId?: string } | undefined)?.objectId;
       if (objectId === undefined) return UNKNOWN;
-      const props = call("Runtime.getProperties", { objectId, ownProperties: true });
-      const internal = (props.internalProperties ?? []) as {
-        name: string;
-        value?: { value?: { scriptId?: string }; objectId?: string };
-      }[];
-      const id = internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value
-        ?.scriptId;
-      const scopes = internal.find((p) => p.name === "[[Scopes]]")?.value?.objectId;
-      if (id === undefined || scopes === undefined) return { id, moduleless: false, exact: true };
-      const list = call("Runtime.getProperties", { objectId: scopes, ownProperties: true });
-      const kinds = ((list.result ?? []) as { value?: { description?: unknown } }[])
-        .map((p) => p.value?.description);
-      // Every function has the global scope at least: an empty or odd list tells nothing.
-      const moduleless = kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
-        !kinds.some((d) => (d as string).startsWith("Module"));
-      return { id, moduleless, exact: true };
+      return readLocation(call, objectId);
     });
   } catch {
     return UNKNOWN;
   } finally {
     stash.delete(0);
   }
+}
+
+/** The location of the function with handle `objectId` (its internal properties). */
+function readLocation(
+  call: (method: string, params: object) => Record<string, unknown>,
+  objectId: string,
+): Location {
+  const props = call("Runtime.getProperties", { objectId, ownProperties: true });
+  const internal = (props.internalProperties ?? []) as {
+    name: string;
+    value?: { value?: { scriptId?: string }; objectId?: string; description?: unknown };
+  }[];
+  const id = internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value?.scriptId;
+  const chain = internal.find((p) => p.name === "[[Scopes]]")?.value;
+  const scopes = chain?.objectId;
+  if (id === undefined || scopes === undefined) return { id, moduleless: false, exact: true };
+  // Every function has the global scope, last: a chain of one is the global scope alone,
+  // so no module defines the function (the usual case of evaluated code), without listing it.
+  if (chain!.description === "Scopes[1]") return { id, moduleless: true, exact: true };
+  const list = call("Runtime.getProperties", { objectId: scopes, ownProperties: true });
+  const kinds = ((list.result ?? []) as { value?: { description?: unknown } }[])
+    .map((p) => p.value?.description);
+  // Every function has the global scope at least: an empty or odd list tells nothing.
+  const moduleless = kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
+    !kinds.some((d) => (d as string).startsWith("Module"));
+  return { id, moduleless, exact: true };
 }

@@ -30,7 +30,7 @@ import { fileURLToPath } from "node:url";
 import { types } from "node:util";
 import type { ModuleSource } from "../adapter.ts";
 import { inspectorUsableSilently, withInspector } from "./session.ts";
-import { noteScript, outsideModules, scriptIdOf } from "./locate.ts";
+import { isLocated, locateMany, noteScript, outsideModules, scriptIdOf } from "./locate.ts";
 import { entryModuleURL } from "../modules/entry.ts";
 import { builtin } from "../../host.ts";
 import { tableWork } from "../modules/work.ts";
@@ -142,6 +142,10 @@ export function inspectorModuleSource(): ModuleSource | undefined {
       // A function of a module imported since the last listing: list now, so that the
       // module is known within this turn (its namespace through `loading`).
       if (listed && value !== undefined && typeof value === "function" && newer(value)) list();
+    },
+    prelocate(fn: object, siblings: () => readonly object[]): void {
+      // missed() and mayFind() locate only once listed; siblings located, one is.
+      if (listed && !isLocated(fn)) locateMany([fn, ...siblings()]);
     },
     mayFind(value: object): boolean {
       // A namespace has no location: any unknown one asks for a listing. A listing during the

@@ -313,6 +313,25 @@ export function findExport(value: object, sync = true): ExportSite | undefined {
 }
 
 /**
+ * Tells the module source of a lookup of `value` that missed (as {@linkcode findExport} does
+ * for the sync forms).
+ */
+export function reportMiss(value: object): void {
+  runtimeSource()?.missed?.(value);
+}
+
+/**
+ * Before a lookup miss of function `fn` is acted on: lets the module source make the costly
+ * part of the lookups of `fn` and of the functions after it in its container (`siblings`)
+ * that the table does not know, together.
+ */
+export function prelocate(fn: object, siblings: () => readonly object[]): void {
+  const s = runtimeSource();
+  if (s?.prelocate === undefined) return;
+  s.prelocate(fn, () => siblings().filter((v) => !sites.has(v)));
+}
+
+/**
  * After a lookup of `value` missed in a sync form: the URL of the module that defines it when
  * the runtime listed that module but its namespace has not arrived yet (the first turn of the
  * event loop after the first lookup), true when it arrived just now (the table is refreshed:
