@@ -14,6 +14,7 @@ import { type Analysis, AnalysisError, analyze } from "./analyze.ts";
 import type { ScopeRecord } from "./captures.ts";
 import {
   FORM_CLASS,
+  FORM_METHOD,
   formCode,
   loadedSource,
   memberCode,
@@ -31,7 +32,7 @@ import {
   UNKNOWN,
 } from "./members.ts";
 import { originalSource, rememberRestorer, withRestorer } from "./private_state.ts";
-import { loadedFunction, rememberFunction } from "./loaded.ts";
+import { loadedFunction, rememberExactFunction, rememberFunction } from "./loaded.ts";
 import { withoutInstrumentation } from "./uninstrument.ts";
 import { importSites, mayImport, withImportBase } from "./relative_imports.ts";
 import { asBuiltin, moduleRoot, portableOf, writeExported } from "./by_reference.ts";
@@ -398,7 +399,9 @@ function evaluate(dec: Decoder, p: PendingFunction): unknown {
     if (typeof fn !== "function") dec.corrupt("a function's source does not make a function", at);
     if (fields !== undefined) rememberRestorer(fn, source, fields);
     if (id !== "") rememberClass(id, fn);
-    rememberFunction(fn, source, p.scope);
+    // A function of a batch: its text is its source (checked there), but for methods.
+    if (p.early !== undefined && form !== FORM_METHOD) rememberExactFunction(fn, p.scope);
+    else rememberFunction(fn, source, p.scope);
   }
   dec.memo[p.slot] = fn;
   // The process that defined the class gets the class itself, untouched: the lists are
