@@ -14,13 +14,12 @@ import { writeObject } from "../pickle/dispatch.ts";
 import {
   builtinModuleOf,
   exportAt,
+  exportedHere,
   type ExportSite,
   findExport,
   moduleStillLoading,
   namespaceURL,
-  prelocate,
   refreshModules,
-  reportMiss,
 } from "../runtime/modules/table.ts";
 import { inEntryUnlisted, recheckMayFind } from "../runtime/modules/listing.ts";
 import { entryModuleURL } from "../runtime/modules/entry.ts";
@@ -162,12 +161,11 @@ export function writeExported(
   const async = enc.async;
   let site: ExportSite | undefined;
   if (find === findExport) {
-    site = findExport(value, false);
-    if (site === undefined) {
-      // A miss costs a lookup of where the function was defined (V8): made for its
-      // siblings too, at once.
-      if (typeof value === "function") prelocate(value, () => siblingsOf(enc, value));
-      if (!async) reportMiss(value);
+    walking = enc;
+    try {
+      site = findExport(value, !async, siblingsHere);
+    } finally {
+      walking = undefined;
     }
   } else site = find(value);
   if (site === undefined && find === findExport && !async) {
@@ -183,7 +181,8 @@ export function writeExported(
   }
   if (site === undefined) {
     if (
-      async && find === findExport && !enc.opts.rechecked?.has(value) && recheckMayFind(value)
+      async && find === findExport && !enc.opts.rechecked?.has(value) &&
+      mayFindLater(enc, value)
     ) {
       enc.moduleMisses.push(value);
     }
@@ -208,16 +207,31 @@ export function writeExported(
   return true;
 }
 
-/** Most siblings of a function looked at for {@linkcode prelocate}. */
+/** The encoder of the current writeExported call, for {@linkcode siblingsHere}. */
+let walking: Encoder | undefined;
+
+/** recheckMayFind(value), with the siblings of `value` in the walk of `enc`. */
+function mayFindLater(enc: Encoder, value: object): boolean {
+  walking = enc;
+  try {
+    return recheckMayFind(value, siblingsHere);
+  } finally {
+    walking = undefined;
+  }
+}
+
+/** Most siblings of a function looked at (see siblingsHere). */
 const SIBLINGS_MAX = 128;
 
 /**
- * The functions that follow `fn` in the container the walk is writing it from (an array's
- * own data elements, read by descriptor: no getter runs; a list's values), or none.
+ * `fn` and the functions that follow it in the container the current walk is writing it from
+ * (an array's own data elements, read by descriptor: no getter runs; a list's values) that
+ * the module table does not know. Asked only where a miss costs a lookup per function (V8:
+ * its location), to make those lookups together.
  */
-function siblingsOf(enc: Encoder, fn: object): object[] {
-  const f = enc.frames[enc.top];
-  const out: object[] = [];
+function siblingsHere(fn: object): object[] {
+  const out: object[] = [fn];
+  const f = walking?.frames[walking.top];
   if (f === undefined || f.i < 1) return out;
   const end = Math.min(f.n, f.i + SIBLINGS_MAX);
   if (f.kind === F_ARRAY) {
@@ -225,13 +239,13 @@ function siblingsOf(enc: Encoder, fn: object): object[] {
     if (getOwnPropertyDescriptor(a, f.i - 1)?.value !== fn) return out;
     for (let j = f.i; j < end; j++) {
       const v = getOwnPropertyDescriptor(a, j)?.value;
-      if (typeof v === "function") out.push(v);
+      if (typeof v === "function" && !exportedHere(v)) out.push(v);
     }
   } else if (f.items !== null && f.items[f.i - 1] === fn) {
     const items = f.items;
     for (let j = f.i; j < end && j < items.length; j++) {
       const v = items[j];
-      if (typeof v === "function") out.push(v);
+      if (typeof v === "function" && !exportedHere(v)) out.push(v);
     }
   }
   return out;

@@ -19,6 +19,7 @@ import {
   withInspector,
 } from "./session.ts";
 import { entryModuleURL } from "../modules/entry.ts";
+import type { Siblings } from "../adapter.ts";
 
 /** Script id → URL of every script whose URL is known (listing, stack frames). */
 const scriptURLs = new Map<string, string>();
@@ -124,7 +125,7 @@ const fnToString = Function.prototype.toString;
  * from a function of the same text (which only decides what costs time, never how a value
  * is written).
  */
-function locationOf(fn: object, exact = false): Location {
+function locationOf(fn: object, exact = false, siblings?: Siblings): Location {
   if (typeof fn !== "function") return UNKNOWN;
   let loc = located.get(fn);
   if (loc !== undefined && (loc.exact || !exact)) return loc;
@@ -136,6 +137,11 @@ function locationOf(fn: object, exact = false): Location {
   }
   loc = text === undefined || exact ? undefined : locatedTexts.get(text);
   if (loc !== undefined) loc = { ...loc, exact: false };
+  if (loc === undefined && siblings !== undefined && !exact) {
+    locateMany(siblings(fn));
+    loc = located.get(fn);
+    if (loc !== undefined) return loc;
+  }
   if (loc === undefined) {
     loc = locate(fn);
     if (loc.id !== undefined && text !== undefined) {
@@ -147,22 +153,13 @@ function locationOf(fn: object, exact = false): Location {
   return loc;
 }
 
-/** Whether the location of `fn` is known (its own, or one of a function of the same text). */
-export function isLocated(fn: object): boolean {
-  if (located.has(fn)) return true;
-  try {
-    return locatedTexts.has(fnToString.call(fn));
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The id of the script that defines function `fn`, from its `[[FunctionLocation]]`; with
- * `exact` (where the answer decides how a value is written), read from `fn` itself.
+ * `exact` (where the answer decides how a value is written), read from `fn` itself. Not
+ * known yet: located with the functions `siblings` gives, if given (see {@linkcode locateMany}).
  */
-export function scriptIdOf(fn: object, exact = false): string | undefined {
-  return locationOf(fn, exact).id;
+export function scriptIdOf(fn: object, exact = false, siblings?: Siblings): string | undefined {
+  return locationOf(fn, exact, siblings).id;
 }
 
 /**

@@ -19,7 +19,7 @@
  */
 
 import { types } from "node:util";
-import type { ModuleSource } from "../adapter.ts";
+import type { ModuleSource, Siblings } from "../adapter.ts";
 import { moduleSource } from "../detect.ts";
 import { builtinList, builtinModuleOf } from "./builtin_modules.ts";
 import { programFunction } from "../program_code.ts";
@@ -302,33 +302,23 @@ function lookup(value: object): ExportSite | undefined {
  * the module source, which may list modules again in the background; the async forms ask
  * {@linkcode recheckModules} themselves.
  */
-export function findExport(value: object, sync = true): ExportSite | undefined {
+export function findExport(
+  value: object,
+  sync = true,
+  siblings?: Siblings,
+): ExportSite | undefined {
   let site = lookup(value);
   if (site === undefined && partial.size > 0) {
     for (const url of [...partial]) index(url, modules.get(url)!);
     site = lookup(value);
   }
-  if (site === undefined && sync) runtimeSource()?.missed?.(value);
+  if (site === undefined && sync) runtimeSource()?.missed?.(value, siblings);
   return site;
 }
 
-/**
- * Tells the module source of a lookup of `value` that missed (as {@linkcode findExport} does
- * for the sync forms).
- */
-export function reportMiss(value: object): void {
-  runtimeSource()?.missed?.(value);
-}
-
-/**
- * Before a lookup miss of function `fn` is acted on: lets the module source make the costly
- * part of the lookups of `fn` and of the functions after it in its container (`siblings`)
- * that the table does not know, together.
- */
-export function prelocate(fn: object, siblings: () => readonly object[]): void {
-  const s = runtimeSource();
-  if (s?.prelocate === undefined) return;
-  s.prelocate(fn, () => siblings().filter((v) => !sites.has(v)));
+/** Whether the table knows where `value` is exported (no lookup of its modules again). */
+export function exportedHere(value: object): boolean {
+  return sites.has(value);
 }
 
 /**
