@@ -320,8 +320,6 @@ class PendingFunction {
     readonly scope: ScopeHandle | null,
     readonly known: object | undefined,
     readonly at: number,
-    /** The function evaluated already in a batch (eval_batch.ts). */
-    readonly early: unknown,
   ) {}
 }
 
@@ -356,7 +354,16 @@ export function readFunction(dec: Decoder, at: number, tag: number): unknown {
   const early = form === FORM_CLASS
     ? undefined
     : batched(dec, at, form, member, source, scope, newScope);
-  const pending = new PendingFunction(form, member, source, id, slot, scope, known, at, early);
+  if (early !== undefined) {
+    // Made by a batch, which checked that its text is its source (but for methods) and
+    // that its two property lists that follow are empty.
+    if (form !== FORM_METHOD) rememberExactFunction(early as object, scope);
+    else rememberFunction(early as object, source, scope);
+    dec.memo[slot] = early;
+    r.pos += 4;
+    return early;
+  }
+  const pending = new PendingFunction(form, member, source, id, slot, scope, known, at);
   if (form === FORM_CLASS) readDefinitionValues(dec, scope, at);
   return evaluate(dec, pending);
 }
@@ -383,7 +390,7 @@ function evaluate(dec: Decoder, p: PendingFunction): unknown {
     let text = form === FORM_CLASS ? withoutStaticInitializers(source) : source;
     if (fields !== undefined) text = withRestorer(text, fields, statics);
     try {
-      fn = (p.early ?? newInstrumentedFunction(p.scope, form, p.member, text) ??
+      fn = (newInstrumentedFunction(p.scope, form, p.member, text) ??
         newFunction(p.scope, form, p.member, text)) as object;
     } catch (e) {
       if (e instanceof NotOneFunction) {
@@ -399,9 +406,7 @@ function evaluate(dec: Decoder, p: PendingFunction): unknown {
     if (typeof fn !== "function") dec.corrupt("a function's source does not make a function", at);
     if (fields !== undefined) rememberRestorer(fn, source, fields);
     if (id !== "") rememberClass(id, fn);
-    // A function of a batch: its text is its source (checked there), but for methods.
-    if (p.early !== undefined && form !== FORM_METHOD) rememberExactFunction(fn, p.scope);
-    else rememberFunction(fn, source, p.scope);
+    rememberFunction(fn, source, p.scope);
   }
   dec.memo[p.slot] = fn;
   // The process that defined the class gets the class itself, untouched: the lists are
