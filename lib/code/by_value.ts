@@ -207,32 +207,21 @@ const getPrototypeOf = Object.getPrototypeOf;
  * and attributes): the common case costs nothing to write and no definition on load.
  */
 function ownKeysOf(fn: object, an: Analysis, hasOwnPrototype: boolean): (string | symbol)[] {
-  const all = Reflect.ownKeys(fn);
-  let keys: (string | symbol)[] | undefined;
-  for (let i = 0; i < all.length; i++) {
-    const k = all[i];
+  const keys: (string | symbol)[] = [];
+  for (const k of Reflect.ownKeys(fn)) {
+    const d = getOwnPropertyDescriptor(fn, k)!;
     if (k === "name" || k === "length") {
       const given = k === "name" ? an.sourceName : an.sourceLength;
-      if (given !== undefined) {
-        const d = getOwnPropertyDescriptor(fn, k)!;
-        if (
-          d.value === given && d.writable === false && d.enumerable === false &&
-          d.configurable === true
-        ) continue;
-      }
-    } else if (k === "arguments" || k === "caller") {
-      if (!("value" in getOwnPropertyDescriptor(fn, k)!)) continue;
-    } else if (
-      k === "prototype" &&
-      (hasOwnPrototype || isPristinePrototype(fn, getOwnPropertyDescriptor(fn, k)!.value))
-    ) continue;
-    (keys ??= []).push(k);
+      if (
+        given !== undefined && d.value === given && d.writable === false &&
+        d.enumerable === false && d.configurable === true
+      ) continue;
+    } else if ((k === "arguments" || k === "caller") && !("value" in d)) continue;
+    else if (k === "prototype" && (hasOwnPrototype || isPristinePrototype(fn, d.value))) continue;
+    keys.push(k);
   }
-  return keys ?? NO_KEYS;
+  return keys;
 }
-
-/** No keys (never changed: the property list only reads it). */
-const NO_KEYS = Object.freeze([]) as unknown as (string | symbol)[];
 
 /**
  * The source of a function that calls `import()`, with each call resolving against the
