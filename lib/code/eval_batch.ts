@@ -11,8 +11,10 @@
  *   expressions; no class: its heritage and computed keys run), so evaluating them early
  *   changes no result.
  * - A run starts at a function that is proven to be an item read by the frame's own loop (the
- *   previous function ended exactly where it starts, and the frame moved on by one item): the
- *   bytes that follow are then the frame's next items, scanned without reading them as values.
+ *   loop started reading its item right where the function's tag is, and no frame was pushed
+ *   since; or the previous function ended exactly where it starts, and the frame moved on by
+ *   one item): the bytes that follow are then the frame's next items, scanned without reading
+ *   them as values. So the first function of an array starts its batch.
  * - Each evaluated function's text must be exactly its source (`Function.prototype.toString`),
  *   which holds only when the source is one function expression: a source that closes the
  *   brackets around it to add or change functions fails the check. Any failure (a source
