@@ -163,6 +163,16 @@ export function scriptIdOf(fn: object, exact = false, siblings?: Siblings): stri
 }
 
 /**
+ * Whether function `fn` was defined by a script with an id above `max` (V8's ids only grow)
+ * that is a module's: one read of its location (see {@linkcode scriptIdOf} for `siblings`).
+ */
+export function definedByModuleAfter(fn: object, max: number, siblings?: Siblings): boolean {
+  const loc = locationOf(fn, false, siblings);
+  const id = Number(loc.id);
+  return Number.isFinite(id) && id > max && !loc.moduleless;
+}
+
+/**
  * Whether function `fn` is known to be defined by no ES module: its scope chain
  * (`[[Scopes]]`) holds no `Module` scope, which V8 gives every function a module defines,
  * however nested. Code evaluated at the top level (`eval`, `new Function`, a REPL, a

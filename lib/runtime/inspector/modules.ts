@@ -30,7 +30,7 @@ import { fileURLToPath } from "node:url";
 import { types } from "node:util";
 import type { ModuleSource, Siblings } from "../adapter.ts";
 import { inspectorUsableSilently, withInspector } from "./session.ts";
-import { noteScript, outsideModules, scriptIdOf } from "./locate.ts";
+import { definedByModuleAfter, noteScript, scriptIdOf } from "./locate.ts";
 import { entryModuleURL } from "../modules/entry.ts";
 import { builtin } from "../../host.ts";
 import { tableWork } from "../modules/work.ts";
@@ -108,12 +108,10 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     listedMax = reportedMax;
   };
   /** Whether function `fn` was defined by a script parsed after the last listing. */
-  const newer = (fn: object, siblings?: Siblings): boolean => {
-    const id = Number(scriptIdOf(fn, false, siblings));
-    // Code no module defines (`eval`, `new Function`, a pickle's functions) would never be
-    // found by listing again, which costs tens of milliseconds with the debugger on.
-    return Number.isFinite(id) && id > listedMax && !outsideModules(fn);
-  };
+  // Code no module defines (`eval`, `new Function`, a pickle's functions) would never be
+  // found by listing again, which costs tens of milliseconds with the debugger on.
+  const newer = (fn: object, siblings?: Siblings): boolean =>
+    definedByModuleAfter(fn, listedMax, siblings);
   /**
    * Waits for the namespaces of newly listed modules, turn by turn while some arrive: a
    * module still evaluating (one up the import chain, or under a top-level await) would
