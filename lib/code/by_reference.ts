@@ -9,11 +9,12 @@
 
 import * as T from "../format/tags.ts";
 import { types } from "node:util";
-import type { Encoder } from "../pickle/encoder.ts";
+import { type Encoder, F_ARRAY } from "../pickle/encoder.ts";
 import { writeObject } from "../pickle/dispatch.ts";
 import {
   builtinModuleOf,
   exportAt,
+  exportedHere,
   type ExportSite,
   findExport,
   moduleStillLoading,
@@ -38,6 +39,7 @@ import {
 const OBJECT_PROTO = Object.prototype;
 const getPrototypeOf = Object.getPrototypeOf;
 const isProxy = types.isProxy;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 
 /**
  * Stands for a built-in module's exports object (`import fs from "node:fs"`) in a captured
@@ -157,7 +159,15 @@ export function writeExported(
     refreshModules();
   }
   const async = enc.async;
-  let site = find === findExport ? findExport(value, !async) : find(value);
+  let site: ExportSite | undefined;
+  if (find === findExport) {
+    walking = enc;
+    try {
+      site = findExport(value, !async, siblingsHere);
+    } finally {
+      walking = undefined;
+    }
+  } else site = find(value);
   if (site === undefined && find === findExport && !async) {
     const loading = moduleStillLoading(value);
     if (loading === true) site = findExport(value, false);
@@ -171,7 +181,8 @@ export function writeExported(
   }
   if (site === undefined) {
     if (
-      async && find === findExport && !enc.opts.rechecked?.has(value) && recheckMayFind(value)
+      async && find === findExport && !enc.opts.rechecked?.has(value) &&
+      mayFindLater(enc, value)
     ) {
       enc.moduleMisses.push(value);
     }
@@ -194,6 +205,50 @@ export function writeExported(
   }
   exportRecord(enc, value, spec, site.path);
   return true;
+}
+
+/** The encoder of the current writeExported call, for {@linkcode siblingsHere}. */
+let walking: Encoder | undefined;
+
+/** recheckMayFind(value), with the siblings of `value` in the walk of `enc`. */
+function mayFindLater(enc: Encoder, value: object): boolean {
+  walking = enc;
+  try {
+    return recheckMayFind(value, siblingsHere);
+  } finally {
+    walking = undefined;
+  }
+}
+
+/** Most siblings of a function looked at (see siblingsHere). */
+const SIBLINGS_MAX = 128;
+
+/**
+ * `fn` and the functions that follow it in the container the current walk is writing it from
+ * (an array's own data elements, read by descriptor: no getter runs; a list's values) that
+ * the module table does not know. Asked only where a miss costs a lookup per function (V8:
+ * its location), to make those lookups together.
+ */
+function siblingsHere(fn: object): object[] {
+  const out: object[] = [fn];
+  const f = walking?.frames[walking.top];
+  if (f === undefined || f.i < 1) return out;
+  const end = Math.min(f.n, f.i + SIBLINGS_MAX);
+  if (f.kind === F_ARRAY) {
+    const a = f.obj as unknown[];
+    if (getOwnPropertyDescriptor(a, f.i - 1)?.value !== fn) return out;
+    for (let j = f.i; j < end; j++) {
+      const v = getOwnPropertyDescriptor(a, j)?.value;
+      if (typeof v === "function" && !exportedHere(v)) out.push(v);
+    }
+  } else if (f.items !== null && f.items[f.i - 1] === fn) {
+    const items = f.items;
+    for (let j = f.i; j < end && j < items.length; j++) {
+      const v = items[j];
+      if (typeof v === "function" && !exportedHere(v)) out.push(v);
+    }
+  }
+  return out;
 }
 
 /**

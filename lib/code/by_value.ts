@@ -14,6 +14,7 @@ import { type Analysis, AnalysisError, analyze } from "./analyze.ts";
 import type { ScopeRecord } from "./captures.ts";
 import {
   FORM_CLASS,
+  FORM_METHOD,
   formCode,
   loadedSource,
   memberCode,
@@ -31,7 +32,7 @@ import {
   UNKNOWN,
 } from "./members.ts";
 import { originalSource, rememberRestorer, withRestorer } from "./private_state.ts";
-import { loadedFunction, rememberFunction } from "./loaded.ts";
+import { loadedFunction, rememberExactFunction, rememberFunction } from "./loaded.ts";
 import { withoutInstrumentation } from "./uninstrument.ts";
 import { importSites, mayImport, withImportBase } from "./relative_imports.ts";
 import { asBuiltin, moduleRoot, portableOf, writeExported } from "./by_reference.ts";
@@ -319,8 +320,6 @@ class PendingFunction {
     readonly scope: ScopeHandle | null,
     readonly known: object | undefined,
     readonly at: number,
-    /** The function evaluated already in a batch (eval_batch.ts). */
-    readonly early: unknown,
   ) {}
 }
 
@@ -355,7 +354,16 @@ export function readFunction(dec: Decoder, at: number, tag: number): unknown {
   const early = form === FORM_CLASS
     ? undefined
     : batched(dec, at, form, member, source, scope, newScope);
-  const pending = new PendingFunction(form, member, source, id, slot, scope, known, at, early);
+  if (early !== undefined) {
+    // Made by a batch, which checked that its text is its source (but for methods) and
+    // that its two property lists that follow are empty.
+    if (form !== FORM_METHOD) rememberExactFunction(early as object, scope);
+    else rememberFunction(early as object, source, scope);
+    dec.memo[slot] = early;
+    r.pos += 4;
+    return early;
+  }
+  const pending = new PendingFunction(form, member, source, id, slot, scope, known, at);
   if (form === FORM_CLASS) readDefinitionValues(dec, scope, at);
   return evaluate(dec, pending);
 }
@@ -382,7 +390,7 @@ function evaluate(dec: Decoder, p: PendingFunction): unknown {
     let text = form === FORM_CLASS ? withoutStaticInitializers(source) : source;
     if (fields !== undefined) text = withRestorer(text, fields, statics);
     try {
-      fn = (p.early ?? newInstrumentedFunction(p.scope, form, p.member, text) ??
+      fn = (newInstrumentedFunction(p.scope, form, p.member, text) ??
         newFunction(p.scope, form, p.member, text)) as object;
     } catch (e) {
       if (e instanceof NotOneFunction) {

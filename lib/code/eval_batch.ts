@@ -11,8 +11,10 @@
  *   expressions; no class: its heritage and computed keys run), so evaluating them early
  *   changes no result.
  * - A run starts at a function that is proven to be an item read by the frame's own loop (the
- *   previous function ended exactly where it starts, and the frame moved on by one item): the
- *   bytes that follow are then the frame's next items, scanned without reading them as values.
+ *   loop started reading its item right where the function's tag is, and no frame was pushed
+ *   since; or the previous function ended exactly where it starts, and the frame moved on by
+ *   one item): the bytes that follow are then the frame's next items, scanned without reading
+ *   them as values. So the first function of an array starts its batch.
  * - Each evaluated function's text must be exactly its source (`Function.prototype.toString`),
  *   which holds only when the source is one function expression: a source that closes the
  *   brackets around it to add or change functions fails the check. Any failure (a source
@@ -105,8 +107,15 @@ export function batched(
     }
     s = undefined;
   }
-  const proven = s !== undefined && !s.failed && s.index === f.i && s.end === at &&
+  let proven = s !== undefined && !s.failed && s.index === f.i && s.end === at &&
     s.scope === scope && !newScope;
+  // Read by the frame loop itself (it starts where the loop reads its item f.i) with no
+  // frame pushed since (no new scope): the frame's next items follow its lists. A frame
+  // whose batch failed is read one by one.
+  if (!proven && dec.framedAt === at && !newScope && (s === undefined || !s.failed)) {
+    proven = true;
+    s = undefined;
+  }
   if (!proven || createsClosures(source)) {
     // Where the next sibling must start to be proven (after a new scope come its values).
     if (s !== undefined && s.scope === scope) {
@@ -130,7 +139,19 @@ export function batched(
     return undefined;
   }
   // Proven: this function is item f.i of the frame; its next items follow its lists.
-  const st = s!;
+  const st = s ?? (run = {
+    dec,
+    target: f.target,
+    top: dec.top,
+    scope,
+    index: f.i + 1,
+    end: p + 4,
+    at: [],
+    sources: [],
+    fns: [],
+    next: 0,
+    failed: false,
+  });
   st.at = [at];
   st.sources = [source];
   const forms = [form];

@@ -46,7 +46,45 @@ export function rememberFunction(fn: object, source: string, scope: ScopeHandle 
   functions.set(fn, { source, scope });
 }
 
+/** A base class whose constructor returns the object given: its subclass adds its fields to it. */
+class Returning {
+  constructor(o: object) {
+    return o;
+  }
+}
+
+/**
+ * The mark of a function the loader evaluated from a source that is exactly its text: its
+ * scope, as a private field of the function itself. Adding a WeakMap entry costs V8 and
+ * JavaScriptCore several times as much, added and collected (the functions of one message
+ * are often a hundred). Given only to a function just made (extensible, and nothing else can
+ * give it this field); invisible to the program (no own key).
+ */
+class Mark extends Returning {
+  #scope: ScopeHandle | null;
+  constructor(fn: object, scope: ScopeHandle | null) {
+    super(fn);
+    this.#scope = scope;
+  }
+  static scopeOf(o: object): ScopeHandle | null | undefined {
+    return #scope in o ? (o as Mark).#scope : undefined;
+  }
+}
+
+const fnToString = Function.prototype.toString;
+
+/**
+ * Remembers a function the loader has just evaluated in `scope` from a source that is
+ * exactly its text (`Function.prototype.toString`, checked by the caller).
+ */
+export function rememberExactFunction(fn: object, scope: ScopeHandle | null): void {
+  new Mark(fn, scope);
+}
+
 /** What the loader knows of a function it evaluated, if it did. */
 export function loadedFunction(fn: object): LoadedFunction | undefined {
-  return functions.get(fn);
+  const known = functions.get(fn);
+  if (known !== undefined || typeof fn !== "function") return known;
+  const scope = Mark.scopeOf(fn);
+  return scope === undefined ? undefined : { source: fnToString.call(fn), scope };
 }

@@ -78,6 +78,11 @@ export function handleOfRecord(record: object): ScopeHandle | undefined {
 
 /** Text that may create a closure: an arrow, a function, a class or a method body. */
 const NESTED = /=>|\bfunction\b|\bclass\b|\)\s*\{/;
+/** {@linkcode NESTED} searching from its `lastIndex`; its words right there. */
+const NESTED_FROM = new RegExp(NESTED.source, "g");
+const WORD_AT = /(?:function|class)\b/y;
+/** Where a function's head ends (its first `=>` or `{`). */
+const HEAD_END = /=>|\{/;
 const OPEN = "/*$cp$<*/";
 const CLOSE = "/*$cp$>*/";
 
@@ -109,8 +114,14 @@ function chainNames(scope: ScopeHandle | null): string[] {
  */
 export function createsClosures(source: string): boolean {
   if (source.includes("$cp$") && HELPER_NAME.test(source)) return true;
-  const cut = source.search(/=>|\{/);
-  return cut >= 0 && NESTED.test(source.slice(cut + 2));
+  const cut = source.search(HEAD_END);
+  if (cut < 0) return false;
+  // NESTED on the text from cut + 2 on, without copying it: a match in the whole text
+  // from there is one in that text, which also takes a word there for a whole word.
+  NESTED_FROM.lastIndex = cut + 2;
+  if (NESTED_FROM.test(source)) return true;
+  WORD_AT.lastIndex = cut + 2;
+  return WORD_AT.test(source);
 }
 
 function prepare(source: string, form: number, names: readonly string[]): Prepared | null {

@@ -80,6 +80,9 @@ export function unavailableScopes(reason: string): ScopeAdapter {
 }
 
 /** A runtime's way of learning which modules are loaded (read by `modules/table.ts`). */
+/** `fn` and the functions after it in the container the walk writes it from. */
+export type Siblings = (fn: object) => readonly object[];
+
 export interface ModuleSource {
   /** Adds modules loaded since the last call (cheap when there are none). */
   refresh(add: (url: string, namespace: object) => void): void;
@@ -93,8 +96,12 @@ export interface ModuleSource {
    * functions known to be the entry module's (pickled by value) need no lookup meanwhile.
    */
   unlisted?(): boolean;
-  /** Told when a lookup of `value` found nothing: the runtime may have loaded modules since. */
-  missed?(value?: object): void;
+  /**
+   * Told when a lookup of `value` found nothing: the runtime may have loaded modules since.
+   * `siblings` gives `value` and the functions after it in its container: where telling
+   * costs a lookup per function (V8: its location), theirs are made together.
+   */
+  missed?(value?: object, siblings?: Siblings): void;
   /**
    * Async forms: lists the loaded modules again when one of `values` (functions and
    * namespaces the table does not know) may come from a module loaded since the last
@@ -106,7 +113,7 @@ export interface ModuleSource {
    * namespace a lookup missed) in a module it has not reported yet; false spares the pickling
    * call a second walk.
    */
-  mayFind?(value: object): boolean;
+  mayFind?(value: object, siblings?: Siblings): boolean;
   /** Async forms: the URL of the module that defined the function `fn`, where it shows. */
   locate?(fn: object): Promise<string | undefined>;
   /**

@@ -19,6 +19,7 @@ import {
   withInspector,
 } from "./session.ts";
 import { entryModuleURL } from "../modules/entry.ts";
+import type { Siblings } from "../adapter.ts";
 
 /** Script id → URL of every script whose URL is known (listing, stack frames). */
 const scriptURLs = new Map<string, string>();
@@ -124,7 +125,7 @@ const fnToString = Function.prototype.toString;
  * from a function of the same text (which only decides what costs time, never how a value
  * is written).
  */
-function locationOf(fn: object, exact = false): Location {
+function locationOf(fn: object, exact = false, siblings?: Siblings): Location {
   if (typeof fn !== "function") return UNKNOWN;
   let loc = located.get(fn);
   if (loc !== undefined && (loc.exact || !exact)) return loc;
@@ -136,6 +137,11 @@ function locationOf(fn: object, exact = false): Location {
   }
   loc = text === undefined || exact ? undefined : locatedTexts.get(text);
   if (loc !== undefined) loc = { ...loc, exact: false };
+  if (loc === undefined && siblings !== undefined && !exact) {
+    locateMany(siblings(fn));
+    loc = located.get(fn);
+    if (loc !== undefined) return loc;
+  }
   if (loc === undefined) {
     loc = locate(fn);
     if (loc.id !== undefined && text !== undefined) {
@@ -149,10 +155,21 @@ function locationOf(fn: object, exact = false): Location {
 
 /**
  * The id of the script that defines function `fn`, from its `[[FunctionLocation]]`; with
- * `exact` (where the answer decides how a value is written), read from `fn` itself.
+ * `exact` (where the answer decides how a value is written), read from `fn` itself. Not
+ * known yet: located with the functions `siblings` gives, if given (see {@linkcode locateMany}).
  */
-export function scriptIdOf(fn: object, exact = false): string | undefined {
-  return locationOf(fn, exact).id;
+export function scriptIdOf(fn: object, exact = false, siblings?: Siblings): string | undefined {
+  return locationOf(fn, exact, siblings).id;
+}
+
+/**
+ * Whether function `fn` was defined by a script with an id above `max` (V8's ids only grow)
+ * that is a module's: one read of its location (see {@linkcode scriptIdOf} for `siblings`).
+ */
+export function definedByModuleAfter(fn: object, max: number, siblings?: Siblings): boolean {
+  const loc = locationOf(fn, false, siblings);
+  const id = Number(loc.id);
+  return Number.isFinite(id) && id > max && !loc.moduleless;
 }
 
 /**
@@ -166,7 +183,65 @@ export function outsideModules(fn: object): boolean {
   return locationOf(fn).moduleless;
 }
 
-/** Reads the location of `fn`: three inspector commands (about 0.1 ms). */
+/** Most functions one {@linkcode locateMany} reads (one stash, one listing of it). */
+const MANY_MAX = 128;
+
+/**
+ * Locates the functions of `fns` not located yet, in one inspector session: the elements'
+ * handles come from one listing of an array holding them all (instead of one evaluation
+ * each), then each function's internal properties (and, where they show more than the global
+ * scope, its scope chain). Functions whose text was located before are skipped (their known
+ * location is taken as it is for cost decisions). What a later lookup of these functions
+ * would cost, paid once for a run of siblings.
+ */
+export function locateMany(fns: readonly object[]): void {
+  const todo: object[] = [];
+  const texts: (string | undefined)[] = [];
+  for (let i = 0; i < fns.length && todo.length < MANY_MAX; i++) {
+    const fn = fns[i];
+    if (typeof fn !== "function" || located.has(fn)) continue;
+    let text: string | undefined;
+    try {
+      text = fnToString.call(fn);
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined && locatedTexts.has(text)) continue;
+    todo.push(fn);
+    texts.push(text);
+  }
+  if (todo.length < 2) return;
+  const stash = inspectorStash();
+  try {
+    withInspector(({ call }) => {
+      stash.set(0, todo);
+      const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
+      const arrayId = (ev.result as { objectId?: string } | undefined)?.objectId;
+      if (arrayId === undefined) return;
+      const items = call("Runtime.getProperties", { objectId: arrayId, ownProperties: true });
+      for (const p of (items.result ?? []) as { name?: string; value?: { objectId?: string } }[]) {
+        const i = Number(p.name);
+        const objectId = p.value?.objectId;
+        if (!(i >= 0 && i < todo.length) || objectId === undefined) continue;
+        const fn = todo[i];
+        const loc = readLocation(call, objectId);
+        if (loc.id === undefined) continue;
+        located.set(fn, loc);
+        const text = texts[i];
+        if (text !== undefined) {
+          if (locatedTexts.size >= LOCATED_TEXTS_MAX) locatedTexts.clear();
+          locatedTexts.set(text, loc);
+        }
+      }
+    });
+  } catch {
+    // left to be located one by one
+  } finally {
+    stash.delete(0);
+  }
+}
+
+/** Reads the location of `fn`: two inspector commands, three for a function in a scope. */
 function locate(fn: object): Location {
   const stash = inspectorStash();
   try {
@@ -175,26 +250,37 @@ function locate(fn: object): Location {
       const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
       const objectId = (ev.result as { objectId?: string } | undefined)?.objectId;
       if (objectId === undefined) return UNKNOWN;
-      const props = call("Runtime.getProperties", { objectId, ownProperties: true });
-      const internal = (props.internalProperties ?? []) as {
-        name: string;
-        value?: { value?: { scriptId?: string }; objectId?: string };
-      }[];
-      const id = internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value
-        ?.scriptId;
-      const scopes = internal.find((p) => p.name === "[[Scopes]]")?.value?.objectId;
-      if (id === undefined || scopes === undefined) return { id, moduleless: false, exact: true };
-      const list = call("Runtime.getProperties", { objectId: scopes, ownProperties: true });
-      const kinds = ((list.result ?? []) as { value?: { description?: unknown } }[])
-        .map((p) => p.value?.description);
-      // Every function has the global scope at least: an empty or odd list tells nothing.
-      const moduleless = kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
-        !kinds.some((d) => (d as string).startsWith("Module"));
-      return { id, moduleless, exact: true };
+      return readLocation(call, objectId);
     });
   } catch {
     return UNKNOWN;
   } finally {
     stash.delete(0);
   }
+}
+
+/** The location of the function with handle `objectId` (its internal properties). */
+function readLocation(
+  call: (method: string, params: object) => Record<string, unknown>,
+  objectId: string,
+): Location {
+  const props = call("Runtime.getProperties", { objectId, ownProperties: true });
+  const internal = (props.internalProperties ?? []) as {
+    name: string;
+    value?: { value?: { scriptId?: string }; objectId?: string; description?: unknown };
+  }[];
+  const id = internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value?.scriptId;
+  const chain = internal.find((p) => p.name === "[[Scopes]]")?.value;
+  const scopes = chain?.objectId;
+  if (id === undefined || scopes === undefined) return { id, moduleless: false, exact: true };
+  // Every function has the global scope, last: a chain of one is the global scope alone,
+  // so no module defines the function (the usual case of evaluated code), without listing it.
+  if (chain!.description === "Scopes[1]") return { id, moduleless: true, exact: true };
+  const list = call("Runtime.getProperties", { objectId: scopes, ownProperties: true });
+  const kinds = ((list.result ?? []) as { value?: { description?: unknown } }[])
+    .map((p) => p.value?.description);
+  // Every function has the global scope at least: an empty or odd list tells nothing.
+  const moduleless = kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
+    !kinds.some((d) => (d as string).startsWith("Module"));
+  return { id, moduleless, exact: true };
 }

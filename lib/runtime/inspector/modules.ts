@@ -28,9 +28,9 @@
 
 import { fileURLToPath } from "node:url";
 import { types } from "node:util";
-import type { ModuleSource } from "../adapter.ts";
+import type { ModuleSource, Siblings } from "../adapter.ts";
 import { inspectorUsableSilently, withInspector } from "./session.ts";
-import { noteScript, outsideModules, scriptIdOf } from "./locate.ts";
+import { definedByModuleAfter, noteScript, scriptIdOf } from "./locate.ts";
 import { entryModuleURL } from "../modules/entry.ts";
 import { builtin } from "../../host.ts";
 import { tableWork } from "../modules/work.ts";
@@ -108,12 +108,10 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     listedMax = reportedMax;
   };
   /** Whether function `fn` was defined by a script parsed after the last listing. */
-  const newer = (fn: object): boolean => {
-    const id = Number(scriptIdOf(fn));
-    // Code no module defines (`eval`, `new Function`, a pickle's functions) would never be
-    // found by listing again, which costs tens of milliseconds with the debugger on.
-    return Number.isFinite(id) && id > listedMax && !outsideModules(fn);
-  };
+  // Code no module defines (`eval`, `new Function`, a pickle's functions) would never be
+  // found by listing again, which costs tens of milliseconds with the debugger on.
+  const newer = (fn: object, siblings?: Siblings): boolean =>
+    definedByModuleAfter(fn, listedMax, siblings);
   /**
    * Waits for the namespaces of newly listed modules, turn by turn while some arrive: a
    * module still evaluating (one up the import chain, or under a top-level await) would
@@ -137,16 +135,19 @@ export function inspectorModuleSource(): ModuleSource | undefined {
         add(url, ns);
       }
     },
-    missed(value?: object): void {
+    missed(value?: object, siblings?: Siblings): void {
       missed = true;
       // A function of a module imported since the last listing: list now, so that the
       // module is known within this turn (its namespace through `loading`).
-      if (listed && value !== undefined && typeof value === "function" && newer(value)) list();
+      if (listed && value !== undefined && typeof value === "function" && newer(value, siblings)) {
+        list();
+      }
     },
-    mayFind(value: object): boolean {
+    mayFind(value: object, siblings?: Siblings): boolean {
       // A namespace has no location: any unknown one asks for a listing. A listing during the
       // walk (the first lookup): its namespaces are on their way.
-      return !listed || typeof value !== "function" || newer(value) || found.length > 0 ||
+      return !listed || typeof value !== "function" || newer(value, siblings) ||
+        found.length > 0 ||
         (fresh && pending.size > 0);
     },
     recheck(values: readonly object[]): Promise<boolean> | false {

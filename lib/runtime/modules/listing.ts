@@ -10,6 +10,7 @@
 import { refreshModules, runtimeSource } from "./table.ts";
 import { entryFunction, programFunction } from "../program_code.ts";
 import { isV8 } from "../../host.ts";
+import type { Siblings } from "../adapter.ts";
 import { learnStack, scriptIdOf } from "../inspector/locate.ts";
 
 /**
@@ -72,9 +73,9 @@ export function recheckModules(values: readonly object[]): Promise<boolean> | fa
  * missed: false where the runtime lists no modules again, or can tell that none it has not
  * reported defines it (then the call needs no second walk).
  */
-export function recheckMayFind(value: object): boolean {
+export function recheckMayFind(value: object, siblings?: Siblings): boolean {
   const s = runtimeSource();
-  return s?.recheck !== undefined && (s.mayFind?.(value) ?? true);
+  return s?.recheck !== undefined && (s.mayFind?.(value, siblings) ?? true);
 }
 
 /** Whether `fn` has a script (V8: JavaScript, not native code) the inspector can tell. */

@@ -19,7 +19,7 @@
  */
 
 import { types } from "node:util";
-import type { ModuleSource } from "../adapter.ts";
+import type { ModuleSource, Siblings } from "../adapter.ts";
 import { moduleSource } from "../detect.ts";
 import { builtinList, builtinModuleOf } from "./builtin_modules.ts";
 import { programFunction } from "../program_code.ts";
@@ -302,14 +302,23 @@ function lookup(value: object): ExportSite | undefined {
  * the module source, which may list modules again in the background; the async forms ask
  * {@linkcode recheckModules} themselves.
  */
-export function findExport(value: object, sync = true): ExportSite | undefined {
+export function findExport(
+  value: object,
+  sync = true,
+  siblings?: Siblings,
+): ExportSite | undefined {
   let site = lookup(value);
   if (site === undefined && partial.size > 0) {
     for (const url of [...partial]) index(url, modules.get(url)!);
     site = lookup(value);
   }
-  if (site === undefined && sync) runtimeSource()?.missed?.(value);
+  if (site === undefined && sync) runtimeSource()?.missed?.(value, siblings);
   return site;
+}
+
+/** Whether the table knows where `value` is exported (no lookup of its modules again). */
+export function exportedHere(value: object): boolean {
+  return sites.has(value);
 }
 
 /**
