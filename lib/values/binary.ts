@@ -11,8 +11,22 @@ import * as K from "./kinds.ts";
 import { types } from "node:util";
 import type { Encoder } from "../pickle/encoder.ts";
 import { extras, propsFrame } from "../pickle/properties.ts";
-import { writeOther } from "../pickle/dispatch.ts";
-import { isLengthTracking, never } from "./inspect.ts";
+import { writeOther, writeValue } from "../pickle/dispatch.ts";
+import { never } from "./inspect.ts";
+import {
+  bufferByteLength,
+  bufferDetached,
+  bufferMaxByteLength,
+  bufferResizable,
+  isLengthTracking,
+  sharedByteLength,
+  sharedGrowable,
+  sharedMaxByteLength,
+  typedArrayLength,
+  viewBuffer,
+  viewByteLength,
+  viewByteOffset,
+} from "./buffer_slots.ts";
 import { typedArrayNameOf } from "./brands.ts";
 import { outOfBoundsMessage, VIEW_DETACHED, VIEW_OUT_OF_BOUNDS, viewState } from "./views.ts";
 import { copyToBuffer } from "../format/allocate.ts";
@@ -25,6 +39,9 @@ import { DEFAULT_LIMITS, overLimit } from "../pickle/limits.ts";
 
 const getOwnPropertySymbols = Object.getOwnPropertySymbols;
 const isExtensible = Object.isExtensible;
+const getPrototypeOf = Object.getPrototypeOf;
+const AB_PROTO = ArrayBuffer.prototype;
+const SAB_PROTO = SharedArrayBuffer.prototype;
 
 /** Writes an ArrayBuffer met through its prototype. */
 export function writeArrayBuffer(enc: Encoder, o: object): void {
@@ -37,7 +54,8 @@ export function writeArrayBuffer(enc: Encoder, o: object): void {
 function arrayBuffer(enc: Encoder, ab: ArrayBuffer): void {
   const w = enc.w;
   const cb = enc.opts.bufferCallback;
-  if (cb !== undefined && !ab.detached) {
+  const detached = bufferDetached(ab);
+  if (cb !== undefined && !detached) {
     const index = oobIndex(enc, ab, cb);
     if (index >= 0) {
       enc.memo.set(ab, enc.nextId++);
@@ -49,16 +67,23 @@ function arrayBuffer(enc: Encoder, ab: ArrayBuffer): void {
   }
   enc.memo.set(ab, enc.nextId++);
   w.byte(T.ARRAY_BUFFER);
-  if (ab.detached) {
+  if (detached) {
     w.byte(T.BUFFER_DETACHED);
     w.varint(0);
     return;
   }
-  bufferBytes(enc, ab, ab.resizable, ab.maxByteLength);
+  const resizable = bufferResizable(ab);
+  bufferBytes(enc, ab, resizable, resizable ? bufferMaxByteLength(ab) : 0, bufferByteLength(ab));
 }
 
 /** A buffer's operands: resizable (with its maximum) or not, its length, its bytes. */
-function bufferBytes(enc: Encoder, b: ArrayBufferLike, resizable: boolean, max: number): void {
+function bufferBytes(
+  enc: Encoder,
+  b: ArrayBufferLike,
+  resizable: boolean,
+  max: number,
+  length: number,
+): void {
   const w = enc.w;
   if (resizable) {
     w.byte(T.BUFFER_RESIZABLE);
@@ -66,8 +91,8 @@ function bufferBytes(enc: Encoder, b: ArrayBufferLike, resizable: boolean, max: 
   } else {
     w.byte(0);
   }
-  w.varint(b.byteLength);
-  w.bytes(new Uint8Array(b));
+  w.varint(length);
+  w.bytes(new Uint8Array(b, 0, length));
 }
 
 /**
@@ -96,7 +121,8 @@ export function writeSharedArrayBuffer(enc: Encoder, o: object): void {
   const sab = o as SharedArrayBuffer;
   enc.memo.set(o, enc.nextId++);
   enc.w.byte(T.SHARED_ARRAY_BUFFER);
-  bufferBytes(enc, sab, sab.growable, sab.maxByteLength);
+  const growable = sharedGrowable(sab);
+  bufferBytes(enc, sab, growable, growable ? sharedMaxByteLength(sab) : 0, sharedByteLength(sab));
 }
 
 /** Writes a typed array, Buffer or DataView (`kind` says which) with its buffer inline. */
@@ -125,23 +151,25 @@ export function writeView(enc: Encoder, o: object, kind: number): void {
     propsFrame(enc, v, syms, null, level);
   }
   enc.memo.set(v, enc.nextId++);
-  const buffer = v.buffer;
+  const isDataView = type === T.VIEW_DATAVIEW;
+  const buffer = viewBuffer(v, isDataView);
   // A detached view is empty whatever it was: offset and length 0 (a DataView's throw).
   const detached = state === VIEW_DETACHED;
-  const tracking = !detached && isLengthTracking(v);
+  const tracking = !detached && isLengthTracking(v, isDataView);
   const w = enc.w;
   w.byte(T.VIEW);
   w.byte2(type, tracking ? T.VIEW_LENGTH_TRACKING : 0);
   // The buffer is written inline (it has no children), so the view's operands follow it.
   if (!enc.ref(buffer)) {
-    if (types.isSharedArrayBuffer(buffer)) writeSharedArrayBuffer(enc, buffer);
-    else arrayBuffer(enc, buffer as ArrayBuffer);
+    const proto = getPrototypeOf(buffer);
+    if (proto === AB_PROTO) writeArrayBuffer(enc, buffer);
+    else if (proto === SAB_PROTO) writeSharedArrayBuffer(enc, buffer);
+    // A buffer given another prototype: its prototype and bytes, inline (SET_PROTO).
+    else writeValue(enc, buffer);
   }
-  w.varint(detached ? 0 : v.byteOffset);
+  w.varint(detached ? 0 : viewByteOffset(v, isDataView));
   if (!tracking) {
-    w.varint(
-      detached ? 0 : type === T.VIEW_DATAVIEW ? v.byteLength : (v as Uint8Array).length,
-    );
+    w.varint(detached ? 0 : isDataView ? viewByteLength(v, true) : typedArrayLength(v));
   }
 }
 
@@ -228,13 +256,14 @@ export function ownedBuffer(dec: Decoder, at: number): ArrayBuffer {
   const b = oob(dec, r.varint(), at);
   let copy: ArrayBuffer;
   try {
-    copy = b.resizable
-      ? new ArrayBuffer(b.byteLength, { maxByteLength: b.maxByteLength })
-      : new ArrayBuffer(b.byteLength);
+    copy = bufferResizable(b)
+      ? new ArrayBuffer(bufferByteLength(b), { maxByteLength: bufferMaxByteLength(b) })
+      : new ArrayBuffer(bufferByteLength(b));
     new Uint8Array(copy).set(new Uint8Array(b));
   } catch (e) {
     return r.fail(
-      `cannot copy the out-of-band buffer of ${b.byteLength} bytes: ${(e as Error).message}; ` +
+      `cannot copy the out-of-band buffer of ${bufferByteLength(b)} bytes: ` +
+        `${(e as Error).message}; ` +
         "load the pickle where more memory is available",
       at,
       e,

@@ -185,39 +185,6 @@ export function isBranded(o: object, proto: object, getter: string): boolean {
   }
 }
 
-/**
- * Whether a view follows its resizable buffer's length. Nothing tells it directly: the
- * buffer is resized by one element and back (no other code runs meanwhile, and the bytes
- * are restored) to see whether the view's length moves.
- */
-export function isLengthTracking(v: ArrayBufferView): boolean {
-  const b = v.buffer;
-  const size = (v as Uint8Array).BYTES_PER_ELEMENT ?? 1;
-  const end = v.byteOffset + v.byteLength;
-  if (types.isSharedArrayBuffer(b)) {
-    // A growable SharedArrayBuffer cannot shrink and growth is permanent: a view that
-    // reaches its end is taken as length-tracking.
-    return (b as SharedArrayBuffer).growable && b.byteLength - end < size;
-  }
-  const ab = b as ArrayBuffer;
-  if (!ab.resizable || ab.byteLength - end >= size) return false;
-  const before = ab.byteLength;
-  const seen = v.byteLength;
-  if (before + size <= ab.maxByteLength) {
-    ab.resize(before + size);
-    const moved = v.byteLength !== seen;
-    ab.resize(before);
-    return moved;
-  }
-  if (before < size) return true;
-  const tail = new Uint8Array(ab, before - size, size).slice();
-  ab.resize(before - size);
-  const moved = v.byteLength === seen - size && seen > size;
-  ab.resize(before);
-  new Uint8Array(ab, before - size, size).set(tail);
-  return moved || seen <= size;
-}
-
 /** Whether a reducer's callable is invoked with `new`. */
 export function constructs(fn: (...args: unknown[]) => unknown): boolean {
   if (fn === (Symbol as unknown) || fn === (BigInt as unknown)) return false;

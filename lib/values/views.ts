@@ -7,6 +7,8 @@
  * @module
  */
 
+import { viewBuffer } from "./buffer_slots.ts";
+
 const getPrototypeOf = Object.getPrototypeOf;
 const getter = (proto: object, name: string) =>
   Object.getOwnPropertyDescriptor(proto, name)!.get as (this: unknown) => unknown;
@@ -37,7 +39,7 @@ export function viewState(v: ArrayBufferView, isDataView: boolean): number {
   } catch {
     // Out of bounds or detached: told apart below.
   }
-  return detachedGetter !== undefined && detachedGetter.call(v.buffer) === true
+  return detachedGetter !== undefined && detachedGetter.call(viewBuffer(v, isDataView)) === true
     ? VIEW_DETACHED
     : VIEW_OUT_OF_BOUNDS;
 }
