@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isDeepStrictEqual, types } from "node:util";
+import { isDeepStrictEqual } from "node:util";
 import * as T from "../format/tags.ts";
 import * as K from "./kinds.ts";
 import { IS_JSC } from "../host.ts";
