@@ -14,7 +14,19 @@ import { propsFrame } from "../pickle/properties.ts";
 import { writeBuiltin, writeValue } from "../pickle/dispatch.ts";
 import { writeArray } from "../values/arrays.ts";
 import { writeBlob } from "../values/web.ts";
-import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from "../values/brands.ts";
+import {
+  B_ARRAY,
+  B_NONE,
+  brandFits,
+  brandOf,
+  hostBrandOf,
+  isOrdinary,
+  protoOfKind,
+} from "../values/brands.ts";
+import { resourceOf } from "../values/resources.ts";
+import { reduce as REDUCE_SYMBOL } from "../pickle/options.ts";
+import { BuiltinObject } from "./by_reference.ts";
+import { types } from "node:util";
 import { globalPathOf } from "./globals.ts";
 import { constructorOf, isNative, privateFieldsOf } from "./members.ts";
 import { syncRemedy } from "../runtime/remedy.ts";
@@ -45,6 +57,10 @@ const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const isExtensible = Object.isExtensible;
 const objectValues = Object.values;
 const isArray = Array.isArray;
+const hasOwn = Object.hasOwn;
+const isProxy = types.isProxy;
+const TO_STRING_TAG = Symbol.toStringTag;
+const defaultHasInstance = Function.prototype[Symbol.hasInstance];
 
 /** Instances with more own properties than this take the property list. */
 const SHAPE_KEYS_MAX = 1024;
@@ -69,6 +85,12 @@ export interface Chain {
   shapes: WrittenShape[] | null;
   /** The instance shape written last, tried first. */
   last: WrittenShape | null;
+  /**
+   * Whether the objects of this prototype may be written by {@linkcode writeOrdinary}: its
+   * classes have no private members and no built-in base, and no object of the chain is a
+   * Proxy, a BuiltinObject's prototype, or has an own `[reduce]` or `Symbol.toStringTag`.
+   */
+  readonly ordinary: boolean;
 }
 
 /** Writes `o`, an object of no built-in family whose prototype is `proto`. */
@@ -171,9 +193,59 @@ function chainOf(enc: Encoder, proto: object | null): Chain {
     }
     base = getPrototypeOf(base);
   }
-  chain = { base, privateFields, error, shapes: null, last: null };
+  const ordinary = error === undefined && privateFields === null && proto !== null &&
+    (base === OBJECT_PROTO || base === null) && ordinaryChain(proto, base);
+  chain = { base, privateFields, error, shapes: null, last: null, ordinary };
   enc.chains.set(proto!, chain);
   return chain;
+}
+
+/**
+ * Whether what `writeOther` asks of an object before it reaches {@linkcode writeInstance}
+ * has, for every object of prototype `proto` (whose chain ends at `base`, Object.prototype or
+ * null) without own symbol keys and without an own `constructor`, the answer it has for an
+ * ordinary instance: it is no BuiltinObject, has no `[reduce]` method, is no error (no
+ * Error.prototype on the chain), and no `Symbol.toStringTag` changes what
+ * `Object.prototype.toString` says of it (see {@linkcode isOrdinary}).
+ */
+function ordinaryChain(proto: object, base: object | null): boolean {
+  if (Error[Symbol.hasInstance] !== defaultHasInstance) return false;
+  const builtinObject = BuiltinObject.prototype;
+  for (let p: object | null = proto; p !== null; p = getPrototypeOf(p)) {
+    if (
+      isProxy(p) || p === builtinObject || hasOwn(p, REDUCE_SYMBOL) || hasOwn(p, TO_STRING_TAG)
+    ) return false;
+    if (p === base) break;
+  }
+  return true;
+}
+
+/**
+ * Writes `o`, of prototype `proto` whose chain `chain` (met before in this walk) is
+ * {@linkcode Chain.ordinary}, when it is an ordinary instance with only default data
+ * properties of string keys (none named `constructor`): the path of most instances, which
+ * skips the questions whose answer the chain already gave. `o` holds the next memo id
+ * already (taken by the caller). False (nothing written, no id used) for any other object,
+ * which `writeOther` then examines in full.
+ */
+export function writeOrdinary(enc: Encoder, o: object, proto: object, chain: Chain): boolean {
+  if (isProxy(o)) return false;
+  const names = getOwnPropertyNames(o);
+  const n = names.length;
+  if (n > SHAPE_KEYS_MAX || getOwnPropertySymbols(o).length !== 0 || !isExtensible(o)) {
+    return false;
+  }
+  for (let i = 0; i < n; i++) {
+    const key = names[i];
+    if (key === "constructor") return false;
+    const d = getOwnPropertyDescriptor(o, key)!;
+    if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
+  }
+  // What the object is by its internal slots, whether it is a global, a native resource.
+  if (!isOrdinary(o) || globalPathOf(o) !== undefined || resourceOf(o, proto) !== undefined) {
+    return false;
+  }
+  return writeShaped(enc, o, proto, chain, names, true);
 }
 
 /**
@@ -191,6 +263,22 @@ function writeShapedInstance(enc: Encoder, o: object, proto: object, chain: Chai
     const d = getOwnPropertyDescriptor(o, names[i])!;
     if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
   }
+  return writeShaped(enc, o, proto, chain, names, false);
+}
+
+/**
+ * Writes `o` by its instance shape (`names`), false when its chain has too many shapes;
+ * `held` when `o` holds the next memo id already.
+ */
+function writeShaped(
+  enc: Encoder,
+  o: object,
+  proto: object,
+  chain: Chain,
+  names: string[],
+  held: boolean,
+): boolean {
+  const n = names.length;
   let s = chain.last;
   if (s === null || s.names.length !== n || !sameKeys(s.names, names)) {
     s = null;
@@ -206,7 +294,8 @@ function writeShapedInstance(enc: Encoder, o: object, proto: object, chain: Chai
       if (s === null && list.length >= SHAPES_PER_CHAIN) return false;
     }
   }
-  enc.memo.set(o, enc.nextId++);
+  if (held) enc.nextId++;
+  else enc.memo.set(o, enc.nextId++);
   const observer = enc.opts.observer;
   if (observer !== undefined) observer.instance(proto);
   const w = enc.w;

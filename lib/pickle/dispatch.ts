@@ -34,7 +34,7 @@ import {
   writeNamespace,
 } from "../code/by_reference.ts";
 import { writePrototypeOf } from "../code/classes.ts";
-import { writeInstance } from "../code/instances.ts";
+import { writeInstance, writeOrdinary } from "../code/instances.ts";
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
@@ -146,8 +146,24 @@ export function writeObject(enc: Encoder, o: object): void {
         : isArray(o) && writeSimpleArray(enc, o as unknown[])
     ) return;
     memo.delete(o);
-  } else if (enc.ref(o)) {
-    return;
+  } else {
+    const chain = proto === null || hook || enc.chains.size === 0
+      ? undefined
+      : enc.chains.get(proto);
+    if (chain !== undefined && chain.ordinary) {
+      // An instance of a class met before in this walk: one hash lookup too (see above).
+      const memo = enc.memo;
+      const next = enc.nextId;
+      const id = memoGetOrInsert(memo, o, next);
+      if (id !== next) {
+        enc.backRef(o, id);
+        return;
+      }
+      if (writeOrdinary(enc, o, proto, chain)) return;
+      memo.delete(o);
+    } else if (enc.ref(o)) {
+      return;
+    }
   }
   if (hook) {
     if (writeOverride(enc, o)) return;
