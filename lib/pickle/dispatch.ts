@@ -35,6 +35,7 @@ import {
 } from "../code/by_reference.ts";
 import { writePrototypeOf } from "../code/classes.ts";
 import { writeInstance, writeOrdinary } from "../code/instances.ts";
+import { IS_JSC } from "../host.ts";
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
@@ -81,8 +82,9 @@ function writeUnknown(enc: Encoder, o: object): void {
 }
 
 type Upsert = { getOrInsert(key: unknown, value: number): number };
-const hasGetOrInsert = typeof (Map.prototype as unknown as Partial<Upsert>).getOrInsert ===
-  "function";
+const hasGetOrInsert = !IS_JSC &&
+  typeof (Map.prototype as unknown as Partial<Upsert>).getOrInsert ===
+    "function";
 
 /** The id `memo` holds for `o`, after giving it `id` when it held none. */
 function memoGetOrInsert(memo: Map<unknown, number>, o: object, id: number): number {
