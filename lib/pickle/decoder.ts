@@ -148,6 +148,8 @@ export class Decoder {
   private errors = 0;
   memo: unknown[] = [];
   shapes: Shape[] = [];
+  /** The last object shape the current load defined (shapes.ts predicts the next one). */
+  lastShape: Shape | null = null;
   /** The instance shapes of the current load, by id (lib/code/instances.ts). */
   instanceShapes: InstanceShape[] = [];
   /**
@@ -191,6 +193,7 @@ export class Decoder {
     this.top = -1;
     this.tag = NO_TAG;
     this.framedAt = -1;
+    this.lastShape = null;
     try {
       const root = this.push(K_ROOT, null, 1);
       this.run();
@@ -216,6 +219,7 @@ export class Decoder {
       if (this.memo.length !== 0) this.memo.length = 0;
       if (this.shapes.length !== 0) this.shapes.length = 0;
       if (this.instanceShapes.length !== 0) this.instanceShapes.length = 0;
+      this.lastShape = null;
       if (this.admitted.size > 0) this.admitted.clear();
       if (this.vals.length > FRAME_POOL) this.vals.length = 0;
       this.r.reset(EMPTY, 0, 0);

@@ -27,10 +27,12 @@ import { readArray } from "./arrays.ts";
 import {
   addShape,
   findShape,
+  followShape,
   fromTemplate,
   hashShape,
   hasRepeat,
   newObject,
+  predictedShape,
   type Shape,
 } from "../pickle/shapes.ts";
 
@@ -275,19 +277,27 @@ export function readNewShape(dec: Decoder, at: number, tag: number): object {
   const r = dec.r;
   const nullProto = tag === T.NULL_OBJECT_NEW_SHAPE;
   const start = r.pos;
-  const n = r.length(1);
-  for (let i = 0; i < n; i++) skipString(dec);
-  const end = r.pos;
-  const hash = hashShape(r.buf, start, end, nullProto);
-  let shape = findShape(r.buf, start, end, hash, nullProto);
-  if (shape === undefined) {
-    r.pos = start;
-    r.varint();
-    const keys: string[] = new Array(n);
-    for (let i = 0; i < n; i++) keys[i] = dec.string();
-    if (hasRepeat(keys)) dec.corrupt("an object shape repeats a key", at);
-    shape = addShape(keys, nullProto, r.buf.subarray(start, end), hash);
+  const prev = dec.lastShape;
+  let shape = predictedShape(prev, r.buf, start, r.end, nullProto);
+  if (shape !== undefined) {
+    r.pos = start + shape.bytes.length;
+  } else {
+    const n = r.length(1);
+    for (let i = 0; i < n; i++) skipString(dec);
+    const end = r.pos;
+    const hash = hashShape(r.buf, start, end, nullProto);
+    shape = findShape(r.buf, start, end, hash, nullProto);
+    if (shape === undefined) {
+      r.pos = start;
+      r.varint();
+      const keys: string[] = new Array(n);
+      for (let i = 0; i < n; i++) keys[i] = dec.string();
+      if (hasRepeat(keys)) dec.corrupt("an object shape repeats a key", at);
+      shape = addShape(keys, nullProto, r.buf.subarray(start, end), hash);
+    }
   }
+  followShape(prev, shape);
+  dec.lastShape = shape;
   dec.shapes.push(shape);
   return newShapedObject(dec, shape, at);
 }
