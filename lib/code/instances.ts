@@ -55,7 +55,6 @@ const getOwnPropertyNames = Object.getOwnPropertyNames;
 const getOwnPropertySymbols = Object.getOwnPropertySymbols;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const isExtensible = Object.isExtensible;
-const objectValues = Object.values;
 const isArray = Array.isArray;
 const hasOwn = Object.hasOwn;
 const isProxy = types.isProxy;
@@ -235,17 +234,20 @@ export function writeOrdinary(enc: Encoder, o: object, proto: object, chain: Cha
   if (n > SHAPE_KEYS_MAX || getOwnPropertySymbols(o).length !== 0 || !isExtensible(o)) {
     return false;
   }
+  // The values are taken from the descriptors that prove them data (no Object.values).
+  const items = new Array<unknown>(n);
   for (let i = 0; i < n; i++) {
     const key = names[i];
     if (key === "constructor") return false;
     const d = getOwnPropertyDescriptor(o, key)!;
     if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
+    items[i] = d.value;
   }
   // What the object is by its internal slots, whether it is a global, a native resource.
   if (!isOrdinary(o) || globalPathOf(o) !== undefined || resourceOf(o, proto) !== undefined) {
     return false;
   }
-  return writeShaped(enc, o, proto, chain, names, true);
+  return writeShaped(enc, o, proto, chain, names, items, true);
 }
 
 /**
@@ -259,16 +261,18 @@ function writeShapedInstance(enc: Encoder, o: object, proto: object, chain: Chai
   if (n > SHAPE_KEYS_MAX || getOwnPropertySymbols(o).length !== 0 || !isExtensible(o)) {
     return false;
   }
+  const items = new Array<unknown>(n);
   for (let i = 0; i < n; i++) {
     const d = getOwnPropertyDescriptor(o, names[i])!;
     if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
+    items[i] = d.value;
   }
-  return writeShaped(enc, o, proto, chain, names, false);
+  return writeShaped(enc, o, proto, chain, names, items, false);
 }
 
 /**
- * Writes `o` by its instance shape (`names`), false when its chain has too many shapes;
- * `held` when `o` holds the next memo id already.
+ * Writes `o` by its instance shape (`names`, its values `items`), false when its chain has
+ * too many shapes; `held` when `o` holds the next memo id already.
  */
 function writeShaped(
   enc: Encoder,
@@ -276,6 +280,7 @@ function writeShaped(
   proto: object,
   chain: Chain,
   names: string[],
+  items: unknown[],
   held: boolean,
 ): boolean {
   const n = names.length;
@@ -302,14 +307,14 @@ function writeShaped(
   if (s !== null) {
     w.byte(T.INSTANCE_SHAPED);
     w.varint(s.id);
-    pushValues(enc, o, names);
+    pushValues(enc, o, names, items);
   } else {
     w.byte(T.INSTANCE_NEW_SHAPE);
     w.varint(n);
     for (let i = 0; i < n; i++) w.string(names[i]);
     // The values follow the prototype's own contents (their frame is pushed first), which
     // a plain-object prototype starts reading at once.
-    pushValues(enc, o, names);
+    pushValues(enc, o, names, items);
     writeValue(enc, proto);
     // Numbered once the prototype is written, as the loader numbers it once it is read.
     s = { names, id: enc.nextInstanceShape++ };
@@ -319,14 +324,13 @@ function writeShaped(
   return true;
 }
 
-/** Pushes the frame of an instance's values (every one an enumerable data property). */
-function pushValues(enc: Encoder, o: object, names: string[]): void {
+/** Pushes the frame of an instance's values `items` (of its keys `names`). */
+function pushValues(enc: Encoder, o: object, names: string[], items: unknown[]): void {
   const n = names.length;
   if (n === 0) return;
   const f = enc.push(F_OBJECT, 0, o, n);
   f.keys = names;
-  // values() reads them in key order.
-  f.items = objectValues(o);
+  f.items = items;
 }
 
 /**

@@ -101,13 +101,17 @@ export function startShapes(enc: Encoder): void {
 export function writeSimplePlain(enc: Encoder, o: Record<string, unknown>): boolean {
   if (isProxy(o)) return false;
   const names = getOwnPropertyNames(o);
+  const n = names.length;
   if (getOwnPropertySymbols(o).length !== 0 || !isExtensible(o)) return false;
-  for (let i = 0; i < names.length; i++) {
+  // The values are taken from the descriptors that prove them data (no Object.values).
+  const items = n <= SHAPE_KEYS_MAX ? new Array<unknown>(n) : null;
+  for (let i = 0; i < n; i++) {
     const d = getOwnPropertyDescriptor(o, names[i])!;
     if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
+    if (items !== null) items[i] = d.value;
   }
   enc.nextId++;
-  shapeOf(enc, o, false, names);
+  shapeOf(enc, o, false, names, items);
   return true;
 }
 
@@ -192,8 +196,17 @@ function writeShape(enc: Encoder, o: object, nullProto: boolean, names: string[]
   shapeOf(enc, o, nullProto, names);
 }
 
-/** {@linkcode writeShape} for an object whose memo id is already taken. */
-function shapeOf(enc: Encoder, o: object, nullProto: boolean, names: string[]): void {
+/**
+ * {@linkcode writeShape} for an object whose memo id is already taken; `items`, when given,
+ * are its values in the order of `names`.
+ */
+function shapeOf(
+  enc: Encoder,
+  o: object,
+  nullProto: boolean,
+  names: string[],
+  items: unknown[] | null = null,
+): void {
   const n = names.length;
   const w = enc.w;
   if (n > SHAPE_KEYS_MAX) {
@@ -203,7 +216,7 @@ function shapeOf(enc: Encoder, o: object, nullProto: boolean, names: string[]): 
     w.byte(nullProto ? T.NULL_OBJECT_NEW_SHAPE : T.OBJECT_NEW_SHAPE);
     w.varint(n);
     for (let i = 0; i < n; i++) w.string(names[i]);
-    pushValues(enc, o, names);
+    pushValues(enc, o, names, items);
     return;
   }
   // Arrays of records repeat one shape: try the last shape of this kind before the trie.
@@ -236,15 +249,17 @@ function shapeOf(enc: Encoder, o: object, nullProto: boolean, names: string[]): 
       w.raw(bytes);
     }
   }
-  if (n > 0) pushValues(enc, o, names);
+  if (n > 0) pushValues(enc, o, names, items);
 }
 
-/** Pushes the frame of a simple object's values. */
-function pushValues(enc: Encoder, o: object, names: string[]): void {
+/** Pushes the frame of a simple object's values (`items`, when the caller has them). */
+function pushValues(enc: Encoder, o: object, names: string[], items: unknown[] | null): void {
   const n = names.length;
   const f = enc.push(F_OBJECT, 0, o, n);
   f.keys = names;
-  if (n <= SHAPE_KEYS_MAX) {
+  if (items !== null) {
+    f.items = items;
+  } else if (n <= SHAPE_KEYS_MAX) {
     // Every property is an enumerable data property here (exact mode), or `names` are the
     // enumerable keys (structured mode): values() reads them in key order.
     const items = objectValues(o);
