@@ -1,7 +1,8 @@
-// Loading expects a pickle's object shapes to be the ones the last pickle defined, in the same
-// order (messages of one kind), and takes such a shape by comparing its bytes. Whatever the
-// pickles that came before, every object must come back with its own keys and prototype,
-// and a truncated or corrupt definition must fail where it did.
+// Pickling and loading expect a pickle's object shapes to be the ones the last pickle had, in
+// the same order (messages of one kind): pickling compares keys before walking its trie of
+// shapes, loading compares a definition's bytes before hashing it. Whatever the pickles that
+// came before, a value must pickle to the same bytes and every object come back with its own
+// keys and prototype, and a truncated or corrupt definition must fail where it did.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { dumpsSync, loadsSync, UnpicklingError } from "../mod.ts";
@@ -67,6 +68,31 @@ describe("object shapes expected from the pickle before", () => {
       assert.ok(second instanceof UnpicklingError, `cut at ${cut}`);
       assert.equal((second as UnpicklingError).offset, (first as UnpicklingError).offset);
       assert.equal((second as Error).message, (first as Error).message);
+    }
+  });
+
+  it("a value pickles to the same bytes whatever was pickled before", () => {
+    const values: unknown[] = [
+      { id: 1, user: { name: "u", age: 1 }, tags: { a: 1 }, list: [{ x: 1 }, { y: 2 }] },
+      { id: 1, user: { nome: "x", agf: 2 }, tags: { a: 1 } },
+      { user: { age: 4, name: "z" }, id: 2 },
+      Object.assign(Object.create(null), {
+        id: 1,
+        user: Object.assign(Object.create(null), { name: "n", age: 1 }),
+      }),
+      [{}, { id: 1 }, {}, { id: 2, user: {} }],
+      { a: { b: { c: {} } } },
+      {},
+    ];
+    const first = values.map((v) => dumpsSync(v));
+    // Every order of two, and each value again after the others.
+    for (let i = 0; i < values.length; i++) {
+      for (let j = 0; j < values.length; j++) {
+        dumpsSync(values[j]);
+        const again = dumpsSync(values[i]);
+        assert.deepEqual(again, first[i], `value ${i} after value ${j}`);
+        assert.deepEqual(loadsSync(again), values[i]);
+      }
     }
   });
 });

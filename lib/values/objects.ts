@@ -61,6 +61,10 @@ export class ShapeNode {
   bytes: Uint8Array | undefined = undefined;
   epoch = -1;
   id = 0;
+  /** The keys of the shape this node ends, once an object of it was written. */
+  names: string[] | undefined = undefined;
+  /** The node of the shape written after this one's in the last pickle (a prediction). */
+  next: ShapeNode | undefined = undefined;
   child(key: string): ShapeNode {
     if (this.firstKey === key) return this.first!;
     let c = this.children?.get(key);
@@ -81,6 +85,8 @@ export class ShapeNode {
 let shapeRoots = [new ShapeNode(), new ShapeNode()];
 let shapeNodes = 0;
 let epochCounter = 0;
+/** The node of the first shape the last pickle wrote, per kind (a prediction). */
+let firstNodes: (ShapeNode | undefined)[] = [undefined, undefined];
 
 /** Starts the shapes of a new pickle: none is written yet. */
 export function startShapes(enc: Encoder): void {
@@ -89,6 +95,7 @@ export function startShapes(enc: Encoder): void {
   if (shapeNodes > 50_000) {
     shapeRoots = [new ShapeNode(), new ShapeNode()];
     shapeNodes = 0;
+    firstNodes = [undefined, undefined];
   }
   enc.lastNames[0] = enc.lastNames[1] = null;
   enc.lastNode[0] = enc.lastNode[1] = null;
@@ -226,8 +233,20 @@ function shapeOf(
   if (last !== null && last.length === n && sameKeys(last, names)) {
     node = enc.lastNode[side]!;
   } else {
-    node = shapeRoots[side];
-    for (let i = 0; i < n; i++) node = node.child(names[i]);
+    // Messages of one kind write their shapes in the same order: try the shape that followed
+    // the previous one in the last pickle before walking the trie.
+    const prev = enc.lastNode[side];
+    const guess = prev === null ? firstNodes[side] : prev.next;
+    const keys = guess?.names;
+    if (keys !== undefined && keys.length === n && sameKeys(keys, names)) {
+      node = guess!;
+    } else {
+      node = shapeRoots[side];
+      for (let i = 0; i < n; i++) node = node.child(names[i]);
+      node.names ??= names;
+    }
+    if (prev === null) firstNodes[side] = node;
+    else prev.next = node;
     enc.lastNames[side] = names;
     enc.lastNode[side] = node;
   }
