@@ -59,7 +59,6 @@ const isArray = Array.isArray;
 const hasOwn = Object.hasOwn;
 const isProxy = types.isProxy;
 const TO_STRING_TAG = Symbol.toStringTag;
-const defaultHasInstance = Function.prototype[Symbol.hasInstance];
 
 /** Instances with more own properties than this take the property list. */
 const SHAPE_KEYS_MAX = 1024;
@@ -203,12 +202,11 @@ function chainOf(enc: Encoder, proto: object | null): Chain {
  * Whether what `writeOther` asks of an object before it reaches {@linkcode writeInstance}
  * has, for every object of prototype `proto` (whose chain ends at `base`, Object.prototype or
  * null) without own symbol keys and without an own `constructor`, the answer it has for an
- * ordinary instance: it is no BuiltinObject, has no `[reduce]` method, is no error (no
- * Error.prototype on the chain), and no `Symbol.toStringTag` changes what
- * `Object.prototype.toString` says of it (see {@linkcode isOrdinary}).
+ * ordinary instance: it is no BuiltinObject, has no `[reduce]` method, and no
+ * `Symbol.toStringTag` changes what `Object.prototype.toString` says of it (see
+ * {@linkcode isOrdinary}, which also answers whether it is an error).
  */
 function ordinaryChain(proto: object, base: object | null): boolean {
-  if (Error[Symbol.hasInstance] !== defaultHasInstance) return false;
   const builtinObject = BuiltinObject.prototype;
   for (let p: object | null = proto; p !== null; p = getPrototypeOf(p)) {
     if (
