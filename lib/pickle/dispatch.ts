@@ -34,7 +34,8 @@ import {
   writeNamespace,
 } from "../code/by_reference.ts";
 import { writePrototypeOf } from "../code/classes.ts";
-import { writeInstance, writeOrdinary } from "../code/instances.ts";
+import { writeInstance } from "../code/instances.ts";
+import { writeOrdinary } from "../code/instance_shapes.ts";
 import { IS_JSC } from "../host.ts";
 
 const OBJECT_PROTO = Object.prototype;
