@@ -3,18 +3,21 @@
  * its family's internal slots (`Object.create(Map.prototype)`), or data; instances of
  * subclasses of built-ins (the built-in's state, then the prototype); and instances of
  * classes with private members, rebuilt through their classes with their private fields.
+ * Ordinary instances are written as instance shapes by instance_shapes.ts; they are read
+ * here.
  *
  * @module
  */
 
 import * as T from "../format/tags.ts";
 import * as K from "../values/kinds.ts";
-import { type Encoder, F_LIST, F_OBJECT, S_PRIVATE, S_PROTO } from "../pickle/encoder.ts";
+import { type Encoder, F_LIST, S_PRIVATE, S_PROTO } from "../pickle/encoder.ts";
 import { propsFrame } from "../pickle/properties.ts";
 import { writeBuiltin, writeValue } from "../pickle/dispatch.ts";
 import { writeArray } from "../values/arrays.ts";
 import { writeBlob } from "../values/web.ts";
 import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from "../values/brands.ts";
+import { ordinaryChain, writeShapedInstance, type WrittenShape } from "./instance_shapes.ts";
 import { globalPathOf } from "./globals.ts";
 import { constructorOf, isNative, privateFieldsOf } from "./members.ts";
 import { syncRemedy } from "../runtime/remedy.ts";
@@ -32,30 +35,13 @@ import {
   hasRepeat,
   type Shape,
 } from "../pickle/shapes.ts";
-import { sameKeys } from "../values/inspect.ts";
 
 // Write side.
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
 const getPrototypeOf = Object.getPrototypeOf;
-const getOwnPropertyNames = Object.getOwnPropertyNames;
-const getOwnPropertySymbols = Object.getOwnPropertySymbols;
-const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-const isExtensible = Object.isExtensible;
-const objectValues = Object.values;
 const isArray = Array.isArray;
-
-/** Instances with more own properties than this take the property list. */
-const SHAPE_KEYS_MAX = 1024;
-/** Instance shapes a walk writes per prototype at most (then its instances take the list). */
-const SHAPES_PER_CHAIN = 64;
-
-/** An instance shape written by this walk: the keys of instances of one prototype. */
-interface WrittenShape {
-  readonly names: string[];
-  readonly id: number;
-}
 
 /** What a prototype chain says about the objects that inherit from it. */
 export interface Chain {
@@ -69,6 +55,12 @@ export interface Chain {
   shapes: WrittenShape[] | null;
   /** The instance shape written last, tried first. */
   last: WrittenShape | null;
+  /**
+   * Whether the objects of this prototype may be written by `writeOrdinary` (instance_shapes.ts): its
+   * classes have no private members and no built-in base, and no object of the chain is a
+   * Proxy, a BuiltinObject's prototype, or has an own `[reduce]` or `Symbol.toStringTag`.
+   */
+  readonly ordinary: boolean;
 }
 
 /** Writes `o`, an object of no built-in family whose prototype is `proto`. */
@@ -171,73 +163,11 @@ function chainOf(enc: Encoder, proto: object | null): Chain {
     }
     base = getPrototypeOf(base);
   }
-  chain = { base, privateFields, error, shapes: null, last: null };
+  const ordinary = error === undefined && privateFields === null && proto !== null &&
+    (base === OBJECT_PROTO || base === null) && ordinaryChain(proto, base);
+  chain = { base, privateFields, error, shapes: null, last: null, ordinary };
   enc.chains.set(proto!, chain);
   return chain;
-}
-
-/**
- * Writes an ordinary object of prototype `proto` whose own properties are all default data
- * properties with string keys, on an extensible object, as an instance shape (prototype and
- * keys, once per walk) and its values; false (nothing written) for any other.
- */
-function writeShapedInstance(enc: Encoder, o: object, proto: object, chain: Chain): boolean {
-  const names = getOwnPropertyNames(o);
-  const n = names.length;
-  if (n > SHAPE_KEYS_MAX || getOwnPropertySymbols(o).length !== 0 || !isExtensible(o)) {
-    return false;
-  }
-  for (let i = 0; i < n; i++) {
-    const d = getOwnPropertyDescriptor(o, names[i])!;
-    if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
-  }
-  let s = chain.last;
-  if (s === null || s.names.length !== n || !sameKeys(s.names, names)) {
-    s = null;
-    const list = chain.shapes;
-    if (list !== null) {
-      for (let i = 0; i < list.length; i++) {
-        const x = list[i];
-        if (x.names.length === n && sameKeys(x.names, names)) {
-          s = x;
-          break;
-        }
-      }
-      if (s === null && list.length >= SHAPES_PER_CHAIN) return false;
-    }
-  }
-  enc.memo.set(o, enc.nextId++);
-  const observer = enc.opts.observer;
-  if (observer !== undefined) observer.instance(proto);
-  const w = enc.w;
-  if (s !== null) {
-    w.byte(T.INSTANCE_SHAPED);
-    w.varint(s.id);
-    pushValues(enc, o, names);
-  } else {
-    w.byte(T.INSTANCE_NEW_SHAPE);
-    w.varint(n);
-    for (let i = 0; i < n; i++) w.string(names[i]);
-    // The values follow the prototype's own contents (their frame is pushed first), which
-    // a plain-object prototype starts reading at once.
-    pushValues(enc, o, names);
-    writeValue(enc, proto);
-    // Numbered once the prototype is written, as the loader numbers it once it is read.
-    s = { names, id: enc.nextInstanceShape++ };
-    (chain.shapes ??= []).push(s);
-  }
-  chain.last = s;
-  return true;
-}
-
-/** Pushes the frame of an instance's values (every one an enumerable data property). */
-function pushValues(enc: Encoder, o: object, names: string[]): void {
-  const n = names.length;
-  if (n === 0) return;
-  const f = enc.push(F_OBJECT, 0, o, n);
-  f.keys = names;
-  // values() reads them in key order.
-  f.items = objectValues(o);
 }
 
 /**

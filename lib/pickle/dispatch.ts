@@ -35,6 +35,8 @@ import {
 } from "../code/by_reference.ts";
 import { writePrototypeOf } from "../code/classes.ts";
 import { writeInstance } from "../code/instances.ts";
+import { writeOrdinary } from "../code/instance_shapes.ts";
+import { IS_JSC } from "../host.ts";
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
@@ -81,8 +83,9 @@ function writeUnknown(enc: Encoder, o: object): void {
 }
 
 type Upsert = { getOrInsert(key: unknown, value: number): number };
-const hasGetOrInsert = typeof (Map.prototype as unknown as Partial<Upsert>).getOrInsert ===
-  "function";
+const hasGetOrInsert = !IS_JSC &&
+  typeof (Map.prototype as unknown as Partial<Upsert>).getOrInsert ===
+    "function";
 
 /** The id `memo` holds for `o`, after giving it `id` when it held none. */
 function memoGetOrInsert(memo: Map<unknown, number>, o: object, id: number): number {
@@ -146,8 +149,24 @@ export function writeObject(enc: Encoder, o: object): void {
         : isArray(o) && writeSimpleArray(enc, o as unknown[])
     ) return;
     memo.delete(o);
-  } else if (enc.ref(o)) {
-    return;
+  } else {
+    const chain = proto === null || hook || enc.chains.size === 0
+      ? undefined
+      : enc.chains.get(proto);
+    if (chain !== undefined && chain.ordinary) {
+      // An instance of a class met before in this walk: one hash lookup too (see above).
+      const memo = enc.memo;
+      const next = enc.nextId;
+      const id = memoGetOrInsert(memo, o, next);
+      if (id !== next) {
+        enc.backRef(o, id);
+        return;
+      }
+      if (writeOrdinary(enc, o, proto, chain)) return;
+      memo.delete(o);
+    } else if (enc.ref(o)) {
+      return;
+    }
   }
   if (hook) {
     if (writeOverride(enc, o)) return;

@@ -144,6 +144,7 @@ export interface EncodeOptions {
 }
 
 const NO_OPTIONS: EncodeOptions = { mode: "sync" };
+const NOT_READ: unique symbol = Symbol("not read");
 const NO_SCOPES: Map<object, ScopeRecord> = new Map();
 
 /** The state of one encoding; instances are reused between calls when idle. */
@@ -212,8 +213,22 @@ export class Encoder {
   written: Map<ScopeRecord, number> = new Map();
   /** Set when a record written by this walk gained a variable afterwards: walk again. */
   scopesGrew = false;
-  /** The synchronous scope reader of this process (instrumented code), if any. */
-  syncReader: ((fn: object) => ReadScopes | undefined) | undefined;
+  /** {@linkcode syncReader} once a walk asked for it; NOT_READ before. */
+  private reader: ((fn: object) => ReadScopes | undefined) | undefined | typeof NOT_READ = NOT_READ;
+
+  /**
+   * The synchronous scope reader of this process (instrumented code), if any: looked up when
+   * a walk first needs it (a walk of data never does).
+   */
+  get syncReader(): ((fn: object) => ReadScopes | undefined) | undefined {
+    let r = this.reader;
+    if (r === NOT_READ) {
+      r = this.reader = withLoadedClosures(
+        this.opts.exactScopes ? instrumentedScopeReader() : syncScopeReader(),
+      );
+    }
+    return r;
+  }
   /** Scope records of closure() captures objects, one per object. */
   explicitScopes: Map<object, ScopeRecord> = new Map();
   /** Functions whose prototype prefix is being written (guards against a loop). */
@@ -341,9 +356,7 @@ export class Encoder {
     }
     if (this.written.size > 0) this.written.clear();
     this.scopesGrew = false;
-    this.syncReader = withLoadedClosures(
-      opts.exactScopes ? instrumentedScopeReader() : syncScopeReader(),
-    );
+    this.reader = NOT_READ;
     this.modules.clear();
     if (this.moduleMisses.length > 0) this.moduleMisses = [];
     if (this.namespaceCopies.size > 0) this.namespaceCopies.clear();

@@ -35,6 +35,10 @@ export interface Shape {
   fields: ((o: object, vals: readonly unknown[]) => void) | null;
   /** Instances given the shape's keys so far without a generated definer. */
   fieldUses: number;
+  /** The shape whose definition followed this one's in the last pickle (a prediction). */
+  next: Shape | null;
+  /** The cache generation the shape belongs to (-1: not in the cache). */
+  gen: number;
 }
 
 /** False once generating a factory failed: code generation from strings is forbidden here. */
@@ -54,6 +58,10 @@ const MAX_SHAPE_ENTRY = MAX_SHAPE_BYTES / 16;
 const table = new Map<number, Shape[]>();
 let size = 0;
 let bytesHeld = 0;
+/** Bumped when the cache forgets its shapes: a prediction of an older generation is void. */
+let generation = 0;
+/** The shape the last pickle that defined shapes defined first (a prediction). */
+let firstShape: Shape | null = null;
 
 /** Definition bytes the cache holds now (for tests and measurements). */
 export function shapeCacheBytes(): number {
@@ -105,12 +113,16 @@ export function addShape(
       template: null,
       fields: null,
       fieldUses: 0,
+      next: null,
+      gen: -1,
     };
   }
   if (size >= MAX_SHAPES || bytesHeld + n > MAX_SHAPE_BYTES) {
     table.clear();
     size = 0;
     bytesHeld = 0;
+    generation++;
+    firstShape = null;
   }
   bytesHeld += n;
   const shape: Shape = {
@@ -122,6 +134,8 @@ export function addShape(
     template: null,
     fields: null,
     fieldUses: 0,
+    next: null,
+    gen: generation,
   };
   const list = table.get(hash);
   if (list === undefined) table.set(hash, [shape]);
@@ -129,6 +143,35 @@ export function addShape(
   else list[hash % 8] = shape; // colliding definitions cannot make a long list (bytes stay counted)
   size++;
   return shape;
+}
+
+/**
+ * The shape a pickle's next shape definition (at `buf[start..end)`) is expected to be, when
+ * its bytes are that shape's: the one that followed `prev` (the pickle's previous definition;
+ * null for its first) in the last pickle. Messages of one kind define the same shapes in the
+ * same order: this spares them skipping the keys, a hash and a lookup. Undefined otherwise.
+ */
+export function predictedShape(
+  prev: Shape | null,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  nullProto: boolean,
+): Shape | undefined {
+  const s = prev === null ? firstShape : prev.next;
+  if (s === null || s.gen !== generation || s.nullProto !== nullProto) return undefined;
+  const b = s.bytes;
+  const n = b.length;
+  if (end - start < n) return undefined;
+  for (let i = 0; i < n; i++) if (b[i] !== buf[start + i]) return undefined;
+  return s;
+}
+
+/** Records that `s` was defined after `prev` (null: first) in a pickle, for the next one. */
+export function followShape(prev: Shape | null, s: Shape): void {
+  if (s.gen !== generation) return;
+  if (prev === null) firstShape = s;
+  else if (prev.gen === generation) prev.next = s;
 }
 
 /** `(v) => ({ key0: v[0], key1: v[1], ... })` for `keys`: one literal, one hidden class. */

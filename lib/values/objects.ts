@@ -27,10 +27,12 @@ import { readArray } from "./arrays.ts";
 import {
   addShape,
   findShape,
+  followShape,
   fromTemplate,
   hashShape,
   hasRepeat,
   newObject,
+  predictedShape,
   type Shape,
 } from "../pickle/shapes.ts";
 
@@ -59,6 +61,10 @@ export class ShapeNode {
   bytes: Uint8Array | undefined = undefined;
   epoch = -1;
   id = 0;
+  /** The keys of the shape this node ends, once an object of it was written. */
+  names: string[] | undefined = undefined;
+  /** The node of the shape written after this one's in the last pickle (a prediction). */
+  next: ShapeNode | undefined = undefined;
   child(key: string): ShapeNode {
     if (this.firstKey === key) return this.first!;
     let c = this.children?.get(key);
@@ -79,6 +85,8 @@ export class ShapeNode {
 let shapeRoots = [new ShapeNode(), new ShapeNode()];
 let shapeNodes = 0;
 let epochCounter = 0;
+/** The node of the first shape the last pickle wrote, per kind (a prediction). */
+let firstNodes: (ShapeNode | undefined)[] = [undefined, undefined];
 
 /** Starts the shapes of a new pickle: none is written yet. */
 export function startShapes(enc: Encoder): void {
@@ -87,6 +95,7 @@ export function startShapes(enc: Encoder): void {
   if (shapeNodes > 50_000) {
     shapeRoots = [new ShapeNode(), new ShapeNode()];
     shapeNodes = 0;
+    firstNodes = [undefined, undefined];
   }
   enc.lastNames[0] = enc.lastNames[1] = null;
   enc.lastNode[0] = enc.lastNode[1] = null;
@@ -99,13 +108,17 @@ export function startShapes(enc: Encoder): void {
 export function writeSimplePlain(enc: Encoder, o: Record<string, unknown>): boolean {
   if (isProxy(o)) return false;
   const names = getOwnPropertyNames(o);
+  const n = names.length;
   if (getOwnPropertySymbols(o).length !== 0 || !isExtensible(o)) return false;
-  for (let i = 0; i < names.length; i++) {
+  // The values are taken from the descriptors that prove them data (no Object.values).
+  const items = n <= SHAPE_KEYS_MAX ? new Array<unknown>(n) : null;
+  for (let i = 0; i < n; i++) {
     const d = getOwnPropertyDescriptor(o, names[i])!;
     if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
+    if (items !== null) items[i] = d.value;
   }
   enc.nextId++;
-  shapeOf(enc, o, false, names);
+  shapeOf(enc, o, false, names, items);
   return true;
 }
 
@@ -190,8 +203,17 @@ function writeShape(enc: Encoder, o: object, nullProto: boolean, names: string[]
   shapeOf(enc, o, nullProto, names);
 }
 
-/** {@linkcode writeShape} for an object whose memo id is already taken. */
-function shapeOf(enc: Encoder, o: object, nullProto: boolean, names: string[]): void {
+/**
+ * {@linkcode writeShape} for an object whose memo id is already taken; `items`, when given,
+ * are its values in the order of `names`.
+ */
+function shapeOf(
+  enc: Encoder,
+  o: object,
+  nullProto: boolean,
+  names: string[],
+  items: unknown[] | null = null,
+): void {
   const n = names.length;
   const w = enc.w;
   if (n > SHAPE_KEYS_MAX) {
@@ -201,7 +223,7 @@ function shapeOf(enc: Encoder, o: object, nullProto: boolean, names: string[]): 
     w.byte(nullProto ? T.NULL_OBJECT_NEW_SHAPE : T.OBJECT_NEW_SHAPE);
     w.varint(n);
     for (let i = 0; i < n; i++) w.string(names[i]);
-    pushValues(enc, o, names);
+    pushValues(enc, o, names, items);
     return;
   }
   // Arrays of records repeat one shape: try the last shape of this kind before the trie.
@@ -211,8 +233,20 @@ function shapeOf(enc: Encoder, o: object, nullProto: boolean, names: string[]): 
   if (last !== null && last.length === n && sameKeys(last, names)) {
     node = enc.lastNode[side]!;
   } else {
-    node = shapeRoots[side];
-    for (let i = 0; i < n; i++) node = node.child(names[i]);
+    // Messages of one kind write their shapes in the same order: try the shape that followed
+    // the previous one in the last pickle before walking the trie.
+    const prev = enc.lastNode[side];
+    const guess = prev === null ? firstNodes[side] : prev.next;
+    const keys = guess?.names;
+    if (keys !== undefined && keys.length === n && sameKeys(keys, names)) {
+      node = guess!;
+    } else {
+      node = shapeRoots[side];
+      for (let i = 0; i < n; i++) node = node.child(names[i]);
+      node.names ??= names;
+    }
+    if (prev === null) firstNodes[side] = node;
+    else prev.next = node;
     enc.lastNames[side] = names;
     enc.lastNode[side] = node;
   }
@@ -234,15 +268,17 @@ function shapeOf(enc: Encoder, o: object, nullProto: boolean, names: string[]): 
       w.raw(bytes);
     }
   }
-  if (n > 0) pushValues(enc, o, names);
+  if (n > 0) pushValues(enc, o, names, items);
 }
 
-/** Pushes the frame of a simple object's values. */
-function pushValues(enc: Encoder, o: object, names: string[]): void {
+/** Pushes the frame of a simple object's values (`items`, when the caller has them). */
+function pushValues(enc: Encoder, o: object, names: string[], items: unknown[] | null): void {
   const n = names.length;
   const f = enc.push(F_OBJECT, 0, o, n);
   f.keys = names;
-  if (n <= SHAPE_KEYS_MAX) {
+  if (items !== null) {
+    f.items = items;
+  } else if (n <= SHAPE_KEYS_MAX) {
     // Every property is an enumerable data property here (exact mode), or `names` are the
     // enumerable keys (structured mode): values() reads them in key order.
     const items = objectValues(o);
@@ -275,19 +311,27 @@ export function readNewShape(dec: Decoder, at: number, tag: number): object {
   const r = dec.r;
   const nullProto = tag === T.NULL_OBJECT_NEW_SHAPE;
   const start = r.pos;
-  const n = r.length(1);
-  for (let i = 0; i < n; i++) skipString(dec);
-  const end = r.pos;
-  const hash = hashShape(r.buf, start, end, nullProto);
-  let shape = findShape(r.buf, start, end, hash, nullProto);
-  if (shape === undefined) {
-    r.pos = start;
-    r.varint();
-    const keys: string[] = new Array(n);
-    for (let i = 0; i < n; i++) keys[i] = dec.string();
-    if (hasRepeat(keys)) dec.corrupt("an object shape repeats a key", at);
-    shape = addShape(keys, nullProto, r.buf.subarray(start, end), hash);
+  const prev = dec.lastShape;
+  let shape = predictedShape(prev, r.buf, start, r.end, nullProto);
+  if (shape !== undefined) {
+    r.pos = start + shape.bytes.length;
+  } else {
+    const n = r.length(1);
+    for (let i = 0; i < n; i++) skipString(dec);
+    const end = r.pos;
+    const hash = hashShape(r.buf, start, end, nullProto);
+    shape = findShape(r.buf, start, end, hash, nullProto);
+    if (shape === undefined) {
+      r.pos = start;
+      r.varint();
+      const keys: string[] = new Array(n);
+      for (let i = 0; i < n; i++) keys[i] = dec.string();
+      if (hasRepeat(keys)) dec.corrupt("an object shape repeats a key", at);
+      shape = addShape(keys, nullProto, r.buf.subarray(start, end), hash);
+    }
   }
+  followShape(prev, shape);
+  dec.lastShape = shape;
   dec.shapes.push(shape);
   return newShapedObject(dec, shape, at);
 }
