@@ -32,9 +32,10 @@ import {
   type CancelEnvelope,
   type ResultEnvelope,
   seal,
+  sealSync,
   sha256,
   type TaskEnvelope,
-  unseal,
+  unsealSync,
 } from "./envelope.ts";
 import { TaskLostError, TaskRefusedError } from "./errors.ts";
 import { ensureQueue, open } from "./setup.ts";
@@ -226,7 +227,7 @@ export class NatsExecutor extends BaseExecutor {
     }
     const blob = h?.get(BLOB_HEADER);
     if (blob) data = await this.blobs.get(blob);
-    const env = await unseal<ResultEnvelope>(data, this.key);
+    const env = unsealSync<ResultEnvelope>(data, this.key);
     if (blob) this.blobs.delete(blob);
     const p = this.pending.get(env.id);
     if (p === undefined) return; // a duplicate, or a call given up
@@ -321,7 +322,7 @@ export class NatsExecutor extends BaseExecutor {
       mode: job.mode === "apply" ? 0 : 1,
       args: args.bytes,
     };
-    const bytes = await seal(env, this.key);
+    const bytes = sealSync(env, this.key);
     // Every definition the task names is in the bucket before the task is published.
     await this.code.flush();
     if (signal.aborted) throw signal.reason;

@@ -1,14 +1,15 @@
 /**
  * The envelopes that travel on NATS: a task (its id, where to reply, the pickled function
  * and arguments) and a result (the task's id, ok or not, the pickled value). Each is a
- * data-only pickle, signed with the shared key unless the queue is insecure; the receiving
- * side checks the signature before it decodes anything, then loads the envelope without
- * code, and only then the pickles inside it.
+ * data-only pickle followed by its HMAC-SHA-256 under the shared key (unless the queue is
+ * insecure); the receiving side checks the MAC before it decodes anything, then loads the
+ * envelope without code, and only then the pickles inside it.
  *
  * @module
  */
 
-import { dumps, dumpsSync, loads } from "../../mod.ts";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { dumpsSync, loadsSync, UnpicklingError } from "../../mod.ts";
 
 /** A task as the client sends it. */
 export interface TaskEnvelope {
@@ -46,24 +47,66 @@ export interface CancelEnvelope {
   ids: string[];
 }
 
-/** The envelope's bytes, signed with `key` (unsigned when undefined). */
-export function seal(value: object, key: Uint8Array | undefined): Promise<Uint8Array> {
-  if (key === undefined) return Promise.resolve(dumpsSync(value));
-  return dumps(value, { signingKey: key });
+/** Bytes of the HMAC-SHA-256 that ends a signed envelope. */
+const MAC_BYTES = 32;
+
+function mac(key: Uint8Array, body: Uint8Array): Uint8Array {
+  return createHmac("sha256", key).update(body).digest();
 }
 
 /**
- * The envelope in `bytes`: the signature checked first (with `key`), then loaded without
- * code. Throws an UnpicklingError when the signature is missing or wrong.
+ * The envelope's bytes: its data-only pickle, followed by the HMAC-SHA-256 of the pickle
+ * under `key` (no MAC when `key` is undefined). Synchronous: node:crypto's HMAC costs a
+ * microsecond where WebCrypto's asynchronous one costs tens on Bun, twice per task.
  */
+export function sealSync(value: object, key: Uint8Array | undefined): Uint8Array {
+  const body = dumpsSync(value);
+  if (key === undefined) return body;
+  const out = new Uint8Array(body.length + MAC_BYTES);
+  out.set(body);
+  out.set(mac(key, body), body.length);
+  return out;
+}
+
+/** {@linkcode sealSync}, as a promise. */
+export function seal(value: object, key: Uint8Array | undefined): Promise<Uint8Array> {
+  try {
+    return Promise.resolve(sealSync(value, key));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * The envelope in `bytes`: the MAC checked first (with `key`), then the pickle loaded
+ * without code. Throws an UnpicklingError when the MAC is missing or wrong.
+ */
+export function unsealSync<T>(bytes: Uint8Array, key: Uint8Array | undefined): T {
+  let body = bytes;
+  if (key !== undefined) {
+    const end = bytes.length - MAC_BYTES;
+    if (end <= 0) {
+      throw new UnpicklingError("the envelope is too short to hold a signature", 0);
+    }
+    body = bytes.subarray(0, end);
+    const want = mac(key, body);
+    if (!timingSafeEqual(want, bytes.subarray(end))) {
+      throw new UnpicklingError(
+        "the envelope's signature (HMAC-SHA-256) does not match its bytes under this key",
+        end,
+      );
+    }
+  }
+  return loadsSync<T>(body, { allowCode: false });
+}
+
+/** {@linkcode unsealSync}, as a promise. */
 export function unseal<T>(bytes: Uint8Array, key: Uint8Array | undefined): Promise<T> {
-  return loads<T>(
-    bytes,
-    key === undefined ? { allowCode: false } : {
-      allowCode: false,
-      signingKey: key,
-    },
-  );
+  try {
+    return Promise.resolve(unsealSync<T>(bytes, key));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** SHA-256 of `bytes`, hex. */
