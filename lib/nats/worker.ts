@@ -142,10 +142,12 @@ class Worker implements NatsWorker {
       this.busy++;
       this.taken.add(m);
       const t0 = performance.now();
-      this.handle(slot, m).catch((e) => {
-        this.log(`cloudpickle nats worker: a task failed to run: ${(e as Error)?.stack ?? e}`);
-        m.nak(1000);
-      }).finally(() => {
+      let over = false;
+      // Called as soon as the task is acked: the next task and the next pull request then go
+      // out with the ack, in one write.
+      const release = () => {
+        if (over) return;
+        over = true;
         this.busy--;
         this.taken.delete(m);
         this.free.push(slot);
@@ -157,7 +159,11 @@ class Worker implements NatsWorker {
           this.dispatch();
           this.puller.pull();
         }
-      });
+      };
+      this.handle(slot, m, release).catch((e) => {
+        this.log(`cloudpickle nats worker: a task failed to run: ${(e as Error)?.stack ?? e}`);
+        m.nak(1000);
+      }).finally(release);
     }
   }
 
@@ -197,7 +203,7 @@ class Worker implements NatsWorker {
     }
   }
 
-  private async handle(slot: Slot, m: TaskMsg): Promise<void> {
+  private async handle(slot: Slot, m: TaskMsg, release: () => void): Promise<void> {
     const msgId = m.headers?.get("Nats-Msg-Id");
     let data = m.data;
     const blob = m.headers?.get(BLOB_HEADER);
@@ -273,6 +279,7 @@ class Worker implements NatsWorker {
     // Not confirmed: the slot takes its next task meanwhile (a lost ack is a redelivery, whose
     // result the client takes once).
     m.ack();
+    release();
   }
 
   async stop(): Promise<void> {
