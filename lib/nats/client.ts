@@ -5,7 +5,7 @@
  * @module
  */
 
-import { headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
   type ConsumerMessages,
   DeliverPolicy,
@@ -39,6 +39,7 @@ import {
 } from "./envelope.ts";
 import { TaskLostError, TaskRefusedError } from "./errors.ts";
 import { ensureQueue, open } from "./setup.ts";
+import { Publisher } from "./publisher.ts";
 
 /** Header of a worker's refusal (a result without an envelope). */
 export const REFUSED_HEADER = "Cloudpickle-Refused";
@@ -89,6 +90,7 @@ export class NatsExecutor extends BaseExecutor {
   private readonly replySubject: string;
   private readonly blobs: Blobs;
   private readonly code: CodeSender;
+  private readonly pub: Publisher;
   private nextTask = 0;
   private results?: ConsumerMessages;
   private lastResultSeq = 0;
@@ -110,6 +112,7 @@ export class NatsExecutor extends BaseExecutor {
     this.replySubject = `${names.resultPrefix}.${this.clientId}`;
     this.blobs = new Blobs(nc, names.bucket, settings.replicas);
     this.code = new CodeSender(nc, names.codeBucket, settings.replicas, key);
+    this.pub = new Publisher(nc);
   }
 
   /**
@@ -326,13 +329,12 @@ export class NatsExecutor extends BaseExecutor {
     // Every definition the task names is in the bucket before the task is published.
     await this.code.flush();
     if (signal.aborted) throw signal.reason;
-    const h = headers();
-    h.set(REPLY_HEADER, this.replySubject);
+    const h: Record<string, string> = { [REPLY_HEADER]: this.replySubject };
     let body = bytes;
     const big = this.blobs.tooBig(bytes.length);
     if (big) {
       await retry(() => this.blobs.put(id, bytes), signal);
-      h.set(BLOB_HEADER, id);
+      h[BLOB_HEADER] = id;
       body = new Uint8Array(0);
     }
     this.taskBytes += bytes.length;
@@ -361,10 +363,7 @@ export class NatsExecutor extends BaseExecutor {
       };
       this.pending.set(id, p);
       signal.addEventListener("abort", onAbort, { once: true });
-      retry(
-        () => this.js.publish(this.names.taskSubject, body, { msgID: id, headers: h }),
-        signal,
-      ).then((ack) => {
+      retry(() => this.pub.publish(this.names.taskSubject, body, id, h), signal).then((ack) => {
         if (!this.pending.has(id)) return;
         p.seq = ack.seq;
         this.bySeq.set(ack.seq, p);
@@ -392,6 +391,7 @@ export class NatsExecutor extends BaseExecutor {
       await this.jsm.streams.purge(this.names.results, { filter: this.replySubject });
     } catch { /* the results stream ages them out */ }
     await this.nc.drain().catch(() => this.nc.close());
+    this.pub.close();
   }
 }
 

@@ -34,6 +34,7 @@ import { FnIds, type RunOutcome, Slot } from "./slots.ts";
 import { CodeFetcher, CodeRefusal } from "./code_store.ts";
 import { ensureQueue, open } from "./setup.ts";
 import { Puller, type TaskMsg } from "./puller.ts";
+import { Publisher } from "./publisher.ts";
 
 /** Options of {@linkcode startWorker}. */
 export interface NatsWorkerOptions extends NatsCommonOptions {
@@ -80,6 +81,7 @@ class Worker implements NatsWorker {
   private readonly running = new Map<string, Slot>();
   private readonly cancelled = new Set<string>();
   private readonly puller: Puller;
+  private readonly pub: Publisher;
   private beat?: ReturnType<typeof setInterval>;
   private idle!: () => void;
   private cancels?: Subscription;
@@ -99,6 +101,7 @@ class Worker implements NatsWorker {
   ) {
     for (let i = 0; i < concurrency; i++) this.slots.push(new Slot(this.fnIds));
     this.free.push(...this.slots);
+    this.pub = new Publisher(nc);
     this.puller = new Puller(
       nc,
       { nextSubject: `$JS.API.CONSUMER.MSG.NEXT.${names.tasks}.${names.consumer}` },
@@ -129,6 +132,7 @@ class Worker implements NatsWorker {
       this.cancels?.unsubscribe();
       for (const s of this.slots) s.close();
       await this.nc.drain().catch(() => this.nc.close());
+      this.pub.close();
     });
     this.nc.closed().then(() => this.halt(), () => this.halt());
     this.puller.start();
@@ -267,15 +271,15 @@ class Worker implements NatsWorker {
       worker: this.name,
     };
     const bytes = sealSync(result, this.key);
-    const h = headers();
+    let h: Record<string, string> | undefined;
     let body = bytes;
     const rid = `r.${env.id}`;
     if (this.blobs.tooBig(bytes.length)) {
       await retry(() => this.blobs.put(rid, bytes));
-      h.set(BLOB_HEADER, rid);
+      h = { [BLOB_HEADER]: rid };
       body = new Uint8Array(0);
     }
-    await retry(() => this.js.publish(env.reply, body, { msgID: rid, headers: h }));
+    await retry(() => this.pub.publish(env.reply, body, rid, h));
     // Not confirmed: the slot takes its next task meanwhile (a lost ack is a redelivery, whose
     // result the client takes once).
     m.ack();
