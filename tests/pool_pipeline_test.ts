@@ -76,4 +76,35 @@ describe("thread pool: tasks sent ahead", () => {
     const d = await pool.map((x: number) => new Date(x), [0, 1], { chunkSize: 1 });
     assert.ok(d[1] instanceof Date && d[1].getTime() === 1);
   });
+
+  it("map over generators keeps input order, and a failure stops reading the input", async () => {
+    function* gen() {
+      for (let i = 0; i < 25; i++) yield i;
+    }
+    async function* agen() {
+      for (let i = 0; i < 25; i++) yield i;
+    }
+    const want = Array.from({ length: 25 }, (_, i) => i * 3);
+    assert.deepEqual(await pool.map((x: number) => x * 3, gen(), { chunkSize: 2 }), want);
+    assert.deepEqual(await pool.map((x: number) => x * 3, agen(), { chunkSize: 1 }), want);
+    let pulled = 0;
+    function* many() {
+      for (let i = 0; i < 10_000; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    await assert.rejects(
+      pool.map(
+        (x: number) => {
+          if (x === 5) throw new RangeError("item 5");
+          return x;
+        },
+        many(),
+        { chunkSize: 1, maxInFlight: 2 },
+      ),
+      (e: unknown) => e instanceof RangeError && e.message === "item 5",
+    );
+    assert.ok(pulled < 20, `pulled ${pulled}`);
+  });
 });

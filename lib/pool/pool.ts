@@ -237,15 +237,25 @@ export class Pool extends BaseExecutor {
   }
 
   /** Pickles the job's arguments, queues it, and resolves with its results. */
-  protected async runJob(job: Job, signal: AbortSignal): Promise<unknown[]> {
-    if (signal.aborted) throw signal.reason;
+  protected runJob(job: Job, signal: AbortSignal): Promise<unknown[]> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    let args: Payload | Promise<Payload>;
+    try {
+      args = encodeList(job.items, this.share, this.kind === "thread", {
+        classNamespace: this.classNamespace,
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (args instanceof Promise) return args.then((a) => this.enqueue(job, a, signal));
+    return this.enqueue(job, args, signal);
+  }
+
+  /** Queues the job with its pickled arguments, and resolves with its results. */
+  private enqueue(job: Job, args: Payload, signal: AbortSignal): Promise<unknown[]> {
+    if (signal.aborted) return Promise.reject(signal.reason);
     const fnId = this.fnId(job);
-    let args = encodeList(job.items, this.share, this.kind === "thread", {
-      classNamespace: this.classNamespace,
-    });
-    if (args instanceof Promise) args = await args;
-    if (signal.aborted) throw signal.reason;
-    return await new Promise<unknown[]>((resolve, reject) => {
+    return new Promise<unknown[]>((resolve, reject) => {
       const task: Task = {
         job,
         fnId,
