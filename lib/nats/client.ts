@@ -163,7 +163,10 @@ export class NatsExecutor extends BaseExecutor {
     // the old one may have lived on the server that is gone.
     (async () => {
       for await (const s of this.nc.status()) {
-        if (s.type === "reconnect") this.results?.stop();
+        if (s.type === "reconnect") {
+          this.results?.stop();
+          void this.findLost().catch(() => {});
+        }
       }
     })().catch(() => {});
     this.advisories = this.nc.subscribe(
@@ -242,6 +245,30 @@ export class NatsExecutor extends BaseExecutor {
       else p.reject(v);
     } catch (e) {
       p.reject(e);
+    }
+  }
+
+  /**
+   * After a reconnection: the tasks the server gave up on while this client was away (their
+   * MAX_DELIVERIES advisory, a core message, was not heard). A task the consumer delivered
+   * that is still in the work queue and that no worker holds is one the server gave up on:
+   * it fails now. The server tells only how many tasks workers hold, not which: the check is
+   * made when none are held, and tried again every ackWait (10 times) until then.
+   */
+  private async findLost(tries = 10): Promise<void> {
+    if (this.bySeq.size === 0 || this.resultsStopped) return;
+    const info = await this.jsm.consumers.info(this.names.tasks, this.names.consumer);
+    if (info.num_ack_pending > 0) {
+      if (tries > 1) {
+        setTimeout(() => this.findLost(tries - 1).catch(() => {}), this.settings.ackWait);
+      }
+      return;
+    }
+    const delivered = info.delivered.stream_seq;
+    for (const seq of [...this.bySeq.keys()]) {
+      if (seq > delivered || !this.bySeq.has(seq)) continue;
+      const m = await this.jsm.streams.getMessage(this.names.tasks, { seq }).catch(() => null);
+      if (m !== null && this.bySeq.has(seq)) this.onMaxDeliveries(seq, this.settings.maxDeliver);
     }
   }
 
