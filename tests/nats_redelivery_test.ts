@@ -2,7 +2,7 @@
 // heartbeats, and a task that kills every worker it reaches (it fails after maxDeliver).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -17,6 +17,7 @@ import {
   startServers,
   startWorker,
   until,
+  within,
   type WorkerProc,
 } from "./nats/helpers.ts";
 
@@ -124,6 +125,34 @@ describe(`nats: redelivery (${HERE} client)`, { skip: SKIP }, () => {
     assert.equal(lines(file).length, 2);
     assert.ok(Date.now() - started < 15_000);
     // The survivor still runs tasks.
+    assert.equal(await ex.submit(() => "alive"), "alive");
+  });
+
+  it("a client away when the server gave up on its task finds out once it reconnects", async () => {
+    const ws = [worker(HERE, "lost", 2), worker(OTHER, "lost", 2), worker(HERE, "lost", 2)];
+    await Promise.all(ws.map((w) => w.ready));
+    const ex = await pool("lost", 2);
+    // Away: the advisory of maximum deliveries is not heard (as while disconnected).
+    (ex as unknown as { advisories: { unsubscribe(): void } }).advisories.unsubscribe();
+    const file = join(dir, "lost.txt");
+    const call = ex.submit(function lost(path: string) {
+      appendFileSync(path, `start ${proc().pid}\n`);
+      proc().kill(proc().pid, "SIGKILL");
+    }, file);
+    call.catch(() => {});
+    await until(() => existsSync(file) && lines(file).length === 2, 15_000, "two deliveries");
+    await new Promise((r) => setTimeout(r, 2 * ACK_WAIT + 500)); // the server gives up
+    await (ex as unknown as { nc: { reconnect(): Promise<void> } }).nc.reconnect();
+    await within(
+      15_000,
+      "the lost task's error after the reconnection",
+      assert.rejects(
+        call,
+        (e: Error) =>
+          e instanceof TaskLostError && /lost/.test(e.message) &&
+          /delivered 2 times/.test(e.message),
+      ),
+    );
     assert.equal(await ex.submit(() => "alive"), "alive");
   });
 });

@@ -163,12 +163,82 @@ export abstract class BaseExecutor implements Executor {
     items: Iterable<T> | AsyncIterable<T>,
     options?: MapOptions,
   ): Promise<Awaited<R>[]> {
-    const it = this.imap(fn, items, options);
-    return (async () => {
-      const out: Awaited<R>[] = [];
-      for await (const r of it) out.push(r);
+    if (options?.ordered === false) {
+      const it = this.imap(fn, items, options);
+      return (async () => {
+        const out: Awaited<R>[] = [];
+        for await (const r of it) out.push(r);
+        return out;
+      })();
+    }
+    // In order: the same window as imap's, the results put in place without an async
+    // generator's hops per item (they count at one item per task).
+    checkFunction(fn);
+    const chunkSize = chunkSizeOf(options, items, this.concurrency);
+    const window = options?.maxInFlight ?? 2 * this.concurrency;
+    if (!Number.isInteger(window) || window < 1) {
+      throw new TypeError(`maxInFlight must be an integer >= 1, not ${String(window)}`);
+    }
+    const call = this.begin(options);
+    return this.track(this.collect(fn, items, chunkSize, window, call)) as Promise<
+      Awaited<R>[]
+    >;
+  }
+
+  /** `map` in input order: what `iterate` yields, gathered in one list. */
+  private async collect(
+    fn: (...args: never[]) => unknown,
+    items: Iterable<unknown> | AsyncIterable<unknown>,
+    chunkSize: number,
+    window: number,
+    call: CallSignal,
+  ): Promise<unknown[]> {
+    const signal = call.signal;
+    const array = Array.isArray(items) ? items : undefined;
+    const isAsync = array === undefined &&
+      typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
+    const source = array !== undefined
+      ? undefined
+      : isAsync
+      ? (items as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+      : (items as Iterable<unknown>)[Symbol.iterator]();
+    const token = {};
+    const out: unknown[] = [];
+    const inFlight: Promise<unknown[]>[] = [];
+    let at = 0;
+    let exhausted = false;
+    let ok = false;
+    try {
+      while (true) {
+        while (!exhausted && inFlight.length < window) {
+          if (signal.aborted) throw signal.reason;
+          let chunk: unknown[];
+          if (array !== undefined) {
+            chunk = array.slice(at, at + chunkSize);
+            at += chunk.length;
+          } else chunk = await take(source!, isAsync, chunkSize);
+          if (chunk.length < chunkSize) exhausted = true;
+          if (chunk.length === 0) break;
+          const p = this.runJob({ fn, mode: "map", items: chunk, token }, signal);
+          p.catch(noop); // observed when its turn comes
+          inFlight.push(p);
+        }
+        if (inFlight.length === 0) break;
+        const results = await inFlight.shift()!;
+        for (let i = 0; i < results.length; i++) out.push(results[i]);
+      }
+      ok = true;
       return out;
-    })();
+    } finally {
+      if (!ok) {
+        // Left early (an error, an abort): stop what still runs for this call.
+        if (!signal.aborted) {
+          call.controller.abort(new DOMException("the iteration was left", "AbortError"));
+        }
+        if (!exhausted) await (source as AsyncIterator<unknown> | undefined)?.return?.();
+      }
+      call.done();
+    }
   }
 
   imap<T, R>(

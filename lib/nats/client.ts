@@ -5,7 +5,7 @@
  * @module
  */
 
-import { headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
   type ConsumerMessages,
   DeliverPolicy,
@@ -32,12 +32,14 @@ import {
   type CancelEnvelope,
   type ResultEnvelope,
   seal,
+  sealSync,
   sha256,
   type TaskEnvelope,
-  unseal,
+  unsealSync,
 } from "./envelope.ts";
 import { TaskLostError, TaskRefusedError } from "./errors.ts";
 import { ensureQueue, open } from "./setup.ts";
+import { Publisher } from "./publisher.ts";
 
 /** Header of a worker's refusal (a result without an envelope). */
 export const REFUSED_HEADER = "Cloudpickle-Refused";
@@ -88,6 +90,7 @@ export class NatsExecutor extends BaseExecutor {
   private readonly replySubject: string;
   private readonly blobs: Blobs;
   private readonly code: CodeSender;
+  private readonly pub: Publisher;
   private nextTask = 0;
   private results?: ConsumerMessages;
   private lastResultSeq = 0;
@@ -109,6 +112,7 @@ export class NatsExecutor extends BaseExecutor {
     this.replySubject = `${names.resultPrefix}.${this.clientId}`;
     this.blobs = new Blobs(nc, names.bucket, settings.replicas);
     this.code = new CodeSender(nc, names.codeBucket, settings.replicas, key);
+    this.pub = new Publisher(nc);
   }
 
   /**
@@ -159,7 +163,10 @@ export class NatsExecutor extends BaseExecutor {
     // the old one may have lived on the server that is gone.
     (async () => {
       for await (const s of this.nc.status()) {
-        if (s.type === "reconnect") this.results?.stop();
+        if (s.type === "reconnect") {
+          this.results?.stop();
+          void this.findLost().catch(() => {});
+        }
       }
     })().catch(() => {});
     this.advisories = this.nc.subscribe(
@@ -226,7 +233,7 @@ export class NatsExecutor extends BaseExecutor {
     }
     const blob = h?.get(BLOB_HEADER);
     if (blob) data = await this.blobs.get(blob);
-    const env = await unseal<ResultEnvelope>(data, this.key);
+    const env = unsealSync<ResultEnvelope>(data, this.key);
     if (blob) this.blobs.delete(blob);
     const p = this.pending.get(env.id);
     if (p === undefined) return; // a duplicate, or a call given up
@@ -238,6 +245,30 @@ export class NatsExecutor extends BaseExecutor {
       else p.reject(v);
     } catch (e) {
       p.reject(e);
+    }
+  }
+
+  /**
+   * After a reconnection: the tasks the server gave up on while this client was away (their
+   * MAX_DELIVERIES advisory, a core message, was not heard). A task the consumer delivered
+   * that is still in the work queue and that no worker holds is one the server gave up on:
+   * it fails now. The server tells only how many tasks workers hold, not which: the check is
+   * made when none are held, and tried again every ackWait (10 times) until then.
+   */
+  private async findLost(tries = 10): Promise<void> {
+    if (this.bySeq.size === 0 || this.resultsStopped) return;
+    const info = await this.jsm.consumers.info(this.names.tasks, this.names.consumer);
+    if (info.num_ack_pending > 0) {
+      if (tries > 1) {
+        setTimeout(() => this.findLost(tries - 1).catch(() => {}), this.settings.ackWait);
+      }
+      return;
+    }
+    const delivered = info.delivered.stream_seq;
+    for (const seq of [...this.bySeq.keys()]) {
+      if (seq > delivered || !this.bySeq.has(seq)) continue;
+      const m = await this.jsm.streams.getMessage(this.names.tasks, { seq }).catch(() => null);
+      if (m !== null && this.bySeq.has(seq)) this.onMaxDeliveries(seq, this.settings.maxDeliver);
     }
   }
 
@@ -321,17 +352,16 @@ export class NatsExecutor extends BaseExecutor {
       mode: job.mode === "apply" ? 0 : 1,
       args: args.bytes,
     };
-    const bytes = await seal(env, this.key);
+    const bytes = sealSync(env, this.key);
     // Every definition the task names is in the bucket before the task is published.
     await this.code.flush();
     if (signal.aborted) throw signal.reason;
-    const h = headers();
-    h.set(REPLY_HEADER, this.replySubject);
+    const h: Record<string, string> = { [REPLY_HEADER]: this.replySubject };
     let body = bytes;
     const big = this.blobs.tooBig(bytes.length);
     if (big) {
       await retry(() => this.blobs.put(id, bytes), signal);
-      h.set(BLOB_HEADER, id);
+      h[BLOB_HEADER] = id;
       body = new Uint8Array(0);
     }
     this.taskBytes += bytes.length;
@@ -360,10 +390,7 @@ export class NatsExecutor extends BaseExecutor {
       };
       this.pending.set(id, p);
       signal.addEventListener("abort", onAbort, { once: true });
-      retry(
-        () => this.js.publish(this.names.taskSubject, body, { msgID: id, headers: h }),
-        signal,
-      ).then((ack) => {
+      retry(() => this.pub.publish(this.names.taskSubject, body, id, h), signal).then((ack) => {
         if (!this.pending.has(id)) return;
         p.seq = ack.seq;
         this.bySeq.set(ack.seq, p);
@@ -391,6 +418,7 @@ export class NatsExecutor extends BaseExecutor {
       await this.jsm.streams.purge(this.names.results, { filter: this.replySubject });
     } catch { /* the results stream ages them out */ }
     await this.nc.drain().catch(() => this.nc.close());
+    this.pub.close();
   }
 }
 

@@ -9,13 +9,7 @@
 import { hostname } from "node:os";
 import process from "node:process";
 import { headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import {
-  type Consumer,
-  jetstream,
-  type JetStreamClient,
-  jetstreamManager,
-  type JsMsg,
-} from "@nats-io/jetstream";
+import { jetstream, type JetStreamClient, jetstreamManager } from "@nats-io/jetstream";
 import { encode } from "../pool/codec.ts";
 import { WorkerDiedError } from "../executor/errors.ts";
 import { BLOB_HEADER, Blobs } from "./blobs.ts";
@@ -30,14 +24,17 @@ import {
 import {
   type CancelEnvelope,
   type ResultEnvelope,
-  seal,
+  sealSync,
   type TaskEnvelope,
   unseal,
+  unsealSync,
 } from "./envelope.ts";
 import { REFUSED_HEADER, REPLY_HEADER, TASK_HEADER } from "./client.ts";
 import { FnIds, type RunOutcome, Slot } from "./slots.ts";
 import { CodeFetcher, CodeRefusal } from "./code_store.ts";
 import { ensureQueue, open } from "./setup.ts";
+import { Puller, type TaskMsg } from "./puller.ts";
+import { Publisher } from "./publisher.ts";
 
 /** Options of {@linkcode startWorker}. */
 export interface NatsWorkerOptions extends NatsCommonOptions {
@@ -60,14 +57,33 @@ export interface NatsWorker {
 /** Ids of tasks cancelled by their client, remembered at most. */
 const CANCELLED_MAX = 10_000;
 
+/**
+ * Tasks shorter than this (milliseconds, on average) are prefetched: a worker then holds as
+ * many waiting tasks as it has threads, so a thread that finishes finds its next task here
+ * rather than one round trip away. Longer tasks are taken only by free threads, so that a
+ * worker never holds tasks another worker could run now.
+ */
+const SHORT_TASK_MS = 20;
+
 class Worker implements NatsWorker {
   readonly name = `${hostname()}:${process.pid}`;
   private stopping = false;
   private readonly slots: Slot[] = [];
+  private readonly free: Slot[] = [];
+  /** Tasks delivered and waiting for a thread (their lease kept by heartbeats). */
+  private readonly waiting: TaskMsg[] = [];
+  /** Tasks on a thread. */
+  private readonly taken = new Set<TaskMsg>();
+  private busy = 0;
+  private prefetch = 0;
+  private averageMs = SHORT_TASK_MS;
   private readonly fnIds = new FnIds();
   private readonly running = new Map<string, Slot>();
   private readonly cancelled = new Set<string>();
-  private loops: Promise<void>[] = [];
+  private readonly puller: Puller;
+  private readonly pub: Publisher;
+  private beat?: ReturnType<typeof setInterval>;
+  private idle!: () => void;
   private cancels?: Subscription;
   private readonly blobs: Blobs;
   private readonly code: CodeFetcher;
@@ -77,7 +93,6 @@ class Worker implements NatsWorker {
   constructor(
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
-    private readonly consumer: Consumer,
     private readonly names: QueueNames,
     private readonly settings: QueueSettings,
     private readonly key: Uint8Array | undefined,
@@ -85,6 +100,17 @@ class Worker implements NatsWorker {
     private readonly log: (line: string) => void,
   ) {
     for (let i = 0; i < concurrency; i++) this.slots.push(new Slot(this.fnIds));
+    this.free.push(...this.slots);
+    this.pub = new Publisher(nc);
+    this.puller = new Puller(
+      nc,
+      { nextSubject: `$JS.API.CONSUMER.MSG.NEXT.${names.tasks}.${names.consumer}` },
+      () => this.stopping ? 0 : this.free.length + this.prefetch - this.waiting.length,
+      (m) => {
+        this.waiting.push(m);
+        this.dispatch();
+      },
+    );
     this.blobs = new Blobs(nc, names.bucket, settings.replicas);
     this.code = new CodeFetcher(nc, names.codeBucket, settings.replicas, key);
     this.defs = (fn) => this.code.definitions(fn);
@@ -96,12 +122,62 @@ class Worker implements NatsWorker {
         unseal<CancelEnvelope>(m.data, this.key).then((c) => this.onCancel(c.ids), () => {});
       },
     });
-    this.loops = this.slots.map((s) => this.loop(s));
-    this.closed = Promise.all(this.loops).then(async () => {
+    // Heartbeats: the tasks taken and those waiting for a thread keep their lease.
+    this.beat = setInterval(() => {
+      for (const m of this.taken) m.working();
+      for (const m of this.waiting) m.working();
+    }, Math.max(50, this.settings.ackWait / 3));
+    this.closed = new Promise<void>((r) => this.idle = r).then(async () => {
+      clearInterval(this.beat);
       this.cancels?.unsubscribe();
       for (const s of this.slots) s.close();
       await this.nc.drain().catch(() => this.nc.close());
+      this.pub.close();
     });
+    this.nc.closed().then(() => this.halt(), () => this.halt());
+    this.puller.start();
+  }
+
+  /** Gives waiting tasks to free threads. */
+  private dispatch(): void {
+    while (this.free.length > 0 && this.waiting.length > 0) {
+      const slot = this.free.pop()!;
+      const m = this.waiting.shift()!;
+      this.busy++;
+      this.taken.add(m);
+      const t0 = performance.now();
+      let over = false;
+      // Called as soon as the task is acked: the next task and the next pull request then go
+      // out with the ack, in one write.
+      const release = () => {
+        if (over) return;
+        over = true;
+        this.busy--;
+        this.taken.delete(m);
+        this.free.push(slot);
+        this.averageMs = 0.8 * this.averageMs + 0.2 * (performance.now() - t0);
+        this.prefetch = this.averageMs < SHORT_TASK_MS ? this.slots.length : 0;
+        if (this.stopping) {
+          if (this.busy === 0) this.idle();
+        } else {
+          this.dispatch();
+          this.puller.pull();
+        }
+      };
+      this.handle(slot, m, release).catch((e) => {
+        this.log(`cloudpickle nats worker: a task failed to run: ${(e as Error)?.stack ?? e}`);
+        m.nak(1000);
+      }).finally(release);
+    }
+  }
+
+  /** Stops taking tasks: the waiting ones go back to the queue at once. */
+  private halt(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.puller.stop();
+    for (const m of this.waiting.splice(0)) m.nak(0);
+    if (this.busy === 0) this.idle();
   }
 
   private onCancel(ids: string[]): void {
@@ -117,28 +193,8 @@ class Worker implements NatsWorker {
     }
   }
 
-  private async loop(slot: Slot): Promise<void> {
-    while (!this.stopping) {
-      let m: JsMsg | null;
-      try {
-        m = await this.consumer.next({ expires: 2000 });
-      } catch (e) {
-        if (this.stopping) break;
-        if (this.nc.isClosed()) break;
-        await new Promise((r) => setTimeout(r, 250)); // the server is away: try again
-        void e;
-        continue;
-      }
-      if (m === null) continue;
-      await this.handle(slot, m).catch((e) => {
-        this.log(`cloudpickle nats worker: a task failed to run: ${(e as Error)?.stack ?? e}`);
-        m!.nak(1000);
-      });
-    }
-  }
-
   /** Refuses a message: terminated (never delivered again), and its client told. */
-  private refuse(m: JsMsg, why: string): void {
+  private refuse(m: TaskMsg, why: string): void {
     m.term(why);
     const task = m.headers?.get("Nats-Msg-Id") ?? "?";
     this.log(`cloudpickle nats worker: refused task ${task} (stream seq ${m.seq}): ${why}`);
@@ -151,14 +207,14 @@ class Worker implements NatsWorker {
     }
   }
 
-  private async handle(slot: Slot, m: JsMsg): Promise<void> {
+  private async handle(slot: Slot, m: TaskMsg, release: () => void): Promise<void> {
     const msgId = m.headers?.get("Nats-Msg-Id");
     let data = m.data;
     const blob = m.headers?.get(BLOB_HEADER);
     if (blob) data = await this.blobs.get(blob);
     let env: TaskEnvelope;
     try {
-      env = await unseal<TaskEnvelope>(data, this.key);
+      env = unsealSync<TaskEnvelope>(data, this.key);
     } catch (e) {
       this.refuse(
         m,
@@ -173,7 +229,7 @@ class Worker implements NatsWorker {
       this.refuse(m, "its id is not the id it was published under (a tampered or replayed task)");
       return;
     }
-    const stored = Number(m.info.timestampNanos) / 1e6;
+    const stored = m.storedMs;
     if (Math.abs(stored - env.issued) > this.settings.duplicateWindow) {
       this.refuse(
         m,
@@ -186,7 +242,6 @@ class Worker implements NatsWorker {
       m.ack();
       return;
     }
-    const beat = setInterval(() => m.working(), Math.max(50, this.settings.ackWait / 3));
     this.running.set(env.id, slot);
     let outcome: RunOutcome;
     try {
@@ -196,7 +251,6 @@ class Worker implements NatsWorker {
       this.refuse(m, e.message);
       return;
     } finally {
-      clearInterval(beat);
       this.running.delete(env.id);
     }
     if ("died" in outcome) {
@@ -216,23 +270,24 @@ class Worker implements NatsWorker {
       value: outcome.value,
       worker: this.name,
     };
-    const bytes = await seal(result, this.key);
-    const h = headers();
+    const bytes = sealSync(result, this.key);
+    let h: Record<string, string> | undefined;
     let body = bytes;
     const rid = `r.${env.id}`;
     if (this.blobs.tooBig(bytes.length)) {
       await retry(() => this.blobs.put(rid, bytes));
-      h.set(BLOB_HEADER, rid);
+      h = { [BLOB_HEADER]: rid };
       body = new Uint8Array(0);
     }
-    await retry(() => this.js.publish(env.reply, body, { msgID: rid, headers: h }));
-    // Not awaited: the slot takes its next task meanwhile (a lost ack is a redelivery, whose
+    await retry(() => this.pub.publish(env.reply, body, rid, h));
+    // Not confirmed: the slot takes its next task meanwhile (a lost ack is a redelivery, whose
     // result the client takes once).
-    void retry(() => m.ackAck()).catch(() => {});
+    m.ack();
+    release();
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.halt();
     await this.closed;
   }
 }
@@ -265,11 +320,10 @@ export async function startWorker(o: NatsWorkerOptions): Promise<NatsWorker> {
     const jsm = await jetstreamManager(nc);
     await retry(() => ensureQueue(jsm, names, settings));
     const js = jetstream(nc);
-    const consumer = await js.consumers.get(names.tasks, names.consumer);
+    await js.consumers.get(names.tasks, names.consumer); // (throws when it is missing)
     const w = new Worker(
       nc,
       js,
-      consumer,
       names,
       settings,
       key,

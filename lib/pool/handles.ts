@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { dumpsSync, loadsSync } from "../../mod.ts";
 import { frame, FrameReader } from "./framing.ts";
-import { type ReplyMessage, type RunMessage, TRANSFER_RESULTS } from "./protocol.ts";
+import { type HostMessage, type ReplyMessage, TRANSFER_RESULTS } from "./protocol.ts";
 import { startRuntimeThread } from "./thread_host.ts";
 
 /** What the pool hears from a worker. */
@@ -20,7 +20,7 @@ export interface HandleEvents {
 
 /** One worker, as the pool drives it. */
 export interface WorkerHandle {
-  send(m: RunMessage, transfer: ArrayBuffer[]): void;
+  send(m: HostMessage, transfer: ArrayBuffer[]): void;
   /** Stops the worker at once; no `death` follows. */
   kill(): void;
 }

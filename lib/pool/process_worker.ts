@@ -11,7 +11,7 @@ import process from "node:process";
 import { dumpsSync, loadsSync } from "../../mod.ts";
 import { frame, FrameReader } from "./framing.ts";
 import { createRunner } from "./runner.ts";
-import type { ReplyMessage, RunMessage } from "./protocol.ts";
+import type { ReplyMessage, RunMessage, SkipMessage } from "./protocol.ts";
 
 console.log = console.error;
 console.info = console.error;
@@ -23,12 +23,21 @@ const write = (m: ReplyMessage) => {
 
 const run = createRunner(false, false);
 const reader = new FrameReader();
-// One job at a time, in arrival order (the pool sends the next one after a reply).
+// One job at a time, in arrival order (the pool may send one ahead, behind the one that
+// runs; a skipped one is dropped unless it started).
 let chain: Promise<void> = Promise.resolve();
+const queued = new Set<number>();
 process.stdin.on("data", (chunk: Uint8Array) => {
   for (const f of reader.push(new Uint8Array(chunk))) {
-    const m = loadsSync(f, { allowCode: false }) as RunMessage;
-    chain = chain.then(async () => write(await run(m)));
+    const m = loadsSync(f, { allowCode: false }) as RunMessage | SkipMessage;
+    if (m.t === "skip") {
+      queued.delete(m.id);
+      continue;
+    }
+    queued.add(m.id);
+    chain = chain.then(async () => {
+      if (queued.delete(m.id)) write(await run(m));
+    });
   }
 });
 process.stdin.on("end", () => {
