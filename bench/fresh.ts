@@ -71,8 +71,11 @@ interface State {
   ops: number;
 }
 
-/** One batch: build `n` messages, time their encodes, then their decodes; check one. */
-function batch(st: State, make: () => FreshMessage, n: number, record: boolean): void {
+/**
+ * One batch: build `n` messages, time their encodes, then their decodes; check one. Returns the
+ * timed milliseconds (encodes and decodes).
+ */
+function batch(st: State, make: () => FreshMessage, n: number, record: boolean): number {
   const wall = performance.now();
   const msgs: FreshMessage[] = [];
   for (let i = 0; i < n; i++) msgs.push(make());
@@ -98,13 +101,14 @@ function batch(st: State, make: () => FreshMessage, n: number, record: boolean):
   const bad = msgs[n - 1].check(last);
   if (bad) throw new Error(`decoded message is wrong: ${bad}`);
   st.result.size ??= sizeOf(out[0]);
-  if (!record) return;
+  if (!record) return encMs + decMs;
   st.enc.push(encMs / n);
   st.dec.push(decMs / n);
   // Wall time, with the untimed building and encoding: a contestant whose untimed encodes are
   // slow (first pickling of new functions) must not hold the run for many times the budget.
   st.spent += performance.now() - wall;
   st.ops += n;
+  return encMs + decMs;
 }
 
 /**
@@ -127,17 +131,26 @@ export function timeFresh(
     spent: 0,
     ops: 0,
   }));
-  // Warm-up (~25% of the budget, at least 5 messages) sizes the batches (~budget/9 each).
+  // Warm-up (~25% of the budget, at least 5 messages) sizes the batches: ~budget/9 of timed
+  // work each, as harness.ts does, but at most ~budget/3 of wall time with the untimed building
+  // and encoding. Sized on wall time alone, a contestant whose untimed first pickling is slow
+  // got batches of one message, each timed cold right after a forced GC: twice its steady
+  // per-message time on V8, against a peer timed in long batches.
   for (const st of states) {
     try {
       const t0 = performance.now();
       let n = 0;
+      let timed = 0;
       do {
-        batch(st, make, 1, false);
+        timed += batch(st, make, 1, false);
         n++;
       } while (n < 5 || performance.now() - t0 < budgetMs / 4);
-      const each = (performance.now() - t0) / n;
-      st.batch = Math.max(1, Math.round(budgetMs / 9 / each));
+      const wallEach = (performance.now() - t0) / n;
+      const timedEach = Math.max(timed / n, 1e-3);
+      st.batch = Math.max(
+        1,
+        Math.min(Math.round(budgetMs / 9 / timedEach), Math.round(budgetMs / 3 / wallEach)),
+      );
     } catch (err) {
       st.result.error = errText(err);
     }

@@ -189,7 +189,9 @@ function refuseAlone(enc: Encoder, an: Analysis, name: string): never {
   if (an.lexicalThis) {
     enc.fail(
       `cannot pickle arrow function${name}: it uses the enclosing \`this\`, which the ` +
-        "runtime does not expose; assign `this` to a variable outside the arrow and use that",
+        "runtime does not expose; assign `this` to a variable outside the arrow and use that " +
+        "(for a class field `f = () => …`, declare `f` as a method and bind it in the " +
+        "constructor: `this.f = this.f.bind(this)`, which pickles)",
     );
   }
   return enc.fail(
