@@ -8,8 +8,11 @@
 
 import { IS_JSC } from "../host.ts";
 
-/** Whether 16-bit units are stored low byte first (batches are made as UTF-16LE bytes). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/**
+ * Whether the host stores numbers low byte first (batches are made as UTF-16LE bytes, and
+ * floats are read through a Float64Array).
+ */
+export const LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Longest Latin-1 string built with `String.fromCharCode.apply` over a reused array instead of
