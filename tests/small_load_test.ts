@@ -93,6 +93,29 @@ describe("floats of small and larger loads", () => {
   });
 });
 
+describe("Latin-1 strings decoded from the pickle's own bytes", () => {
+  it("every byte value, short, windowed and long, at any offset of the given bytes", () => {
+    let all = "";
+    for (let c = 0; c < 256; c++) all += String.fromCharCode(c);
+    const strings: string[] = [];
+    for (const n of [1, 2, 5, 31, 32, 63, 64, 200, 1024, 1025, 3000, 5000]) {
+      let s = "";
+      for (let i = 0; i < n; i++) s += all[(i * 7 + n) % 256];
+      strings.push(s);
+    }
+    const value = { strings, last: all, keys: { [all.slice(160, 200)]: all.slice(200) } };
+    const bytes = dumpsSync(value);
+    for (const offset of [0, 1, 7]) {
+      const host = new Uint8Array(bytes.length + offset + 3);
+      host.set(bytes, offset);
+      const back = loadsSync<typeof value>(host.subarray(offset, offset + bytes.length));
+      assert.deepEqual(back, value);
+    }
+    const fromBuffer = loadsSync<typeof value>(bytes.buffer);
+    assert.deepEqual(fromBuffer.strings, strings);
+  });
+});
+
 describe("a load's arrays and values after loads that failed", () => {
   it("objects, shared references and shapes load right after failures at every byte", () => {
     const shared = { k: 1 };
