@@ -55,52 +55,60 @@ const CUT_HEADER = `it is truncated inside its header; ${WHOLE}`;
 const NOT_A_PICKLE = "the bytes are not a pickle (they do not start with the magic bytes " +
   '"JSPK"); pass bytes that dumps gave';
 
+/** Throws the error of a header at `start` with `message` about the byte at `at`. */
+function fail(start: number, message: string, at: number): never {
+  throw new UnpicklingError(`cannot load the pickle: ${message}`, at - start);
+}
+
 /**
  * Parses a header at `start`. Returns undefined when `buf` ends before the header does and
  * `partial` is set (streams wait for more bytes); otherwise throws on any problem.
  */
 export function readHeader(buf: Uint8Array, start = 0, partial = false): Header | undefined {
   const end = buf.length;
-  const fail = (message: string, at: number): never => {
-    throw new UnpicklingError(`cannot load the pickle: ${message}`, at - start);
-  };
   for (let i = 0; i < 4; i++) {
-    if (start + i >= end) return partial ? undefined : fail(CUT_HEADER, end);
-    if (buf[start + i] !== MAGIC[i]) fail(NOT_A_PICKLE, start + i);
+    if (start + i >= end) return partial ? undefined : fail(start, CUT_HEADER, end);
+    if (buf[start + i] !== MAGIC[i]) fail(start, NOT_A_PICKLE, start + i);
   }
-  if (start + 4 >= end) return partial ? undefined : fail(CUT_HEADER, end);
+  if (start + 4 >= end) return partial ? undefined : fail(start, CUT_HEADER, end);
   const version = buf[start + 4];
   if (version !== FORMAT_VERSION) {
     fail(
+      start,
       `it is of format version ${version}, and this library reads version ` +
         `${FORMAT_VERSION}; load it with the version of the library that dumped it`,
       start + 4,
     );
   }
-  if (start + 5 >= end) return partial ? undefined : fail(CUT_HEADER, end);
+  if (start + 5 >= end) return partial ? undefined : fail(start, CUT_HEADER, end);
   const flags = buf[start + 5];
   if (flags & ~KNOWN_FLAGS) {
-    fail(`its header sets unknown flags (${flags & ~KNOWN_FLAGS}); ${CORRUPT}`, start + 5);
+    fail(start, `its header sets unknown flags (${flags & ~KNOWN_FLAGS}); ${CORRUPT}`, start + 5);
   }
   let rest = 0;
   let scale = 1;
   let p = start + 6;
   for (let i = 0;; i++) {
-    if (i >= 8) fail(`its header's length runs over 8 bytes; ${CORRUPT}`, p);
-    if (p >= end) return partial ? undefined : fail(CUT_HEADER, end);
+    if (i >= 8) fail(start, `its header's length runs over 8 bytes; ${CORRUPT}`, p);
+    if (p >= end) return partial ? undefined : fail(start, CUT_HEADER, end);
     const b = buf[p++];
     rest += (b & 0x7f) * scale;
     if (b < 0x80) break;
     scale *= 128;
   }
   const mac = flags & FLAG_SIGNED ? MAC_BYTES : 0;
-  if (rest < mac + 1) fail(`its body is empty; ${CORRUPT}`, p);
+  if (rest < mac + 1) fail(start, `its body is empty; ${CORRUPT}`, p);
   const total = p - start + rest;
   if (!partial && start + total > end) {
-    fail(`it is truncated (its header announces ${rest} bytes, ${end - p} present); ${WHOLE}`, end);
+    fail(
+      start,
+      `it is truncated (its header announces ${rest} bytes, ${end - p} present); ${WHOLE}`,
+      end,
+    );
   }
   if (!partial && start + total < end) {
     fail(
+      start,
       `${end - start - total} unexpected bytes follow it; pass the bytes of one pickle ` +
         "(load reads pickles one after another from a stream)",
       start + total,
