@@ -230,3 +230,28 @@ describe("small messages through real processes", () => {
     });
   }
 });
+
+describe("calls without options after calls with options", () => {
+  it("a call without options takes nothing from the options of an earlier call", () => {
+    const value = { n: 1.5, buf: new Uint8Array([1, 2, 3]), s: "x" };
+    const plain = dumpsSync(value);
+    const got: ArrayBuffer[] = [];
+    const outOfBand = dumpsSync(value, { bufferCallback: (b) => void got.push(b) });
+    const structured = dumpsSync(value, { fidelity: "structured" });
+    assert.equal(got.length, 1);
+    assert.notDeepEqual(outOfBand, plain);
+    assert.notDeepEqual(structured, plain);
+    class WithOverride extends Pickler {
+      override reducerOverride(v: unknown): Reduction | undefined {
+        return v instanceof Uint8Array ? [Array.of, [9]] : undefined;
+      }
+    }
+    assert.deepEqual(loadsSync(new WithOverride().dumpsSync(value)), { ...value, buf: [9] });
+    const again = dumpsSync(value);
+    assert.deepEqual(again, plain);
+    assert.equal(got.length, 1);
+    const back = loadsSync<typeof value>(again);
+    assert.ok(back.buf instanceof Uint8Array);
+    assert.deepEqual([...back.buf], [1, 2, 3]);
+  });
+});

@@ -133,6 +133,12 @@ function walkOptions(
 }
 
 /**
+ * The walk options of a sync call with no options, made once (no walk writes to them): one
+ * object of 17 fields less per call.
+ */
+const SYNC_DEFAULTS: EncodeOptions = walkOptions("sync", undefined, undefined);
+
+/**
  * A pickle's bytes: always over a plain (non-shared) ArrayBuffer of their own, so they can be
  * transferred (`postMessage(bytes, [bytes.buffer])`) and given to WebCrypto or `Blob`.
  */
@@ -154,6 +160,9 @@ export function dumpSyncWith(
         "(V8 tells scope instances apart only in a heap snapshot, which it sends " +
         "asynchronously); use dumps or dump",
     );
+  }
+  if (options === undefined && override === undefined) {
+    return walkSync(value, SYNC_DEFAULTS) as Pickle;
   }
   const opts = walkOptions("sync", options, override, undefined);
   if (opts.bufferCallback !== undefined) opts.oob = { ids: new Map(), count: 0 };
