@@ -116,6 +116,32 @@ describe("Latin-1 strings decoded from the pickle's own bytes", () => {
   });
 });
 
+describe("UTF-8 and UTF-16 strings decoded from the pickle's own bytes", () => {
+  it("short and long, lone surrogates kept, invalid UTF-8 refused, at any offset", () => {
+    const strings: string[] = [];
+    for (const n of [1, 3, 40, 63, 64, 100, 300, 1000, 5000]) {
+      strings.push("é".repeat(n) + "x", "ж€".repeat(n), "日本".repeat(n), "😀a".repeat(n));
+      strings.push("\ud800" + "д".repeat(n) + "\udfff"); // lone surrogates: UTF-16
+    }
+    const bytes = dumpsSync(strings);
+    for (const offset of [0, 1, 6]) {
+      const host = new Uint8Array(bytes.length + offset + 2);
+      host.set(bytes, offset);
+      assert.deepEqual(loadsSync(host.subarray(offset, offset + bytes.length)), strings);
+    }
+    // A long UTF-8 string whose bytes are made invalid is refused at its offset.
+    const long = dumpsSync(["жa".repeat(200)]);
+    const at = long.lastIndexOf(0xd0);
+    const bad = long.slice();
+    bad[at] = 0xff;
+    assert.throws(() => loadsSync(bad), (e: unknown) => {
+      assert.ok(e instanceof UnpicklingError, String(e));
+      assert.match((e as Error).message, /not valid UTF-8/);
+      return true;
+    });
+  });
+});
+
 describe("a load's arrays and values after loads that failed", () => {
   it("objects, shared references and shapes load right after failures at every byte", () => {
     const shared = { k: 1 };

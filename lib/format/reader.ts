@@ -52,13 +52,13 @@ const SCRATCH_READS = 8;
 type Slice = (this: Uint8Array, start: number, end: number) => string;
 
 /**
- * Buffer's `name` decoding method (`latin1Slice`), called on the pickle's own Uint8Array:
+ * Buffer's `name` decoding method (`latin1Slice`, `utf8Slice`, `ucs2Slice`), called on the pickle's own Uint8Array:
  * Deno and Bun decode one as they decode a Buffer, which spares making a Buffer over the
  * pickle (a Uint8Array subclass: 50-90 ns, a twentieth of a small message's load). Null where
  * the method is missing or does not give what `toString(encoding)` of a Buffer gives for every
  * byte value (checked once), where the reader makes the Buffer.
  */
-function sliceOf(name: string, encoding: "latin1"): Slice | null {
+function sliceOf(name: string, encoding: "latin1" | "utf8" | "ucs2"): Slice | null {
   const f = (Buffer.prototype as unknown as Record<string, unknown>)[name];
   if (typeof f !== "function") return null;
   const probe = new Uint8Array(258);
@@ -71,6 +71,8 @@ function sliceOf(name: string, encoding: "latin1"): Slice | null {
   }
 }
 const latin1Slice = sliceOf("latin1Slice", "latin1");
+const utf8Slice = sliceOf("utf8Slice", "utf8");
+const ucs2Slice = sliceOf("ucs2Slice", "ucs2");
 
 /** Code units a batch of short strings holds at most (see ByteReader.batched). */
 const BATCH_SIZE = 4096;
@@ -307,6 +309,8 @@ export class ByteReader {
     }
     const s = UTF8_NATIVE === "decoder" && n > UTF8_DECODER_MIN
       ? lenient.decode(this.buf.subarray(start, start + n))
+      : utf8Slice !== null
+      ? utf8Slice.call(this.buf, start, start + n)
       : this.asBuffer().toString("utf8", start, start + n);
     if (s.includes("\uFFFD")) {
       try {
@@ -395,7 +399,9 @@ export class ByteReader {
       const s = this.batched(start, -n);
       if (s !== null) return s;
     }
-    return this.asBuffer().toString("ucs2", start, start + n * 2);
+    return ucs2Slice !== null
+      ? ucs2Slice.call(this.buf, start, start + n * 2)
+      : this.asBuffer().toString("ucs2", start, start + n * 2);
   }
 
   /**
