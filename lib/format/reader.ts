@@ -237,7 +237,11 @@ export class ByteReader {
     const p = this.pos;
     this.pos = p + 8;
     const view = this.view;
-    if (view !== null) return view.getFloat64(p, true);
+    return view !== null ? view.getFloat64(p, true) : this.firstFloat64(p);
+  }
+
+  /** The float64 at `p` when the reader has no DataView yet (kept out of float64). */
+  private firstFloat64(p: number): number {
     if (!LITTLE_ENDIAN || ++this.scratchReads > SCRATCH_READS) {
       return this.dataView().getFloat64(p, true);
     }
