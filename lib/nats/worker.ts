@@ -58,12 +58,15 @@ export interface NatsWorker {
 const CANCELLED_MAX = 10_000;
 
 /**
- * Tasks shorter than this (milliseconds, on average) are prefetched: a worker then holds as
- * many waiting tasks as it has threads, so a thread that finishes finds its next task here
- * rather than one round trip away. Longer tasks are taken only by free threads, so that a
+ * Tasks shorter than this (milliseconds, on average) are prefetched: a worker then holds
+ * {@linkcode AHEAD} tasks per thread beyond those running, sent ahead to the threads, so a
+ * thread that finishes starts its next task at once rather than one round trip away. Longer tasks are taken only by free threads, so that a
  * worker never holds tasks another worker could run now.
  */
 const SHORT_TASK_MS = 20;
+
+/** Short tasks sent ahead to a thread at most, behind the one it runs. */
+const AHEAD = 2;
 
 class Worker implements NatsWorker {
   readonly name = `${hostname()}:${process.pid}`;
@@ -138,14 +141,16 @@ class Worker implements NatsWorker {
   }
 
   /**
-   * A thread for the next task: an idle one, else, while tasks are short, one that runs a
-   * single task (the next is sent ahead, so that it starts as soon as the thread is done).
+   * A thread for the next task: an idle one, else, while tasks are short, the least busy of
+   * those with room for a task sent ahead (it starts as soon as the thread is done).
    */
   private pick(): Slot | undefined {
     let ahead: Slot | undefined;
     for (const s of this.slots) {
       if (s.load === 0) return s;
-      if (s.load === 1 && ahead === undefined && this.prefetch > 0) ahead = s;
+      if (s.load <= AHEAD && this.prefetch > 0 && !(ahead !== undefined && ahead.load <= s.load)) {
+        ahead = s;
+      }
     }
     return ahead;
   }
@@ -170,7 +175,7 @@ class Worker implements NatsWorker {
         this.taken.delete(m);
         slot.load--;
         if (idle) this.averageMs = 0.8 * this.averageMs + 0.2 * (performance.now() - t0);
-        this.prefetch = this.averageMs < SHORT_TASK_MS ? this.slots.length : 0;
+        this.prefetch = this.averageMs < SHORT_TASK_MS ? AHEAD * this.slots.length : 0;
         if (this.stopping) {
           if (this.busy === 0) this.idle();
         } else {
