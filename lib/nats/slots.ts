@@ -33,16 +33,33 @@ export class FnIds {
   }
 }
 
-/** What a run ended with: the pickled results or error, or the thread's death. */
-export type RunOutcome = { ok: boolean; value: Uint8Array } | { died: string };
+/**
+ * What a run ended with: the pickled results or error, the thread's death, or `again`: the
+ * task was sent ahead and never started (its thread died or was stopped first), so it may run
+ * elsewhere as if it had never been sent.
+ */
+export type RunOutcome = { ok: boolean; value: Uint8Array } | { died: string } | {
+  again: true;
+};
 
-/** One thread, started again when it dies or is stopped. */
+const AGAIN: RunOutcome = { again: true };
+
+/**
+ * One thread, started again when it dies or is stopped. It may be given a task while it runs
+ * another (sent ahead): the thread runs them one at a time, in the order they were sent, so
+ * the next starts without waiting for a message from the thread that talks to NATS.
+ */
 export class Slot {
   private handle?: WorkerHandle;
   private ready?: Promise<void>;
-  private current?: (o: RunOutcome) => void;
+  /** The runs sent to the thread and not answered yet, in the order they were sent. */
+  private readonly pending = new Map<number, (o: RunOutcome) => void>();
+  /** Runs cancelled before they were sent. */
+  private readonly skipped = new Set<number>();
   private fns = new Set<number>();
   private nextRun = 0;
+  /** Tasks given to this slot and not over yet (kept by its worker). */
+  load = 0;
 
   constructor(private readonly fnIds: FnIds) {}
 
@@ -62,8 +79,8 @@ export class Slot {
             up = true;
             resolve();
           } else if (m.t === "done") {
-            const c = this.current;
-            this.current = undefined;
+            const c = this.pending.get(m.id);
+            this.pending.delete(m.id);
             c?.({ ok: m.ok, value: m.value.bytes });
           }
         },
@@ -71,15 +88,23 @@ export class Slot {
           if (handle !== this.handle) return;
           this.reset();
           if (!up) reject(new Error(`a task thread failed to start: ${reason}`));
-          const c = this.current;
-          this.current = undefined;
-          c?.({ died: reason });
+          this.settle({ died: reason });
         },
       });
       this.handle = handle;
     });
     this.ready.catch(() => {});
     return this.ready;
+  }
+
+  /** Answers the runs pending: the first (the one running) with `first`, the rest `again`. */
+  private settle(first: RunOutcome): void {
+    let o = first;
+    for (const c of this.pending.values()) {
+      c(o);
+      o = AGAIN;
+    }
+    this.pending.clear();
   }
 
   private reset(): void {
@@ -89,11 +114,18 @@ export class Slot {
     this.fns.clear();
   }
 
+  /** A number for the next run, to give {@linkcode run} and {@linkcode cancel}. */
+  runId(): number {
+    return this.nextRun++;
+  }
+
   /**
    * Runs a task on this slot's thread (`fn` is loaded once per thread under `fnKey`, with
-   * the code definitions `defs` gives, which it names by hash).
+   * the code definitions `defs` gives, which it names by hash), behind the tasks it was
+   * given before.
    */
   async run(
+    id: number,
     fnKey: string,
     fn: Uint8Array,
     defs: (fn: Uint8Array) => Promise<Uint8Array[]>,
@@ -104,7 +136,7 @@ export class Slot {
     const fnId = this.fnIds.of(fnKey);
     const m: RunMessage = {
       t: "run",
-      id: this.nextRun++,
+      id,
       fnId,
       mode,
       args: { bytes: args, buffers: [], shared: [] },
@@ -122,19 +154,37 @@ export class Slot {
         m.drop = [old];
       }
     }
+    if (this.skipped.delete(id)) return { died: "cancelled" }; // (fnId then sent again)
     this.fns.add(fnId);
     return await new Promise<RunOutcome>((resolve) => {
-      this.current = resolve;
+      this.pending.set(id, resolve);
       this.handle!.send(m, []);
     });
   }
 
+  /**
+   * Stops the run `id`: one waiting behind another is skipped; the one running stops with its
+   * thread (replaced at the next run), and those behind it may run elsewhere.
+   */
+  cancel(id: number): void {
+    const c = this.pending.get(id);
+    if (c === undefined) {
+      this.skipped.add(id); // (not sent yet)
+      return;
+    }
+    if (this.pending.keys().next().value === id) {
+      this.stop("cancelled");
+    } else {
+      this.pending.delete(id);
+      this.handle?.send({ t: "skip", id }, []);
+      c({ died: "cancelled" });
+    }
+  }
+
   /** Stops the running task (its thread is replaced at the next run). */
   stop(reason: string): void {
-    const c = this.current;
-    this.current = undefined;
     this.reset();
-    c?.({ died: reason });
+    this.settle({ died: reason });
   }
 
   /** Ends the thread. */

@@ -58,27 +58,30 @@ export interface NatsWorker {
 const CANCELLED_MAX = 10_000;
 
 /**
- * Tasks shorter than this (milliseconds, on average) are prefetched: a worker then holds as
- * many waiting tasks as it has threads, so a thread that finishes finds its next task here
- * rather than one round trip away. Longer tasks are taken only by free threads, so that a
+ * Tasks shorter than this (milliseconds, on average) are prefetched: a worker then holds
+ * {@linkcode AHEAD} tasks per thread beyond those running, sent ahead to the threads, so a
+ * thread that finishes starts its next task at once rather than one round trip away. Longer tasks are taken only by free threads, so that a
  * worker never holds tasks another worker could run now.
  */
 const SHORT_TASK_MS = 20;
+
+/** Short tasks sent ahead to a thread at most, behind the one it runs. */
+const AHEAD = 2;
 
 class Worker implements NatsWorker {
   readonly name = `${hostname()}:${process.pid}`;
   private stopping = false;
   private readonly slots: Slot[] = [];
-  private readonly free: Slot[] = [];
   /** Tasks delivered and waiting for a thread (their lease kept by heartbeats). */
   private readonly waiting: TaskMsg[] = [];
-  /** Tasks on a thread. */
+  /** Tasks given to a thread (running, or sent ahead behind the one running). */
   private readonly taken = new Set<TaskMsg>();
+  /** Tasks given to a thread and not over yet. */
   private busy = 0;
   private prefetch = 0;
   private averageMs = SHORT_TASK_MS;
   private readonly fnIds = new FnIds();
-  private readonly running = new Map<string, Slot>();
+  private readonly running = new Map<string, { slot: Slot; run: number }>();
   private readonly cancelled = new Set<string>();
   private readonly puller: Puller;
   private readonly pub: Publisher;
@@ -100,12 +103,11 @@ class Worker implements NatsWorker {
     private readonly log: (line: string) => void,
   ) {
     for (let i = 0; i < concurrency; i++) this.slots.push(new Slot(this.fnIds));
-    this.free.push(...this.slots);
     this.pub = new Publisher(nc);
     this.puller = new Puller(
       nc,
       { nextSubject: `$JS.API.CONSUMER.MSG.NEXT.${names.tasks}.${names.consumer}` },
-      () => this.stopping ? 0 : this.free.length + this.prefetch - this.waiting.length,
+      () => this.stopping ? 0 : this.slots.length + this.prefetch - this.busy - this.waiting.length,
       (m) => {
         this.waiting.push(m);
         this.dispatch();
@@ -138,12 +140,29 @@ class Worker implements NatsWorker {
     this.puller.start();
   }
 
-  /** Gives waiting tasks to free threads. */
+  /**
+   * A thread for the next task: an idle one, else, while tasks are short, the least busy of
+   * those with room for a task sent ahead (it starts as soon as the thread is done).
+   */
+  private pick(): Slot | undefined {
+    let ahead: Slot | undefined;
+    for (const s of this.slots) {
+      if (s.load === 0) return s;
+      if (s.load <= AHEAD && this.prefetch > 0 && !(ahead !== undefined && ahead.load <= s.load)) {
+        ahead = s;
+      }
+    }
+    return ahead;
+  }
+
+  /** Gives waiting tasks to threads. */
   private dispatch(): void {
-    while (this.free.length > 0 && this.waiting.length > 0) {
-      const slot = this.free.pop()!;
+    while (this.waiting.length > 0) {
+      const slot = this.pick();
+      if (slot === undefined) return;
       const m = this.waiting.shift()!;
       this.busy++;
+      const idle = slot.load++ === 0; // (else the time measured counts the wait behind)
       this.taken.add(m);
       const t0 = performance.now();
       let over = false;
@@ -154,9 +173,9 @@ class Worker implements NatsWorker {
         over = true;
         this.busy--;
         this.taken.delete(m);
-        this.free.push(slot);
-        this.averageMs = 0.8 * this.averageMs + 0.2 * (performance.now() - t0);
-        this.prefetch = this.averageMs < SHORT_TASK_MS ? this.slots.length : 0;
+        slot.load--;
+        if (idle) this.averageMs = 0.8 * this.averageMs + 0.2 * (performance.now() - t0);
+        this.prefetch = this.averageMs < SHORT_TASK_MS ? AHEAD * this.slots.length : 0;
         if (this.stopping) {
           if (this.busy === 0) this.idle();
         } else {
@@ -164,7 +183,13 @@ class Worker implements NatsWorker {
           this.puller.pull();
         }
       };
-      this.handle(slot, m, release).catch((e) => {
+      this.handle(slot, m, release).then((again) => {
+        // Sent ahead to a thread that died or was stopped first: to the front of the line.
+        if (again) {
+          if (this.stopping) m.nak(0);
+          else this.waiting.unshift(m);
+        }
+      }, (e) => {
         this.log(`cloudpickle nats worker: a task failed to run: ${(e as Error)?.stack ?? e}`);
         m.nak(1000);
       }).finally(release);
@@ -182,8 +207,8 @@ class Worker implements NatsWorker {
 
   private onCancel(ids: string[]): void {
     for (const id of ids) {
-      const slot = this.running.get(id);
-      if (slot !== undefined) slot.stop("cancelled");
+      const r = this.running.get(id);
+      if (r !== undefined) r.slot.cancel(r.run);
       else {
         if (this.cancelled.size >= CANCELLED_MAX) {
           this.cancelled.delete(this.cancelled.values().next().value!);
@@ -207,7 +232,8 @@ class Worker implements NatsWorker {
     }
   }
 
-  private async handle(slot: Slot, m: TaskMsg, release: () => void): Promise<void> {
+  /** Runs a task and answers it; true when it should run again (it never started). */
+  private async handle(slot: Slot, m: TaskMsg, release: () => void): Promise<boolean> {
     const msgId = m.headers?.get("Nats-Msg-Id");
     let data = m.data;
     const blob = m.headers?.get(BLOB_HEADER);
@@ -223,11 +249,11 @@ class Worker implements NatsWorker {
           : `its signature does not check out with this worker's key (do the client and ` +
             `the workers share the same CLOUDPICKLE_NATS_KEY?): ${(e as Error).message}`,
       );
-      return;
+      return false;
     }
     if (typeof env !== "object" || env === null || env.v !== 1 || env.id !== msgId) {
       this.refuse(m, "its id is not the id it was published under (a tampered or replayed task)");
-      return;
+      return false;
     }
     const stored = m.storedMs;
     if (Math.abs(stored - env.issued) > this.settings.duplicateWindow) {
@@ -236,27 +262,29 @@ class Worker implements NatsWorker {
         `it was issued ${Math.round((stored - env.issued) / 1000)} s before the server stored ` +
           `it, beyond the duplicate window (a replayed task, or clocks far apart)`,
       );
-      return;
+      return false;
     }
     if (this.cancelled.delete(env.id)) {
       m.ack();
-      return;
+      return false;
     }
-    this.running.set(env.id, slot);
+    const run = slot.runId();
+    this.running.set(env.id, { slot, run });
     let outcome: RunOutcome;
     try {
-      outcome = await slot.run(env.fnKey, env.fn, this.defs, env.mode, env.args);
+      outcome = await slot.run(run, env.fnKey, env.fn, this.defs, env.mode, env.args);
     } catch (e) {
       if (!(e instanceof CodeRefusal)) throw e;
       this.refuse(m, e.message);
-      return;
+      return false;
     } finally {
       this.running.delete(env.id);
     }
+    if ("again" in outcome) return true;
     if ("died" in outcome) {
       if (outcome.died === "cancelled") {
         m.ack();
-        return;
+        return false;
       }
       const err = new WorkerDiedError(
         `the thread that ran the task ${env.name} on ${this.name} died: ${outcome.died}`,
@@ -284,6 +312,7 @@ class Worker implements NatsWorker {
     // result the client takes once).
     m.ack();
     release();
+    return false;
   }
 
   async stop(): Promise<void> {
