@@ -26,7 +26,7 @@
 
 import * as T from "../format/tags.ts";
 import { readStr } from "../format/module_table.ts";
-import type { Decoder } from "../pickle/decoder.ts";
+import type { DecodeFrame, Decoder } from "../pickle/decoder.ts";
 import { K_ARRAY, K_OBJECT } from "../pickle/decode_table.ts";
 import {
   FORM_CLASS,
@@ -66,6 +66,23 @@ interface Run {
 }
 
 let run: Run | undefined;
+
+/** A new run of frame `f`: its next function is item f.i + 1, due after the 4 bytes at `end`. */
+function newRun(dec: Decoder, f: DecodeFrame, scope: ScopeHandle | null, end: number): Run {
+  return {
+    dec,
+    target: f.target,
+    top: dec.top,
+    scope,
+    index: f.i + 1,
+    end: end + 4,
+    at: [],
+    sources: [],
+    fns: [],
+    next: 0,
+    failed: false,
+  };
+}
 
 /** What the batches did in this process (read by tests): evaluations, functions they made. */
 export const batchCounts = { evaluations: 0, functions: 0 };
@@ -122,36 +139,12 @@ export function batched(
       s.index = f.i + 1;
       s.end = p + 4;
     } else {
-      run = {
-        dec,
-        target: f.target,
-        top: dec.top,
-        scope,
-        index: f.i + 1,
-        end: p + 4,
-        at: [],
-        sources: [],
-        fns: [],
-        next: 0,
-        failed: false,
-      };
+      run = newRun(dec, f, scope, p);
     }
     return undefined;
   }
   // Proven: this function is item f.i of the frame; its next items follow its lists.
-  const st = s ?? (run = {
-    dec,
-    target: f.target,
-    top: dec.top,
-    scope,
-    index: f.i + 1,
-    end: p + 4,
-    at: [],
-    sources: [],
-    fns: [],
-    next: 0,
-    failed: false,
-  });
+  const st = s ?? (run = newRun(dec, f, scope, p));
   st.at = [at];
   st.sources = [source];
   const forms = [form];

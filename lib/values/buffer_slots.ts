@@ -8,6 +8,8 @@
  */
 
 import { types } from "node:util";
+import { VIEW_TYPES } from "../format/tags.ts";
+import { INTRINSICS } from "./intrinsics.ts";
 
 type Getter<T> = (this: unknown) => T;
 
@@ -99,25 +101,12 @@ export function typedArrayLength(v: ArrayBufferView): number {
 }
 
 const typedName = getter<string | undefined>(TYPED, Symbol.toStringTag as unknown as string);
+/** Bytes per element by typed array name, from the view types the format knows. */
 const ELEMENT_SIZE: Record<string, number> = {};
-for (
-  const C of [
-    Int8Array,
-    Uint8Array,
-    Uint8ClampedArray,
-    Int16Array,
-    Uint16Array,
-    Int32Array,
-    Uint32Array,
-    Float32Array,
-    Float64Array,
-    BigInt64Array,
-    BigUint64Array,
-  ]
-) ELEMENT_SIZE[C.name] = C.BYTES_PER_ELEMENT;
-const F16 = (globalThis as { Float16Array?: { name: string; BYTES_PER_ELEMENT: number } })
-  .Float16Array;
-if (F16 !== undefined) ELEMENT_SIZE[F16.name] = F16.BYTES_PER_ELEMENT;
+for (const name of VIEW_TYPES) {
+  const size = (INTRINSICS[name] as { BYTES_PER_ELEMENT?: number } | undefined)?.BYTES_PER_ELEMENT;
+  if (typeof size === "number") ELEMENT_SIZE[name] = size;
+}
 
 /** The bytes per element of a real typed array (1 for a DataView). */
 export function elementSize(v: ArrayBufferView, isDataView: boolean): number {
