@@ -207,27 +207,44 @@ export async function up({ name = "dev", cluster = 1, maxPayload, install = true
   const dir = stateDir(name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const state = { name, maxPayload, servers: [] };
-  for (let i = 0; i < cluster; i++) {
-    state.servers.push({
-      name: `${name}-${i + 1}`,
-      port: await freePort(),
-      monitorPort: await freePort(),
-      clusterPort: cluster > 1 ? await freePort() : undefined,
-      storeDir: join(dir, `store-${i + 1}`),
-    });
+  // A port found free may be taken (by another program's outgoing connection, say) before
+  // the server binds it; the server then exits at once, and new ports are tried.
+  for (let attempt = 1;; attempt++) {
+    const state = { name, maxPayload, servers: [] };
+    for (let i = 0; i < cluster; i++) {
+      state.servers.push({
+        name: `${name}-${i + 1}`,
+        port: await freePort(),
+        monitorPort: await freePort(),
+        clusterPort: cluster > 1 ? await freePort() : undefined,
+        storeDir: join(dir, `store-${i + 1}`),
+      });
+    }
+    state.urls = state.servers.map((s) => `nats://127.0.0.1:${s.port}`);
+    for (const s of state.servers) startOne(bin, state, s);
+    save(state);
+    const deadline = Date.now() + 30_000;
+    try {
+      await Promise.all(state.servers.map((s) => waitHealthy(s, deadline)));
+      return state;
+    } catch (e) {
+      const log = state.servers.map((s) => readLog(s.log)).join("\n");
+      await down({ name });
+      if (attempt < 3 && /exited at start/.test(String(e)) && /address already in use/i.test(log)) {
+        mkdirSync(dir, { recursive: true });
+        continue;
+      }
+      throw log === "" ? e : new Error(`${e.message}; its log ends:\n${log.slice(-2000)}`);
+    }
   }
-  state.urls = state.servers.map((s) => `nats://127.0.0.1:${s.port}`);
-  for (const s of state.servers) startOne(bin, state, s);
-  save(state);
-  const deadline = Date.now() + 30_000;
+}
+
+function readLog(path) {
   try {
-    await Promise.all(state.servers.map((s) => waitHealthy(s, deadline)));
-  } catch (e) {
-    await down({ name });
-    throw e;
+    return path === undefined ? "" : readFileSync(path, "utf8");
+  } catch {
+    return "";
   }
-  return state;
 }
 
 /** Stops (SIGTERM, then SIGKILL) the servers `up` started under `name`, and forgets them. */
