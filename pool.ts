@@ -16,7 +16,8 @@
  * @module
  */
 
-export { createPool, Pool, type PoolOptions } from "./lib/pool/pool.ts";
+export { createPool, Pool } from "./lib/pool/pool.ts";
+export type { PoolOptions } from "./lib/pool/options.ts";
 export {
   CancelledError,
   ExecutorClosedError,

@@ -49,7 +49,16 @@ class CallSignal {
     this.unlink.push(() => s.removeEventListener("abort", on));
   }
 
-  /** Stops the timer and forgets the linked signals (the call is over). */
+  /** The tasks a map keeps in flight: `maxInFlight`, by default twice the concurrency. */
+function windowOf(options: MapOptions | undefined, concurrency: number): number {
+  const window = options?.maxInFlight ?? 2 * concurrency;
+  if (!Number.isInteger(window) || window < 1) {
+    throw new TypeError(`maxInFlight must be an integer >= 1, not ${String(window)}`);
+  }
+  return window;
+}
+
+/** Stops the timer and forgets the linked signals (the call is over). */
   done(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     for (const u of this.unlink) u();
@@ -175,10 +184,7 @@ export abstract class BaseExecutor implements Executor {
     // generator's hops per item (they count at one item per task).
     checkFunction(fn);
     const chunkSize = chunkSizeOf(options, items, this.concurrency);
-    const window = options?.maxInFlight ?? 2 * this.concurrency;
-    if (!Number.isInteger(window) || window < 1) {
-      throw new TypeError(`maxInFlight must be an integer >= 1, not ${String(window)}`);
-    }
+    const window = windowOf(options, this.concurrency);
     const call = this.begin(options);
     return this.track(this.collect(fn, items, chunkSize, window, call)) as Promise<
       Awaited<R>[]
@@ -249,10 +255,7 @@ export abstract class BaseExecutor implements Executor {
     // Checked now, not at the first next(): a bad call fails where it is made.
     checkFunction(fn);
     const chunkSize = chunkSizeOf(options, items, this.concurrency);
-    const window = options?.maxInFlight ?? 2 * this.concurrency;
-    if (!Number.isInteger(window) || window < 1) {
-      throw new TypeError(`maxInFlight must be an integer >= 1, not ${String(window)}`);
-    }
+    const window = windowOf(options, this.concurrency);
     const call = this.begin(options);
     const gen = this.iterate(fn, items, options?.ordered !== false, chunkSize, window, call);
     // Once iterated, the call counts as running (close() waits for it) until it ends.

@@ -51,6 +51,13 @@ export function writeHeader(
 export const WHOLE = "pass every byte that dumps gave";
 /** Why a pickle that breaks the format cannot load (there is no remedy but another pickle). */
 export const CORRUPT = "the pickle is corrupt or was not made by this library";
+
+/** The reader's errors. */
+export const CUT = `cannot load the pickle: it is truncated; ${WHOLE}`;
+export const CUT_NUMBER = `cannot load the pickle: it is truncated inside a number; ${WHOLE}`;
+export const OUT_OF_RANGE = `cannot load the pickle: a number is out of range; ${CORRUPT}`;
+export const OVERLONG = `cannot load the pickle: a number runs over 8 bytes; ${CORRUPT}`;
+export const NOT_UTF8 = `cannot load the pickle: a string is not valid UTF-8; ${CORRUPT}`;
 const CUT_HEADER = `it is truncated inside its header; ${WHOLE}`;
 const NOT_A_PICKLE = "the bytes are not a pickle (they do not start with the magic bytes " +
   '"JSPK"); pass bytes that dumps gave';

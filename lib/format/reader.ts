@@ -6,7 +6,7 @@
  */
 
 import { UnpicklingError } from "../errors.ts";
-import { CORRUPT, WHOLE } from "./header.ts";
+import { CORRUPT, CUT, CUT_NUMBER, NOT_UTF8, OUT_OF_RANGE, OVERLONG, WHOLE } from "./header.ts";
 import { Buffer } from "node:buffer";
 import {
   APPLY_MAX,
@@ -24,20 +24,18 @@ import {
   BATCH_BYTES,
   BATCH_SIZE,
   BATCH_UNITS,
+  decoder,
+  fromCharCode,
   LATIN1_UNITS,
   latin1Slice,
+  lenient,
   ucs2Slice,
   UNITS,
   UTF8_UNITS,
   utf8Slice,
+  WINDOW_CHUNK,
 } from "./string_sources.ts";
 
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-/** Replaces invalid sequences with U+FFFD instead of throwing (see ByteReader.utf8). */
-const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
-/** Bytes decoded at once into a window that short Latin-1 strings are cut from. */
-const WINDOW_CHUNK = 4096;
-const fromCharCode = String.fromCharCode;
 /**
  * Scratch memory the first floats of a load are read through (little-endian hosts): making a
  * DataView of the pickle costs 60-150 ns on V8, about what decoding a small message costs
@@ -47,12 +45,6 @@ const SCRATCH_F64 = new Float64Array(1);
 const SCRATCH_BYTES = new Uint8Array(SCRATCH_F64.buffer);
 /** Floats a load reads through the scratch memory before it makes a DataView. */
 const SCRATCH_READS = 8;
-
-const CUT = `cannot load the pickle: it is truncated; ${WHOLE}`;
-const CUT_NUMBER = `cannot load the pickle: it is truncated inside a number; ${WHOLE}`;
-const OUT_OF_RANGE = `cannot load the pickle: a number is out of range; ${CORRUPT}`;
-const OVERLONG = `cannot load the pickle: a number runs over 8 bytes; ${CORRUPT}`;
-const NOT_UTF8 = `cannot load the pickle: a string is not valid UTF-8; ${CORRUPT}`;
 
 /** Reads pickle bytes with bounds checks. */
 export class ByteReader {

@@ -52,3 +52,12 @@ export const BATCH_SIZE = 4096;
 export const BATCH_UNITS = new Uint16Array(BATCH_SIZE);
 /** The same memory as bytes, for Buffer's UCS-2 decoding. */
 export const BATCH_BYTES = Buffer.from(BATCH_UNITS.buffer);
+
+/** UTF-8 decoding that throws on invalid sequences. */
+export const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Replaces invalid sequences with U+FFFD instead of throwing (see ByteReader.utf8). */
+export const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** Bytes decoded at once into a window that short Latin-1 strings are cut from. */
+export const WINDOW_CHUNK = 4096;
+export const fromCharCode = String.fromCharCode;

@@ -20,39 +20,9 @@ import {
 import { startProcess, startThread, type WorkerHandle } from "./handles.ts";
 import type { FastDoneMessage, FastRunMessage, ReplyMessage, RunMessage } from "./protocol.ts";
 import type { PoolOptions } from "./options.ts";
-
-export type { PoolOptions } from "./options.ts";
+import type { Slot, Task } from "./pool_state.ts";
 
 const isArray = Array.isArray;
-
-interface Task {
-  job: Job;
-  fnId: number;
-  args: Payload;
-  signal: AbortSignal;
-  resolve(r: unknown[]): void;
-  reject(e: unknown): void;
-  onAbort(): void;
-  attempts: number;
-  slot?: Slot;
-  id: number;
-}
-
-interface Slot {
-  handle?: WorkerHandle;
-  ready: boolean;
-  /** Tasks sent to the worker, in order: the first runs, the others wait there. */
-  tasks: Task[];
-  /** Tasks given to this worker whose message waits for its function's async pickle. */
-  sending: number;
-  /** Function ids this worker holds, oldest first. */
-  fns: Set<number>;
-  /**
-   * The pool's end of the channel to this worker: the function definitions the worker
-   * holds, sent once and named by hash afterwards (a new worker starts with a new one).
-   */
-  cache: CodeCache;
-}
 
 /**
  * Tasks a worker is sent at most: the one it runs and one ahead, so that it starts the
