@@ -49,21 +49,21 @@ class CallSignal {
     this.unlink.push(() => s.removeEventListener("abort", on));
   }
 
-  /** The tasks a map keeps in flight: `maxInFlight`, by default twice the concurrency. */
+  /** Stops the timer and forgets the linked signals (the call is over). */
+  done(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    for (const u of this.unlink) u();
+    this.unlink.length = 0;
+  }
+}
+
+/** The tasks a map keeps in flight: `maxInFlight`, by default twice the concurrency. */
 function windowOf(options: MapOptions | undefined, concurrency: number): number {
   const window = options?.maxInFlight ?? 2 * concurrency;
   if (!Number.isInteger(window) || window < 1) {
     throw new TypeError(`maxInFlight must be an integer >= 1, not ${String(window)}`);
   }
   return window;
-}
-
-/** Stops the timer and forgets the linked signals (the call is over). */
-  done(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    for (const u of this.unlink) u();
-    this.unlink.length = 0;
-  }
 }
 
 function chunkSizeOf(options: MapOptions | undefined, items: unknown, concurrency: number) {
