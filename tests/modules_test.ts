@@ -244,6 +244,9 @@ describe("loading modules", () => {
       loads(p, { importModule: () => ({ Model: { fromJSON: 3 } }) }),
       (e: unknown) => e instanceof UnpicklingError && /not a function or class/.test(e.message),
     );
+    // What importModule answered was for those loads only.
+    assert.equal(await loads(p), shapes.Model.fromJSON);
+    assert.equal(await loads(await dumps(shapes)), shapes);
   });
 
   it("a missing module is an UnpicklingError naming it", async () => {

@@ -163,6 +163,8 @@ export async function encodeAsync(
   });
   let total = 0;
   let relearned = 0;
+  /** Set when a failed walk learned about modules: the value is found again from the root. */
+  let relearn = false;
   let placed = false;
   for (let round = 0;; round++) {
     // Discovery: from the root once, then on from what each await produced.
@@ -210,8 +212,18 @@ export async function encodeAsync(
           held(() => enc.resume(more, opts));
         } catch (e) {
           if (!(e instanceof PicklingError)) throw e;
-          // Walked on from the middle, the error's path is partial: find it from the root.
+          // A function no listed module exported went by value and failed deeper (a
+          // package's internals): find the modules imported a moment ago, and start again.
+          const misses = [...enc.moduleMisses];
           enc.release();
+          if (
+            misses.length > 0 && relearned < MAX_RELEARN &&
+            await inputs.learnModules([], misses)
+          ) {
+            relearn = true;
+            break;
+          }
+          // Walked on from the middle, the error's path is partial: find it from the root.
           w.reset(HEADER_MAX);
           enc.walk(value, opts);
           throw e;
@@ -221,6 +233,12 @@ export async function encodeAsync(
       }
     } finally {
       enc.release();
+    }
+    if (relearn) {
+      relearn = false;
+      relearned++;
+      round--;
+      continue;
     }
     // Modules learned about: find the value again, with them known (a bounded number of
     // times, apart from the rounds below).

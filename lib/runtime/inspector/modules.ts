@@ -53,6 +53,11 @@ export function inspectorModuleSource(): ModuleSource | undefined {
   const seen = new Set<string>();
   /** scriptId → URL of the modules listed, to tell which one defines a function. */
   const scripts = new Map<string, string>();
+  /**
+   * scriptId → URL of the CommonJS files listed: Deno reports an npm package's CommonJS file
+   * twice, as the ES module that wraps it and as the script that defines its functions.
+   */
+  const commonJS = new Map<string, string>();
   let entry: string | undefined;
   let listedAt = 0;
   let listed = false;
@@ -72,7 +77,10 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     const id = Number(p?.scriptId);
     if (id > reportedMax) reportedMax = id;
     const url = p?.url;
-    if (typeof p?.scriptId === "string" && typeof url === "string") noteScript(p.scriptId, url);
+    if (typeof p?.scriptId === "string" && typeof url === "string") {
+      noteScript(p.scriptId, url);
+      if (p.isModule === false && url.startsWith("file:")) commonJS.set(p.scriptId, url);
+    }
     if (p?.isModule !== true || typeof url !== "string" || !IMPORTABLE.test(url)) return;
     if (typeof p.scriptId === "string") scripts.set(p.scriptId, url);
     if (seen.has(url) || url === entry) return;
@@ -174,8 +182,19 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     loading(value: object): string | true | undefined {
       if (pending.size === 0 || !fresh) return undefined;
       if (!types.isModuleNamespaceObject(value)) {
-        const url = scripts.get(scriptIdOf(value, true) ?? "");
-        if (url === undefined || !pending.has(url)) return undefined;
+        const id = scriptIdOf(value, true) ?? "";
+        const url = scripts.get(id);
+        if (url === undefined) {
+          // A function of a CommonJS file whose wrapping ES module is on its way: the file
+          // has run (it made the function), so `require` gives its exports at once.
+          const file = commonJS.get(id);
+          if (file === undefined || !pending.has(file)) return undefined;
+          const exported = evaluatedExports(file);
+          if (exported === undefined) return file;
+          found.push([file, exported]);
+          return true;
+        }
+        if (!pending.has(url)) return undefined;
         const ns = evaluatedNamespace(url);
         if (ns === undefined) return url;
         found.push([url, ns]);
@@ -237,6 +256,19 @@ function evaluatedNamespace(url: string): object | undefined {
     const ns = createRequire(url)(fileURLToPath(url));
     return ns !== null && typeof ns === "object" && types.isModuleNamespaceObject(ns)
       ? ns
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The exports of the CommonJS file at `url`, which has run: `require` evaluates nothing. */
+function evaluatedExports(url: string): object | undefined {
+  try {
+    const { createRequire } = builtin<typeof import("node:module")>("node:module");
+    const exported: unknown = createRequire(url)(fileURLToPath(url));
+    return (typeof exported === "object" && exported !== null) || typeof exported === "function"
+      ? exported
       : undefined;
   } catch {
     return undefined;

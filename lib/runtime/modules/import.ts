@@ -96,15 +96,15 @@ export async function importNamespace(
   root: string | undefined,
   importModule: ((specifier: string) => unknown) | undefined,
 ): Promise<object> {
-  const k = key(spec, root);
   if (importModule !== undefined) {
+    // The caller's answer for this load only: a later load without it imports the module.
     const ns = await importModule(spec);
     if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) {
       throw new TypeError(`importModule('${spec}') returned ${ns === null ? "null" : typeof ns}`);
     }
-    imported.set(k, ns);
     return ns;
   }
+  const k = key(spec, root);
   if (spec.startsWith("node:")) {
     // The namespace itself, as `import * as m from "node:…"` gives it here.
     const ns = builtinNamespace(spec) ?? await import(spec) as object;

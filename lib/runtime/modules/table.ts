@@ -233,6 +233,7 @@ function index(url: string, namespace: object, prefix?: string, builtin = false)
 }
 
 function members(holder: object, url: string, path: string[]): void {
+  if (typeof holder === "function") prototypeOwner(holder, url, path);
   let keys: string[];
   try {
     keys = Object.getOwnPropertyNames(holder);
@@ -243,7 +244,25 @@ function members(holder: object, url: string, path: string[]): void {
   for (const key of keys) {
     if (SKIP_STATIC.has(key)) continue;
     const v = ownValue(holder, key)?.value;
-    if (typeof v === "function") record(v, url, [...path, key]);
+    if (typeof v === "function") {
+      const at = [...path, key];
+      record(v, url, at);
+      prototypeOwner(v, url, at);
+    }
+  }
+}
+
+/**
+ * The class whose prototype an exported function shares (`F.prototype = C.prototype`, as
+ * dayjs does): instances made by the unexported class `C` find it as
+ * `F.prototype.constructor` (read by descriptor: no getter runs).
+ */
+function prototypeOwner(fn: object, url: string, path: string[]): void {
+  const proto = ownValue(fn, "prototype")?.value;
+  if (proto === null || typeof proto !== "object") return;
+  const owner = ownValue(proto, "constructor")?.value;
+  if (typeof owner === "function" && owner !== fn && !isProxy(owner)) {
+    record(owner, url, [...path, "prototype", "constructor"]);
   }
 }
 
