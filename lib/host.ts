@@ -57,6 +57,11 @@ export function isNode(): boolean {
   return g.process?.release?.name === "node" && !isDeno() && !isBun() && !IS_JSC;
 }
 
+/** True where `import("npm:name")` works: Deno's module loader has the `npm:` scheme. */
+export function importsNpmScheme(): boolean {
+  return isDeno();
+}
+
 /** Built-in modules that print a warning when loaded on Node (deprecated or experimental). */
 const NODE_WARNS_ON_LOAD = new Set(["sys", "punycode", "wasi"]);
 

@@ -4,11 +4,13 @@ import { readFileSync } from "node:fs";
 const { dumps, loads } = await import(process.env.CP_MOD);
 const input = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const v = {};
-for (const [k, b64] of Object.entries(input)) v[k] = await loads(Uint8Array.fromBase64(b64));
+for (const [k, b64] of Object.entries(input)) {
+  v[k] = await loads(new Uint8Array(Buffer.from(b64, "base64")));
+}
 const again = await loads(await dumps(v));
 console.log(JSON.stringify({
   sizes: Object.fromEntries(
-    Object.entries(input).map(([k, b]) => [k, Uint8Array.fromBase64(b).length]),
+    Object.entries(input).map(([k, b]) => [k, Buffer.from(b, "base64").length]),
   ),
   lib: v.lib === lib,
   chunk: v.chunk === lib.chunk,

@@ -58,6 +58,9 @@ export function inspectorModuleSource(): ModuleSource | undefined {
    * twice, as the ES module that wraps it and as the script that defines its functions.
    */
   const commonJS = new Map<string, string>();
+  /** CommonJS files listed, and those listed since their exports were last looked for. */
+  const commonJSSeen = new Set<string>();
+  let commonJSNew: string[] = [];
   let entry: string | undefined;
   let listedAt = 0;
   let listed = false;
@@ -79,7 +82,13 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     const url = p?.url;
     if (typeof p?.scriptId === "string" && typeof url === "string") {
       noteScript(p.scriptId, url);
-      if (p.isModule === false && url.startsWith("file:")) commonJS.set(p.scriptId, url);
+      if (p.isModule === false && url.startsWith("file:")) {
+        commonJS.set(p.scriptId, url);
+        if (!commonJSSeen.has(url)) {
+          commonJSSeen.add(url);
+          commonJSNew.push(url);
+        }
+      }
     }
     if (p?.isModule !== true || typeof url !== "string" || !IMPORTABLE.test(url)) return;
     if (typeof p.scriptId === "string") scripts.set(p.scriptId, url);
@@ -114,6 +123,15 @@ export function inspectorModuleSource(): ModuleSource | undefined {
       // the inspector cannot be used after all: the table holds what it is given
     }
     listedMax = reportedMax;
+    // CommonJS files no ES module wraps (Node's, and a package's internal files): their
+    // exports from the require cache, where they are once they have run.
+    const files = commonJSNew;
+    commonJSNew = [];
+    for (const url of files) {
+      if (seen.has(url) || url === entry) continue;
+      const exported = cachedExports(url);
+      if (exported !== undefined) found.push([url, exported]);
+    }
   };
   /** Whether function `fn` was defined by a script parsed after the last listing. */
   // Code no module defines (`eval`, `new Function`, a pickle's functions) would never be
@@ -256,6 +274,23 @@ function evaluatedNamespace(url: string): object | undefined {
     const ns = createRequire(url)(fileURLToPath(url));
     return ns !== null && typeof ns === "object" && types.isModuleNamespaceObject(ns)
       ? ns
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The exports of the CommonJS file at `url` if it is in the require cache (it has run, or is
+ * running); nothing is required.
+ */
+function cachedExports(url: string): object | undefined {
+  try {
+    const { createRequire } = builtin<typeof import("node:module")>("node:module");
+    const cache = createRequire(url).cache as Record<string, { exports?: unknown } | undefined>;
+    const exported = cache?.[fileURLToPath(url)]?.exports;
+    return (typeof exported === "object" && exported !== null) || typeof exported === "function"
+      ? exported
       : undefined;
   } catch {
     return undefined;

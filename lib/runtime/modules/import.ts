@@ -15,7 +15,7 @@
 
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeImport } from "../detect.ts";
-import { bunResolveSync, currentDirectory, maybeBuiltin } from "../../host.ts";
+import { bunResolveSync, currentDirectory, importsNpmScheme, maybeBuiltin } from "../../host.ts";
 import { type NpmSpecifier, parseNpm, resolvePortable } from "./names.ts";
 import {
   addBuiltinNamespace,
@@ -46,7 +46,10 @@ function resolveNpm(npm: NpmSpecifier, root: string | undefined): string | undef
     (npm.subpath === "" ? "" : "/" + npm.subpath);
   for (const spec of [versioned, `npm:${bare(npm)}`, bare(npm)]) {
     try {
-      return import.meta.resolve(spec);
+      const url = import.meta.resolve(spec);
+      // Node answers an `npm:` specifier with itself, which it cannot import: the bare name
+      // then resolves in node_modules.
+      if (!url.startsWith("npm:") || importsNpmScheme()) return url;
     } catch {
       // next form
     }
