@@ -56,8 +56,13 @@ export interface Analysis {
   readonly lexicalThis: boolean;
   /** Uses of the enclosing `arguments` by an arrow. */
   readonly lexicalArguments: boolean;
-  /** Uses `super` (a method or a class member). */
+  /**
+   * Uses `super` of its own (a method or a class member), not only inside methods or classes
+   * it defines (those have their own home objects).
+   */
   readonly usesSuper: boolean;
+  /** Calls `eval` directly (anywhere in its source): the code evaluated may read any variable. */
+  readonly usesDirectEval: boolean;
   /**
    * Classes: the non-computed keys of the methods and accessors its body defines, static and
    * on the prototype (these exist again when the class source is evaluated on load).
@@ -265,7 +270,9 @@ function analyzeUncached(source: string): Analysis {
     usesWith: collector.usesWith,
     lexicalThis: isArrow && collector.topThis,
     lexicalArguments: isArrow && collector.topArguments,
-    usesSuper: collector.usesSuper,
+    // An arrow's body is at depth 0, another function's at 1 (its parameters' scope).
+    usesSuper: collector.superDepth <= (isArrow ? 0 : 1),
+    usesDirectEval: collector.usesDirectEval,
     members: cls ? membersOf(cls) : NO_MEMBERS,
     privateFields: cls ? privateFieldsOf(cls, false) : [],
     staticPrivateFields: cls ? privateFieldsOf(cls, true) : [],

@@ -47,6 +47,17 @@ export function captured(
   const free = an.free;
   if (free.length === 0) return null;
   const given = explicitCaptures(fn);
+  if (an.usesDirectEval && given === undefined && loadedFunction(fn) === undefined) {
+    // The pickle would carry the names the source shows, not those the evaluated text reads:
+    // loaded, it would fail (or read a global of that name) only when called.
+    enc.fail(
+      `cannot pickle function${name}: it calls eval() directly, and the code it evaluates may ` +
+        "read any variable in scope, while a pickle carries only those the function's own " +
+        "source names; give the variables the evaluated code reads with " +
+        "closure({ name, … }, fn) (closure({}, fn) when it reads none), or pass them as " +
+        "parameters",
+    );
+  }
   // closure() captures that name every free variable the loading side cannot find on its
   // own (absent optional ones may be properties of a `with` object, or only `typeof`-ed)
   // are the user's statement of the values: no scope needs reading then.

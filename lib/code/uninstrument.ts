@@ -116,7 +116,10 @@ function strip(source: string): string | undefined {
             continue;
           }
           out += text.slice(pos - offset, c.start - offset);
-          if (r !== null) out += render(r.start, r.end, r);
+          // The wrapper call stood where the object literal's parentheses were (an arrow's
+          // body, a statement's start): printed without them, the literal would be a block.
+          if (r !== null && r.type === "ObjectExpression") out += `(${render(r.start, r.end, r)})`;
+          else if (r !== null) out += render(r.start, r.end, r);
           pos = c.end;
         }
       }

@@ -38,14 +38,20 @@ export class ReferenceCollector {
   topThis = false;
   /** `arguments` used outside any non-arrow function of the source. */
   topArguments = false;
-  /** `super` is used. */
-  usesSuper = false;
+  /**
+   * The fewest non-arrow functions `super` is used inside of (Infinity: not used). The top
+   * function's own `super` needs its home object; one inside a method or class the source
+   * defines has that method's or class's, made again when the source is evaluated.
+   */
+  superDepth = Infinity;
   /** Private names used or declared (`#x`). */
   readonly privateNames: Set<string> = new Set();
   /** A `with` statement is used (sloppy-mode code). */
   usesWith = false;
   /** `import.meta` is used. */
   usesImportMeta = false;
+  /** `eval(…)` is called directly: its code may read any variable in scope. */
+  usesDirectEval = false;
   /** Depth of `with` statement bodies entered: names there may be the object's properties. */
   private withDepth = 0;
   /** Depth of non-arrow functions entered (0 = the top function's own level for arrows). */
@@ -61,7 +67,7 @@ export class ReferenceCollector {
         if (this.fnDepth === 0) this.topThis = true;
         return;
       case "Super":
-        this.usesSuper = true;
+        if (this.fnDepth < this.superDepth) this.superDepth = this.fnDepth;
         if (this.fnDepth === 0) this.topThis = true;
         return;
       case "MetaProperty":
@@ -163,6 +169,14 @@ export class ReferenceCollector {
         this.visit(node.body, s);
         return;
       }
+      case "CallExpression":
+        if (
+          node.callee.type === "Identifier" && node.callee.name === "eval" &&
+          declaringScope("eval", scope) === null
+        ) {
+          this.usesDirectEval = true;
+        }
+        break;
       case "VariableDeclaration":
         for (const d of node.declarations) {
           this.patternDefaults(d.id, scope);
