@@ -252,6 +252,24 @@ function siblingsHere(fn: object): object[] {
 }
 
 /**
+ * The portable name of the module that `value` would be pickled by reference to, from the
+ * modules known so far, without writing anything; undefined when it would go by value.
+ */
+export function referencedModule(enc: Encoder, value: object): string | undefined {
+  if (!enc.modulesFresh) {
+    if (inEntryUnlisted(value)) return undefined;
+    enc.modulesFresh = true;
+    refreshModules();
+  }
+  const site = findExport(value, !enc.async);
+  if (site === undefined) return undefined;
+  enc.entry ??= entryModuleURL() ?? "";
+  if (byValueModule(enc, site.url) !== 0) return undefined;
+  if (site.others?.some((u) => byValueModule(enc, u) !== 0)) return undefined;
+  return portableOf(site.url, moduleRoot(enc) || undefined);
+}
+
+/**
  * Whether the module at `url` is pickled by value (the entry module, or registered so): 0 if
  * not, else why, as a BY_VALUE_* code of observer.ts.
  */

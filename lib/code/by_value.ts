@@ -55,6 +55,8 @@ import { readScopeOperand } from "./scope_read.ts";
 // Write side.
 
 const fnToString = Function.prototype.toString;
+/** Calls the runtimes' decorator transforms put in a class (Deno's swc, Bun's). */
+const DECORATOR_HELPERS = /\b(?:_apply_decs_\w+|__decorateElement_\w+|__decoratorStart_\w+)\(/;
 
 /** Stands for what the async form must read (in the prefetch pass) before walking again. */
 export const UNREAD: unique symbol = Symbol("unread");
@@ -128,6 +130,14 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
   const form = formCode(an);
   if (form === undefined || an.lexicalThis || (an.usesSuper && form !== FORM_CLASS)) {
     return refuseAlone(enc, an, label(fn));
+  }
+  if (form === FORM_CLASS && DECORATOR_HELPERS.test(source)) {
+    enc.fail(
+      `cannot pickle class${label(fn)} by value: it uses decorators, which the runtime ` +
+        "compiles into calls of helpers kept outside the class, whose state a pickle cannot " +
+        "carry; define the class in a module other than the program's entry module and " +
+        "export it: it then goes by reference (the loading side imports that module)",
+    );
   }
   // A function with free variables may be a Node built-in written in JavaScript.
   if (an.free.length > 0 && writeExported(enc, fn, findBuiltinExport)) return;

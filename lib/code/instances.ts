@@ -19,6 +19,7 @@ import { writeBlob } from "../values/web.ts";
 import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from "../values/brands.ts";
 import { ordinaryChain, writeShapedInstance, type WrittenShape } from "./instance_shapes.ts";
 import { globalPathOf } from "./globals.ts";
+import { referencedModule } from "./by_reference.ts";
 import { constructorOf, isNative, privateFieldsOf } from "./members.ts";
 import { syncRemedy } from "../runtime/remedy.ts";
 import { syncPrivateReader } from "../runtime/detect.ts";
@@ -151,6 +152,8 @@ function chainOf(enc: Encoder, proto: object | null): Chain {
         );
       }
       if (fields !== undefined) {
+        const module = error === undefined ? referencedModule(enc, c) : undefined;
+        if (module !== undefined) error = privateByReference(c, module);
         privateFields ??= [];
         for (const f of fields) {
           if (privateFields.includes(f)) {
@@ -168,6 +171,20 @@ function chainOf(enc: Encoder, proto: object | null): Chain {
   chain = { base, privateFields, error, shapes: null, last: null, ordinary };
   enc.chains.set(proto!, chain);
   return chain;
+}
+
+/**
+ * Why an instance of `cls`, which has private members and goes by reference to `module`,
+ * cannot be pickled: no process that imports the class can rebuild the instance.
+ */
+function privateByReference(cls: object, module: string): string {
+  const name = (cls as { name?: string }).name || "a class";
+  return `cannot pickle an instance of ${name}: its class has private members and goes by ` +
+    `reference to ${module}, and a process that imports a class cannot add private fields ` +
+    "to a new object without running its constructor, so no process could load it; give the " +
+    `class a [reduce]() method that returns its constructor and arguments (\`[reduce]() { ` +
+    `return [${name}, [this.#x]]; }\`), or register its module by value ` +
+    "(registerPickleByValue) so that the class travels with the pickle";
 }
 
 /**
