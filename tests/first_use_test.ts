@@ -115,6 +115,23 @@ function checkGrowth(r: { before: Round; after: Round }): void {
   assert.equal(r.after.again.bytes, r.before.again.bytes, "same pickle of the same closure");
 }
 
+describe("a new closure per task", () => {
+  it("on Deno: after a few hundred, no inspector command without captures, one scope read with", () => {
+    const r = runJSON<{ calls: Record<string, number>; ran: number }>("deno", [
+      "run",
+      "-A",
+      "tests/first_use/closure_per_task.ts",
+    ]);
+    assert.equal(r.ran, 350, "every loaded closure ran right");
+    // Listing the modules once (a few commands) replaced locating each new function (three).
+    assert.ok(r.calls.noCaptureSync <= 0.1, `sync, no event-loop turn: ${r.calls.noCaptureSync}`);
+    assert.ok(r.calls.noCaptureAsync <= 0.1, `async: ${r.calls.noCaptureAsync}`);
+    // Reading a closure's scope takes three commands; nothing more.
+    assert.ok(r.calls.captureSync <= 3.1, `sync, with captures: ${r.calls.captureSync}`);
+    assert.ok(r.calls.captureAsync <= 3.1, `async, with captures: ${r.calls.captureAsync}`);
+  });
+});
+
 describe("the first pickling calls of a process", () => {
   it("on Deno: no module listing, no table of built-ins, no debugger left on", () => {
     const r = runJSON<First>("deno", ["run", "-A", FIRST]);

@@ -241,8 +241,17 @@ export function locateMany(fns: readonly object[]): void {
   }
 }
 
+/** How many functions {@linkcode locate} has read (an inspector round trip each). */
+let locatedCount = 0;
+
+/** How many functions have been located one by one so far (each cost inspector commands). */
+export function locatedOneByOne(): number {
+  return locatedCount;
+}
+
 /** Reads the location of `fn`: two inspector commands, three for a function in a scope. */
 function locate(fn: object): Location {
+  locatedCount++;
   const stash = inspectorStash();
   try {
     return withInspector(({ call }) => {

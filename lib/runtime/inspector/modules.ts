@@ -200,7 +200,9 @@ export function inspectorModuleSource(): ModuleSource | undefined {
     loading(value: object): string | true | undefined {
       if (pending.size === 0 || !fresh) return undefined;
       if (!types.isModuleNamespaceObject(value)) {
-        const id = scriptIdOf(value, true) ?? "";
+        // A location taken from a function of the same text is enough: what it finds is a
+        // module's namespace, in which the lookup then finds `value` itself or not.
+        const id = scriptIdOf(value) ?? "";
         const url = scripts.get(id);
         if (url === undefined) {
           // A function of a CommonJS file whose wrapping ES module is on its way: the file

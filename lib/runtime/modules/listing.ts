@@ -11,7 +11,7 @@ import { refreshModules, runtimeSource } from "./table.ts";
 import { entryFunction, programFunction } from "../program_code.ts";
 import { isV8 } from "../../host.ts";
 import type { Siblings } from "../adapter.ts";
-import { learnStack, scriptIdOf } from "../inspector/locate.ts";
+import { learnStack, locatedOneByOne, scriptIdOf } from "../inspector/locate.ts";
 
 /**
  * Waits for the runtime's pending module reports. With `eager` (`ready()`), also brings the
@@ -34,8 +34,15 @@ export async function settleModules(eager = false): Promise<void> {
  * tens of milliseconds on V8) is needed.
  */
 export function inEntryUnlisted(fn: object): boolean {
-  return runtimeSource()?.unlisted?.() === true && entryFunction(fn);
+  // Each new function is located (about 0.1 ms on Deno): once a few hundred were, listing the
+  // modules (tens of milliseconds, once) costs less than going on (a program making a closure
+  // per task); after it, a function of a text located before needs no inspector command.
+  return runtimeSource()?.unlisted?.() === true && locatedOneByOne() < LOCATED_BEFORE_LISTING &&
+    entryFunction(fn);
 }
+
+/** How many functions are located one by one before the modules are listed instead. */
+const LOCATED_BEFORE_LISTING = 256;
 
 /**
  * Whether function `fn` is the program's code, as far as the modules' listing tells: where
