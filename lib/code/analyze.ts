@@ -54,6 +54,8 @@ export interface Analysis {
   readonly usesWith: boolean;
   /** Uses of the enclosing `this` / `arguments` / `super` / `new.target` by an arrow. */
   readonly lexicalThis: boolean;
+  /** Arrows: where in the source the enclosing `this` is used (offsets of `this`). */
+  readonly lexicalThisAt: readonly number[];
   /** Uses of the enclosing `arguments` by an arrow. */
   readonly lexicalArguments: boolean;
   /**
@@ -269,6 +271,8 @@ function analyzeUncached(source: string): Analysis {
     privateNames: [...collector.privateNames],
     usesWith: collector.usesWith,
     lexicalThis: isArrow && collector.topThis,
+    // Parsed as `(source)`: one character before the source.
+    lexicalThisAt: isArrow && collector.topThis ? collector.topThisAt.map((at) => at - 1) : [],
     lexicalArguments: isArrow && collector.topArguments,
     // An arrow's body is at depth 0, another function's at 1 (its parameters' scope).
     usesSuper: collector.superDepth <= (isArrow ? 0 : 1),

@@ -44,6 +44,7 @@ import { definingModuleRemedy } from "../runtime/remedy.ts";
 import type { ReadScopes } from "../runtime/adapter.ts";
 import { isBoundFunction } from "../runtime/bound.ts";
 import { captured } from "./scope_records.ts";
+import { type WithReceiver, withReceiver } from "./receiver.ts";
 import { withoutStaticInitializers } from "./class_source.ts";
 import { newInstrumentedFunction, readInstrumentedScopes } from "./loaded_instrument.ts";
 import { type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts";
@@ -78,6 +79,8 @@ class Analysed {
 
 /** Source and analysis per function. */
 const analysed = new WeakMap<object, Analysed>();
+/** Arrows over `this` found to be closures over their instance (see receiver.ts). */
+const receivers = new WeakMap<object, WithReceiver>();
 
 /** ` 'name'` of a function for messages ("" without a name). */
 function label(fn: object): string {
@@ -126,7 +129,17 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
     known = analysedSource(enc, fn);
     if (known === undefined) return;
   }
-  const { source, an } = known;
+  let { source, an } = known;
+  let receiver: object | undefined;
+  if (an.lexicalThis) {
+    // An arrow a class stored on its instance: a closure over that instance.
+    let r = receivers.get(fn);
+    if (r === undefined) {
+      r = withReceiver(enc, fn, source, an);
+      if (r !== undefined) receivers.set(fn, r);
+    }
+    if (r !== undefined) ({ source, an, receiver } = r);
+  }
   const form = formCode(an);
   if (form === undefined || an.lexicalThis || (an.usesSuper && form !== FORM_CLASS)) {
     return refuseAlone(enc, an, label(fn));
@@ -141,7 +154,7 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
   }
   // A function with free variables may be a Node built-in written in JavaScript.
   if (an.free.length > 0 && writeExported(enc, fn, findBuiltinExport)) return;
-  const scope = an.free.length === 0 ? null : captured(enc, fn, an, label(fn));
+  const scope = an.free.length === 0 ? null : captured(enc, fn, an, label(fn), receiver);
   if (scope === UNREAD) {
     enc.w.byte(T.UNDEFINED);
     return;
@@ -200,8 +213,10 @@ function refuseAlone(enc: Encoder, an: Analysis, name: string): never {
     enc.fail(
       `cannot pickle arrow function${name}: it uses the enclosing \`this\`, which the ` +
         "runtime does not expose; assign `this` to a variable outside the arrow and use that " +
-        "(for a class field `f = () => …`, declare `f` as a method and bind it in the " +
-        "constructor: `this.f = this.f.bind(this)`, which pickles)",
+        "(an arrow a class stores on its instance, as a field `f = () => …` or with " +
+        "`this.f = () => …`, pickles with that instance, and alone once pickled with it; " +
+        "or declare `f` as a method and bind it in the constructor: " +
+        "`this.f = this.f.bind(this)`)",
     );
   }
   return enc.fail(

@@ -11,6 +11,7 @@ import type { Encoder } from "../pickle/encoder.ts";
 import { globalValue, NO_GLOBAL, RUNTIME_GLOBAL } from "./globals.ts";
 import type { Analysis } from "./analyze.ts";
 import { explicitCaptures, ScopeRecord } from "./captures.ts";
+import { RECEIVER } from "./receiver.ts";
 import { isDeclarable, type ScopeHandle } from "./functions.ts";
 import { loadedFunction, loadedScope } from "./loaded.ts";
 import { handleOfRecord } from "./loaded_instrument.ts";
@@ -43,6 +44,7 @@ export function captured(
   fn: object,
   an: Analysis,
   name: string,
+  receiver?: object,
 ): ScopeRecord | null | typeof UNREAD {
   const free = an.free;
   if (free.length === 0) return null;
@@ -88,6 +90,12 @@ export function captured(
   const extraValues: unknown[] = [];
   const missing: string[] = [];
   for (const v of free) {
+    if (receiver !== undefined && v === RECEIVER) {
+      // The enclosing `this` of an arrow a class stored on its instance (receiver.ts).
+      extraNames.push(v);
+      extraValues.push(receiver);
+      continue;
+    }
     const at = read?.found.get(v);
     if (at !== undefined) {
       if (read!.uninitialized.includes(v)) {

@@ -36,6 +36,8 @@ export class ReferenceCollector {
   readonly refs: CollectedReference[] = [];
   /** `this` (or `super`) used outside any non-arrow function of the source. */
   topThis = false;
+  /** Where those `this` are (offsets in the parsed text; not `super`). */
+  readonly topThisAt: number[] = [];
   /** `arguments` used outside any non-arrow function of the source. */
   topArguments = false;
   /**
@@ -64,7 +66,10 @@ export class ReferenceCollector {
         this.ref(node.name, scope, false);
         return;
       case "ThisExpression":
-        if (this.fnDepth === 0) this.topThis = true;
+        if (this.fnDepth === 0) {
+          this.topThis = true;
+          this.topThisAt.push((node as { start?: number }).start ?? -1);
+        }
         return;
       case "Super":
         if (this.fnDepth < this.superDepth) this.superDepth = this.fnDepth;

@@ -1,0 +1,111 @@
+/**
+ * Arrow functions over the enclosing `this` that a class stores on its instance: a field
+ * `scale = (x) => x * this.rate`, or `this.add = (x) => x + this.rate` in its constructor or a
+ * method. The runtimes do not show an arrow's `this`, but such an arrow is found as the value
+ * of that property of an instance, and its class's source shows that it was made there, with
+ * that instance as `this`. Such an arrow is pickled as a closure over that instance: its
+ * source with the enclosing `this` renamed to a captured variable ({@linkcode RECEIVER}), whose
+ * value is the instance. Loaded, it runs as it did, and pickles again as an ordinary closure.
+ *
+ * @module
+ */
+
+import type { Encoder } from "../pickle/encoder.ts";
+import { type Analysis, analyze } from "./analyze.ts";
+
+/** The captured variable that stands for the enclosing `this` in a rewritten arrow. */
+export const RECEIVER = "$cpThis";
+
+const fnToString = Function.prototype.toString;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const getPrototypeOf = Object.getPrototypeOf;
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** Longest text looked at before an arrow's source in its class's source. */
+const LOOK_BACK = 160;
+
+/** An arrow over `this`, as a closure over its receiver. */
+export interface WithReceiver {
+  readonly source: string;
+  readonly an: Analysis;
+  readonly receiver: object;
+}
+
+/**
+ * `fn` (an arrow over the enclosing `this`, with source `source` and analysis `an`) as a
+ * closure over the instance it was made for, when the walk of `enc` meets it as a property
+ * of that instance that its class's source assigns it to; undefined otherwise.
+ */
+export function withReceiver(
+  enc: Encoder,
+  fn: object,
+  source: string,
+  an: Analysis,
+): WithReceiver | undefined {
+  if (an.usesSuper || an.lexicalArguments || an.lexicalThisAt.length === 0) return undefined;
+  if (source.includes(RECEIVER)) return undefined;
+  const holder = holderOf(enc, fn);
+  if (holder === undefined) return undefined;
+  let raw: string;
+  try {
+    raw = fnToString.call(fn);
+  } catch {
+    return undefined;
+  }
+  if (!madeFor(holder.object, holder.key, raw)) return undefined;
+  let text = source;
+  const at = [...an.lexicalThisAt].sort((a, b) => b - a);
+  for (const p of at) {
+    if (p < 0 || text.slice(p, p + 4) !== "this") return undefined;
+    text = text.slice(0, p) + RECEIVER + text.slice(p + 4);
+  }
+  const rewritten = analyze(text);
+  if (rewritten.lexicalThis || !rewritten.free.includes(RECEIVER)) return undefined;
+  return { source: text, an: rewritten, receiver: holder.object };
+}
+
+/** The object whose property the walk is writing `fn` as, and that property's key. */
+function holderOf(enc: Encoder, fn: object): { object: object; key: string } | undefined {
+  const frame = enc.frames[enc.top];
+  const o = frame?.obj;
+  if (o === null || typeof o !== "object" || o === fn) return undefined;
+  let keys: string[];
+  try {
+    keys = Object.keys(o);
+  } catch {
+    return undefined;
+  }
+  for (const key of keys) {
+    const d = getOwnPropertyDescriptor(o, key);
+    if (d !== undefined && "value" in d && d.value === fn) return { object: o, key };
+  }
+  return undefined;
+}
+
+/**
+ * Whether a class of the prototype chain of `o` assigns the arrow of source text `raw` to
+ * property `key` of its instances: a field `key = <raw>` or `this.key = <raw>`.
+ */
+function madeFor(o: object, key: string, raw: string): boolean {
+  if (!IDENTIFIER.test(key)) return false;
+  const k = key.replace(/\$/g, "\\$");
+  // (Bun's preload wraps an arrow that captures variables: `$cp$n($cp$a, { key: <raw> }, …)`.)
+  const assigned = new RegExp(
+    `(?:\\bthis\\s*\\.\\s*${k}|(?:^|[\\s;{}])${k})\\s*=\\s*` +
+      `(?:\\$cp\\$[a-z]\\(\\s*\\$cp\\$\\w+\\s*,\\s*(?:\\{\\s*${k}\\s*:\\s*)?)?$`,
+  );
+  for (let p = getPrototypeOf(o); p !== null && p !== Object.prototype; p = getPrototypeOf(p)) {
+    const d = getOwnPropertyDescriptor(p, "constructor");
+    const c = d !== undefined && "value" in d ? d.value : undefined;
+    if (typeof c !== "function") continue;
+    let src: string;
+    try {
+      src = fnToString.call(c);
+    } catch {
+      continue;
+    }
+    for (let at = src.indexOf(raw); at > 0; at = src.indexOf(raw, at + 1)) {
+      if (assigned.test(src.slice(Math.max(0, at - LOOK_BACK), at))) return true;
+    }
+  }
+  return false;
+}
