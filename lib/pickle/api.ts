@@ -24,7 +24,8 @@ import { allowPolicy, allowsCode, checkImports, withListsRead } from "./allow.ts
 import { DEFAULT_LIMITS, limitsOf } from "./limits.ts";
 import type { BoundParts, PrivateFields, ReadScopes } from "../runtime/adapter.ts";
 import { instrumentedScopeReader } from "../runtime/detect.ts";
-import { settleModules } from "../runtime/modules/listing.ts";
+import { manyLocated, settleModules } from "../runtime/modules/listing.ts";
+import { refreshModules } from "../runtime/modules/table.ts";
 import { holdInspector, releaseInspector } from "../runtime/inspector/session.ts";
 import { learnStack } from "../runtime/inspector/locate.ts";
 import { importTable, loadedModules, type ModuleResolver } from "./module_imports.ts";
@@ -58,6 +59,7 @@ function walkSync(value: unknown, opts: EncodeOptions): Uint8Array {
   holdInspector();
   try {
     learnStack(); // the caller's module, while it is on the stack (V8)
+    if (manyLocated()) refreshModules();
     const w = walker.w;
     w.reset(HEADER_MAX);
     walker.walk(value, opts);

@@ -22,7 +22,7 @@ export async function settleModules(eager = false): Promise<void> {
   // Called by the async forms with their caller on the stack: its module is learnt cheaply.
   learnStack();
   const s = runtimeSource();
-  if (s !== undefined) await s.settle(eager);
+  if (s !== undefined) await s.settle(eager || manyLocated());
   // Lookups refresh the table themselves: a pickle with no function to look up (or only
   // functions of the entry module) does without it.
   if (eager) refreshModules();
@@ -34,15 +34,22 @@ export async function settleModules(eager = false): Promise<void> {
  * tens of milliseconds on V8) is needed.
  */
 export function inEntryUnlisted(fn: object): boolean {
-  // Each new function is located (about 0.1 ms on Deno): once a few hundred were, listing the
-  // modules (tens of milliseconds, once) costs less than going on (a program making a closure
-  // per task); after it, a function of a text located before needs no inspector command.
-  return runtimeSource()?.unlisted?.() === true && locatedOneByOne() < LOCATED_BEFORE_LISTING &&
-    entryFunction(fn);
+  return runtimeSource()?.unlisted?.() === true && entryFunction(fn);
 }
 
 /** How many functions are located one by one before the modules are listed instead. */
 const LOCATED_BEFORE_LISTING = 256;
+
+/**
+ * Whether the modules should be listed before the next walk: while they are unlisted, each
+ * new function is located (about 0.1 ms on Deno); once a few hundred were, listing them (tens
+ * of milliseconds, once) costs less than going on (a program making a closure per task), and a
+ * function of a text located before then needs no inspector command. Asked when a pickling
+ * call starts, so that no walk sees the table change.
+ */
+export function manyLocated(): boolean {
+  return locatedOneByOne() >= LOCATED_BEFORE_LISTING && runtimeSource()?.unlisted?.() === true;
+}
 
 /**
  * Whether function `fn` is the program's code, as far as the modules' listing tells: where
