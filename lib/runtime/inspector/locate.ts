@@ -241,26 +241,30 @@ export function locateMany(fns: readonly object[]): void {
   }
 }
 
-/** How many functions {@linkcode locate} has read (an inspector round trip each). */
+/**
+ * How many functions of modules {@linkcode locate} has read, one inspector round trip each
+ * (a listing of the modules could have spared them; not one of code made by `eval`).
+ */
 let locatedCount = 0;
 
-/** How many functions have been located one by one so far (each cost inspector commands). */
+/** How many functions of modules were located one by one so far. */
 export function locatedOneByOne(): number {
   return locatedCount;
 }
 
 /** Reads the location of `fn`: two inspector commands, three for a function in a scope. */
 function locate(fn: object): Location {
-  locatedCount++;
   const stash = inspectorStash();
   try {
-    return withInspector(({ call }) => {
+    const loc = withInspector(({ call }) => {
       stash.set(0, fn);
       const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
       const objectId = (ev.result as { objectId?: string } | undefined)?.objectId;
       if (objectId === undefined) return UNKNOWN;
       return readLocation(call, objectId);
     });
+    if (loc.id !== undefined && !loc.moduleless) locatedCount++;
+    return loc;
   } catch {
     return UNKNOWN;
   } finally {
