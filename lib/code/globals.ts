@@ -98,6 +98,28 @@ function runtimeOwnKey(key: string | symbol): boolean {
   return typeof key === "symbol" || runtimeGlobals().names.has(key);
 }
 
+/**
+ * Whether `key` names one of the runtime's own top-level globals (there when the library was
+ * imported): members of the global object under other names are user code's.
+ */
+export function isRuntimeGlobalKey(key: string): boolean {
+  return runtimeOwnKey(key);
+}
+
+/** Whether the runtime writes (some of) the functions under the global `name` in JavaScript. */
+export function isScriptedGlobal(name: string): boolean {
+  return runtimeGlobals().scripted.has(name);
+}
+
+/**
+ * Whether `fn`, met on one of the built-ins the runtime writes natively (the ECMAScript
+ * intrinsics: `Array.prototype`, `Math`…), is user code: a function with JavaScript source
+ * (not the library's stand-in for `bind`).
+ */
+export function isUserFunction(fn: object): boolean {
+  return !isNative(fn) && !isStandIn(fn);
+}
+
 function isNative(fn: unknown): boolean {
   try {
     return NATIVE.test(fnToString.call(fn as () => void));

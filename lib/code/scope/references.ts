@@ -24,6 +24,14 @@ import {
 } from "./model.ts";
 import { declaringScope } from "./resolve.ts";
 
+/**
+ * A static member read on a name (`X.p`, `X?.p`, `X["p"]`, and `X.prototype.p`): the name,
+ * the scope it is used in, and the keys (`[p]` or `["prototype", p]`).
+ */
+export interface MemberRead extends NameReference {
+  readonly keys: readonly string[];
+}
+
 /** A use of a name found by {@linkcode ReferenceCollector}. */
 export interface CollectedReference extends NameReference {
   /** Used only as `typeof name`, or inside a `with` body: absent is allowed. */
@@ -46,6 +54,10 @@ export class ReferenceCollector {
   usesWith = false;
   /** `import.meta` is used. */
   usesImportMeta = false;
+  /** Static member reads on names (see {@linkcode MemberRead}), in source order. */
+  readonly memberReads: MemberRead[] = [];
+  /** Names called as methods: `x.p()`, `x?.p()`, `x["p"]()`, and `p` in `x.p.call()`. */
+  readonly methodNames: Set<string> = new Set();
   /** Depth of `with` statement bodies entered: names there may be the object's properties. */
   private withDepth = 0;
   /** Depth of non-arrow functions entered (0 = the top function's own level for arrows). */
@@ -83,12 +95,18 @@ export class ReferenceCollector {
           return;
         }
         break;
-      case "MemberExpression":
+      case "MemberExpression": {
+        const key = staticKey(node);
+        if (key !== undefined) this.memberRead(node.object, key, scope);
         this.visit(node.object, scope);
         if (node.computed || node.property.type === "PrivateIdentifier") {
           this.visit(node.property, scope);
         }
         return;
+      }
+      case "CallExpression":
+        if (node.callee.type === "MemberExpression") this.methodCall(node.callee);
+        break;
       case "Property":
         if (node.computed) this.visit(node.key, scope);
         this.visit(node.value, scope);
@@ -182,6 +200,32 @@ export class ReferenceCollector {
     this.refs.push({ name, scope, typeofOnly: typeofOnly || this.withDepth > 0 });
   }
 
+  /** Records `X.key` and `X.prototype.key` (X a name). */
+  private memberRead(object: ESTree.Node, key: string, scope: LexicalScope): void {
+    if (object.type === "Identifier") {
+      this.memberReads.push({ name: object.name, scope, keys: [key] });
+    } else if (
+      object.type === "MemberExpression" && object.object.type === "Identifier" &&
+      staticKey(object) === "prototype"
+    ) {
+      this.memberReads.push({ name: object.object.name, scope, keys: ["prototype", key] });
+    }
+  }
+
+  /** Records the method name of a call `x.p()` (and `p` of `x.p.call()`). */
+  private methodCall(callee: ESTree.MemberExpression): void {
+    const key = staticKey(callee);
+    if (key === undefined) return;
+    this.methodNames.add(key);
+    if (
+      (key === "call" || key === "apply" || key === "bind") &&
+      callee.object.type === "MemberExpression"
+    ) {
+      const inner = staticKey(callee.object);
+      if (inner !== undefined) this.methodNames.add(inner);
+    }
+  }
+
   /** Visits a class field initializer, which runs as a method of the instance. */
   private fieldInitializer(value: ESTree.Node, scope: LexicalScope): void {
     // A field initializer runs as a method: its `this` is the instance.
@@ -250,6 +294,13 @@ export class ReferenceCollector {
         return;
     }
   }
+}
+
+/** The key of `x.p` or `x["p"]`; undefined for computed keys and private names. */
+function staticKey(node: ESTree.MemberExpression): string | undefined {
+  const p = node.property;
+  if (!node.computed) return p.type === "Identifier" ? p.name : undefined;
+  return p.type === "Literal" && typeof p.value === "string" ? p.value : undefined;
 }
 
 function visitIn(c: ReferenceCollector, node: AnyNode, scope: LexicalScope): void {
