@@ -35,7 +35,8 @@ import {
   isUserFunction,
   RUNTIME_GLOBAL,
 } from "./globals.ts";
-import { loadedFunction, rememberScope } from "./loaded.ts";
+import { loadedFunction, loadedScope, rememberScope } from "./loaded.ts";
+import { loadedScopes } from "./scope_records.ts";
 
 const G = globalThis as unknown as Record<string, unknown>;
 const hasOwn = Object.hasOwn;
@@ -184,8 +185,15 @@ export function withGlobalMembers(
   an: Analysis,
   scope: ScopeRecord | null,
 ): ScopeRecord | null {
-  // A loaded function carries the record it was loaded with (its scopes are remembered).
-  if (loadedFunction(fn) !== undefined) return scope;
+  // A loaded function carries the record it was loaded with (its scopes are remembered),
+  // also when it has no free variable (then no scope was asked for).
+  const built = loadedFunction(fn);
+  if (built !== undefined) {
+    const h = built.scope;
+    return scope === null && h !== null && isInstallName(loadedScope(h)?.names[0] ?? "")
+      ? loadedScopes(enc, h)
+      : scope;
+  }
   const names: string[] = [];
   const values: unknown[] = [];
   for (const read of an.globalMembers) {
