@@ -194,8 +194,8 @@ export function withGlobalMembers(
       ? loadedScopes(enc, h)
       : scope;
   }
-  const names: string[] = [];
-  const values: unknown[] = [];
+  let names: string[] | undefined;
+  let values: unknown[] | undefined;
   for (const read of an.globalMembers) {
     const root = read[0];
     const [v, global] = rootValue(fn, root, scope);
@@ -203,7 +203,7 @@ export function withGlobalMembers(
     if (v === globalThis) {
       if (read.length !== 2) continue;
       const d = userGlobal(read[1]);
-      if (d !== undefined) add(names, values, `globalThis.${read[1]}`, d);
+      if (d !== undefined) add(names ??= [], values ??= [], `globalThis.${read[1]}`, d);
       continue;
     }
     // The runtime's own namespaces and constructors, named by their global name.
@@ -217,23 +217,25 @@ export function withGlobalMembers(
     }
     const key = read[read.length - 1];
     const d = userMember(holder as object, key, root);
-    if (d !== undefined) add(names, values, `${path}.${key}`, d);
+    if (d !== undefined) add(names ??= [], values ??= [], `${path}.${key}`, d);
   }
   if (an.methodNames.length > 0) {
     const list = prototypes ??= scanPrototypes();
+    const builtin = builtinNames!;
     for (const key of an.methodNames) {
-      if (builtinNames!.has(key) || !installable(key)) continue;
-      for (const [path, proto] of list) {
-        if (!hasOwn(proto, key)) continue;
+      if (builtin.has(key)) continue;
+      for (let i = 0; i < list.length; i++) {
+        const proto = list[i][1];
+        if (!hasOwn(proto, key) || !installable(key)) continue;
         const d = getOwnPropertyDescriptor(proto, key)!;
         if ("value" in d && typeof d.value === "function" && isUserFunction(d.value)) {
-          add(names, values, `${path}.${key}`, d);
+          add(names ??= [], values ??= [], `${list[i][0]}.${key}`, d);
         }
       }
     }
   }
-  if (names.length === 0) return scope;
-  const rec = new ScopeRecord(names, values, scope);
+  if (names === undefined) return scope;
+  const rec = new ScopeRecord(names, values!, scope);
   enc.opts.observer?.extras(rec);
   return rec;
 }
