@@ -93,6 +93,12 @@ describe("members of the global object and of built-ins travel with the function
     assert.equal(loadsSync<typeof f>(dumpsSync(f))([-1, 2]), "0,2");
   });
 
+  it("members of the runtime's other objects are the runtime's: process.cwd, console.log", () => {
+    const f = () => [typeof process.cwd(), typeof console.log];
+    assert.doesNotMatch(dis(dumpsSync(f)), /install/);
+    assert.deepEqual(loadsSync<typeof f>(dumpsSync(f))(), ["string", "function"]);
+  });
+
   it("a computed read of the global object (globalThis[name]) carries nothing", () => {
     G.cpgComputed = 1;
     try {
@@ -225,7 +231,8 @@ describe("hostile pickles", () => {
     ["Array.prototype.constructor", /names __proto__, constructor or prototype/],
     ["Array.prototype.prototype", /names __proto__, constructor or prototype/],
     ["Array.prototype.x.y", /not a member of the global object/],
-    ["cpgNotAGlobal.prototype.x", /not one of this runtime's own globals/],
+    ["cpgNotAGlobal.prototype.x", /not one of the runtime's ECMAScript built-ins/],
+    ["console.log", /not one of the runtime's ECMAScript built-ins/],
     ["globalThis.fetch", /this runtime's own global/],
     ["globalThis.Array", /this runtime's own global/],
     ["RegExp.prototype.flags", /an accessor/],

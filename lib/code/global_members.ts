@@ -15,7 +15,7 @@
  * On load, a value is installed where the path is free, or where an earlier pickle installed
  * the value that is there (a newer pickle wins, as with classes); a value the loading side
  * has there itself is kept. Refused with an UnpicklingError: paths that are not a member of
- * `globalThis`, of one of the runtime's own top-level objects or of its `prototype`; keys
+ * `globalThis`, of an ECMAScript built-in (`Math`, `Array`…) or of its `prototype`; keys
  * `__proto__`, `constructor` and `prototype`; the runtime's own globals; accessors; and
  * read-only properties of the runtime that the pickle would change.
  *
@@ -31,7 +31,6 @@ import {
   globalPathOf,
   globalValue,
   isRuntimeGlobalKey,
-  isScriptedGlobal,
   isUserFunction,
   RUNTIME_GLOBAL,
 } from "./globals.ts";
@@ -43,8 +42,6 @@ const hasOwn = Object.hasOwn;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const fnToString = Function.prototype.toString;
 
-/** The names under which the runtimes give the global object. */
-const GLOBAL_NAMES: ReadonlySet<string> = new Set(["globalThis", "self", "window", "global"]);
 /** Keys never installed (nor read through). */
 const FORBIDDEN: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
@@ -92,11 +89,31 @@ function userGlobal(key: string): PropertyDescriptor | undefined {
 }
 
 /**
- * A member user code added to one of the runtime's own objects under the global `root`:
- * a function that is not one of the runtime's built-ins, or data that assignment created
- * (enumerable, writable, configurable: the runtime's data members are not all three).
+ * The ECMAScript built-ins (written natively by both runtimes, so a function with JavaScript
+ * source among their members is user code), whose members and prototypes' members user code
+ * may add: the only objects besides `globalThis` where a pickle installs.
  */
-function userMember(holder: object, key: string, root: string): PropertyDescriptor | undefined {
+const INTRINSICS: ReadonlySet<string> = new Set(
+  (
+    "Object Function Array String Number Boolean Symbol BigInt Date RegExp Error AggregateError " +
+    "EvalError RangeError ReferenceError SyntaxError TypeError URIError Map Set WeakMap WeakSet " +
+    "WeakRef FinalizationRegistry Promise Proxy Reflect Math JSON Atomics Intl ArrayBuffer " +
+    "SharedArrayBuffer DataView Int8Array Uint8Array Uint8ClampedArray Int16Array Uint16Array " +
+    "Int32Array Uint32Array Float16Array Float32Array Float64Array BigInt64Array BigUint64Array " +
+    "Iterator"
+  ).split(" "),
+);
+
+/** Data members of the intrinsics that the runtimes make enumerable, writable, configurable. */
+const RUNTIME_DATA: ReadonlySet<string> = new Set(["stackTraceLimit"]);
+
+/**
+ * A member user code added to one of the {@linkcode INTRINSICS} (or to its prototype): a
+ * function with JavaScript source, or data that assignment created (enumerable, writable,
+ * configurable: the runtime's data members are not all three) and that is not one of the
+ * runtime's objects.
+ */
+function userMember(holder: object, key: string): PropertyDescriptor | undefined {
   if (!installable(key)) return undefined;
   let d: PropertyDescriptor | undefined;
   try {
@@ -106,11 +123,9 @@ function userMember(holder: object, key: string, root: string): PropertyDescript
   }
   if (d === undefined || !("value" in d)) return undefined;
   const v = d.value;
-  if (v !== null && (typeof v === "object" || typeof v === "function")) {
-    if (globalPathOf(v) !== undefined) return undefined;
-    if (typeof v === "function") return d;
-  }
-  return d.enumerable && d.writable && d.configurable && !isScriptedGlobal(root) ? d : undefined;
+  if (typeof v === "function") return isUserFunction(v) ? d : undefined;
+  if (!d.enumerable || !d.writable || !d.configurable || RUNTIME_DATA.has(key)) return undefined;
+  return v !== null && typeof v === "object" && globalPathOf(v) !== undefined ? undefined : d;
 }
 
 /** The constructors whose prototype user code extends with methods. */
@@ -206,8 +221,8 @@ export function withGlobalMembers(
       if (d !== undefined) add(names ??= [], values ??= [], `globalThis.${read[1]}`, d);
       continue;
     }
-    // The runtime's own namespaces and constructors, named by their global name.
-    if (!global || GLOBAL_NAMES.has(root)) continue;
+    // The ECMAScript namespaces and constructors, named by their global name.
+    if (!global || !INTRINSICS.has(root)) continue;
     let holder: unknown = v;
     let path = root;
     if (read.length === 3) {
@@ -216,7 +231,7 @@ export function withGlobalMembers(
       path = `${root}.prototype`;
     }
     const key = read[read.length - 1];
-    const d = userMember(holder as object, key, root);
+    const d = userMember(holder as object, key);
     if (d !== undefined) add(names ??= [], values ??= [], `${path}.${key}`, d);
   }
   if (an.methodNames.length > 0) {
@@ -287,9 +302,12 @@ export function installTarget(name: string): InstallTarget | string {
   let holder: unknown;
   if (root === "globalThis") holder = globalThis;
   else {
-    // One of the runtime's own globals, as the runtime defined it.
-    if (!isRuntimeGlobalKey(root) || globalValue(root) !== RUNTIME_GLOBAL) {
-      return `'${path}', under '${root}', which is not one of this runtime's own globals`;
+    // One of the ECMAScript built-ins, as the runtime defined it.
+    if (
+      !INTRINSICS.has(root) || !isRuntimeGlobalKey(root) || globalValue(root) !== RUNTIME_GLOBAL
+    ) {
+      return `'${path}', under '${root}', which is not one of the runtime's ECMAScript ` +
+        "built-ins (a pickle installs only there and on globalThis)";
     }
     holder = ownData(globalThis, root);
   }

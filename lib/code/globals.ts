@@ -106,11 +106,6 @@ export function isRuntimeGlobalKey(key: string): boolean {
   return runtimeOwnKey(key);
 }
 
-/** Whether the runtime writes (some of) the functions under the global `name` in JavaScript. */
-export function isScriptedGlobal(name: string): boolean {
-  return runtimeGlobals().scripted.has(name);
-}
-
 /**
  * Whether `fn`, met on one of the built-ins the runtime writes natively (the ECMAScript
  * intrinsics: `Array.prototype`, `Math`…), is user code: a function with JavaScript source
