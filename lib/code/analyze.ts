@@ -12,6 +12,7 @@ import { type ESTree, parseModule, parseScript } from "meriyah";
 import { declare, isNode, LexicalScope } from "./scope/model.ts";
 import { freeVariables, ReferenceCollector } from "./scope/references.ts";
 import { declaringScope } from "./scope/resolve.ts";
+import { INTRINSICS } from "./intrinsics.ts";
 
 type ClassNode = ESTree.ClassExpression;
 
@@ -275,7 +276,7 @@ function analyzeUncached(source: string): Analysis {
     optional,
     privateNames: [...collector.privateNames],
     globalMembers: freeMemberReads(collector),
-    methodNames: collector.methodNames.size === 0 ? NONE : [...collector.methodNames],
+    methodNames: methodNamesOf(collector),
     usesWith: collector.usesWith,
     lexicalThis: isArrow && collector.topThis,
     lexicalArguments: isArrow && collector.topArguments,
@@ -308,6 +309,26 @@ function freeMemberReads(collector: ReferenceCollector): readonly (readonly stri
     out.push([m.name, ...m.keys]);
   }
   return out.length === 0 ? NONE : out;
+}
+
+/**
+ * The names of the methods the collector saw called, each once, but those called only on a
+ * free ECMAScript namespace or constructor (`Math.max()`, `Object.keys()`: their own members,
+ * read as global members, not methods of a prototype).
+ */
+function methodNamesOf(collector: ReferenceCollector): readonly string[] {
+  const calls = collector.methodCalls;
+  if (calls.length === 0) return NONE;
+  let out: Set<string> | undefined;
+  for (const c of calls) {
+    if (out?.has(c.name)) continue;
+    if (
+      c.receiver !== "" && INTRINSICS.has(c.receiver) &&
+      declaringScope(c.receiver, c.scope) === null
+    ) continue;
+    (out ??= new Set()).add(c.name);
+  }
+  return out === undefined ? NONE : [...out];
 }
 
 /** The function node of a member (its value), or the node itself. */

@@ -34,6 +34,7 @@ import {
   isUserFunction,
   RUNTIME_GLOBAL,
 } from "./globals.ts";
+import { INTRINSICS } from "./intrinsics.ts";
 import { loadedFunction, loadedScope, rememberScope } from "./loaded.ts";
 import { loadedScopes } from "./scope_records.ts";
 
@@ -88,22 +89,6 @@ function userGlobal(key: string): PropertyDescriptor | undefined {
   }
 }
 
-/**
- * The ECMAScript built-ins (written natively by both runtimes, so a function with JavaScript
- * source among their members is user code), whose members and prototypes' members user code
- * may add: the only objects besides `globalThis` where a pickle installs.
- */
-const INTRINSICS: ReadonlySet<string> = new Set(
-  (
-    "Object Function Array String Number Boolean Symbol BigInt Date RegExp Error AggregateError " +
-    "EvalError RangeError ReferenceError SyntaxError TypeError URIError Map Set WeakMap WeakSet " +
-    "WeakRef FinalizationRegistry Promise Proxy Reflect Math JSON Atomics Intl ArrayBuffer " +
-    "SharedArrayBuffer DataView Int8Array Uint8Array Uint8ClampedArray Int16Array Uint16Array " +
-    "Int32Array Uint32Array Float16Array Float32Array Float64Array BigInt64Array BigUint64Array " +
-    "Iterator"
-  ).split(" "),
-);
-
 /** Data members of the intrinsics that the runtimes make enumerable, writable, configurable. */
 const RUNTIME_DATA: ReadonlySet<string> = new Set(["stackTraceLimit"]);
 
@@ -114,7 +99,16 @@ const RUNTIME_DATA: ReadonlySet<string> = new Set(["stackTraceLimit"]);
  * runtime's objects.
  */
 function userMember(holder: object, key: string): PropertyDescriptor | undefined {
-  if (!installable(key)) return undefined;
+  // The common case, `Math.max`, `JSON.stringify`: the runtime's member found before, unchanged.
+  let seen = runtimeMembers.get(holder);
+  const known = seen?.get(key);
+  if (known !== undefined && hasOwn(holder, key)) {
+    try {
+      if (Object.is((holder as Record<string, unknown>)[key], known.value)) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
   let d: PropertyDescriptor | undefined;
   try {
     d = getOwnPropertyDescriptor(holder, key);
@@ -123,10 +117,19 @@ function userMember(holder: object, key: string): PropertyDescriptor | undefined
   }
   if (d === undefined || !("value" in d)) return undefined;
   const v = d.value;
-  if (typeof v === "function") return isUserFunction(v) ? d : undefined;
-  if (!d.enumerable || !d.writable || !d.configurable || RUNTIME_DATA.has(key)) return undefined;
-  return v !== null && typeof v === "object" && globalPathOf(v) !== undefined ? undefined : d;
+  if (typeof v === "function") {
+    if (isUserFunction(v) && installable(key)) return d;
+  } else if (
+    d.enumerable && d.writable && d.configurable && !RUNTIME_DATA.has(key) &&
+    (v === null || typeof v !== "object" || globalPathOf(v) === undefined) && installable(key)
+  ) return d;
+  if (seen === undefined) runtimeMembers.set(holder, seen = new Map());
+  seen.set(key, { value: v });
+  return undefined;
 }
+
+/** The runtime's own members of the intrinsics met so far, with the value they had. */
+const runtimeMembers = new WeakMap<object, Map<string, { value: unknown }>>();
 
 /** The constructors whose prototype user code extends with methods. */
 const EXTENDED = [

@@ -112,8 +112,15 @@ export function isRuntimeGlobalKey(key: string): boolean {
  * (not the library's stand-in for `bind`).
  */
 export function isUserFunction(fn: object): boolean {
-  return !isNative(fn) && !isStandIn(fn);
+  // A function's source never changes: its verdict is kept (`Math.max` is met often).
+  let user = userFunctions.get(fn);
+  if (user === undefined) {
+    user = !isNative(fn) && !isStandIn(fn);
+    userFunctions.set(fn, user);
+  }
+  return user;
 }
+const userFunctions = new WeakMap<object, boolean>();
 
 function isNative(fn: unknown): boolean {
   try {

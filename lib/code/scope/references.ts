@@ -32,6 +32,16 @@ export interface MemberRead extends NameReference {
   readonly keys: readonly string[];
 }
 
+/** A call of a method by name (see {@linkcode ReferenceCollector.methodCalls}). */
+export interface MethodCall {
+  /** The method's name. */
+  readonly name: string;
+  /** The receiver's name when it is a name (`x` of `x.p()`), else "". */
+  readonly receiver: string;
+  /** The scope of the call. */
+  readonly scope: LexicalScope;
+}
+
 /** A use of a name found by {@linkcode ReferenceCollector}. */
 export interface CollectedReference extends NameReference {
   /** Used only as `typeof name`, or inside a `with` body: absent is allowed. */
@@ -56,8 +66,11 @@ export class ReferenceCollector {
   usesImportMeta = false;
   /** Static member reads on names (see {@linkcode MemberRead}), in source order. */
   readonly memberReads: MemberRead[] = [];
-  /** Names called as methods: `x.p()`, `x?.p()`, `x["p"]()`, and `p` in `x.p.call()`. */
-  readonly methodNames: Set<string> = new Set();
+  /**
+   * Calls of methods by name: `x.p()`, `x?.p()`, `x["p"]()`, and `p` in `x.p.call()`; with the
+   * receiver's name when it is a name (`x`), and the scope of the call.
+   */
+  readonly methodCalls: MethodCall[] = [];
   /** Depth of `with` statement bodies entered: names there may be the object's properties. */
   private withDepth = 0;
   /** Depth of non-arrow functions entered (0 = the top function's own level for arrows). */
@@ -105,7 +118,7 @@ export class ReferenceCollector {
         return;
       }
       case "CallExpression":
-        if (node.callee.type === "MemberExpression") this.methodCall(node.callee);
+        if (node.callee.type === "MemberExpression") this.methodCall(node.callee, scope);
         break;
       case "Property":
         if (node.computed) this.visit(node.key, scope);
@@ -213,16 +226,15 @@ export class ReferenceCollector {
   }
 
   /** Records the method name of a call `x.p()` (and `p` of `x.p.call()`). */
-  private methodCall(callee: ESTree.MemberExpression): void {
+  private methodCall(callee: ESTree.MemberExpression, scope: LexicalScope): void {
     const key = staticKey(callee);
     if (key === undefined) return;
-    this.methodNames.add(key);
-    if (
-      (key === "call" || key === "apply" || key === "bind") &&
-      callee.object.type === "MemberExpression"
-    ) {
-      const inner = staticKey(callee.object);
-      if (inner !== undefined) this.methodNames.add(inner);
+    const o = callee.object;
+    this.methodCalls.push({ name: key, receiver: o.type === "Identifier" ? o.name : "", scope });
+    if ((key === "call" || key === "apply" || key === "bind") && o.type === "MemberExpression") {
+      const inner = staticKey(o);
+      const r = o.object.type === "Identifier" ? o.object.name : "";
+      if (inner !== undefined) this.methodCalls.push({ name: inner, receiver: r, scope });
     }
   }
 
