@@ -12,6 +12,7 @@ import { type ESTree, parseModule, parseScript } from "meriyah";
 import { declare, isNode, LexicalScope } from "./scope/model.ts";
 import { freeVariables, ReferenceCollector } from "./scope/references.ts";
 import { declaringScope } from "./scope/resolve.ts";
+import { INTRINSICS } from "./intrinsics.ts";
 
 type ClassNode = ESTree.ClassExpression;
 
@@ -52,6 +53,18 @@ export interface Analysis {
    * object rather than variables (they are reported in {@linkcode Analysis.optional}).
    */
   readonly usesWith: boolean;
+  /**
+   * Static member reads on free names, once each, in order of first use: `X.p` as `[X, p]`,
+   * `X.prototype.p` as `[X, "prototype", p]` (`globalThis.helper`, `Math.clamp`, `g.fn` where
+   * `g` is captured): those that reach members user code added to the global object or to a
+   * built-in travel with the function (lib/code/global_members.ts).
+   */
+  readonly globalMembers: readonly (readonly string[])[];
+  /**
+   * Names called as methods (`x.p()`, `x?.p()`, `x["p"]()`, `p` of `x.p.call()`), once each:
+   * those of methods user code added to a built-in prototype travel with the function.
+   */
+  readonly methodNames: readonly string[];
   /** Uses of the enclosing `this` / `arguments` / `super` / `new.target` by an arrow. */
   readonly lexicalThis: boolean;
   /** Arrows: where in the source the enclosing `this` is used (offsets of `this`). */
@@ -269,6 +282,8 @@ function analyzeUncached(source: string): Analysis {
     free,
     optional,
     privateNames: [...collector.privateNames],
+    globalMembers: freeMemberReads(collector),
+    methodNames: methodNamesOf(collector),
     usesWith: collector.usesWith,
     lexicalThis: isArrow && collector.topThis,
     // Parsed as `(source)`: one character before the source.
@@ -287,6 +302,44 @@ function analyzeUncached(source: string): Analysis {
     sourceName: cls ? undefined : sourceNameOf(fn, memberKind),
     sourceLength: cls ? undefined : sourceLengthOf(fn),
   };
+}
+
+const NONE: readonly never[] = [];
+
+/** The static member reads of the collector whose name is free, each once. */
+function freeMemberReads(collector: ReferenceCollector): readonly (readonly string[])[] {
+  const reads = collector.memberReads;
+  if (reads.length === 0) return NONE;
+  const out: (readonly string[])[] = [];
+  const seen = new Set<string>();
+  for (const m of reads) {
+    if (declaringScope(m.name, m.scope) !== null) continue;
+    const id = `${m.name}.${m.keys.join(".")}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push([m.name, ...m.keys]);
+  }
+  return out.length === 0 ? NONE : out;
+}
+
+/**
+ * The names of the methods the collector saw called, each once, but those called only on a
+ * free ECMAScript namespace or constructor (`Math.max()`, `Object.keys()`: their own members,
+ * read as global members, not methods of a prototype).
+ */
+function methodNamesOf(collector: ReferenceCollector): readonly string[] {
+  const calls = collector.methodCalls;
+  if (calls.length === 0) return NONE;
+  let out: Set<string> | undefined;
+  for (const c of calls) {
+    if (out?.has(c.name)) continue;
+    if (
+      c.receiver !== "" && INTRINSICS.has(c.receiver) &&
+      declaringScope(c.receiver, c.scope) === null
+    ) continue;
+    (out ??= new Set()).add(c.name);
+  }
+  return out === undefined ? NONE : [...out];
 }
 
 /** The function node of a member (its value), or the node itself. */

@@ -45,6 +45,7 @@ import type { ReadScopes } from "../runtime/adapter.ts";
 import { isBoundFunction } from "../runtime/bound.ts";
 import { captured } from "./scope_records.ts";
 import { type WithReceiver, withReceiver } from "./receiver.ts";
+import { withGlobalMembers } from "./global_members.ts";
 import { withoutStaticInitializers } from "./class_source.ts";
 import { newInstrumentedFunction, readInstrumentedScopes } from "./loaded_instrument.ts";
 import { type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts";
@@ -154,10 +155,14 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
   }
   // A function with free variables may be a Node built-in written in JavaScript.
   if (an.free.length > 0 && writeExported(enc, fn, findBuiltinExport)) return;
-  const scope = an.free.length === 0 ? null : captured(enc, fn, an, label(fn), receiver);
+  let scope = an.free.length === 0 ? null : captured(enc, fn, an, label(fn), receiver);
   if (scope === UNREAD) {
     enc.w.byte(T.UNDEFINED);
     return;
+  }
+  // Members user code added to the global object or to built-ins, read through them.
+  if (an.globalMembers.length > 0 || an.methodNames.length > 0) {
+    scope = withGlobalMembers(enc, fn, an, scope);
   }
   // A loaded function's source says already where its import()s resolve.
   const text = known.imports && loadedFunction(fn) === undefined

@@ -98,6 +98,30 @@ function runtimeOwnKey(key: string | symbol): boolean {
   return typeof key === "symbol" || runtimeGlobals().names.has(key);
 }
 
+/**
+ * Whether `key` names one of the runtime's own top-level globals (there when the library was
+ * imported): members of the global object under other names are user code's.
+ */
+export function isRuntimeGlobalKey(key: string): boolean {
+  return runtimeOwnKey(key);
+}
+
+/**
+ * Whether `fn`, met on one of the built-ins the runtime writes natively (the ECMAScript
+ * intrinsics: `Array.prototype`, `Math`…), is user code: a function with JavaScript source
+ * (not the library's stand-in for `bind`).
+ */
+export function isUserFunction(fn: object): boolean {
+  // A function's source never changes: its verdict is kept (`Math.max` is met often).
+  let user = userFunctions.get(fn);
+  if (user === undefined) {
+    user = !isNative(fn) && !isStandIn(fn);
+    userFunctions.set(fn, user);
+  }
+  return user;
+}
+const userFunctions = new WeakMap<object, boolean>();
+
 function isNative(fn: unknown): boolean {
   try {
     return NATIVE.test(fnToString.call(fn as () => void));

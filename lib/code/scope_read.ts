@@ -9,6 +9,12 @@
 import * as T from "../format/tags.ts";
 import { isDeclarable, newScope, type ScopeHandle } from "./functions.ts";
 import { loadedScope } from "./loaded.ts";
+import {
+  type InstallTarget,
+  installTarget,
+  isInstallName,
+  newInstallScope,
+} from "./global_members.ts";
 import { type DecodeFrame, type Decoder, HOLE } from "../pickle/decoder.ts";
 import { K_SCOPE } from "../pickle/decode_table.ts";
 import { hasRepeat } from "../pickle/shapes.ts";
@@ -55,9 +61,20 @@ function readScopeReusing(dec: Decoder, at: number, reuse: ScopeHandle | null): 
   }
   const n = dec.r.length(1);
   const names: string[] = new Array(n);
+  let targets: InstallTarget[] | undefined;
   for (let i = 0; i < n; i++) {
     const name = dec.string();
-    if (!isDeclarable(name)) dec.corrupt(`a captured variable is named '${name}'`, at);
+    if (!isDeclarable(name)) {
+      // A scope of installs (global_members.ts): every name a path.
+      if (!isInstallName(name) || (i > 0 && targets === undefined)) {
+        dec.corrupt(`a captured variable is named '${name}'`, at);
+      }
+      const t = installTarget(name);
+      if (typeof t === "string") dec.r.fail(`cannot load the pickle: it installs ${t}`, at);
+      (targets ??= []).push(t);
+    } else if (targets !== undefined) {
+      dec.corrupt(`a captured variable is named '${name}' among installs`, at);
+    }
     names[i] = name;
   }
   if (hasRepeat(names)) dec.corrupt("a scope declares a variable twice", at);
@@ -70,7 +87,9 @@ function readScopeReusing(dec: Decoder, at: number, reuse: ScopeHandle | null): 
     handle = reuse!;
   } else {
     try {
-      handle = newScope(parent, names);
+      handle = targets === undefined
+        ? newScope(parent, names)
+        : newInstallScope(parent, names, targets, at);
     } catch (e) {
       return dec.corrupt("a captured scope cannot be rebuilt", at, e);
     }

@@ -244,7 +244,7 @@ function contentIdentity(enc: Encoder, snap: ScopeSnapshot): object {
  * share their records and a pickle made again from a loaded value has the bytes it was
  * loaded from.
  */
-function loadedScopes(enc: Encoder, handle: ScopeHandle | null): ScopeRecord | null {
+export function loadedScopes(enc: Encoder, handle: ScopeHandle | null): ScopeRecord | null {
   let first: ScopeRecord | null = null;
   let child: ScopeRecord | null = null;
   for (let h = handle; h !== null;) {

@@ -166,6 +166,15 @@ function func(w: Disassembler, at: number, depth: number, role: string, tag: num
 }
 
 /**
+ * What a scope's names are: variables, or paths from globalThis where the values are installed
+ * on load (lib/code/global_members.ts).
+ */
+function scopeNoun(names: readonly string[], n: number): string {
+  if (n > 0 && names[0].includes(".")) return n === 1 ? "install" : "installs";
+  return n === 1 ? "variable" : "variables";
+}
+
+/**
  * A SCOPE tag (already read at `first`) and its parents:
  * names, then the parent scope (SCOPE, REF or NULL); the values of each scope are read later,
  * the innermost scope's first. Read in a loop: a chain costs no call stack.
@@ -187,7 +196,7 @@ function scopeChain(w: Disassembler, depth: number, role: string, first: number)
     }
     if (shown.length > r.max) shown = shown.slice(0, r.max) + "…";
     const id = w.memo(
-      w.line(at, d, T.SCOPE, rl, `${n} ${n === 1 ? "variable" : "variables"} [${shown}]`),
+      w.line(at, d, T.SCOPE, rl, `${n} ${scopeNoun(names, n)} [${shown}]`),
     );
     opened.push({ names, depth: d + 1, id });
     const next = r.peek();

@@ -24,6 +24,24 @@ import {
 } from "./model.ts";
 import { declaringScope } from "./resolve.ts";
 
+/**
+ * A static member read on a name (`X.p`, `X?.p`, `X["p"]`, and `X.prototype.p`): the name,
+ * the scope it is used in, and the keys (`[p]` or `["prototype", p]`).
+ */
+export interface MemberRead extends NameReference {
+  readonly keys: readonly string[];
+}
+
+/** A call of a method by name (see {@linkcode ReferenceCollector.methodCalls}). */
+export interface MethodCall {
+  /** The method's name. */
+  readonly name: string;
+  /** The receiver's name when it is a name (`x` of `x.p()`), else "". */
+  readonly receiver: string;
+  /** The scope of the call. */
+  readonly scope: LexicalScope;
+}
+
 /** A use of a name found by {@linkcode ReferenceCollector}. */
 export interface CollectedReference extends NameReference {
   /** Used only as `typeof name`, or inside a `with` body: absent is allowed. */
@@ -54,6 +72,13 @@ export class ReferenceCollector {
   usesImportMeta = false;
   /** `eval(…)` is called directly: its code may read any variable in scope. */
   usesDirectEval = false;
+  /** Static member reads on names (see {@linkcode MemberRead}), in source order. */
+  readonly memberReads: MemberRead[] = [];
+  /**
+   * Calls of methods by name: `x.p()`, `x?.p()`, `x["p"]()`, and `p` in `x.p.call()`; with the
+   * receiver's name when it is a name (`x`), and the scope of the call.
+   */
+  readonly methodCalls: MethodCall[] = [];
   /** Depth of `with` statement bodies entered: names there may be the object's properties. */
   private withDepth = 0;
   /** Depth of non-arrow functions entered (0 = the top function's own level for arrows). */
@@ -94,12 +119,24 @@ export class ReferenceCollector {
           return;
         }
         break;
-      case "MemberExpression":
+      case "MemberExpression": {
+        const key = staticKey(node);
+        if (key !== undefined) this.memberRead(node.object, key, scope);
         this.visit(node.object, scope);
         if (node.computed || node.property.type === "PrivateIdentifier") {
           this.visit(node.property, scope);
         }
         return;
+      }
+      case "CallExpression":
+        if (node.callee.type === "MemberExpression") this.methodCall(node.callee, scope);
+        else if (
+          node.callee.type === "Identifier" && node.callee.name === "eval" &&
+          declaringScope("eval", scope) === null
+        ) {
+          this.usesDirectEval = true;
+        }
+        break;
       case "Property":
         if (node.computed) this.visit(node.key, scope);
         this.visit(node.value, scope);
@@ -174,14 +211,6 @@ export class ReferenceCollector {
         this.visit(node.body, s);
         return;
       }
-      case "CallExpression":
-        if (
-          node.callee.type === "Identifier" && node.callee.name === "eval" &&
-          declaringScope("eval", scope) === null
-        ) {
-          this.usesDirectEval = true;
-        }
-        break;
       case "VariableDeclaration":
         for (const d of node.declarations) {
           this.patternDefaults(d.id, scope);
@@ -199,6 +228,31 @@ export class ReferenceCollector {
       if (this.fnDepth > 0 || declaringScope("arguments", scope) !== null) return;
     }
     this.refs.push({ name, scope, typeofOnly: typeofOnly || this.withDepth > 0 });
+  }
+
+  /** Records `X.key` and `X.prototype.key` (X a name). */
+  private memberRead(object: ESTree.Node, key: string, scope: LexicalScope): void {
+    if (object.type === "Identifier") {
+      this.memberReads.push({ name: object.name, scope, keys: [key] });
+    } else if (
+      object.type === "MemberExpression" && object.object.type === "Identifier" &&
+      staticKey(object) === "prototype"
+    ) {
+      this.memberReads.push({ name: object.object.name, scope, keys: ["prototype", key] });
+    }
+  }
+
+  /** Records the method name of a call `x.p()` (and `p` of `x.p.call()`). */
+  private methodCall(callee: ESTree.MemberExpression, scope: LexicalScope): void {
+    const key = staticKey(callee);
+    if (key === undefined) return;
+    const o = callee.object;
+    this.methodCalls.push({ name: key, receiver: o.type === "Identifier" ? o.name : "", scope });
+    if ((key === "call" || key === "apply" || key === "bind") && o.type === "MemberExpression") {
+      const inner = staticKey(o);
+      const r = o.object.type === "Identifier" ? o.object.name : "";
+      if (inner !== undefined) this.methodCalls.push({ name: inner, receiver: r, scope });
+    }
   }
 
   /** Visits a class field initializer, which runs as a method of the instance. */
@@ -269,6 +323,13 @@ export class ReferenceCollector {
         return;
     }
   }
+}
+
+/** The key of `x.p` or `x["p"]`; undefined for computed keys and private names. */
+function staticKey(node: ESTree.MemberExpression): string | undefined {
+  const p = node.property;
+  if (!node.computed) return p.type === "Identifier" ? p.name : undefined;
+  return p.type === "Literal" && typeof p.value === "string" ? p.value : undefined;
 }
 
 function visitIn(c: ReferenceCollector, node: AnyNode, scope: LexicalScope): void {
