@@ -100,6 +100,8 @@ function analysedSource(enc: Encoder, fn: object): Analysed | undefined {
     result = new Analysed(source, analyze(source), mayImport(source));
   } catch (e) {
     if (writeExported(enc, fn, findBuiltinExport)) return undefined;
+    const poisoned = poisonedAccessorMessage(fn);
+    if (poisoned !== undefined) enc.fail(poisoned);
     const name = label(fn);
     if (e instanceof AnalysisError && e.complete) {
       enc.fail(`cannot pickle function${name} by value: ${e.message}`);
@@ -111,6 +113,35 @@ function analysedSource(enc: Encoder, fn: object): Analysed | undefined {
   }
   analysed.set(fn, result);
   return result;
+}
+
+/** The accessor strict `arguments` objects have as `callee` (%ThrowTypeError%). */
+const THROW_TYPE_ERROR = Object.getOwnPropertyDescriptor(
+  (function () {
+    return arguments;
+  })(),
+  "callee",
+)?.get;
+/** V8's accessor of an error's own `stack` (JavaScriptCore has a data property). */
+const ERROR_STACK_GETTER = Object.getOwnPropertyDescriptor(new Error(), "stack")?.get;
+
+/**
+ * What to say of an engine accessor met as the value of a property, when it stands for a value
+ * the library cannot rebuild: the `callee` of an `arguments` object, or the `stack` of an
+ * error given a prototype that is no error's.
+ */
+function poisonedAccessorMessage(fn: object): string | undefined {
+  if (fn === THROW_TYPE_ERROR) {
+    return "cannot pickle an arguments object (its callee is the engine's %ThrowTypeError% " +
+      "accessor, which cannot be rebuilt): pickle Array.from(arguments) or the rest " +
+      "parameter (...args) instead";
+  }
+  if (fn === ERROR_STACK_GETTER) {
+    return "cannot pickle an error whose prototype is not an error prototype (its stack is " +
+      "the engine's accessor): give it back an error prototype (Object.setPrototypeOf(e, " +
+      "Error.prototype)), or pickle its message and stack as strings";
+  }
+  return undefined;
 }
 
 /** A function by value: its source, its captured scope, its own properties. */
