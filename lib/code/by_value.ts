@@ -127,8 +127,8 @@ const ERROR_STACK_GETTER = Object.getOwnPropertyDescriptor(new Error(), "stack")
 
 /**
  * What to say of an engine accessor met as the value of a property, when it stands for a value
- * the library cannot rebuild: the `callee` of an `arguments` object, or the `stack` of an
- * error given a prototype that is no error's.
+ * the library cannot rebuild: the `callee` of an `arguments` object, or V8's `stack` accessor
+ * copied onto an object that is no error.
  */
 function poisonedAccessorMessage(fn: object): string | undefined {
   if (fn === THROW_TYPE_ERROR) {
@@ -137,9 +137,8 @@ function poisonedAccessorMessage(fn: object): string | undefined {
       "parameter (...args) instead";
   }
   if (fn === ERROR_STACK_GETTER) {
-    return "cannot pickle an error whose prototype is not an error prototype (its stack is " +
-      "the engine's accessor): give it back an error prototype (Object.setPrototypeOf(e, " +
-      "Error.prototype)), or pickle its message and stack as strings";
+    return "cannot pickle the engine's accessor of an error's stack on an object that is no " +
+      "error (a descriptor copied from one?): define the stack as a string property instead";
   }
   return undefined;
 }

@@ -775,6 +775,44 @@ const errors: Case[] = [
     make: () => Object.setPrototypeOf(new Error("was Error"), RangeError.prototype),
   },
   {
+    name: "built-ins given Object.prototype keep their internal state",
+    make: () => {
+      const P = Object.prototype;
+      const s = Symbol.for("p");
+      return [
+        Object.setPrototypeOf(new Map([[1, { m: 1 }]]), P),
+        Object.setPrototypeOf(new Set(["s"]), P),
+        Object.setPrototypeOf(new Date(9), P),
+        Object.setPrototypeOf(/re/gy, P),
+        Object.setPrototypeOf(new Uint16Array([1, 2]), P),
+        Object.setPrototypeOf(new DataView(new ArrayBuffer(2)), P),
+        Object.setPrototypeOf(new ArrayBuffer(3), P),
+        Object.setPrototypeOf(new Number(4), P),
+        Object.setPrototypeOf(Object(5n), P),
+        Object.setPrototypeOf(new String("str"), P),
+        Object.setPrototypeOf([1, , 3], P),
+        Object.setPrototypeOf(new RangeError("r", { cause: 1 }), P),
+        Object.setPrototypeOf(withProps(new Map(), { [s]: 1 }), P),
+      ];
+    },
+    probe: (v) => {
+      const [m, set, d, re, ta, , ab, n, b, str, arr, e] = v as object[];
+      return [
+        Map.prototype.get.call(m, 1),
+        Set.prototype.has.call(set, "s"),
+        Date.prototype.getTime.call(d),
+        RegExp.prototype.exec.call(re, "re")?.index,
+        (ta as Uint16Array)[1],
+        Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")!.get!.call(ab),
+        Number.prototype.valueOf.call(n),
+        String(BigInt.prototype.valueOf.call(b)),
+        String.prototype.valueOf.call(str),
+        Array.isArray(arr),
+        (Error as unknown as { isError?(x: unknown): boolean }).isError?.(e) ?? true,
+      ];
+    },
+  },
+  {
     name: "DOMException",
     make: () => new DOMException("dom message", "DataCloneError"),
     probe: (v) => {
