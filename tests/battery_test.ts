@@ -31,6 +31,11 @@ describe("the battery's refusals and documented exceptions", () => {
     assert.match(err.message, /stack as a string/);
   });
 
+  it("a Proxy of a function is refused as a Proxy", () => {
+    const e = expectPicklingError(() => dumpsSync({ p: new Proxy(() => 1, {}) }), "root.p");
+    assert.match(e.message, /Proxy/);
+  });
+
   it("named properties of typed arrays are not recorded (README), symbols are", () => {
     const s = Symbol.for("kept");
     const ta = Object.assign(new Uint8Array([1, 2]), { named: 1, [s]: 2 });

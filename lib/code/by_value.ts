@@ -34,6 +34,8 @@ import {
 import { originalSource, rememberRestorer, withRestorer } from "./private_state.ts";
 import { loadedFunction, rememberExactFunction, rememberFunction } from "./loaded.ts";
 import { withoutInstrumentation } from "./uninstrument.ts";
+import { types } from "node:util";
+import { refuseProxy } from "../values/refused.ts";
 import { importSites, mayImport, withImportBase } from "./relative_imports.ts";
 import { asBuiltin, moduleRoot, portableOf, writeExported } from "./by_reference.ts";
 import { writeBound } from "./bound.ts";
@@ -100,6 +102,7 @@ function analysedSource(enc: Encoder, fn: object): Analysed | undefined {
     result = new Analysed(source, analyze(source), mayImport(source));
   } catch (e) {
     if (writeExported(enc, fn, findBuiltinExport)) return undefined;
+    if (types.isProxy(fn)) refuseProxy(enc);
     const poisoned = poisonedAccessorMessage(fn);
     if (poisoned !== undefined) enc.fail(poisoned);
     const name = label(fn);
