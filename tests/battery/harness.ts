@@ -2,8 +2,10 @@
 // dumpsSync/loadsSync in this process (hop 1), then all of them at once through a subprocess
 // of the other runtime, which loads, describes, probes and pickles them again (hop 2), and
 // back here (hop 3). At every hop the copy must have the original's fingerprint and probe
-// results; data copies must also be graph-equal to the original (tests/equal.ts), and every
-// value structuredClone accepts must pickle.
+// results; data copies must also be graph-equal to the original (tests/equal.ts), the other
+// runtime must pickle data to the very bytes this one wrote, what comes back must pickle to
+// the bytes it came in (a fixpoint, code included), and every value structuredClone accepts
+// must pickle.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -169,7 +171,11 @@ export function runBattery(title: string, which: "data" | "code", cases: Case[])
         if (d) assert.fail(`${farName}: fingerprint differs at ${d}`);
         assert.equal(json(r.probe), await probeOf(c, c.make()), `${farName}: probe`);
         const back = Buffer.from(r.pickle!, "base64");
-        await checkCopy(c, await loads(back), v, fp, `back from ${farName}`);
+        const backCopy = await loads(back);
+        const again = await dumps(backCopy);
+        await checkCopy(c, backCopy, v, fp, `back from ${farName}`);
+        // Chains of hops reach a byte fixpoint, code included.
+        assert.deepEqual(again, new Uint8Array(back), "pickled again here: the same bytes");
         if (!c.codeLike) {
           assert.deepEqual(new Uint8Array(back), bytes, `${farName} pickles it to the same bytes`);
         }
