@@ -121,6 +121,22 @@ describe("cloudpickle ideas that take several pickles or a module", () => {
     assert.deepEqual(await dumps(helper), byRef);
   });
 
+  it("a pickle holds what the function uses, not its neighbours", async () => {
+    const nestedFunction = (x: number) => x + 1;
+    const unwantedFunction = (x: number) => Math.exp(x) + unwantedData.length;
+    const unwantedData = "unwanted".repeat(100);
+    const mySmallFunction = (x: number, y: number) => nestedFunction(x) + y;
+    assert.equal(unwantedFunction(0), 801);
+    const bytes = await dumps(mySmallFunction);
+    assert.ok(text(bytes).includes("nestedFunction"));
+    assert.ok(!text(bytes).includes("unwanted"), "nothing of the unused neighbours");
+    assert.ok(bytes.length < 600, `${bytes.length} bytes`);
+    assert.equal(
+      inOtherRuntime([bytes, await dumps((f: typeof mySmallFunction) => f(1, 2))]).result,
+      4,
+    );
+  });
+
   it("a closure made by a direct eval: Deno reads it; Bun says to use closure()", async () => {
     const k = 5;
     const f = eval("(x) => x * k") as (x: number) => number;

@@ -438,6 +438,110 @@ export const CODE_CASES: Case[] = [
     v.indirect.name,
     v.made.name,
   ]),
+  code(
+    "a closure that returns itself, and one over a base value (cloudpickle's recursive closures)",
+    () => {
+      const g = () => g;
+      const base = 2;
+      const f2 = (n: number): number => n <= 1 ? base : n * f2(n - 1);
+      return { g, f2 };
+    },
+    (v: { g: () => unknown; f2: (n: number) => number }) => [v.g() === v.g, v.f2(5)],
+  ),
+  {
+    name: "a closure over a variable still in its temporal dead zone (an empty cell)",
+    make: () => {
+      function outer() {
+        const g = () => cell;
+        return g;
+        // deno-lint-ignore no-unreachable
+        let cell = 1;
+      }
+      return outer();
+    },
+    // cloudpickle keeps an empty cell (the loaded function raises NameError); here the
+    // pickler says which variable is uninitialized, and to pickle after its declaration ran.
+    refused: "root",
+    refusedReason: "an uninitialized binding is not rebuilt",
+  },
+  code(
+    "a class whose statics hold the class itself and an instance of it",
+    () => {
+      class C {
+        static again: unknown;
+        static instance: unknown;
+        itWorks() {
+          return "woohoo!";
+        }
+      }
+      C.again = C;
+      C.instance = new C();
+      return C;
+    },
+    (
+      C: (new () => { itWorks(): string }) & {
+        again: new () => { itWorks(): string };
+        instance: { itWorks(): string };
+      },
+    ) => [
+      new C().itWorks(),
+      C.again === C,
+      new C.again().itWorks(),
+      C.instance.itWorks(),
+      C.instance instanceof C,
+    ],
+  ),
+  code("a prototype method and a static method pickled alone", () => {
+    const unit = "kg";
+    class Weight {
+      constructor(public n: number) {}
+      show() {
+        return `${this.n}${unit}`;
+      }
+      static parse(s: string) {
+        return parseFloat(s);
+      }
+    }
+    return { show: Weight.prototype.show, parse: Weight.parse };
+  }, (v: { show(this: { n: number }): string; parse(s: string): number }) => [
+    v.show.call({ n: 3 }),
+    v.parse("2.5kg"),
+    v.show.name,
+  ]),
+  code("built-in functions and classes by reference, bound built-ins and bound methods", () => {
+    class Greeter {
+      constructor(public who: string) {}
+      hello(p: string) {
+        return `${p} ${this.who}`;
+      }
+    }
+    const g = new Greeter("world");
+    return {
+      upper: String.prototype.toUpperCase,
+      max: Math.max,
+      MapClass: Map,
+      max3: Math.max.bind(null, 3),
+      hello: g.hello.bind(g, "hello"),
+      parse: JSON.parse,
+    };
+  }, (
+    v: Rec & {
+      upper: (this: string) => string;
+      max: (...n: number[]) => number;
+      max3: (...n: number[]) => number;
+      hello: () => string;
+      parse: (s: string) => unknown;
+    },
+  ) => [
+    v.upper.call("abc"),
+    v.max(1, 2),
+    v.upper === String.prototype.toUpperCase,
+    v.MapClass === Map,
+    v.parse === JSON.parse,
+    v.max3(1),
+    v.max3(7),
+    v.hello(),
+  ]),
   {
     name: "an object literal method that uses super, pickled with its object",
     make: () => {
