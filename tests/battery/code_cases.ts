@@ -20,7 +20,7 @@ async function collect(it: AsyncIterable<unknown>): Promise<unknown[]> {
   return out;
 }
 
-function code(name: string, make: () => unknown, probe: (v: never) => unknown): Case {
+function code(name: string, make: () => unknown, probe: (v: never) => unknown) {
   return { name, make, probe: probe as (v: unknown) => unknown, codeLike: true };
 }
 
@@ -542,6 +542,82 @@ export const CODE_CASES: Case[] = [
     v.max3(7),
     v.hello(),
   ]),
+  code("a unique symbol shared by closures and the data keeps one identity", () => {
+    const tag = Symbol("tag");
+    const read = (o: Rec) => o[tag];
+    const make = (v: number) => ({ [tag]: v });
+    return { tag, read, make, data: make(42) };
+  }, (v: { tag: symbol; read(o: object): unknown; make(n: number): object; data: Rec }) => [
+    v.read(v.data),
+    v.read(v.make(7)),
+    Object.getOwnPropertySymbols(v.data)[0] === v.tag,
+  ]),
+  {
+    // Instances with private fields load in any process but the one that defined their class
+    // (README: a private field cannot be added to an object without running its constructor).
+    notHere: "private fields cannot be added to a new object",
+    ...code("an async arrow calling a private method of a captured instance", () => {
+      class Vault {
+        #secret = 7;
+        #reveal(k: number) {
+          return this.#secret * k;
+        }
+        open(k: number) {
+          return this.#reveal(k);
+        }
+      }
+      const vault = new Vault();
+      return { open: async (k: number) => await Promise.resolve(vault.open(k)), vault };
+    }, async (v: { open(k: number): Promise<number>; vault: { open(k: number): number } }) => [
+      await v.open(3),
+      v.vault.open(2),
+    ]),
+  },
+  code("a static async generator under Symbol.asyncIterator", () => {
+    const limit = 3;
+    class Feed {
+      static async *[Symbol.asyncIterator]() {
+        for (let i = 0; i < limit; i++) yield i;
+      }
+    }
+    return Feed;
+  }, async (Feed: AsyncIterable<number>) => await collect(Feed)),
+  code("a generator method of an object literal", () => {
+    const limit = 3;
+    return {
+      *pairs() {
+        for (let i = 0; i < limit; i++) yield [i, i * i];
+      },
+    };
+  }, (o: { pairs(): Iterable<number[]> }) => [...o.pairs()]),
+  code("a closure over an Error, a Map with object keys and a Set, shared with the data", () => {
+    const key = { k: 1 };
+    const m = new Map<object, string>([[key, "v"]]);
+    const err = new RangeError("bad", { cause: key });
+    const look = () => [m.get(key), err.cause === key, err.message];
+    return { look, key, m, err };
+  }, (v: { look(): unknown[]; key: object; m: Map<object, string>; err: Error }) => [
+    v.look(),
+    v.m.get(v.key),
+    v.err.cause === v.key,
+  ]),
+  code("instances whose constructor defines accessors and frozen state", () => {
+    class Box {
+      constructor(v: number) {
+        let inner = v;
+        Object.defineProperty(this, "value", {
+          get: () => inner,
+          set: (x: number) => (inner = x),
+          enumerable: true,
+        });
+        Object.freeze(this);
+      }
+    }
+    return [new Box(1), new Box(2)];
+  }, (v: { value: number }[]) => {
+    v[0].value = 10;
+    return [v[0].value, v[1].value, Object.isFrozen(v[0])];
+  }),
   {
     name: "an object literal method that uses super, pickled with its object",
     make: () => {

@@ -19,6 +19,11 @@ export interface Case {
   asyncOnly?: boolean;
   /** compare copies with the fingerprint and probe only (values holding code) */
   codeLike?: boolean;
+  /**
+   * Loading it in the process that made it is an UnpicklingError whose message says this
+   * (it loads elsewhere): the hops in this process check that refusal.
+   */
+  notHere?: string;
 }
 
 type Rec = Record<string | symbol, unknown>;

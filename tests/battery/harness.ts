@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
-import { dumps, dumpsSync, loads, loadsSync, PicklingError } from "../../mod.ts";
+import { dumps, dumpsSync, loads, loadsSync, PicklingError, UnpicklingError } from "../../mod.ts";
 import { graphDiff } from "../equal.ts";
 import { fingerprint } from "./fingerprint.ts";
 import type { Case } from "./data_cases.ts";
@@ -65,6 +65,15 @@ async function checkCopy(
     if (g) assert.fail(`${hop}: ${g}`);
   }
   assert.equal(await probeOf(c, copy), await probeOf(c, c.make()), `${hop}: probe`);
+}
+
+/** Loading `bytes` here is refused with an UnpicklingError that says `c.notHere`. */
+async function refusedHere(c: Case, bytes: Uint8Array): Promise<void> {
+  await assert.rejects(loads(bytes), (e: unknown) => {
+    assert.ok(e instanceof UnpicklingError, `UnpicklingError, got ${e}`);
+    assert.ok(e.message.includes(c.notHere!), e.message);
+    return true;
+  });
 }
 
 /** Registers the tests of one battery. `which` names it for tests/battery/hop.ts. */
@@ -150,6 +159,10 @@ export function runBattery(title: string, which: "data" | "code", cases: Case[])
       it(`${c.name}: in this process`, async () => {
         if (dumpFailures.has(c.name)) throw dumpFailures.get(c.name);
         const { v, fp, bytes, sync } = originals.get(c.name)!;
+        if (c.notHere) {
+          await refusedHere(c, bytes);
+          return;
+        }
         if (c.asyncOnly) {
           assert.throws(() => dumpsSync(c.make()), PicklingError);
         } else {
@@ -171,6 +184,10 @@ export function runBattery(title: string, which: "data" | "code", cases: Case[])
         if (d) assert.fail(`${farName}: fingerprint differs at ${d}`);
         assert.equal(json(r.probe), await probeOf(c, c.make()), `${farName}: probe`);
         const back = Buffer.from(r.pickle!, "base64");
+        if (c.notHere) {
+          await refusedHere(c, back);
+          return;
+        }
         const backCopy = await loads(back);
         const again = await dumps(backCopy);
         await checkCopy(c, backCopy, v, fp, `back from ${farName}`);
