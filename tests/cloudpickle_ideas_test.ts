@@ -1,7 +1,7 @@
 // Python cloudpickle's test ideas (tests/battery/code_cases.ts): closures, recursion, classes
 // and their instances, generators, async code, bound functions, symbols, private members and
-// built-in subclasses, pickled by value, run after loading here, in the other runtime, and
-// back here again. Then what needs several pickles or a module: class identity across
+// built-in subclasses, pickled by value, run after loading here, in the other runtime, in a
+// Worker, and back here again. Then what needs several pickles or a module: class identity across
 // pickles, registerPickleByValue, code made by eval.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -20,7 +20,7 @@ import * as byValueModule from "./battery/by_value_module.ts";
 import { CODE_CASES } from "./battery/code_cases.ts";
 import { otherRuntime, runBattery } from "./battery/harness.ts";
 
-runBattery("cloudpickle battery", "code", CODE_CASES);
+runBattery("cloudpickle battery", "code", CODE_CASES, { withWorker: true });
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";

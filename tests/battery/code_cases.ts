@@ -389,7 +389,7 @@ export const CODE_CASES: Case[] = [
           return "dynamic";
         },
         async later() {
-          return 5;
+          return await Promise.resolve(5);
         },
         *gen() {
           yield 1;
@@ -455,7 +455,7 @@ export const CODE_CASES: Case[] = [
         const g = () => cell;
         return g;
         // deno-lint-ignore no-unreachable
-        let cell = 1;
+        const cell = 1;
       }
       return outer();
     },

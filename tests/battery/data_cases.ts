@@ -707,10 +707,10 @@ const objects: Case[] = [
     make: () => nest(20_000, (v) => ({ v })),
   },
   {
-    name: "deep nesting: 5 000 alternating Maps, Sets and Error causes",
+    name: "deep nesting: 3 000 alternating Maps, Sets and Error causes",
     make: () => {
       let i = 0;
-      return nest(5_000, (v) => {
+      return nest(3_000, (v) => {
         i++;
         if (i % 3 === 0) return new Map([[i, v]]);
         if (i % 3 === 1) return new Set([v]);
@@ -721,8 +721,8 @@ const objects: Case[] = [
     },
   },
   {
-    name: "10 000 distinct small objects",
-    make: () => Array.from({ length: 10_000 }, (_, i) => ({ i, s: `s${i % 7}`, f: i / 3 })),
+    name: "5 000 distinct small objects",
+    make: () => Array.from({ length: 5_000 }, (_, i) => ({ i, s: `s${i % 7}`, f: i / 3 })),
   },
 ];
 

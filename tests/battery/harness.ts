@@ -1,7 +1,7 @@
 // Runs a battery of cases (tests/battery/*_cases.ts): each case through dumps/loads and
 // dumpsSync/loadsSync in this process (hop 1), then all of them at once through a subprocess
-// of the other runtime, which loads, describes, probes and pickles them again (hop 2), and
-// back here (hop 3). At every hop the copy must have the original's fingerprint and probe
+// of the other runtime (and, if asked, a Worker of this one), which loads, describes, probes
+// and pickles them again (hop 2), and back here (hop 3). At every hop the copy must have the original's fingerprint and probe
 // results; data copies must also be graph-equal to the original (tests/equal.ts), the other
 // runtime must pickle data to the very bytes this one wrote, what comes back must pickle to
 // the bytes it came in (a fixpoint, code included), and every value structuredClone accepts
@@ -76,70 +76,144 @@ async function refusedHere(c: Case, bytes: Uint8Array): Promise<void> {
   });
 }
 
-/** Registers the tests of one battery. `which` names it for tests/battery/hop.ts. */
-export function runBattery(title: string, which: "data" | "code", cases: Case[]): void {
+/** One original of a case, pickled for one trip. */
+interface Trip {
+  v: unknown;
+  fp: string;
+  bytes: Uint8Array;
+}
+
+/** Where the far side of a trip runs, and what it answered. */
+interface FarSide {
+  name: string;
+  answers: Record<string, Far>;
+  failure: string;
+}
+
+/** Runs the far side in a subprocess of the other runtime. */
+function subprocessSide(which: string, sent: { name: string; pickle: string }[]): FarSide {
+  const [cmd, args, name] = otherRuntime(`${root}tests/battery/hop.ts`, [which]);
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    input: JSON.stringify({ cases: sent }),
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+    timeout: 120_000,
+  });
+  if (r.status !== 0) {
+    return { name, answers: {}, failure: `${cmd} exited with ${r.status}:\n${r.stderr}` };
+  }
+  return { name, answers: JSON.parse(r.stdout), failure: "" };
+}
+
+/** Runs the far side in a Worker of this runtime (with the preload, on Bun). */
+async function workerSide(
+  which: string,
+  sent: { name: string; pickle: string }[],
+): Promise<FarSide> {
+  const name = "a Worker";
+  const options: Record<string, unknown> = { type: "module" };
+  if (!onDeno) options.preload = [`${root}preload.ts`];
+  const w = new Worker(new URL("./worker.ts", import.meta.url).href, options as WorkerOptions);
+  try {
+    const answers = await new Promise<Record<string, Far>>((resolve, reject) => {
+      w.onmessage = (e) => resolve(e.data);
+      w.onerror = (e) => {
+        e.preventDefault?.();
+        reject(new Error(String(e.message ?? e)));
+      };
+      w.postMessage({ which, cases: sent });
+    });
+    return { name, answers, failure: "" };
+  } catch (e) {
+    return { name, answers: {}, failure: `the Worker failed: ${e}` };
+  } finally {
+    w.terminate();
+  }
+}
+
+/** Checks what a far side made of one case, and what comes back from it. */
+async function checkFar(c: Case, trip: Trip, side: FarSide): Promise<void> {
+  if (side.failure) assert.fail(side.failure);
+  const r = side.answers[c.name];
+  assert.ok(r, `no answer from ${side.name}`);
+  if (r.error) assert.fail(`${side.name} failed: ${r.error}`);
+  const d = firstDifference(trip.fp, r.fp!);
+  if (d) assert.fail(`${side.name}: fingerprint differs at ${d}`);
+  assert.equal(json(r.probe), await probeOf(c, c.make()), `${side.name}: probe`);
+  const back = Buffer.from(r.pickle!, "base64");
+  if (c.notHere) {
+    await refusedHere(c, back);
+    return;
+  }
+  const backCopy = await loads(back);
+  const again = await dumps(backCopy);
+  await checkCopy(c, backCopy, trip.v, trip.fp, `back from ${side.name}`);
+  // Chains of hops reach a byte fixpoint, code included.
+  assert.deepEqual(again, new Uint8Array(back), "pickled again here: the same bytes");
+  if (!c.codeLike) {
+    assert.deepEqual(new Uint8Array(back), trip.bytes, `${side.name} pickles it to the same bytes`);
+  }
+}
+
+function tripOf(v: unknown, bytes: Uint8Array): Trip {
+  return { v, fp: fingerprint(v), bytes };
+}
+
+/**
+ * Registers the tests of one battery. `which` names it for tests/battery/far.ts; `withWorker`
+ * adds a trip through a Worker of this runtime (Deno type-checks the Worker's modules when it
+ * starts under `deno test`: about 3 s).
+ */
+export function runBattery(
+  title: string,
+  which: "data" | "code",
+  cases: Case[],
+  { withWorker = false } = {},
+): void {
   describe(title, () => {
-    // Two originals per case: one for the hop in this process, one for the trip through
-    // the other runtime. A class loaded in the process that defined it is that class itself
-    // (the class tracker), so running the code of one copy must not touch the other trip's.
-    const originals = new Map<
-      string,
-      {
-        v: unknown;
-        fp: string;
-        bytes: Uint8Array;
-        sync?: Uint8Array;
-        far: unknown;
-        farFp: string;
-        farBytes: Uint8Array;
-      }
-    >();
-    let far: Record<string, Far> = {};
-    let farName = "";
-    let farFailure = "";
+    // One original per case and trip: here, through the other runtime, through a Worker. A
+    // class loaded in the process that defined it is that class itself (the class tracker),
+    // so running the code of one trip's copy must not touch another trip's original.
+    const here = new Map<string, Trip & { sync?: Uint8Array }>();
+    const viaProcess = new Map<string, Trip>();
+    const viaWorker = new Map<string, Trip>();
+    let processSide: FarSide = { name: "", answers: {}, failure: "not run" };
+    let workerSideAnswer: FarSide = { name: "", answers: {}, failure: "not run" };
     const dumpFailures = new Map<string, unknown>();
 
     before(async () => {
-      const sent: { name: string; pickle: string }[] = [];
+      const toProcess: { name: string; pickle: string }[] = [];
+      const toWorker: { name: string; pickle: string }[] = [];
       for (const c of cases) {
         if (c.refused) continue;
-        const v = c.make();
-        const farV = c.make();
-        let bytes: Uint8Array;
-        let farBytes: Uint8Array;
-        let sync: Uint8Array | undefined;
         try {
-          bytes = await dumps(v);
-          if (!c.asyncOnly) sync = dumpsSync(v);
-          farBytes = await dumps(farV);
+          const v = c.make();
+          const bytes = await dumps(v);
+          const sync = c.asyncOnly ? undefined : dumpsSync(v);
+          here.set(c.name, { ...tripOf(v, bytes), sync });
+          const p = c.make();
+          viaProcess.set(c.name, tripOf(p, await dumps(p)));
+          if (withWorker) {
+            const w = c.make();
+            viaWorker.set(c.name, tripOf(w, await dumps(w)));
+          }
         } catch (e) {
           dumpFailures.set(c.name, e);
           continue;
         }
-        originals.set(c.name, {
-          v,
-          fp: fingerprint(v),
-          bytes,
-          sync,
-          far: farV,
-          farFp: fingerprint(farV),
-          farBytes,
-        });
-        sent.push({ name: c.name, pickle: Buffer.from(farBytes).toString("base64") });
+        const b64 = (t: Trip) => Buffer.from(t.bytes).toString("base64");
+        toProcess.push({ name: c.name, pickle: b64(viaProcess.get(c.name)!) });
+        if (withWorker) toWorker.push({ name: c.name, pickle: b64(viaWorker.get(c.name)!) });
       }
-      const [cmd, args, name] = otherRuntime(`${root}tests/battery/hop.ts`, [which]);
-      farName = name;
-      const r = spawnSync(cmd, args, {
-        cwd: root,
-        input: JSON.stringify({ cases: sent }),
-        encoding: "utf8",
-        maxBuffer: 1 << 30,
-        timeout: 120_000,
-      });
-      if (r.status !== 0) farFailure = `${cmd} exited with ${r.status}:\n${r.stderr}`;
-      else far = JSON.parse(r.stdout);
+      processSide = subprocessSide(which, toProcess);
+      if (withWorker) workerSideAnswer = await workerSide(which, toWorker);
     });
-    after(() => originals.clear());
+    after(() => {
+      here.clear();
+      viaProcess.clear();
+      viaWorker.clear();
+    });
 
     for (const c of cases) {
       if (c.refused) {
@@ -158,7 +232,7 @@ export function runBattery(title: string, which: "data" | "code", cases: Case[])
       }
       it(`${c.name}: in this process`, async () => {
         if (dumpFailures.has(c.name)) throw dumpFailures.get(c.name);
-        const { v, fp, bytes, sync } = originals.get(c.name)!;
+        const { v, fp, bytes, sync } = here.get(c.name)!;
         if (c.notHere) {
           await refusedHere(c, bytes);
           return;
@@ -175,27 +249,12 @@ export function runBattery(title: string, which: "data" | "code", cases: Case[])
       });
       it(`${c.name}: through the other runtime and back`, async () => {
         if (dumpFailures.has(c.name)) throw dumpFailures.get(c.name);
-        if (farFailure) assert.fail(farFailure);
-        const { far: v, farFp: fp, farBytes: bytes } = originals.get(c.name)!;
-        const r = far[c.name];
-        assert.ok(r, `no answer from ${farName}`);
-        if (r.error) assert.fail(`${farName} failed: ${r.error}`);
-        const d = firstDifference(fp, r.fp!);
-        if (d) assert.fail(`${farName}: fingerprint differs at ${d}`);
-        assert.equal(json(r.probe), await probeOf(c, c.make()), `${farName}: probe`);
-        const back = Buffer.from(r.pickle!, "base64");
-        if (c.notHere) {
-          await refusedHere(c, back);
-          return;
-        }
-        const backCopy = await loads(back);
-        const again = await dumps(backCopy);
-        await checkCopy(c, backCopy, v, fp, `back from ${farName}`);
-        // Chains of hops reach a byte fixpoint, code included.
-        assert.deepEqual(again, new Uint8Array(back), "pickled again here: the same bytes");
-        if (!c.codeLike) {
-          assert.deepEqual(new Uint8Array(back), bytes, `${farName} pickles it to the same bytes`);
-        }
+        await checkFar(c, viaProcess.get(c.name)!, processSide);
+      });
+      if (!withWorker) continue;
+      it(`${c.name}: through a Worker and back`, async () => {
+        if (dumpFailures.has(c.name)) throw dumpFailures.get(c.name);
+        await checkFar(c, viaWorker.get(c.name)!, workerSideAnswer);
       });
     }
   });
