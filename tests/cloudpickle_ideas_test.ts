@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import {
   closure,
   dumps,
+  dumpsSync,
   loads,
   PicklingError,
   registerPickleByValue,
@@ -19,6 +20,7 @@ import {
 import * as byValueModule from "./battery/by_value_module.ts";
 import { CODE_CASES } from "./battery/code_cases.ts";
 import { otherRuntime, runBattery } from "./battery/harness.ts";
+import { expectPicklingError } from "./helpers.ts";
 
 runBattery("cloudpickle battery", "code", CODE_CASES, { withWorker: true });
 
@@ -135,6 +137,17 @@ describe("cloudpickle ideas that take several pickles or a module", () => {
       inOtherRuntime([bytes, await dumps((f: typeof mySmallFunction) => f(1, 2))]).result,
       4,
     );
+  });
+
+  it("an arrow using the arguments of the function around it is refused with a remedy", () => {
+    function outer(..._a: unknown[]) {
+      return () => arguments[0];
+    }
+    const f = outer(7);
+    assert.equal(f(), 7);
+    const e = expectPicklingError(() => dumpsSync(f));
+    assert.match(e.message, /arguments/);
+    assert.match(e.message, onBun ? /\[\.\.\.arguments\]/ : /Array\.from\(arguments\)/);
   });
 
   it("a closure made by a direct eval: Deno reads it; Bun says to use closure()", async () => {
