@@ -128,6 +128,26 @@ const primitives: Case[] = [
     },
   },
   {
+    name: "lone surrogates in keys, Map entries, symbols, messages, RegExp sources, long keys",
+    make: () => {
+      const L = String.fromCharCode(0xd800);
+      const T = String.fromCharCode(0xdc00);
+      const s = Symbol(L);
+      const arr = withProps([1], { [L]: "named" });
+      const e = new Error(`${L}msg${T}`);
+      e.stack = T;
+      return {
+        o: { [L]: 1, [`a${T}b`]: 2, [L + T]: 3, "\u{1F600}": 4 },
+        m: new Map([[L, T]]),
+        e,
+        sym: { [s]: s, [Symbol.for(`${T}reg`)]: 2 },
+        arr,
+        re: new RegExp(L),
+        long: { [L.repeat(300)]: T.repeat(1000) },
+      };
+    },
+  },
+  {
     name: "very long ASCII string (2**22 chars)",
     make: () => "abcdefgh".repeat(2 ** 19),
   },

@@ -14,6 +14,7 @@ import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import { dumps, dumpsSync, loads, loadsSync, PicklingError, UnpicklingError } from "../../mod.ts";
 import { graphDiff } from "../equal.ts";
+import { streamRoundTrip } from "../helpers.ts";
 import { fingerprint } from "./fingerprint.ts";
 import type { Case } from "./data_cases.ts";
 
@@ -246,6 +247,12 @@ export function runBattery(
           if (d) assert.fail(`dumpsSync/loadsSync: fingerprint differs at ${d}`);
         }
         await checkCopy(c, await loads(bytes), v, fp, "dumps/loads");
+        if (!c.codeLike) {
+          // dump/load over a web stream, twice in one stream.
+          const [a, b] = await streamRoundTrip([v, v]);
+          await checkCopy(c, a, v, fp, "dump/load");
+          await checkCopy(c, b, v, fp, "dump/load (second pickle of the stream)");
+        }
       });
       it(`${c.name}: through the other runtime and back`, async () => {
         if (dumpFailures.has(c.name)) throw dumpFailures.get(c.name);
