@@ -6,7 +6,7 @@
 import { Buffer } from "node:buffer";
 import { dumps, loads } from "../../mod.ts";
 import { fingerprint } from "./fingerprint.ts";
-import type { Case } from "./data_cases.ts";
+import type { Case } from "./case.ts";
 
 /** What the far side answers for one case. */
 export interface FarAnswer {

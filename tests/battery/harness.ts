@@ -16,7 +16,7 @@ import { dumps, dumpsSync, loads, loadsSync, PicklingError, UnpicklingError } fr
 import { graphDiff } from "../equal.ts";
 import { streamRoundTrip } from "../helpers.ts";
 import { fingerprint } from "./fingerprint.ts";
-import type { Case } from "./data_cases.ts";
+import type { Case } from "./case.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const onDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
