@@ -34,6 +34,8 @@ import {
 import { originalSource, rememberRestorer, withRestorer } from "./private_state.ts";
 import { loadedFunction, rememberExactFunction, rememberFunction } from "./loaded.ts";
 import { withoutInstrumentation } from "./uninstrument.ts";
+import { types } from "node:util";
+import { refuseProxy } from "../values/refused.ts";
 import { importSites, mayImport, withImportBase } from "./relative_imports.ts";
 import { asBuiltin, moduleRoot, portableOf, writeExported } from "./by_reference.ts";
 import { writeBound } from "./bound.ts";
@@ -106,6 +108,9 @@ function analysedSource(enc: Encoder, fn: object): Analysed | undefined {
     result = new Analysed(source, analyze(source), mayImport(source));
   } catch (e) {
     if (writeExported(enc, fn, findBuiltinExport)) return undefined;
+    if (types.isProxy(fn)) refuseProxy(enc);
+    const poisoned = poisonedAccessorMessage(fn);
+    if (poisoned !== undefined) enc.fail(poisoned);
     const name = label(fn);
     if (e instanceof AnalysisError && e.complete) {
       enc.fail(`cannot pickle function${name} by value: ${e.message}`);
@@ -117,6 +122,34 @@ function analysedSource(enc: Encoder, fn: object): Analysed | undefined {
   }
   analysed.set(fn, result);
   return result;
+}
+
+/** The accessor strict `arguments` objects have as `callee` (%ThrowTypeError%). */
+const THROW_TYPE_ERROR = Object.getOwnPropertyDescriptor(
+  (function () {
+    return arguments;
+  })(),
+  "callee",
+)?.get;
+/** V8's accessor of an error's own `stack` (JavaScriptCore has a data property). */
+const ERROR_STACK_GETTER = Object.getOwnPropertyDescriptor(new Error(), "stack")?.get;
+
+/**
+ * What to say of an engine accessor met as the value of a property, when it stands for a value
+ * the library cannot rebuild: the `callee` of an `arguments` object, or V8's `stack` accessor
+ * copied onto an object that is no error.
+ */
+function poisonedAccessorMessage(fn: object): string | undefined {
+  if (fn === THROW_TYPE_ERROR) {
+    return "cannot pickle an arguments object (its callee is the engine's %ThrowTypeError% " +
+      "accessor, which cannot be rebuilt): pickle Array.from(arguments) or the rest " +
+      "parameter (...args) instead";
+  }
+  if (fn === ERROR_STACK_GETTER) {
+    return "cannot pickle the engine's accessor of an error's stack on an object that is no " +
+      "error (a descriptor copied from one?): define the stack as a string property instead";
+  }
+  return undefined;
 }
 
 /** A function by value: its source, its captured scope, its own properties. */

@@ -124,6 +124,14 @@ export function captured(
       }
     }
   }
+  if (missing.includes("arguments")) {
+    // (No closure() can pass it: `arguments` cannot be declared.)
+    enc.fail(
+      `cannot pickle function${name}: it uses the arguments object of the function around ` +
+        "it, which cannot be pickled; copy it into a variable there (const args = " +
+        "[...arguments]) and use that",
+    );
+  }
   if (missing.length > 0) {
     const list = missing.map((m) => `'${m}'`).join(", ");
     const sync = !enc.async;

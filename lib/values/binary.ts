@@ -12,7 +12,7 @@ import { types } from "node:util";
 import type { Encoder } from "../pickle/encoder.ts";
 import { extras, propsFrame } from "../pickle/properties.ts";
 import { writeOther, writeValue } from "../pickle/dispatch.ts";
-import { never } from "./inspect.ts";
+import { integrity, never } from "./inspect.ts";
 import {
   bufferByteLength,
   bufferDetached,
@@ -38,6 +38,7 @@ import { DEFAULT_LIMITS, overLimit } from "../pickle/limits.ts";
 // Write side.
 
 const getOwnPropertySymbols = Object.getOwnPropertySymbols;
+const ownKeys = Reflect.ownKeys;
 const isExtensible = Object.isExtensible;
 const getPrototypeOf = Object.getPrototypeOf;
 const AB_PROTO = ArrayBuffer.prototype;
@@ -141,17 +142,23 @@ export function writeView(enc: Encoder, o: object, kind: number): void {
   if (state === VIEW_OUT_OF_BOUNDS) {
     enc.fail(outOfBoundsMessage(type === T.VIEW_BUFFER ? "Buffer" : T.VIEW_TYPES[type]));
   }
+  const isDataView = type === T.VIEW_DATAVIEW;
   // Named properties of typed arrays are not looked for: listing own keys would
-  // enumerate every index. Symbols and integrity are cheap to check.
-  const syms = getOwnPropertySymbols(v);
-  if (syms.length > 0 || !isExtensible(v)) {
+  // enumerate every index. Symbols and integrity are cheap to check, and so are all the
+  // keys of a DataView, which has no index keys.
+  const keys = isDataView ? ownKeys(v) : getOwnPropertySymbols(v);
+  if (keys.length > 0 || !isExtensible(v)) {
     enc.w.byte(T.WITH_PROPS);
-    // Views with elements cannot be sealed or frozen: non-extensible is all they can be.
-    const level = isExtensible(v) ? T.INTEGRITY_EXTENSIBLE : T.INTEGRITY_NON_EXTENSIBLE;
-    propsFrame(enc, v, syms, null, level);
+    // Typed arrays with elements cannot be sealed or frozen: non-extensible is all they can
+    // be (an empty one that is frozen is non-extensible with no properties).
+    const level = isDataView
+      ? integrity(v)
+      : isExtensible(v)
+      ? T.INTEGRITY_EXTENSIBLE
+      : T.INTEGRITY_NON_EXTENSIBLE;
+    propsFrame(enc, v, keys, null, level);
   }
   enc.memo.set(v, enc.nextId++);
-  const isDataView = type === T.VIEW_DATAVIEW;
   const buffer = viewBuffer(v, isDataView);
   // A detached view is empty whatever it was: offset and length 0 (a DataView's throw).
   const detached = state === VIEW_DETACHED;

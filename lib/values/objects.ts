@@ -46,6 +46,7 @@ const objectValues = Object.values;
 const objectKeys = Object.keys;
 const hasOwn = Object.hasOwn;
 const isProxy = types.isProxy;
+const isView = ArrayBuffer.isView;
 const TO_STRING_TAG: symbol = Symbol.toStringTag;
 
 /** Objects with more keys than this are written without the shape trie. */
@@ -110,6 +111,10 @@ export function writeSimplePlain(enc: Encoder, o: Record<string, unknown>): bool
   const names = getOwnPropertyNames(o);
   const n = names.length;
   if (getOwnPropertySymbols(o).length !== 0 || !isExtensible(o)) return false;
+  // A built-in given Object.prototype (`Object.setPrototypeOf(new Map(), Object.prototype)`)
+  // has its state in internal slots: looked for where it costs little, on objects without
+  // own properties and on typed arrays (see writePlain).
+  if ((n === 0 || isView(o)) && brandOf(o) !== B_NONE) return false;
   // The values are taken from the descriptors that prove them data (no Object.values).
   const items = n <= SHAPE_KEYS_MAX ? new Array<unknown>(n) : null;
   for (let i = 0; i < n; i++) {
@@ -159,6 +164,16 @@ export function writePlain(enc: Encoder, o: Record<string, unknown>, nullProto: 
   for (let i = 0; simple && i < names.length; i++) {
     const d = getOwnPropertyDescriptor(o, names[i])!;
     if (d.writable !== true || d.enumerable !== true || d.configurable !== true) simple = false;
+  }
+  // A built-in given Object.prototype: an array (its length is no plain property), an error,
+  // a boxed string, a RegExp (lastIndex), a typed array, or one without own properties. (A
+  // Map, Set, Date, buffer or boxed number given Object.prototype and then plain properties
+  // is not looked for: that would cost every plain object a brand check.)
+  if (
+    !nullProto && (!simple || names.length === 0 || isView(o)) && brandOf(o) !== B_NONE
+  ) {
+    writeOther(enc, o);
+    return;
   }
   if (!simple) {
     if (typeof o[REDUCE_SYMBOL as unknown as string] === "function") {

@@ -129,9 +129,25 @@ export function readBlob(dec: Decoder, at: number, tag: number): Blob {
   const n = r.length(1);
   // An empty part list makes an empty blob several times faster (Deno).
   const parts = n === 0 ? [] : [r.bytes(n).slice()];
-  const b = isFile
-    ? new FileClass(parts, name, { type, lastModified })
-    : new BlobClass(parts, { type });
+  let b = newBlob(isFile, parts, name, type, lastModified);
+  if (b.type !== type) {
+    // Bun rewrites MIME types it knows when given in lower case ("text/plain" becomes
+    // "text/plain;charset=utf-8"); given in upper case, it only lowercases them.
+    const upper = newBlob(isFile, parts, name, type.toUpperCase(), lastModified);
+    if (upper.type === type) b = upper;
+  }
   dec.memo.push(b);
   return b;
+}
+
+function newBlob(
+  isFile: boolean,
+  parts: BlobPart[],
+  name: string,
+  type: string,
+  lastModified: number,
+): Blob {
+  return isFile
+    ? new FileClass(parts, name, { type, lastModified })
+    : new BlobClass(parts, { type });
 }
