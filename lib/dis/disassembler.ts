@@ -336,10 +336,13 @@ export class Disassembler {
         this.line(at, depth, tag, role, `Symbol.${Disassembler.name(r.string())}`);
         return T.SYMBOL_UNIQUE;
       case T.SYMBOL_UNIQUE: {
-        const has = r.byte();
-        if (has > 1) r.fail("invalid symbol description flag", at);
-        const desc = has ? r.string().shown : "";
-        this.memo(this.line(at, depth, tag, role, `Symbol(${desc})`));
+        const flags = r.byte();
+        if (flags > (T.SYMBOL_HAS_ID | T.SYMBOL_HAS_DESCRIPTION)) {
+          r.fail("invalid symbol flags", at);
+        }
+        const desc = flags & T.SYMBOL_HAS_DESCRIPTION ? r.string().shown : "";
+        const id = flags & T.SYMBOL_HAS_ID ? ` id ${r.string().shown}` : "";
+        this.memo(this.line(at, depth, tag, role, `Symbol(${desc})${id}`));
         return tag;
       }
       case T.REF: {

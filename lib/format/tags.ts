@@ -52,7 +52,7 @@
  * | 0x6D        | STR16              | varint unit count, UTF-16LE code units (lone surrogates kept)  |
  * | 0x6E        | SYMBOL_FOR         | str key: `Symbol.for(key)`                                     |
  * | 0x6F        | SYMBOL_WELL_KNOWN  | str name: `Symbol[name]`                                       |
- * | 0x70        | SYMBOL_UNIQUE      | u8 has-description, [str description] [memo]                   |
+ * | 0x70        | SYMBOL_UNIQUE      | u8 flags (1 description, 2 id), [str description] [str id] [memo] |
  * | 0x71        | REF                | varint memo id                                                 |
  * | 0x72        | OBJECT_NEW_SHAPE   | varint n, n × str key, n × value [memo]; defines the next shape |
  * | 0x73        | OBJECT             | varint shape id, values in the shape's key order [memo]        |
@@ -131,7 +131,7 @@
  */
 
 /** The format version this library writes and reads. */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 
 /** Mode of a class definition value (FUNCTION): a function, whose contents may come later. */
 export const DEFINITION_EXISTS = 0;
@@ -190,6 +190,10 @@ export const STR16 = 0x6d;
 export const SYMBOL_FOR = 0x6e;
 export const SYMBOL_WELL_KNOWN = 0x6f;
 export const SYMBOL_UNIQUE = 0x70;
+/** SYMBOL_UNIQUE flags: a description follows. */
+export const SYMBOL_HAS_DESCRIPTION = 1;
+/** SYMBOL_UNIQUE flags: the symbol's identity id follows (see symbol_identity.ts). */
+export const SYMBOL_HAS_ID = 2;
 export const REF = 0x71;
 export const OBJECT_NEW_SHAPE = 0x72;
 export const OBJECT = 0x73;

@@ -9,6 +9,7 @@
 import * as T from "../format/tags.ts";
 import type { Encoder } from "../pickle/encoder.ts";
 import { wellKnownSymbols } from "./inspect.ts";
+import { SYMBOL_ID_MAX, symbolId, symbolOf } from "./symbol_identity.ts";
 import type { Decoder } from "../pickle/decoder.ts";
 
 // Write side.
@@ -38,11 +39,12 @@ export function writeSymbol(enc: Encoder, s: symbol): void {
   enc.memo.set(s, enc.nextId++);
   const d = s.description;
   if (d === undefined) {
-    w.byte2(T.SYMBOL_UNIQUE, 0);
+    w.byte2(T.SYMBOL_UNIQUE, T.SYMBOL_HAS_ID);
   } else {
-    w.byte2(T.SYMBOL_UNIQUE, 1);
+    w.byte2(T.SYMBOL_UNIQUE, T.SYMBOL_HAS_ID | T.SYMBOL_HAS_DESCRIPTION);
     w.string(d);
   }
+  w.string(symbolId(s));
 }
 
 // Read side.
@@ -156,12 +158,25 @@ export function readWellKnownSymbol(dec: Decoder, at: number): symbol {
   return s;
 }
 
-/** SYMBOL_UNIQUE: a symbol of its own (one memo slot, so every use is the same symbol). */
+/**
+ * SYMBOL_UNIQUE: a symbol of its own (one memo slot, so every use is the same symbol); with an
+ * id, the symbol this process knows by that id (see symbol_identity.ts).
+ */
 export function readUniqueSymbol(dec: Decoder, at: number): symbol {
   dec.heavy(at, 1);
-  const has = dec.r.byte();
-  if (has > 1) dec.corrupt("a symbol's description flag is not 0 or 1", at);
-  const s = Symbol(has ? dec.string() : undefined);
+  const flags = dec.r.byte();
+  if (flags > (T.SYMBOL_HAS_ID | T.SYMBOL_HAS_DESCRIPTION)) {
+    dec.corrupt("a symbol's flags are not known", at);
+  }
+  const description = flags & T.SYMBOL_HAS_DESCRIPTION ? dec.string() : undefined;
+  let s: symbol;
+  if (flags & T.SYMBOL_HAS_ID) {
+    const id = dec.string();
+    if (id.length === 0 || id.length > SYMBOL_ID_MAX) {
+      dec.corrupt("a symbol's id is not a string of 1 to 64 characters", at);
+    }
+    s = symbolOf(id, description);
+  } else s = Symbol(description);
   dec.memo.push(s);
   return s;
 }
