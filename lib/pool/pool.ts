@@ -18,7 +18,8 @@ import {
   THREAD_ENTRY,
 } from "./commands.ts";
 import { startProcess, startThread, type WorkerHandle } from "./handles.ts";
-import type { FastDoneMessage, FastRunMessage, ReplyMessage, RunMessage } from "./protocol.ts";
+import type { DoneBatch, HostMessage, ReplyMessage, RunMessage } from "./protocol.ts";
+import { batchable, Outbox, readReplies } from "./batch.ts";
 import type { PoolOptions } from "./options.ts";
 import type { Slot, Task } from "./pool_state.ts";
 
@@ -29,6 +30,15 @@ const isArray = Array.isArray;
  * next as soon as it replies instead of a round trip later.
  */
 const PIPELINE = 2;
+
+/**
+ * Tasks a thread worker is sent at most while tasks are short (see {@linkcode SHORT_MS}):
+ * they leave in batches, several in one message.
+ */
+const SHORT_PIPELINE = 32;
+
+/** Tasks shorter than this (milliseconds, on average) are short. */
+const SHORT_MS = 1;
 
 /** Function definitions a worker keeps at most (older ones are dropped on both sides). */
 const FUNCTIONS_PER_WORKER = 32;
@@ -58,6 +68,10 @@ export class Pool extends BaseExecutor {
   private nextFn = 0;
   private nextTask = 0;
   private stopped = false;
+  /** Tasks sent to a worker at most (more while tasks are short, for thread workers). */
+  private depth = PIPELINE;
+  /** The average time of a task on a worker, in milliseconds (replies included). */
+  private averageMs = SHORT_MS;
   /** Workers started so far, replacements included. */
   started = 0;
   /**
@@ -65,6 +79,10 @@ export class Pool extends BaseExecutor {
    * out-of-band buffers; lists of primitives that travel unpickled count nothing).
    */
   bytesSent = 0;
+  /** Messages sent to workers so far (a batch of tasks counts one). */
+  messagesSent = 0;
+  /** Messages received from workers so far (a batch of replies counts one). */
+  messagesReceived = 0;
 
   /** Creates a pool; workers start with the first task. */
   constructor(options: PoolOptions = {}) {
@@ -126,6 +144,7 @@ export class Pool extends BaseExecutor {
       this.slots.push({
         ready: false,
         tasks: [],
+        since: 0,
         sending: 0,
         fns: new Set(),
         cache: new CodeCache(),
@@ -136,6 +155,13 @@ export class Pool extends BaseExecutor {
   /** Workers in the pool. */
   protected get concurrency(): number {
     return this.size;
+  }
+
+  /** Thread workers: enough chunks in flight for 32 items per worker (see SHORT_PIPELINE). */
+  protected override defaultWindow(chunkSize: number): number {
+    const n = 2 * this.size;
+    if (this.kind !== "thread") return n;
+    return Math.max(n, Math.ceil(SHORT_PIPELINE * this.size / chunkSize));
   }
 
   /** SharedArrayBuffers are shared (thread workers), not copied. */
@@ -235,7 +261,7 @@ export class Pool extends BaseExecutor {
         // is not taken).
         slot.tasks.splice(i, 1);
         try {
-          slot.handle?.send({ t: "skip", id: task.id }, []);
+          this.post(slot, { t: "skip", id: task.id }, []);
         } catch { /* the worker is gone */ }
       }
     } else {
@@ -259,6 +285,8 @@ export class Pool extends BaseExecutor {
   private reset(slot: Slot): void {
     slot.handle?.kill();
     slot.handle = undefined;
+    slot.outbox?.clear();
+    slot.outbox = undefined;
     slot.ready = false;
     slot.sending = 0;
     slot.fns.clear();
@@ -277,19 +305,43 @@ export class Pool extends BaseExecutor {
       },
     });
     slot.handle = handle;
+    if (this.kind === "thread") {
+      slot.outbox = new Outbox(
+        (l) => this.post(slot, l, []),
+        (ids, e) => {
+          for (const id of ids) {
+            const t = slot.tasks.find((t) => t.id === id);
+            if (t !== undefined) this.unsent(slot, t, e);
+          }
+        },
+        "turn",
+      );
+    }
+  }
+
+  /** Sends a message to the slot's worker, after the tasks batched for it. */
+  private post(slot: Slot, m: HostMessage, transfer: ArrayBuffer[]): void {
+    if (!isArray(m)) slot.outbox?.flush();
+    this.messagesSent++;
+    slot.handle!.send(m, transfer);
   }
 
   /** Hands queued tasks to idle workers, and starts workers for the rest. */
   private pump(): void {
     if (this.stopped) return;
-    // Idle workers first, then one task ahead to each busy one.
-    for (let depth = 0; depth < PIPELINE && this.queue.length > 0; depth++) {
+    // Idle workers first, then tasks ahead to the least busy ones.
+    const depth = this.depth;
+    while (this.queue.length > 0) {
+      let to: Slot | undefined;
       for (const s of this.slots) {
-        if (this.queue.length === 0) break;
-        if (s.ready && s.tasks.length === depth && s.sending === 0) {
-          this.dispatch(s, this.queue.shift()!);
-        }
+        if (
+          s.ready && s.sending === 0 && s.tasks.length < depth &&
+          (to === undefined || s.tasks.length < to.tasks.length)
+        ) to = s;
       }
+      if (to === undefined) break;
+      if (to.tasks.length === 0) to.since = performance.now();
+      this.dispatch(to, this.queue.shift()!);
     }
     if (this.queue.length > 0) {
       // Start workers for the waiting tasks (up to `size`).
@@ -333,14 +385,13 @@ export class Pool extends BaseExecutor {
       }
     }
     slot.fns.add(task.fnId);
-    if (fn === undefined && m.drop === undefined && task.args.raw !== undefined) {
-      // The common case of a thread worker: a flat list, cloned at half an object's cost.
-      const fast: FastRunMessage = [task.id, task.fnId, m.mode, ...task.args.raw];
-      try {
-        slot.handle!.send(fast, []);
-      } catch (e) {
-        this.unsent(slot, task, e);
-      }
+    if (
+      fn === undefined && m.drop === undefined && slot.outbox !== undefined &&
+      batchable(task.args)
+    ) {
+      // The common case of a thread worker: with the other tasks for it, in a flat list.
+      this.bytesSent += task.args.bytes.length;
+      slot.outbox.add(task.id, task.fnId, m.mode, task.args);
       return;
     }
     if (!(fn instanceof Promise)) {
@@ -369,7 +420,7 @@ export class Pool extends BaseExecutor {
     // (Counted first: transferred buffers are detached once sent.)
     const n = payloadBytes(m.args) + (m.fn === undefined ? 0 : payloadBytes(m.fn));
     try {
-      slot.handle!.send(m, this.transfer ? transferList(task.args.buffers) : []);
+      this.post(slot, m, this.transfer ? transferList(task.args.buffers) : []);
     } catch (e) {
       this.unsent(slot, task, e);
       return;
@@ -392,17 +443,18 @@ export class Pool extends BaseExecutor {
     this.pump();
   }
 
-  /** A worker is ready, or a task is done. */
-  private onMessage(slot: Slot, m: ReplyMessage | FastDoneMessage): void {
+  /** A worker is ready, or tasks are done. */
+  private onMessage(slot: Slot, m: ReplyMessage | DoneBatch): void {
+    this.messagesReceived++;
     if (isArray(m)) {
-      const i = slot.tasks[0]?.id === m[0] ? 0 : slot.tasks.findIndex((t) => t.id === m[0]);
-      if (i < 0) return;
-      const task = slot.tasks[i];
-      slot.tasks.splice(i, 1);
-      this.settle(task);
+      this.timed(slot);
+      // (Settled before the pump, which may give their workers the next tasks: the callbacks
+      // run later, as microtasks.)
+      readReplies(m, (id, ok, results, pickle) => {
+        const t = this.taken(slot, id);
+        if (t !== undefined) this.finish(t, ok, results, pickle);
+      });
       this.pump();
-      m.shift();
-      task.resolve(m);
       return;
     }
     if (m.t === "ready") {
@@ -411,20 +463,46 @@ export class Pool extends BaseExecutor {
       return;
     }
     if (m.t !== "done") return;
-    // The first task, unless the one that replied was skipped too late.
-    const i = slot.tasks[0]?.id === m.id ? 0 : slot.tasks.findIndex((t) => t.id === m.id);
-    if (i < 0) return;
-    const task = slot.tasks[i];
-    slot.tasks.splice(i, 1);
-    this.settle(task);
+    this.timed(slot);
+    const task = this.taken(slot, m.id);
+    if (task === undefined) return;
     this.pump();
-    const v = m.value.raw;
-    if (v !== undefined && m.ok) {
-      task.resolve(v);
+    this.finish(task, m.ok, m.ok ? m.value.raw : undefined, m.value);
+  }
+
+  /**
+   * A reply came: the time since the last one (or since the worker was given a task while
+   * idle) counts in the average task time, which sets how many tasks a worker is sent.
+   */
+  private timed(slot: Slot): void {
+    const now = performance.now();
+    this.averageMs = 0.8 * this.averageMs + 0.2 * (now - slot.since);
+    slot.since = now;
+    this.depth = this.averageMs < SHORT_MS && this.kind === "thread" ? SHORT_PIPELINE : PIPELINE;
+  }
+
+  /**
+   * Takes the task `id` off its worker (the first task, unless the one that replied was
+   * skipped too late: then undefined).
+   */
+  private taken(slot: Slot, id: number): Task | undefined {
+    const i = slot.tasks[0]?.id === id ? 0 : slot.tasks.findIndex((t) => t.id === id);
+    if (i < 0) return undefined;
+    const task = slot.tasks[i];
+    if (i === 0) slot.tasks.shift();
+    else slot.tasks.splice(i, 1);
+    this.settle(task);
+    return task;
+  }
+
+  /** Settles a task with its results (primitives), or the pickle of its results or error. */
+  private finish(task: Task, ok: boolean, results: unknown[] | undefined, pickle?: Payload): void {
+    if (results !== undefined) {
+      task.resolve(results);
       return;
     }
-    Promise.resolve(decode(m.value)).then((v) => {
-      if (m.ok) task.resolve(v as unknown[]);
+    Promise.resolve(decode(pickle!)).then((v) => {
+      if (ok) task.resolve(v as unknown[]);
       else task.reject(v);
     }, task.reject);
   }

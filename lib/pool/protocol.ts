@@ -38,20 +38,16 @@ export interface SkipMessage {
 }
 
 /**
- * Host → thread worker, the common case of a {@linkcode RunMessage} in a flat list (cloned
- * at about half the cost of the object): `[id, fnId, mode, ...items]`, for a function the
- * worker holds, arguments that are primitives, nothing to drop.
+ * Host → thread worker: tasks in one flat list (see batch.ts), for functions the worker
+ * holds and arguments with nothing beside them.
  */
-export type FastRunMessage = unknown[];
+export type RunBatch = unknown[];
 
-/**
- * Thread worker → host, the reply to a {@linkcode FastRunMessage} whose results are
- * primitives: `[id, ...results]`.
- */
-export type FastDoneMessage = unknown[];
+/** Thread worker → host: replies in one flat list (see batch.ts). */
+export type DoneBatch = unknown[];
 
 /** Host → worker. */
-export type HostMessage = RunMessage | SkipMessage | FastRunMessage;
+export type HostMessage = RunMessage | SkipMessage | RunBatch;
 
 /** Worker → host. */
 export type ReplyMessage =
