@@ -8,8 +8,9 @@
 
 import { PRELOAD_URL, THREAD_ENTRY } from "../pool/commands.ts";
 import { startThread, type WorkerHandle } from "../pool/handles.ts";
-import type { DoneBatch, ReplyMessage, RunMessage } from "../pool/protocol.ts";
+import type { DoneBatch, HostMessage, ReplyMessage, RunMessage } from "../pool/protocol.ts";
 import { Outbox, readReplies } from "../pool/batch.ts";
+import { markSkipped, newSkips } from "../pool/skips.ts";
 
 /** Function definitions a thread keeps at most. */
 const FUNCTIONS_PER_THREAD = 32;
@@ -55,6 +56,8 @@ export class Slot {
   private handle?: WorkerHandle;
   /** The runs for the thread not sent yet: they leave together, in one message. */
   private outbox?: Outbox;
+  /** The flags of its runs sent ahead and cancelled (see skips.ts). */
+  private skips?: Int32Array;
   private ready?: Promise<void>;
   /** The runs sent to the thread and not answered yet, in the order they were sent. */
   private readonly pending = new Map<number, (o: RunOutcome) => void>();
@@ -89,6 +92,8 @@ export class Slot {
               c?.({ ok, value: pickle!.bytes });
             });
           } else if (m.t === "ready") {
+            this.skips = newSkips();
+            this.post({ t: "skips", flags: this.skips });
             up = true;
             resolve();
           } else if (m.t === "done") {
@@ -122,7 +127,7 @@ export class Slot {
   }
 
   /** Sends a message to the thread, after the runs waiting in the outbox. */
-  private post(m: RunMessage | unknown[] | { t: "skip"; id: number }): void {
+  private post(m: HostMessage): void {
     if (!Array.isArray(m)) this.outbox?.flush();
     this.messages++;
     this.handle!.send(m, []);
@@ -133,6 +138,7 @@ export class Slot {
     this.handle = undefined;
     this.outbox?.clear();
     this.outbox = undefined;
+    this.skips = undefined;
     this.ready = undefined;
     this.fns.clear();
   }
@@ -205,6 +211,7 @@ export class Slot {
       this.stop("cancelled");
     } else {
       this.pending.delete(id);
+      if (this.skips !== undefined) markSkipped(this.skips, id);
       if (this.handle !== undefined) this.post({ t: "skip", id });
       c({ died: "cancelled" });
     }

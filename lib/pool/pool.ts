@@ -20,6 +20,7 @@ import {
 import { startProcess, startThread, type WorkerHandle } from "./handles.ts";
 import type { DoneBatch, HostMessage, ReplyMessage, RunMessage } from "./protocol.ts";
 import { batchable, Outbox, readReplies } from "./batch.ts";
+import { markSkipped, newSkips } from "./skips.ts";
 import type { PoolOptions } from "./options.ts";
 import type { Slot, Task } from "./pool_state.ts";
 
@@ -260,6 +261,7 @@ export class Pool extends BaseExecutor {
         // Sent ahead: the worker drops it (unless it started meanwhile; then its result
         // is not taken).
         slot.tasks.splice(i, 1);
+        if (slot.skips !== undefined) markSkipped(slot.skips, task.id);
         try {
           this.post(slot, { t: "skip", id: task.id }, []);
         } catch { /* the worker is gone */ }
@@ -287,6 +289,7 @@ export class Pool extends BaseExecutor {
     slot.handle = undefined;
     slot.outbox?.clear();
     slot.outbox = undefined;
+    slot.skips = undefined;
     slot.ready = false;
     slot.sending = 0;
     slot.fns.clear();
@@ -458,6 +461,10 @@ export class Pool extends BaseExecutor {
       return;
     }
     if (m.t === "ready") {
+      if (this.kind === "thread") {
+        slot.skips = newSkips();
+        this.post(slot, { t: "skips", flags: slot.skips }, []);
+      }
       slot.ready = true;
       this.pump();
       return;

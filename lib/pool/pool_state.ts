@@ -27,6 +27,8 @@ export interface Slot {
   handle?: WorkerHandle;
   /** Thread workers: the tasks for it not sent yet, to leave in one message. */
   outbox?: Outbox;
+  /** Thread workers: the flags of its tasks sent ahead and cancelled (skips.ts). */
+  skips?: Int32Array;
   ready: boolean;
   /** Tasks sent to the worker, in order: the first runs, the others wait there. */
   tasks: Task[];

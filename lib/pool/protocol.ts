@@ -46,8 +46,18 @@ export type RunBatch = unknown[];
 /** Thread worker → host: replies in one flat list (see batch.ts). */
 export type DoneBatch = unknown[];
 
+/**
+ * Host → thread worker, once it is ready: the shared flags of the tasks sent ahead and
+ * cancelled (see skips.ts), read before each task starts, so that a task cancelled while
+ * the tasks before it run without a pause (no message read meanwhile) is skipped too.
+ */
+export interface SkipsMessage {
+  t: "skips";
+  flags: Int32Array;
+}
+
 /** Host → worker. */
-export type HostMessage = RunMessage | SkipMessage | RunBatch;
+export type HostMessage = RunMessage | SkipMessage | SkipsMessage | RunBatch;
 
 /** Worker → host. */
 export type ReplyMessage =

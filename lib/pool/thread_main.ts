@@ -16,6 +16,7 @@ import {
   TRANSFER_RESULTS,
 } from "./protocol.ts";
 import { addReply, readRuns } from "./batch.ts";
+import { isSkipped } from "./skips.ts";
 import { port } from "./thread_port.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -80,11 +81,12 @@ const run = createRunner(!bytesOnly, !bytesOnly);
 const queue: RunMessage[] = [];
 const queued = new Set<number>();
 let busy = false;
+let skips: Int32Array | undefined;
 async function drain(): Promise<void> {
   busy = true;
   while (queue.length > 0) {
     const m = queue.shift()!;
-    if (!queued.delete(m.id)) continue; // skipped
+    if (!queued.delete(m.id) || (skips !== undefined && isSkipped(skips, m.id))) continue;
     const reply = await run(m);
     // Sent at once (held for the next, a reply would wait behind a task of any length, out
     // of the pool's sight): in a flat list when it fits one.
@@ -103,6 +105,9 @@ port.onMessage((data) => {
   if (isArray(m)) readRuns(m, enqueue);
   else if (m.t === "skip") {
     queued.delete(m.id);
+    return;
+  } else if (m.t === "skips") {
+    skips = m.flags;
     return;
   } else enqueue(m);
   if (!busy) void drain();
