@@ -26,8 +26,10 @@ describe("thread pool: tasks in batches", () => {
     const n = pool.messagesSent - sent;
     // One message per task without batches; at least 4 tasks a message on average here.
     assert.ok(n <= 250, `${n} messages carried 1000 tasks`);
-    // Replies leave one by one (a reply held for the next task would wait behind it).
-    assert.equal(pool.messagesReceived - received, 1000);
+    // Replies leave one by one (a reply held for the next task would wait behind it); a
+    // worker still starting says it is ready meanwhile.
+    const r = pool.messagesReceived - received;
+    assert.ok(r >= 1000 && r <= 1002, `${r} replies`);
   });
 
   it("a failing task and a cancelled call in a batch fail alone", async () => {

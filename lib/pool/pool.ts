@@ -8,16 +8,18 @@
 import { BaseExecutor } from "../executor/base.ts";
 import { WorkerDiedError } from "../executor/errors.ts";
 import type { Job } from "../executor/types.ts";
-import { decode, encode, encodeList, encodeSync, type Payload } from "./codec.ts";
-import { CodeCache, PicklingError } from "../../mod.ts";
 import {
-  CURRENT_RUNTIME,
-  PRELOAD_URL,
-  processArgs,
-  runtimeExecutable,
-  THREAD_ENTRY,
-} from "./commands.ts";
-import { startProcess, startThread, type WorkerHandle } from "./handles.ts";
+  decode,
+  encode,
+  encodeList,
+  encodeSync,
+  type Payload,
+  payloadBytes,
+  transferList,
+} from "./codec.ts";
+import { CodeCache, PicklingError } from "../../mod.ts";
+import type { HandleEvents, WorkerHandle } from "./handles.ts";
+import { poolSettings } from "./settings.ts";
 import type { DoneBatch, HostMessage, ReplyMessage, RunMessage } from "./protocol.ts";
 import { batchable, Outbox, readReplies } from "./batch.ts";
 import { markSkipped, newSkips } from "./skips.ts";
@@ -44,12 +46,6 @@ const SHORT_MS = 1;
 /** Function definitions a worker keeps at most (older ones are dropped on both sides). */
 const FUNCTIONS_PER_WORKER = 32;
 
-function defaultSize(): number {
-  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
-    ?.hardwareConcurrency;
-  return typeof n === "number" && n >= 1 ? n : 1;
-}
-
 /** A pool of local workers; see {@linkcode createPool}. */
 export class Pool extends BaseExecutor {
   /** Workers in the pool. */
@@ -60,7 +56,7 @@ export class Pool extends BaseExecutor {
   readonly runtime: "deno" | "bun" | "node";
   private readonly transfer: boolean;
   private readonly retries: number;
-  private readonly start: (on: Parameters<typeof startThread>[1]) => WorkerHandle;
+  private readonly start: (on: HandleEvents) => WorkerHandle;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private readonly fnIds = new WeakMap<object, number>();
@@ -88,59 +84,14 @@ export class Pool extends BaseExecutor {
   /** Creates a pool; workers start with the first task. */
   constructor(options: PoolOptions = {}) {
     super();
-    const size = options.size ?? defaultSize();
-    if (!Number.isInteger(size) || size < 1) {
-      throw new TypeError(`size must be an integer >= 1, not ${String(size)}`);
-    }
-    const kind = options.kind ?? "thread";
-    if (kind !== "thread" && kind !== "process") {
-      throw new TypeError(`kind must be "thread" or "process", not ${String(kind)}`);
-    }
-    const retries = options.retries ?? 0;
-    if (retries !== 0 && retries !== 1) {
-      throw new TypeError(`retries must be 0 or 1, not ${String(retries)}`);
-    }
-    this.transfer = options.transfer === true;
-    if (this.transfer && retries > 0) {
-      throw new TypeError(
-        "transfer and retries exclude each other: a transferred input is detached here, so a " +
-          "task that may be retried cannot transfer it (drop one of the two options)",
-      );
-    }
-    if (this.transfer && kind === "process") {
-      throw new TypeError("transfer is for thread workers: subprocess workers always copy");
-    }
-    this.size = size;
-    this.kind = kind;
-    this.retries = retries;
-    if (kind === "thread") {
-      if (options.runtime !== undefined && options.runtime !== CURRENT_RUNTIME) {
-        throw new TypeError(
-          `thread workers run on this runtime (${CURRENT_RUNTIME}); for ${options.runtime} ` +
-            `workers pass kind: "process"`,
-        );
-      }
-      this.runtime = CURRENT_RUNTIME;
-      const spec = {
-        url: THREAD_ENTRY,
-        preload: PRELOAD_URL,
-        transferResults: this.transfer,
-        workerOptions: options.workerOptions,
-      };
-      this.start = (on) => startThread(spec, on);
-    } else {
-      const runtime = options.runtime ?? CURRENT_RUNTIME;
-      if (runtime !== "deno" && runtime !== "bun" && runtime !== "node") {
-        throw new TypeError(`runtime must be "deno", "bun" or "node", not ${String(runtime)}`);
-      }
-      this.runtime = runtime;
-      const spec = {
-        command: options.command ?? runtimeExecutable(runtime),
-        args: processArgs(runtime, options.denoFlags),
-        env: options.env,
-      };
-      this.start = (on) => startProcess(spec, on);
-    }
+    const o = poolSettings(options);
+    this.size = o.size;
+    this.kind = o.kind;
+    this.runtime = o.runtime;
+    this.retries = o.retries;
+    this.transfer = o.transfer;
+    this.start = o.start;
+    const size = o.size;
     for (let i = 0; i < size; i++) {
       this.slots.push({
         ready: false,
@@ -553,17 +504,6 @@ export class Pool extends BaseExecutor {
     for (const s of this.slots) this.reset(s);
     return Promise.resolve();
   }
-}
-
-function payloadBytes(p: Payload): number {
-  let n = p.bytes.length;
-  for (const b of p.buffers) n += b.byteLength;
-  return n;
-}
-
-function transferList(buffers: ArrayBuffer[]): ArrayBuffer[] {
-  if (buffers.length < 2) return buffers;
-  return [...new Set(buffers)];
 }
 
 /**
