@@ -57,9 +57,9 @@ class CallSignal {
   }
 }
 
-/** The tasks a map keeps in flight: `maxInFlight`, by default twice the concurrency. */
-function windowOf(options: MapOptions | undefined, concurrency: number): number {
-  const window = options?.maxInFlight ?? 2 * concurrency;
+/** The tasks a map keeps in flight: `maxInFlight`, else the backend's default. */
+function windowOf(options: MapOptions | undefined, byDefault: number): number {
+  const window = options?.maxInFlight ?? byDefault;
   if (!Number.isInteger(window) || window < 1) {
     throw new TypeError(`maxInFlight must be an integer >= 1, not ${String(window)}`);
   }
@@ -106,6 +106,13 @@ export abstract class BaseExecutor implements Executor {
    * the work.
    */
   protected abstract runJob(job: Job, signal: AbortSignal): Promise<unknown[]>;
+  /**
+   * Chunks a map keeps in flight when `maxInFlight` is not given: twice the concurrency, or
+   * what the backend prefers for chunks of `chunkSize` items.
+   */
+  protected defaultWindow(_chunkSize: number): number {
+    return 2 * this.concurrency;
+  }
   /** Releases the backend's workers; called once, after the calls settled (or were cancelled). */
   protected abstract shutdown(cancel: boolean): Promise<void>;
   /**
@@ -184,7 +191,7 @@ export abstract class BaseExecutor implements Executor {
     // generator's hops per item (they count at one item per task).
     checkFunction(fn);
     const chunkSize = chunkSizeOf(options, items, this.concurrency);
-    const window = windowOf(options, this.concurrency);
+    const window = windowOf(options, this.defaultWindow(chunkSize));
     const call = this.begin(options);
     return this.track(this.collect(fn, items, chunkSize, window, call)) as Promise<
       Awaited<R>[]
@@ -255,7 +262,7 @@ export abstract class BaseExecutor implements Executor {
     // Checked now, not at the first next(): a bad call fails where it is made.
     checkFunction(fn);
     const chunkSize = chunkSizeOf(options, items, this.concurrency);
-    const window = windowOf(options, this.concurrency);
+    const window = windowOf(options, this.defaultWindow(chunkSize));
     const call = this.begin(options);
     const gen = this.iterate(fn, items, options?.ordered !== false, chunkSize, window, call);
     // Once iterated, the call counts as running (close() waits for it) until it ends.

@@ -24,7 +24,9 @@ export interface MapOptions extends CallOptions {
   ordered?: boolean;
   /**
    * Chunks in flight at most (sent and not yet yielded); the input is read no further
-   * ahead than that. Default: twice the executor's concurrency.
+   * ahead than that. Default: twice the executor's concurrency (a thread pool: at least
+   * enough chunks for 32 items per worker, which it sends several at a time while they are
+   * short).
    */
   maxInFlight?: number;
 }

@@ -8,9 +8,30 @@
  */
 
 import { setImmediate } from "node:timers";
-import { headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 
 const fromUtf8 = new TextDecoder();
+const toUtf8 = new TextEncoder();
+const BREAK = /[\r\n]/;
+
+/**
+ * A publish's header block, written once as the protocol has it (`NATS/1.0`, a line per
+ * header, an empty line): the connection only asks headers for their bytes, and the headers
+ * object of the client would check and canonicalize each name per message.
+ */
+function headerBlock(msgId: string, more: Record<string, string> | undefined): MsgHdrs {
+  let s = `NATS/1.0\r\nNats-Msg-Id: ${msgId}\r\n`;
+  let check = msgId;
+  if (more !== undefined) {
+    for (const k in more) {
+      s += `${k}: ${more[k]}\r\n`;
+      check += k + more[k];
+    }
+  }
+  if (BREAK.test(check)) throw new TypeError("a header holds a line break");
+  const bytes = toUtf8.encode(`${s}\r\n`);
+  return { encode: () => bytes } as unknown as MsgHdrs;
+}
 
 /** The server's answer to a publish: the message's stream sequence, and if it was a replay. */
 export interface PubAck {
@@ -81,12 +102,10 @@ export class Publisher {
     const now = Date.now();
     for (const p of q) {
       const n = this.next++;
-      const h = headers();
-      h.set("Nats-Msg-Id", p.msgId);
-      if (p.headers !== undefined) { for (const k in p.headers) h.set(k, p.headers[k]); }
       p.sent = now;
       this.waiting.set(n, p);
       try {
+        const h = headerBlock(p.msgId, p.headers);
         this.nc.publish(p.subject, p.data, { reply: `${this.inbox}.${n}`, headers: h });
       } catch (e) {
         this.waiting.delete(n);

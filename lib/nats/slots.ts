@@ -8,7 +8,9 @@
 
 import { PRELOAD_URL, THREAD_ENTRY } from "../pool/commands.ts";
 import { startThread, type WorkerHandle } from "../pool/handles.ts";
-import type { ReplyMessage, RunMessage } from "../pool/protocol.ts";
+import type { DoneBatch, HostMessage, ReplyMessage, RunMessage } from "../pool/protocol.ts";
+import { Outbox, readReplies } from "../pool/batch.ts";
+import { markSkipped, newSkips } from "../pool/skips.ts";
 
 /** Function definitions a thread keeps at most. */
 const FUNCTIONS_PER_THREAD = 32;
@@ -43,6 +45,7 @@ export type RunOutcome = { ok: boolean; value: Uint8Array } | { died: string } |
 };
 
 const AGAIN: RunOutcome = { again: true };
+const NONE: never[] = [];
 
 /**
  * One thread, started again when it dies or is stopped. It may be given a task while it runs
@@ -51,6 +54,10 @@ const AGAIN: RunOutcome = { again: true };
  */
 export class Slot {
   private handle?: WorkerHandle;
+  /** The runs for the thread not sent yet: they leave together, in one message. */
+  private outbox?: Outbox;
+  /** The flags of its runs sent ahead and cancelled (see skips.ts). */
+  private skips?: Int32Array;
   private ready?: Promise<void>;
   /** The runs sent to the thread and not answered yet, in the order they were sent. */
   private readonly pending = new Map<number, (o: RunOutcome) => void>();
@@ -60,6 +67,8 @@ export class Slot {
   private nextRun = 0;
   /** Tasks given to this slot and not over yet (kept by its worker). */
   load = 0;
+  /** Messages to and from its threads so far (a batch counts one). */
+  messages = 0;
 
   constructor(private readonly fnIds: FnIds) {}
 
@@ -73,9 +82,18 @@ export class Slot {
         transferResults: false,
         workerOptions: { name: "cloudpickle-pool-bytes", argv: ["--cloudpickle-pool-bytes"] },
       }, {
-        message: (m: ReplyMessage) => {
+        message: (m: ReplyMessage | DoneBatch) => {
           if (handle !== this.handle) return;
-          if (m.t === "ready") {
+          this.messages++;
+          if (Array.isArray(m)) {
+            readReplies(m, (id, ok, _, pickle) => {
+              const c = this.pending.get(id);
+              this.pending.delete(id);
+              c?.({ ok, value: pickle!.bytes });
+            });
+          } else if (m.t === "ready") {
+            this.skips = newSkips();
+            this.post({ t: "skips", flags: this.skips });
             up = true;
             resolve();
           } else if (m.t === "done") {
@@ -92,6 +110,7 @@ export class Slot {
         },
       });
       this.handle = handle;
+      this.outbox = new Outbox((l) => this.post(l), () => {}, "microtask");
     });
     this.ready.catch(() => {});
     return this.ready;
@@ -107,9 +126,19 @@ export class Slot {
     this.pending.clear();
   }
 
+  /** Sends a message to the thread, after the runs waiting in the outbox. */
+  private post(m: HostMessage): void {
+    if (!Array.isArray(m)) this.outbox?.flush();
+    this.messages++;
+    this.handle!.send(m, []);
+  }
+
   private reset(): void {
     this.handle?.kill();
     this.handle = undefined;
+    this.outbox?.clear();
+    this.outbox = undefined;
+    this.skips = undefined;
     this.ready = undefined;
     this.fns.clear();
   }
@@ -134,31 +163,37 @@ export class Slot {
   ): Promise<RunOutcome> {
     await this.start();
     const fnId = this.fnIds.of(fnKey);
+    if (this.fns.has(fnId)) {
+      // The common case: with the other runs for this thread, in one message.
+      if (this.skipped.delete(id)) return { died: "cancelled" };
+      this.fns.delete(fnId);
+      this.fns.add(fnId);
+      return new Promise<RunOutcome>((resolve) => {
+        this.pending.set(id, resolve);
+        this.outbox!.add(id, fnId, mode, { bytes: args, buffers: NONE, shared: NONE });
+      });
+    }
     const m: RunMessage = {
       t: "run",
       id,
       fnId,
       mode,
-      args: { bytes: args, buffers: [], shared: [] },
+      args: { bytes: args, buffers: NONE, shared: NONE },
     };
-    if (this.fns.has(fnId)) {
-      this.fns.delete(fnId);
-    } else {
-      const d = await defs(fn);
-      await this.start(); // (again, if the thread was stopped meanwhile)
-      if (d.length > 0) m.defs = d;
-      m.fn = { bytes: fn, buffers: [], shared: [] };
-      if (this.fns.size >= FUNCTIONS_PER_THREAD) {
-        const old = this.fns.values().next().value as number;
-        this.fns.delete(old);
-        m.drop = [old];
-      }
+    const d = await defs(fn);
+    await this.start(); // (again, if the thread was stopped meanwhile)
+    if (d.length > 0) m.defs = d;
+    m.fn = { bytes: fn, buffers: NONE, shared: NONE };
+    if (this.fns.size >= FUNCTIONS_PER_THREAD) {
+      const old = this.fns.values().next().value as number;
+      this.fns.delete(old);
+      m.drop = [old];
     }
     if (this.skipped.delete(id)) return { died: "cancelled" }; // (fnId then sent again)
     this.fns.add(fnId);
     return await new Promise<RunOutcome>((resolve) => {
       this.pending.set(id, resolve);
-      this.handle!.send(m, []);
+      this.post(m);
     });
   }
 
@@ -176,7 +211,8 @@ export class Slot {
       this.stop("cancelled");
     } else {
       this.pending.delete(id);
-      this.handle?.send({ t: "skip", id }, []);
+      if (this.skips !== undefined) markSkipped(this.skips, id);
+      if (this.handle !== undefined) this.post({ t: "skip", id });
       c({ died: "cancelled" });
     }
   }

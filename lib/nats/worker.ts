@@ -52,6 +52,11 @@ export interface NatsWorker {
   stop(): Promise<void>;
   /** Resolves when the worker stopped. */
   readonly closed: Promise<void>;
+  /**
+   * Messages between this worker and its task threads so far, both ways (several tasks, or
+   * several results, in one message count one).
+   */
+  readonly threadMessages: number;
 }
 
 /** Ids of tasks cancelled by their client, remembered at most. */
@@ -313,6 +318,12 @@ class Worker implements NatsWorker {
     m.ack();
     release();
     return false;
+  }
+
+  get threadMessages(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.messages;
+    return n;
   }
 
   async stop(): Promise<void> {

@@ -198,3 +198,16 @@ async function decodePickle(p: Payload, codeCache: CodeCache | undefined): Promi
     return await loads(p.bytes, options);
   }
 }
+
+/** Bytes a payload carries (its pickle and the buffers beside it). */
+export function payloadBytes(p: Payload): number {
+  let n = p.bytes.length;
+  for (const b of p.buffers) n += b.byteLength;
+  return n;
+}
+
+/** The distinct buffers of a transfer list. */
+export function transferList(buffers: ArrayBuffer[]): ArrayBuffer[] {
+  if (buffers.length < 2) return buffers;
+  return [...new Set(buffers)];
+}

@@ -8,17 +8,21 @@
 import { BaseExecutor } from "../executor/base.ts";
 import { WorkerDiedError } from "../executor/errors.ts";
 import type { Job } from "../executor/types.ts";
-import { decode, encode, encodeList, encodeSync, type Payload } from "./codec.ts";
-import { CodeCache, PicklingError } from "../../mod.ts";
 import {
-  CURRENT_RUNTIME,
-  PRELOAD_URL,
-  processArgs,
-  runtimeExecutable,
-  THREAD_ENTRY,
-} from "./commands.ts";
-import { startProcess, startThread, type WorkerHandle } from "./handles.ts";
-import type { FastDoneMessage, FastRunMessage, ReplyMessage, RunMessage } from "./protocol.ts";
+  decode,
+  encode,
+  encodeList,
+  encodeSync,
+  type Payload,
+  payloadBytes,
+  transferList,
+} from "./codec.ts";
+import { CodeCache, PicklingError } from "../../mod.ts";
+import type { HandleEvents, WorkerHandle } from "./handles.ts";
+import { poolSettings } from "./settings.ts";
+import type { DoneBatch, HostMessage, ReplyMessage, RunMessage } from "./protocol.ts";
+import { batchable, Outbox, readReplies } from "./batch.ts";
+import { markSkipped, newSkips } from "./skips.ts";
 import type { PoolOptions } from "./options.ts";
 import type { Slot, Task } from "./pool_state.ts";
 
@@ -30,14 +34,17 @@ const isArray = Array.isArray;
  */
 const PIPELINE = 2;
 
+/**
+ * Tasks a thread worker is sent at most while tasks are short (see {@linkcode SHORT_MS}):
+ * they leave in batches, several in one message.
+ */
+const SHORT_PIPELINE = 32;
+
+/** Tasks shorter than this (milliseconds, on average) are short. */
+const SHORT_MS = 1;
+
 /** Function definitions a worker keeps at most (older ones are dropped on both sides). */
 const FUNCTIONS_PER_WORKER = 32;
-
-function defaultSize(): number {
-  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
-    ?.hardwareConcurrency;
-  return typeof n === "number" && n >= 1 ? n : 1;
-}
 
 /** A pool of local workers; see {@linkcode createPool}. */
 export class Pool extends BaseExecutor {
@@ -49,7 +56,7 @@ export class Pool extends BaseExecutor {
   readonly runtime: "deno" | "bun" | "node";
   private readonly transfer: boolean;
   private readonly retries: number;
-  private readonly start: (on: Parameters<typeof startThread>[1]) => WorkerHandle;
+  private readonly start: (on: HandleEvents) => WorkerHandle;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private readonly fnIds = new WeakMap<object, number>();
@@ -58,6 +65,10 @@ export class Pool extends BaseExecutor {
   private nextFn = 0;
   private nextTask = 0;
   private stopped = false;
+  /** Tasks sent to a worker at most (more while tasks are short, for thread workers). */
+  private depth = PIPELINE;
+  /** The average time of a task on a worker, in milliseconds (replies included). */
+  private averageMs = SHORT_MS;
   /** Workers started so far, replacements included. */
   started = 0;
   /**
@@ -65,67 +76,27 @@ export class Pool extends BaseExecutor {
    * out-of-band buffers; lists of primitives that travel unpickled count nothing).
    */
   bytesSent = 0;
+  /** Messages sent to workers so far (a batch of tasks counts one). */
+  messagesSent = 0;
+  /** Messages received from workers so far (a batch of replies counts one). */
+  messagesReceived = 0;
 
   /** Creates a pool; workers start with the first task. */
   constructor(options: PoolOptions = {}) {
     super();
-    const size = options.size ?? defaultSize();
-    if (!Number.isInteger(size) || size < 1) {
-      throw new TypeError(`size must be an integer >= 1, not ${String(size)}`);
-    }
-    const kind = options.kind ?? "thread";
-    if (kind !== "thread" && kind !== "process") {
-      throw new TypeError(`kind must be "thread" or "process", not ${String(kind)}`);
-    }
-    const retries = options.retries ?? 0;
-    if (retries !== 0 && retries !== 1) {
-      throw new TypeError(`retries must be 0 or 1, not ${String(retries)}`);
-    }
-    this.transfer = options.transfer === true;
-    if (this.transfer && retries > 0) {
-      throw new TypeError(
-        "transfer and retries exclude each other: a transferred input is detached here, so a " +
-          "task that may be retried cannot transfer it (drop one of the two options)",
-      );
-    }
-    if (this.transfer && kind === "process") {
-      throw new TypeError("transfer is for thread workers: subprocess workers always copy");
-    }
-    this.size = size;
-    this.kind = kind;
-    this.retries = retries;
-    if (kind === "thread") {
-      if (options.runtime !== undefined && options.runtime !== CURRENT_RUNTIME) {
-        throw new TypeError(
-          `thread workers run on this runtime (${CURRENT_RUNTIME}); for ${options.runtime} ` +
-            `workers pass kind: "process"`,
-        );
-      }
-      this.runtime = CURRENT_RUNTIME;
-      const spec = {
-        url: THREAD_ENTRY,
-        preload: PRELOAD_URL,
-        transferResults: this.transfer,
-        workerOptions: options.workerOptions,
-      };
-      this.start = (on) => startThread(spec, on);
-    } else {
-      const runtime = options.runtime ?? CURRENT_RUNTIME;
-      if (runtime !== "deno" && runtime !== "bun" && runtime !== "node") {
-        throw new TypeError(`runtime must be "deno", "bun" or "node", not ${String(runtime)}`);
-      }
-      this.runtime = runtime;
-      const spec = {
-        command: options.command ?? runtimeExecutable(runtime),
-        args: processArgs(runtime, options.denoFlags),
-        env: options.env,
-      };
-      this.start = (on) => startProcess(spec, on);
-    }
+    const o = poolSettings(options);
+    this.size = o.size;
+    this.kind = o.kind;
+    this.runtime = o.runtime;
+    this.retries = o.retries;
+    this.transfer = o.transfer;
+    this.start = o.start;
+    const size = o.size;
     for (let i = 0; i < size; i++) {
       this.slots.push({
         ready: false,
         tasks: [],
+        since: 0,
         sending: 0,
         fns: new Set(),
         cache: new CodeCache(),
@@ -136,6 +107,13 @@ export class Pool extends BaseExecutor {
   /** Workers in the pool. */
   protected get concurrency(): number {
     return this.size;
+  }
+
+  /** Thread workers: enough chunks in flight for 32 items per worker (see SHORT_PIPELINE). */
+  protected override defaultWindow(chunkSize: number): number {
+    const n = 2 * this.size;
+    if (this.kind !== "thread") return n;
+    return Math.max(n, Math.ceil(SHORT_PIPELINE * this.size / chunkSize));
   }
 
   /** SharedArrayBuffers are shared (thread workers), not copied. */
@@ -234,8 +212,9 @@ export class Pool extends BaseExecutor {
         // Sent ahead: the worker drops it (unless it started meanwhile; then its result
         // is not taken).
         slot.tasks.splice(i, 1);
+        if (slot.skips !== undefined) markSkipped(slot.skips, task.id);
         try {
-          slot.handle?.send({ t: "skip", id: task.id }, []);
+          this.post(slot, { t: "skip", id: task.id }, []);
         } catch { /* the worker is gone */ }
       }
     } else {
@@ -259,6 +238,9 @@ export class Pool extends BaseExecutor {
   private reset(slot: Slot): void {
     slot.handle?.kill();
     slot.handle = undefined;
+    slot.outbox?.clear();
+    slot.outbox = undefined;
+    slot.skips = undefined;
     slot.ready = false;
     slot.sending = 0;
     slot.fns.clear();
@@ -277,19 +259,43 @@ export class Pool extends BaseExecutor {
       },
     });
     slot.handle = handle;
+    if (this.kind === "thread") {
+      slot.outbox = new Outbox(
+        (l) => this.post(slot, l, []),
+        (ids, e) => {
+          for (const id of ids) {
+            const t = slot.tasks.find((t) => t.id === id);
+            if (t !== undefined) this.unsent(slot, t, e);
+          }
+        },
+        "turn",
+      );
+    }
+  }
+
+  /** Sends a message to the slot's worker, after the tasks batched for it. */
+  private post(slot: Slot, m: HostMessage, transfer: ArrayBuffer[]): void {
+    if (!isArray(m)) slot.outbox?.flush();
+    this.messagesSent++;
+    slot.handle!.send(m, transfer);
   }
 
   /** Hands queued tasks to idle workers, and starts workers for the rest. */
   private pump(): void {
     if (this.stopped) return;
-    // Idle workers first, then one task ahead to each busy one.
-    for (let depth = 0; depth < PIPELINE && this.queue.length > 0; depth++) {
+    // Idle workers first, then tasks ahead to the least busy ones.
+    const depth = this.depth;
+    while (this.queue.length > 0) {
+      let to: Slot | undefined;
       for (const s of this.slots) {
-        if (this.queue.length === 0) break;
-        if (s.ready && s.tasks.length === depth && s.sending === 0) {
-          this.dispatch(s, this.queue.shift()!);
-        }
+        if (
+          s.ready && s.sending === 0 && s.tasks.length < depth &&
+          (to === undefined || s.tasks.length < to.tasks.length)
+        ) to = s;
       }
+      if (to === undefined) break;
+      if (to.tasks.length === 0) to.since = performance.now();
+      this.dispatch(to, this.queue.shift()!);
     }
     if (this.queue.length > 0) {
       // Start workers for the waiting tasks (up to `size`).
@@ -333,14 +339,13 @@ export class Pool extends BaseExecutor {
       }
     }
     slot.fns.add(task.fnId);
-    if (fn === undefined && m.drop === undefined && task.args.raw !== undefined) {
-      // The common case of a thread worker: a flat list, cloned at half an object's cost.
-      const fast: FastRunMessage = [task.id, task.fnId, m.mode, ...task.args.raw];
-      try {
-        slot.handle!.send(fast, []);
-      } catch (e) {
-        this.unsent(slot, task, e);
-      }
+    if (
+      fn === undefined && m.drop === undefined && slot.outbox !== undefined &&
+      batchable(task.args)
+    ) {
+      // The common case of a thread worker: with the other tasks for it, in a flat list.
+      this.bytesSent += task.args.bytes.length;
+      slot.outbox.add(task.id, task.fnId, m.mode, task.args);
       return;
     }
     if (!(fn instanceof Promise)) {
@@ -369,7 +374,7 @@ export class Pool extends BaseExecutor {
     // (Counted first: transferred buffers are detached once sent.)
     const n = payloadBytes(m.args) + (m.fn === undefined ? 0 : payloadBytes(m.fn));
     try {
-      slot.handle!.send(m, this.transfer ? transferList(task.args.buffers) : []);
+      this.post(slot, m, this.transfer ? transferList(task.args.buffers) : []);
     } catch (e) {
       this.unsent(slot, task, e);
       return;
@@ -392,39 +397,70 @@ export class Pool extends BaseExecutor {
     this.pump();
   }
 
-  /** A worker is ready, or a task is done. */
-  private onMessage(slot: Slot, m: ReplyMessage | FastDoneMessage): void {
+  /** A worker is ready, or tasks are done. */
+  private onMessage(slot: Slot, m: ReplyMessage | DoneBatch): void {
+    this.messagesReceived++;
     if (isArray(m)) {
-      const i = slot.tasks[0]?.id === m[0] ? 0 : slot.tasks.findIndex((t) => t.id === m[0]);
-      if (i < 0) return;
-      const task = slot.tasks[i];
-      slot.tasks.splice(i, 1);
-      this.settle(task);
+      this.timed(slot);
+      // (Settled before the pump, which may give their workers the next tasks: the callbacks
+      // run later, as microtasks.)
+      readReplies(m, (id, ok, results, pickle) => {
+        const t = this.taken(slot, id);
+        if (t !== undefined) this.finish(t, ok, results, pickle);
+      });
       this.pump();
-      m.shift();
-      task.resolve(m);
       return;
     }
     if (m.t === "ready") {
+      if (this.kind === "thread") {
+        slot.skips = newSkips();
+        this.post(slot, { t: "skips", flags: slot.skips }, []);
+      }
       slot.ready = true;
       this.pump();
       return;
     }
     if (m.t !== "done") return;
-    // The first task, unless the one that replied was skipped too late.
-    const i = slot.tasks[0]?.id === m.id ? 0 : slot.tasks.findIndex((t) => t.id === m.id);
-    if (i < 0) return;
-    const task = slot.tasks[i];
-    slot.tasks.splice(i, 1);
-    this.settle(task);
+    this.timed(slot);
+    const task = this.taken(slot, m.id);
+    if (task === undefined) return;
     this.pump();
-    const v = m.value.raw;
-    if (v !== undefined && m.ok) {
-      task.resolve(v);
+    this.finish(task, m.ok, m.ok ? m.value.raw : undefined, m.value);
+  }
+
+  /**
+   * A reply came: the time since the last one (or since the worker was given a task while
+   * idle) counts in the average task time, which sets how many tasks a worker is sent.
+   */
+  private timed(slot: Slot): void {
+    const now = performance.now();
+    this.averageMs = 0.8 * this.averageMs + 0.2 * (now - slot.since);
+    slot.since = now;
+    this.depth = this.averageMs < SHORT_MS && this.kind === "thread" ? SHORT_PIPELINE : PIPELINE;
+  }
+
+  /**
+   * Takes the task `id` off its worker (the first task, unless the one that replied was
+   * skipped too late: then undefined).
+   */
+  private taken(slot: Slot, id: number): Task | undefined {
+    const i = slot.tasks[0]?.id === id ? 0 : slot.tasks.findIndex((t) => t.id === id);
+    if (i < 0) return undefined;
+    const task = slot.tasks[i];
+    if (i === 0) slot.tasks.shift();
+    else slot.tasks.splice(i, 1);
+    this.settle(task);
+    return task;
+  }
+
+  /** Settles a task with its results (primitives), or the pickle of its results or error. */
+  private finish(task: Task, ok: boolean, results: unknown[] | undefined, pickle?: Payload): void {
+    if (results !== undefined) {
+      task.resolve(results);
       return;
     }
-    Promise.resolve(decode(m.value)).then((v) => {
-      if (m.ok) task.resolve(v as unknown[]);
+    Promise.resolve(decode(pickle!)).then((v) => {
+      if (ok) task.resolve(v as unknown[]);
       else task.reject(v);
     }, task.reject);
   }
@@ -468,17 +504,6 @@ export class Pool extends BaseExecutor {
     for (const s of this.slots) this.reset(s);
     return Promise.resolve();
   }
-}
-
-function payloadBytes(p: Payload): number {
-  let n = p.bytes.length;
-  for (const b of p.buffers) n += b.byteLength;
-  return n;
-}
-
-function transferList(buffers: ArrayBuffer[]): ArrayBuffer[] {
-  if (buffers.length < 2) return buffers;
-  return [...new Set(buffers)];
 }
 
 /**

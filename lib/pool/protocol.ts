@@ -38,20 +38,26 @@ export interface SkipMessage {
 }
 
 /**
- * Host → thread worker, the common case of a {@linkcode RunMessage} in a flat list (cloned
- * at about half the cost of the object): `[id, fnId, mode, ...items]`, for a function the
- * worker holds, arguments that are primitives, nothing to drop.
+ * Host → thread worker: tasks in one flat list (see batch.ts), for functions the worker
+ * holds and arguments with nothing beside them.
  */
-export type FastRunMessage = unknown[];
+export type RunBatch = unknown[];
+
+/** Thread worker → host: replies in one flat list (see batch.ts). */
+export type DoneBatch = unknown[];
 
 /**
- * Thread worker → host, the reply to a {@linkcode FastRunMessage} whose results are
- * primitives: `[id, ...results]`.
+ * Host → thread worker, once it is ready: the shared flags of the tasks sent ahead and
+ * cancelled (see skips.ts), read before each task starts, so that a task cancelled while
+ * the tasks before it run without a pause (no message read meanwhile) is skipped too.
  */
-export type FastDoneMessage = unknown[];
+export interface SkipsMessage {
+  t: "skips";
+  flags: Int32Array;
+}
 
 /** Host → worker. */
-export type HostMessage = RunMessage | SkipMessage | FastRunMessage;
+export type HostMessage = RunMessage | SkipMessage | SkipsMessage | RunBatch;
 
 /** Worker → host. */
 export type ReplyMessage =

@@ -9,16 +9,19 @@
 import process from "node:process";
 import { createRunner } from "./runner.ts";
 import {
-  type FastDoneMessage,
+  type DoneBatch,
   type HostMessage,
   type ReplyMessage,
   type RunMessage,
   TRANSFER_RESULTS,
 } from "./protocol.ts";
+import { addReply, readRuns } from "./batch.ts";
+import { isSkipped } from "./skips.ts";
 import { port } from "./thread_port.ts";
 
 // deno-lint-ignore no-explicit-any
 const scope = globalThis as any;
+const isArray = Array.isArray;
 const post = (m: ReplyMessage, transfer: Transferable[] = []) => port.post(m, transfer);
 const transferResults = port.name === TRANSFER_RESULTS;
 // Workers whose replies leave the process (the NATS workers): every value as pickle bytes.
@@ -73,48 +76,40 @@ if (Deno !== undefined) {
 }
 
 const run = createRunner(!bytesOnly, !bytesOnly);
-// One task at a time, in arrival order: the pool may send a task ahead, behind the one that
+// One task at a time, in arrival order: the pool may send tasks ahead, behind the one that
 // runs, so that the next starts at once (an async task does not let the next one in).
 const queue: RunMessage[] = [];
-/** Tasks that came as a flat list: their reply goes back as one when it can. */
-const fast = new Set<number>();
-const EMPTY = new Uint8Array(0);
 const queued = new Set<number>();
 let busy = false;
+let skips: Int32Array | undefined;
 async function drain(): Promise<void> {
   busy = true;
   while (queue.length > 0) {
     const m = queue.shift()!;
-    if (!queued.delete(m.id)) continue; // skipped
+    if (!queued.delete(m.id) || (skips !== undefined && isSkipped(skips, m.id))) continue;
     const reply = await run(m);
-    const raw = reply.value.raw;
-    if (fast.delete(m.id) && reply.ok && raw !== undefined) {
-      const out: FastDoneMessage = [m.id];
-      for (let i = 0; i < raw.length; i++) out.push(raw[i]);
-      port.post(out, []);
-    } else post(reply, transferResults ? reply.value.buffers : []);
+    // Sent at once (held for the next, a reply would wait behind a task of any length, out
+    // of the pool's sight): in a flat list when it fits one.
+    const out: DoneBatch = [];
+    if (addReply(out, m.id, reply.ok, reply.value)) port.post(out, []);
+    else post(reply, transferResults ? reply.value.buffers : []);
   }
   busy = false;
 }
-port.onMessage((data) => {
-  let m = data as HostMessage;
-  if (Array.isArray(m)) {
-    const id = m[0] as number;
-    fast.add(id);
-    m = {
-      t: "run",
-      id,
-      fnId: m[1] as number,
-      mode: m[2] as 0 | 1,
-      args: { bytes: EMPTY, raw: m.slice(3), buffers: [], shared: [] },
-    };
-  } else if (m.t === "skip") {
-    fast.delete(m.id);
-    queued.delete(m.id);
-    return;
-  }
+const enqueue = (m: RunMessage) => {
   queue.push(m);
   queued.add(m.id);
+};
+port.onMessage((data) => {
+  const m = data as HostMessage;
+  if (isArray(m)) readRuns(m, enqueue);
+  else if (m.t === "skip") {
+    queued.delete(m.id);
+    return;
+  } else if (m.t === "skips") {
+    skips = m.flags;
+    return;
+  } else enqueue(m);
   if (!busy) void drain();
 });
 post({ t: "ready" });
