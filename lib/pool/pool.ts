@@ -25,23 +25,9 @@ import { batchable, Outbox, readReplies } from "./batch.ts";
 import { markSkipped, newSkips } from "./skips.ts";
 import type { PoolOptions } from "./options.ts";
 import type { Slot, Task } from "./pool_state.ts";
+import { PipelineDepth, SHORT_PIPELINE } from "./depth.ts";
 
 const isArray = Array.isArray;
-
-/**
- * Tasks a worker is sent at most: the one it runs and one ahead, so that it starts the
- * next as soon as it replies instead of a round trip later.
- */
-const PIPELINE = 2;
-
-/**
- * Tasks a thread worker is sent at most while tasks are short (see {@linkcode SHORT_MS}):
- * they leave in batches, several in one message.
- */
-const SHORT_PIPELINE = 32;
-
-/** Tasks shorter than this (milliseconds, on average) are short. */
-const SHORT_MS = 1;
 
 /** Function definitions a worker keeps at most (older ones are dropped on both sides). */
 const FUNCTIONS_PER_WORKER = 32;
@@ -65,10 +51,8 @@ export class Pool extends BaseExecutor {
   private nextFn = 0;
   private nextTask = 0;
   private stopped = false;
-  /** Tasks sent to a worker at most (more while tasks are short, for thread workers). */
-  private depth = PIPELINE;
-  /** The average time of a task on a worker, in milliseconds (replies included). */
-  private averageMs = SHORT_MS;
+  /** How many tasks a worker is sent at most. */
+  private readonly pipeline: PipelineDepth;
   /** Workers started so far, replacements included. */
   started = 0;
   /**
@@ -87,6 +71,7 @@ export class Pool extends BaseExecutor {
     const o = poolSettings(options);
     this.size = o.size;
     this.kind = o.kind;
+    this.pipeline = new PipelineDepth(o.kind === "thread");
     this.runtime = o.runtime;
     this.retries = o.retries;
     this.transfer = o.transfer;
@@ -284,7 +269,7 @@ export class Pool extends BaseExecutor {
   private pump(): void {
     if (this.stopped) return;
     // Idle workers first, then tasks ahead to the least busy ones.
-    const depth = this.depth;
+    const depth = this.pipeline.depth;
     while (this.queue.length > 0) {
       let to: Slot | undefined;
       for (const s of this.slots) {
@@ -401,7 +386,7 @@ export class Pool extends BaseExecutor {
   private onMessage(slot: Slot, m: ReplyMessage | DoneBatch): void {
     this.messagesReceived++;
     if (isArray(m)) {
-      this.timed(slot);
+      this.pipeline.timed(slot);
       // (Settled before the pump, which may give their workers the next tasks: the callbacks
       // run later, as microtasks.)
       readReplies(m, (id, ok, results, pickle) => {
@@ -421,22 +406,11 @@ export class Pool extends BaseExecutor {
       return;
     }
     if (m.t !== "done") return;
-    this.timed(slot);
+    this.pipeline.timed(slot);
     const task = this.taken(slot, m.id);
     if (task === undefined) return;
     this.pump();
     this.finish(task, m.ok, m.ok ? m.value.raw : undefined, m.value);
-  }
-
-  /**
-   * A reply came: the time since the last one (or since the worker was given a task while
-   * idle) counts in the average task time, which sets how many tasks a worker is sent.
-   */
-  private timed(slot: Slot): void {
-    const now = performance.now();
-    this.averageMs = 0.8 * this.averageMs + 0.2 * (now - slot.since);
-    slot.since = now;
-    this.depth = this.averageMs < SHORT_MS && this.kind === "thread" ? SHORT_PIPELINE : PIPELINE;
   }
 
   /**
