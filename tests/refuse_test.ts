@@ -1,7 +1,7 @@
 // Values that cannot be pickled: PicklingError naming the path, in every form.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { dump, dumps, dumpsSync, PickleError } from "../mod.ts";
+import { dump, dumps, dumpsSync, PickleError, PicklingError } from "../mod.ts";
 import { collector, expectPicklingError, expectPicklingErrorAsync } from "./helpers.ts";
 
 type PathSpec = string | ((p: string) => boolean);
@@ -45,6 +45,11 @@ const refusals: Refusal[] = [
   },
   { name: "generator object", value: () => ({ g: gen() }), path: "root.g" },
   { name: "async generator object", value: () => ({ g: agen() }), path: "root.g" },
+  { name: "Array Iterator", value: () => ({ i: [1].values() }), path: "root.i" },
+  { name: "Map Iterator", value: () => [new Map([[1, 2]]).entries()], path: "root[0]" },
+  { name: "Set Iterator", value: () => ({ i: new Set([1]).values() }), path: "root.i" },
+  { name: "String Iterator", value: () => ({ i: "ab"[Symbol.iterator]() }), path: "root.i" },
+  { name: "RegExp String Iterator", value: () => ({ i: "aa".matchAll(/a/g) }), path: "root.i" },
   { name: "Proxy", value: () => ({ p: new Proxy({}, {}) }), path: "root.p" },
   { name: "Proxy of an array", value: () => [new Proxy([1], {})], path: "root[0]" },
   {
@@ -144,6 +149,24 @@ describe("cannot-pickle values throw PicklingError with the path", () => {
       });
     }
   }
+});
+
+describe("built-in iterators", () => {
+  it("are refused naming their kind and the remedy, not a native `next`", () => {
+    for (
+      const [v, what] of [[[1].keys(), "an Array Iterator"], [new Set().values(), "a Set Iterator"]]
+    ) {
+      assert.throws(() => dumpsSync(v), (e: unknown) => {
+        assert.ok(e instanceof PicklingError);
+        assert.match(
+          e.message,
+          new RegExp(`cannot pickle ${what}: its position is internal state`),
+        );
+        assert.match(e.message, /\[\.\.\.iterator\]/);
+        return true;
+      });
+    }
+  });
 });
 
 describe("PicklingError shape", () => {

@@ -94,6 +94,46 @@ refuse(
 for (const [name, what, detail] of WEB_RESOURCES) {
   refuse(g[name]?.prototype, resourceMessage(what, detail));
 }
+// The built-in iterators: their position is an internal slot.
+{
+  const iterators: [string, () => object][] = [
+    ["an Array Iterator", () => [][Symbol.iterator]()],
+    ["a Map Iterator", () => new Map()[Symbol.iterator]()],
+    ["a Set Iterator", () => new Set()[Symbol.iterator]()],
+    ["a String Iterator", () => ""[Symbol.iterator]()],
+    ["a RegExp String Iterator", () => "".matchAll(/a/g)],
+  ];
+  for (const [what, make] of iterators) {
+    let proto: unknown;
+    try {
+      proto = Object.getPrototypeOf(make());
+    } catch {
+      continue;
+    }
+    refuse(
+      proto,
+      `cannot pickle ${what}: its position is internal state that cannot be read; pickle ` +
+        "what it iterates (or `[...iterator]`) instead",
+    );
+  }
+  // Iterator helpers (`values().map(…)`), where the runtime has them.
+  const helper = (g.Iterator as { prototype?: { map?: unknown } } | undefined)?.prototype?.map;
+  if (typeof helper === "function") {
+    try {
+      const made = (helper as (this: unknown, f: unknown) => object).call(
+        [][Symbol.iterator](),
+        (x: unknown) => x,
+      );
+      refuse(
+        Object.getPrototypeOf(made),
+        "cannot pickle an iterator helper: its position and the functions it applies are " +
+          "internal state; pickle what it iterates and the functions instead",
+      );
+    } catch {
+      // not on this runtime
+    }
+  }
+}
 // Generator objects share these prototypes' prototypes.
 {
   const gen = Object.getPrototypeOf(function* () {}).prototype;
