@@ -18,7 +18,96 @@ function helper(x: number): number {
 }
 const re = /a\/\/b/g;
 
+class Base {
+  hello() {
+    return "base" + k;
+  }
+}
+const mixin = <T extends new (...a: any[]) => any>(B: T) =>
+  class extends B {
+    mixed() {
+      return "mixed" + k;
+    }
+  };
+class Mixed extends mixin(Base) {
+  static #count = 0;
+  static #inc() {
+    return ++Mixed.#count;
+  }
+  static bump() {
+    return Mixed.#inc();
+  }
+}
+const pick = (flag: boolean) =>
+  class extends (flag ? Base : Object) {
+    x = k;
+  };
+const withProps = Object.assign((x: number) => x + withProps.offset, { offset: 5 });
+
 const cases: Record<string, [(...a: any[]) => unknown, unknown[], string]> = {
+  classExtendingACall: [
+    () => {
+      const m = new Mixed();
+      return [m.hello(), m.mixed(), Mixed.bump(), Mixed.bump()];
+    },
+    [],
+    '["base3","mixed3",1,2]',
+  ],
+  classExtendingAConditional: [
+    () => {
+      const C = pick(true);
+      return (new C() as any).hello() + new C().x;
+    },
+    [],
+    '"base33"',
+  ],
+  functionWithProperties: [withProps, [1], "6"],
+  namedGroupsAndLookbehind: [
+    (s: string) => s.match(/(?<y>\d{4})-(?<m>\d{2})/)!.groups!.y + /(?<=\$)\d+/.exec("c $42")![0],
+    ["2024-05"],
+    '"202442"',
+  ],
+  yieldDelegation: [
+    function* () {
+      yield* [k, k + 1];
+      yield* (function* () {
+        yield k * 10;
+      })();
+    },
+    [],
+    "[3,4,30]",
+  ],
+  asyncForAwait: [
+    async () => {
+      let s = 0;
+      for await (const v of [Promise.resolve(k), k + 1]) s += v;
+      return s;
+    },
+    [],
+    "7",
+  ],
+  nullPrototypeLiteral: [
+    () => {
+      const o = { __proto__: null, a: k } as any;
+      return [Object.getPrototypeOf(o) === null, o.a];
+    },
+    [],
+    "[true,3]",
+  ],
+  privateBrandCheck: [
+    () => {
+      class P {
+        #h = 1;
+        static has(o: object) {
+          return #h in o;
+        }
+      }
+      return [P.has(new P()), P.has({})];
+    },
+    [],
+    "[true,false]",
+  ],
+  newFunction: [new Function("a", "b", "return a * b") as (...a: any[]) => unknown, [6, 7], "42"],
   destructured: [({ a, b: [c, d = k] }: any, ...rest: unknown[]) => a + c + d + rest.length, [
     { a: 1, b: [2] },
     9,

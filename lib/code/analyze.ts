@@ -100,6 +100,11 @@ export interface Analysis {
    */
   readonly heritageKind: "none" | "null" | "identifier" | "other" | undefined;
   /**
+   * Classes whose `extends` clause is an expression other than an identifier or `null`
+   * (`extends mixin(Base)`): where it is in the source, [start, end).
+   */
+  readonly heritageAt: readonly [number, number] | undefined;
+  /**
    * Classes: free variables read while the class is evaluated again on load (its `extends`
    * clause and computed member keys; static initializers and blocks are not run again), which
    * must hold their values before that.
@@ -299,6 +304,7 @@ function analyzeUncached(source: string): Analysis {
     heritage: cls?.superClass?.type === "Identifier" ? cls.superClass.name : undefined,
     computedKey: form === "method" ? computedKey : undefined,
     heritageKind: cls ? heritageKindOf(cls) : undefined,
+    heritageAt: cls && heritageKindOf(cls) === "other" ? heritageRange(cls) : undefined,
     sourceName: cls ? undefined : sourceNameOf(fn, memberKind),
     sourceLength: cls ? undefined : sourceLengthOf(fn),
   };
@@ -384,6 +390,13 @@ function heritageKindOf(cls: ClassNode): Analysis["heritageKind"] {
   if (!isNode(h)) return "none";
   if (h.type === "Identifier") return "identifier";
   return h.type === "Literal" && h.value === null ? "null" : "other";
+}
+
+/** Where a class's `extends` expression is in its source (parsed as `(source)`). */
+function heritageRange(cls: ClassNode): readonly [number, number] | undefined {
+  const h = cls.superClass as { start?: number; end?: number } | null;
+  if (h?.start === undefined || h.end === undefined) return undefined;
+  return [h.start - 1, h.end - 1];
 }
 
 /** Why a source does not parse, with the remedy when the reason is known. */

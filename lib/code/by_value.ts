@@ -47,6 +47,7 @@ import type { ReadScopes } from "../runtime/adapter.ts";
 import { isBoundFunction } from "../runtime/bound.ts";
 import { captured } from "./scope_records.ts";
 import { type WithReceiver, withReceiver } from "./receiver.ts";
+import { withParentVariable } from "./heritage.ts";
 import { withGlobalMembers } from "./global_members.ts";
 import { withoutStaticInitializers } from "./class_source.ts";
 import { newInstrumentedFunction, readInstrumentedScopes } from "./loaded_instrument.ts";
@@ -173,6 +174,9 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
       if (r !== undefined) receivers.set(fn, r);
     }
     if (r !== undefined) ({ source, an, receiver } = r);
+  }
+  if (an.heritageAt !== undefined && typeof getPrototypeOf(fn) === "function") {
+    ({ source, an } = withParentVariable(fn, source, an));
   }
   const form = formCode(an);
   if (form === undefined || an.lexicalThis || (an.usesSuper && form !== FORM_CLASS)) {
