@@ -130,7 +130,9 @@ export function rebuildInstance(proto: object): object | undefined {
       throw new Error(
         `the class ${(c as { name?: string }).name || "(anonymous)"} was defined in this ` +
           "process, where private fields cannot be added to a new object without running its " +
-          "constructor: load instances with private fields in another process or Worker",
+          "constructor: load instances with private fields in another process or Worker, or " +
+          "give the class a [reduce]() method that returns its constructor and arguments " +
+          "(then its instances load anywhere, also back where the class was defined)",
       );
     }
   }
