@@ -1,4 +1,5 @@
 // The shape of a battery case (tests/battery/*_cases.ts) and the helpers cases share.
+import { VIEW_TYPES } from "../../lib/format/tags.ts";
 
 /** One case of a battery. */
 export interface Case {
@@ -24,20 +25,9 @@ export interface Case {
 export type Rec = Record<string | symbol, unknown>;
 export const g = globalThis as Rec;
 
-export const TYPED = [
-  "Int8Array",
-  "Uint8Array",
-  "Uint8ClampedArray",
-  "Int16Array",
-  "Uint16Array",
-  "Int32Array",
-  "Uint32Array",
-  "Float16Array",
-  "Float32Array",
-  "Float64Array",
-  "BigInt64Array",
-  "BigUint64Array",
-].filter((n) => typeof g[n] === "function");
+export const TYPED = VIEW_TYPES.filter((n) =>
+  n !== "DataView" && n !== "Buffer" && typeof g[n] === "function"
+);
 
 export type TA = {
   new (b: ArrayBufferLike, off?: number, len?: number): ArrayLike<unknown> & Rec;

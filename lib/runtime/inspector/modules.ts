@@ -272,8 +272,7 @@ export function inspectorModuleSource(): ModuleSource | undefined {
 function evaluatedNamespace(url: string): object | undefined {
   if (!url.startsWith("file:")) return undefined;
   try {
-    const { createRequire } = builtin<typeof import("node:module")>("node:module");
-    const ns = createRequire(url)(fileURLToPath(url));
+    const ns = requireFrom(url)(fileURLToPath(url));
     return ns !== null && typeof ns === "object" && types.isModuleNamespaceObject(ns)
       ? ns
       : undefined;
@@ -282,18 +281,25 @@ function evaluatedNamespace(url: string): object | undefined {
   }
 }
 
+/** `require` for modules relative to `url`. */
+function requireFrom(url: string): ReturnType<typeof import("node:module").createRequire> {
+  const { createRequire } = builtin<typeof import("node:module")>("node:module");
+  return createRequire(url);
+}
+
+/** `v` if it can be a module's exports (an object or a function). */
+function asExports(v: unknown): object | undefined {
+  return (typeof v === "object" && v !== null) || typeof v === "function" ? v : undefined;
+}
+
 /**
  * The exports of the CommonJS file at `url` if it is in the require cache (it has run, or is
  * running); nothing is required.
  */
 function cachedExports(url: string): object | undefined {
   try {
-    const { createRequire } = builtin<typeof import("node:module")>("node:module");
-    const cache = createRequire(url).cache as Record<string, { exports?: unknown } | undefined>;
-    const exported = cache?.[fileURLToPath(url)]?.exports;
-    return (typeof exported === "object" && exported !== null) || typeof exported === "function"
-      ? exported
-      : undefined;
+    const cache = requireFrom(url).cache as Record<string, { exports?: unknown } | undefined>;
+    return asExports(cache?.[fileURLToPath(url)]?.exports);
   } catch {
     return undefined;
   }
@@ -302,11 +308,7 @@ function cachedExports(url: string): object | undefined {
 /** The exports of the CommonJS file at `url`, which has run: `require` evaluates nothing. */
 function evaluatedExports(url: string): object | undefined {
   try {
-    const { createRequire } = builtin<typeof import("node:module")>("node:module");
-    const exported: unknown = createRequire(url)(fileURLToPath(url));
-    return (typeof exported === "object" && exported !== null) || typeof exported === "function"
-      ? exported
-      : undefined;
+    return asExports(requireFrom(url)(fileURLToPath(url)));
   } catch {
     return undefined;
   }
