@@ -20,6 +20,7 @@ import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from ".
 import { ordinaryChain, writeShapedInstance, type WrittenShape } from "./instance_shapes.ts";
 import { globalPathOf } from "./globals.ts";
 import { referencedModule } from "./by_reference.ts";
+import { isRestorable } from "../runtime/private_readers.ts";
 import { constructorOf, isNative, privateFieldsOf } from "./members.ts";
 import { syncRemedy } from "../runtime/remedy.ts";
 import { syncPrivateReader } from "../runtime/detect.ts";
@@ -152,7 +153,10 @@ function chainOf(enc: Encoder, proto: object | null): Chain {
         );
       }
       if (fields !== undefined) {
-        const module = error === undefined ? referencedModule(enc, c) : undefined;
+        // (A class the Bun preload gave its restore field loads again where Bun imports it.)
+        const module = error === undefined && !isRestorable(c)
+          ? referencedModule(enc, c)
+          : undefined;
         if (module !== undefined) error = privateByReference(c, module);
         privateFields ??= [];
         for (const f of fields) {

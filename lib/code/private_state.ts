@@ -12,7 +12,12 @@
  */
 
 import { analyze } from "./analyze.ts";
-import { privateReaderBlock } from "../runtime/private_readers.ts";
+import {
+  isRestorable,
+  privateReaderBlock,
+  privateSetterSource,
+  restorableFields,
+} from "../runtime/private_readers.ts";
 import { SHARED_SLOT_EXPR, sharedSlot } from "../runtime/shared_slot.ts";
 
 /** Thrown from the appended field's initializer to stop a rebuild construction. */
@@ -43,12 +48,6 @@ function installHooks(): void {
   slot.staticRestore = staticHook;
 }
 
-function setterOf(fields: readonly string[]): string {
-  let cases = "";
-  for (const f of fields) cases += `case ${JSON.stringify(f)}: this.#${f} = v; break; `;
-  return `(n, v) => { switch (n) { ${cases}} }`;
-}
-
 /**
  * The class source with the rebuild field appended to its body, and, when it has static
  * private fields, a static field that hands over a setter for those.
@@ -63,10 +62,10 @@ export function withRestorer(
   // Also a reader, so a loaded instance can be pickled again in any runtime.
   let added = privateReaderBlock(fields, staticFields) + "\n";
   added += `#$cp$restore = ${SHARED_SLOT_EXPR}.privateRestore(this, ` +
-    `${setterOf(fields)});`;
+    `${privateSetterSource(fields)});`;
   if (staticFields.length > 0) {
     added += `\nstatic #$cp$static = ${SHARED_SLOT_EXPR}.staticRestore(this, ` +
-      `${setterOf(staticFields)});`;
+      `${privateSetterSource(staticFields)});`;
   }
   return `${source.slice(0, end)}\n${added}\n}`;
 }
@@ -124,7 +123,7 @@ export function rebuildInstance(proto: object): object | undefined {
   }
   let any = false;
   for (const c of chain) {
-    if (injected.has(c)) {
+    if (injected.has(c) || isRestorable(c)) {
       any = true;
     } else if (hasPrivate(c)) {
       throw new Error(
@@ -137,11 +136,12 @@ export function rebuildInstance(proto: object): object | undefined {
     }
   }
   if (!any) return undefined;
+  installHooks();
   const newTarget = chain[0] as new () => object;
   let o: object | undefined;
   for (let i = chain.length - 1; i >= 0; i--) {
     const cls = chain[i] as new () => object;
-    if (!injected.has(cls)) continue;
+    if (!injected.has(cls) && !isRestorable(cls)) continue;
     const base = parentOf(cls) === Function.prototype;
     if (!base && o === undefined) o = Object.create(proto) as object;
     const saved = parentOf(cls);
@@ -171,7 +171,7 @@ export function setPrivate(o: object, name: string, value: unknown): void {
   const byClass = setters.get(o);
   if (byClass !== undefined) {
     for (const [cls, set] of byClass) {
-      if (injected.get(cls)!.fields.includes(name)) {
+      if ((injected.get(cls)?.fields ?? restorableFields(cls) ?? []).includes(name)) {
         set(name, value);
         return;
       }

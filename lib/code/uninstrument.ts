@@ -9,7 +9,7 @@
  */
 
 import { parseScript } from "meriyah";
-import { PRIVATE_READER_NAMES } from "../runtime/private_readers.ts";
+import { PRIVATE_READER_NAMES, RESTORE_FIELD } from "../runtime/private_readers.ts";
 
 interface Node {
   type: string;
@@ -81,6 +81,12 @@ function replacement(n: Node): Node | null | undefined {
       return null;
     }
   }
+  if (
+    n.type === "PropertyDefinition" && isNode(n.key) && n.key.type === "PrivateIdentifier" &&
+    n.key.name === RESTORE_FIELD
+  ) {
+    return null;
+  }
   if (n.type === "StaticBlock") {
     const body = n.body as Node[];
     if (body.length === 1 && body[0].type === "ExpressionStatement") {
@@ -116,6 +122,10 @@ function strip(source: string): string | undefined {
             continue;
           }
           out += text.slice(pos - offset, c.start - offset);
+          // The `;` put before the appended restore field goes with it.
+          if (r === null && c.type === "PropertyDefinition" && out.endsWith(";")) {
+            out = out.slice(0, -1);
+          }
           // The wrapper call stood where the object literal's parentheses were (an arrow's
           // body, a statement's start): printed without them, the literal would be a block.
           if (r !== null && r.type === "ObjectExpression") out += `(${render(r.start, r.end, r)})`;

@@ -15,7 +15,11 @@ export {
   REGISTER_NAMED,
   REGISTER_OBJECT,
 } from "../runtime/instrumented.ts";
-export { privateReaderBlock } from "../runtime/private_readers.ts";
+export {
+  privateReaderBlock,
+  RESTORE_FIELD,
+  restoreFieldSource,
+} from "../runtime/private_readers.ts";
 export { RESOLVER } from "../code/relative_imports.ts";
 
 /** The parameter of a scope record function: `function $cp$a($cp$i) { switch ($cp$i) … }`. */

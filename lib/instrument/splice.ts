@@ -13,6 +13,7 @@ import {
   REGISTER_CLASS,
   REGISTER_NAMED,
   REGISTER_OBJECT,
+  restoreFieldSource,
 } from "./emitted_names.ts";
 import { nameRecords, recordDeclaration, recordExpression } from "./records.ts";
 import { arrowBodyStart, functionNamePosition } from "./text.ts";
@@ -23,12 +24,23 @@ export function insertionsOf(w: Walk): { insertions: Insertion[]; records: numbe
   const out: Insertion[] = [];
   let sites = 0;
   for (const pc of w.privateClasses) {
+    const restorable = pc.restorable;
     out.push({
       pos: pc.body.start! + 1,
-      text: privateReaderBlock(pc.fields, pc.statics),
+      text: privateReaderBlock(pc.fields, pc.statics, restorable),
       opening: true,
       depth: SCOPE_START,
     });
+    // The last field, so that instances can be rebuilt with their private fields here too
+    // (an instance of this class sent back by a worker, or imported by reference).
+    if (restorable) {
+      out.push({
+        pos: pc.body.end! - 1,
+        text: ";" + restoreFieldSource(pc.fields),
+        opening: false,
+        depth: SCOPE_START,
+      });
+    }
   }
   const records = nameRecords(w.scopes);
   // Scope starts: records and registrations of hoisted function declarations.

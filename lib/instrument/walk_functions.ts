@@ -15,6 +15,7 @@ import {
 import { declare } from "../code/scope/model.ts";
 import { isAnonymousFunction, isProtoSetter, staticKey } from "./names.ts";
 import { indexAfterBrace } from "./text.ts";
+import { RESTORE_FIELD } from "./emitted_names.ts";
 import { placeAfterDirectives, statements } from "./walk_statements.ts";
 import { expression, patternDefaults } from "./walk_expressions.ts";
 import {
@@ -88,13 +89,21 @@ export function klass(w: Walk, node: ClassNode, outer: InstrumentScope): void {
   if (isNode(node.superClass)) expression(w, node.superClass, c);
   const fields: string[] = [];
   const statics: string[] = [];
+  // A class loaded from a pickle has its restore field already (lib/code/private_state.ts).
+  let restorable = true;
   for (const m of node.body.body) {
     if (m.type === "PropertyDefinition" && m.key.type === "PrivateIdentifier") {
-      (m.static ? statics : fields).push(m.key.name);
+      if (m.key.name === RESTORE_FIELD) restorable = false;
+      else (m.static ? statics : fields).push(m.key.name);
     }
   }
   if (fields.length > 0 || statics.length > 0) {
-    w.privateClasses.push({ body: node.body, fields, statics });
+    w.privateClasses.push({
+      body: node.body,
+      fields,
+      statics,
+      restorable: restorable && fields.length > 0,
+    });
   }
   for (const m of node.body.body) {
     w.depth++;

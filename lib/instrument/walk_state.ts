@@ -114,7 +114,13 @@ export class Walk {
   readonly scopes: InstrumentScope[] = [];
   readonly sites: Site[] = [];
   /** Classes declaring private fields: a static block registers a reader for them. */
-  readonly privateClasses: { body: ESTree.ClassBody; fields: string[]; statics: string[] }[] = [];
+  readonly privateClasses: {
+    body: ESTree.ClassBody;
+    fields: string[];
+    statics: string[];
+    /** Gets the restore field (see restoreFieldSource). */
+    restorable: boolean;
+  }[] = [];
   /** ES module syntax seen: import/export, `import.meta`, top-level `await`. */
   moduleSyntax = false;
   /** `module`, `exports` or `require` used as globals (set by `resolveCaptures`). */

@@ -34,7 +34,11 @@ const readers = new WeakMap<object, Reader>();
  * The static block a class body gets so that it registers readers of its private fields:
  * instance fields (checked with `#f in o`) and static ones.
  */
-export function privateReaderBlock(fields: readonly string[], statics: readonly string[]): string {
+export function privateReaderBlock(
+  fields: readonly string[],
+  statics: readonly string[],
+  restorable = false,
+): string {
   installPrivateReaders();
   const instance = fields.length === 0
     ? "null"
@@ -42,8 +46,46 @@ export function privateReaderBlock(fields: readonly string[], statics: readonly 
   const stat = statics.length === 0
     ? "null"
     : `()=>[${statics.map((f) => `this.#${f}`).join(",")}]`;
+  // (One expression: the block is told apart, and taken out, by its one statement.)
+  const also = restorable ? `,${SHARED_SLOT_EXPR}?.registerRestorable?.(this)` : "";
   return `static{${SHARED_SLOT_EXPR}?.registerPrivateReader?.(this,` +
-    `${JSON.stringify(fields)},${instance},${JSON.stringify(statics)},${stat});}`;
+    `${JSON.stringify(fields)},${instance},${JSON.stringify(statics)},${stat})${also};}`;
+}
+
+/** A setter of private fields `fields`, as source for inside the class body: `(n, v) => …`. */
+export function privateSetterSource(fields: readonly string[]): string {
+  let cases = "";
+  for (const f of fields) cases += `case ${JSON.stringify(f)}: this.#${f} = v; break; `;
+  return `(n, v) => { switch (n) { ${cases}} }`;
+}
+
+/** The name of the private field whose initializer lets a class's instances be rebuilt. */
+export const RESTORE_FIELD = "$cp$restore";
+
+/**
+ * The field appended to a class body (the last one, so every other field exists when it runs)
+ * whose initializer hands the library a setter of the class's private fields while an instance
+ * is being rebuilt (see lib/code/private_state.ts), and does nothing otherwise.
+ */
+export function restoreFieldSource(fields: readonly string[]): string {
+  return `#${RESTORE_FIELD} = ${SHARED_SLOT_EXPR}?.privateRestore?.(this, ` +
+    `${privateSetterSource(fields)});`;
+}
+
+const restorable = new WeakSet<object>();
+
+/**
+ * Whether class `cls` was instrumented (Bun's preload) with {@linkcode restoreFieldSource}, so
+ * that its instances can be rebuilt with their private fields where it is defined.
+ */
+export function isRestorable(cls: object): boolean {
+  return restorableFields(cls) !== undefined;
+}
+
+/** The private fields of class `cls` if it is restorable ({@linkcode isRestorable}). */
+export function restorableFields(cls: object): readonly string[] | undefined {
+  const fields = peekSharedSlot()?.restorableFields;
+  return typeof fields === "function" ? fields(cls) : undefined;
 }
 
 function register(
@@ -94,6 +136,9 @@ export function installPrivateReaders(): void {
   if (slot.registerPrivateReader !== undefined) return;
   slot.registerPrivateReader = register;
   slot.privateReader = readPrivate;
+  slot.registerRestorable = (cls: object) => void restorable.add(cls);
+  slot.restorableFields = (cls: object) =>
+    restorable.has(cls) ? readers.get(cls)?.fields ?? [] : undefined;
 }
 
 /** The reader of the registry installed in this process, if any; installs nothing. */

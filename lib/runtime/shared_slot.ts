@@ -45,6 +45,10 @@ export interface SharedSlot {
   registerPrivateReader?: RegisterPrivateReader;
   /** Reads private fields through the readers registered so far. */
   privateReader?: (o: object) => PrivateFields | undefined;
+  /** Called by instrumented classes that carry the restore field (Bun's preload). */
+  registerRestorable?: (cls: object) => void;
+  /** The private fields of a class registered with {@linkcode SharedSlot.registerRestorable}. */
+  restorableFields?: (cls: object) => readonly string[] | undefined;
   /** Why the preload did not instrument the code of `fn` (set by the Bun preload). */
   explain?: (fn?: object) => string;
   /** Makes sure a module the library is about to import is instrumented (Bun preload). */
