@@ -152,6 +152,8 @@ export function rebuildInstance(proto: object): object | undefined {
       });
     }
     capturing = { cls, target: undefined };
+    const slot = sharedSlot();
+    slot.restoring = true;
     try {
       Reflect.construct(cls, [], newTarget);
       throw new Error(`rebuilding ${cls.name || "a class"} did not reach its private fields`);
@@ -160,6 +162,7 @@ export function rebuildInstance(proto: object): object | undefined {
       o ??= capturing.target;
     } finally {
       capturing = undefined;
+      slot.restoring = false;
       if (!base) Object.setPrototypeOf(cls, saved as object);
     }
   }

@@ -68,8 +68,9 @@ export const RESTORE_FIELD = "$cp$restore";
  * is being rebuilt (see lib/code/private_state.ts), and does nothing otherwise.
  */
 export function restoreFieldSource(fields: readonly string[]): string {
-  return `#${RESTORE_FIELD} = ${SHARED_SLOT_EXPR}?.privateRestore?.(this, ` +
-    `${privateSetterSource(fields)});`;
+  // The setter is made only while an instance is rebuilt: constructions pay one lookup.
+  return `#${RESTORE_FIELD} = ${SHARED_SLOT_EXPR}?.restoring === true ? ` +
+    `${SHARED_SLOT_EXPR}.privateRestore(this, ${privateSetterSource(fields)}) : undefined;`;
 }
 
 const restorable = new WeakSet<object>();

@@ -59,6 +59,8 @@ export interface SharedSlot {
   inspectorStash?: Map<number, unknown>;
   /** Hooks of classes loaded with a private-state restorer (see `lib/code/private_state.ts`). */
   privateRestore?: (self: object, setter: (name: string, value: unknown) => void) => undefined;
+  /** True while an instance is being rebuilt through its classes' restore fields. */
+  restoring?: boolean;
   /** The static counterpart of {@linkcode SharedSlot.privateRestore}. */
   staticRestore?: (cls: object, setter: (name: string, value: unknown) => void) => undefined;
 }
