@@ -16,6 +16,7 @@ import { propsFrame } from "../pickle/properties.ts";
 import { writeBuiltin, writeValue } from "../pickle/dispatch.ts";
 import { writeArray } from "../values/arrays.ts";
 import { writeBlob } from "../values/web.ts";
+import { writeBuiltinReduction } from "../values/builtin_reductions.ts";
 import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from "../values/brands.ts";
 import { ordinaryChain, writeShapedInstance, type WrittenShape } from "./instance_shapes.ts";
 import { globalPathOf } from "./globals.ts";
@@ -68,7 +69,10 @@ export interface Chain {
 /** Writes `o`, an object of no built-in family whose prototype is `proto`. */
 export function writeInstance(enc: Encoder, o: object, proto: object | null): void {
   const chain = chainOf(enc, proto);
-  if (chain.error !== undefined) enc.fail(chain.error);
+  if (chain.error !== undefined) {
+    if (writeBuiltinReduction(enc, o, proto)) return;
+    enc.fail(chain.error);
+  }
   const base = chain.base;
   if (chain.privateFields !== null) {
     privateInstance(enc, o, proto!, base, chain.privateFields);
