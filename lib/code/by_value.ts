@@ -54,7 +54,7 @@ import { newInstrumentedFunction, readInstrumentedScopes } from "./loaded_instru
 import { type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts";
 import { K_PRIVATE, K_PROPS } from "../pickle/decode_table.ts";
 import { cachedDefinition, writeFunctionHead } from "../pickle/code_table.ts";
-import { batched } from "./eval_batch.ts";
+import { batched, sourceReadAhead } from "./eval_batch.ts";
 import { readScopeOperand } from "./scope_read.ts";
 
 // Write side.
@@ -404,7 +404,7 @@ export function readFunction(dec: Decoder, at: number, tag: number): unknown {
     form = r.byte();
     member = r.byte();
     if (form > FORM_CLASS || member > 2) dec.corrupt("a function's form is out of range", at);
-    source = dec.string();
+    source = sourceReadAhead(dec, at) ?? dec.string();
   } else ({ form, member, source } = cachedDefinition(dec, at));
   const id = form === FORM_CLASS ? dec.string() : "";
   const slot = dec.memo.length;

@@ -49,6 +49,8 @@ const BATCH_TEXT_MAX = 1 << 20;
 /** The state of the current run of sibling functions. */
 interface Run {
   dec: Decoder;
+  /** The bytes read. */
+  buf: Uint8Array;
   /** The frame's container and depth. */
   target: unknown;
   top: number;
@@ -56,9 +58,13 @@ interface Run {
   /** The frame's item index the next function of the run must have, and its offset. */
   index: number;
   end: number;
-  /** Functions evaluated ahead: offsets of their FUNCTION tags, sources, the functions. */
+  /**
+   * Functions evaluated ahead: offsets of their FUNCTION tags, sources, where each source's
+   * bytes end, the functions.
+   */
   at: number[];
   sources: string[];
+  ends: number[];
   fns: unknown[];
   next: number;
   /** A batch of this run failed: the rest is evaluated one by one. */
@@ -71,6 +77,7 @@ let run: Run | undefined;
 function newRun(dec: Decoder, f: DecodeFrame, scope: ScopeHandle | null, end: number): Run {
   return {
     dec,
+    buf: dec.r.buf,
     target: f.target,
     top: dec.top,
     scope,
@@ -78,6 +85,7 @@ function newRun(dec: Decoder, f: DecodeFrame, scope: ScopeHandle | null, end: nu
     end: end + 4,
     at: [],
     sources: [],
+    ends: [],
     fns: [],
     next: 0,
     failed: false,
@@ -86,6 +94,22 @@ function newRun(dec: Decoder, f: DecodeFrame, scope: ScopeHandle | null, end: nu
 
 /** What the batches did in this process (read by tests): evaluations, functions they made. */
 export const batchCounts = { evaluations: 0, functions: 0 };
+
+/**
+ * The source of the function whose FUNCTION tag is at `at` when a batch read it already (its
+ * bytes are these same bytes), the reader moved past it; else undefined (nothing read).
+ */
+export function sourceReadAhead(dec: Decoder, at: number): string | undefined {
+  const s = run;
+  if (
+    s === undefined || s.dec !== dec || s.next >= s.at.length || s.at[s.next] !== at ||
+    s.buf !== dec.r.buf || s.top !== dec.top || dec.frames[dec.top]?.target !== s.target
+  ) return undefined;
+  const end = s.ends[s.next];
+  if (end < 0) return undefined;
+  dec.r.pos = end;
+  return s.sources[s.next];
+}
 
 /**
  * The function for the FUNCTION tag at `at` (its header and scope operand read, the reader
@@ -147,6 +171,7 @@ export function batched(
   const st = s ?? (run = newRun(dec, f, scope, p));
   st.at = [at];
   st.sources = [source];
+  st.ends = [-1];
   const forms = [form];
   const members = [member];
   let text = source.length;
@@ -166,7 +191,8 @@ export function batched(
       } catch {
         break;
       }
-      let e = r.pos;
+      const srcEnd = r.pos;
+      let e = srcEnd;
       if (scope === null) {
         if (buf[e] !== T.NULL) break;
         e++;
@@ -191,6 +217,7 @@ export function batched(
       if ((text += src.length) > BATCH_TEXT_MAX || createsClosures(src)) break;
       st.at.push(q);
       st.sources.push(src);
+      st.ends.push(srcEnd);
       forms.push(fo);
       members.push(me);
       q = e + 4;
@@ -204,6 +231,7 @@ export function batched(
     st.failed = n > 1;
     st.at = [];
     st.sources = [];
+    st.ends = [];
     st.index = f.i + 1;
     st.end = p + 4;
     return undefined;
