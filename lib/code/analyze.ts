@@ -10,7 +10,7 @@
 
 import { type ESTree, parseModule, parseScript } from "meriyah";
 import { declare, isNode, LexicalScope } from "./scope/model.ts";
-import { freeVariables, ReferenceCollector } from "./scope/references.ts";
+import { type CollectedReference, freeVariables, ReferenceCollector } from "./scope/references.ts";
 import { declaringScope } from "./scope/resolve.ts";
 import { INTRINSICS } from "./intrinsics.ts";
 
@@ -111,6 +111,13 @@ export interface Analysis {
    */
   readonly definitionNames: readonly string[];
   /**
+   * Classes: the methods and accessors keyed by a free variable alone (`[tag]() {}`) that the
+   * class reads nowhere else. The key names the member on the class or its prototype, so the
+   * variable's value is found there where no scope shows it (V8 keeps no variable that only
+   * the class definition reads).
+   */
+  readonly keyedMembers: readonly KeyedMember[];
+  /**
    * Object-literal methods with a computed key (`[k]() {}`): the range of the key expression in
    * the source. The key was evaluated once, where the method was defined; it names the method
    * (its `name` property travels with it) and is not evaluated again, so the names it uses are
@@ -125,6 +132,46 @@ export interface Analysis {
   readonly sourceName: string | undefined;
   readonly sourceLength: number | undefined;
 }
+
+/** A class member keyed by a free variable alone (see {@linkcode Analysis.keyedMembers}). */
+export interface KeyedMember {
+  /** The variable. */
+  readonly name: string;
+  /** On the class (static) or on its prototype. */
+  readonly isStatic: boolean;
+  readonly kind: "method" | "get" | "set";
+  /** The member's text as `Function.prototype.toString` gives it (no `static`). */
+  readonly text: string;
+}
+
+/**
+ * The members of class `cls` (parsed from `(${source})`) keyed by a free variable that the
+ * class reads nowhere else.
+ */
+function keyedMembersOf(
+  cls: ClassNode,
+  source: string,
+  refs: readonly CollectedReference[],
+): KeyedMember[] {
+  const keyed: KeyedMember[] = [];
+  for (const m of cls.body.body) {
+    if (m.type !== "MethodDefinition" || !m.computed || m.key?.type !== "Identifier") continue;
+    if (m.kind !== "method" && m.kind !== "get" && m.kind !== "set") continue;
+    const at = m as unknown as { start: number; end: number };
+    const text = source.slice(at.start - 1, at.end - 1).replace(STATIC_PREFIX, "");
+    keyed.push({ name: m.key.name, isStatic: Boolean(m.static), kind: m.kind, text });
+  }
+  if (keyed.length === 0) return keyed;
+  const uses = new Map<string, number>();
+  for (const ref of refs) {
+    if (declaringScope(ref.name, ref.scope) === null) {
+      uses.set(ref.name, (uses.get(ref.name) ?? 0) + 1);
+    }
+  }
+  return keyed.filter((k) => uses.get(k.name) === keyed.filter((o) => o.name === k.name).length);
+}
+
+const STATIC_PREFIX = /^static\s+/;
 
 /** Free variables the evaluation of class `cls` reads on load: its parent and computed keys. */
 function definitionNamesOf(cls: ClassNode, free: readonly string[]): string[] {
@@ -301,6 +348,7 @@ function analyzeUncached(source: string): Analysis {
     privateFields: cls ? privateFieldsOf(cls, false) : [],
     staticPrivateFields: cls ? privateFieldsOf(cls, true) : [],
     definitionNames: cls ? definitionNamesOf(cls, free) : [],
+    keyedMembers: cls ? keyedMembersOf(cls, source, collector.refs) : NONE,
     heritage: cls?.superClass?.type === "Identifier" ? cls.superClass.name : undefined,
     computedKey: form === "method" ? computedKey : undefined,
     heritageKind: cls ? heritageKindOf(cls) : undefined,

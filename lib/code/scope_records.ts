@@ -20,6 +20,7 @@ import { UNREAD } from "./by_value.ts";
 import { packageByValueHint, unreadableReason } from "../runtime/remedy.ts";
 import { type ReadScopes, type ScopeSnapshot, TDZ } from "../runtime/adapter.ts";
 import { syncScopesUnavailable } from "../runtime/detect.ts";
+import { keyFromMembers, NO_KEY } from "./member_keys.ts";
 
 // Write side.
 
@@ -89,6 +90,7 @@ export function captured(
   const extraNames: string[] = [];
   const extraValues: unknown[] = [];
   const missing: string[] = [];
+  let key: string | symbol | typeof NO_KEY;
   for (const v of free) {
     if (receiver !== undefined && v === RECEIVER) {
       // The enclosing `this` of an arrow a class stored on its instance (receiver.ts).
@@ -113,6 +115,12 @@ export function captured(
       // `class C extends P`: P's value is C's parent, whether or not a scope shows it.
       extraNames.push(v);
       extraValues.push(getPrototypeOf(fn));
+    } else if (
+      an.keyedMembers.length > 0 && (key = keyFromMembers(fn, an, v)) !== NO_KEY
+    ) {
+      // Read only as the key of members (`[tag]() {}`): the key they carry is its value.
+      extraNames.push(v);
+      extraValues.push(key);
     } else {
       // A global that user code defined travels with the function; the runtime's own not.
       const g = globalValue(v);
