@@ -43,7 +43,7 @@ import { definitionValues, readDefinitionValues, reparented, staticPrivates } fr
 import { recordOf } from "../runtime/instrumented.ts";
 import { findBuiltinExport, locatedFunction } from "../runtime/modules/table.ts";
 import { definingModuleRemedy } from "../runtime/remedy.ts";
-import type { ReadScopes } from "../runtime/adapter.ts";
+import { type ReadScopes, TDZ } from "../runtime/adapter.ts";
 import { isBoundFunction } from "../runtime/bound.ts";
 import { captured } from "./scope_records.ts";
 import { type WithReceiver, withReceiver } from "./receiver.ts";
@@ -55,7 +55,7 @@ import { type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts
 import { K_PRIVATE, K_PROPS } from "../pickle/decode_table.ts";
 import { cachedDefinition, writeFunctionHead } from "../pickle/code_table.ts";
 import { batched, sourceReadAhead } from "./eval_batch.ts";
-import { readScopeOperand } from "./scope_read.ts";
+import { readScopeOperand, UNINITIALIZED } from "./scope_read.ts";
 
 // Write side.
 
@@ -339,10 +339,19 @@ export function writeScope(enc: Encoder, rec: ScopeRecord | null): void {
   enc.written.set(rec, rec.values.length);
   w.byte(T.SCOPE);
   w.varint(rec.names.length);
-  for (const n of rec.names) w.string(n);
+  const values = rec.values;
+  let dead = false;
+  for (let i = 0; i < values.length; i++) {
+    // A variable in its temporal dead zone: its name marked, no value (see scope_read.ts).
+    if (values[i] === TDZ) {
+      w.string(rec.names[i] + UNINITIALIZED);
+      dead = true;
+    } else w.string(rec.names[i]);
+  }
   writeScope(enc, rec.parent);
-  if (rec.values.length > 0) {
-    enc.push(F_LIST, S_SCOPE, rec, rec.values.length).items = builtinsAsReferences(rec.values);
+  if (values.length > 0) {
+    const items = dead ? values.map((v) => v === TDZ ? undefined : v) : values;
+    enc.push(F_LIST, S_SCOPE, rec, values.length).items = builtinsAsReferences(items);
   }
 }
 

@@ -14,6 +14,7 @@ import type { Analysis } from "./analyze.ts";
 import type { ScopeRecord } from "./captures.ts";
 import { sourcePrototypes, UNKNOWN } from "./members.ts";
 import { UNREAD } from "./by_value.ts";
+import { TDZ } from "../runtime/adapter.ts";
 import { syncRemedy } from "../runtime/remedy.ts";
 import { syncPrivateReader } from "../runtime/detect.ts";
 import { FORM_CLASS, isDeclarable, type ScopeHandle } from "./functions.ts";
@@ -99,6 +100,13 @@ export function definitionValues(
     for (let rec = scope; rec !== null; rec = rec.parent) {
       const i = rec.names.indexOf(n);
       if (i >= 0) {
+        if (rec.values[i] === TDZ) {
+          enc.fail(
+            `cannot pickle a class: its definition reads '${n}', which is ` +
+              "not initialized yet (declared below the code that pickles); pickle it after " +
+              "that declaration runs",
+          );
+        }
         names.push(n);
         values.push(rec.values[i]);
         break;

@@ -61,26 +61,36 @@ export function isDeclarable(name: string): boolean {
   return IDENTIFIER.test(name) && !RESERVED.has(name) && !name.startsWith("$cp$");
 }
 
-function factorySource(names: readonly string[]): string {
-  const decl = names.length > 0 ? `let ${names.join(", ")};` : "";
+function factorySource(names: readonly string[], uninitialized?: readonly boolean[]): string {
+  const live = uninitialized === undefined ? names : names.filter((_, i) => !uninitialized[i]);
+  const decl = live.length > 0 ? `let ${live.join(", ")};` : "";
+  // Variables in their temporal dead zone are declared after the return: never initialized,
+  // so every read of them throws, as it did where they were pickled; none is set.
+  const dead = live.length === names.length
+    ? ""
+    : `let ${names.filter((_, i) => uninitialized![i]).join(", ")};`;
   let sets = "";
   let gets = "";
   for (let i = 0; i < names.length; i++) {
-    sets += `case ${i}: ${names[i]} = $cp$v; break; `;
+    if (uninitialized?.[i] !== true) sets += `case ${i}: ${names[i]} = $cp$v; break; `;
     gets += `case ${i}: return ${names[i]}; `;
   }
   return `(function () { ${decl} return { d: ($cp$src) => eval($cp$src), ` +
     `s: ($cp$i, $cp$v) => { switch ($cp$i) { ${sets}} }, ` +
-    `g: ($cp$i) => { switch ($cp$i) { ${gets}} } }; })()`;
+    `g: ($cp$i) => { switch ($cp$i) { ${gets}} } }; ${dead} })()`;
 }
 
 const indirectEval = eval;
 
 /** A new scope declaring `names`, inside `parent` (or at the top level). */
-export function newScope(parent: ScopeHandle | null, names: readonly string[]): ScopeHandle {
-  const src = factorySource(names);
+export function newScope(
+  parent: ScopeHandle | null,
+  names: readonly string[],
+  uninitialized?: readonly boolean[],
+): ScopeHandle {
+  const src = factorySource(names, uninitialized);
   const h = (parent === null ? indirectEval(`"use strict"; ${src}`) : parent.d(src)) as ScopeHandle;
-  rememberScope(h, names, parent);
+  rememberScope(h, names, parent, uninitialized);
   return h;
 }
 

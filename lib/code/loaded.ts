@@ -14,6 +14,8 @@ import type { ScopeHandle } from "./functions.ts";
 export interface LoadedScope {
   readonly names: readonly string[];
   readonly parent: ScopeHandle | null;
+  /** Which variables are in their temporal dead zone (declared, never initialized). */
+  readonly uninitialized?: readonly boolean[];
 }
 
 /** A function the loader evaluated. */
@@ -32,8 +34,12 @@ export function rememberScope(
   handle: ScopeHandle,
   names: readonly string[],
   parent: ScopeHandle | null,
+  uninitialized?: readonly boolean[],
 ): void {
-  scopes.set(handle, { names, parent });
+  scopes.set(
+    handle,
+    uninitialized === undefined ? { names, parent } : { names, parent, uninitialized },
+  );
 }
 
 /** What the loader knows of a scope it rebuilt, if it did. */

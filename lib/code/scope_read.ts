@@ -19,6 +19,12 @@ import { type DecodeFrame, type Decoder, HOLE } from "../pickle/decoder.ts";
 import { K_SCOPE } from "../pickle/decode_table.ts";
 import { hasRepeat } from "../pickle/shapes.ts";
 
+/**
+ * The mark after a captured variable's name in a SCOPE for a variable in its temporal dead
+ * zone where it was pickled (no identifier or install path ends with it).
+ */
+export const UNINITIALIZED = "!";
+
 /** Deepest chain of captured scopes a pickle may declare inline. */
 const MAX_SCOPE_DEPTH = 1000;
 
@@ -62,11 +68,17 @@ function readScopeReusing(dec: Decoder, at: number, reuse: ScopeHandle | null): 
   const n = dec.r.length(1);
   const names: string[] = new Array(n);
   let targets: InstallTarget[] | undefined;
+  let uninitialized: boolean[] | undefined;
   for (let i = 0; i < n; i++) {
-    const name = dec.string();
-    if (!isDeclarable(name)) {
+    let name = dec.string();
+    if (name.endsWith(UNINITIALIZED) && targets === undefined) {
+      // A variable in its temporal dead zone where it was pickled (see factorySource).
+      name = name.slice(0, -1);
+      if (!isDeclarable(name)) dec.corrupt(`a captured variable is named '${name}!'`, at);
+      (uninitialized ??= new Array<boolean>(n).fill(false))[i] = true;
+    } else if (!isDeclarable(name)) {
       // A scope of installs (global_members.ts): every name a path.
-      if (!isInstallName(name) || (i > 0 && targets === undefined)) {
+      if (!isInstallName(name) || (i > 0 && targets === undefined) || uninitialized) {
         dec.corrupt(`a captured variable is named '${name}'`, at);
       }
       const t = installTarget(name);
@@ -83,12 +95,15 @@ function readScopeReusing(dec: Decoder, at: number, reuse: ScopeHandle | null): 
   const known = reuse === null ? undefined : loadedScope(reuse);
   const parent = readScopeOperand(dec, at, known?.parent ?? null);
   let handle: ScopeHandle;
-  if (known !== undefined && parent === known.parent && sameNames(known.names, names)) {
+  if (
+    known !== undefined && parent === known.parent && sameNames(known.names, names) &&
+    uninitialized === undefined && known.uninitialized === undefined
+  ) {
     handle = reuse!;
   } else {
     try {
       handle = targets === undefined
-        ? newScope(parent, names)
+        ? newScope(parent, names, uninitialized)
         : newInstallScope(parent, names, targets, at);
     } catch (e) {
       return dec.corrupt("a captured scope cannot be rebuilt", at, e);
@@ -136,7 +151,8 @@ function refillChain(old: ScopeHandle | null, fresh: ScopeHandle | null): void {
     if (old !== fresh) {
       for (let i = 0; i < b.names.length; i++) {
         const j = a.names.indexOf(b.names[i]);
-        if (j >= 0) old.s(j, fresh.g(i));
+        // (A variable in its temporal dead zone has no value to copy, nor takes one.)
+        if (j >= 0 && !b.uninitialized?.[i] && !a.uninitialized?.[j]) old.s(j, fresh.g(i));
       }
     }
     old = a.parent;

@@ -26,13 +26,12 @@ import { keyFromMembers, NO_KEY } from "./member_keys.ts";
 
 const getPrototypeOf = Object.getPrototypeOf;
 
-/** The value of `name` in a scope snapshot (undefined for one in its temporal dead zone). */
+/** The value of `name` in a scope snapshot ({@linkcode TDZ} for one not initialized yet). */
 function valueIn(
   snap: { names: readonly string[]; values: readonly unknown[] },
   name: string,
 ): unknown {
-  const v = snap.values[snap.names.indexOf(name)];
-  return v === TDZ ? undefined : v;
+  return snap.values[snap.names.indexOf(name)];
 }
 
 /**
@@ -98,16 +97,9 @@ export function captured(
       extraValues.push(receiver);
       continue;
     }
-    const at = read?.found.get(v);
-    if (at !== undefined) {
-      if (read!.uninitialized.includes(v)) {
-        enc.fail(
-          `cannot pickle function${name}: its variable '${v}' is not initialized yet ` +
-            "(it is used before its declaration ran); pickle it after the declaration runs",
-        );
-      }
-      continue;
-    }
+    // A variable in its temporal dead zone (declared below the code that pickles) travels
+    // so: reading it where the function is loaded throws, as it would have here.
+    if (read?.found.get(v) !== undefined) continue;
     if (given !== undefined && Object.hasOwn(given, v)) {
       extraNames.push(v);
       extraValues.push(given[v]);
@@ -270,7 +262,7 @@ export function loadedScopes(enc: Encoder, handle: ScopeHandle | null): ScopeRec
       if (known === undefined) break;
       const names = known.names.slice();
       const values: unknown[] = new Array(names.length);
-      for (let i = 0; i < names.length; i++) values[i] = h.g(i);
+      for (let i = 0; i < names.length; i++) values[i] = known.uninitialized?.[i] ? TDZ : h.g(i);
       rec = new ScopeRecord(names, values, null);
       enc.byLoaded.set(h, rec);
     }

@@ -7,7 +7,7 @@
 
 import { type Analysis, analyze } from "./analyze.ts";
 import { ScopeRecord } from "./captures.ts";
-import { type ReadScopes, TDZ } from "../runtime/adapter.ts";
+import type { ReadScopes } from "../runtime/adapter.ts";
 
 const fnToString = Function.prototype.toString;
 
@@ -79,7 +79,7 @@ export function sharedScopes(reads: Map<object, ReadScopes>): Map<object, ScopeR
       const snap = read.chain[at];
       rec.names.push(v);
       const value = snap.values[snap.names.indexOf(v)];
-      rec.values.push(value === TDZ ? undefined : value);
+      rec.values.push(value);
     }
     out.set(fn, recs[0]);
   }

@@ -191,7 +191,12 @@ function scopeChain(w: Disassembler, depth: number, role: string, first: number)
     const names: string[] = new Array(n);
     let shown = "";
     for (let i = 0; i < n; i++) {
-      names[i] = Disassembler.name(r.string());
+      const raw = r.string();
+      // A variable in its temporal dead zone (lib/code/scope_read.ts): named so.
+      const head = raw.head;
+      names[i] = raw.whole && /^[\p{L}\p{N}_$]+!$/u.test(head)
+        ? `${head.slice(0, -1)} (uninitialized)`
+        : Disassembler.name(raw);
       if (shown.length < r.max) shown += (i > 0 ? ", " : "") + names[i];
     }
     if (shown.length > r.max) shown = shown.slice(0, r.max) + "…";

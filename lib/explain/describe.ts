@@ -7,6 +7,7 @@
 
 import { types } from "node:util";
 import { BuiltinObject } from "../code/by_reference.ts";
+import { TDZ } from "../runtime/adapter.ts";
 
 const fnToString = Function.prototype.toString;
 const getPrototypeOf = Object.getPrototypeOf;
@@ -42,7 +43,8 @@ export function describe(v: unknown): string {
     case "undefined":
       return "undefined";
     case "symbol":
-      return "symbol";
+      // A captured variable in its temporal dead zone (its scope record holds this mark).
+      return v === TDZ ? "uninitialized (declared below the code that pickled it)" : "symbol";
     case "function":
       return describeFunction(v);
     case "object":

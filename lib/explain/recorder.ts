@@ -25,6 +25,7 @@ import type { Analysis } from "../code/analyze.ts";
 import type { ScopeRecord } from "../code/captures.ts";
 import { explicitCaptures } from "../code/captures.ts";
 import type { CaptureSource, NodeKind } from "./types.ts";
+import { TDZ } from "../runtime/adapter.ts";
 
 /** Children of the root value shown as nodes at most (a larger container is one node). */
 const MAX_ITEMS = 256;
@@ -210,7 +211,9 @@ export class Recorder implements EncodeObserver {
     if (byName === undefined) this.vars.set(key, byName = new Map());
     let node = byName.get(name);
     if (node === undefined) {
-      const value = (f.kind === F_ARRAY ? f.obj as unknown[] : f.items!)[f.i];
+      const value = rec !== undefined && rec.values[f.i] === TDZ
+        ? TDZ
+        : (f.kind === F_ARRAY ? f.obj as unknown[] : f.items!)[f.i];
       node = new Node("variable", name, pathAfter(enc, f), value);
       node.record = rec;
       node.from = rec === undefined ? "scope" : this.records.get(rec)?.from.get(name) ?? "scope";

@@ -80,7 +80,7 @@
  * | 0x89        | REDUCE             | u8 flags (1 construct with new), value callable, value args (array), value state [memo] (code) |
  * | 0x8A        | OBJECT_WITH_PROTO  | value prototype (an object or null), then a property list [memo] |
  * | 0x8B        | FUNCTION           | u8 form (0 function, 1 arrow, 2 method, 3 class), u8 member (0 method, 1 get, 2 set), str source, [class: str tracker id], value scope (SCOPE, REF or NULL), [class: varint n, n × str name, n × (u8 mode, value): the captured values its definition reads, before the class is evaluated; mode 1 ({@linkcode DEFINITION_WHOLE}): the value and everything it holds, complete; mode 0 ({@linkcode DEFINITION_EXISTS}, functions): the value, its own contents following later], then the property list of the function, then that of its `prototype` object [memo] (code) |
- * | 0x8C        | SCOPE              | varint n, n × str name, value parent (SCOPE, REF or NULL), n × value [memo] (code); names are variables, or all paths from globalThis (`globalThis.helper`, `Array.prototype.last`, `:e`/`:w`/`:` after one not both enumerable and writable) where the values are installed (lib/code/global_members.ts) |
+ * | 0x8C        | SCOPE              | varint n, n × str name, value parent (SCOPE, REF or NULL), n × value [memo] (code); names are variables, or all paths from globalThis (`globalThis.helper`, `Array.prototype.last`, `:e`/`:w`/`:` after one not both enumerable and writable) where the values are installed (lib/code/global_members.ts); a variable name followed by `!` is a variable in its temporal dead zone (declared, never initialized: reading it throws), whose value is written as UNDEFINED and not set |
  * | 0x8D        | PROTOTYPE_OF       | value function: its `prototype` object [memo]                  |
  * | 0x8E        | SET_PROTO          | value prototype, value object: the object with that prototype (instances of subclasses of built-ins) |
  * | 0x8F        | INSTANCE           | value prototype, a property list, varint n, n × (str name, value) private fields [memo]: an instance of a class with private members |
@@ -115,6 +115,10 @@
  * the tag refuses it as unknown, so the format version did not change. The prototypes are
  * applied after the function is built, except to a class that the loading process defined
  * itself (it is returned as it is).
+ *
+ * A captured variable in its temporal dead zone (SCOPE, name followed by `!`) is likewise new
+ * without a version change: a reader that predates it refuses the name, and pickles without
+ * one are written byte for byte as before.
  *
  * Strings: a string whose code units are all U+00FF or below is written as Latin-1 (short
  * string, LATIN1), so that loading it is a byte-to-unit copy with nothing to validate; other

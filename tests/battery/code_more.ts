@@ -123,22 +123,31 @@ export const MORE_CASES: Case[] = [
     },
     (v: { g: () => unknown; f2: (n: number) => number }) => [v.g() === v.g, v.f2(5)],
   ),
-  {
-    name: "a closure over a variable still in its temporal dead zone (an empty cell)",
-    make: () => {
+  code(
+    "a closure over a variable still in its temporal dead zone (an empty cell)",
+    () => {
       function outer() {
-        const g = () => cell;
+        const ready = 2;
+        // Reads `cell` only for negative n: it works where it travels, until it reads it.
+        const g = (n: number) => n >= 0 ? n * ready : cell;
         return g;
         // deno-lint-ignore no-unreachable
         const cell = 1;
       }
       return outer();
     },
-    // cloudpickle keeps an empty cell (the loaded function raises NameError); here the
-    // pickler says which variable is uninitialized, and to pickle after its declaration ran.
-    refused: "root",
-    refusedReason: "an uninitialized binding is not rebuilt",
-  },
+    // As cloudpickle keeps an empty cell (the loaded function raises NameError), the loaded
+    // function throws a ReferenceError when it reads the variable.
+    (g: (n: number) => number) => {
+      let thrown: unknown;
+      try {
+        g(-1);
+      } catch (e) {
+        thrown = e;
+      }
+      return [g(4), thrown instanceof ReferenceError];
+    },
+  ),
   code(
     "a class whose statics hold the class itself and an instance of it",
     () => {
