@@ -112,6 +112,9 @@ function count(rng: Rng, typical: number): number {
 }
 
 /** Generator state of one pickle. */
+/** Captured variable names: plain, in the temporal dead zone (`!`), and malformed marks. */
+const SCOPE_NAMES = ["v", "v", "v!", "!", "v!!", "let!", "a.b!", "globalThis.x!"] as const;
+
 class Gen {
   b = new Bytes();
   memo = 0;
@@ -410,7 +413,7 @@ class Gen {
       if (rng.chance(0.5)) b.u8(T.NULL);
       else {
         b.u8(T.SCOPE).varint(1);
-        this.str("v");
+        this.str(rng.pick(SCOPE_NAMES));
         b.u8(T.NULL);
         this.value(depth + 1);
       }
@@ -420,7 +423,7 @@ class Gen {
     }
     if (r === 4) {
       b.u8(T.SCOPE).varint(1);
-      this.str("v");
+      this.str(rng.pick(SCOPE_NAMES));
       b.u8(T.NULL);
       return this.value(depth + 1);
     }
