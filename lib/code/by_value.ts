@@ -8,10 +8,9 @@
  */
 
 import * as T from "../format/tags.ts";
-import { type Encoder, F_LIST, S_PRIVATE, S_SCOPE } from "../pickle/encoder.ts";
+import { type Encoder, F_LIST, S_PRIVATE } from "../pickle/encoder.ts";
 import { propsFrame } from "../pickle/properties.ts";
 import { type Analysis, AnalysisError, analyze } from "./analyze.ts";
-import type { ScopeRecord } from "./captures.ts";
 import {
   FORM_CLASS,
   FORM_METHOD,
@@ -37,15 +36,15 @@ import { withoutInstrumentation } from "./uninstrument.ts";
 import { types } from "node:util";
 import { refuseProxy } from "../values/refused.ts";
 import { importSites, mayImport, withImportBase } from "./relative_imports.ts";
-import { asBuiltin, moduleRoot, portableOf, writeExported } from "./by_reference.ts";
+import { moduleRoot, portableOf, writeExported } from "./by_reference.ts";
 import { writeBound } from "./bound.ts";
 import { definitionValues, readDefinitionValues, reparented, staticPrivates } from "./classes.ts";
 import { recordOf } from "../runtime/instrumented.ts";
 import { findBuiltinExport, locatedFunction } from "../runtime/modules/table.ts";
 import { definingModuleRemedy } from "../runtime/remedy.ts";
-import { type ReadScopes, TDZ } from "../runtime/adapter.ts";
+import type { ReadScopes } from "../runtime/adapter.ts";
 import { isBoundFunction } from "../runtime/bound.ts";
-import { captured } from "./scope_records.ts";
+import { captured, writeScope } from "./scope_records.ts";
 import { type WithReceiver, withReceiver } from "./receiver.ts";
 import { withParentVariable } from "./heritage.ts";
 import { withGlobalMembers } from "./global_members.ts";
@@ -55,7 +54,7 @@ import { type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts
 import { K_PRIVATE, K_PROPS } from "../pickle/decode_table.ts";
 import { cachedDefinition, writeFunctionHead } from "../pickle/code_table.ts";
 import { batched, sourceReadAhead } from "./eval_batch.ts";
-import { readScopeOperand, UNINITIALIZED } from "./scope_read.ts";
+import { readScopeOperand } from "./scope_read.ts";
 
 // Write side.
 
@@ -325,43 +324,6 @@ function importBase(
     }
   }
   return withImportBase(source, sites, base, portable);
-}
-
-/** Writes a scope record (or a reference to it, or null). */
-export function writeScope(enc: Encoder, rec: ScopeRecord | null): void {
-  const w = enc.w;
-  if (rec === null) {
-    w.byte(T.NULL);
-    return;
-  }
-  if (enc.ref(rec)) return;
-  enc.memo.set(rec, enc.nextId++);
-  enc.written.set(rec, rec.values.length);
-  w.byte(T.SCOPE);
-  w.varint(rec.names.length);
-  const values = rec.values;
-  let dead = false;
-  for (let i = 0; i < values.length; i++) {
-    // A variable in its temporal dead zone: its name marked, no value (see scope_read.ts).
-    if (values[i] === TDZ) {
-      w.string(rec.names[i] + UNINITIALIZED);
-      dead = true;
-    } else w.string(rec.names[i]);
-  }
-  writeScope(enc, rec.parent);
-  if (values.length > 0) {
-    const items = dead ? values.map((v) => v === TDZ ? undefined : v) : values;
-    enc.push(F_LIST, S_SCOPE, rec, values.length).items = builtinsAsReferences(items);
-  }
-}
-
-/** Captured values, with built-in modules' exports objects standing as BuiltinObjects. */
-function builtinsAsReferences(values: unknown[]): unknown[] {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== null && typeof v === "object" && asBuiltin(v) !== v) return values.map(asBuiltin);
-  }
-  return values;
 }
 
 /**

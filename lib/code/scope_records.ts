@@ -2,12 +2,15 @@
  * The scope records of a function by value: which captured variables it reads, from where
  * (the runtime's scope reader, the loader's own scopes, closure() captures, user globals),
  * grouped into one record per real scope, so that the functions of one scope share it after
- * loading as they did before.
+ * loading as they did before; and how a record is written (SCOPE).
  *
  * @module
  */
 
-import type { Encoder } from "../pickle/encoder.ts";
+import * as T from "../format/tags.ts";
+import { type Encoder, F_LIST, S_SCOPE } from "../pickle/encoder.ts";
+import { asBuiltin } from "./by_reference.ts";
+import { UNINITIALIZED } from "./scope_read.ts";
 import { globalValue, NO_GLOBAL, RUNTIME_GLOBAL } from "./globals.ts";
 import type { Analysis } from "./analyze.ts";
 import { explicitCaptures, ScopeRecord } from "./captures.ts";
@@ -299,4 +302,41 @@ function packageHint(enc: Encoder): string {
   const npm = (e: string) => e.startsWith("npm:");
   if (!listRegistryPickleByValue().some(npm) && !enc.opts.byValue?.some(npm)) return "";
   return hint;
+}
+
+/** Writes a scope record (or a reference to it, or null). */
+export function writeScope(enc: Encoder, rec: ScopeRecord | null): void {
+  const w = enc.w;
+  if (rec === null) {
+    w.byte(T.NULL);
+    return;
+  }
+  if (enc.ref(rec)) return;
+  enc.memo.set(rec, enc.nextId++);
+  enc.written.set(rec, rec.values.length);
+  w.byte(T.SCOPE);
+  w.varint(rec.names.length);
+  const values = rec.values;
+  let dead = false;
+  for (let i = 0; i < values.length; i++) {
+    // A variable in its temporal dead zone: its name marked, no value (see scope_read.ts).
+    if (values[i] === TDZ) {
+      w.string(rec.names[i] + UNINITIALIZED);
+      dead = true;
+    } else w.string(rec.names[i]);
+  }
+  writeScope(enc, rec.parent);
+  if (values.length > 0) {
+    const items = dead ? values.map((v) => v === TDZ ? undefined : v) : values;
+    enc.push(F_LIST, S_SCOPE, rec, values.length).items = builtinsAsReferences(items);
+  }
+}
+
+/** Captured values, with built-in modules' exports objects standing as BuiltinObjects. */
+function builtinsAsReferences(values: unknown[]): unknown[] {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && typeof v === "object" && asBuiltin(v) !== v) return values.map(asBuiltin);
+  }
+  return values;
 }
