@@ -99,6 +99,30 @@ describe("members of the global object and of built-ins travel with the function
     assert.deepEqual(loadsSync<typeof f>(dumpsSync(f))(), ["string", "function"]);
   });
 
+  it("a class extending a class kept on the global object loads where there is none", async () => {
+    G.CpgBase = class {
+      hi(this: { n: number }) {
+        return `hi ${this.n}`;
+      }
+    };
+    let bytes: Uint8Array[];
+    try {
+      class Derived extends (globalThis as any).CpgBase {
+        n = 5;
+      }
+      bytes = [dumpsSync({ Derived, d: new Derived() }), await dumps(Derived)];
+    } finally {
+      delete G.CpgBase;
+    }
+    const v = loadsSync<any>(bytes[0]);
+    assert.equal(v.d.hi(), "hi 5");
+    assert.ok(v.d instanceof v.Derived);
+    assert.equal(new v.Derived().hi(), "hi 5");
+    assert.equal(G.CpgBase, undefined, "the parent travels with the class, not as a global");
+    const C = await loads<any>(bytes[1]);
+    assert.equal(new C().hi(), "hi 5");
+  });
+
   it("a computed read of the global object (globalThis[name]) carries nothing", () => {
     G.cpgComputed = 1;
     try {
