@@ -168,7 +168,9 @@ function keyedMembersOf(
       uses.set(ref.name, (uses.get(ref.name) ?? 0) + 1);
     }
   }
-  return keyed.filter((k) => uses.get(k.name) === keyed.filter((o) => o.name === k.name).length);
+  const asKey = new Map<string, number>();
+  for (const k of keyed) asKey.set(k.name, (asKey.get(k.name) ?? 0) + 1);
+  return keyed.filter((k) => uses.get(k.name) === asKey.get(k.name));
 }
 
 const STATIC_PREFIX = /^static\s+/;
