@@ -8,10 +8,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeProject } from "./cjs_exports/project.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bun = `${root}node_modules/.bin/bun`;
@@ -25,16 +25,7 @@ const runtimes = {
 describe("a CommonJS package that exports a function", () => {
   let dir = "";
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), "cloudpickle-cjs-exports-"));
-    mkdirSync(join(dir, "node_modules"));
-    cpSync(`${root}tests/cjs_exports/umd-lib`, join(dir, "node_modules", "umd-lib"), {
-      recursive: true,
-    });
-    for (const f of ["make.mjs", "load.mjs"]) cpSync(`${root}tests/cjs_exports/${f}`, join(dir, f));
-    writeFileSync(
-      join(dir, "package.json"),
-      JSON.stringify({ type: "module", dependencies: { "umd-lib": "*" } }),
-    );
+    dir = makeProject("cloudpickle-cjs-exports-");
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -6,10 +6,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeProject } from "../cjs_exports/project.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const node = process.execPath;
@@ -18,14 +18,7 @@ const deno = `${ROOT}node_modules/.bin/deno`;
 describe("npm packages on Node", () => {
   let dir = "";
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), "cloudpickle-node-cjs-"));
-    mkdirSync(join(dir, "node_modules"));
-    cpSync(`${ROOT}tests/cjs_exports/umd-lib`, join(dir, "node_modules", "umd-lib"), {
-      recursive: true,
-    });
-    for (const f of ["make.mjs", "load.mjs"]) {
-      cpSync(`${ROOT}tests/cjs_exports/${f}`, join(dir, f));
-    }
+    dir = makeProject("cloudpickle-node-cjs-");
     // Installed as users install it, next to the packages it names (copied: Node resolves
     // a symlink to where it points).
     cpSync(`${ROOT}dist/npm`, join(dir, "node_modules", "@cloudpickle", "cloudpickle"), {
@@ -34,10 +27,6 @@ describe("npm packages on Node", () => {
     cpSync(`${ROOT}node_modules/meriyah`, join(dir, "node_modules", "meriyah"), {
       recursive: true,
     });
-    writeFileSync(
-      join(dir, "package.json"),
-      JSON.stringify({ type: "module", dependencies: { "umd-lib": "*" } }),
-    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
