@@ -77,9 +77,7 @@ function replacement(n: Node): Node | null | undefined {
   }
   if (n.type === "VariableDeclaration") {
     const decls = n.declarations as Node[];
-    if (decls.length === 1 && isNode(decls[0].id) && RECORD.test(decls[0].id.name as string)) {
-      return null;
-    }
+    if (decls.every(isRecordDeclarator)) return null;
   }
   if (
     n.type === "PropertyDefinition" && isNode(n.key) && n.key.type === "PrivateIdentifier" &&
@@ -99,6 +97,16 @@ function replacement(n: Node): Node | null | undefined {
   return undefined;
 }
 
+function isRecordDeclarator(d: Node): boolean {
+  return isNode(d.id) && d.id.type === "Identifier" && RECORD.test(d.id.name as string);
+}
+
+/** A declaration of a record together with other variables. */
+function mixesRecords(n: Node): boolean {
+  const decls = n.declarations as Node[];
+  return decls.length > 1 && decls.some(isRecordDeclarator) && !decls.every(isRecordDeclarator);
+}
+
 function strip(source: string): string | undefined {
   const parsed = parse(source);
   if (parsed === undefined) return undefined;
@@ -116,6 +124,16 @@ function strip(source: string): string | undefined {
         for (const c of children) {
           // (A shorthand property's key and value may be one node, or two over one range.)
           if (!isNode(c) || c.end <= pos) continue;
+          if (c.type === "VariableDeclaration" && mixesRecords(c)) {
+            // Bun prints a record and the declarations after it as one (`const $cp$b = …,
+            // shrinks = [];`): the declaration without the record.
+            out += text.slice(pos - offset, c.start - offset);
+            const kept = (c.declarations as Node[]).filter((d) => !isRecordDeclarator(d));
+            out += `${c.kind as string} ` + kept.map((d) => render(d.start, d.end, d)).join(", ");
+            if (text[c.end - offset - 1] === ";") out += ";";
+            pos = c.end;
+            continue;
+          }
           const r = replacement(c);
           if (r === undefined) {
             visit(c);
