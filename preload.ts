@@ -297,7 +297,12 @@ function countResolution(): undefined {
 /** The transform cache: the library's version, the transform's files' digest, Bun's version. */
 function transformSalt(): string {
   const h = createHash("sha1");
-  const files = ["package.json", "lib/runtime/private_readers.ts", "lib/runtime/shared_slot.ts"];
+  const files = [
+    "package.json",
+    "lib/runtime/instrumented.ts",
+    "lib/runtime/private_readers.ts",
+    "lib/runtime/shared_slot.ts",
+  ];
   for (const dir of ["lib/instrument", "lib/code/scope"]) {
     try {
       for (const f of readdirSync(join(here, dir)).sort()) files.push(`${dir}/${f}`);

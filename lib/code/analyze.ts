@@ -459,6 +459,15 @@ function unparsable(source: string): AnalysisError {
       true,
     );
   }
+  if (source.includes("super") && tryParse(`({m(){return (${source})}})`, false) !== undefined) {
+    // An arrow (or function) that parses only inside a method: it reads `super`.
+    return new AnalysisError(
+      "it uses `super` outside a method of its own, which exists only where it was written: " +
+        "read what it needs from `super` outside the arrow (e.g. " +
+        "`const parent = super.method.bind(this)`) and use that variable inside",
+      true,
+    );
+  }
   return new AnalysisError("the function's source text could not be parsed");
 }
 

@@ -41,7 +41,7 @@ import { writeBound } from "./bound.ts";
 import { definitionValues, readDefinitionValues, reparented, staticPrivates } from "./classes.ts";
 import { recordOf } from "../runtime/instrumented.ts";
 import { findBuiltinExport, locatedFunction } from "../runtime/modules/table.ts";
-import { definingModuleRemedy } from "../runtime/remedy.ts";
+import { definingModuleRemedy, recordedThisRemedy } from "../runtime/remedy.ts";
 import type { ReadScopes } from "../runtime/adapter.ts";
 import { isBoundFunction } from "../runtime/bound.ts";
 import { captured, writeScope } from "./scope_records.ts";
@@ -164,7 +164,7 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
     if (known === undefined) return;
   }
   let { source, an } = known;
-  let receiver: object | undefined;
+  let receiver: { readonly value: unknown } | undefined;
   if (an.lexicalThis) {
     // An arrow a class stored on its instance: a closure over that instance.
     let r = receivers.get(fn);
@@ -179,7 +179,7 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
   }
   const form = formCode(an);
   if (form === undefined || an.lexicalThis || (an.usesSuper && form !== FORM_CLASS)) {
-    return refuseAlone(enc, an, label(fn));
+    return refuseAlone(enc, fn, an, label(fn));
   }
   if (form === FORM_CLASS && DECORATOR_HELPERS.test(source)) {
     enc.fail(
@@ -243,7 +243,7 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
 }
 
 /** Refuses a function that cannot be pickled by value on its own (see writeByValue). */
-function refuseAlone(enc: Encoder, an: Analysis, name: string): never {
+function refuseAlone(enc: Encoder, fn: object, an: Analysis, name: string): never {
   if (formCode(an) === undefined) {
     enc.fail(
       `cannot pickle method${name} alone: it uses private names (#…), which exist only ` +
@@ -257,13 +257,26 @@ function refuseAlone(enc: Encoder, an: Analysis, name: string): never {
         "(an arrow a class stores on its instance, as a field `f = () => …` or with " +
         "`this.f = () => …`, pickles with that instance, and alone once pickled with it; " +
         "or declare `f` as a method and bind it in the constructor: " +
-        "`this.f = this.f.bind(this)`)",
+        "`this.f = this.f.bind(this)`)" + thisHint(fn),
     );
   }
   return enc.fail(
     `cannot pickle method${name} alone: it uses \`super\`, whose home object is not ` +
       "recoverable; pickle the class, or an instance of it",
   );
+}
+
+/**
+ * Where instrumented code records `this` (Bun's preload; code loaded from a pickle): why this
+ * arrow's is not there.
+ */
+function thisHint(fn: object): string {
+  if (recordOf(fn) !== undefined) {
+    return "; its `this` is not initialized yet (in a derived class's constructor before " +
+      "super()): pickle it after";
+  }
+  const remedy = recordedThisRemedy();
+  return remedy === undefined ? "" : `; ${remedy}`;
 }
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;

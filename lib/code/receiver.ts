@@ -7,11 +7,16 @@
  * source with the enclosing `this` renamed to a captured variable ({@linkcode RECEIVER}), whose
  * value is the instance. Loaded, it runs as it did, and pickles again as an ordinary closure.
  *
+ * Code that Bun's preload or the loader instrumented shows an arrow's `this` exactly: its scope
+ * records hold the `this` of the scope the arrow reads it from (see instrument.ts). There, an
+ * arrow over `this` is such a closure wherever it is held (a list, an object, a task queue).
+ *
  * @module
  */
 
 import type { Encoder } from "../pickle/encoder.ts";
 import { type Analysis, analyze } from "./analyze.ts";
+import { thisOfRecords } from "../runtime/instrumented.ts";
 
 /** The captured variable that stands for the enclosing `this` in a rewritten arrow. */
 export const RECEIVER = "$cpThis";
@@ -27,7 +32,8 @@ const LOOK_BACK = 160;
 export interface WithReceiver {
   readonly source: string;
   readonly an: Analysis;
-  readonly receiver: object;
+  /** The enclosing `this` (boxed: it may be undefined or any primitive). */
+  readonly receiver: { readonly value: unknown };
 }
 
 /**
@@ -43,15 +49,10 @@ export function withReceiver(
 ): WithReceiver | undefined {
   if (an.usesSuper || an.lexicalArguments || an.lexicalThisAt.length === 0) return undefined;
   if (source.includes(RECEIVER)) return undefined;
-  const holder = holderOf(enc, fn);
-  if (holder === undefined) return undefined;
-  let raw: string;
-  try {
-    raw = fnToString.call(fn);
-  } catch {
-    return undefined;
-  }
-  if (!madeFor(holder.object, holder.key, raw)) return undefined;
+  // Code the Bun preload or the loader instrumented records the `this` of every scope whose
+  // arrows read it: that is exact. Else the instance holding the arrow, found as below.
+  const receiver = thisOfRecords(fn) ?? instanceHolding(enc, fn);
+  if (receiver === undefined) return undefined;
   let text = source;
   const at = [...an.lexicalThisAt].sort((a, b) => b - a);
   for (const p of at) {
@@ -60,7 +61,20 @@ export function withReceiver(
   }
   const rewritten = analyze(text);
   if (rewritten.lexicalThis || !rewritten.free.includes(RECEIVER)) return undefined;
-  return { source: text, an: rewritten, receiver: holder.object };
+  return { source: text, an: rewritten, receiver };
+}
+
+/** The instance whose property the walk is writing `fn` as, when its class made it there. */
+function instanceHolding(enc: Encoder, fn: object): { value: unknown } | undefined {
+  const holder = holderOf(enc, fn);
+  if (holder === undefined) return undefined;
+  let raw: string;
+  try {
+    raw = fnToString.call(fn);
+  } catch {
+    return undefined;
+  }
+  return madeFor(holder.object, holder.key, raw) ? { value: holder.object } : undefined;
 }
 
 /** The object whose property the walk is writing `fn` as, and that property's key. */

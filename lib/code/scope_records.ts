@@ -47,7 +47,7 @@ export function captured(
   fn: object,
   an: Analysis,
   name: string,
-  receiver?: object,
+  receiver?: { readonly value: unknown },
 ): ScopeRecord | null | typeof UNREAD {
   const free = an.free;
   if (free.length === 0) return null;
@@ -97,7 +97,7 @@ export function captured(
     if (receiver !== undefined && v === RECEIVER) {
       // The enclosing `this` of an arrow a class stored on its instance (receiver.ts).
       extraNames.push(v);
-      extraValues.push(receiver);
+      extraValues.push(receiver.value);
       continue;
     }
     // A variable in its temporal dead zone (declared below the code that pickles) travels

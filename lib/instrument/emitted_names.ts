@@ -14,6 +14,7 @@ export {
   REGISTER_CLASS,
   REGISTER_NAMED,
   REGISTER_OBJECT,
+  THIS,
 } from "../runtime/instrumented.ts";
 export {
   privateReaderBlock,

@@ -16,6 +16,11 @@
  *   alternate between the binding names `$cp$a` and `$cp$b` so that each can name its parent
  *   (`$cp$c`/`$cp$d` for switch blocks of sloppy-mode code; sloppy-mode blocks use `const`
  *   records, as Annex B would hoist a function declaration out of the block).
+ * - `this` counts as a variable of every function (but arrows), static block and field
+ *   initializer: where an arrow inside reads it, the record of that scope has an entry
+ *   `this` (`case i: return this`), and that record is an arrow function
+ *   (`const $cp$a = ($cp$i) => {…}`), whose `this` is the scope's. So an arrow over `this`
+ *   pickles as a closure over it, wherever the arrow is held.
  * - Every function, class and object-literal method that has free variables declared in this
  *   module is registered with the record of the innermost recorded scope around it:
  *   expressions are wrapped (`$cp$f(rec, fn)`, or `$cp$n(rec, {name: fn}, "name")` where the
@@ -45,7 +50,7 @@ import { pathToFileURL } from "node:url";
 import type { ESTree } from "meriyah";
 import { isNode } from "../code/scope/model.ts";
 import { resolveCaptures } from "./capture.ts";
-import { RESOLVER } from "./emitted_names.ts";
+import { RESOLVER, THIS } from "./emitted_names.ts";
 import { alignLines } from "./lines.ts";
 import type { InstrumentOptions, InstrumentResult } from "./options.ts";
 import { parse } from "./parse.ts";
@@ -130,7 +135,8 @@ export function capturedNames(source: string, options: InstrumentOptions = {}): 
   for (const s of w.scopes) {
     if (!s.boundary || s.site === null) continue;
     const { start, end } = s.site.node;
-    out.push({ start: start!, end: end!, names: [...s.site.free.keys()] });
+    const names = [...s.site.free.keys()].filter((n) => n !== THIS);
+    out.push({ start: start!, end: end!, names });
   }
   return out;
 }

@@ -6,7 +6,7 @@
  */
 
 import { type Binding, isMutable, type LexicalScopeKind } from "../code/scope/model.ts";
-import { RECORD_NAMES, RECORD_PARAM } from "./emitted_names.ts";
+import { RECORD_NAMES, RECORD_PARAM, THIS } from "./emitted_names.ts";
 import type { InstrumentScope, Site } from "./walk_state.ts";
 
 /** Names with their declarations, the ones that may change first; and how many those are. */
@@ -47,7 +47,8 @@ export function recordDeclaration(s: InstrumentScope): string {
   const body = recordBody(s.hosted, parent, s.kind);
   // Sloppy-mode block-level function declarations also create a function-level `var`
   // (Annex B), which could shadow an outer record: use `const` there.
-  if (!s.strict && (s.kind === "Block" || s.kind === "Static")) {
+  // A record reading the scope's `this` is an arrow function, whose `this` is the scope's.
+  if (s.hosted.has(THIS) || !s.strict && (s.kind === "Block" || s.kind === "Static")) {
     return `const ${s.record}=(${RECORD_PARAM})=>{${body}};`;
   }
   return `function ${s.record}(${RECORD_PARAM}){${body}}`;

@@ -10,6 +10,7 @@ import type { ESTree } from "meriyah";
 import { forEachChild } from "../code/scope/model.ts";
 import { isAnonymousFunction, NAMING_OPERATORS } from "./names.ts";
 import { fn, klass, object } from "./walk_functions.ts";
+import { THIS } from "./emitted_names.ts";
 import { addSite, type InstrumentScope, isNode, type N, type Walk } from "./walk_state.ts";
 
 /** `hint`: the name an anonymous function here takes from its binding. */
@@ -103,6 +104,8 @@ export function expression(
         if (w.fnDepth === 0) w.moduleSyntax = true;
         break;
       case "ThisExpression":
+        ref(w, THIS, scope);
+        return;
       case "Super":
       case "TemplateElement":
       case "PrivateIdentifier":

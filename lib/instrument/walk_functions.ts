@@ -15,7 +15,7 @@ import {
 import { declare } from "../code/scope/model.ts";
 import { isAnonymousFunction, isProtoSetter, staticKey } from "./names.ts";
 import { indexAfterBrace } from "./text.ts";
-import { RESTORE_FIELD } from "./emitted_names.ts";
+import { RESTORE_FIELD, THIS } from "./emitted_names.ts";
 import { placeAfterDirectives, statements } from "./walk_statements.ts";
 import { expression, patternDefaults } from "./walk_expressions.ts";
 import {
@@ -60,6 +60,8 @@ export function fn(w: Walk, node: FunctionNode, outer: InstrumentScope, site: Si
   if (node.type === "FunctionExpression" && isNode(node.id)) {
     declare(p, node.id.name);
   }
+  // Arrows inside read this function's `this` (see THIS in emitted_names.ts).
+  if (node.type !== "ArrowFunctionExpression") declare(p, THIS);
   for (const param of node.params) declarePattern(param, p);
   for (const param of node.params) patternDefaults(w, param, p);
   const b = openScope(w, "Function", p, strict, true);
@@ -119,18 +121,23 @@ export function klass(w: Walk, node: ClassNode, outer: InstrumentScope): void {
       case "AccessorProperty": {
         if (m.computed) expression(w, m.key, c);
         if (isNode(m.value)) {
+          // An initializer runs with the instance (the class, for a static one) as `this`:
+          // a head of its own, where closures over that `this` get an inline record.
+          const init = openScope(w, "Params", c, true, false);
+          declare(init, THIS);
           const name = m.computed ? undefined : staticKey(m.key);
           if (m.computed && isAnonymousFunction(m.value)) {
             // The function takes its name from a computed key: cannot be wrapped.
-            fn(w, m.value as FunctionNode, c, addSite(w, "none", m.value, c));
+            fn(w, m.value as FunctionNode, init, addSite(w, "none", m.value, init));
           } else {
-            expression(w, m.value, c, name);
+            expression(w, m.value, init, name);
           }
         }
         break;
       }
       case "StaticBlock": {
         const s = openScope(w, "Static", c, true, true);
+        declare(s, THIS);
         s.at = indexAfterBrace(w.src, m.start! + "static".length);
         hoistVarDeclarations(m.body, s);
         hoistLexicalDeclarations(m.body, s);

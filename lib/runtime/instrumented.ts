@@ -47,6 +47,13 @@ export const REGISTER_NAMED = "$cp$n";
 export const REGISTER_OBJECT = "$cp$o";
 /** Registers a class and its methods (called from a static block): `$cp$k(record, cls)`. */
 export const REGISTER_CLASS = "$cp$k";
+/**
+ * The entry of a scope record that reads the scope's `this` (a function's, a static block's,
+ * a field initializer's), where arrows inside use it: `case i: return this`. Not an
+ * identifier, so no variable can have its name; the record holding it is an arrow function,
+ * whose `this` is the scope's.
+ */
+export const THIS = "this";
 /** Names of scope records (alternating with nesting so a record can name its parent). */
 export const RECORD_NAMES = ["$cp$a", "$cp$b", "$cp$c", "$cp$d"] as const;
 
@@ -199,6 +206,46 @@ function readValue(record: ScopeRecordFn, i: number): unknown {
 }
 
 /**
+ * The enclosing `this` of an instrumented arrow function that uses it: the {@linkcode THIS}
+ * entry of the first record of its chain that has one (the transform gives one to the scope
+ * whose `this` the arrow reads, and none to a scope between them). Undefined when no record
+ * has it (not instrumented), or when it is not initialized yet (a derived class's constructor
+ * before `super()`).
+ */
+export function thisOfRecords(fn: object): { value: unknown } | undefined {
+  let rec: unknown = recordOf(fn);
+  for (let depth = 0; typeof rec === "function" && depth < 10_000; depth++) {
+    const r = rec as ScopeRecordFn;
+    const names = namesOf(r);
+    const i = names.indexOf(THIS);
+    if (i >= 0) {
+      const value = readValue(r, i);
+      return value === TDZ ? undefined : { value };
+    }
+    try {
+      rec = r(-1);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Variable names per record: they never change. */
+const recordNames = new WeakMap<object, string[]>();
+
+/** The variable names of a record (cached: they never change). */
+function namesOf(r: ScopeRecordFn): string[] {
+  let names = recordNames.get(r);
+  if (names === undefined) {
+    const list = r(-2) as string;
+    names = list === "" ? [] : list.split(",");
+    recordNames.set(r, names);
+  }
+  return names;
+}
+
+/**
  * The scope chain of an instrumented function, values read now. Undefined for a function
  * without a record, or whose records lead into code that was loaded from a pickle (its scopes
  * are not instrumented).
@@ -210,8 +257,6 @@ function readValue(record: ScopeRecordFn, i: number): unknown {
  * sharing: the ones `fn` uses go into one more snapshot of `fn`'s own, innermost. So pickling
  * one closure does not pickle every constant its module's other closures capture.
  */
-/** Variable names per record: they never change. */
-const recordNames = new WeakMap<object, string[]>();
 
 /**
  * `used`: the free variables of `fn` (from its source), or undefined when unknown (then every
@@ -240,12 +285,7 @@ export function readRecordScopes(
   /** name → index in `shared`, or -1 for the constants snapshot. */
   const where = new Map<string, number>();
   for (const r of records) {
-    let names = recordNames.get(r);
-    if (names === undefined) {
-      const list = r(-2) as string;
-      names = list === "" ? [] : list.split(",");
-      recordNames.set(r, names);
-    }
+    const names = namesOf(r);
     const count = r(-4);
     const changing = typeof count === "number" ? count : names.length;
     const sharedNames: string[] = [];

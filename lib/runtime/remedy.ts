@@ -64,6 +64,20 @@ export function runtimeRemedy(fn?: object): string | undefined {
 }
 
 /**
+ * On Bun, where the `this` of an arrow is recorded (code the preload instruments) and what to
+ * do; elsewhere undefined (V8 shows an arrow's `this` nowhere).
+ */
+export function recordedThisRemedy(): string | undefined {
+  if (!IS_JSC) return undefined;
+  if (typeof sharedField("explain") === "function") {
+    return "on Bun the preload records `this` in the code it instruments, and it did not " +
+      "instrument the code that made this arrow (code made by eval or new Function, a " +
+      "CommonJS module)";
+  }
+  return `on Bun the preload records \`this\` in the code it instruments: ${BUN_PRELOAD_REMEDY}`;
+}
+
+/**
  * Why the free variables of `fn` could not be read, for the pickler's message (without
  * parentheses; "" when nothing more can be said). `unavailable`: what the scope adapter said
  * (async form); `sync`: the sync form is pickling; `syncReason`: why its reader could not.
