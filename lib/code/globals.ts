@@ -35,6 +35,7 @@ import { isBun, isDeno, maybeBuiltin } from "../host.ts";
 import { BIND_STAND_IN } from "../runtime/instrumented.ts";
 import { programFunctionListed } from "../runtime/modules/listing.ts";
 import { loadedFunction } from "./loaded.ts";
+import { HIDDEN_INTRINSICS, isIntrinsicName } from "./hidden_intrinsics.ts";
 import {
   BUN_GLOBALS,
   BUN_SCRIPTED,
@@ -163,66 +164,80 @@ function build(): Map<unknown, string> {
   const tops = new Map<string, unknown>();
   found.set(globalThis, "globalThis");
   // [holder, path, top-level name]
-  let level: Array<[object, string, string]> = [[globalThis, "", ""]];
-  for (let depth = 1; depth <= MAX_DEPTH && level.length > 0; depth++) {
-    const next: Array<[object, string, string]> = [];
-    for (const [holder, path, top] of level) {
-      let keys: (string | symbol)[];
-      try {
-        keys = Reflect.ownKeys(holder);
-      } catch {
-        continue;
-      }
-      for (const key of keys) {
-        if (depth === 1 && !runtimeOwnKey(key)) continue;
-        let segment: string;
-        if (typeof key === "symbol") {
-          const name = wellKnownName(key);
-          if (name === undefined) continue;
-          segment = `[Symbol.${name}]`;
-        } else {
-          if (SKIP_KEYS.has(key) || key.includes(".") || key.includes("[")) continue;
-          segment = key;
-        }
-        let value: unknown;
+  type Level = Array<[object, string, string]>;
+  /** Walks `level` (holders at `depth - 1`) down to MAX_DEPTH, breadth first. */
+  const walk = (level: Level, first: number): void => {
+    for (let depth = first; depth <= MAX_DEPTH && level.length > 0; depth++) {
+      const next: Level = [];
+      for (const [holder, path, top] of level) {
+        let keys: (string | symbol)[];
         try {
-          const d = Object.getOwnPropertyDescriptor(holder, key);
-          if (d === undefined) continue;
-          if ("value" in d) value = d.value;
-          else if (depth === 1 && d.get) {
-            value = (globalThis as Record<string | symbol, unknown>)[key];
-          } else continue;
+          keys = Reflect.ownKeys(holder);
         } catch {
           continue;
         }
-        const t = depth === 1 ? segment : top;
-        if (depth === 1 && typeof key === "string") tops.set(key, value);
-        if (value === null || (typeof value !== "object" && typeof value !== "function")) {
-          continue;
-        }
-        if (found.has(value)) continue;
-        const full = path === "" ? segment : `${path}.${segment}`;
-        if (typeof value === "function") {
-          // JavaScript source under a global whose functions are all native: user code.
-          if (!scripted.has(t) && !isNative(value) && !isStandIn(value)) continue;
-          found.set(value, full);
-          if (depth < MAX_DEPTH) next.push([value, full, t]);
-          const proto = (value as { prototype?: unknown }).prototype;
-          if (
-            depth < MAX_DEPTH && proto !== null && typeof proto === "object" &&
-            !found.has(proto)
-          ) {
-            found.set(proto, `${full}.prototype`);
-            next.push([proto, `${full}.prototype`, t]);
+        for (const key of keys) {
+          if (depth === 1 && !runtimeOwnKey(key)) continue;
+          let segment: string;
+          if (typeof key === "symbol") {
+            const name = wellKnownName(key);
+            if (name === undefined) continue;
+            segment = `[Symbol.${name}]`;
+          } else {
+            if (
+              SKIP_KEYS.has(key) || key.includes(".") || key.includes("[") || key.startsWith("%")
+            ) continue;
+            segment = key;
           }
-        } else if (isNamespace(value as object)) {
-          found.set(value, full);
-          if (depth < MAX_DEPTH) next.push([value as object, full, t]);
+          let value: unknown;
+          try {
+            const d = Object.getOwnPropertyDescriptor(holder, key);
+            if (d === undefined) continue;
+            if ("value" in d) value = d.value;
+            else if (depth === 1 && d.get) {
+              value = (globalThis as Record<string | symbol, unknown>)[key];
+            } else continue;
+          } catch {
+            continue;
+          }
+          const t = depth === 1 ? segment : top;
+          if (depth === 1 && typeof key === "string") tops.set(key, value);
+          if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+            continue;
+          }
+          if (found.has(value)) continue;
+          const full = path === "" ? segment : `${path}.${segment}`;
+          if (typeof value === "function") {
+            // JavaScript source under a global whose functions are all native: user code.
+            if (!scripted.has(t) && !isNative(value) && !isStandIn(value)) continue;
+            found.set(value, full);
+            if (depth < MAX_DEPTH) next.push([value, full, t]);
+            const proto = (value as { prototype?: unknown }).prototype;
+            if (
+              depth < MAX_DEPTH && proto !== null && typeof proto === "object" &&
+              !found.has(proto)
+            ) {
+              found.set(proto, `${full}.prototype`);
+              next.push([proto, `${full}.prototype`, t]);
+            }
+          } else if (isNamespace(value as object)) {
+            found.set(value, full);
+            if (depth < MAX_DEPTH) next.push([value as object, full, t]);
+          }
         }
       }
+      level = next;
     }
-    level = next;
+  };
+  walk([[globalThis, "", ""]], 1);
+  // The intrinsics no property path reaches, after the globals (whose paths come first).
+  const roots: Level = [];
+  for (const [name, value] of HIDDEN_INTRINSICS) {
+    if (found.has(value)) continue;
+    found.set(value, name);
+    roots.push([value, name, name]);
   }
+  walk(roots, 2);
   // Globals there at import that this runtime's list does not name (a newer runtime's, a
   // REPL's own): native functions only, unless already reached by a known path. User code
   // there at import (a REPL session's declarations) is JavaScript, or a bound function.
@@ -339,11 +354,18 @@ export function globalValue(name: string): unknown {
   }
 }
 
-/** Splits a path written by {@linkcode globalPathOf} into property keys. */
+/**
+ * Splits a path written by {@linkcode globalPathOf} into property keys, the first of which may
+ * name a hidden intrinsic (`%TypedArray%`).
+ */
 function segments(path: string): (string | symbol)[] | undefined {
   if (path === "globalThis") return [];
   const out: (string | symbol)[] = [];
   for (const part of path.split(".")) {
+    if (out.length === 0 && isIntrinsicName(part)) {
+      out.push(part);
+      continue;
+    }
     if (part.startsWith("[Symbol.") && part.endsWith("]")) {
       const sym = (Symbol as unknown as Record<string, unknown>)[part.slice(8, -1)];
       if (typeof sym !== "symbol") return undefined;
@@ -362,7 +384,13 @@ export function resolveGlobalPath(path: string): object | undefined {
   const keys = segments(path);
   if (keys === undefined) return undefined;
   let v: unknown = globalThis;
-  for (const key of keys) {
+  let i = 0;
+  if (typeof keys[0] === "string" && isIntrinsicName(keys[0])) {
+    v = HIDDEN_INTRINSICS.get(keys[0]);
+    i = 1;
+  }
+  for (; i < keys.length; i++) {
+    const key = keys[i];
     if (v === null || (typeof v !== "object" && typeof v !== "function")) return undefined;
     try {
       const d = Object.getOwnPropertyDescriptor(v, key);
