@@ -78,6 +78,43 @@ describe("portable module names", () => {
     }
   });
 
+  it("a subpath names a file only where the runtimes' conditions resolve it to that file", () => {
+    const tmp = mkdtempSync(join(tmpdir(), "cloudpickle-names-"));
+    try {
+      // msgpackr's layout: "./unpack" is unpack.js for browsers (and by `default`), but
+      // index.js for an `import` under Node's, Deno's and Bun's conditions.
+      const dir = join(tmp, "node_modules", "split");
+      fakePackage(dir, {
+        name: "split",
+        version: "2.0.0",
+        exports: {
+          ".": {
+            node: { import: "./index.js", require: "./dist/node.cjs" },
+            default: "./index.js",
+          },
+          "./unpack": {
+            browser: "./unpack.js",
+            node: { import: "./index.js", require: "./dist/node.cjs" },
+            bun: { import: "./index.js", require: "./dist/node.cjs" },
+            default: "./unpack.js",
+          },
+          "./deno-only": { deno: "./d.js", default: "./other.js" },
+        },
+      }, ["index.js", "unpack.js", "dist/node.cjs", "d.js", "other.js"]);
+      const at = (f: string) => pathToFileURL(join(dir, f)).href;
+      assert.equal(portableName(at("index.js"), root), "npm:split@2.0.0");
+      assert.equal(portableName(at("dist/node.cjs"), root), "npm:split@2.0.0");
+      // Named by no subpath the runtimes pick: the file's own URL, not npm:split/unpack
+      // (which would load index.js there).
+      assert.equal(portableName(at("unpack.js"), root), at("unpack.js"));
+      // One runtime's target only: the others would load another file.
+      assert.equal(portableName(at("d.js"), root), at("d.js"));
+      assert.equal(portableName(at("other.js"), root), at("other.js"));
+    } finally {
+      rmSync(tmp, { recursive: true });
+    }
+  });
+
   it("parses npm specifiers", () => {
     assert.deepEqual(parseNpm("npm:meriyah@7.4.2"), {
       name: "meriyah",

@@ -244,6 +244,24 @@ describe("real npm packages (pure-rand, fast-check: ES module builds)", () => {
     await checkClosure(out.closure);
   });
 
+  it("msgpackr: a Packr pickled on Bun packs and unpacks in Bun and in Deno", () => {
+    const script = "tests/packages/msgpackr_packr.mjs";
+    const dumped = json(run(bun, ["--preload", "./preload.ts", script, "dump"], root, {
+      CLOUDPICKLE_CACHE_DIR: cache,
+    }));
+    assert.equal((dumped.values as { isPackr: boolean }).isPackr, true);
+    for (const [cmd, args] of [[bun, [script]], [deno, ["run", "-A", script]]] as const) {
+      const r = spawnSync(cmd, [...args, "load"], {
+        cwd: root,
+        encoding: "utf8",
+        input: dumped.bytes as string,
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), dumped.values, cmd);
+    }
+  });
+
   it("fast-check: an arbitrary pickled on Bun draws the same values in Bun and in Deno", () => {
     const script = "tests/packages/fast_check.mjs";
     const dumped = json(run(bun, ["--preload", "./preload.ts", script, "dump"], root, {

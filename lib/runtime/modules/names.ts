@@ -151,12 +151,62 @@ function clean(target: string): string {
   return target.startsWith("./") ? target.slice(2) : target;
 }
 
-/** Every target string under an exports entry (conditions and fallbacks included). */
-function targets(entry: unknown, out: string[]): string[] {
-  if (typeof entry === "string") out.push(entry);
-  else if (Array.isArray(entry)) { for (const e of entry) targets(e, out); }
-  else if (entry !== null && typeof entry === "object") {
-    for (const v of Object.values(entry)) targets(v, out);
+/**
+ * The conditions of the runtimes a pickle may load in, for package `exports`: Deno's, Bun's,
+ * Node's, for `import` and for `require`. A subpath names a file only where it resolves to that
+ * file under every set of one kind, so that `npm:pkg/sub` is that module (or, for a file loaded
+ * with `require`, its ES module build) wherever the pickle loads: a `browser` or `default`
+ * target that the runtimes do not pick names nothing.
+ */
+const CONDITION_SETS: readonly (readonly ReadonlySet<string>[])[] = ["import", "require"].map(
+  (kind) => [
+    new Set(["deno", "node", kind, "default"]),
+    new Set(["bun", "node", kind, "default"]),
+    new Set(["node", kind, "default"]),
+  ],
+);
+
+/**
+ * The target an exports entry gives under `conditions`, as Node's resolution picks it: the
+ * first condition of an object that the set has and that gives a target, the first entry of
+ * an array that gives one; null for an entry that excludes the subpath, undefined for none.
+ */
+function targetUnder(entry: unknown, conditions: ReadonlySet<string>): string | null | undefined {
+  if (typeof entry === "string") return entry;
+  if (entry === null) return null;
+  if (Array.isArray(entry)) {
+    for (const e of entry) {
+      const t = targetUnder(e, conditions);
+      if (typeof t === "string") return t;
+    }
+    return undefined;
+  }
+  if (typeof entry !== "object") return undefined;
+  for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
+    if (!conditions.has(key)) continue;
+    const t = targetUnder(value, conditions);
+    if (t !== undefined) return t;
+  }
+  return undefined;
+}
+
+/**
+ * The targets `entry` gives under every condition set of a kind (`import`, `require`), where
+ * the runtimes agree.
+ */
+function commonTargets(entry: unknown): string[] {
+  const out: string[] = [];
+  for (const sets of CONDITION_SETS) {
+    let target: string | undefined;
+    for (const conditions of sets) {
+      const t = targetUnder(entry, conditions);
+      if (typeof t !== "string" || (target !== undefined && clean(t) !== target)) {
+        target = undefined;
+        break;
+      }
+      target = clean(t);
+    }
+    if (target !== undefined) out.push(target);
   }
   return out;
 }
@@ -177,26 +227,26 @@ function exportedSubpath(pkg: PackageFacts, inner: string): string | undefined {
   else if (Object.keys(ex as object).some((k) => k.startsWith("."))) {
     map = ex as Record<string, unknown>;
   } else map = { ".": ex };
-  if ("." in map && targets(map["."], []).some((t) => clean(t) === inner)) return "";
+  if ("." in map && commonTargets(map["."]).includes(inner)) return "";
   for (const [key, entry] of Object.entries(map)) {
     if (!key.startsWith("./") || key === ".") continue;
-    for (const t of targets(entry, [])) {
-      const target = clean(t);
-      const star = target.indexOf("*");
-      if (star < 0) {
-        if (target === inner && !key.includes("*")) return key.slice(2);
-        continue;
-      }
-      const before = target.slice(0, star);
-      const after = target.slice(star + 1);
-      if (
-        inner.length >= before.length + after.length && inner.startsWith(before) &&
-        inner.endsWith(after) && key.includes("*")
-      ) {
-        const middle = inner.slice(before.length, inner.length - after.length);
-        return key.slice(2).replace("*", middle);
-      }
+    for (const target of commonTargets(entry)) {
+      const sub = subpathFor(key, target, inner);
+      if (sub !== undefined) return sub;
     }
   }
   return undefined;
+}
+
+/** The subpath of exports key `key` (target `target`) that gives the file `inner`, if any. */
+function subpathFor(key: string, target: string, inner: string): string | undefined {
+  const star = target.indexOf("*");
+  if (star < 0) return target === inner && !key.includes("*") ? key.slice(2) : undefined;
+  const before = target.slice(0, star);
+  const after = target.slice(star + 1);
+  if (
+    !key.includes("*") || inner.length < before.length + after.length ||
+    !inner.startsWith(before) || !inner.endsWith(after)
+  ) return undefined;
+  return key.slice(2).replace("*", inner.slice(before.length, inner.length - after.length));
 }
