@@ -64,6 +64,12 @@ const GLOBAL_PATHS = [
   "nope.nope",
   "Object.prototype.__proto__",
   "JSON.parse",
+  "%TypedArray%.prototype.set",
+  "%GeneratorFunction%",
+  "%ArrayIteratorPrototype%.next",
+  "%Nope%",
+  "%%",
+  "x.%TypedArray%",
 ];
 const SOURCES = [
   "function f() { return 1; }",
