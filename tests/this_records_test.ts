@@ -141,6 +141,29 @@ describe("arrows over `this` that instrumented code made (Bun: this module)", {
   });
 });
 
+class Vault {
+  #secret = 5;
+  peek = () => this.#secret;
+  later(): () => number {
+    return () => this.#secret + 1;
+  }
+}
+
+describe("arrows over private names of their class (every runtime)", () => {
+  it("are refused when pickled, naming the names and the remedies", () => {
+    const v = new Vault();
+    for (const value of [v, v.peek, v.later(), [v.later()]]) {
+      assert.throws(
+        () => dumpsSync(value),
+        (e: unknown) =>
+          e instanceof PicklingError && /private names of the class around it \(#secret\)/.test(
+            e.message,
+          ) && /const x = this\.#x/.test(e.message) && /bind\(this\)/.test(e.message),
+      );
+    }
+  });
+});
+
 /** Runs `script` in `runtime` (Bun with the preload or without), giving `input` on stdin. */
 function run(runtime: "deno" | "bun" | "bun-plain", script: string, input = ""): string {
   const args = runtime === "deno"

@@ -27,7 +27,12 @@ export type SourceForm =
   /** Object-literal and class members: `m() {}`, `get x() {}`, `async *[k]() {}`. */
   | "method"
   /** A member that touches private names (`#x`): evaluated inside a class body. */
-  | "private-method";
+  | "private-method"
+  /**
+   * A function or arrow using private names of the class around it (`() => this.#x`): they
+   * exist only inside that class, so it cannot be evaluated on its own.
+   */
+  | "private-function";
 
 /** What the analysis learned about one source text. */
 export interface Analysis {
@@ -327,6 +332,11 @@ function analyzeUncached(source: string): Analysis {
   }
   // The parser accepts `this.#x` in an object literal; only a class body can evaluate it.
   if (form === "method" && collector.privateNames.size > 0) form = "private-method";
+  // Nor outside a class: a function using private names no class of its own declares.
+  if (
+    (form === "arrow" || form === "function") && collector.privateNames.size > 0 &&
+    [...collector.privateNames].some((n) => !declaredPrivate(fn!).has(n))
+  ) form = "private-function";
   const { free, optional } = freeVariables(collector.refs);
   const isArrow = form === "arrow";
   const cls = fn.type === "ClassExpression" ? fn : undefined;
@@ -486,6 +496,30 @@ function usesImportMeta(source: string): boolean {
     return collector.usesImportMeta;
   }
   return false;
+}
+
+/** The private names the classes inside `node` declare. */
+function declaredPrivate(node: unknown): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) {
+      for (const c of n) visit(c);
+      return;
+    }
+    if (!isNode(n)) return;
+    if (n.type === "ClassBody") {
+      for (const m of n.body) {
+        if ("key" in m && isNode(m.key) && m.key.type === "PrivateIdentifier") out.add(m.key.name);
+      }
+    }
+    for (const key in n) {
+      if (key !== "type" && key !== "start" && key !== "end") {
+        visit((n as unknown as Record<string, unknown>)[key]);
+      }
+    }
+  };
+  visit(node);
+  return out;
 }
 
 function candidatePrivateNames(source: string): string[] {

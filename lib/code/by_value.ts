@@ -244,6 +244,16 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
 
 /** Refuses a function that cannot be pickled by value on its own (see writeByValue). */
 function refuseAlone(enc: Encoder, fn: object, an: Analysis, name: string): never {
+  if (an.form === "private-function") {
+    const names = an.privateNames.map((n) => `#${n}`).join(", ");
+    enc.fail(
+      `cannot pickle ${an.lexicalThis ? "arrow function" : "function"}${name}: it uses ` +
+        `private names of the class around it (${names}), which exist only inside that ` +
+        "class; read them into variables outside it (`const x = this.#x`) and use those, or " +
+        "make it a method of the class and bind it (`this.f = this.f.bind(this)`): the class " +
+        "travels with it",
+    );
+  }
   if (formCode(an) === undefined) {
     enc.fail(
       `cannot pickle method${name} alone: it uses private names (#…), which exist only ` +
