@@ -35,7 +35,8 @@ import { isBun, isDeno, maybeBuiltin } from "../host.ts";
 import { BIND_STAND_IN } from "../runtime/instrumented.ts";
 import { programFunctionListed } from "../runtime/modules/listing.ts";
 import { loadedFunction } from "./loaded.ts";
-import { HIDDEN_INTRINSICS, isIntrinsicName } from "./hidden_intrinsics.ts";
+import { hiddenIntrinsics, intrinsicsOf, isIntrinsicName } from "./hidden_intrinsics.ts";
+import { foreignRealmOf } from "./realms.ts";
 import {
   BUN_GLOBALS,
   BUN_SCRIPTED,
@@ -150,94 +151,17 @@ function wellKnownName(s: symbol): string | undefined {
  * Plain objects of functions (`Math`, `JSON`, `Deno`), and `console`, whose prototype is its
  * own in Deno and Bun: all are by reference, so a loaded `console` is the loading runtime's.
  */
-function isNamespace(v: object): boolean {
+function isNamespace(v: object, objectProto: object): boolean {
+  if (types.isProxy(v)) return false;
   const proto = Object.getPrototypeOf(v);
-  return (proto === Object.prototype || proto === null || v === globalThis.console) &&
-    !types.isProxy(v);
+  return proto === objectProto || proto === null || v === globalThis.console;
 }
 
 function build(): Map<unknown, string> {
   // The globals a runtime defines late are defined now, so that the table holds them.
   maybeBuiltin("node:module");
-  const scripted = runtimeGlobals().scripted;
-  const found = new Map<unknown, string>();
   const tops = new Map<string, unknown>();
-  found.set(globalThis, "globalThis");
-  // [holder, path, top-level name]
-  type Level = Array<[object, string, string]>;
-  /** Walks `level` (holders at `depth - 1`) down to MAX_DEPTH, breadth first. */
-  const walk = (level: Level, first: number): void => {
-    for (let depth = first; depth <= MAX_DEPTH && level.length > 0; depth++) {
-      const next: Level = [];
-      for (const [holder, path, top] of level) {
-        let keys: (string | symbol)[];
-        try {
-          keys = Reflect.ownKeys(holder);
-        } catch {
-          continue;
-        }
-        for (const key of keys) {
-          if (depth === 1 && !runtimeOwnKey(key)) continue;
-          let segment: string;
-          if (typeof key === "symbol") {
-            const name = wellKnownName(key);
-            if (name === undefined) continue;
-            segment = `[Symbol.${name}]`;
-          } else {
-            if (
-              SKIP_KEYS.has(key) || key.includes(".") || key.includes("[") || key.startsWith("%")
-            ) continue;
-            segment = key;
-          }
-          let value: unknown;
-          try {
-            const d = Object.getOwnPropertyDescriptor(holder, key);
-            if (d === undefined) continue;
-            if ("value" in d) value = d.value;
-            else if (depth === 1 && d.get) {
-              value = (globalThis as Record<string | symbol, unknown>)[key];
-            } else continue;
-          } catch {
-            continue;
-          }
-          const t = depth === 1 ? segment : top;
-          if (depth === 1 && typeof key === "string") tops.set(key, value);
-          if (value === null || (typeof value !== "object" && typeof value !== "function")) {
-            continue;
-          }
-          if (found.has(value)) continue;
-          const full = path === "" ? segment : `${path}.${segment}`;
-          if (typeof value === "function") {
-            // JavaScript source under a global whose functions are all native: user code.
-            if (!scripted.has(t) && !isNative(value) && !isStandIn(value)) continue;
-            found.set(value, full);
-            if (depth < MAX_DEPTH) next.push([value, full, t]);
-            const proto = (value as { prototype?: unknown }).prototype;
-            if (
-              depth < MAX_DEPTH && proto !== null && typeof proto === "object" &&
-              !found.has(proto)
-            ) {
-              found.set(proto, `${full}.prototype`);
-              next.push([proto, `${full}.prototype`, t]);
-            }
-          } else if (isNamespace(value as object)) {
-            found.set(value, full);
-            if (depth < MAX_DEPTH) next.push([value as object, full, t]);
-          }
-        }
-      }
-      level = next;
-    }
-  };
-  walk([[globalThis, "", ""]], 1);
-  // The intrinsics no property path reaches, after the globals (whose paths come first).
-  const roots: Level = [];
-  for (const [name, value] of HIDDEN_INTRINSICS) {
-    if (found.has(value)) continue;
-    found.set(value, name);
-    roots.push([value, name, name]);
-  }
-  walk(roots, 2);
+  const found = buildTable(globalThis, OBJECT_PROTO, hiddenIntrinsics(), tops);
   // Globals there at import that this runtime's list does not name (a newer runtime's, a
   // REPL's own): native functions only, unless already reached by a known path. User code
   // there at import (a REPL session's declarations) is JavaScript, or a bound function.
@@ -261,6 +185,138 @@ function build(): Map<unknown, string> {
   return found;
 }
 
+const OBJECT_PROTO = Object.prototype;
+
+/**
+ * The built-ins of the realm whose global object is `g` (and `Object.prototype`
+ * `objectProto`), by path: its own properties, breadth first, then its hidden `intrinsics`.
+ * For this realm (`tops` given, filled with the top-level values) the runtime's own globals
+ * are walked (some written in JavaScript); for another only what is native.
+ */
+function buildTable(
+  g: object,
+  objectProto: object,
+  intrinsics: ReadonlyMap<string, object>,
+  tops?: Map<string, unknown>,
+): Map<unknown, string> {
+  const own = tops !== undefined;
+  const scripted = own ? runtimeGlobals().scripted : new Set<string>();
+  const found = new Map<unknown, string>();
+  found.set(g, "globalThis");
+  // [holder, path, top-level name]
+  type Level = Array<[object, string, string]>;
+  /** Walks `level` (holders at `depth - 1`) down to MAX_DEPTH, breadth first. */
+  const walk = (level: Level, first: number): void => {
+    for (let depth = first; depth <= MAX_DEPTH && level.length > 0; depth++) {
+      const next: Level = [];
+      for (const [holder, path, top] of level) {
+        let keys: (string | symbol)[];
+        try {
+          keys = Reflect.ownKeys(holder);
+        } catch {
+          continue;
+        }
+        for (const key of keys) {
+          if (depth === 1 && own && !runtimeOwnKey(key)) continue;
+          let segment: string;
+          if (typeof key === "symbol") {
+            const name = wellKnownName(key);
+            if (name === undefined) continue;
+            segment = `[Symbol.${name}]`;
+          } else {
+            if (
+              SKIP_KEYS.has(key) || key.includes(".") || key.includes("[") || key.startsWith("%")
+            ) continue;
+            segment = key;
+          }
+          let value: unknown;
+          try {
+            const d = Object.getOwnPropertyDescriptor(holder, key);
+            if (d === undefined) continue;
+            if ("value" in d) value = d.value;
+            else if (depth === 1 && own && d.get) {
+              value = (globalThis as Record<string | symbol, unknown>)[key];
+            } else continue;
+          } catch {
+            continue;
+          }
+          const t = depth === 1 ? segment : top;
+          if (depth === 1 && typeof key === "string") tops?.set(key, value);
+          if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+            continue;
+          }
+          if (found.has(value)) continue;
+          const full = path === "" ? segment : `${path}.${segment}`;
+          if (typeof value === "function") {
+            // JavaScript source under a global whose functions are all native: user code.
+            if (!scripted.has(t) && !isNative(value) && !isStandIn(value)) continue;
+            found.set(value, full);
+            if (depth < MAX_DEPTH) next.push([value, full, t]);
+            const proto = (value as { prototype?: unknown }).prototype;
+            if (
+              depth < MAX_DEPTH && proto !== null && typeof proto === "object" &&
+              !found.has(proto)
+            ) {
+              found.set(proto, `${full}.prototype`);
+              next.push([proto, `${full}.prototype`, t]);
+            }
+          } else if (isNamespace(value as object, objectProto)) {
+            found.set(value, full);
+            if (depth < MAX_DEPTH) next.push([value as object, full, t]);
+          }
+        }
+      }
+      level = next;
+    }
+  };
+  walk([[g, "", ""]], 1);
+  // The intrinsics no property path reaches, after the globals (whose paths come first).
+  const roots: Level = [];
+  for (const [name, value] of intrinsics) {
+    if (found.has(value)) continue;
+    found.set(value, name);
+    roots.push([value, name, name]);
+  }
+  walk(roots, 2);
+  return found;
+}
+
+const counterparts = new WeakMap<object, object | null>();
+
+/**
+ * This realm's counterpart of another realm's built-in `o` (its `Object.prototype`, its
+ * `Map.prototype`…): the object at the same path here. Undefined for anything else.
+ */
+export function counterpartOf(o: object): object | undefined {
+  let here = counterparts.get(o);
+  if (here === undefined) {
+    const path = foreignPathOf(o);
+    here = path === undefined ? null : resolveGlobalPath(path) ?? null;
+    counterparts.set(o, here);
+  }
+  return here ?? undefined;
+}
+
+/** The tables of other realms' built-ins (see realms.ts). */
+const foreignTables = new WeakMap<object, Map<unknown, string>>();
+
+/** The path of another realm's built-in `value`: its counterpart's here. */
+function foreignPathOf(value: object): string | undefined {
+  if (types.isProxy(value)) return undefined;
+  // Inheriting from one of this realm's built-ins: of this realm (the common case, at once).
+  const up = Object.getPrototypeOf(value);
+  if (up !== null && table?.has(up) === true) return undefined;
+  const realm = foreignRealmOf(value, OBJECT_PROTO);
+  if (realm === undefined) return undefined;
+  let t = foreignTables.get(realm.objectProto);
+  if (t === undefined) {
+    t = buildTable(realm.global, realm.objectProto, intrinsicsOf(realm.makeFunction));
+    foreignTables.set(realm.objectProto, t);
+  }
+  const path = t.get(value);
+  return path === "globalThis" ? undefined : path;
+}
+
 /**
  * The path of one of the runtime's own built-ins reachable from `globalThis`, or undefined
  * (for user code, and for any function given captures with `closure()`).
@@ -273,7 +329,7 @@ export function globalPathOf(value: object): string | undefined {
     }
     table = build();
   }
-  const path = table.get(value);
+  const path = table.get(value) ?? foreignPathOf(value);
   if (path !== undefined && explicitCaptures(value) !== undefined && !isNative(value)) {
     return undefined;
   }
@@ -386,7 +442,7 @@ export function resolveGlobalPath(path: string): object | undefined {
   let v: unknown = globalThis;
   let i = 0;
   if (typeof keys[0] === "string" && isIntrinsicName(keys[0])) {
-    v = HIDDEN_INTRINSICS.get(keys[0]);
+    v = hiddenIntrinsics().get(keys[0]);
     i = 1;
   }
   for (; i < keys.length; i++) {

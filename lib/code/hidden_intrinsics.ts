@@ -9,52 +9,50 @@
  * @module
  */
 
-const getPrototypeOf = Object.getPrototypeOf;
+/** Each intrinsic's name (with the `%`s) and the expression that gives it in a realm. */
+const EXPRESSIONS: readonly (readonly [string, string])[] = [
+  ["%TypedArray%", "Object.getPrototypeOf(Int8Array)"],
+  ["%GeneratorFunction%", "Object.getPrototypeOf(function* () {}).constructor"],
+  ["%AsyncFunction%", "Object.getPrototypeOf(async function () {}).constructor"],
+  ["%AsyncGeneratorFunction%", "Object.getPrototypeOf(async function* () {}).constructor"],
+  ["%GeneratorPrototype%", "Object.getPrototypeOf(function* () {}.prototype)"],
+  ["%AsyncGeneratorPrototype%", "Object.getPrototypeOf(async function* () {}.prototype)"],
+  [
+    "%AsyncIteratorPrototype%",
+    "Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}.prototype))",
+  ],
+  ["%ArrayIteratorPrototype%", "Object.getPrototypeOf([][Symbol.iterator]())"],
+  ["%MapIteratorPrototype%", "Object.getPrototypeOf(new Map().entries())"],
+  ["%SetIteratorPrototype%", "Object.getPrototypeOf(new Set().values())"],
+  ["%StringIteratorPrototype%", 'Object.getPrototypeOf(""[Symbol.iterator]())'],
+  ["%RegExpStringIteratorPrototype%", 'Object.getPrototypeOf(/x/[Symbol.matchAll](""))'],
+  ["%IteratorHelperPrototype%", "Object.getPrototypeOf(Iterator.from([]).map((x) => x))"],
+  ["%ThrowTypeError%", 'Object.getOwnPropertyDescriptor(Function.prototype, "caller").get'],
+];
 
-/** Runs `get`; undefined where this runtime lacks what it reads. */
-function tryGet(get: () => unknown): object | undefined {
-  try {
-    const v = get();
-    return v !== null && (typeof v === "object" || typeof v === "function") ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** An iterator helper (`Iterator.from([]).map(…)`), where the runtime has them. */
-function iteratorHelper(): unknown {
-  const from = (globalThis as { Iterator?: { from?(i: unknown): { map(f: unknown): unknown } } })
-    .Iterator?.from;
-  return from?.([]).map(() => 0);
-}
-
-/** The intrinsics by their names (with the `%`s), in the order the table walks them. */
-export const HIDDEN_INTRINSICS: ReadonlyMap<string, object> = (() => {
-  const generator = function* () {};
-  const asyncGenerator = async function* () {};
-  const getters: [string, () => unknown][] = [
-    ["%TypedArray%", () => getPrototypeOf(Int8Array)],
-    ["%GeneratorFunction%", () => getPrototypeOf(generator).constructor],
-    ["%AsyncFunction%", () => getPrototypeOf(async function () {}).constructor],
-    ["%AsyncGeneratorFunction%", () => getPrototypeOf(asyncGenerator).constructor],
-    ["%GeneratorPrototype%", () => getPrototypeOf(generator.prototype)],
-    ["%AsyncGeneratorPrototype%", () => getPrototypeOf(asyncGenerator.prototype)],
-    ["%AsyncIteratorPrototype%", () => getPrototypeOf(getPrototypeOf(asyncGenerator.prototype))],
-    ["%ArrayIteratorPrototype%", () => getPrototypeOf([][Symbol.iterator]())],
-    ["%MapIteratorPrototype%", () => getPrototypeOf(new Map().entries())],
-    ["%SetIteratorPrototype%", () => getPrototypeOf(new Set().values())],
-    ["%StringIteratorPrototype%", () => getPrototypeOf(""[Symbol.iterator]())],
-    ["%RegExpStringIteratorPrototype%", () => getPrototypeOf(/x/[Symbol.matchAll](""))],
-    ["%IteratorHelperPrototype%", () => getPrototypeOf(iteratorHelper())],
-    ["%ThrowTypeError%", () => Object.getOwnPropertyDescriptor(Function.prototype, "caller")?.get],
-  ];
+/**
+ * The intrinsics of the realm whose `Function` constructor is `makeFunction`, by name, in the
+ * order the table walks them; those the realm lacks (or cannot evaluate) are left out.
+ */
+export function intrinsicsOf(makeFunction: (body: string) => () => unknown): Map<string, object> {
   const out = new Map<string, object>();
-  for (const [name, get] of getters) {
-    const v = tryGet(get);
-    if (v !== undefined) out.set(name, v);
+  for (const [name, expr] of EXPRESSIONS) {
+    try {
+      const v = makeFunction(`"use strict"; return ${expr};`)();
+      if (v !== null && (typeof v === "object" || typeof v === "function")) out.set(name, v);
+    } catch {
+      // not in this realm
+    }
   }
   return out;
-})();
+}
+
+let own: Map<string, object> | undefined;
+
+/** This realm's intrinsics by name (computed when first asked). */
+export function hiddenIntrinsics(): ReadonlyMap<string, object> {
+  return own ??= intrinsicsOf((body) => new Function(body) as () => unknown);
+}
 
 /** True for a path segment that names a hidden intrinsic (`%…%`). */
 export function isIntrinsicName(segment: string): boolean {

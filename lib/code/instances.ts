@@ -19,7 +19,7 @@ import { writeBlob } from "../values/web.ts";
 import { writeBuiltinReduction } from "../values/builtin_reductions.ts";
 import { B_ARRAY, B_NONE, brandFits, brandOf, hostBrandOf, protoOfKind } from "../values/brands.ts";
 import { ordinaryChain, writeShapedInstance, type WrittenShape } from "./instance_shapes.ts";
-import { globalPathOf } from "./globals.ts";
+import { counterpartOf, globalPathOf } from "./globals.ts";
 import { referencedModule } from "./by_reference.ts";
 import { isRestorable } from "../runtime/private_readers.ts";
 import { constructorOf, isNative, privateFieldsOf } from "./members.ts";
@@ -139,6 +139,12 @@ function chainOf(enc: Encoder, proto: object | null): Chain {
   while (
     base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO && !K.KIND_BY_PROTO.has(base)
   ) {
+    // Another realm's built-in (a node:vm context's `Object.prototype`): as this realm's.
+    const here = counterpartOf(base);
+    if (here !== undefined) {
+      base = here;
+      break;
+    }
     const c = constructorOf(base);
     if (c !== undefined && (isNative(c) || globalPathOf(base) !== undefined)) {
       const name = (c as { name?: string }).name || "a built-in class";

@@ -34,6 +34,7 @@ import {
   writeNamespace,
 } from "../code/by_reference.ts";
 import { writePrototypeOf } from "../code/classes.ts";
+import { counterpartOf } from "../code/globals.ts";
 import { writeInstance } from "../code/instances.ts";
 import { writeOrdinary } from "../code/instance_shapes.ts";
 import { IS_JSC } from "../host.ts";
@@ -179,7 +180,17 @@ export function writeObject(enc: Encoder, o: object): void {
   } else if (proto === null) {
     writePlain(enc, o as Record<string, unknown>, true);
   } else {
-    const kind = K.KIND_BY_PROTO.get(proto);
+    let kind = K.KIND_BY_PROTO.get(proto);
+    if (kind === undefined) {
+      // Another realm's built-in prototype (a node:vm context's): written as this realm's.
+      const here = counterpartOf(proto);
+      if (here === OBJECT_PROTO) return writePlain(enc, o as Record<string, unknown>, false);
+      if (here === ARRAY_PROTO && isArray(o)) return writeArray(enc, o as unknown[], false);
+      if (here !== undefined) {
+        kind = K.KIND_BY_PROTO.get(here);
+        proto = here;
+      }
+    }
     if (kind === undefined) writeOther(enc, o);
     else FAMILY_WRITERS[kind](enc, o, kind, proto);
   }
