@@ -244,12 +244,14 @@ describe("real npm packages (pure-rand, fast-check: ES module builds)", () => {
     await checkClosure(out.closure);
   });
 
-  it("msgpackr: a Packr pickled on Bun packs and unpacks in Bun and in Deno", () => {
-    const script = "tests/packages/msgpackr_packr.mjs";
+  /**
+   * Runs `script dump` on Bun with the preload, then `script load` with its pickle in Bun and
+   * in Deno: each must print the values the dumping side printed. Those values.
+   */
+  function dumpOnBunLoadEverywhere(script: string): Record<string, unknown> {
     const dumped = json(run(bun, ["--preload", "./preload.ts", script, "dump"], root, {
       CLOUDPICKLE_CACHE_DIR: cache,
     }));
-    assert.equal((dumped.values as { isPackr: boolean }).isPackr, true);
     for (const [cmd, args] of [[bun, [script]], [deno, ["run", "-A", script]]] as const) {
       const r = spawnSync(cmd, [...args, "load"], {
         cwd: root,
@@ -260,22 +262,15 @@ describe("real npm packages (pure-rand, fast-check: ES module builds)", () => {
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), dumped.values, cmd);
     }
+    return dumped.values as Record<string, unknown>;
+  }
+
+  it("msgpackr: a Packr pickled on Bun packs and unpacks in Bun and in Deno", () => {
+    const values = dumpOnBunLoadEverywhere("tests/packages/msgpackr_packr.mjs");
+    assert.equal(values.isPackr, true);
   });
 
   it("fast-check: an arbitrary pickled on Bun draws the same values in Bun and in Deno", () => {
-    const script = "tests/packages/fast_check.mjs";
-    const dumped = json(run(bun, ["--preload", "./preload.ts", script, "dump"], root, {
-      CLOUDPICKLE_CACHE_DIR: cache,
-    }));
-    for (const [cmd, args] of [[bun, [script]], [deno, ["run", "-A", script]]] as const) {
-      const r = spawnSync(cmd, [...args, "load"], {
-        cwd: root,
-        encoding: "utf8",
-        input: dumped.bytes as string,
-        env: { ...process.env, NO_COLOR: "1" },
-      });
-      assert.equal(r.status, 0, r.stderr);
-      assert.deepEqual(JSON.parse(r.stdout), dumped.values, cmd);
-    }
+    dumpOnBunLoadEverywhere("tests/packages/fast_check.mjs");
   });
 });
