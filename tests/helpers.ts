@@ -381,3 +381,22 @@ export function runJSON<T = Record<string, unknown>>(cmd: string, args: string[]
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as T;
 }
+
+/** A fresh process {@linkcode evalIn} runs: Deno, Bun with the preload, or Bun without it. */
+export type EvalRuntime = "deno" | "bun" | "bun-plain";
+
+/**
+ * Runs JavaScript `script` in a fresh process of `runtime` (`deno eval`, `bun -e`) in the
+ * repository, with `input` on stdin; asserts it exits 0 and returns what it printed, trimmed.
+ */
+export function evalIn(runtime: EvalRuntime, script: string, input?: string): string {
+  const args = runtime === "deno"
+    ? ["eval", "--ext=js", script]
+    : runtime === "bun"
+    ? ["--preload", `${repoRoot}preload.ts`, "-e", script]
+    : ["-e", script];
+  const cmd = `${repoRoot}node_modules/.bin/${runtime === "deno" ? "deno" : "bun"}`;
+  const r = spawnSync(cmd, args, { cwd: repoRoot, encoding: "utf8", input, timeout: 120_000 });
+  assert.equal(r.status, 0, `${runtime}: ${r.stderr}`);
+  return r.stdout.trim();
+}

@@ -5,10 +5,10 @@
 // `tag` loaded beside it. Distinct symbols of one description stay distinct.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dumps, dumpsSync, loads, loadsSync, UnpicklingError } from "../mod.ts";
 import * as T from "../lib/format/tags.ts";
+import { evalIn } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tag = Symbol("tag");
@@ -16,15 +16,6 @@ class Tagged {
   [tag](): string {
     return `method of ${String(tag.description)}`;
   }
-}
-
-function run(cmd: "deno" | "bun", script: string, input: string): string {
-  const [bin, args] = cmd === "deno"
-    ? [`${root}node_modules/.bin/deno`, ["eval", "--ext=js", script]]
-    : [`${root}node_modules/.bin/bun`, ["--preload", `${root}preload.ts`, "-e", script]];
-  const r = spawnSync(bin, args, { input, encoding: "utf8", cwd: root });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
 }
 
 const mod = JSON.stringify(`${root}mod.ts`);
@@ -65,7 +56,7 @@ describe("unique symbols", () => {
           one.tag === two.tag, again.tag === one.tag, new one.T()[two.tag](), two.data[one.tag],
           typeof one.tag, one.tag.description,
         ]));`;
-      const out = run(runtime, script, JSON.stringify([first, second]));
+      const out = evalIn(runtime, script, JSON.stringify([first, second]));
       assert.equal(out, '[true,true,"method of tag",2,"symbol","tag"]');
     });
   }

@@ -7,9 +7,9 @@
 // the constructor pickles with its receiver.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dumps, dumpsSync, loads, loadsSync, PicklingError } from "../mod.ts";
+import { evalIn } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const step = 10;
@@ -63,15 +63,8 @@ describe("arrows over the enclosing this", () => {
       v = await loads(await dumps(v));
       const { twice, add } = v.s;
       console.log(JSON.stringify([v.s === v.again, twice(), add(2), v.s.n]));`;
-    for (
-      const [cmd, args] of [
-        [`${root}node_modules/.bin/deno`, ["eval", "--ext=js", script]],
-        [`${root}node_modules/.bin/bun`, ["--preload", `${root}preload.ts`, "-e", script]],
-      ] as const
-    ) {
-      const r = spawnSync(cmd, args, { encoding: "utf8", cwd: root });
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout.trim(), "[true,23,32,32]", cmd);
+    for (const runtime of ["deno", "bun"] as const) {
+      assert.equal(evalIn(runtime, script), "[true,23,32,32]", runtime);
     }
   });
 

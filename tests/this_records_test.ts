@@ -6,14 +6,12 @@
 // arrows over its instances, works on and pickles on from here.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dumps, dumpsSync, loads, loadsSync, PicklingError } from "../mod.ts";
+import { evalIn } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-const deno = `${root}node_modules/.bin/deno`;
-const bun = `${root}node_modules/.bin/bun`;
 
 class Job {
   handlers = { bump: () => ++this.base };
@@ -164,18 +162,6 @@ describe("arrows over private names of their class (every runtime)", () => {
   });
 });
 
-/** Runs `script` in `runtime` (Bun with the preload or without), giving `input` on stdin. */
-function run(runtime: "deno" | "bun" | "bun-plain", script: string, input = ""): string {
-  const args = runtime === "deno"
-    ? [deno, ["eval", "--ext=ts", script]] as const
-    : runtime === "bun"
-    ? [bun, ["--preload", `${root}preload.ts`, "-e", script]] as const
-    : [bun, ["-e", script]] as const;
-  const r = spawnSync(args[0], [...args[1]], { encoding: "utf8", cwd: root, input });
-  assert.equal(r.status, 0, `${runtime}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
 const MAKE = `const { dumpsSync } = await import(${JSON.stringify(`${root}mod.ts`)});
   class Account {
     constructor(balance) { this.balance = balance; }
@@ -193,7 +179,7 @@ const USE = `const { loads } = await import(${JSON.stringify(`${root}mod.ts`)});
 describe("arrows over `this` made by a class loaded from a pickle (every runtime)", () => {
   for (const maker of ["deno", "bun"] as const) {
     it(`a class made in ${maker}: its arrows pickle here and run in Deno and in Bun`, async () => {
-      const acct = await loads(Uint8Array.fromBase64(run(maker, MAKE))) as {
+      const acct = await loads(Uint8Array.fromBase64(evalIn(maker, MAKE))) as {
         balance: number;
         deposit(): (n: number) => number;
         audit(): { check: () => boolean; log: (() => string)[] };
@@ -213,7 +199,7 @@ describe("arrows over `this` made by a class loaded from a pickle (every runtime
       // And on: another process of each runtime (Bun without the preload too).
       const bytes = (await dumps([deposit, audit, acct])).toBase64();
       for (const runtime of ["deno", "bun", "bun-plain"] as const) {
-        assert.equal(run(runtime, USE, bytes), '[115,true,"at 115",115]', runtime);
+        assert.equal(evalIn(runtime, USE, bytes), '[115,true,"at 115",115]', runtime);
       }
     });
   }
