@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { dumps, dumpsSync, loads, loadsSync, PicklingError } from "../mod.ts";
 import { evalIn } from "./helpers.ts";
+import { createPool } from "../pool.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
@@ -176,7 +177,24 @@ const USE = `const { loads } = await import(${JSON.stringify(`${root}mod.ts`)});
   const [deposit, audit, acct] = await loads(Uint8Array.fromBase64(text.trim()));
   console.log(JSON.stringify([deposit(5), audit.check(), audit.log[0](), acct.balance]));`;
 
+class Tally {
+  constructor(public total: number) {}
+  adder(): (n: number) => number {
+    return (n) => (this.total += n);
+  }
+}
+
 describe("arrows over `this` made by a class loaded from a pickle (every runtime)", () => {
+  it("a pool task returns an arrow over an instance its worker made, which goes back again", async () => {
+    await using pool = createPool({ size: 1 });
+    // Tally travels by value: the worker's copy is loaded code, its arrows carry records.
+    const add = await pool.submit((start: number) => new Tally(start).adder(), 10);
+    assert.equal(add(5), 15);
+    assert.equal(add(1), 16, "the arrow keeps its instance here");
+    assert.equal(await pool.submit((f: (n: number) => number) => f(100), add), 116);
+    assert.equal(add(0), 16, "the worker had a copy");
+  });
+
   for (const maker of ["deno", "bun"] as const) {
     it(`a class made in ${maker}: its arrows pickle here and run in Deno and in Bun`, async () => {
       const acct = await loads(Uint8Array.fromBase64(evalIn(maker, MAKE))) as {
