@@ -97,6 +97,12 @@ export interface Analysis {
   readonly privateFields: readonly string[];
   /** Classes: names (without `#`) of its static private fields. */
   readonly staticPrivateFields: readonly string[];
+  /**
+   * Classes: whether their instances carry private state: private instance fields, or private
+   * instance methods and accessors (whose brand the constructor gives). Static private members
+   * are the class's own.
+   */
+  readonly instancePrivate: boolean;
   /** Classes whose `extends` clause is one identifier: that name (its value is the parent). */
   readonly heritage: string | undefined;
   /**
@@ -359,6 +365,11 @@ function analyzeUncached(source: string): Analysis {
     members: cls ? membersOf(cls) : NO_MEMBERS,
     privateFields: cls ? privateFieldsOf(cls, false) : [],
     staticPrivateFields: cls ? privateFieldsOf(cls, true) : [],
+    instancePrivate: cls !== undefined &&
+      cls.body.body.some((m) =>
+        (m.type === "PropertyDefinition" || m.type === "MethodDefinition" ||
+          m.type === "AccessorProperty") && !m.static && m.key?.type === "PrivateIdentifier"
+      ),
     definitionNames: cls ? definitionNamesOf(cls, free) : [],
     keyedMembers: cls ? keyedMembersOf(cls, source, collector.refs) : NONE,
     heritage: cls?.superClass?.type === "Identifier" ? cls.superClass.name : undefined,

@@ -102,7 +102,8 @@ function hasPrivate(cls: object): boolean {
   } catch {
     return false;
   }
-  return src.startsWith("class") && src.includes("#") && analyze(src).privateNames.length > 0;
+  // Only private state of instances (fields, the brand of private methods) needs rebuilding.
+  return src.startsWith("class") && src.includes("#") && analyze(src).instancePrivate;
 }
 
 function parentOf(cls: object): unknown {
