@@ -3,7 +3,8 @@
  * checkout's, on the cases of `cases.ts`, in paired interleaved rounds of CPU time. Each
  * round times A, B, B, A; the printed figure is the median over rounds of B's time over A's,
  * with the range, so the spread of this machine shows next to the result. Besides the cases of
- * `cases.ts`: `records10` (the records of the speed-target table).
+ * `cases.ts`: `records10` and `instances` (the records and class instances of the speed-target
+ * table).
  *
  *   BENCH_BASE=/path/to/other/checkout/mod.ts deno run -A bench/ab.ts [rounds] [case,...]
  *   BENCH_BASE=/path/to/other/checkout/mod.ts bun bench/ab.ts [rounds] [case,...]
@@ -14,7 +15,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import * as B from "../mod.ts";
 import { buildCases } from "./cases.ts";
-import { records10 } from "./target_cases.ts";
+import { classInstances, records10 } from "./target_cases.ts";
 
 interface Codec {
   dumpsSync(v: unknown): Uint8Array;
@@ -51,6 +52,7 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 const cases = [
   ...buildCases(),
   { id: "records10", label: "10k records10", build: () => records10(10_000) },
+  { id: "instances", label: "10k instances", build: () => classInstances(10_000) },
 ];
 for (const c of cases.filter((c) => only === undefined || only.includes(c.id))) {
   const value = c.build();

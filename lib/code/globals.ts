@@ -300,13 +300,18 @@ export function counterpartOf(o: object): object | undefined {
 /** The tables of other realms' built-ins (see realms.ts). */
 const foreignTables = new WeakMap<object, Map<unknown, string>>();
 
+/** Prototypes known to be of this realm (their objects are no other realm's built-ins). */
+const ownRealmProtos = new WeakSet<object>();
+
 /** The path of another realm's built-in `value`: its counterpart's here. */
 function foreignPathOf(value: object): string | undefined {
   if (types.isProxy(value)) return undefined;
-  // Inheriting from one of this realm's built-ins: of this realm (the common case, at once).
+  // Inheriting from one of this realm's built-ins, or from a prototype found to be of this
+  // realm before (instances of one class): of this realm, at once.
   const up = Object.getPrototypeOf(value);
-  if (up !== null && table?.has(up) === true) return undefined;
+  if (up !== null && (table?.has(up) === true || ownRealmProtos.has(up))) return undefined;
   const realm = foreignRealmOf(value, OBJECT_PROTO);
+  if (realm === undefined && up !== null && !types.isProxy(up)) ownRealmProtos.add(up);
   if (realm === undefined) return undefined;
   let t = foreignTables.get(realm.objectProto);
   if (t === undefined) {
@@ -319,9 +324,11 @@ function foreignPathOf(value: object): string | undefined {
 
 /**
  * The path of one of the runtime's own built-ins reachable from `globalThis`, or undefined
- * (for user code, and for any function given captures with `closure()`).
+ * (for user code, and for any function given captures with `closure()`). Another realm's
+ * built-ins have the path of their counterpart here, unless `ownRealm` (the caller knows that
+ * `value` is of this realm).
  */
-export function globalPathOf(value: object): string | undefined {
+export function globalPathOf(value: object, ownRealm = false): string | undefined {
   if (table === undefined) {
     // The program's own functions are not built-ins: no need to build the table for them.
     if (typeof value === "function" && (loadedFunction(value) || programFunctionListed(value))) {
@@ -329,7 +336,7 @@ export function globalPathOf(value: object): string | undefined {
     }
     table = build();
   }
-  const path = table.get(value) ?? foreignPathOf(value);
+  const path = table.get(value) ?? (ownRealm ? undefined : foreignPathOf(value));
   if (path !== undefined && explicitCaptures(value) !== undefined && !isNative(value)) {
     return undefined;
   }

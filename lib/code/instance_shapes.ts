@@ -84,8 +84,9 @@ export function writeOrdinary(enc: Encoder, o: object, proto: object, chain: Cha
     if (d.writable !== true || d.enumerable !== true || d.configurable !== true) return false;
     items[i] = d.value;
   }
-  // What the object is by its internal slots, whether it is a global, a native resource.
-  if (!isOrdinary(o) || globalPathOf(o) !== undefined || resourceOf(o, proto) !== undefined) {
+  // What the object is by its internal slots, whether it is a global, a native resource. (Its
+  // chain ends at this realm's Object.prototype: it is no other realm's built-in.)
+  if (!isOrdinary(o) || globalPathOf(o, true) !== undefined || resourceOf(o, proto) !== undefined) {
     return false;
   }
   return writeShaped(enc, o, proto, chain, names, items, true);
