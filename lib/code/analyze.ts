@@ -13,6 +13,16 @@ import { declare, isNode, LexicalScope } from "./scope/model.ts";
 import { type CollectedReference, freeVariables, ReferenceCollector } from "./scope/references.ts";
 import { declaringScope } from "./scope/resolve.ts";
 import { INTRINSICS } from "./intrinsics.ts";
+import {
+  candidatePrivateNames,
+  declaredPrivate,
+  heritageKindOf,
+  heritageRange,
+  instancePrivateOf,
+  membersOf,
+  NO_MEMBERS,
+  privateFieldsOf,
+} from "./class_body.ts";
 
 type ClassNode = ESTree.ClassExpression;
 
@@ -206,38 +216,6 @@ function definitionNamesOf(cls: ClassNode, free: readonly string[]): string[] {
   return free.filter((n) => used.has(n));
 }
 
-function privateFieldsOf(cls: ClassNode, statics: boolean): string[] {
-  const out: string[] = [];
-  for (const m of cls.body.body) {
-    if (m.type !== "PropertyDefinition" || m.key.type !== "PrivateIdentifier") continue;
-    if (Boolean(m.static) === statics) out.push(m.key.name);
-  }
-  return out;
-}
-
-const NO_MEMBERS = { statics: new Set<string>(), proto: new Set<string>(), computed: false };
-
-function membersOf(cls: ClassNode): Analysis["members"] {
-  const statics = new Set<string>();
-  const proto = new Set<string>();
-  let computed = false;
-  for (const m of cls.body.body) {
-    if (m.type !== "MethodDefinition") continue;
-    if (m.computed) computed = true;
-    if (m.computed || m.kind === "constructor" || !isNode(m.key)) continue;
-    const key = m.key;
-    const name = key.type === "Identifier"
-      ? key.name
-      : key.type === "Literal"
-      ? String(key.value)
-      : undefined;
-    if (name === undefined) continue;
-    (m.static ? statics : proto).add(name);
-  }
-  return { statics, proto, computed };
-}
-
-/** Source that cannot be analysed (native code, or syntax the parser rejects). */
 export class AnalysisError extends Error {
   /**
    * An error with its message.
@@ -274,9 +252,6 @@ function tryParse(text: string, module = false): ESTree.Expression | undefined {
     return undefined;
   }
 }
-
-/** Candidate private names: a text scan, which also finds `#` in comments and strings. */
-const PRIVATE_NAME = /#([A-Za-z_$][\w$]*)/g;
 
 type FunctionNode =
   | ESTree.FunctionExpression
@@ -365,11 +340,7 @@ function analyzeUncached(source: string): Analysis {
     members: cls ? membersOf(cls) : NO_MEMBERS,
     privateFields: cls ? privateFieldsOf(cls, false) : [],
     staticPrivateFields: cls ? privateFieldsOf(cls, true) : [],
-    instancePrivate: cls !== undefined &&
-      cls.body.body.some((m) =>
-        (m.type === "PropertyDefinition" || m.type === "MethodDefinition" ||
-          m.type === "AccessorProperty") && !m.static && m.key?.type === "PrivateIdentifier"
-      ),
+    instancePrivate: cls !== undefined && instancePrivateOf(cls),
     definitionNames: cls ? definitionNamesOf(cls, free) : [],
     keyedMembers: cls ? keyedMembersOf(cls, source, collector.refs) : NONE,
     heritage: cls?.superClass?.type === "Identifier" ? cls.superClass.name : undefined,
@@ -456,20 +427,6 @@ function sourceLengthOf(fn: FunctionNode): number | undefined {
   return n;
 }
 
-function heritageKindOf(cls: ClassNode): Analysis["heritageKind"] {
-  const h = cls.superClass;
-  if (!isNode(h)) return "none";
-  if (h.type === "Identifier") return "identifier";
-  return h.type === "Literal" && h.value === null ? "null" : "other";
-}
-
-/** Where a class's `extends` expression is in its source (parsed as `(source)`). */
-function heritageRange(cls: ClassNode): readonly [number, number] | undefined {
-  const h = cls.superClass as { start?: number; end?: number } | null;
-  if (h?.start === undefined || h.end === undefined) return undefined;
-  return [h.start - 1, h.end - 1];
-}
-
 /** Why a source does not parse, with the remedy when the reason is known. */
 function unparsable(source: string): AnalysisError {
   if (source.includes("import.meta") && usesImportMeta(source)) {
@@ -507,36 +464,6 @@ function usesImportMeta(source: string): boolean {
     return collector.usesImportMeta;
   }
   return false;
-}
-
-/** The private names the classes inside `node` declare. */
-function declaredPrivate(node: unknown): Set<string> {
-  const out = new Set<string>();
-  const visit = (n: unknown): void => {
-    if (Array.isArray(n)) {
-      for (const c of n) visit(c);
-      return;
-    }
-    if (!isNode(n)) return;
-    if (n.type === "ClassBody") {
-      for (const m of n.body) {
-        if ("key" in m && isNode(m.key) && m.key.type === "PrivateIdentifier") out.add(m.key.name);
-      }
-    }
-    for (const key in n) {
-      if (key !== "type" && key !== "start" && key !== "end") {
-        visit((n as unknown as Record<string, unknown>)[key]);
-      }
-    }
-  };
-  visit(node);
-  return out;
-}
-
-function candidatePrivateNames(source: string): string[] {
-  const out = new Set<string>();
-  for (const m of source.matchAll(PRIVATE_NAME)) out.add(m[1]);
-  return [...out];
 }
 
 function isMember(n: ESTree.Property): boolean {
