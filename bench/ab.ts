@@ -4,7 +4,7 @@
  * round times A, B, B, A; the printed figure is the median over rounds of B's time over A's,
  * with the range, so the spread of this machine shows next to the result. Besides the cases of
  * `cases.ts`: `records10` and `instances` (the records and class instances of the speed-target
- * table).
+ * table), and `closures` (closures over two scopes each, as a worker pool's tasks).
  *
  *   BENCH_BASE=/path/to/other/checkout/mod.ts deno run -A bench/ab.ts [rounds] [case,...]
  *   BENCH_BASE=/path/to/other/checkout/mod.ts bun bench/ab.ts [rounds] [case,...]
@@ -49,10 +49,20 @@ function time(fn: () => unknown, ms: number): number {
 }
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 
+/** Tasks as a worker receives them: closures over a factory's variables, in two scopes. */
+function closureTasks(count: number): ((x: number) => number)[] {
+  const factory = (scale: number, label: string) => (offset: number) => (x: number) =>
+    label.length + x * scale + offset;
+  const out: ((x: number) => number)[] = [];
+  for (let i = 0; i < count; i++) out.push(factory(i, `task-${i}`)(i * 10));
+  return out;
+}
+
 const cases = [
   ...buildCases(),
   { id: "records10", label: "10k records10", build: () => records10(10_000) },
   { id: "instances", label: "10k instances", build: () => classInstances(10_000) },
+  { id: "closures", label: "20 closures, 2 scopes", build: () => closureTasks(20) },
 ];
 for (const c of cases.filter((c) => only === undefined || only.includes(c.id))) {
   const value = c.build();

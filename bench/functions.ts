@@ -7,7 +7,7 @@
  * @module
  */
 
-import { closure, dumps, dumpsSync } from "../mod.ts";
+import { closure, dumps, dumpsSync, loadsSync } from "../mod.ts";
 import { fmtRatio, fmtTime } from "./harness.ts";
 
 type Fn = (x: number) => unknown;
@@ -52,16 +52,24 @@ let a = 1, b = 2.5, c = "three", d = { k: 4 }, e = true;
 const automatic: Fn = (x) => a + b * x + c.length + d.k + (e ? 1 : 0);
 const explicit: Fn = closure({ a, b, c, d, e }, (x) => a + b * x + c.length + d.k + (e ? 1 : 0));
 const plain = { a, b, c, d, e };
+/** A closure over two nested scopes (a factory's parameter, and its inner function's). */
+const nested = (k: number) => (j: number) => (x: number) => x * k + j;
 
 /** Runs the case and prints its table and target. */
 export async function runFunctionCase(budgetMs: number): Promise<void> {
-  const rows: [string, number | undefined, string][] = [];
+  // Each row: label, time, note, and the time its ratio is taken against.
+  const rows: [string, number | undefined, string, number][] = [];
   const tPlain = await time(() => dumpsSync(plain), budgetMs);
-  rows.push(["plain object, same five values (dumpsSync)", tPlain, ""]);
+  rows.push(["plain object, same five values (dumpsSync)", tPlain, "", tPlain]);
   const tExplicit = await time(() => dumpsSync(explicit), budgetMs);
-  rows.push(["closure() captures, repeated (dumpsSync)", tExplicit, ""]);
+  rows.push(["closure() captures, repeated (dumpsSync)", tExplicit, "", tPlain]);
   const tFirst = await time(() => dumpsSync(closure({ a, b, c, d, e }, freshClosure())), budgetMs);
-  rows.push(["closure() captures, first time: new source (dumpsSync)", tFirst, "parse + analysis"]);
+  rows.push([
+    "closure() captures, first time: new source (dumpsSync)",
+    tFirst,
+    "parse + analysis",
+    tPlain,
+  ]);
   let tAuto: number | undefined;
   let autoNote = "";
   try {
@@ -71,13 +79,37 @@ export async function runFunctionCase(budgetMs: number): Promise<void> {
   } catch (err) {
     autoNote = `n/a: ${(err instanceof Error ? err.message : String(err)).slice(0, 70)}…`;
   }
-  rows.push(["automatic capture, repeated (dumps)", tAuto, autoNote]);
-  console.log("\n| function case | time/op | ÷ plain object | note |");
+  rows.push(["automatic capture, repeated (dumps)", tAuto, autoNote, tPlain]);
+  // The loading side: a worker receives a closure over new values with every task.
+  const plainBytes = dumpsSync(plain);
+  const closureBytes = dumpsSync(explicit);
+  const tPlainLoad = await time(() => loadsSync(plainBytes), budgetMs);
+  rows.push(["plain object, loaded (loadsSync)", tPlainLoad, "", tPlainLoad]);
+  rows.push([
+    "closure() captures, loaded (loadsSync)",
+    await time(() => loadsSync(closureBytes), budgetMs),
+    "a scope of five variables",
+    tPlainLoad,
+  ]);
+  let nestedBytes: Uint8Array | undefined;
+  let nestedNote = "automatic capture: two scopes";
+  try {
+    nestedBytes = await dumps(nested(1)(2));
+  } catch (err) {
+    nestedNote = `n/a: ${(err instanceof Error ? err.message : String(err)).slice(0, 70)}…`;
+  }
+  rows.push([
+    "closure over two nested scopes, loaded (loadsSync)",
+    nestedBytes === undefined ? undefined : await time(() => loadsSync(nestedBytes), budgetMs),
+    nestedNote,
+    tPlainLoad,
+  ]);
+  console.log("\n| function case | time/op | ÷ plain object (same direction) | note |");
   console.log("|---|---|---|---|");
-  for (const [label, t, note] of rows) {
+  for (const [label, t, note, base] of rows) {
     console.log(
       `| ${label} | ${t === undefined ? "n/a" : fmtTime(t)} | ${
-        t === undefined ? "" : fmtRatio(t / tPlain)
+        t === undefined ? "" : fmtRatio(t / base)
       } | ${note} |`,
     );
   }
