@@ -10,13 +10,14 @@ import type { Encoder } from "../pickle/encoder.ts";
 import { writeReduction } from "../values/reduce.ts";
 import { syncRemedy } from "../runtime/remedy.ts";
 import { syncBoundReader } from "../runtime/detect.ts";
+import { loadedBound } from "./loaded.ts";
 import * as T from "../format/tags.ts";
 
 // Write side.
 
 /** Writes the bound function `fn` (`name`: its name for messages, e.g. ` 'f'`). */
 export function writeBound(enc: Encoder, fn: (...args: unknown[]) => unknown, name: string): void {
-  const parts = enc.opts.bound?.get(fn) ?? syncBoundReader()?.(fn);
+  const parts = loadedBound(fn) ?? enc.opts.bound?.get(fn) ?? syncBoundReader()?.(fn);
   if (parts === undefined) {
     if (enc.async && enc.opts.scopesUnavailable === undefined) {
       enc.unread.push(fn);

@@ -9,6 +9,7 @@
  */
 
 import type { ScopeHandle } from "./functions.ts";
+import type { BoundParts } from "../runtime/adapter.ts";
 
 /** A scope the loader rebuilt. */
 export interface LoadedScope {
@@ -93,4 +94,22 @@ export function loadedFunction(fn: object): LoadedFunction | undefined {
   if (known !== undefined || typeof fn !== "function") return known;
   const scope = Mark.scopeOf(fn);
   return scope === undefined ? undefined : { source: fnToString.call(fn), scope };
+}
+
+/**
+ * Bound functions the loader made (a pickle's `bind` call), with what they were made of: a
+ * bound function's target, `this` and arguments never change, and no runtime shows them
+ * without its scope adapter (Deno's inspector needs sys access; its REPL allows none), so a
+ * loaded one pickles again from this memory, anywhere.
+ */
+const bound = new WeakMap<object, BoundParts>();
+
+/** Remembers that the loader made bound function `fn` of `parts`. */
+export function rememberBound(fn: object, parts: BoundParts): void {
+  bound.set(fn, parts);
+}
+
+/** What a bound function the loader made was made of, if it made it. */
+export function loadedBound(fn: object): BoundParts | undefined {
+  return bound.get(fn);
 }

@@ -17,6 +17,9 @@ import {
 import { constructs } from "./inspect.ts";
 import { type DecodeFrame, type Decoder, HOLE, PENDING } from "../pickle/decoder.ts";
 import { K_REDUCE } from "../pickle/decode_table.ts";
+import { rememberBound } from "../code/loaded.ts";
+
+const reflectApply = Reflect.apply;
 
 // Write side.
 
@@ -116,6 +119,15 @@ export function construct(dec: Decoder, f: DecodeFrame): unknown {
       at,
       e,
     );
+  }
+  // A bound function (written by bound.ts as `Reflect.apply(bind, target, [this, ...args])`):
+  // what it was made of is remembered, so that it pickles again without the scope adapter.
+  if (
+    callable === reflectApply && typeof o === "function" && args.length === 3 &&
+    args[0] === Function.prototype.bind && isArray(args[2])
+  ) {
+    const made = args[2] as unknown[];
+    rememberBound(o, { target: args[1] as object, thisArg: made[0], args: made.slice(1) });
   }
   if (state !== undefined) {
     try {
