@@ -97,6 +97,45 @@ function replacement(n: Node): Node | null | undefined {
   return undefined;
 }
 
+/** Expressions a call's place takes as they are (their own precedence is a call's or tighter). */
+const TIGHT = new Set([
+  "Identifier",
+  "Literal",
+  "ThisExpression",
+  "ArrayExpression",
+  "TemplateLiteral",
+  "TaggedTemplateExpression",
+  "MemberExpression",
+  "CallExpression",
+  "NewExpression",
+]);
+
+/**
+ * Places where any expression but a sequence stands without parentheses (`key` of `parent`):
+ * an initializer, an argument, an element, a property's value, a returned value, the right
+ * side of an assignment, a spread, a template's part.
+ */
+const LOOSE: Record<string, readonly string[]> = {
+  VariableDeclarator: ["init"],
+  Property: ["value"],
+  PropertyDefinition: ["value"],
+  ArrayExpression: ["elements"],
+  CallExpression: ["arguments"],
+  NewExpression: ["arguments"],
+  ReturnStatement: ["argument"],
+  AssignmentExpression: ["right"],
+  AssignmentPattern: ["right"],
+  SpreadElement: ["argument"],
+  TemplateLiteral: ["expressions"],
+};
+
+/** Whether expression `r`, put where `parent`'s `key` held a call, needs parentheses. */
+function needsParentheses(parent: Node, key: string, r: Node): boolean {
+  if (TIGHT.has(r.type)) return false;
+  if (r.type === "SequenceExpression") return true;
+  return !(LOOSE[parent.type]?.includes(key) ?? false);
+}
+
 function isRecordDeclarator(d: Node): boolean {
   return isNode(d.id) && d.id.type === "Identifier" && RECORD.test(d.id.name as string);
 }
@@ -146,8 +185,12 @@ function strip(source: string): string | undefined {
           }
           // The wrapper call stood where the object literal's parentheses were (an arrow's
           // body, a statement's start): printed without them, the literal would be a block.
-          if (r !== null && r.type === "ObjectExpression") out += `(${render(r.start, r.end, r)})`;
-          else if (r !== null) out += render(r.start, r.end, r);
+          // A function, class or other loose expression in its place needs them where the
+          // call bound tighter: Bun inlines a variable used once into its use, so
+          // `M(x)` becomes `$cp$n(…, { M: (B) => … }, "M")(x)`, not `(B) => …(x)`.
+          if (r !== null && (r.type === "ObjectExpression" || needsParentheses(n, key, r))) {
+            out += `(${render(r.start, r.end, r)})`;
+          } else if (r !== null) out += render(r.start, r.end, r);
           pos = c.end;
         }
       }
