@@ -5,6 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { runJSON } from "./helpers.ts";
+import { dumpsSync, loadsSync } from "../mod.ts";
 import { runtimeRemedy, unreadableReason } from "../lib/runtime/remedy.ts";
 
 const script = "tests/instrumented/unreadable.mjs";
@@ -58,5 +59,32 @@ describe("capture errors name the remedy for the runtime", () => {
       assert.match(unreadableReason(f, undefined, true), /use the async dumps\(\)/);
       assert.equal(unreadableReason(f, undefined, false), "");
     }
+  });
+});
+
+describe("the name of a function expression around a closure", () => {
+  // `curried` is bound by the function expression itself: V8 shows no scope holding it, while
+  // Bun's preload records it as it records every variable.
+  const curry = (fn: (...a: number[]) => number) => {
+    const arity = fn.length;
+    return function curried(...args: number[]): unknown {
+      return args.length >= arity ? fn(...args) : (...more: number[]) => curried(...args, ...more);
+    };
+  };
+  const partial = curry((a, b, c) => a + b + c)(1) as (...more: number[]) => unknown;
+
+  it("pickles where the runtime records it, and is named with the remedy where it does not", () => {
+    const onBun = typeof (globalThis as { Bun?: unknown }).Bun === "object";
+    if (onBun) {
+      const again = loadsSync<(...more: number[]) => (c: number) => number>(dumpsSync(partial));
+      assert.equal(again(2)(3), 6);
+      return;
+    }
+    assert.throws(() => dumpsSync(partial), (e: Error) => {
+      assert.equal(e.name, "PicklingError");
+      assert.match(e.message, /'curried', the name of the function expression around it/);
+      assert.match(e.message, /const curried = function/);
+      return true;
+    });
   });
 });

@@ -136,6 +136,17 @@ export function captured(
     );
   }
   if (missing.length > 0) {
+    const own = missing.find((m) => read?.chain.some((c) => c.kind === `Closure (${m})`));
+    if (own !== undefined) {
+      // V8 keeps the name of a function expression (`return function curried() { … }`) in
+      // a binding of its own that no scope shows: only that function's variables are seen.
+      enc.fail(
+        `cannot pickle function${name}: it uses '${own}', the name of the function ` +
+          `expression around it, which the runtime does not show; declare that function ` +
+          `with a variable (\`const ${own} = function (…) { … }\`, then use '${own}') so ` +
+          "that its scope holds it, or pickle that function instead",
+      );
+    }
     const list = missing.map((m) => `'${m}'`).join(", ");
     const sync = !enc.async;
     const why = unreadableReason(
