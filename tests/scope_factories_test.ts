@@ -99,4 +99,15 @@ describe("rebuilt scopes made by shared factories", () => {
       }
     }
   });
+
+  it("a scope of very long names loads right, twice (its factory is not remembered)", () => {
+    const names = Array.from({ length: 200 }, (_, i) => `v${i}_${"x".repeat(1000)}`);
+    const body = names.map((n) => n).join(" + ");
+    const fn = new Function(`return () => ${body}`)() as () => number;
+    const captures = Object.fromEntries(names.map((n, i) => [n, i]));
+    const bytes = dumpsSync(closure(captures, fn));
+    const expected = (199 * 200) / 2;
+    assert.equal(loadsSync<() => number>(bytes)(), expected);
+    assert.equal(loadsSync<() => number>(bytes)(), expected);
+  });
 });

@@ -100,8 +100,15 @@ interface Factory {
 
 /** Factories by their variables (names are identifiers: a comma cannot be one's). */
 const factories = new Map<string, Factory>();
-/** Factories remembered at most (then forgotten all at once); each holds a short text. */
+/** Factories remembered at most (then forgotten all at once). */
 const FACTORIES_MAX = 1024;
+/**
+ * Text the remembered factories may hold (then forgotten all at once), so that pickles with
+ * long lists of long names cannot make the cache hold much memory; a factory whose text is
+ * longer than a sixteenth of it is made for its scope alone.
+ */
+const FACTORY_TEXT_MAX = 4 * 1024 * 1024;
+let factoryText = 0;
 
 function factoryOf(names: readonly string[], uninitialized?: readonly boolean[]): Factory {
   let key = names.join(",");
@@ -111,9 +118,15 @@ function factoryOf(names: readonly string[], uninitialized?: readonly boolean[])
   }
   let f = factories.get(key);
   if (f === undefined) {
-    if (factories.size >= FACTORIES_MAX) factories.clear();
     f = { text: factorySource(names, uninitialized), top: undefined };
+    const size = f.text.length + key.length;
+    if (size > FACTORY_TEXT_MAX / 16) return f;
+    if (factories.size >= FACTORIES_MAX || factoryText + size > FACTORY_TEXT_MAX) {
+      factories.clear();
+      factoryText = 0;
+    }
     factories.set(key, f);
+    factoryText += size;
   }
   return f;
 }
