@@ -88,3 +88,17 @@ describe("the name of a function expression around a closure", () => {
     });
   });
 });
+
+describe("closures of a module imported from a data: URL", () => {
+  it("pickle on Deno; on Bun, which loads such modules without its plugins, the refusal says so", async () => {
+    const src = "let base = 7; export const make = (k) => (x) => x * k + base;";
+    const mod = await import("data:text/javascript," + encodeURIComponent(src));
+    const f = mod.make(3) as (x: number) => number;
+    const onBun = typeof (globalThis as { Bun?: unknown }).Bun === "object";
+    if (!onBun) {
+      assert.equal(loadsSync<(x: number) => number>(dumpsSync(f))(1), 10);
+      return;
+    }
+    assert.throws(() => dumpsSync(f), /modules imported from data: or blob: URLs/);
+  });
+});

@@ -29,7 +29,8 @@ export function notInstrumented(commonJsPackages: readonly string[]): string {
       commonJsPackages.length > 5 ? ", …" : ""
     })`;
   return "the preload did not instrument the code that made it: on Bun it cannot instrument " +
-    `CommonJS modules${loaded}, which break when transformed (oven-sh/bun#39786), nor code ` +
+    `CommonJS modules${loaded}, which break when transformed (oven-sh/bun#39786), nor ` +
+    "modules imported from data: or blob: URLs (Bun loads them without its plugins), nor code " +
     "made by eval or new Function, nor functions under a computed key; pickle the package's exported factory and its arguments " +
     "instead (exports go by reference) and call it after loading, or pickle the closure on " +
     "Deno, which reads any closure";
