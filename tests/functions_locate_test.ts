@@ -152,6 +152,31 @@ describe("new functions located together", () => {
   }
 });
 
+describe("closures located and read in one pickling call", () => {
+  it(
+    "Deno: the scope list that located a closure is the one its variables are read from",
+    { skip: !onDeno },
+    () => {
+      const r = spawnSync(
+        join(root, "node_modules/.bin/deno"),
+        ["run", "-A", "tests/instrumented/closures_batch.ts"],
+        { cwd: root, encoding: "utf8", timeout: 120_000 },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
+        calls: Record<string, number>;
+        right: boolean;
+      };
+      assert.ok(out.right, "the closures run after loading");
+      // One handle, one look at its internal properties and one hand-over of its scope list
+      // per closure (six before: the location and the variables were read apart).
+      for (const m of ["Runtime.evaluate", "Runtime.getProperties", "Runtime.callFunctionOn"]) {
+        assert.ok((out.calls[m] ?? 0) <= 40 + 4, `${m}: ${JSON.stringify(out.calls)}`);
+      }
+    },
+  );
+});
+
 describe("functions evaluated together on load", () => {
   it("have no own key but length and name, and can be frozen and pickled again", () => {
     const { fns, k } = fresh(6);

@@ -13,6 +13,7 @@
 
 import {
   evaluateNow,
+  heldMemo,
   inspectorStash,
   inspectorUsableSilently,
   STASH_LOOKUP as LOOKUP,
@@ -20,6 +21,7 @@ import {
 } from "./session.ts";
 import { entryModuleURL } from "../modules/entry.ts";
 import type { Siblings } from "../adapter.ts";
+import { type ScopeEntry, STORE_THIS } from "./scopes_sync.ts";
 
 /** Script id → URL of every script whose URL is known (listing, stack frames). */
 const scriptURLs = new Map<string, string>();
@@ -261,7 +263,7 @@ function locate(fn: object): Location {
       const ev = call("Runtime.evaluate", { expression: LOOKUP, objectGroup: "cloudpickle" });
       const objectId = (ev.result as { objectId?: string } | undefined)?.objectId;
       if (objectId === undefined) return UNKNOWN;
-      return readLocation(call, objectId);
+      return readLocation(call, objectId, fn);
     });
     if (loc.id !== undefined && !loc.moduleless) locatedCount++;
     return loc;
@@ -276,6 +278,7 @@ function locate(fn: object): Location {
 function readLocation(
   call: (method: string, params: object) => Record<string, unknown>,
   objectId: string,
+  fn?: object,
 ): Location {
   const props = call("Runtime.getProperties", { objectId, ownProperties: true });
   const internal = (props.internalProperties ?? []) as {
@@ -288,7 +291,22 @@ function readLocation(
   if (id === undefined || scopes === undefined) return { id, moduleless: false, exact: true };
   // Every function has the global scope, last: a chain of one is the global scope alone,
   // so no module defines the function (the usual case of evaluated code), without listing it.
-  if (chain!.description === "Scopes[1]") return { id, moduleless: true, exact: true };
+  const memo = fn === undefined ? undefined : heldMemo();
+  if (chain!.description === "Scopes[1]") {
+    memo?.set(fn!, []);
+    return { id, moduleless: true, exact: true };
+  }
+  if (memo !== undefined) {
+    // Within a pickling call the function's scopes are read next when it goes by value: the
+    // scope list itself, handed over now, answers both (its variables are read only then).
+    const live = handOverNow(call, scopes);
+    if (live !== undefined) {
+      memo.set(fn!, live);
+      const kinds = Array.from(live, (e) => e.description ?? e.type ?? "");
+      const moduleless = kinds.length > 0 && !kinds.some((d) => d.startsWith("Module"));
+      return { id, moduleless, exact: true };
+    }
+  }
   const list = call("Runtime.getProperties", { objectId: scopes, ownProperties: true });
   const kinds = ((list.result ?? []) as { value?: { description?: unknown } }[])
     .map((p) => p.value?.description);
@@ -296,4 +314,19 @@ function readLocation(
   const moduleless = kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
     !kinds.some((d) => (d as string).startsWith("Module"));
   return { id, moduleless, exact: true };
+}
+
+/** The live `[[Scopes]]` list whose handle is `scopes`, handed over through the stash. */
+function handOverNow(
+  call: (method: string, params: object) => Record<string, unknown>,
+  scopes: string,
+): ArrayLike<ScopeEntry> | undefined {
+  const stash = inspectorStash();
+  stash.delete(1);
+  try {
+    call("Runtime.callFunctionOn", { objectId: scopes, functionDeclaration: STORE_THIS });
+    return stash.get(1) as ArrayLike<ScopeEntry> | undefined;
+  } finally {
+    stash.delete(1);
+  }
 }

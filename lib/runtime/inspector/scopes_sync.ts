@@ -21,13 +21,14 @@ import {
   type ScopeSnapshot,
   TDZ,
 } from "../adapter.ts";
-import { inspectorStash, STASH_LOOKUP, stashStore, withInspector } from "./session.ts";
+import { heldMemo, inspectorStash, STASH_LOOKUP, stashStore, withInspector } from "./session.ts";
 
 const GROUP = "cloudpickle";
 const SKIPPED = /^(Global|With Block|Eval)/;
 // Constant texts, so V8 compiles each once; reads run one at a time, so fixed slots suffice.
 const LOOKUP = STASH_LOOKUP;
-const STORE_THIS = stashStore("", "this");
+/** Stores `this` (the object the declaration is called on) into the stash's slot 1. */
+export const STORE_THIS: string = stashStore("", "this");
 const STORE_PARTS = stashStore("t, self, args", "[t, self, args]");
 const STORE_ARGS = stashStore("...v", "v");
 
@@ -64,6 +65,9 @@ export function runNow<T>(steps: () => Steps<T>): T {
  * the inspector cannot be used so.
  */
 export function readScopesNow(fn: object): ReadScopes {
+  // Its scope list was handed over in this pickling call, with its location (locate.ts).
+  const list = heldMemo()?.get(fn) as ArrayLike<ScopeEntry> | undefined;
+  if (list !== undefined) return snapshot(list);
   return runNow(() => scopesSteps(fn));
 }
 

@@ -105,9 +105,22 @@ export function holdInspector(): void {
   holds++;
 }
 
+/**
+ * What reads made while the session is held found out about values, for later reads of the
+ * same hold (one pickling call): a Map that exists only while a hold lasts, emptied when it
+ * ends (the values read may change between calls).
+ */
+export function heldMemo(): Map<object, unknown> | undefined {
+  if (holds === 0) return undefined;
+  return memo ??= new Map();
+}
+let memo: Map<object, unknown> | undefined;
+
 /** Ends a {@linkcode holdInspector}; the last one disconnects the session, if one was opened. */
 export function releaseInspector(): void {
-  if (--holds > 0 || held === undefined) return;
+  if (--holds > 0) return;
+  memo = undefined;
+  if (held === undefined) return;
   const { session } = held;
   held = undefined;
   close(session);
