@@ -303,7 +303,8 @@ function readLocation(
     if (live !== undefined) {
       memo.set(fn!, live);
       const kinds = Array.from(live, (e) => e.description ?? e.type ?? "");
-      const moduleless = kinds.length > 0 && !kinds.some((d) => d.startsWith("Module"));
+      const moduleless = kinds.length > 0 && kinds.every((d) => d !== "") &&
+        !kinds.some((d) => d.startsWith("Module"));
       return { id, moduleless, exact: true };
     }
   }
