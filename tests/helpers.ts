@@ -400,3 +400,13 @@ export function evalIn(runtime: EvalRuntime, script: string, input?: string): st
   assert.equal(r.status, 0, `${runtime}: ${r.stderr}`);
   return r.stdout.trim();
 }
+
+/** Whether `f` throws a ReferenceError (a variable read in its temporal dead zone). */
+export function throwsReference(f: () => unknown): boolean {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof ReferenceError;
+  }
+  return false;
+}

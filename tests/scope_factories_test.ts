@@ -6,6 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { closure, dumps, dumpsSync, loadsSync } from "../mod.ts";
+import { throwsReference } from "./helpers.ts";
 
 type Counter = { inc: () => number; get: () => number };
 
@@ -25,15 +26,6 @@ async function sameNamesTdzAndLive(): Promise<{ tdz: Uint8Array; live: Uint8Arra
   const tdz = await dumps(g);
   const late = (x: number) => -x * 10;
   return { tdz, live: dumpsSync(g) };
-}
-
-function throwsReference(f: () => unknown): boolean {
-  try {
-    f();
-  } catch (e) {
-    return e instanceof ReferenceError;
-  }
-  return false;
 }
 
 describe("rebuilt scopes made by shared factories", () => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { dumps, dumpsSync, loads, loadsSync } from "../mod.ts";
 import { dis } from "../dis.ts";
 import { explain, formatExplanation } from "../explain.ts";
-import { bytesEqual, expectUnpicklingError } from "./helpers.ts";
+import { bytesEqual, expectUnpicklingError, throwsReference } from "./helpers.ts";
 
 type G = (n: number) => number;
 
@@ -26,15 +26,6 @@ async function picklesBeforeDeclaration(): Promise<{
 }
 
 const made = await picklesBeforeDeclaration();
-
-function throwsReference(f: () => unknown): boolean {
-  try {
-    f();
-  } catch (e) {
-    return e instanceof ReferenceError;
-  }
-  return false;
-}
 
 describe("a captured variable in its temporal dead zone", () => {
   it("travels uninitialized: the loaded function runs until it reads it, then throws", async () => {
