@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { runJSON } from "./helpers.ts";
-import { dumpsSync, loadsSync } from "../mod.ts";
+import { dumps, dumpsSync, loadsSync } from "../mod.ts";
 import { runtimeRemedy, unreadableReason } from "../lib/runtime/remedy.ts";
 
 const script = "tests/instrumented/unreadable.mjs";
@@ -63,23 +63,43 @@ describe("capture errors name the remedy for the runtime", () => {
 });
 
 describe("the name of a function expression around a closure", () => {
-  // `curried` is bound by the function expression itself: V8 shows no scope holding it, while
-  // Bun's preload records it as it records every variable.
+  // `curried` is bound by the function expression itself: V8 shows no scope holding it (the
+  // function is found among the functions of that name by its scopes), while Bun's preload
+  // records it as it records every variable.
+  type Curried = ((...args: number[]) => unknown) & { calls: number };
   const curry = (fn: (...a: number[]) => number) => {
     const arity = fn.length;
-    return function curried(...args: number[]): unknown {
+    const made = function curried(...args: number[]): unknown {
+      (curried as Curried).calls++;
       return args.length >= arity ? fn(...args) : (...more: number[]) => curried(...args, ...more);
-    };
+    } as Curried;
+    made.calls = 0;
+    return made;
   };
-  const partial = curry((a, b, c) => a + b + c)(1) as (...more: number[]) => unknown;
+  const sum3 = (a: number, b: number, c: number) => a + b + c;
+  const add = curry(sum3);
+  const partial = add(1) as (...more: number[]) => (c: number) => number;
 
-  it("pickles where the runtime records it, and is named with the remedy where it does not", () => {
-    const onBun = typeof (globalThis as { Bun?: unknown }).Bun === "object";
-    if (onBun) {
-      const again = loadsSync<(...more: number[]) => (c: number) => number>(dumpsSync(partial));
+  it("pickles, sync and async, and runs after loading and another hop", async () => {
+    for (const bytes of [dumpsSync(partial), await dumps(partial)]) {
+      const again = loadsSync<typeof partial>(bytes);
       assert.equal(again(2)(3), 6);
-      return;
+      const hop = loadsSync<typeof partial>(dumpsSync(again));
+      assert.equal(hop(2, 3), 6);
     }
+  });
+
+  it("pickled with that function, the closure calls it after loading", async () => {
+    const v = loadsSync<{ add: Curried; partial: typeof partial }>(await dumps({ add, partial }));
+    const before = v.add.calls;
+    assert.equal(v.partial(2)(3), 6);
+    assert.equal(v.add.calls, before + 2, "the loaded closure calls the loaded function");
+  });
+
+  it("Deno: two functions of that name in the same state are refused with the remedy", () => {
+    if (typeof (globalThis as { Bun?: unknown }).Bun === "object") return;
+    const twin = curry(sum3);
+    twin.calls = add.calls; // the same state as `add`: which one `partial` reads is unknown
     assert.throws(() => dumpsSync(partial), (e: Error) => {
       assert.equal(e.name, "PicklingError");
       assert.match(e.message, /'curried', the name of the function expression around it/);

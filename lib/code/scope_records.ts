@@ -24,6 +24,7 @@ import { packageByValueHint, unreadableReason } from "../runtime/remedy.ts";
 import { type ReadScopes, type ScopeSnapshot, TDZ } from "../runtime/adapter.ts";
 import { syncScopesUnavailable } from "../runtime/detect.ts";
 import { keyFromMembers, NO_KEY } from "./member_keys.ts";
+import { withExpressionName } from "./expression_names.ts";
 
 // Write side.
 
@@ -78,12 +79,28 @@ export function captured(
   const built = loadedFunction(fn);
   if (built !== undefined) return loadedScopes(enc, built.scope);
   let read = enc.opts.scopes?.get(fn);
+  const prefetched = read !== undefined;
+  if (read === undefined && enc.syncReader !== undefined) read = enc.syncReader(fn);
+  // The name of a function expression around the function, which V8 shows in no scope.
+  const own = read === undefined
+    ? undefined
+    : an.free.find((v) =>
+      read!.found.get(v) === undefined && read!.chain.some((c) => c.kind === `Closure (${v})`)
+    );
+  const named = own === undefined ? undefined : withExpressionName(read!, own);
+  if (named !== undefined) {
+    if (prefetched) {
+      // The async form groups its reads before a walk: walk this function again, with its
+      // chain holding the name, and that function's own scopes read too.
+      enc.opts.scopes!.set(fn, named.read);
+      enc.unread.push(fn, named.fn);
+      return UNREAD;
+    }
+    read = named.read;
+  }
   let fromScopes: ScopeRecord | null = null;
-  if (read === undefined && enc.syncReader !== undefined) {
-    read = enc.syncReader(fn);
-    if (read !== undefined) fromScopes = identityScopes(enc, an, read);
-  } else if (read !== undefined) {
-    fromScopes = enc.fnScopes.get(fn) ?? null;
+  if (read !== undefined) {
+    fromScopes = prefetched ? enc.fnScopes.get(fn) ?? null : identityScopes(enc, an, read);
   }
   if (read === undefined && enc.async && enc.opts.scopesUnavailable === undefined) {
     enc.unread.push(fn);
@@ -139,12 +156,14 @@ export function captured(
     const own = missing.find((m) => read?.chain.some((c) => c.kind === `Closure (${m})`));
     if (own !== undefined) {
       // V8 keeps the name of a function expression (`return function curried() { … }`) in
-      // a binding of its own that no scope shows: only that function's variables are seen.
+      // a binding of its own that no scope shows, and the function was not found by its
+      // scopes (expression_names.ts).
       enc.fail(
         `cannot pickle function${name}: it uses '${own}', the name of the function ` +
-          `expression around it, which the runtime does not show; declare that function ` +
-          `with a variable (\`const ${own} = function (…) { … }\`, then use '${own}') so ` +
-          "that its scope holds it, or pickle that function instead",
+          "expression around it, which the runtime does not show, and no single function of " +
+          "that name has the closure's scopes (two made in the same state?); declare that " +
+          `function with a variable (\`const ${own} = function (…) { … }\`, then use ` +
+          `'${own}') so that its scope holds it, or pickle that function instead`,
       );
     }
     const list = missing.map((m) => `'${m}'`).join(", ");

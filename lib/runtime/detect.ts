@@ -38,6 +38,7 @@ import {
 } from "./inspector/session.ts";
 import { inspectorAdapter } from "./inspector/scopes.ts";
 import { readBoundNow, readPrivateNow, readScopesNow } from "./inspector/scopes_sync.ts";
+import { functionsNamedNow } from "./inspector/named_functions.ts";
 import { inspectorModuleSource } from "./inspector/modules.ts";
 import { requireCacheModuleSource } from "./modules/require_cache.ts";
 import { entryModuleURL } from "./modules/entry.ts";
@@ -48,7 +49,7 @@ import { entryModuleURL } from "./modules/entry.ts";
  */
 let inspectorState: "unknown" | "usable" | string = "unknown";
 
-function inspectorRead<T>(read: (o: object) => T, o: object): T | undefined {
+function inspectorRead<A, T>(read: (o: A) => T, o: A): T | undefined {
   if (inspectorState === "unknown") {
     inspectorState = inspectorUsableSilently() ? "usable" : inspectorRefusal() ?? DENO_SYS_REMEDY;
   }
@@ -82,6 +83,16 @@ export function instrumentedScopeReader(): SyncScopeReader | undefined {
 /** The synchronous scope reader of this process: instrumented code's, or the inspector's. */
 export function syncScopeReader(): SyncScopeReader {
   return instrumentedScopeReader() ?? inspectorScopes;
+}
+
+/**
+ * The functions of this process named `name`, where the runtime can list them (V8's
+ * inspector); undefined elsewhere. For the function a named function expression's own name
+ * stands for, which no scope shows (see inspector/named_functions.ts).
+ */
+export function syncFunctionsNamed(): ((name: string) => object[] | undefined) | undefined {
+  if (instrumentedScopeReader() !== undefined || IS_JSC) return undefined;
+  return (name) => inspectorRead(functionsNamedNow, name);
 }
 
 /** The synchronous bound-function reader of this process: the preload's, or the inspector's. */
