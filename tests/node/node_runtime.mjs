@@ -65,6 +65,23 @@ describe("node", () => {
     assert.equal(count, 0);
   });
 
+  it("closures of a curry helper (the name of a function expression), and bound functions", async () => {
+    const curry = (fn) => {
+      const arity = fn.length;
+      return function curried(...args) {
+        return args.length >= arity ? fn(...args) : (...more) => curried(...args, ...more);
+      };
+    };
+    const partial = curry((a, b, c) => a + b + c)(1);
+    assert.equal(loadsSync(dumpsSync(partial))(2)(3), 6);
+    assert.equal(loadsSync(await dumps(partial))(2, 3), 6);
+    const bound = function (x) {
+      return this.m * x;
+    }.bind({ m: 3 });
+    const loaded = loadsSync(dumpsSync(bound));
+    assert.equal(loadsSync(dumpsSync(loaded))(2), 6, "a loaded bound function pickles again");
+  });
+
   it("round-trips class instances: one class, its methods, accessors and statics", () => {
     class Account {
       static opened = 0;
