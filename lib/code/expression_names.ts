@@ -18,6 +18,20 @@ import { syncFunctionsNamed, syncScopeReader } from "../runtime/detect.ts";
 /** The kind of the scope {@linkcode withExpressionName} adds. */
 export const EXPRESSION_NAME_KIND = "Function name";
 
+/**
+ * The first of `names` that `read` does not show but whose chain holds a scope of a function of
+ * that name: the name of a function expression around the closure.
+ */
+export function expressionNameIn(
+  read: ReadScopes | undefined,
+  names: readonly string[],
+): string | undefined {
+  if (read === undefined) return undefined;
+  return names.find((v) =>
+    read.found.get(v) === undefined && read.chain.some((c) => c.kind === `Closure (${v})`)
+  );
+}
+
 /** The function expression `name` stands for in `read`'s chain, and the chain with it. */
 export function withExpressionName(
   read: ReadScopes,

@@ -24,7 +24,7 @@ import { packageByValueHint, unreadableReason } from "../runtime/remedy.ts";
 import { type ReadScopes, type ScopeSnapshot, TDZ } from "../runtime/adapter.ts";
 import { syncScopesUnavailable } from "../runtime/detect.ts";
 import { keyFromMembers, NO_KEY } from "./member_keys.ts";
-import { withExpressionName } from "./expression_names.ts";
+import { expressionNameIn, withExpressionName } from "./expression_names.ts";
 
 // Write side.
 
@@ -82,11 +82,7 @@ export function captured(
   const prefetched = read !== undefined;
   if (read === undefined && enc.syncReader !== undefined) read = enc.syncReader(fn);
   // The name of a function expression around the function, which V8 shows in no scope.
-  const own = read === undefined
-    ? undefined
-    : an.free.find((v) =>
-      read!.found.get(v) === undefined && read!.chain.some((c) => c.kind === `Closure (${v})`)
-    );
+  const own = expressionNameIn(read, an.free);
   const named = own === undefined ? undefined : withExpressionName(read!, own);
   if (named !== undefined) {
     if (prefetched) {
@@ -153,7 +149,7 @@ export function captured(
     );
   }
   if (missing.length > 0) {
-    const own = missing.find((m) => read?.chain.some((c) => c.kind === `Closure (${m})`));
+    const own = expressionNameIn(read, missing);
     if (own !== undefined) {
       // V8 keeps the name of a function expression (`return function curried() { … }`) in
       // a binding of its own that no scope shows, and the function was not found by its
