@@ -16,7 +16,7 @@ import { TDZ } from "../runtime/adapter.ts";
 import { syncFunctionsNamed, syncScopeReader } from "../runtime/detect.ts";
 
 /** The kind of the scope {@linkcode withExpressionName} adds. */
-export const EXPRESSION_NAME_KIND = "Function name";
+const EXPRESSION_NAME_KIND = "Function name";
 
 /**
  * The first of `names` that `read` does not show but whose chain holds a scope of a function of

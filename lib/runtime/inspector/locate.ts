@@ -21,7 +21,7 @@ import {
 } from "./session.ts";
 import { entryModuleURL } from "../modules/entry.ts";
 import type { Siblings } from "../adapter.ts";
-import { type ScopeEntry, STORE_THIS } from "./scopes_sync.ts";
+import { scopeListNow } from "./scopes_sync.ts";
 
 /** Script id → URL of every script whose URL is known (listing, stack frames). */
 const scriptURLs = new Map<string, string>();
@@ -299,7 +299,7 @@ function readLocation(
   if (memo !== undefined) {
     // Within a pickling call the function's scopes are read next when it goes by value: the
     // scope list itself, handed over now, answers both (its variables are read only then).
-    const live = handOverNow(call, scopes);
+    const live = scopeListNow(call, scopes);
     if (live !== undefined) {
       memo.set(fn!, live);
       const kinds = Array.from(live, (e) => e.description ?? e.type ?? "");
@@ -315,19 +315,4 @@ function readLocation(
   const moduleless = kinds.length > 0 && kinds.every((d) => typeof d === "string") &&
     !kinds.some((d) => (d as string).startsWith("Module"));
   return { id, moduleless, exact: true };
-}
-
-/** The live `[[Scopes]]` list whose handle is `scopes`, handed over through the stash. */
-function handOverNow(
-  call: (method: string, params: object) => Record<string, unknown>,
-  scopes: string,
-): ArrayLike<ScopeEntry> | undefined {
-  const stash = inspectorStash();
-  stash.delete(1);
-  try {
-    call("Runtime.callFunctionOn", { objectId: scopes, functionDeclaration: STORE_THIS });
-    return stash.get(1) as ArrayLike<ScopeEntry> | undefined;
-  } finally {
-    stash.delete(1);
-  }
 }

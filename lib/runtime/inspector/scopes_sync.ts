@@ -27,8 +27,7 @@ const GROUP = "cloudpickle";
 const SKIPPED = /^(Global|With Block|Eval)/;
 // Constant texts, so V8 compiles each once; reads run one at a time, so fixed slots suffice.
 const LOOKUP = STASH_LOOKUP;
-/** Stores `this` (the object the declaration is called on) into the stash's slot 1. */
-export const STORE_THIS: string = stashStore("", "this");
+const STORE_THIS = stashStore("", "this");
 const STORE_PARTS = stashStore("t, self, args", "[t, self, args]");
 const STORE_ARGS = stashStore("...v", "v");
 
@@ -123,6 +122,23 @@ function* inspect(o: object): Steps<{ id: string; props: Record<string, unknown>
     objectGroup: GROUP,
   }];
   return { id, props };
+}
+
+/**
+ * The live `[[Scopes]]` list whose handle is `scopes`, handed over at once with a session's
+ * `call` (the step {@linkcode scopesSteps} takes, for a caller that holds the handle already).
+ */
+export function scopeListNow(
+  call: (method: string, params: object) => Record<string, unknown>,
+  scopes: string,
+): ArrayLike<ScopeEntry> | undefined {
+  stash().delete(1);
+  try {
+    call("Runtime.callFunctionOn", { objectId: scopes, functionDeclaration: STORE_THIS });
+    return stash().get(1) as ArrayLike<ScopeEntry> | undefined;
+  } finally {
+    stash().delete(1);
+  }
 }
 
 /** Calls `declaration` on `objectId` with `args`, and returns what it stored in slot 1. */
