@@ -4,7 +4,9 @@
  * round times A, B, B, A; the printed figure is the median over rounds of B's time over A's,
  * with the range, so the spread of this machine shows next to the result. Besides the cases of
  * `cases.ts`: `records10` and `instances` (the records and class instances of the speed-target
- * table), and `closures` (closures over two scopes each, as a worker pool's tasks).
+ * table), `closures` (closures over two scopes each, as a worker pool's tasks) and `arrows`
+ * (100 arrow functions without captures; its decode evaluates the same source every round,
+ * which the engine's cache serves: compare its encode).
  *
  *   BENCH_BASE=/path/to/other/checkout/mod.ts deno run -A bench/ab.ts [rounds] [case,...]
  *   BENCH_BASE=/path/to/other/checkout/mod.ts bun bench/ab.ts [rounds] [case,...]
@@ -15,7 +17,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import * as B from "../mod.ts";
 import { buildCases } from "./cases.ts";
-import { classInstances, records10 } from "./target_cases.ts";
+import { classInstances, freshFunctions, records10 } from "./target_cases.ts";
 
 interface Codec {
   dumpsSync(v: unknown): Uint8Array;
@@ -63,6 +65,7 @@ const cases = [
   { id: "records10", label: "10k records10", build: () => records10(10_000) },
   { id: "instances", label: "10k instances", build: () => classInstances(10_000) },
   { id: "closures", label: "20 closures, 2 scopes", build: () => closureTasks(20) },
+  { id: "arrows", label: "100 arrows, no captures", build: () => freshFunctions().value },
 ];
 for (const c of cases.filter((c) => only === undefined || only.includes(c.id))) {
   const value = c.build();

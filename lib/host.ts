@@ -36,8 +36,10 @@ export const IS_JSC: boolean = g.process?.versions?.webkit !== undefined;
 
 /** True on V8 (Deno, Node). */
 export function isV8(): boolean {
-  return !IS_JSC && g.process?.versions?.v8 !== undefined;
+  // Asked for every function pickled: the answer never changes once read.
+  return v8Engine ??= !IS_JSC && g.process?.versions?.v8 !== undefined;
 }
+let v8Engine: boolean | undefined;
 
 /** True on Bun. */
 export function isBun(): boolean {

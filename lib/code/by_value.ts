@@ -233,12 +233,20 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
     f.items = statics;
     f.pre = statics.length >> 1;
   }
-  // The prototype's list is pushed first so that the function's own list is written first.
-  if (proto === undefined) propsFrame(enc, fn, [], null, T.INTEGRITY_EXTENSIBLE);
-  else propsFrame(enc, proto, prototypeKeys(fn, proto, an, source), null);
   const keys = form === FORM_CLASS
     ? functionKeys(fn, an, source, proto !== undefined)
     : ownKeysOf(fn, an, proto !== undefined);
+  if (proto === undefined && keys.length === 0 && isExtensible(fn)) {
+    // Nothing of its own (most arrows and methods): both lists empty, written here rather
+    // than through two frames (the function's list, then its prototype's; each a count and
+    // the integrity level), as the frames would write them next.
+    w.byte2(0, T.INTEGRITY_EXTENSIBLE);
+    w.byte2(0, T.INTEGRITY_EXTENSIBLE);
+    return;
+  }
+  // The prototype's list is pushed first so that the function's own list is written first.
+  if (proto === undefined) propsFrame(enc, fn, [], null, T.INTEGRITY_EXTENSIBLE);
+  else propsFrame(enc, proto, prototypeKeys(fn, proto, an, source), null);
   propsFrame(enc, fn, keys, null);
 }
 
@@ -291,6 +299,7 @@ function thisHint(fn: object): string {
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const getPrototypeOf = Object.getPrototypeOf;
+const isExtensible = Object.isExtensible;
 
 /**
  * Own keys of a function (not a class) worth pickling, as functionKeys (members.ts) gives them,
