@@ -49,7 +49,11 @@ import { type WithReceiver, withReceiver } from "./receiver.ts";
 import { withParentVariable } from "./heritage.ts";
 import { withGlobalMembers } from "./global_members.ts";
 import { withoutStaticInitializers } from "./class_source.ts";
-import { newInstrumentedFunction, readInstrumentedScopes } from "./loaded_instrument.ts";
+import {
+  madeByLoadedCode,
+  newInstrumentedFunction,
+  readInstrumentedScopes,
+} from "./loaded_instrument.ts";
 import { type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts";
 import { K_PRIVATE, K_PROPS } from "../pickle/decode_table.ts";
 import { cachedDefinition, writeFunctionHead } from "../pickle/code_table.ts";
@@ -222,7 +226,9 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
   enc.flags |= T.FLAG_CODE;
   const w = enc.w;
   writeFunctionHead(enc, form, memberCode(an), text);
-  if (form === FORM_CLASS) w.string(classId(fn, source, enc.opts.classNamespace));
+  if (form === FORM_CLASS) {
+    w.string(classId(fn, source, enc.opts.classNamespace, madeByLoadedCode(fn)));
+  }
   writeScope(enc, scope);
   if (form === FORM_CLASS) {
     definitionValues(enc, fn, an, scope);

@@ -5,6 +5,12 @@
  * deterministic: a hash of the class source, numbered in the order distinct class objects
  * with that source are first pickled (classes made by one factory share their source).
  *
+ * Except for classes that code loaded from a pickle created when it ran (a factory shipped
+ * to a worker and called there): the worker numbers its classes from 0 as the sender did, so
+ * such a class would get the id of the sender's own class of that source, and load there as
+ * that class, with the sender's captured values. Their ids carry a tag drawn once per
+ * process, which no other process has.
+ *
  * @module
  */
 
@@ -25,16 +31,34 @@ function hash(text: string): string {
   return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
 }
 
+let tag: string | undefined;
+
+/** This process's tag (see the module documentation): 64 random bits, drawn when first asked. */
+function processTag(): string {
+  if (tag === undefined) {
+    const bytes = crypto.getRandomValues(new Uint8Array(8));
+    tag = "";
+    for (const b of bytes) tag += b.toString(16).padStart(2, "0");
+  }
+  return tag;
+}
+
 /**
- * The tracker id of `cls`, assigned on first use; with `namespace` (a client's, see
+ * The tracker id of `cls`, assigned on first use (`madeByLoadedCode`: see the module
+ * documentation); with `namespace` (a client's, see
  * DumpOptions.classNamespace), that id inside the namespace, so that classes of two clients
  * with one source stay apart where both are loaded. A class loaded here keeps the id it
  * came with (it travels on under its own namespace).
  */
-export function classId(cls: object, source: string, namespace?: string): string {
+export function classId(
+  cls: object,
+  source: string,
+  namespace: string | undefined,
+  madeByLoadedCode: boolean,
+): string {
   let id = idOf.get(cls);
   if (id === undefined) {
-    const h = hash(source);
+    const h = madeByLoadedCode ? `${hash(source)}.${processTag()}` : hash(source);
     let n = counts.get(h) ?? 0;
     // Past the ids of classes with this source that this process loaded.
     while (knownClass(`${h}.${n}`) !== undefined) n++;

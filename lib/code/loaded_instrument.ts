@@ -177,11 +177,29 @@ export function newInstrumentedFunction(
   }
   if (p === null) return undefined;
   const make = scopeOrTop(scope).d(p.text) as (...helpers: unknown[]) => unknown;
-  const made = make(handleRecord(scope), register, registerNamed, registerObject, registerClass);
+  const made = make(handleRecord(scope), register, registerNamed, registerObject, registerMade);
   if (form !== FORM_METHOD) return made;
   const fn = memberOf(made as object, member);
   if (typeof fn === "function") rememberKeyedSource(fn, source);
   return fn;
+}
+
+/** Classes that loaded code created when it ran (a shipped factory called here). */
+const madeHere = new WeakSet<object>();
+
+/** Registers a class loaded code creates, and remembers that loaded code made it. */
+function registerMade(record: unknown, cls: unknown): void {
+  registerClass(record, cls);
+  if (typeof cls === "function") madeHere.add(cls);
+}
+
+/**
+ * Whether class `cls` was created by running code that came out of a pickle: in a worker
+ * that runs a shipped factory, say. Such a class is new in this process, and another process
+ * may make one of the same source from the same factory: see `classId` in identity.ts.
+ */
+export function madeByLoadedCode(cls: object): boolean {
+  return madeHere.has(cls);
 }
 
 /** Free variables per function: they never change. */
