@@ -8,13 +8,18 @@
 import * as T from "../format/tags.ts";
 import { type Encoder, F_LIST, S_PROMISE } from "../pickle/encoder.ts";
 import { writeOther } from "../pickle/dispatch.ts";
+import { extras } from "../pickle/properties.ts";
+import { never } from "./inspect.ts";
 import { types } from "node:util";
 import type { DecodeFrame, Decoder } from "../pickle/decoder.ts";
 import { K_PROMISE } from "../pickle/decode_table.ts";
 
 // Write side.
 
-/** Writes a Promise: fulfilled or rejected, then its value (undefined until awaited). */
+/**
+ * Writes a Promise: its own properties (a subclass's fields too) and integrity, if any, then
+ * fulfilled or rejected, then its value (undefined until awaited).
+ */
 export function writePromise(enc: Encoder, o: object): void {
   if (!types.isPromise(o)) return writeOther(enc, o);
   if (!enc.async) {
@@ -23,6 +28,7 @@ export function writePromise(enc: Encoder, o: object): void {
         "the async dumps() or dump(), which await it",
     );
   }
+  extras(enc, o, never);
   const s = enc.opts.settled?.get(o);
   enc.memo.set(o, enc.nextId++);
   if (s === undefined) enc.unsettled.push(o);

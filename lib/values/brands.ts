@@ -164,6 +164,7 @@ const regExpGetter = (name: string) =>
     | ((this: RegExp) => unknown)
     | undefined;
 const sourceGetter = regExpGetter("source")!;
+const flagsGetter = regExpGetter("flags")!;
 /** Flag letters and their intrinsic getters, in the order `flags` lists them. */
 const FLAG_GETTERS = ([
   ["d", "hasIndices"],
@@ -177,14 +178,22 @@ const FLAG_GETTERS = ([
 ] as const).map(([letter, name]) => [letter, regExpGetter(name)] as const)
   .filter(([, get]) => get !== undefined);
 
-/** A RegExp's source, by its internal slots. */
+/**
+ * A RegExp's source, by its internal slots: an own or inherited `source` property is only a
+ * property (it travels as one), not the pattern.
+ */
 export function regExpSource(re: RegExp): string {
-  return getPrototypeOf(re) === REGEXP_PROTO ? re.source : sourceGetter.call(re) as string;
+  return sourceGetter.call(re) as string;
 }
 
-/** A RegExp's flags, by its internal slots (`flags` reads them through the prototype chain). */
-export function regExpFlags(re: RegExp): string {
-  if (getPrototypeOf(re) === REGEXP_PROTO) return re.flags;
+/**
+ * A RegExp's flags, by its internal slots. The intrinsic `flags` getter reads `global`,
+ * `ignoreCase`… through the object, so it answers for the slots only when nothing shadows
+ * them: `bare` says `re` has no own property but `lastIndex`, and then its prototype must be
+ * RegExp.prototype. Otherwise each flag's intrinsic getter is asked.
+ */
+export function regExpFlags(re: RegExp, bare: boolean): string {
+  if (bare && getPrototypeOf(re) === REGEXP_PROTO) return flagsGetter.call(re) as string;
   let out = "";
   for (const [letter, get] of FLAG_GETTERS) if (get!.call(re)) out += letter;
   return out;

@@ -19,6 +19,8 @@ import { overLimit, regExpCost } from "../pickle/limits.ts";
 // Write side.
 
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const ownKeys = Reflect.ownKeys;
+const isExtensible = Object.isExtensible;
 
 /** Writes a Date: its time value. */
 export function writeDate(enc: Encoder, o: object): void {
@@ -36,12 +38,15 @@ export function writeRegExp(enc: Encoder, o: object): void {
   const last = re.lastIndex;
   const inline = Number.isSafeInteger(last) && last >= 0 &&
     getOwnPropertyDescriptor(re, "lastIndex")!.writable === true;
-  extras(enc, o, inline ? isLastIndex : never);
+  // Nearly every RegExp has no own property but lastIndex: then its flags are read at once,
+  // and there is nothing for the property list (the one key count serves both).
+  const bare = inline && ownKeys(re).length === 1 && isExtensible(re);
+  if (!bare) extras(enc, o, inline ? isLastIndex : never);
   enc.memo.set(o, enc.nextId++);
   const w = enc.w;
   w.byte(T.REGEXP);
   w.string(regExpSource(re));
-  w.string(regExpFlags(re));
+  w.string(regExpFlags(re, bare));
   w.varint(inline ? last : 0);
 }
 
