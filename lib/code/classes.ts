@@ -199,7 +199,7 @@ export function readDefinitionValues(dec: Decoder, scope: ScopeHandle | null, at
       dec.tag = tag;
       v = items[0];
     } else if (mode === T.DEFINITION_EXISTS) {
-      v = dec.value();
+      v = dec.inlineValue();
       if (v === PENDING) {
         dec.corrupt("a class's definition reads a value that is not built yet", at);
       }
@@ -218,15 +218,16 @@ export function readDefinitionValues(dec: Decoder, scope: ScopeHandle | null, at
 export function readPrototypeOf(dec: Decoder, at: number): unknown {
   const slot = dec.memo.length;
   dec.memo.push(HOLE);
-  const fn = dec.value();
+  const fn = dec.inlineValue();
   const proto = fn !== null && (typeof fn === "function" || typeof fn === "object")
     ? (fn as { prototype?: unknown }).prototype
     : undefined;
   if (proto === null || (typeof proto !== "object" && typeof proto !== "function")) {
     dec.corrupt("the prototype object of a value that has none is asked for", at);
   }
-  // The prototype of a class admitted by reference is admitted (data-only loads).
-  if (!dec.opts.allowCode && dec.admitted.has(fn)) dec.admitted.add(proto);
+  // The prototype of a value taken by reference is taken by reference too (admitted, in
+  // data-only loads).
+  if (dec.admitted.has(fn)) dec.admitted.add(proto);
   dec.memo[slot] = proto;
   return proto;
 }
@@ -246,7 +247,7 @@ export function readPrototypes(dec: Decoder, at: number): unknown {
     dec.corrupt("a function's prototypes are not followed by the function", at);
   }
   const isClass = r.buf[r.pos + 1] === FORM_CLASS;
-  const fn = dec.value() as object;
+  const fn = dec.inlineValue() as object;
   // A class this process defined is the original, which has its prototypes already.
   if (isClass && !wasLoaded(fn)) return fn;
   const proto = (fn as { prototype?: unknown }).prototype;
@@ -264,7 +265,7 @@ export function readPrototypes(dec: Decoder, at: number): unknown {
 
 /** A prototype operand: an object, a function or null. */
 function readPrototypeOperand(dec: Decoder, at: number): unknown {
-  const p = dec.value();
+  const p = dec.inlineValue();
   if (p === PENDING || (p !== null && typeof p !== "object" && typeof p !== "function")) {
     dec.corrupt("a function's prototype is neither an object nor null", at);
   }

@@ -275,7 +275,7 @@ export function readInstance(dec: Decoder, at: number): object {
   priv.extra = 0;
   const props = dec.push(K_PROPS, null, NOT_DONE);
   props.count = -1;
-  const proto = dec.value();
+  const proto = dec.inlineValue();
   if (proto === PENDING || proto === null || typeof proto !== "object") {
     dec.corrupt("an instance's prototype is not an object", at);
   }
@@ -354,7 +354,7 @@ export function readInstanceNewShape(dec: Decoder, at: number): object {
   }
   // The values are read after the prototype's own contents: their frame goes first.
   const values = n > 0 ? dec.push(K_OBJECT, null, n) : null;
-  const proto = dec.value();
+  const proto = dec.inlineValue();
   if (
     proto === PENDING || proto === null ||
     (typeof proto !== "object" && typeof proto !== "function")
@@ -422,7 +422,7 @@ function fillInstance(dec: Decoder, o: object, shape: Shape): object {
 /** SET_PROTO: a prototype, then the object that takes it. */
 export function readSetProto(dec: Decoder, at: number): object {
   const r = dec.r;
-  const proto = dec.value();
+  const proto = dec.inlineValue();
   if (proto === PENDING || (proto !== null && typeof proto !== "object")) {
     dec.corrupt("an object's new prototype is not an object", at);
   }
@@ -431,10 +431,11 @@ export function readSetProto(dec: Decoder, at: number): object {
   if (next === T.REF || next === T.REDUCE || next === T.SET_PROTO) {
     dec.corrupt("a new prototype is given to a value that cannot take it", at);
   }
-  const o = next === T.OOB_BUFFER ? ownedBuffer(dec, r.pos) : dec.value();
+  const o = next === T.OOB_BUFFER ? ownedBuffer(dec, r.pos) : dec.inlineValue();
   if (o === null || typeof o !== "object") {
     dec.corrupt("a new prototype is given to a value that is not an object", at);
   }
+  dec.checkOwned(o, at);
   // Data only: a built-in keeps its kind (an array never becomes a Map), the prototype
   // of a subclass admitted by reference extends the one it had.
   if (

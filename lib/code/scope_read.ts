@@ -49,7 +49,7 @@ export function readScopeOperand(
     r.pos++;
     return readScopeReusing(dec, at, reuse);
   }
-  const v = dec.value();
+  const v = dec.inlineValue();
   if (!dec.scopes.has(v as object)) dec.corrupt("a scope was expected", at);
   return v as ScopeHandle;
 }

@@ -22,10 +22,11 @@ export function readWithProps(dec: Decoder, at: number): unknown {
   if (next === T.WITH_PROPS || next === T.REF || next === T.REDUCE) {
     dec.corrupt("a property list follows a value that cannot take one", at);
   }
-  const inner = next === T.OOB_BUFFER ? ownedBuffer(dec, r.pos) : dec.value();
+  const inner = next === T.OOB_BUFFER ? ownedBuffer(dec, r.pos) : dec.inlineValue();
   if (inner === null || (typeof inner !== "object" && typeof inner !== "function")) {
     dec.corrupt("a property list follows a value that cannot take one", at);
   }
+  dec.checkOwned(inner, at);
   props.target = inner;
   return inner;
 }

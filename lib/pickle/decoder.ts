@@ -23,6 +23,7 @@ import { readShapedObject } from "../values/objects.ts";
 import { readArray } from "../values/arrays.ts";
 import { ARRAY, OBJECT } from "../format/tags.ts";
 import { refillScopes } from "../code/scope_read.ts";
+import { settlePromises } from "../values/async_values.ts";
 import {
   BEGIN,
   DELIVER,
@@ -56,6 +57,12 @@ const EMPTY = new Uint8Array(0);
 const FRAME_POOL = 1024;
 /** Arrays of a load this long or shorter are replaced when the load ends (see decode). */
 const SMALL_ARRAY = 64;
+/**
+ * Deepest nesting of values read inside one another by nested calls (see
+ * `Decoder.inlineValue`). Real pickles nest them a few levels (an instance's prototype, its
+ * class); V8 runs out of stack near 3 000.
+ */
+const INLINE_MAX = 1000;
 /**
  * The tag of no value: the root frame, outside of any value, or between the children of a
  * frame (whose own tag then applies).
@@ -163,10 +170,16 @@ export class Decoder {
   vals: unknown[] = [];
   opts: DecodeOptions = { allowCode: true, buffers: [] };
   /**
-   * Data-only loads with an allow-list: the values it admitted by reference, and the
-   * prototypes of those, which may be the callables of reducers and the prototypes of objects.
+   * The values taken by reference (a global, a module's namespace or export) and the
+   * prototypes of those: the loading process had them before the load, so no property list
+   * or prototype of the pickle may change them. In data-only loads with an allow-list they
+   * are what it admitted, which may be the callables of reducers and the prototypes of objects.
    */
   admitted: Set<unknown> = new Set();
+  /** Promises to fulfil with objects once the load built them: resolve, value, offset, … */
+  settle: unknown[] = [];
+  /** Values being read inline (inside the read of another, not through a frame). */
+  private inline = 0;
   /** True while a load runs (a reducer may unpickle re-entrantly). */
   busy = false;
   /** What this load spent of its limits: RegExp cost, bytes reserved by resizable buffers. */
@@ -205,6 +218,7 @@ export class Decoder {
         this.corrupt(`${end - this.r.pos} unexpected bytes follow its value`);
       }
       if (this.refill.length > 0) refillScopes(this.refill);
+      if (this.settle.length > 0) settlePromises(this);
       return root.value;
     } catch (e) {
       throw this.failure(e);
@@ -214,7 +228,9 @@ export class Decoder {
       if (this.frames.length > FRAME_POOL) this.frames.length = FRAME_POOL;
       if (this.detach.length !== 0) this.detach.length = 0;
       if (this.refill.length !== 0) this.refill.length = 0;
+      if (this.settle.length !== 0) this.settle.length = 0;
       this.scopeDepth = 0;
+      this.inline = 0;
       this.top = -1;
       // (A small array is replaced by a new one: storing the length is a native setter, which
       // costs about as much as a small load's objects. A large one keeps V8 faster emptied.)
@@ -411,9 +427,40 @@ export class Decoder {
     else if (!admits(policy, kind, module, path, at)) this.r.fail(refused(kind, module, path), at);
   }
 
-  /** Remembers a value admitted by reference in a data-only load (see {@linkcode reference}). */
+  /** Remembers a value taken by reference (see {@linkcode reference} and `admitted`). */
   admit(v: unknown): void {
-    if (!this.opts.allowCode) this.admitted.add(v);
+    this.admitted.add(v);
+  }
+
+  /**
+   * Fails when `o`, which the pickle is about to change (give properties or a prototype), is a
+   * value taken by reference: a pickle of this library never changes those.
+   */
+  checkOwned(o: unknown, at: number): void {
+    if (this.admitted.has(o)) {
+      this.corrupt(
+        "it would change a value the loading process already has (a built-in, a module's " +
+          "export, or the prototype of one)",
+        at,
+      );
+    }
+  }
+
+  /**
+   * Reads a value inside the read of another (a prototype, a boxed primitive, a view's
+   * buffer), by a nested call rather than a frame: such values may nest only
+   * {@linkcode INLINE_MAX} deep, so a hand-made pickle cannot exhaust the call stack.
+   */
+  inlineValue(): unknown {
+    if (++this.inline > INLINE_MAX) {
+      this.r.fail(
+        `cannot load the pickle: its prototypes, boxed values or views nest deeper than ` +
+          `${INLINE_MAX} levels inside one another; ${CORRUPT}`,
+      );
+    }
+    const v = this.value();
+    this.inline--;
+    return v;
   }
 
   /**

@@ -66,5 +66,36 @@ export function deliverSettlement(dec: Decoder, f: DecodeFrame, v: unknown): voi
     // A fulfilled promise never holds a promise (it would have adopted its state):
     // only a hand-made pickle says so, e.g. a promise fulfilled with itself.
     dec.corrupt("a fulfilled promise cannot hold a promise");
+  } else if (v !== null && (typeof v === "object" || typeof v === "function")) {
+    // Settled once the load has built it (its properties are still to come now): see
+    // settlePromises.
+    dec.settle.push(f.key, v, dec.r.pos);
   } else (f.key as (v: unknown) => void)(v);
+}
+
+/**
+ * Fulfils the promises of a load whose values are objects, once every value is built. No
+ * such value may be a thenable: resolving with one adopts it, calling its `then` (an admitted
+ * built-in, say) outside any reducer, and the promise would settle as that call decides, or
+ * never; a fulfilled promise never holds one.
+ */
+export function settlePromises(dec: Decoder): void {
+  const list = dec.settle;
+  for (let i = 0; i < list.length; i += 3) {
+    if (isThenable(list[i + 1])) {
+      dec.corrupt("a fulfilled promise holds a thenable", list[i + 2] as number);
+    }
+  }
+  for (let i = 0; i < list.length; i += 3) (list[i] as (v: unknown) => void)(list[i + 1]);
+}
+
+/** Whether resolving a promise with `v` would call a `then` of it. */
+function isThenable(v: unknown): boolean {
+  if (v === null || (typeof v !== "object" && typeof v !== "function")) return false;
+  try {
+    return typeof (v as { then?: unknown }).then === "function";
+  } catch {
+    // A getter that throws: resolving would reject the promise with that error.
+    return true;
+  }
 }

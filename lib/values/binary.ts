@@ -311,7 +311,7 @@ export function readView(dec: Decoder, at: number): ArrayBufferView {
   }
   const slot = dec.memo.length;
   dec.memo.push(HOLE);
-  const buffer = dec.value();
+  const buffer = dec.inlineValue();
   // By the internal slots: an object given a buffer's prototype would be read as an
   // array-like of any length.
   if (!types.isArrayBuffer(buffer) && !types.isSharedArrayBuffer(buffer)) {

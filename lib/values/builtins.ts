@@ -119,7 +119,7 @@ export function readBoxed(dec: Decoder, at: number): object {
   const sub = dec.r.byte();
   const slot = dec.memo.length;
   dec.memo.push(HOLE);
-  const v = dec.value();
+  const v = dec.inlineValue();
   const expected = BOXED_TYPES[sub];
   if (expected === undefined || typeof v !== expected) {
     dec.corrupt("a boxed primitive is of another type than its kind", at);

@@ -454,7 +454,7 @@ export function readObjectWithProto(dec: Decoder, at: number): object {
   // The property list is read after the prototype's own contents: its frame goes first.
   const props = dec.push(K_PROPS, null, NOT_DONE);
   props.count = -1;
-  const proto = dec.value();
+  const proto = dec.inlineValue();
   if (
     proto === PENDING ||
     (proto !== null && typeof proto !== "object" && typeof proto !== "function")

@@ -77,6 +77,8 @@ export function writeReduction(enc: Encoder, o: object, r: Reduction): void {
   enc.reducing++;
 }
 
+const hasOwn = Object.hasOwn;
+
 // Read side.
 
 /** REDUCE: flags, then callable, arguments and state through a frame. */
@@ -130,12 +132,15 @@ export function construct(dec: Decoder, f: DecodeFrame): unknown {
     rememberBound(o, { target: args[1] as object, thisArg: made[0], args: made.slice(1) });
   }
   if (state !== undefined) {
+    // A reducer that hands back a value the loading process had (`Object(Math)`) does not
+    // get the pickle's state onto it.
+    dec.checkOwned(o, at);
     try {
       const set = o !== null && (typeof o === "object" || typeof o === "function")
         ? (o as Record<symbol, unknown>)[SET_STATE]
         : undefined;
       if (typeof set === "function") set.call(o, state);
-      else Object.assign(o as object, state);
+      else assignState(o as object, state);
     } catch (e) {
       return dec.r.fail(
         `cannot rebuild a value: applying its reducer's state threw ${String(e)}; ` +
@@ -147,4 +152,33 @@ export function construct(dec: Decoder, f: DecodeFrame): unknown {
   }
   dec.memo[f.slot] = o;
   return o;
+}
+
+/**
+ * `Object.assign(o, state)`, except that an own `__proto__` key of the state (a pickle's
+ * objects define their keys, so it can hold one) becomes an own property of `o` too, as
+ * `structuredClone` and `JSON.parse` make it: assigned, it would call the
+ * `Object.prototype.__proto__` setter and give `o` a prototype the pickle chose.
+ */
+function assignState(o: object, state: unknown): void {
+  if (state === null || typeof state !== "object" || !hasOwn(state, "__proto__")) {
+    Object.assign(o, state);
+    return;
+  }
+  // Object.assign's steps: own enumerable keys in order, each value read then set.
+  const from = state as Record<PropertyKey, unknown>;
+  const to = o as Record<PropertyKey, unknown>;
+  for (const key of Reflect.ownKeys(from)) {
+    if (!Object.getOwnPropertyDescriptor(from, key)?.enumerable) continue;
+    const value = from[key];
+    if (key !== "__proto__") to[key] = value;
+    else {
+      Object.defineProperty(o, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+  }
 }

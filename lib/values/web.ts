@@ -122,7 +122,7 @@ export function readBlob(dec: Decoder, at: number, tag: number): Blob {
   if (isFile) name = dec.string();
   const type = dec.string();
   if (isFile) {
-    const lm = dec.value();
+    const lm = dec.inlineValue();
     if (typeof lm !== "number") dec.corrupt("a File's lastModified is not a number", at);
     lastModified = lm as number;
   }
