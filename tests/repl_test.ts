@@ -50,12 +50,17 @@ function session(rt: Runtime): string {
     "const late = (x) => g(x) * 2;",
     "globalThis.lateHelper = (x) => late(x) + cfg.scale;",
     "const b64 = (b) => btoa(String.fromCharCode(...b));",
+    "let total = 0;",
+    "const add = (x) => (total += x);",
+    "const get = () => total;",
+    "const both = (x) => { add(x); return [get(), total]; };",
     "const out = {};",
     "out.f = { pickle: b64(m.dumpsSync(f)), args: [2] };",
     "out.g = { pickle: b64(await m.dumps(g)), args: [2] };",
     "out.usePoint = { pickle: b64(m.dumpsSync(usePoint)), args: [-2] };",
     "out.late = { pickle: b64(await m.dumps(late)), args: [2] };",
     "out.lateHelper = { pickle: b64(m.dumpsSync(lateHelper)), args: [2] };",
+    "out.both = { pickle: b64(m.dumpsSync(both)), args: [5] };",
     "out.wrapped = { pickle: b64(m.dumpsSync(m.closure({ y: 5 }, () => y + 1))), args: [] };",
     `for (const p of ${JSON.stringify(builtins)}) ` +
     "out['builtin ' + p] = { pickle: b64(m.dumpsSync(eval(p))), builtin: p };",
@@ -106,7 +111,16 @@ function picklesOf(rt: Runtime): string {
   return line.slice("PICKLES ".length);
 }
 
-const USER_RESULTS = { f: 17, g: 117, usePoint: 20, late: 234, lateHelper: 237, wrapped: 6 };
+const USER_RESULTS = {
+  f: 17,
+  g: 117,
+  usePoint: 20,
+  late: 234,
+  lateHelper: 237,
+  wrapped: 6,
+  // Three functions over one top-level `let`: one variable after loading.
+  both: [5, 5],
+};
 
 describe("code typed in a REPL", () => {
   for (const from of RUNTIMES) {

@@ -104,6 +104,8 @@ export function captured(
   }
   const extraNames: string[] = [];
   const extraValues: unknown[] = [];
+  const globalNames: string[] = [];
+  const globalValues: unknown[] = [];
   const missing: string[] = [];
   let key: string | symbol | typeof NO_KEY;
   for (const v of free) {
@@ -135,8 +137,8 @@ export function captured(
       if (g === NO_GLOBAL) {
         if (!an.optional.has(v)) missing.push(v);
       } else if (g !== RUNTIME_GLOBAL) {
-        extraNames.push(v);
-        extraValues.push(g);
+        globalNames.push(v);
+        globalValues.push(g);
       }
     }
   }
@@ -177,6 +179,10 @@ export function captured(
         `with closure({ ${missing.join(", ")} }, fn)` + packageHint(enc),
     );
   }
+  for (const n of globalNames) {
+    if (!isDeclarable(n)) enc.fail(undeclarable(n));
+  }
+  if (globalNames.length > 0) fromScopes = underGlobals(enc, fromScopes, globalNames, globalValues);
   if (extraNames.length === 0) return fromScopes;
   for (const n of extraNames) {
     if (!isDeclarable(n)) enc.fail(undeclarable(n));
@@ -189,6 +195,45 @@ export function captured(
   const extras = new ScopeRecord(extraNames, extraValues, fromScopes);
   enc.opts.observer?.extras(extras);
   return extras;
+}
+
+/** The key of the scope record of user globals in `Encoder.byIdentity`. */
+const USER_GLOBALS = {};
+
+/**
+ * The chain `chain` with the record of the user globals `names` (with `values`) at its
+ * root. A pickle has one such record, holding every global user code defined (a REPL's
+ * top-level variables, properties put on globalThis) that its functions read by name: loaded,
+ * it is one scope around all of them, so that they share each global as they did here.
+ */
+function underGlobals(
+  enc: Encoder,
+  chain: ScopeRecord | null,
+  names: readonly string[],
+  values: readonly unknown[],
+): ScopeRecord {
+  let globals = enc.byIdentity.get(USER_GLOBALS);
+  if (globals === undefined) {
+    globals = new ScopeRecord([], [], null);
+    enc.byIdentity.set(USER_GLOBALS, globals);
+    enc.opts.observer?.extras(globals);
+  }
+  for (let i = 0; i < names.length; i++) {
+    if (globals.names.includes(names[i])) continue;
+    globals.names.push(names[i]);
+    globals.values.push(values[i]);
+    // Written already without this name: the walk is made again with the record complete.
+    if (enc.written.has(globals)) enc.scopesGrew = true;
+  }
+  if (chain === null) return globals;
+  let root = chain;
+  while (root.parent !== null && root !== globals) root = root.parent;
+  if (root !== globals) {
+    root.parent = globals;
+    // A record written with no parent now has one: write again (as above).
+    if (enc.written.has(root)) enc.scopesGrew = true;
+  }
+  return chain;
 }
 
 function undeclarable(n: string): string {
