@@ -12,6 +12,8 @@ import { syncRemedy } from "../runtime/remedy.ts";
 import { syncBoundReader } from "../runtime/detect.ts";
 import { loadedBound } from "./loaded.ts";
 import * as T from "../format/tags.ts";
+import { reduce } from "../pickle/options.ts";
+import { types } from "node:util";
 
 // Write side.
 
@@ -47,10 +49,43 @@ export function writeBound(enc: Encoder, fn: (...args: unknown[]) => unknown, na
         "again would not give; pickle the target function and its arguments instead",
     );
   }
+  const target = memberOf(parts.target, parts.thisArg) ?? parts.target;
   writeReduction(enc, fn, [
     Reflect.apply,
-    [Function.prototype.bind, parts.target, [parts.thisArg, ...parts.args]],
+    [Function.prototype.bind, target, [parts.thisArg, ...parts.args]],
   ]);
+}
+
+const NATIVE = /\[native code\]\s*\}$/;
+const fnToString = Function.prototype.toString;
+
+/**
+ * A method bound to the object it is a member of (`this.onTick = this.onTick.bind(this)`):
+ * a stand-in whose reducer reads it from there on load (`Reflect.get(holder, key)`), when
+ * `target` is the value of a property of `thisArg` or of one of its prototypes, else
+ * undefined. The method is then the one its class has, the class pickled whole with the
+ * instance, rather than a copy of its source alone, which a method using the class's private
+ * names or `super` cannot be.
+ */
+function memberOf(target: unknown, thisArg: unknown): object | undefined {
+  if (
+    typeof target !== "function" || NATIVE.test(fnToString.call(target)) ||
+    thisArg === null || (typeof thisArg !== "object" && typeof thisArg !== "function") ||
+    types.isProxy(thisArg)
+  ) return undefined;
+  for (
+    let o: object | null = thisArg;
+    o !== null && o !== Object.prototype && o !== Function.prototype && !types.isProxy(o);
+    o = Object.getPrototypeOf(o)
+  ) {
+    for (const key of Reflect.ownKeys(o)) {
+      if (Object.getOwnPropertyDescriptor(o, key)?.value === target) {
+        const holder = o;
+        return { [reduce]: () => [Reflect.get, [holder, key]] };
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
