@@ -115,6 +115,36 @@ describe("the class tracker in a long-lived worker", () => {
     assert.equal(r3, 50);
   });
 
+  it("members deleted at home since the last pickle are gone in the worker", async () => {
+    const w = worker;
+    const m = makePricer(2, "gone");
+    const proto = m.Pricer.prototype as unknown as Record<string, unknown>;
+    const statics = m.Pricer as unknown as Record<string, unknown>;
+    proto.extra = function () {
+      return "extra";
+    };
+    statics.version = 1;
+    statics.kept = "k";
+    const probe = (held: unknown[]) => {
+      const p = (held.at(-1) as { P: { prototype: object } }).P;
+      const s = p as unknown as Record<string, unknown>;
+      const own = p.prototype as Record<string, unknown>;
+      return [typeof own.extra, s.version ?? null, s.kept ?? null, s.local ?? null];
+    };
+    assert.deepEqual(await w.send("gone", { P: m.Pricer }, probe), ["function", 1, "k", null]);
+    // A member the worker adds itself stays; those home deleted go.
+    await w.send("gone", null, (held) => {
+      (held[0] as { P: Record<string, unknown> }).P.local = "worker's";
+    });
+    delete proto.extra;
+    delete statics.version;
+    const r = await w.send("gone", { P: m.Pricer }, (held) => {
+      const [a, , b] = held as { P: unknown }[];
+      return [a.P === b.P, ...probe(held)];
+    });
+    assert.deepEqual(r, [true, "undefined", null, "k", "worker's"]);
+  });
+
   it("a class whose body was edited is a different class", async () => {
     const w = worker;
     const rate = 2;

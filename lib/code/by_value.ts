@@ -56,6 +56,7 @@ import {
 } from "./loaded_instrument.ts";
 import { type Decoder, HOLE, NO_PROTOTYPE, NOT_DONE } from "../pickle/decoder.ts";
 import { K_PRIVATE, K_PROPS } from "../pickle/decode_table.ts";
+import { asMembers } from "../pickle/decode_properties.ts";
 import { cachedDefinition, writeFunctionHead } from "../pickle/code_table.ts";
 import { batched, sourceReadAhead } from "./eval_batch.ts";
 import { readScopeOperand } from "./scope_read.ts";
@@ -499,7 +500,14 @@ function evaluate(dec: Decoder, p: PendingFunction): unknown {
     statics.count = -1;
     statics.extra = 1;
   }
-  dec.push(K_PROPS, protoTarget, NOT_DONE).count = -1;
-  dec.push(K_PROPS, target, NOT_DONE).count = -1;
+  const protoList = dec.push(K_PROPS, protoTarget, NOT_DONE);
+  protoList.count = -1;
+  const ownList = dec.push(K_PROPS, target, NOT_DONE);
+  ownList.count = -1;
+  if (form === FORM_CLASS && !original) {
+    // A class loaded here: what a newer pickle of it no longer has goes.
+    if (protoTarget !== NO_PROTOTYPE) asMembers(protoList);
+    asMembers(ownList);
+  }
   return fn;
 }

@@ -44,6 +44,7 @@ export function deliverProperty(dec: Decoder, f: DecodeFrame, v: unknown): void 
       dec.corrupt("an integrity level is not 0 to 3");
     }
     const o = f.target as object;
+    if (f.items !== null) replaceMembers(o, f.items as PropertyKey[]);
     if (v === T.INTEGRITY_FROZEN) Object.freeze(o);
     else if (v === T.INTEGRITY_SEALED) Object.seal(o);
     else if (v === T.INTEGRITY_NON_EXTENSIBLE) Object.preventExtensions(o);
@@ -102,7 +103,40 @@ function define(dec: Decoder, f: DecodeFrame, d: PropertyDescriptor): void {
   } catch (e) {
     dec.corrupt(`the property ${String(f.key)} cannot be defined on its value`, dec.r.pos, e);
   }
+  if (f.items !== null) f.items.push(f.key);
   f.value = undefined;
   f.step = 0;
   f.count--;
+}
+
+/**
+ * The keys that the property lists of the last pickle loaded gave each loaded class and its
+ * prototype (the members added to the class after its definition, at home).
+ */
+const pickledMembers = new WeakMap<object, PropertyKey[]>();
+/** Members every class has, never taken away. */
+const KEPT: ReadonlySet<PropertyKey> = new Set(["length", "name", "prototype", "constructor"]);
+
+/**
+ * Makes the property list of frame `f` the members of a loaded class or of its prototype (see
+ * {@linkcode replaceMembers}).
+ */
+export function asMembers(f: DecodeFrame): void {
+  f.items = [];
+}
+
+/**
+ * The members a newer pickle of a loaded class no longer has (deleted at home since) are
+ * deleted here too, so a long-lived worker runs no stale member: those an earlier pickle
+ * gave `o` that the list just read (`keys`) lacks. Members the loading process added itself
+ * are kept.
+ */
+function replaceMembers(o: object, keys: PropertyKey[]): void {
+  const before = pickledMembers.get(o);
+  if (before !== undefined) {
+    for (const k of before) {
+      if (!KEPT.has(k) && !keys.includes(k)) Reflect.deleteProperty(o, k);
+    }
+  }
+  pickledMembers.set(o, keys);
 }
