@@ -89,8 +89,12 @@ describe("scope sameness: two counters of one factory, in the same state", () =>
     // V8 shows no scope identity: equal scopes are merged by content.
     assert.deepEqual(byDefault.asyncForm, { a: 2, b: 2, aIncGetShared: true });
     assert.deepEqual(byDefault.syncForm, { a: 2, b: 2, aIncGetShared: true });
+    assert.deepEqual(byDefault.blocks, [1, 2, 2]);
     const exact = withSys("sameness.ts", "exact");
     assert.deepEqual(exact.asyncForm, { a: 2, b: 0, aIncGetShared: true });
+    // Block scopes of a loop body too, though a context holding only a small integer shows
+    // no variable in a heap snapshot.
+    assert.deepEqual(exact.blocks, [1, 2, 0]);
     const refused = exact.syncForm as { error?: string };
     assert.match(refused.error ?? "", /exactScopes needs the async form/);
   });
@@ -100,6 +104,7 @@ describe("scope sameness: two counters of one factory, in the same state", () =>
       const r = bunPreload("sameness.ts", mode);
       assert.deepEqual(r.asyncForm, { a: 2, b: 0, aIncGetShared: true }, mode);
       assert.deepEqual(r.syncForm, { a: 2, b: 0, aIncGetShared: true }, mode);
+      assert.deepEqual(r.blocks, [1, 2, 0], mode);
     }
   });
 });

@@ -19,6 +19,20 @@ function outcome(copy: Pair) {
   return { a: copy.a.get(), b: copy.b.get(), aIncGetShared: copy.a.inc() === 3 };
 }
 
+/** Counters of two iterations of one loop: a block scope each, holding a small integer. */
+function loopCounters() {
+  const out: { inc(): number; get(): number }[] = [];
+  for (let i = 0; i < 2; i++) {
+    let c = 0;
+    out.push({ inc: () => ++c, get: () => c });
+  }
+  return out;
+}
+const loops = await loads<ReturnType<typeof loopCounters>>(
+  await dumps(loopCounters(), { exactScopes }),
+);
+const blocks = [loops[0].inc(), loops[0].inc(), loops[1].get()];
+
 const t = performance.now();
 const asyncForm = outcome(await loads<Pair>(await dumps(pair, { exactScopes })));
 const asyncMs = performance.now() - t;
@@ -28,4 +42,4 @@ try {
 } catch (e) {
   syncForm = { error: (e as Error).message };
 }
-console.log(JSON.stringify({ asyncForm, syncForm, asyncMs }));
+console.log(JSON.stringify({ asyncForm, syncForm, asyncMs, blocks }));

@@ -73,7 +73,7 @@ function place(
     if (snap.names.length === 0 || !/^(Closure|Block|Catch)/.test(snap.kind)) return snap;
     for (let j = at; j < contexts.length; j++) {
       const c = contexts[j];
-      if (!snap.names.every((n) => c.names.has(n))) continue;
+      if (!holds(c.names, snap)) continue;
       at = j + 1;
       let token = tokens.get(c.id);
       if (token === undefined) tokens.set(c.id, token = {});
@@ -82,6 +82,26 @@ function place(
     return snap;
   });
   return { ...read, chain };
+}
+
+/**
+ * Whether a context whose edges name `names` is the scope `snap` shows: it names no variable
+ * the scope lacks, and each variable of the scope is named, or holds a value the snapshot
+ * has no edge for (a small integer is no heap object: a context holding only `let c = 0`
+ * shows no variable at all).
+ */
+function holds(names: ReadonlySet<string>, snap: ScopeSnapshot): boolean {
+  for (const n of names) if (!snap.names.includes(n)) return false;
+  for (let i = 0; i < snap.names.length; i++) {
+    if (!names.has(snap.names[i]) && !smallInteger(snap.values[i])) return false;
+  }
+  return true;
+}
+
+/** A number V8 may keep unboxed (a Smi: 31 or 32 bits, by build). */
+function smallInteger(v: unknown): boolean {
+  return typeof v === "number" && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 &&
+    !Object.is(v, -0);
 }
 
 /** Nodes by heap id, and the context chain of a closure node. */
