@@ -16,12 +16,13 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { beforeImport } from "../detect.ts";
 import { bunResolveSync, currentDirectory, importsNpmScheme, maybeBuiltin } from "../../host.ts";
-import { type NpmSpecifier, parseNpm, resolvePortable } from "./names.ts";
+import { type NpmSpecifier, parseNpm, portableName, resolvePortable } from "./names.ts";
 import {
   addBuiltinNamespace,
   addModule,
   builtinNamespace,
   moduleNamespace,
+  moduleURLs,
   refreshModules,
 } from "./table.ts";
 
@@ -57,6 +58,21 @@ function resolveNpm(npm: NpmSpecifier, root: string | undefined): string | undef
   return undefined;
 }
 
+/**
+ * The URL of a copy of npm module `spec` that this process has loaded, where the resolver
+ * found another one (a package installed twice, at the program's and at the library's
+ * place): the program's own copy is the one its values come from.
+ */
+function loadedCopy(spec: string, root: string | undefined): string | undefined {
+  const npm = parseNpm(spec);
+  if (npm === undefined) return undefined;
+  const dir = `/node_modules/${npm.name}/`;
+  for (const url of moduleURLs()) {
+    if (url.includes(dir) && portableName(url, root) === spec) return url;
+  }
+  return undefined;
+}
+
 function builtin(spec: string): object | undefined {
   const m = maybeBuiltin<unknown>(spec);
   return m !== null && (typeof m === "object" || typeof m === "function") ? m : undefined;
@@ -81,9 +97,10 @@ export function loadedNamespace(spec: string, root: string | undefined): object 
   // A built-in's namespace where this process has met it, else its exports object (its
   // exports are reached the same way; a namespace record needs the namespace: see loads).
   if (spec.startsWith("node:")) return builtinNamespace(spec) ?? builtin(spec);
-  const url = whereIs(spec, root);
+  let url = whereIs(spec, root);
   if (url === undefined) return undefined;
   refreshModules();
+  if (moduleNamespace(url) === undefined) url = loadedCopy(spec, root) ?? url;
   const ns = moduleNamespace(url);
   // Not a copy `require` gave before the namespace itself arrived (see addModule).
   if (ns !== undefined && !Object.hasOwn(ns, "__esModule")) imported.set(k, ns);

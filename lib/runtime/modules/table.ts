@@ -116,6 +116,11 @@ export function addModule(url: string, namespace: object, asNamespace = false): 
   index(url, namespace, asNamespace ? "" : undefined);
 }
 
+/** The URLs of the modules in the table. */
+export function moduleURLs(): IterableIterator<string> {
+  return modules.keys();
+}
+
 /** The namespace of a module in the table, by URL. */
 export function moduleNamespace(url: string): object | undefined {
   return modules.get(url);
