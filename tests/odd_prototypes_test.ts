@@ -117,6 +117,35 @@ describe("ordinary objects inheriting from a built-in prototype", () => {
   });
 });
 
+describe("ordinary objects inheriting from a function", () => {
+  it("Object.create(fn), of a class, of a built-in function: the function is the prototype", async () => {
+    function Legacy(this: unknown) {}
+    (Legacy as unknown as { tag: string }).tag = "legacy";
+    class Statics {
+      static twice(x: number): number {
+        return x * 2;
+      }
+    }
+    const objects = {
+      fn: Object.assign(Object.create(Legacy), { own: 1 }),
+      cls: Object.create(Statics),
+      max: Object.create(Math.max),
+      gen: Object.create(function* () {}),
+    };
+    for (const out of await both(objects)) {
+      const v = out as Record<keyof typeof objects, Record<string, unknown>>;
+      for (const o of Object.values(v)) {
+        assert.equal(typeof o, "object");
+        assert.equal(typeof Object.getPrototypeOf(o), "function");
+      }
+      assert.equal(v.fn.own, 1);
+      assert.equal(v.fn.tag, "legacy");
+      assert.equal((v.cls.twice as (x: number) => number)(4), 8);
+      assert.equal(Object.getPrototypeOf(v.max), Math.max);
+    }
+  });
+});
+
 describe("Object.create(P.prototype) for every global constructor P", () => {
   it("round-trips with its prototype and properties, or is refused at its path, promptly", async () => {
     const protos: [string, object][] = [

@@ -43,6 +43,19 @@ import {
 
 const OBJECT_PROTO = Object.prototype;
 const ARRAY_PROTO = Array.prototype;
+/**
+ * The prototypes of the kinds of functions. An object (not callable) that inherits from a
+ * function (`Object.create(fn)`, `Object.create(SomeClass)`) has no internal slots of
+ * theirs: an ordinary object with that prototype.
+ */
+const FUNCTION_PROTOS: ReadonlySet<object> = new Set(
+  [
+    function () {},
+    async function () {},
+    function* () {},
+    async function* () {},
+  ].map((f) => Object.getPrototypeOf(f)),
+);
 const getPrototypeOf = Object.getPrototypeOf;
 const isArray = Array.isArray;
 
@@ -137,7 +150,8 @@ function chainOf(enc: Encoder, proto: object | null): Chain {
   let privateFields: string[] | null = null;
   let error: string | undefined;
   while (
-    base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO && !K.KIND_BY_PROTO.has(base)
+    base !== null && base !== OBJECT_PROTO && base !== ARRAY_PROTO &&
+    !K.KIND_BY_PROTO.has(base) && !FUNCTION_PROTOS.has(base)
   ) {
     // Another realm's built-in (a node:vm context's `Object.prototype`): as this realm's.
     const here = counterpartOf(base);
