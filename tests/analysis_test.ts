@@ -229,6 +229,32 @@ describe("sloppy-mode functions", () => {
   });
 });
 
+describe("analysis: new.target of the function around an arrow", () => {
+  it("is refused with what to do instead, and the remedy pickles", async () => {
+    function Made(this: { of?: () => unknown; target?: () => unknown }) {
+      this.of = () => new.target;
+      const target = new.target;
+      this.target = closure({ target }, () => target);
+    }
+    const made = new (Made as unknown as new () => { of(): unknown; target(): unknown })();
+    for (const attempt of [() => dumpsSync({ f: made.of }), () => dumps({ f: made.of })]) {
+      await assert.rejects(
+        async () => await attempt(),
+        (e: unknown) => {
+          assert.ok(e instanceof PicklingError);
+          assert.equal(e.path, "root.f");
+          assert.match(e.message, /uses `new\.target` of the function around it/);
+          assert.match(e.message, /const target = new\.target/);
+          assert.doesNotMatch(e.message, /could not be parsed/);
+          return true;
+        },
+      );
+    }
+    const back = loadsSync<{ target(): unknown }>(dumpsSync({ target: made.target }));
+    assert.equal(typeof back.target(), "function");
+  });
+});
+
 describe("analysis: import.meta", () => {
   it("a function using import.meta is refused with what to do instead", async () => {
     function where(): string {

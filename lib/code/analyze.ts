@@ -446,6 +446,18 @@ function unparsable(source: string): AnalysisError {
       true,
     );
   }
+  if (
+    source.includes("new.target") &&
+    tryParse(`(function(){return (${source})})`, false) !== undefined
+  ) {
+    // An arrow that parses only inside a function: it reads that function's `new.target`.
+    return new AnalysisError(
+      "it uses `new.target` of the function around it, which exists only inside that " +
+        "function's call: read it into a variable there (`const target = new.target`) and " +
+        "use that variable inside the arrow, so it is captured with it",
+      true,
+    );
+  }
   return new AnalysisError("the function's source text could not be parsed");
 }
 
