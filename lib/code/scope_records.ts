@@ -23,6 +23,7 @@ import { UNREAD } from "./by_value.ts";
 import { packageByValueHint, unreadableReason } from "../runtime/remedy.ts";
 import { type ReadScopes, type ScopeSnapshot, TDZ } from "../runtime/adapter.ts";
 import { syncScopesUnavailable } from "../runtime/detect.ts";
+import { classOfMember } from "../runtime/instrumented.ts";
 import { keyFromMembers, NO_KEY } from "./member_keys.ts";
 import { expressionNameIn, withExpressionName } from "./expression_names.ts";
 
@@ -125,6 +126,10 @@ export function captured(
       // `class C extends P`: P's value is C's parent, whether or not a scope shows it.
       extraNames.push(v);
       extraValues.push(getPrototypeOf(fn));
+    } else if (v === classNameOf(fn)) {
+      // A member of a class body reading the class's own name: the class.
+      extraNames.push(v);
+      extraValues.push(classOfMember(fn));
     } else if (
       an.keyedMembers.length > 0 && (key = keyFromMembers(fn, an, v)) !== NO_KEY
     ) {
@@ -234,6 +239,15 @@ function underGlobals(
     if (enc.written.has(root)) enc.scopesGrew = true;
   }
   return chain;
+}
+
+const CLASS_NAME = /^class\s+([\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*)/u;
+const fnToString = Function.prototype.toString;
+
+/** The name the class whose body defines `fn` binds inside it, if known (instrumented code). */
+function classNameOf(fn: object): string | undefined {
+  const cls = classOfMember(fn);
+  return cls === undefined ? undefined : CLASS_NAME.exec(fnToString.call(cls))?.[1];
 }
 
 function undeclarable(n: string): string {

@@ -29,6 +29,8 @@ export function resolveCaptures(w: Walk): void {
       if (p.site !== null && !p.site.free.has(name)) p.site.free.set(name, s);
     }
     if (!crossed) continue;
+    // A function of a class body reads the name the class binds inside it.
+    if (s.kind === "Class" && s.site !== null) s.site.ownName = true;
     if (s.recordable) {
       s.hosted.set(name, decl);
       continue;

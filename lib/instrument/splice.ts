@@ -103,9 +103,21 @@ export function insertionsOf(w: Walk): { insertions: Insertion[]; records: numbe
       out.push({ pos: n.start!, text: open, opening: true, depth: site.depth });
       out.push({ pos: n.end!, text: close, opening: false, depth: site.depth });
     } else if (site.kind === "class") {
-      if (site.free.size === 0) continue;
-      const rec = recordExpression(site);
-      if (rec === null) continue;
+      const rec = site.free.size === 0 ? null : recordExpression(site);
+      if (rec === null) {
+        // Nothing captured, but a member reads the class's own name: registered without a
+        // record, so that the pickler knows which class that name is.
+        if (site.ownName === true) {
+          sites++;
+          out.push({
+            pos: (site.node as ClassNode).body.start! + 1,
+            text: `static{${REGISTER_CLASS}(null,this);}`,
+            opening: true,
+            depth: SCOPE_START,
+          });
+        }
+        continue;
+      }
       sites++;
       const pos = (site.node as ClassNode).body.start! + 1;
       out.push({

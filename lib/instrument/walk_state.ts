@@ -83,6 +83,8 @@ export interface Site {
   spec?: string;
   /** Owner of a member (object literal) or of a method (class). */
   owner?: Site;
+  /** Class: a function in its body reads the name the class binds inside it. */
+  ownName?: boolean;
   /** AST depth. */
   depth: number;
 }

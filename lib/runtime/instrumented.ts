@@ -174,17 +174,32 @@ export function registerObject(record: unknown, obj: Record<string, unknown>): u
   return obj;
 }
 
+/** The class each method or accessor registered by {@linkcode registerClass} is a member of. */
+const memberClasses = new WeakMap<object, object>();
+
+/**
+ * The class whose body defines method or accessor `fn`, where the instrumentation saw it
+ * (`$cp$k`): such a member reads the class's own name as the class itself, a binding of the
+ * class body that no scope record holds.
+ */
+export function classOfMember(fn: object): object | undefined {
+  return memberClasses.get(fn);
+}
+
 /** `$cp$k(record, cls)`: registers a class, its methods and accessors, static ones too. */
 export function registerClass(record: unknown, cls: unknown): void {
-  if (typeof record !== "function" || typeof cls !== "function") return;
-  const rec = record as ScopeRecordFn;
-  Stamp.add(cls, rec);
+  if (typeof cls !== "function") return;
+  // (No record: the class captures nothing, but its members read its name.)
+  const rec = typeof record === "function" ? record as ScopeRecordFn : undefined;
+  if (rec !== undefined) Stamp.add(cls, rec);
   for (const target of [(cls as { prototype?: unknown }).prototype, cls]) {
     if (target === null || (typeof target !== "object" && typeof target !== "function")) continue;
     for (const key of Reflect.ownKeys(target)) {
       const d = Object.getOwnPropertyDescriptor(target, key)!;
       for (const f of [d.value, d.get, d.set]) {
-        if (typeof f === "function") Stamp.add(f, rec);
+        if (typeof f !== "function") continue;
+        if (rec !== undefined) Stamp.add(f, rec);
+        if (f !== cls) memberClasses.set(f, cls);
       }
     }
   }
