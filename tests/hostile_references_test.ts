@@ -201,6 +201,114 @@ describe("pickles that change values taken by reference", () => {
   });
 });
 
+describe("prototypes reached through a loaded object", () => {
+  const OBJECT_WITH_PROTO = 0x8a;
+  it("PROTOTYPE_OF reads an own prototype only: a shared one it inherits is refused", async () => {
+    // WITH_PROPS(PROTOTYPE_OF(OBJECT_WITH_PROTO(GLOBAL "URL"))): the object inherits URL's
+    // `prototype` property; URL.prototype must not be what the list goes onto.
+    const url = pickle([
+      WITH_PROPS,
+      PROTOTYPE_OF,
+      OBJECT_WITH_PROTO,
+      GLOBAL,
+      ...str("URL"),
+      0,
+      0,
+      1,
+      ...str("pwned"),
+      7,
+      1,
+      0,
+    ]);
+    await refused(
+      () => loads(url, { allowCode: false, allow: { globals: ["URL"] } }),
+      /prototype object of a value that has none/,
+    );
+    assert.equal(Object.hasOwn(URL.prototype, "pwned"), false);
+    const object = pickle([
+      WITH_PROPS,
+      PROTOTYPE_OF,
+      OBJECT_WITH_PROTO,
+      GLOBAL,
+      ...str("Object"),
+      0,
+      0,
+      1,
+      ...str("isAdmin"),
+      7,
+      TRUE,
+      0,
+    ]);
+    await refused(
+      () => loadsSync(object, { allowCode: false, allow: { globals: ["Object"] } }),
+      /prototype object of a value that has none/,
+    );
+    assert.equal(({} as { isAdmin?: boolean }).isAdmin, undefined);
+    const reparent = pickle([
+      SET_PROTO,
+      NULL,
+      PROTOTYPE_OF,
+      OBJECT_WITH_PROTO,
+      GLOBAL,
+      ...str(
+        "URL",
+      ),
+      0,
+      0,
+    ]);
+    await refused(
+      () => loadsSync(reparent, { allowCode: false, allow: { globals: ["URL"] } }),
+      /prototype object of a value that has none/,
+    );
+    assert.equal(Object.getPrototypeOf(URL.prototype), Object.prototype);
+  });
+});
+
+describe("a thenable at the root of an async load", () => {
+  it("data only: refused instead of calling an admitted function as its then", async () => {
+    // { then: GLOBAL "Math.max" } at the root.
+    const bytes = pickle([OBJECT_NEW_SHAPE, 1, ...str("then"), GLOBAL, ...str("Math.max")]);
+    await Promise.race([
+      refused(
+        () => loads(bytes, { allowCode: false, allow: { globals: ["Math.max"] } }),
+        /has a `then` method/,
+      ),
+      new Promise((_, reject) => setTimeout(() => reject(new Error("the load hangs")), 5000)),
+    ]);
+    // The sync form hands the object over as it is.
+    const v = loadsSync<{ then: unknown }>(bytes, {
+      allowCode: false,
+      allow: { globals: ["Math.max"] },
+    });
+    assert.equal(v.then, Math.max);
+  });
+
+  it("a root promise with an own then settles as the pickle says, calling nothing", async () => {
+    // WITH_PROPS(PROMISE fulfilled 1) with own property then = 1, or = GLOBAL "Math.max".
+    const own = pickle([WITH_PROPS, PROMISE, 0, 1, 1, ...str("then"), 7, 1, 0], 0);
+    assert.equal(await loads(own, { allowCode: false }), 1);
+    const admitted = pickle([
+      WITH_PROPS,
+      PROMISE,
+      0,
+      1,
+      1,
+      ...str("then"),
+      7,
+      GLOBAL,
+      ...str(
+        "Math.max",
+      ),
+      0,
+    ]);
+    assert.equal(await loads(admitted, { allowCode: false, allow: { globals: ["Math.max"] } }), 1);
+    // Rejected: an UnpicklingError whose cause is the reason.
+    const rejected = pickle([WITH_PROPS, PROMISE, 1, ...str("no"), 1, ...str("then"), 7, 1, 0], 0);
+    const e = await refused(() => loads(rejected, { allowCode: false }), /it was rejected/);
+    assert.equal(e.cause, "no");
+  });
+});
+
 describe("promises fulfilled with a thenable", () => {
   it("are refused instead of adopting it (the load would never settle)", async () => {
     const bytes = pickle([

@@ -219,8 +219,10 @@ export function readPrototypeOf(dec: Decoder, at: number): unknown {
   const slot = dec.memo.length;
   dec.memo.push(HOLE);
   const fn = dec.inlineValue();
+  // Its own `prototype` data property, as pickles name it: not one it inherits (a shared
+  // prototype reached through a loaded object), nor a getter's value.
   const proto = fn !== null && (typeof fn === "function" || typeof fn === "object")
-    ? (fn as { prototype?: unknown }).prototype
+    ? Object.getOwnPropertyDescriptor(fn, "prototype")?.value
     : undefined;
   if (proto === null || (typeof proto !== "object" && typeof proto !== "function")) {
     dec.corrupt("the prototype object of a value that has none is asked for", at);

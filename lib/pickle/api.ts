@@ -14,6 +14,8 @@ import {
 } from "../format/tags.ts";
 import { readHeader, writeHeader } from "../format/header.ts";
 import { UnpicklingError } from "../errors.ts";
+import { types } from "node:util";
+import { isThenable, loadedOutcome } from "../values/async_values.ts";
 import type { DumpOptions, LoadOptions, Reduction } from "./options.ts";
 import { type EncodeMode, type EncodeOptions, Encoder, type Settled } from "./encoder.ts";
 import { AsyncInputs, encodeAsync } from "./prefetch.ts";
@@ -346,7 +348,7 @@ export async function loadAsyncWith(
     }
     const opts = { ...options, signingKey: undefined };
     await resolveCode(bytes, opts);
-    return rootValue(loadSyncWith(bytes, opts, await importModules(bytes, opts)));
+    return rootValue(loadSyncWith(bytes, opts, await importModules(bytes, opts)), opts);
   }
   // The module imports are awaited: the value is read from bytes the caller cannot change
   // meanwhile, matching the module table read before.
@@ -355,7 +357,7 @@ export async function loadAsyncWith(
     bytes = privateCopy(bytes, data);
   }
   await resolveCode(bytes, options);
-  return rootValue(loadSyncWith(bytes, options, await importModules(bytes, options)));
+  return rootValue(loadSyncWith(bytes, options, await importModules(bytes, options)), options);
 }
 
 /** Async loads: the definitions the code cache misses, asked of its resolve function. */
@@ -376,16 +378,37 @@ async function resolveCode(bytes: Uint8Array, options: LoadOptions | undefined):
  * pickled rejected, an UnpicklingError whose cause is the reason, so that a load never
  * throws an arbitrary value from the pickle.
  */
-function rootValue(v: unknown): unknown {
-  if (!(v instanceof Promise)) return v;
-  return v.then(undefined, (reason: unknown) => {
+function rootValue(v: unknown, options: LoadOptions | undefined): unknown {
+  if (types.isPromise(v)) {
+    // Settled by the pickle: its outcome is known without calling the promise's `then`.
+    const outcome = loadedOutcome(v);
+    if (outcome?.fulfilled === true) return outcome.value;
+    if (outcome !== undefined) throw rejectedRoot(outcome.value);
+    // A promise a reducer made: settled as it settles.
+    return promiseThen.call(v, undefined, (reason: unknown) => {
+      throw rejectedRoot(reason);
+    });
+  }
+  if (!allowsCode(options) && isThenable(v)) {
     throw new UnpicklingError(
-      "cannot load the pickle's value: it is a promise, and it was rejected (the reason is " +
-        "this error's cause); use loadsSync to get the promise itself",
+      "cannot load the pickle's value with allowCode: false: it has a `then` method, which " +
+        "the promise loads returns would call (an admitted function, outside any reducer); " +
+        "use loadsSync to get the value itself",
       0,
-      { cause: reason },
     );
-  });
+  }
+  return v;
+}
+
+const promiseThen = Promise.prototype.then;
+
+function rejectedRoot(reason: unknown): UnpicklingError {
+  return new UnpicklingError(
+    "cannot load the pickle's value: it is a promise, and it was rejected (the reason is " +
+      "this error's cause); use loadsSync to get the promise itself",
+    0,
+    { cause: reason },
+  );
 }
 
 /**

@@ -54,23 +54,45 @@ export function readPromise(dec: Decoder, at: number): Promise<unknown> {
   dec.memo.push(promise);
   const f = dec.push(K_PROMISE, promise, 1);
   f.extra = state;
-  f.key = resolve;
+  resolvers.set(promise, resolve);
   f.value = reject;
   return promise;
 }
 
 /** The value or reason of a promise's frame: settles the promise. */
 export function deliverSettlement(dec: Decoder, f: DecodeFrame, v: unknown): void {
-  if (f.extra === 1) (f.value as (v: unknown) => void)(v);
-  else if (types.isPromise(v)) {
+  if (f.extra === 1) {
+    outcomes.set(f.target as Promise<unknown>, { fulfilled: false, value: v });
+    (f.value as (v: unknown) => void)(v);
+  } else if (types.isPromise(v)) {
     // A fulfilled promise never holds a promise (it would have adopted its state):
     // only a hand-made pickle says so, e.g. a promise fulfilled with itself.
     dec.corrupt("a fulfilled promise cannot hold a promise");
   } else if (v !== null && (typeof v === "object" || typeof v === "function")) {
     // Settled once the load has built it (its properties are still to come now): see
     // settlePromises.
-    dec.settle.push(f.key, v, dec.r.pos);
-  } else (f.key as (v: unknown) => void)(v);
+    dec.settle.push(f.target, v, dec.r.pos);
+  } else fulfil(f.target as Promise<unknown>, v);
+}
+
+/** How each promise a load made was settled (by the pickle, not by calling its `then`). */
+const outcomes = new WeakMap<Promise<unknown>, { fulfilled: boolean; value: unknown }>();
+/** The resolve functions of the promises a load made. */
+const resolvers = new WeakMap<Promise<unknown>, (v: unknown) => void>();
+
+function fulfil(p: Promise<unknown>, v: unknown): void {
+  outcomes.set(p, { fulfilled: true, value: v });
+  resolvers.get(p)!(v);
+}
+
+/**
+ * How promise `p` was settled, when a load made it: read without calling anything of `p`
+ * (a loaded promise may have an own `then` or `constructor`, which `await` would use).
+ */
+export function loadedOutcome(
+  p: Promise<unknown>,
+): { fulfilled: boolean; value: unknown } | undefined {
+  return outcomes.get(p);
 }
 
 /**
@@ -86,11 +108,11 @@ export function settlePromises(dec: Decoder): void {
       dec.corrupt("a fulfilled promise holds a thenable", list[i + 2] as number);
     }
   }
-  for (let i = 0; i < list.length; i += 3) (list[i] as (v: unknown) => void)(list[i + 1]);
+  for (let i = 0; i < list.length; i += 3) fulfil(list[i] as Promise<unknown>, list[i + 1]);
 }
 
-/** Whether resolving a promise with `v` would call a `then` of it. */
-function isThenable(v: unknown): boolean {
+/** Whether resolving a promise with `v` (or awaiting `v`) would call a `then` of it. */
+export function isThenable(v: unknown): boolean {
   if (v === null || (typeof v !== "object" && typeof v !== "function")) return false;
   try {
     return typeof (v as { then?: unknown }).then === "function";
