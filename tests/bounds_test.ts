@@ -219,6 +219,22 @@ describe("bounds: RegExp build cost (maxRegExpCost)", () => {
     assert.ok(ms < 200, `${ms.toFixed(0)} ms`);
   });
 
+  it("wide ranges in classes under the i and v flags (every code point case-folded)", () => {
+    const bytes = pickle(regexp("[^\\0-\\uffff]".repeat(76_000), "iv"));
+    const ms = timed(() => refused(bytes, "maxRegExpCost"));
+    assert.ok(ms < 200, `${ms.toFixed(0)} ms`);
+    // With either flag alone the same ranges cost little: they load.
+    for (const flags of ["i", "v"]) {
+      const ok = loadsSync<RegExp>(pickle(regexp("[^\\0-\\uffff]".repeat(2000), flags)), DATA);
+      assert.equal(ok.flags, flags);
+    }
+    const ordinary = loadsSync<RegExp>(
+      pickle(regexp("^[a-z0-9\\-]+[\\p{L}\\d]$", "iv")),
+      DATA,
+    );
+    assert.ok(ordinary.test("abc-é"));
+  });
+
   it("many small patterns with property escapes share one budget per load", () => {
     const one = regexp("\\p{L}\\P{Lu}", "iu");
     const bytes = pickle(array(Array.from({ length: 400 }, () => one)));
