@@ -37,6 +37,7 @@ process.stdin.on("data", (chunk: Uint8Array) => {
     queued.add(m.id);
     chain = chain.then(async () => {
       if (queued.delete(m.id)) write(await run(m));
+      else await run.skip(m);
     });
   }
 });

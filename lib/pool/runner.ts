@@ -31,27 +31,39 @@ async function encodeError(e: unknown, share: boolean): Promise<Payload> {
   }
 }
 
+/** A worker's message handler: runs a job, or (`skip`) takes only what it carries for later. */
+export interface Runner {
+  (m: RunMessage): Promise<ReplyMessage & { t: "done" }>;
+  /**
+   * A job cancelled after it was sent: its function and definitions are kept all the same,
+   * as the pool counts them sent (a later job of that function carries neither), and
+   * nothing runs.
+   */
+  skip(m: RunMessage): Promise<void>;
+}
+
 /**
  * Returns the worker's message handler. `share`: SharedArrayBuffers travel by reference
  * (threads); `outOfBand`: result ArrayBuffers travel beside the pickle.
  */
-export function createRunner(
-  share: boolean,
-  outOfBand: boolean,
-): (m: RunMessage) => Promise<ReplyMessage & { t: "done" }> {
+export function createRunner(share: boolean, outOfBand: boolean): Runner {
   const fns = new Map<number, Fn>();
   // The worker's end of its channel: definitions the pool sent once, named by hash after.
   const codeCache = new CodeCache();
-  return async (m) => {
+  const functionOf = async (m: RunMessage): Promise<Fn> => {
+    if (m.drop !== undefined) { for (const d of m.drop) fns.delete(d); }
+    let fn = fns.get(m.fnId);
+    if (fn === undefined) {
+      if (m.fn === undefined) throw new Error(`the pool sent no function ${m.fnId}`);
+      if (m.defs !== undefined) { for (const d of m.defs) codeCache.add(d); }
+      fn = await decode(m.fn, codeCache) as Fn;
+      fns.set(m.fnId, fn);
+    }
+    return fn;
+  };
+  const runner = async (m: RunMessage): Promise<ReplyMessage & { t: "done" }> => {
     try {
-      if (m.drop !== undefined) { for (const d of m.drop) fns.delete(d); }
-      let fn = fns.get(m.fnId);
-      if (fn === undefined) {
-        if (m.fn === undefined) throw new Error(`the pool sent no function ${m.fnId}`);
-        if (m.defs !== undefined) { for (const d of m.defs) codeCache.add(d); }
-        fn = await decode(m.fn, codeCache) as Fn;
-        fns.set(m.fnId, fn);
-      }
+      const fn = await functionOf(m);
       let items = decode(m.args) as unknown[] | Promise<unknown[]>;
       if (!Array.isArray(items)) items = await items;
       let results: unknown[];
@@ -74,4 +86,13 @@ export function createRunner(
       return { t: "done", id: m.id, ok: false, value: await encodeError(e, share) };
     }
   };
+  return Object.assign(runner, {
+    async skip(m: RunMessage): Promise<void> {
+      try {
+        await functionOf(m);
+      } catch {
+        // A job of this function that runs later reports what failed.
+      }
+    },
+  });
 }

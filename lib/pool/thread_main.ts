@@ -86,7 +86,10 @@ async function drain(): Promise<void> {
   busy = true;
   while (queue.length > 0) {
     const m = queue.shift()!;
-    if (!queued.delete(m.id) || (skips !== undefined && isSkipped(skips, m.id))) continue;
+    if (!queued.delete(m.id) || (skips !== undefined && isSkipped(skips, m.id))) {
+      await run.skip(m);
+      continue;
+    }
     const reply = await run(m);
     // Sent at once (held for the next, a reply would wait behind a task of any length, out
     // of the pool's sight): in a flat list when it fits one.
