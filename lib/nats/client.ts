@@ -132,7 +132,7 @@ export class NatsExecutor extends BaseExecutor {
   static async open(o: NatsExecutorOptions): Promise<NatsExecutor> {
     const key = signingKey(o, "client");
     const names = queueNames(o.queue);
-    const settings = queueSettings(o);
+    const asked = queueSettings(o);
     const concurrency = o.concurrency ?? 16;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new TypeError(`concurrency must be an integer >= 1, not ${String(concurrency)}`);
@@ -140,7 +140,7 @@ export class NatsExecutor extends BaseExecutor {
     const nc = await open(o, "cloudpickle client");
     try {
       const jsm = await jetstreamManager(nc);
-      await retry(() => ensureQueue(jsm, names, settings));
+      const settings = await retry(() => ensureQueue(jsm, names, asked));
       const ex = new NatsExecutor(nc, jetstream(nc), jsm, names, settings, key, concurrency);
       await ex.listen();
       return ex;

@@ -44,12 +44,17 @@ function notFound(e: unknown): boolean {
     (e as { api_error?: { err_code?: number } })?.api_error?.err_code === 10014;
 }
 
-/** Adds the task and result streams and the workers' consumer unless they exist. */
+/**
+ * Adds the task and result streams and the workers' consumer unless they exist, and returns
+ * `s` with the lease and delivery count the queue has: whoever created it first set them, and
+ * a worker whose heartbeats follow another lease than the queue's loses its tasks to
+ * redelivery (a task then runs twice).
+ */
 export async function ensureQueue(
   jsm: JetStreamManager,
   n: QueueNames,
   s: QueueSettings,
-): Promise<void> {
+): Promise<QueueSettings> {
   const streams = [
     {
       name: n.tasks,
@@ -100,4 +105,12 @@ export async function ensureQueue(
       if (!/already in use|exists/i.test(String((e2 as Error)?.message))) throw e2;
     }
   }
+  const config = (await jsm.consumers.info(n.tasks, n.consumer)).config;
+  const ackWait = Math.round((config.ack_wait ?? 0) / 1_000_000);
+  const maxDeliver = config.max_deliver ?? 0;
+  return {
+    ...s,
+    ackWait: ackWait > 0 ? ackWait : s.ackWait,
+    maxDeliver: maxDeliver > 0 ? maxDeliver : s.maxDeliver,
+  };
 }

@@ -350,7 +350,7 @@ async function retry<T>(f: () => Promise<T>, tries = 40): Promise<T> {
 export async function startWorker(o: NatsWorkerOptions): Promise<NatsWorker> {
   const key = signingKey(o, "worker");
   const names = queueNames(o.queue);
-  const settings = queueSettings(o);
+  const asked = queueSettings(o);
   const concurrency = o.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new TypeError(`concurrency must be an integer >= 1, not ${String(concurrency)}`);
@@ -358,7 +358,7 @@ export async function startWorker(o: NatsWorkerOptions): Promise<NatsWorker> {
   const nc = await open(o, "cloudpickle worker");
   try {
     const jsm = await jetstreamManager(nc);
-    await retry(() => ensureQueue(jsm, names, settings));
+    const settings = await retry(() => ensureQueue(jsm, names, asked));
     const js = jetstream(nc);
     await js.consumers.get(names.tasks, names.consumer); // (throws when it is missing)
     const w = new Worker(
