@@ -277,6 +277,8 @@ function identityScopes(enc: Encoder, an: Analysis, read: ReadScopes): ScopeReco
   const records = enc.byIdentity;
   let child: ScopeRecord | null = null;
   let innermost: ScopeRecord | null = null;
+  /** The records of this chain so far. */
+  const chain: ScopeRecord[] = [];
   for (let i = first; i < read.chain.length; i++) {
     const snap = read.chain[i];
     const names = used.get(i) ?? [];
@@ -289,7 +291,10 @@ function identityScopes(enc: Encoder, an: Analysis, read: ReadScopes): ScopeReco
       innermost ??= rec;
       break;
     }
-    if (identity === undefined) {
+    // Two scopes of one chain are never one scope, though their content may match (the
+    // head of a `for (let …)` loop and its first iteration's copy hold the same values).
+    const sameChain = identity !== undefined && chain.includes(records.get(identity)!);
+    if (identity === undefined || sameChain) {
       // Values that never change (constants, imports): nothing to share.
       if (names.length === 0) continue;
       rec = new ScopeRecord(names, names.map((n) => valueIn(snap, n)), null);
@@ -312,6 +317,7 @@ function identityScopes(enc: Encoder, an: Analysis, read: ReadScopes): ScopeReco
     if (child !== null) child.parent ??= rec;
     innermost ??= rec;
     child = rec;
+    chain.push(rec);
   }
   return innermost;
 }

@@ -68,7 +68,10 @@ export function sharedScopes(reads: Map<object, ReadScopes>): Map<object, ScopeR
     const recs: ScopeRecord[] = [];
     for (let i = first; i < read.chain.length; i++) {
       const snap = read.chain[i];
-      recs.push(instance(snap.kind, snap.names, snap.values, snap.identity));
+      const rec = instance(snap.kind, snap.names, snap.values, snap.identity);
+      // Two scopes of one chain are never one scope, though their content may match (the
+      // head of a `for (let …)` loop and its first iteration's copy hold the same values).
+      recs.push(recs.includes(rec) ? new ScopeRecord([], [], null) : rec);
     }
     for (let i = 0; i + 1 < recs.length; i++) recs[i].parent ??= recs[i + 1];
     for (const v of an.free) {
