@@ -123,6 +123,8 @@ export abstract class BaseExecutor implements Executor {
   readonly classNamespace: string = crypto.randomUUID();
 
   private closing: Promise<void> | undefined;
+  /** Set when the backend is shut down: no job may start any more. */
+  private shutDown = false;
   private readonly cancelAll = new AbortController();
   private readonly calls = new Set<Promise<unknown>>();
 
@@ -265,15 +267,30 @@ export abstract class BaseExecutor implements Executor {
     const window = windowOf(options, this.defaultWindow(chunkSize));
     const call = this.begin(options);
     const gen = this.iterate(fn, items, options?.ordered !== false, chunkSize, window, call);
-    // Once iterated, the call counts as running (close() waits for it) until it ends.
+    // close() waits for the tasks an iteration has in flight (tracked in iterate), and for
+    // the iteration itself while it works towards the value its consumer asked for; not
+    // while it waits for the consumer, who may never ask again (an iterator left unfinished).
     const track = (p: Promise<void>) => this.track(p);
     const wrapped = (async function* () {
-      let finish!: () => void;
-      track(new Promise<void>((r) => finish = r));
+      let done = false;
       try {
-        yield* gen;
+        while (true) {
+          let finish!: () => void;
+          track(new Promise<void>((r) => finish = r));
+          let r: IteratorResult<unknown>;
+          try {
+            r = await gen.next();
+          } finally {
+            finish();
+          }
+          if (r.done) {
+            done = true;
+            return;
+          }
+          yield r.value;
+        }
       } finally {
-        finish();
+        if (!done) await gen.return(undefined);
       }
     })();
     return wrapped as AsyncIterableIterator<Awaited<R>>;
@@ -306,8 +323,14 @@ export abstract class BaseExecutor implements Executor {
           const chunk = await take(source, isAsync, chunkSize);
           if (chunk.length < chunkSize) exhausted = true;
           if (chunk.length === 0) break;
+          if (this.shutDown) {
+            throw new ExecutorClosedError(
+              "the executor was closed before this imap asked for more tasks: iterate it " +
+                "before close(), or close() after the loop",
+            );
+          }
           const job: Job = { fn, mode: "map", items: chunk, token };
-          const p = this.runJob(job, signal);
+          const p = this.track(this.runJob(job, signal));
           p.catch(noop); // observed when its turn comes
           inFlight.push({ p, key: next++ });
         }
@@ -346,8 +369,14 @@ export abstract class BaseExecutor implements Executor {
     if (this.closing === undefined) {
       this.closing = (async () => {
         if (!cancel) {
-          while (this.calls.size > 0) await Promise.allSettled([...this.calls]);
+          for (;;) {
+            while (this.calls.size > 0) await Promise.allSettled([...this.calls]);
+            // A consumer between two values of an imap asks for the next one now.
+            await new Promise((r) => setTimeout(r, 0));
+            if (this.calls.size === 0) break;
+          }
         }
+        this.shutDown = true;
         await this.shutdown(this.cancelAll.signal.aborted);
       })();
     }
