@@ -277,6 +277,27 @@ describe("thread pool: options, transfer, retries, close", () => {
     }
   });
 
+  it("transfer: results are copied, so a worker keeps the buffers it returns views of", async () => {
+    const pool = createPool({ size: 1, transfer: true });
+    try {
+      const table = new Uint8Array([10, 11, 12, 13, 14, 15]);
+      const views = await pool.map((i: number) => table.subarray(i, i + 1), [0, 1, 2, 3], {
+        chunkSize: 1,
+      });
+      assert.deepEqual(views.map((v) => v[0]), [10, 11, 12, 13]);
+      const kept = (n: number) => {
+        const held = g.heldByTheWorker ??= new Uint8Array(32);
+        return held.subarray(0, n);
+      };
+      const lengths = [];
+      for (const n of [32, 16, 8]) lengths.push((await pool.submit(kept, n)).length);
+      assert.deepEqual(lengths, [32, 16, 8]);
+      assert.equal(await pool.submit(() => g.heldByTheWorker.byteLength), 32);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("transfer with retries is refused with a TypeError", () => {
     assert.throws(
       () => createPool({ transfer: true, retries: 1 }),

@@ -79,7 +79,6 @@ export class Slot {
       const handle = startThread({
         url: THREAD_ENTRY,
         preload: PRELOAD_URL,
-        transferResults: false,
         workerOptions: { name: "cloudpickle-pool-bytes", argv: ["--cloudpickle-pool-bytes"] },
       }, {
         message: (m: ReplyMessage | DoneBatch) => {

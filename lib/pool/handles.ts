@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { dumpsSync, loadsSync } from "../../mod.ts";
 import { frame, FrameReader } from "./framing.ts";
-import { type HostMessage, type ReplyMessage, TRANSFER_RESULTS } from "./protocol.ts";
+import type { HostMessage, ReplyMessage } from "./protocol.ts";
 import { startRuntimeThread } from "./thread_host.ts";
 
 /** What the pool hears from a worker. */
@@ -30,8 +30,6 @@ export interface ThreadSpec {
   url: string;
   /** Bun: the preload's URL, so closures made in the worker pickle again. */
   preload?: string;
-  /** Results come back through transfer lists. */
-  transferResults: boolean;
   /**
    * Extra options of the runtime's Worker constructor (e.g. Deno's per-worker
    * `deno.permissions`, Node's `resourceLimits`).
@@ -50,7 +48,6 @@ export function startThread(spec: ThreadSpec, on: HandleEvents): WorkerHandle {
   };
   const t = startRuntimeThread({
     url: spec.url,
-    name: spec.transferResults ? TRANSFER_RESULTS : undefined,
     preload: spec.preload === undefined ? undefined : [spec.preload],
     workerOptions: spec.workerOptions,
   }, {

@@ -6,9 +6,6 @@
 
 import type { Payload } from "./codec.ts";
 
-/** The name of a thread worker whose results travel through transfer lists. */
-export const TRANSFER_RESULTS = "cloudpickle-pool-transfer";
-
 /** Host → worker: run a job. */
 export interface RunMessage {
   t: "run";

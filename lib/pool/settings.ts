@@ -65,7 +65,6 @@ export function poolSettings(options: PoolOptions): PoolSettings {
     const spec = {
       url: THREAD_ENTRY,
       preload: PRELOAD_URL,
-      transferResults: transfer,
       workerOptions: options.workerOptions,
     };
     return {

@@ -13,7 +13,6 @@ import {
   type HostMessage,
   type ReplyMessage,
   type RunMessage,
-  TRANSFER_RESULTS,
 } from "./protocol.ts";
 import { addReply, readRuns } from "./batch.ts";
 import { isSkipped } from "./skips.ts";
@@ -23,7 +22,6 @@ import { port } from "./thread_port.ts";
 const scope = globalThis as any;
 const isArray = Array.isArray;
 const post = (m: ReplyMessage, transfer: Transferable[] = []) => port.post(m, transfer);
-const transferResults = port.name === TRANSFER_RESULTS;
 // Workers whose replies leave the process (the NATS workers): every value as pickle bytes.
 // Deno gives the Worker's name; Bun does not, so its argv says it too.
 const bytesOnly = port.name === "cloudpickle-pool-bytes" ||
@@ -95,7 +93,7 @@ async function drain(): Promise<void> {
     // of the pool's sight): in a flat list when it fits one.
     const out: DoneBatch = [];
     if (addReply(out, m.id, reply.ok, reply.value)) port.post(out, []);
-    else post(reply, transferResults ? reply.value.buffers : []);
+    else post(reply, []);
   }
   busy = false;
 }
