@@ -52,6 +52,18 @@ describe("close() and imap", () => {
     await assert.rejects(within(10_000, "the iteration", it.next()), ExecutorClosedError);
   });
 
+  it("map after close() or with a bad chunkSize rejects, as submit does (no throw)", async () => {
+    const pool = createPool({ size: 1 });
+    let p: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => p = pool.map(double, [1], { chunkSize: 0 }));
+    await assert.rejects(p!, TypeError);
+    await pool.close();
+    for (const ordered of [true, false]) {
+      assert.doesNotThrow(() => p = pool.map(double, [1], { ordered }));
+      await assert.rejects(p!, ExecutorClosedError);
+    }
+  });
+
   it("close() while a loop reads an imap waits for the loop: every value comes", async () => {
     const pool = createPool({ size: 2 });
     const out: number[] = [];

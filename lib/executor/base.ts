@@ -181,8 +181,21 @@ export abstract class BaseExecutor implements Executor {
     items: Iterable<T> | AsyncIterable<T>,
     options?: MapOptions,
   ): Promise<Awaited<R>[]> {
-    if (options?.ordered === false) {
-      const it = this.imap(fn, items, options);
+    // A bad call or a closed executor: a rejected promise, as submit gives.
+    let call: CallSignal;
+    let chunkSize: number;
+    let window: number;
+    let it: AsyncIterableIterator<Awaited<R>> | undefined;
+    try {
+      if (options?.ordered === false) it = this.imap(fn, items, options);
+      checkFunction(fn);
+      chunkSize = chunkSizeOf(options, items, this.concurrency);
+      window = windowOf(options, this.defaultWindow(chunkSize));
+      if (it === undefined) call = this.begin(options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (it !== undefined) {
       return (async () => {
         const out: Awaited<R>[] = [];
         for await (const r of it) out.push(r);
@@ -191,11 +204,7 @@ export abstract class BaseExecutor implements Executor {
     }
     // In order: the same window as imap's, the results put in place without an async
     // generator's hops per item (they count at one item per task).
-    checkFunction(fn);
-    const chunkSize = chunkSizeOf(options, items, this.concurrency);
-    const window = windowOf(options, this.defaultWindow(chunkSize));
-    const call = this.begin(options);
-    return this.track(this.collect(fn, items, chunkSize, window, call)) as Promise<
+    return this.track(this.collect(fn, items, chunkSize, window, call!)) as Promise<
       Awaited<R>[]
     >;
   }
