@@ -5,8 +5,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { runJSON } from "./helpers.ts";
-import { dumps, dumpsSync, loadsSync } from "../mod.ts";
+import { dumps, dumpsSync, loadsSync, PicklingError } from "../mod.ts";
 import { runtimeRemedy, unreadableReason } from "../lib/runtime/remedy.ts";
+
+/** Defined by no scope and no global: read by a closure all the same. */
+declare const notDefinedAnywhere: string;
 
 const script = "tests/instrumented/unreadable.mjs";
 
@@ -58,6 +61,24 @@ describe("capture errors name the remedy for the runtime", () => {
       assert.equal(unreadableReason(f, "no inspector", false), "no inspector");
       assert.match(unreadableReason(f, undefined, true), /use the async dumps\(\)/);
       assert.equal(unreadableReason(f, undefined, false), "");
+    }
+  });
+});
+
+describe("a free variable defined nowhere (a browser's global)", () => {
+  it("is said to be so, not blamed on the runtime's means to read scopes", async () => {
+    const local = "x";
+    const title = () => notDefinedAnywhere + local;
+    for (const pickle of [() => dumpsSync(title), () => dumps(title)]) {
+      await assert.rejects(async () => await pickle(), (e: unknown) => {
+        assert.ok(e instanceof PicklingError);
+        assert.match(e.message, /free variable 'notDefinedAnywhere'/);
+        assert.match(e.message, /closure\(\{ notDefinedAnywhere \}, fn\)/);
+        assert.doesNotMatch(e.message, /preload|--allow-sys/);
+        // Where scopes are read from records (Bun's preload), it is known to be defined nowhere.
+        if ("Bun" in globalThis) assert.match(e.message, /found neither in the scopes/);
+        return true;
+      });
     }
   });
 });

@@ -23,7 +23,7 @@ import { UNREAD } from "./by_value.ts";
 import { packageByValueHint, unreadableReason } from "../runtime/remedy.ts";
 import { type ReadScopes, type ScopeSnapshot, TDZ } from "../runtime/adapter.ts";
 import { syncScopesUnavailable } from "../runtime/detect.ts";
-import { classOfMember } from "../runtime/instrumented.ts";
+import { classOfMember, recordOf } from "../runtime/instrumented.ts";
 import { keyFromMembers, NO_KEY } from "./member_keys.ts";
 import { expressionNameIn, withExpressionName } from "./expression_names.ts";
 
@@ -170,6 +170,19 @@ export function captured(
       );
     }
     const list = missing.map((m) => `'${m}'`).join(", ");
+    const them = missing.length > 1 ? "them" : "it";
+    if (read !== undefined && recordOf(fn) !== undefined) {
+      // Its scopes were read from their records, which hold every variable of theirs that
+      // closures use (instrumented code), and do not hold it: nor is it a global here (a
+      // browser's `document`, a name assigned without a declaration that has not run yet).
+      // (V8's inspector may not show a variable that exists: there "could not be read".)
+      enc.fail(
+        `cannot pickle function${name}: its free variable${missing.length > 1 ? "s" : ""} ` +
+          `${list} ${missing.length > 1 ? "are" : "is"} found neither in the scopes it ` +
+          `closes over nor among this runtime's globals; define ${them} before pickling, ` +
+          `or pass ${them} with closure({ ${missing.join(", ")} }, fn)`,
+      );
+    }
     const sync = !enc.async;
     const why = unreadableReason(
       fn,
