@@ -17,6 +17,7 @@
 import type { Encoder } from "../pickle/encoder.ts";
 import { type Analysis, analyze } from "./analyze.ts";
 import { thisOfRecords } from "../runtime/instrumented.ts";
+import { syncModuleThis } from "../runtime/detect.ts";
 
 /** The captured variable that stands for the enclosing `this` in a rewritten arrow. */
 export const RECEIVER = "$cpThis";
@@ -51,7 +52,7 @@ export function withReceiver(
   if (source.includes(RECEIVER)) return undefined;
   // Code the Bun preload or the loader instrumented records the `this` of every scope whose
   // arrows read it: that is exact. Else the instance holding the arrow, found as below.
-  const receiver = thisOfRecords(fn) ?? instanceHolding(enc, fn);
+  const receiver = thisOfRecords(fn) ?? instanceHolding(enc, fn) ?? moduleThis(fn);
   if (receiver === undefined) return undefined;
   let text = source;
   const at = [...an.lexicalThisAt].sort((a, b) => b - a);
@@ -62,6 +63,11 @@ export function withReceiver(
   const rewritten = analyze(text);
   if (rewritten.lexicalThis || !rewritten.free.includes(RECEIVER)) return undefined;
   return { source: text, an: rewritten, receiver };
+}
+
+/** `undefined`, boxed, when `fn` reads the `this` of an ES module's top level. */
+function moduleThis(fn: object): { value: unknown } | undefined {
+  return syncModuleThis()?.(fn) === true ? { value: undefined } : undefined;
 }
 
 /** The instance whose property the walk is writing `fn` as, when its class made it there. */

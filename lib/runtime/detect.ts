@@ -39,6 +39,7 @@ import {
 import { inspectorAdapter } from "./inspector/scopes.ts";
 import { readBoundNow, readPrivateNow, readScopesNow } from "./inspector/scopes_sync.ts";
 import { functionsNamedNow } from "./inspector/named_functions.ts";
+import { readsModuleThisNow } from "./inspector/module_this.ts";
 import { inspectorModuleSource } from "./inspector/modules.ts";
 import { requireCacheModuleSource } from "./modules/require_cache.ts";
 import { entryModuleURL } from "./modules/entry.ts";
@@ -93,6 +94,15 @@ export function syncScopeReader(): SyncScopeReader {
 export function syncFunctionsNamed(): ((name: string) => object[] | undefined) | undefined {
   if (instrumentedScopeReader() !== undefined || IS_JSC) return undefined;
   return (name) => inspectorRead(functionsNamedNow, name);
+}
+
+/**
+ * Whether an arrow reads the `this` of an ES module's top level (so `undefined`), where the
+ * runtime can tell (V8's inspector: inspector/module_this.ts); undefined elsewhere.
+ */
+export function syncModuleThis(): ((fn: object) => boolean | undefined) | undefined {
+  if (instrumentedScopeReader() !== undefined || IS_JSC) return undefined;
+  return (fn) => inspectorRead(readsModuleThisNow, fn);
 }
 
 /** The synchronous bound-function reader of this process: the preload's, or the inspector's. */
