@@ -28,7 +28,7 @@ describe("arrows over the top-level this of a module", () => {
     }
   });
 
-  it("an arrow over a function's this: Bun's preload records it; elsewhere refused", async () => {
+  it("an arrow over a function's this: Bun's preload records it; elsewhere refused", () => {
     const f = methodLike.call({ x: 7 });
     if ("Bun" in globalThis) {
       assert.equal(loadsSync<typeof f>(dumpsSync(f))(), 7);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
+import type process from "node:process";
 import { connect, type NatsExecutor } from "../nats.ts";
 import {
   HERE,

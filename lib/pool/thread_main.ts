@@ -8,12 +8,7 @@
 
 import process from "node:process";
 import { createRunner } from "./runner.ts";
-import {
-  type DoneBatch,
-  type HostMessage,
-  type ReplyMessage,
-  type RunMessage,
-} from "./protocol.ts";
+import type { DoneBatch, HostMessage, ReplyMessage, RunMessage } from "./protocol.ts";
 import { addReply, readRuns } from "./batch.ts";
 import { isSkipped } from "./skips.ts";
 import { port } from "./thread_port.ts";
