@@ -1,5 +1,7 @@
 // Redelivery: a worker killed (kill -9) mid-task, a long task that keeps its lease by
-// heartbeats, and a task that kills every worker it reaches (it fails after maxDeliver).
+// heartbeats (also on a worker started without --ack-wait: it follows the queue's lease), a
+// task sent ahead to a busy thread and cancelled (its function stays with the thread), and a
+// task that kills every worker it reaches (it fails after maxDeliver).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -24,6 +26,7 @@ import {
 const ACK_WAIT = 1000;
 /** The worker's process object (a global on both runtimes, looked up where the task runs). */
 const proc = () => (globalThis as unknown as { process: typeof process }).process;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(`nats: redelivery (${HERE} client)`, { skip: SKIP }, () => {
   let servers: Servers;
@@ -105,6 +108,70 @@ describe(`nats: redelivery (${HERE} client)`, { skip: SKIP }, () => {
     );
     assert.equal(r, "done");
     assert.equal(lines(file).length, 1);
+  });
+
+  it("a worker without --ack-wait heartbeats at the lease of the queue it joins", async () => {
+    // The client makes the queue with a 1 s lease; the worker would default to 30 s.
+    const ex = await connect({
+      servers: servers.urls,
+      signingKey: KEY,
+      queue: "lease",
+      ackWait: ACK_WAIT,
+    });
+    pools.push(ex);
+    const w = startWorker(OTHER, servers.urls, ["--queue", "lease"], env);
+    workers.push(w);
+    await w.ready;
+    const file = join(dir, "lease.txt");
+    const r = await ex.submit(
+      (path: string, ms: number) => {
+        appendFileSync(path, `start ${proc().pid}\n`);
+        const end = Date.now() + ms;
+        while (Date.now() < end) { /* spin: its thread answers nothing meanwhile */ }
+        return "done";
+      },
+      file,
+      3 * ACK_WAIT,
+    );
+    assert.equal(r, "done");
+    // A redelivered copy would start once the first run frees the thread.
+    await sleep(2 * ACK_WAIT);
+    assert.equal(lines(file).length, 1, "the task ran once");
+  });
+
+  it("a task sent ahead to a busy thread and cancelled: its function still runs later", async () => {
+    const w = startWorker(
+      HERE,
+      servers.urls,
+      ["--queue", "ahead", "--ack-wait", String(ACK_WAIT)],
+      env,
+    );
+    workers.push(w);
+    await w.ready;
+    const ex = await connect({
+      servers: servers.urls,
+      signingKey: KEY,
+      queue: "ahead",
+      ackWait: ACK_WAIT,
+    });
+    pools.push(ex);
+    const k = 7;
+    const times = (x: number) => x * k;
+    assert.equal(await ex.submit((x: number) => x, 1), 1);
+    const running = ex.submit((ms: number) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) { /* spin */ }
+      return "long";
+    }, 1500);
+    await sleep(300);
+    const ac = new AbortController();
+    const ahead = ex.submitWith({ signal: ac.signal }, times, 2);
+    await sleep(300);
+    ac.abort();
+    await assert.rejects(ahead, (e: Error) => e.name === "AbortError");
+    assert.equal(await running, "long");
+    assert.equal(await ex.submit(times, 3), 21);
+    assert.equal(await ex.submit((x: number) => x * k, 4), 28);
   });
 
   it("a task that kills every worker fails after maxDeliver, naming it", async () => {
