@@ -61,6 +61,28 @@ describe("methods bound to their instance", () => {
     assert.deepEqual(out, [1, 2, 3]);
   });
 
+  it("an accessor's function bound to its instance, private fields in use", async () => {
+    class Box {
+      #n = 10;
+      get val(): number {
+        return this.#n;
+      }
+      set val(v: number) {
+        this.#n = v;
+      }
+    }
+    const box = new Box();
+    const d = Object.getOwnPropertyDescriptor(Box.prototype, "val")!;
+    const out = await pool.submit(
+      (v: { box: Box; get: () => number; set: (n: number) => void }) => {
+        v.set(42);
+        return [v.get(), v.box.val];
+      },
+      { box, get: d.get!.bind(box), set: d.set!.bind(box) },
+    );
+    assert.deepEqual(out, [42, 42]);
+  });
+
   it("a bound method that calls super", async () => {
     const out = await pool.submit((g: Greeter) => g.hello(), new Greeter());
     assert.equal(out, "base+greeter");

@@ -79,9 +79,15 @@ function memberOf(target: unknown, thisArg: unknown): object | undefined {
     o = Object.getPrototypeOf(o)
   ) {
     for (const key of Reflect.ownKeys(o)) {
-      if (Object.getOwnPropertyDescriptor(o, key)?.value === target) {
-        const holder = o;
-        return { [reduce]: () => [Reflect.get, [holder, key]] };
+      const d = Object.getOwnPropertyDescriptor(o, key);
+      if (d === undefined) continue;
+      const holder = o;
+      if (d.value === target) return { [reduce]: () => [Reflect.get, [holder, key]] };
+      // An accessor's function: read from its descriptor.
+      const part = d.get === target ? "get" : d.set === target ? "set" : undefined;
+      if (part !== undefined) {
+        const descriptor = { [reduce]: () => [Object.getOwnPropertyDescriptor, [holder, key]] };
+        return { [reduce]: () => [Reflect.get, [descriptor, part]] };
       }
     }
   }
