@@ -35,6 +35,7 @@ import { loadedFunction, rememberExactFunction, rememberFunction } from "./loade
 import { withoutInstrumentation } from "./uninstrument.ts";
 import { types } from "node:util";
 import { refuseProxy } from "../values/refused.ts";
+import { poisonedAccessorMessage } from "./poisoned_accessors.ts";
 import { importSites, mayImport, withImportBase } from "./relative_imports.ts";
 import { moduleRoot, portableOf, writeExported } from "./by_reference.ts";
 import { writeBound } from "./bound.ts";
@@ -127,34 +128,6 @@ function analysedSource(enc: Encoder, fn: object): Analysed | undefined {
   }
   analysed.set(fn, result);
   return result;
-}
-
-/** The accessor strict `arguments` objects have as `callee` (%ThrowTypeError%). */
-const THROW_TYPE_ERROR = Object.getOwnPropertyDescriptor(
-  (function () {
-    return arguments;
-  })(),
-  "callee",
-)?.get;
-/** V8's accessor of an error's own `stack` (JavaScriptCore has a data property). */
-const ERROR_STACK_GETTER = Object.getOwnPropertyDescriptor(new Error(), "stack")?.get;
-
-/**
- * What to say of an engine accessor met as the value of a property, when it stands for a value
- * the library cannot rebuild: the `callee` of an `arguments` object, or V8's `stack` accessor
- * copied onto an object that is no error.
- */
-function poisonedAccessorMessage(fn: object): string | undefined {
-  if (fn === THROW_TYPE_ERROR) {
-    return "cannot pickle an arguments object (its callee is the engine's %ThrowTypeError% " +
-      "accessor, which cannot be rebuilt): pickle Array.from(arguments) or the rest " +
-      "parameter (...args) instead";
-  }
-  if (fn === ERROR_STACK_GETTER) {
-    return "cannot pickle the engine's accessor of an error's stack on an object that is no " +
-      "error (a descriptor copied from one?): define the stack as a string property instead";
-  }
-  return undefined;
 }
 
 /** A function by value: its source, its captured scope, its own properties. */

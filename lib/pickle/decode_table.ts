@@ -7,14 +7,8 @@
  */
 
 import * as T from "../format/tags.ts";
-import {
-  type DecodeFrame,
-  type Decoder,
-  deliverCollected,
-  deliverRoot,
-  readRef,
-  readUnknown,
-} from "./decoder.ts";
+import type { DecodeFrame, Decoder } from "./decoder.ts";
+import { deliverCollected, deliverRoot, readRef, readUnknown } from "./decode_core.ts";
 import { beginProperties, deliverProperty, readWithProps } from "./decode_properties.ts";
 import {
   readBigInt,
