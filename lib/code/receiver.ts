@@ -18,6 +18,7 @@ import type { Encoder } from "../pickle/encoder.ts";
 import { type Analysis, analyze } from "./analyze.ts";
 import { thisOfRecords } from "../runtime/instrumented.ts";
 import { syncModuleThis } from "../runtime/detect.ts";
+import { storesInLiteral } from "./literal_receiver.ts";
 
 /** The captured variable that stands for the enclosing `this` in a rewritten arrow. */
 export const RECEIVER = "$cpThis";
@@ -28,6 +29,8 @@ const getPrototypeOf = Object.getPrototypeOf;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /** Longest text looked at before an arrow's source in its class's source. */
 const LOOK_BACK = 160;
+/** Most object literals between an instance and an arrow over its `this`. */
+const MAX_NESTING = 8;
 
 /** An arrow over `this`, as a closure over its receiver. */
 export interface WithReceiver {
@@ -80,7 +83,41 @@ function instanceHolding(enc: Encoder, fn: object): { value: unknown } | undefin
   } catch {
     return undefined;
   }
-  return madeFor(holder.object, holder.key, raw) ? { value: holder.object } : undefined;
+  if (madeFor(holder.object, holder.key, raw)) return { value: holder.object };
+  // Object literals the class stores on its instance, holding the arrow:
+  // `this["~standard"] = { validate: (d) => this.check(d) }` (zod's schemas), nested deeper.
+  const keys = [holder.key];
+  let inner = holder.object;
+  let t = enc.top;
+  for (let depth = 0; depth < MAX_NESTING; depth++) {
+    const outer = holderBelow(enc, inner, t);
+    if (outer === undefined) return undefined;
+    keys.unshift(outer.key);
+    for (const src of classSources(outer.object)) {
+      if (storesInLiteral(src, raw, keys)) return { value: outer.object };
+    }
+    inner = outer.object;
+    t = outer.frame;
+  }
+  return undefined;
+}
+
+/**
+ * The object of the nearest frame below frame `top` that is not `inner`, with the key of its
+ * own property holding `inner`; undefined if that object does not hold it.
+ */
+function holderBelow(
+  enc: Encoder,
+  inner: object,
+  top: number,
+): { object: object; key: string; frame: number } | undefined {
+  for (let t = top - 1; t >= 0; t--) {
+    const o = enc.frames[t].obj;
+    if (o === null || typeof o !== "object" || o === inner) continue;
+    const key = keyHolding(o, inner);
+    return key === undefined ? undefined : { object: o, key, frame: t };
+  }
+  return undefined;
 }
 
 /** The object whose property the walk is writing `fn` as, and that property's key. */
@@ -88,6 +125,12 @@ function holderOf(enc: Encoder, fn: object): { object: object; key: string } | u
   const frame = enc.frames[enc.top];
   const o = frame?.obj;
   if (o === null || typeof o !== "object" || o === fn) return undefined;
+  const key = keyHolding(o, fn);
+  return key === undefined ? undefined : { object: o, key };
+}
+
+/** The enumerable string key of `o` whose own data property holds `value`. */
+function keyHolding(o: object, value: unknown): string | undefined {
   let keys: string[];
   try {
     keys = Object.keys(o);
@@ -96,7 +139,7 @@ function holderOf(enc: Encoder, fn: object): { object: object; key: string } | u
   }
   for (const key of keys) {
     const d = getOwnPropertyDescriptor(o, key);
-    if (d !== undefined && "value" in d && d.value === fn) return { object: o, key };
+    if (d !== undefined && "value" in d && d.value === value) return key;
   }
   return undefined;
 }
@@ -113,19 +156,24 @@ function madeFor(o: object, key: string, raw: string): boolean {
     `(?:\\bthis\\s*\\.\\s*${k}|(?:^|[\\s;{}])${k})\\s*=\\s*` +
       `(?:\\$cp\\$[a-z]\\(\\s*\\$cp\\$\\w+\\s*,\\s*(?:\\{\\s*${k}\\s*:\\s*)?)?$`,
   );
-  for (let p = getPrototypeOf(o); p !== null && p !== Object.prototype; p = getPrototypeOf(p)) {
-    const d = getOwnPropertyDescriptor(p, "constructor");
-    const c = d !== undefined && "value" in d ? d.value : undefined;
-    if (typeof c !== "function") continue;
-    let src: string;
-    try {
-      src = fnToString.call(c);
-    } catch {
-      continue;
-    }
+  for (const src of classSources(o)) {
     for (let at = src.indexOf(raw); at > 0; at = src.indexOf(raw, at + 1)) {
       if (assigned.test(src.slice(Math.max(0, at - LOOK_BACK), at))) return true;
     }
   }
   return false;
+}
+
+/** The source texts of the classes of the prototype chain of `o`, nearest first. */
+function* classSources(o: object): Generator<string> {
+  for (let p = getPrototypeOf(o); p !== null && p !== Object.prototype; p = getPrototypeOf(p)) {
+    const d = getOwnPropertyDescriptor(p, "constructor");
+    const c = d !== undefined && "value" in d ? d.value : undefined;
+    if (typeof c !== "function") continue;
+    try {
+      yield fnToString.call(c);
+    } catch {
+      continue;
+    }
+  }
 }

@@ -160,6 +160,9 @@ export function object(w: Walk, node: ESTree.ObjectExpression, scope: Instrument
     const k = keys[i];
     for (let j = i + 1; j < props.length; j++) {
       const p = props[j];
+      // A spread defines data properties only: the registration finds no getter or setter
+      // where one replaced the accessor, but it could not tell a spread function from a method.
+      if (p.type === "SpreadElement" && slot !== "m") continue;
       if (p.type !== "Property" || p.computed) return true;
       if (keys[j] !== k) continue;
       if (isProtoSetter(p)) continue;
