@@ -126,7 +126,7 @@ const CORRUPT: Record<string, () => Uint8Array> = {
   },
   truncated_header: () => Uint8Array.fromHex(golden.ARRAY).subarray(0, 5),
   bad_length: () => header(0, [0x76, 0xff, 0x7f, 0x01]),
-  unknown_tag: () => header(0, [0x76, 0x02, 0x01, 0x97]),
+  unknown_tag: () => header(0, [0x76, 0x02, 0x01, 0x99]),
   wrong_version: () => withHeader(new Uint8Array([0x01]), 9, 0),
   wrong_magic: () => concat(new TextEncoder().encode("JSON"), new Uint8Array([3, 0, 1, 0])),
   unknown_flags: () => header(0x40, [0x01]),
@@ -290,7 +290,7 @@ function loaderError(bytes: Uint8Array, code = false): UnpicklingError | null {
  */
 const SAME_FAULT: Record<string, [RegExp, RegExp?]> = {
   bad_length: [/length it declares \(16383\) runs past its end/],
-  unknown_tag: [/starts no known value/, /unknown tag 0x97/],
+  unknown_tag: [/starts no known value/, /unknown tag 0x99/],
   wrong_version: [
     new RegExp(`format version 9.*reads version ${FORMAT_VERSION}`),
     new RegExp(`version 9 \\(this library reads ${FORMAT_VERSION}\\)`),
@@ -533,7 +533,7 @@ describe("dis: the command", () => {
       r = run(cmd, [...args, "-"], bad);
       assert.equal(r.status, 1);
       assert.equal(r.stdout, readFileSync(`${tmp}corrupt_unknown_tag.txt`, "utf8"));
-      assert.match(r.stdout.trimEnd().split("\n").pop()!, /^ *\d+: ERROR unknown tag 0x97$/);
+      assert.match(r.stdout.trimEnd().split("\n").pop()!, /^ *\d+: ERROR unknown tag 0x99$/);
       // --json: the structured form; --max-width cuts lines.
       r = run(cmd, [...args, "--json", "-"], bad);
       assert.equal(r.status, 1);

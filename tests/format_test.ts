@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { closure, CodeCache, dumps, loads, reduce } from "../mod.ts";
+import { closure, CodeCache, dumps, FORMAT_VERSION, loads, loadsSync, reduce } from "../mod.ts";
 import * as shapes from "./modules/shapes.ts";
 import { symbolOf } from "../lib/values/symbol_identity.ts";
 
@@ -30,6 +30,18 @@ const MapSub = indirect("(class Bag extends Map { size2() { return this.size * 2
 const Private = indirect("(class Secret { #v = 1; get() { return this.#v; } })");
 /** Pickled only to make golden.INSTANCE_CLASS, which INSTANCE loads as a class of its own. */
 const Private2 = indirect("(class Hidden { #w = 1; get() { return this.#w; } })");
+
+/**
+ * A WeakMap and a WeakSet known by the ids given (a weak collection's id is drawn per process:
+ * ones loaded under an id keep it), so that their pickles are the same bytes everywhere.
+ */
+function weakPair(mapId: string, setId: string): [WeakMap<object, unknown>, WeakSet<object>] {
+  const id = (s: string) => [0x40 + s.length, ...new TextEncoder().encode(s)];
+  const body = [0x76, 0x02, 0x97, 0x00, ...id(mapId), 0x97, 0x01, ...id(setId)];
+  return loadsSync(
+    new Uint8Array([0x4a, 0x53, 0x50, 0x4b, FORMAT_VERSION, 0, body.length, ...body]),
+  );
+}
 
 const shared = { s: 1 };
 const buffer = new Uint8Array([1, 2, 3]).buffer;
@@ -120,6 +132,28 @@ const CASES: Record<string, Case> = {
     },
   },
   MAP: { make: () => new Map([[1, "a"]]), check: eq(new Map([[1, "a"]])) },
+  WEAK_COLLECTION: {
+    make: () => weakPair("golden.0", "golden.1"),
+    check: (v) => {
+      const [m, s] = v as [WeakMap<object, unknown>, WeakSet<object>];
+      assert.ok(m instanceof WeakMap && s instanceof WeakSet);
+    },
+  },
+  WEAK_ENTRIES: {
+    make: () => {
+      const [m, s] = weakPair("golden.2", "golden.3");
+      const key = { k: 1 };
+      m.set(key, "v");
+      s.add(key).add(m);
+      return [key, m, s];
+    },
+    check: (v) => {
+      const [key, m, s] = v as [object, WeakMap<object, unknown>, WeakSet<object>];
+      assert.equal(m.get(key), "v");
+      assert.ok(s.has(key) && s.has(m));
+      assert.ok(!s.has({}));
+    },
+  },
   SET: { make: () => new Set([1, "a"]), check: eq(new Set([1, "a"])) },
   DATE: { make: () => new Date(86400000), check: eq(new Date(86400000)) },
   REGEXP: { make: () => /a+b/gi, check: eq(/a+b/gi) },

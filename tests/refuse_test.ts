@@ -25,12 +25,11 @@ async function* agen() {
 
 const refusals: Refusal[] = [
   {
-    name: "WeakMap (path root.a[2].b)",
-    value: () => ({ a: [1, 2, { b: new WeakMap() }] }),
+    name: "WeakRef (path root.a[2].b)",
+    value: () => ({ a: [1, 2, { b: new WeakRef({}) }] }),
     path: "root.a[2].b",
   },
-  { name: "WeakMap at the root", value: () => new WeakMap(), path: "root" },
-  { name: "WeakSet", value: () => ({ s: new WeakSet() }), path: "root.s" },
+  { name: "WeakRef at the root", value: () => new WeakRef({}), path: "root" },
   { name: "WeakRef", value: () => ({ r: new WeakRef({}) }), path: "root.r" },
   {
     name: "FinalizationRegistry",
@@ -64,62 +63,62 @@ const refusals: Refusal[] = [
   },
   {
     name: "identifier-like keys use dots",
-    value: () => ({ $a_1: { _b: [new WeakSet()] } }),
+    value: () => ({ $a_1: { _b: [new WeakRef({})] } }),
     path: "root.$a_1._b[0]",
   },
   {
     name: "odd keys are JSON-quoted",
-    value: () => ({ "odd key": [new WeakSet()] }),
+    value: () => ({ "odd key": [new WeakRef({})] }),
     path: 'root["odd key"][0]',
   },
   {
     name: "integer-like object keys are JSON-quoted",
-    value: () => ({ 3: new WeakSet() }),
+    value: () => ({ 3: new WeakRef({}) }),
     path: 'root["3"]',
   },
   {
     name: "quote inside a key is escaped",
-    value: () => ({ 'a"b': new WeakSet() }),
+    value: () => ({ 'a"b': new WeakRef({}) }),
     path: 'root["a\\"b"]',
   },
   {
     name: "symbol keys",
-    value: () => ({ [Symbol("k")]: new WeakMap() }),
+    value: () => ({ [Symbol("k")]: new WeakRef({}) }),
     path: "root[Symbol(k)]",
   },
   {
     name: "registered symbol keys",
-    value: () => ({ x: { [Symbol.for("reg")]: new WeakMap() } }),
+    value: () => ({ x: { [Symbol.for("reg")]: new WeakRef({}) } }),
     path: "root.x[Symbol(reg)]",
   },
-  { name: "nested array indices", value: () => [1, [2, new WeakMap()]], path: "root[1][1]" },
+  { name: "nested array indices", value: () => [1, [2, new WeakRef({})]], path: "root[1][1]" },
   {
     name: "sparse array index",
     value: () => {
       const a: unknown[] = [];
-      a[70000] = new WeakMap();
+      a[70000] = new WeakRef({});
       return { a };
     },
     path: "root.a[70000]",
   },
   {
     name: "Map value",
-    value: () => ({ m: new Map([["k", new WeakMap()]]) }),
+    value: () => ({ m: new Map([["k", new WeakRef({})]]) }),
     path: (p) => p.includes("root.m"),
   },
   {
     name: "Map key",
-    value: () => ({ m: new Map([[new WeakMap(), 1]]) }),
+    value: () => ({ m: new Map([[new WeakRef({}), 1]]) }),
     path: (p) => p.includes("root.m"),
   },
   {
     name: "Set member",
-    value: () => ({ m: new Set([1, new WeakSet()]) }),
+    value: () => ({ m: new Set([1, new WeakRef({})]) }),
     path: (p) => p.includes("root.m"),
   },
   {
     name: "Error cause",
-    value: () => ({ e: new Error("x", { cause: new WeakMap() }) }),
+    value: () => ({ e: new Error("x", { cause: new WeakRef({}) }) }),
     path: "root.e.cause",
   },
   {
@@ -127,7 +126,7 @@ const refusals: Refusal[] = [
     value: () => {
       const o: Record<string, unknown> = {};
       o.self = o;
-      o.bad = new WeakMap();
+      o.bad = new WeakRef({});
       return o;
     },
     path: "root.bad",
@@ -171,7 +170,7 @@ describe("built-in iterators", () => {
 
 describe("PicklingError shape", () => {
   it("is a PickleError and an Error with a path in the message", () => {
-    const e = expectPicklingError(() => dumpsSync({ a: [1, 2, { b: new WeakMap() }] }));
+    const e = expectPicklingError(() => dumpsSync({ a: [1, 2, { b: new WeakRef({}) }] }));
     assert.ok(e instanceof PickleError);
     assert.ok(e instanceof Error);
     assert.equal(e.path, "root.a[2].b");
@@ -179,12 +178,12 @@ describe("PicklingError shape", () => {
   });
 
   it("the first refused value is reported, not a later one", () => {
-    const e = expectPicklingError(() => dumpsSync([{ ok: 1 }, new WeakSet(), new WeakMap()]));
+    const e = expectPicklingError(() => dumpsSync([{ ok: 1 }, new WeakRef({}), new WeakRef({})]));
     assert.equal(e.path, "root[1]");
   });
 
   it("a refused value does not poison the next call", () => {
-    expectPicklingError(() => dumpsSync(new WeakMap()), "root");
+    expectPicklingError(() => dumpsSync(new WeakRef({})), "root");
     assert.ok(dumpsSync({ fine: true }) instanceof Uint8Array);
   });
 });

@@ -34,7 +34,7 @@ function hash(text: string): string {
 let tag: string | undefined;
 
 /** This process's tag (see the module documentation): 64 random bits, drawn when first asked. */
-function processTag(): string {
+export function processTag(): string {
   if (tag === undefined) {
     const bytes = crypto.getRandomValues(new Uint8Array(8));
     tag = "";

@@ -11,7 +11,7 @@ import { UnpicklingError } from "../errors.ts";
 import { Cursor } from "./cursor.ts";
 import { flagNames, FORM_NAMES, MEMBER_NAMES } from "./names.ts";
 import type { Disassembly, DisCodeEntry, DisHeader, DisOptions } from "./types.ts";
-import { Disassembler, F_ROOT } from "./disassembler.ts";
+import { Disassembler, F_ROOT, F_WEAK } from "./disassembler.ts";
 
 const DEFAULT_MAX_STRING = 60;
 
@@ -146,6 +146,14 @@ export function disassemble(
     if (h.flags & T.FLAG_CODE_CACHE) codeTable(r, out.code, w);
     w.push(F_ROOT, 1, 0);
     w.run();
+    while (r.pos < r.end && r.peek() === T.WEAK_ENTRIES) {
+      const at = r.pos;
+      r.byte();
+      const n = r.length(3);
+      w.line(at, 0, T.WEAK_ENTRIES, "", `${n} ${n === 1 ? "entry" : "entries"}`);
+      w.push(F_WEAK, n * 3, 1);
+      w.run();
+    }
     if (r.pos < h.bodyEnd && r.pos < bytes.length) {
       r.fail(`${Math.min(h.bodyEnd, bytes.length) - r.pos} unexpected bytes after the value`);
     }

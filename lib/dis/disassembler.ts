@@ -17,6 +17,7 @@ import {
   SHORT_STRING_NAME,
   SMALL_INT_NAME,
   tagName,
+  WEAK_NAMES,
 } from "./names.ts";
 import type { DisCodeEntry, DisLine, DisModule } from "./types.ts";
 import { codeValue } from "./code.ts";
@@ -26,18 +27,8 @@ import { boxes, isKey, isPrimitive, STRING_TAGS } from "./kinds.ts";
 /** Levels of operands read inline (not through frames) before the walk gives up. */
 export const MAX_INLINE = 1000;
 
-export const F_ROOT = 0;
-export const F_ARRAY = 1;
-export const F_SET = 2;
-export const F_OBJECT = 3;
-export const F_MAP = 4;
-export const F_SPARSE = 5;
-export const F_PROPS = 6;
-export const F_PRIVATE = 7;
-export const F_SCOPE = 8;
-export const F_PROMISE = 9;
-export const F_REDUCE = 10;
-export const F_DEFINE = 11;
+export * from "./frames.ts";
+import * as F from "./frames.ts";
 
 /** One container whose children are being read. */
 export interface DisFrame {
@@ -123,14 +114,14 @@ export class Disassembler {
 
   /** A property list to read: count, properties, integrity. */
   pushProps(depth: number, label = ""): DisFrame {
-    const f = this.push(F_PROPS, NOT_DONE, depth, null, label);
+    const f = this.push(F.F_PROPS, NOT_DONE, depth, null, label);
     f.count = -1;
     return f;
   }
 
   /** A private-field list: count, then name and value pairs. */
   pushPrivate(depth: number, label: string): DisFrame {
-    const f = this.push(F_PRIVATE, NOT_DONE, depth, null, label);
+    const f = this.push(F.F_PRIVATE, NOT_DONE, depth, null, label);
     f.count = -1;
     return f;
   }
@@ -147,7 +138,7 @@ export class Disassembler {
       }
       if (f.count < 0) {
         const at = r.pos;
-        const props = f.kind === F_PROPS;
+        const props = f.kind === F.F_PROPS;
         f.count = r.length(props ? 3 : 2);
         const l = this.line(
           at,
@@ -171,42 +162,49 @@ export class Disassembler {
     const i = f.i++;
     const d = f.depth;
     switch (f.kind) {
-      case F_ROOT:
+      case F.F_ROOT:
         this.value(d, "");
         return;
-      case F_ARRAY:
+      case F.F_ARRAY:
         this.value(d, `[${i}]`);
         return;
-      case F_SET:
+      case F.F_SET:
         this.value(d, "item");
         return;
-      case F_OBJECT:
+      case F.F_OBJECT:
         this.value(d, f.names![i]);
         return;
-      case F_MAP:
+      case F.F_MAP:
         this.value(d, i & 1 ? "value" : "key");
         return;
-      case F_SPARSE:
+      case F.F_SPARSE:
         this.value(d, i & 1 ? "value" : "index");
         return;
-      case F_SCOPE:
+      case F.F_SCOPE:
         if (i === 0) {
           const l = this.line(this.r.pos, d, LIST, "", `of scope =${f.label}`);
           l.name = "VALUES";
         }
         this.value(d, f.names![i]);
         return;
-      case F_PRIVATE:
+      case F.F_PRIVATE:
         this.value(d, i & 1 ? "value" : "name");
         return;
-      case F_PROMISE:
-      case F_REDUCE:
-      case F_DEFINE:
+      case F.F_PROMISE:
+      case F.F_REDUCE:
+      case F.F_DEFINE:
         this.value(d, f.names![i]);
         return;
-      case F_PROPS:
+      case F.F_PROPS:
         this.property(f);
         return;
+      case F.F_WEAK: {
+        const k = this.value(d, ["collection", "key", "value"][i % 3]);
+        if (i % 3 === 0 && k !== T.WEAK_COLLECTION) {
+          this.r.fail("weak collection entry for a value that is no weak collection");
+        }
+        return;
+      }
     }
   }
 
@@ -361,7 +359,7 @@ export class Disassembler {
         this.shapes.push({ keys, nullProto, summary });
         const l = this.line(at, depth, tag, role, `shape ${id} keys=${n} {${summary}}`);
         this.memo(l);
-        if (n > 0) this.push(F_OBJECT, n, depth + 1, keys);
+        if (n > 0) this.push(F.F_OBJECT, n, depth + 1, keys);
         return tag;
       }
       case T.OBJECT:
@@ -371,13 +369,13 @@ export class Disassembler {
         if (shape === undefined) r.fail(`unknown object shape ${id}`, at);
         if (shape.nullProto !== (tag === T.NULL_OBJECT)) r.fail("object shape of other kind", at);
         this.memo(this.line(at, depth, tag, role, `shape ${id} {${shape.summary}}`));
-        if (shape.keys.length > 0) this.push(F_OBJECT, shape.keys.length, depth + 1, shape.keys);
+        if (shape.keys.length > 0) this.push(F.F_OBJECT, shape.keys.length, depth + 1, shape.keys);
         return tag;
       }
       case T.ARRAY: {
         const n = r.length(1);
         this.memo(this.line(at, depth, tag, role, `length=${n}`));
-        if (n > 0) this.push(F_ARRAY, n, depth + 1);
+        if (n > 0) this.push(F.F_ARRAY, n, depth + 1);
         return tag;
       }
       case T.SPARSE_ARRAY: {
@@ -386,7 +384,7 @@ export class Disassembler {
         const count = r.length(2);
         if (count > len) r.fail("sparse array with more elements than its length", at);
         this.memo(this.line(at, depth, tag, role, `length=${len} elements=${count}`));
-        if (count > 0) this.push(F_SPARSE, count * 2, depth + 1);
+        if (count > 0) this.push(F.F_SPARSE, count * 2, depth + 1);
         return tag;
       }
       case T.WITH_PROPS: {
@@ -403,13 +401,13 @@ export class Disassembler {
       case T.MAP: {
         const n = r.length(2);
         this.memo(this.line(at, depth, tag, role, `size=${n}`));
-        if (n > 0) this.push(F_MAP, n * 2, depth + 1);
+        if (n > 0) this.push(F.F_MAP, n * 2, depth + 1);
         return tag;
       }
       case T.SET: {
         const n = r.length(1);
         this.memo(this.line(at, depth, tag, role, `size=${n}`));
-        if (n > 0) this.push(F_SET, n, depth + 1);
+        if (n > 0) this.push(F.F_SET, n, depth + 1);
         return tag;
       }
       case T.DATE: {
@@ -447,6 +445,12 @@ export class Disassembler {
         if (!boxes(kind, k)) r.fail("invalid boxed primitive", at);
         return tag;
       }
+      case T.WEAK_COLLECTION: {
+        const name = WEAK_NAMES[r.byte()];
+        if (name === undefined) r.fail("invalid weak collection kind", at);
+        this.memo(this.line(at, depth, tag, role, `${name} id=${Disassembler.name(r.string())}`));
+        return tag;
+      }
       case T.URL_TAG:
         this.memo(this.line(at, depth, tag, role, r.string().shown));
         return tag;
@@ -461,7 +465,7 @@ export class Disassembler {
         if (state > 1) r.fail("invalid promise state", at);
         const s = state === 0 ? "fulfilled" : "rejected";
         this.memo(this.line(at, depth, tag, role, s));
-        this.push(F_PROMISE, 1, depth + 1, [s]);
+        this.push(F.F_PROMISE, 1, depth + 1, [s]);
         return tag;
       }
       case T.GLOBAL:
@@ -471,7 +475,7 @@ export class Disassembler {
         const flags = r.byte();
         if (flags > 1) r.fail("invalid reduce flags", at);
         this.memo(this.line(at, depth, tag, role, flags & T.REDUCE_CONSTRUCT ? "new" : "call"));
-        this.push(F_REDUCE, 3, depth + 1, ["callable", "args", "state"]);
+        this.push(F.F_REDUCE, 3, depth + 1, ["callable", "args", "state"]);
         return tag;
       }
       case T.OBJECT_WITH_PROTO: {

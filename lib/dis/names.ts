@@ -67,6 +67,8 @@ const TAG_CONSTANTS = [
   "INSTANCE_NEW_SHAPE",
   "INSTANCE_SHAPED",
   "FUNCTION_CACHED",
+  "WEAK_COLLECTION",
+  "WEAK_ENTRIES",
 ] as const;
 
 /** Name of the small-int tags 0x00..0x3F. */
@@ -134,3 +136,5 @@ export const FORM_NAMES: readonly string[] = ["function", "arrow", "method", "cl
 export const MEMBER_NAMES: readonly string[] = ["method", "get", "set"];
 /** BOXED kind names. */
 export const BOXED_NAMES: readonly string[] = ["Number", "String", "Boolean", "BigInt", "Symbol"];
+/** WEAK_COLLECTION kind byte names. */
+export const WEAK_NAMES: readonly string[] = ["WeakMap", "WeakSet"];

@@ -98,7 +98,18 @@
  * | 0x95        | INSTANCE_SHAPED    | varint instance shape id, values in the shape's key order [memo]: an object of an instance shape defined before |
  * | 0x96        | FUNCTION_CACHED    | u8 form, u8 member (as its entry's), varint index into the code table: the entry's source; then as FUNCTION after its source [memo] (code) |
  *
- * Tags 0x97..0xFF are reserved.
+ * | 0x97        | WEAK_COLLECTION    | u8 kind (0 WeakMap, 1 WeakSet), str id [memo]: the collection known by that id where the pickle is loaded with code allowed (lib/values/weak_identity.ts), else an empty one; its entries follow the body's value (WEAK_ENTRIES) |
+ * | 0x98        | WEAK_ENTRIES       | only after the body's value (or another WEAK_ENTRIES): varint n, n × (value collection, value key, value value): entries of WEAK_COLLECTIONs of this pickle; a WeakSet's value is UNDEFINED |
+ *
+ * Tags 0x99..0xFF are reserved.
+ *
+ * A weak collection's entries cannot be listed, only asked for: the writer asks each weak
+ * collection it met about every object (and unique symbol) the pickle holds, once the value is
+ * written, and writes the entries it finds after it (their values may hold more objects and
+ * more weak collections: it asks again until nothing new is found). So a weak collection loads
+ * with the entries whose keys travel with it, which are all the entries the loaded code can
+ * reach. Both tags are new without a version change: a reader that predates them refuses them
+ * as unknown, and pickles without a weak collection are written byte for byte as before.
  *
  * INSTANCE_NEW_SHAPE and INSTANCE_SHAPED carry the common class instance: no private
  * members, no built-in state, and own properties that are all default data properties with
@@ -236,6 +247,11 @@ export const PROTOTYPES = 0x93;
 export const INSTANCE_NEW_SHAPE = 0x94;
 export const INSTANCE_SHAPED = 0x95;
 export const FUNCTION_CACHED = 0x96;
+export const WEAK_COLLECTION = 0x97;
+export const WEAK_ENTRIES = 0x98;
+/** WEAK_COLLECTION kinds. */
+export const WEAK_MAP = 0;
+export const WEAK_SET = 1;
 
 /** PROTOTYPES flags: which prototypes follow. */
 export const PROTOTYPES_OWN = 1;

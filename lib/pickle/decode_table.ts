@@ -50,6 +50,7 @@ import {
   readSetProto,
 } from "../code/instances.ts";
 import { readExport, readGlobal, readModule } from "../code/by_reference.ts";
+import { deliverWeakEntry, readWeak } from "../values/weak.ts";
 
 /** Reads the value of a tag whose byte (at `at`) was just read. */
 export type ReadFn = (dec: Decoder, at: number, tag: number) => unknown;
@@ -117,6 +118,7 @@ const TAGS: readonly (readonly [number, string, ReadFn])[] = [
   [T.SET_PROTO, "SET_PROTO", readSetProto],
   [T.INSTANCE_NEW_SHAPE, "INSTANCE_NEW_SHAPE", readInstanceNewShape],
   [T.INSTANCE_SHAPED, "INSTANCE_SHAPED", readInstanceShaped],
+  [T.WEAK_COLLECTION, "WEAK_COLLECTION", readWeak],
 ];
 
 /** The read function of each tag byte (reserved bytes: a failure). */
@@ -133,6 +135,8 @@ for (const [tag, name, read] of TAGS) {
   READ[tag] = read;
   TAG_NAMES[tag] = name;
 }
+// Read after the body's value only (lib/values/weak.ts); anywhere else a failure.
+TAG_NAMES[T.WEAK_ENTRIES] = "WEAK_ENTRIES";
 
 /** Frame kinds: what a frame fills. */
 export const K_ROOT = 0;
@@ -148,6 +152,8 @@ export const K_PROMISE = 8;
 export const K_REDUCE = 9;
 export const K_SCOPE = 10;
 export const K_PRIVATE = 11;
+/** The entries of weak collections, after the pickle's value. */
+export const K_WEAK = 12;
 
 /** What each frame kind does with a child value. */
 export const DELIVER: readonly DeliverFn[] = [
@@ -163,6 +169,7 @@ export const DELIVER: readonly DeliverFn[] = [
   deliverCollected,
   deliverScopeValue,
   deliverPrivateField,
+  deliverWeakEntry,
 ];
 
 /**

@@ -21,9 +21,10 @@ import type { Definition } from "./code_cache.ts";
 import { NOT_PRIMITIVE, readPrimitive } from "../values/primitives.ts";
 import { readShapedObject } from "../values/objects.ts";
 import { readArray } from "../values/arrays.ts";
-import { ARRAY, OBJECT } from "../format/tags.ts";
+import { ARRAY, OBJECT, WEAK_ENTRIES } from "../format/tags.ts";
 import { refillScopes } from "../code/scope_read.ts";
 import { settlePromises } from "../values/async_values.ts";
+import { readWeakEntries } from "../values/weak.ts";
 import {
   BEGIN,
   DELIVER,
@@ -178,6 +179,8 @@ export class Decoder {
   admitted: Set<unknown> = new Set();
   /** Promises to fulfil with objects once the load built them: resolve, value, offset, … */
   settle: unknown[] = [];
+  /** The weak collections this load made (only those take WEAK_ENTRIES). */
+  weak: Set<object> = new Set();
   /** Values being read inline (inside the read of another, not through a frame). */
   private inline = 0;
   /** True while a load runs (a reducer may unpickle re-entrantly). */
@@ -212,6 +215,10 @@ export class Decoder {
     try {
       const root = this.push(K_ROOT, null, 1);
       this.run();
+      const value = root.value;
+      if (this.r.pos < end && this.r.buf[this.r.pos] === WEAK_ENTRIES) {
+        readWeakEntries(this, end);
+      }
       // Buffers that were detached are detached last, once the views over them exist.
       for (const b of this.detach) b.transfer();
       if (this.r.pos !== end) {
@@ -219,7 +226,7 @@ export class Decoder {
       }
       if (this.refill.length > 0) refillScopes(this.refill);
       if (this.settle.length > 0) settlePromises(this);
-      return root.value;
+      return value;
     } catch (e) {
       throw this.failure(e);
     } finally {
@@ -243,6 +250,7 @@ export class Decoder {
       if (this.instanceShapes.length !== 0) this.instanceShapes.length = 0;
       this.lastShape = null;
       if (this.admitted.size > 0) this.admitted.clear();
+      if (this.weak.size > 0) this.weak.clear();
       if (this.vals.length > FRAME_POOL) this.vals.length = 0;
       this.r.reset(EMPTY, 0, 0);
     }

@@ -25,6 +25,7 @@ import { writeBlobOrFile, writeURL, writeURLSearchParams } from "../values/web.t
 import { writePromise } from "../values/async_values.ts";
 import { writeOverride, writeReduceMethod } from "../values/reduce.ts";
 import { refuseKind, refuseResource, refuseUnreadable } from "../values/refused.ts";
+import { writeWeak } from "../values/weak.ts";
 import { writeByValue } from "../code/by_value.ts";
 import {
   BuiltinObject,
@@ -75,6 +76,8 @@ family(K.K_URL_SEARCH_PARAMS, writeURLSearchParams);
 family(K.K_BLOB, writeBlobOrFile);
 family(K.K_FILE, writeBlobOrFile);
 family(K.K_PROMISE, writePromise);
+family(K.K_WEAK_MAP, writeWeak);
+family(K.K_WEAK_SET, writeWeak);
 family(K.K_REFUSED, refuseKind);
 for (let i = 0; i < T.ERROR_TYPES.length; i++) family(K.K_ERROR + i, writeError);
 for (let i = 0; i < T.VIEW_TYPES.length; i++) family(K.K_VIEW + i, writeView);

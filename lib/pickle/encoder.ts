@@ -16,6 +16,7 @@ import { segment } from "./paths.ts";
 import type { Reduction } from "./options.ts";
 import { writeValue } from "./dispatch.ts";
 import { startShapes } from "../values/objects.ts";
+import { writeWeakEntries } from "../values/weak.ts";
 import { rootValue } from "../code/by_reference.ts";
 import { withLoadedClosures } from "../code/by_value.ts";
 import type { Chain } from "../code/instances.ts";
@@ -32,37 +33,8 @@ import { CodeUses } from "./code_table.ts";
 /** Frames kept for reuse between walks. */
 const FRAME_POOL = 1024;
 
-// Frame kinds of the walk.
-/** Items are the array's elements. */
-export const F_ARRAY = 0;
-/** Items are the values of obj's keys, in order. */
-export const F_OBJECT = 1;
-/** Items is a flat list of values; `sub` says what they mean. */
-export const F_LIST = 2;
-// Sub-kinds of F_LIST (for error paths).
-const S_ROOT = 0;
-/** Map entries, key then value. */
-export const S_MAP = 1;
-/** Set members. */
-export const S_SET = 2;
-/** A property list: key, flags, value (or getter and setter), …, integrity level. */
-export const S_PROPS = 3;
-/** A sparse array's elements: index, value, … */
-export const S_SPARSE = 4;
-/** A reducer's callable, args and state. */
-export const S_REDUCE = 5;
-/** A promise's outcome. */
-export const S_PROMISE = 6;
-/** An object's prototype. */
-export const S_PROTO = 7;
-/** A dense array's elements read from descriptors. */
-export const S_SPARSE_DENSE = 8;
-/** A scope record's values. */
-export const S_SCOPE = 9;
-/** Private fields: name, value, … */
-export const S_PRIVATE = 10;
-/** The captured values a class's definition reads (`keys` holds their names). */
-export const S_DEFINITION = 11;
+export * from "./encode_frames.ts";
+import { F_ARRAY, F_LIST, S_DEFINITION, S_ROOT } from "./encode_frames.ts";
 
 /** The sync or async form of a call: what the encoder may leave for the prefetch pass. */
 export type EncodeMode = "sync" | "async";
@@ -257,6 +229,8 @@ export class Encoder {
   inlineProto = 0;
   /** The id of the next instance shape of this walk. */
   nextInstanceShape = 0;
+  /** The WeakMaps and WeakSets this walk met (lib/values/weak.ts). */
+  weak: object[] = [];
 
   /**
    * Writes `value` as a pickle body starting at the writer's current position. With `keep`
@@ -283,6 +257,7 @@ export class Encoder {
     try {
       this.push(F_LIST, S_ROOT, null, 1).items = [value];
       this.run();
+      if (this.weak.length > 0) writeWeakEntries(this);
     } catch (e) {
       if (e instanceof PickleError) throw e;
       // A Proxy trap or an engine check that threw while the value was read.
@@ -313,6 +288,7 @@ export class Encoder {
     try {
       this.push(F_LIST, S_ROOT, null, values.length).items = values;
       this.run();
+      if (this.weak.length > 0) writeWeakEntries(this);
     } finally {
       this.unwind();
       this.opts = NO_OPTIONS;
@@ -368,6 +344,7 @@ export class Encoder {
     if (this.reparentedFns.length > 0) this.reparentedFns = [];
     if (this.chains.size > 0) this.chains.clear();
     this.nextInstanceShape = 0;
+    if (this.weak.length > 0) this.weak = [];
     this.codeUses.clear();
   }
 

@@ -22,6 +22,7 @@ import {
   S_SET,
   S_SPARSE,
   S_SPARSE_DENSE,
+  S_WEAK,
 } from "./encoder.ts";
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -58,6 +59,8 @@ export function segment(f: EncodeFrame, i: number): string {
       return `.#${items[i & ~1] as string}`;
     case S_DEFINITION:
       return `<captured ${f.keys![i]}>`;
+    case S_WEAK:
+      return `<weak entry ${Math.floor(i / 3)} ${["collection", "key", "value"][i % 3]}>`;
     case S_PROPS: {
       let j = 0;
       while (j < items.length - 1) {

@@ -92,6 +92,8 @@ export function brandOf(o: object): number {
     return isArrayBuffer(o) ? K.K_ARRAY_BUFFER : K.K_SHARED_ARRAY_BUFFER;
   }
   if (types.isPromise(o)) return K.K_PROMISE;
+  if (types.isWeakMap(o)) return K.K_WEAK_MAP;
+  if (types.isWeakSet(o)) return K.K_WEAK_SET;
   return B_NONE;
 }
 
@@ -106,7 +108,8 @@ export function brandOf(o: object): number {
  */
 export const isOrdinary: (o: object) => boolean = IS_JSC
   ? (o) =>
-    brandOf(o) === B_NONE && !isGeneratorObject(o) && !isWeakMap(o) && !isWeakSet(o) &&
+    // (brandOf answers for weak collections.)
+    brandOf(o) === B_NONE && !isGeneratorObject(o) &&
     // Bun's module namespaces have a prototype; V8's never do (and never reach here).
     !isModuleNamespaceObject(o)
   : (o) =>

@@ -26,6 +26,8 @@ export const K_FILE = 15;
 export const K_PROMISE = 16;
 /** Values that can never be pickled; the message says why. */
 export const K_REFUSED = 17;
+export const K_WEAK_MAP = 18;
+export const K_WEAK_SET = 19;
 /** Errors: K_ERROR + index in ERROR_TYPES. */
 export const K_ERROR = 32;
 /** Views: K_VIEW + index in VIEW_TYPES. */
@@ -59,6 +61,8 @@ add("URLSearchParams", K_URL_SEARCH_PARAMS);
 add("Blob", K_BLOB);
 add("File", K_FILE);
 add("Promise", K_PROMISE);
+add("WeakMap", K_WEAK_MAP);
+add("WeakSet", K_WEAK_SET);
 ERROR_TYPES.forEach((name, i) => add(name, K_ERROR + i));
 VIEW_TYPES.forEach((name, i) => add(name, K_VIEW + i));
 
@@ -69,14 +73,6 @@ function refuse(proto: unknown, reason: string): void {
   }
 }
 
-refuse(
-  g.WeakMap?.prototype,
-  "cannot pickle a WeakMap: its entries cannot be enumerated; pickle a Map of them instead",
-);
-refuse(
-  g.WeakSet?.prototype,
-  "cannot pickle a WeakSet: its members cannot be enumerated; pickle a Set of them instead",
-);
 refuse(
   g.WeakRef?.prototype,
   "cannot pickle a WeakRef: its target may be collected at any time; pickle the target instead",

@@ -27,7 +27,7 @@ export function refuseProxy(enc: Encoder): never {
 
 /**
  * Refuses what has a built-in prototype other than its family's (or none) but cannot be read
- * whatever its prototype: a Proxy, a generator, a weak collection.
+ * whatever its prototype: a Proxy, a generator.
  */
 export function refuseUnreadable(enc: Encoder, o: object): void {
   if (types.isProxy(o)) refuseProxy(enc);
@@ -35,12 +35,6 @@ export function refuseUnreadable(enc: Encoder, o: object): void {
     enc.fail(
       "cannot pickle a generator object: its suspended state is not reachable; pickle the " +
         "generator function and its arguments instead",
-    );
-  }
-  if (types.isWeakMap(o) || types.isWeakSet(o)) {
-    enc.fail(
-      "cannot pickle a weak collection: its entries cannot be enumerated; pickle a Map or Set " +
-        "of the entries instead",
     );
   }
 }

@@ -15,6 +15,8 @@ const ALLOWED = new Set<object | null>([
   Array.prototype,
   Map.prototype,
   Set.prototype,
+  WeakMap.prototype,
+  WeakSet.prototype,
   Date.prototype,
   RegExp.prototype,
   Error.prototype,

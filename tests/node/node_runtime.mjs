@@ -108,7 +108,7 @@ describe("node", () => {
   });
 
   it("refuses a value it cannot pickle with a PicklingError", () => {
-    assert.throws(() => dumpsSync({ w: new WeakMap() }), PicklingError);
+    assert.throws(() => dumpsSync({ w: new WeakRef({}) }), PicklingError);
   });
 
   it("sends a closure and a private-field instance to a worker_threads Worker, and back", async () => {
