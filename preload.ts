@@ -46,6 +46,7 @@ import { cacheDir, TransformCache } from "./lib/instrument/cache.ts";
 import { PackageFinder, scopeIsCommonJs } from "./lib/instrument/packages.ts";
 import { notInstrumented } from "./lib/runtime/remedy.ts";
 import { installInstrumentRuntime } from "./lib/code/loaded_instrument.ts";
+import { installFunctionConstructor } from "./lib/instrument/function_constructor.ts";
 import { sharedSlot } from "./lib/runtime/shared_slot.ts";
 
 /** The loader Bun is told to use for a file the preload returns. */
@@ -81,6 +82,8 @@ interface BunApi {
 const bun = (globalThis as unknown as { Bun?: BunApi }).Bun;
 // The helpers instrumented modules call, and the reader of their scopes.
 installInstrumentRuntime();
+// Functions made by `new Function` get scope records too.
+installFunctionConstructor();
 const here = fileURLToPath(new URL(".", import.meta.url));
 /** This package's own files: never instrumented (nothing in them is pickled by value). */
 const OWN = [join(here, "lib") + sep, join(here, "preload.ts"), join(here, "mod.ts")];

@@ -3,7 +3,7 @@
 // literals whose getter closes over variables and is followed by a spread (zod 4's
 // `{ get shape() { … shape … }, ...params }`). Both pickle with their instance, over hops and
 // runtimes, and the loaded arrows and getters work on the loaded copies. Classes made by
-// `new Function` have no scope records on either runtime: what is tested there is the reading
+// `eval` have no scope records on either runtime: what is tested there is the reading
 // of the class's source.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -21,7 +21,7 @@ interface Schema {
 }
 
 // deno-lint-ignore no-explicit-any
-const made = (body: string): any => new Function(body)();
+const made = (body: string): any => (0, eval)(`(() => { ${body} })`)();
 
 const SchemaClass = made(`return class Schema {
   opts = { nested: { deep: () => this.min }, run: (x) => x * this.min };

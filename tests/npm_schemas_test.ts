@@ -3,7 +3,8 @@
 // (zod 4 keeps per-schema caches in WeakMaps of its module; zod 3 stores
 // `this["~standard"] = { validate: (d) => this["~validate"](d) }` on each schema), loaded in
 // the other runtime and back, where it validates as at home. zod's classes go by reference;
-// the schemas' closures by value.
+// the schemas' closures by value, the ones zod 4 compiles with `new Function` included (Bun's
+// preload instruments those too).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -14,11 +15,6 @@ import { dumps, loads } from "../mod.ts";
 import { evalIn } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-// zod 4 compiles object schemas with `new Function` once they have parsed: on Bun, code made
-// so has no scope records (the preload instruments modules only), so a compiled schema is
-// refused there with the remedies. zod's `jitless` setting keeps it to closures Bun can read.
-if ("Bun" in globalThis) z4.config({ jitless: true });
 
 interface Schema {
   safeParse(v: unknown): { success: boolean };

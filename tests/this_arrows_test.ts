@@ -69,9 +69,9 @@ describe("arrows over the enclosing this", () => {
   });
 
   it("an arrow over a `this` no runtime shows, not on its instance, is refused with remedies", async () => {
-    // Made by `new Function`: code neither Bun's preload nor the loader instrumented, whose
+    // Made by eval: code neither Bun's preload nor the loader instrumented, whose
     // arrows' `this` no scope record holds (see this_records_test.ts for code that has them).
-    const holder = new Function("return { make() { return () => this.n; }, n: 1 };")() as {
+    const holder = (0, eval)("({ make() { return () => this.n; }, n: 1 })") as {
       make(): () => number;
     };
     const arrow = holder.make();

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { NativeFunction } from "../runtime/native_function.ts";
+
 /** Each intrinsic's name (with the `%`s) and the expression that gives it in a realm. */
 const EXPRESSIONS: readonly (readonly [string, string])[] = [
   ["%TypedArray%", "Object.getPrototypeOf(Int8Array)"],
@@ -51,7 +53,7 @@ let own: Map<string, object> | undefined;
 
 /** This realm's intrinsics by name (computed when first asked). */
 export function hiddenIntrinsics(): ReadonlyMap<string, object> {
-  return own ??= intrinsicsOf((body) => new Function(body) as () => unknown);
+  return own ??= intrinsicsOf((body) => new NativeFunction(body) as () => unknown);
 }
 
 /** True for a path segment that names a hidden intrinsic (`%…%`). */

@@ -37,7 +37,8 @@
  * named by a computed key (`{[k]: () => x}`, class fields with computed keys), methods of
  * object literals with computed keys or followed by a spread or computed key that may replace
  * them, function declarations directly in a statement position that is not a list (`if (a)
- * function f() {}`), code created by `eval` or `new Function`, and private methods.
+ * function f() {}`), code created by `eval` (`new Function`: see function_constructor.ts),
+ * and private methods.
  *
  * The text is spliced, not re-printed: insertions never add line breaks, so line numbers of
  * the input stay valid (for compiler output, {@linkcode InstrumentOptions.lines} moves lines

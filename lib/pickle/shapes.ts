@@ -13,6 +13,8 @@
  * @module
  */
 
+import { NativeFunction } from "../runtime/native_function.ts";
+
 const defineProperty = Object.defineProperty;
 const SLOT: PropertyDescriptor = {
   value: undefined,
@@ -185,7 +187,7 @@ function makeFactory(
     // A literal `"__proto__": v` would set the prototype; the computed form defines a key.
     body += k === "__proto__" ? `["__proto__"]: v[${i}],` : `${JSON.stringify(k)}: v[${i}],`;
   }
-  return new Function(`return (v) => ({${body}});`)() as (
+  return new NativeFunction(`return (v) => ({${body}});`)() as (
     v: readonly unknown[],
   ) => Record<string, unknown>;
 }
@@ -261,7 +263,7 @@ function makeFields(keys: string[]): (o: object, vals: readonly unknown[]) => vo
     // A field may not be named "constructor"; a computed key may.
     body += keys[i] === "constructor" ? `[${k}] = v[${i}];` : `${k} = v[${i}];`;
   }
-  return new Function(
+  return new NativeFunction(
     `"use strict"; let v = null;
 class Base { constructor(o) { return o; } }
 class Fields extends Base { ${body} }

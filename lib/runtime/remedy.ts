@@ -31,7 +31,7 @@ export function notInstrumented(commonJsPackages: readonly string[]): string {
   return "the preload did not instrument the code that made it: on Bun it cannot instrument " +
     `CommonJS modules${loaded}, which break when transformed (oven-sh/bun#39786), nor ` +
     "modules imported from data: or blob: URLs (Bun loads them without its plugins), nor code " +
-    "made by eval or new Function, nor functions under a computed key; pickle the package's exported factory and its arguments " +
+    "made by eval or by the AsyncFunction and GeneratorFunction constructors, nor functions under a computed key; pickle the package's exported factory and its arguments " +
     "instead (exports go by reference) and call it after loading, or pickle the closure on " +
     "Deno, which reads any closure";
 }
@@ -72,7 +72,7 @@ export function recordedThisRemedy(): string | undefined {
   if (!IS_JSC) return undefined;
   if (typeof sharedField("explain") === "function") {
     return "on Bun the preload records `this` in the code it instruments, and it did not " +
-      "instrument the code that made this arrow (code made by eval or new Function, a " +
+      "instrument the code that made this arrow (code made by eval, a " +
       "CommonJS module)";
   }
   return `on Bun the preload records \`this\` in the code it instruments: ${BUN_PRELOAD_REMEDY}`;
