@@ -22,7 +22,8 @@ const update = (globalThis as { process?: { env: Record<string, string | undefin
 /** Code from eval: its source text is the same on every runtime (no transpiler touches it). */
 const indirect = eval;
 const cachedSource = indirect("((x) => x + 1)");
-const fnSource = indirect("(function add(a, b) { return a + b + k; })");
+// (Strict: a sloppy-mode function has a form of its own, FUNCTION_SLOPPY below.)
+const fnSource = indirect('"use strict"; (function add(a, b) { return a + b + k; })');
 const ClassSource = indirect(
   "(class Point { constructor(x) { this.x = x; } norm() { return this.x; } })",
 );
@@ -257,6 +258,10 @@ const CASES: Record<string, Case> = {
     make: () => closure({ k: 0 }, fnSource),
     check: (v) => assert.equal((v as (a: number, b: number) => number)(1, 2), 3),
   },
+  FUNCTION_SLOPPY: {
+    make: () => indirect("(function loose(a) { return this === globalThis ? a : -a; })"),
+    check: (v) => assert.equal((v as (a: number) => number)(2), 2),
+  },
   SCOPE: {
     make: () => closure({ k: 10 }, fnSource),
     check: (v) => assert.equal((v as (a: number, b: number) => number)(1, 2), 13),
@@ -288,7 +293,8 @@ const CASES: Record<string, Case> = {
   },
   LATIN1: { make: () => "x".repeat(40), check: eq("x".repeat(40)) },
   PROTOTYPES: {
-    make: () => Object.setPrototypeOf(indirect("(function orphan() { return 2; })"), null),
+    make: () =>
+      Object.setPrototypeOf(indirect('"use strict"; (function orphan() { return 2; })'), null),
     check: (v) => {
       assert.equal(Object.getPrototypeOf(v), null);
       assert.equal(Reflect.apply(v as () => number, undefined, []), 2);

@@ -191,8 +191,11 @@ describe("functions evaluated together on load", () => {
 
   it("functions made by one evaluation keep their own identity, properties and prototypes", () => {
     const n = Date.now() % 1e6;
+    // (Strict: a sloppy-mode function loads through a path of its own, alone.)
     const fns = (0, eval)(
-      `[${Array.from({ length: 6 }, (_, j) => `function f${j}(x) { return x + ${j} + ${n}; }`)}]`,
+      `"use strict"; [${
+        Array.from({ length: 6 }, (_, j) => `function f${j}(x) { return x + ${j} + ${n}; }`)
+      }]`,
     ) as ((x: number) => number)[];
     const before = { ...batchCounts };
     const copy = loadsSync<((x: number) => number)[]>(dumpsSync([...fns, fns[2], fns[4]]));

@@ -13,8 +13,11 @@ import { propsFrame } from "../pickle/properties.ts";
 import { type Analysis, AnalysisError, analyze } from "./analyze.ts";
 import {
   FORM_CLASS,
+  FORM_FUNCTION,
   FORM_METHOD,
+  FORM_SLOPPY,
   formCode,
+  isSloppyFunction,
   loadedSource,
   memberCode,
   newFunction,
@@ -155,7 +158,7 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
   if (an.heritageAt !== undefined && typeof getPrototypeOf(fn) === "function") {
     ({ source, an } = withParentVariable(fn, source, an));
   }
-  const form = formCode(an);
+  let form = formCode(an);
   if (form === undefined || an.lexicalThis || (an.usesSuper && form !== FORM_CLASS)) {
     return refuseAlone(enc, fn, an, label(fn));
   }
@@ -199,6 +202,7 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
   enc.memo.set(fn, enc.nextId++);
   enc.flags |= T.FLAG_CODE;
   const w = enc.w;
+  if (form === FORM_FUNCTION && isSloppyFunction(fn)) form = FORM_SLOPPY;
   writeFunctionHead(enc, form, memberCode(an), text);
   if (form === FORM_CLASS) {
     w.string(classId(fn, source, enc.opts.classNamespace, madeByLoadedCode(fn)));
@@ -386,7 +390,7 @@ export function readFunction(dec: Decoder, at: number, tag: number): unknown {
   if (tag === T.FUNCTION) {
     form = r.byte();
     member = r.byte();
-    if (form > FORM_CLASS || member > 2) dec.corrupt("a function's form is out of range", at);
+    if (form > FORM_SLOPPY || member > 2) dec.corrupt("a function's form is out of range", at);
     source = sourceReadAhead(dec, at) ?? dec.string();
   } else ({ form, member, source } = cachedDefinition(dec, at));
   const id = form === FORM_CLASS ? dec.string() : "";
@@ -442,7 +446,10 @@ function evaluate(dec: Decoder, p: PendingFunction): unknown {
     let text = form === FORM_CLASS ? withoutStaticInitializers(source) : source;
     if (fields !== undefined) text = withRestorer(text, fields, statics);
     try {
-      fn = (newInstrumentedFunction(p.scope, form, p.member, text) ??
+      // (Sloppy-mode code is not instrumented: the instrumented text is strict.)
+      fn = ((form === FORM_SLOPPY
+        ? undefined
+        : newInstrumentedFunction(p.scope, form, p.member, text)) ??
         newFunction(p.scope, form, p.member, text)) as object;
     } catch (e) {
       if (e instanceof NotOneFunction) {

@@ -124,7 +124,7 @@ export function batched(
   scope: ScopeHandle | null,
   newScope: boolean,
 ): unknown {
-  if (form === FORM_CLASS) return undefined;
+  if (form >= FORM_CLASS) return undefined;
   const r = dec.r;
   const buf = r.buf;
   const p = r.pos;

@@ -17,6 +17,12 @@ export const FORM_FUNCTION = 0;
 export const FORM_ARROW = 1;
 export const FORM_METHOD = 2;
 export const FORM_CLASS = 3;
+/**
+ * A `function` of sloppy-mode code (a script, a REPL, `eval`, `new Function`, CommonJS without
+ * "use strict"): evaluated in sloppy mode again, where a plain call's `this` is the global
+ * object and an assignment to an undeclared name makes a global.
+ */
+export const FORM_SLOPPY = 4;
 /** Member kinds of the FUNCTION tag (methods). */
 export const MEMBER_METHOD = 0;
 export const MEMBER_GET = 1;
@@ -29,6 +35,31 @@ export function formCode(a: Analysis): number | undefined {
   if (a.form === "method") return FORM_METHOD;
   if (a.form === "class") return FORM_CLASS;
   return undefined;
+}
+
+const callerGetter = Object.getOwnPropertyDescriptor(Function.prototype, "caller")?.get;
+const sloppyFunctions = new WeakMap<object, boolean>();
+
+/**
+ * Whether `fn`, a `function` (no arrow, method, class, generator or async function), is
+ * sloppy-mode code: `Function.prototype.caller` answers for those only, and throws for strict
+ * ones on V8 and JavaScriptCore alike. Remembered per function (a throw costs microseconds).
+ */
+export function isSloppyFunction(fn: object): boolean {
+  let sloppy = sloppyFunctions.get(fn);
+  if (sloppy === undefined) {
+    sloppy = false;
+    if (callerGetter !== undefined) {
+      try {
+        callerGetter.call(fn);
+        sloppy = true;
+      } catch {
+        // Strict.
+      }
+    }
+    sloppyFunctions.set(fn, sloppy);
+  }
+  return sloppy;
 }
 
 /** The FUNCTION tag's member kind code. */
@@ -189,6 +220,9 @@ export function newFunction(
   source: string,
 ): unknown {
   const where = scopeOrTop(scope);
+  if (form === FORM_SLOPPY) {
+    return exactly(sloppy(where, form, source, analyze(source).free), source);
+  }
   let holder: object;
   let text = source;
   try {

@@ -134,7 +134,7 @@ function func(w: Disassembler, at: number, depth: number, role: string, tag: num
   const r = w.r;
   const form = r.byte();
   const member = r.byte();
-  if (form > FORM_CLASS || member > 2) r.fail("invalid function form", at);
+  if (form >= FORM_NAMES.length || member > 2) r.fail("invalid function form", at);
   let source: string;
   if (tag === T.FUNCTION) source = `source=${r.string().shown}`;
   else {

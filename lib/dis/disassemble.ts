@@ -92,7 +92,7 @@ function codeTable(r: Cursor, code: DisCodeEntry[], w: Disassembler): void {
     if (kind === T.CODE_DEFINED) {
       const form = r.byte();
       const member = r.byte();
-      if (form > 3 || member > 2) r.fail("invalid function form", at);
+      if (form >= FORM_NAMES.length || member > 2) r.fail("invalid function form", at);
       const source = r.string();
       definition = FORM_NAMES[form] + (member > 0 ? ` ${MEMBER_NAMES[member]}` : "") +
         ` source=${source.shown}`;

@@ -131,7 +131,13 @@ export const INTEGRITY_NAMES: readonly string[] = [
 ];
 
 /** FUNCTION form byte names. */
-export const FORM_NAMES: readonly string[] = ["function", "arrow", "method", "class"];
+export const FORM_NAMES: readonly string[] = [
+  "function",
+  "arrow",
+  "method",
+  "class",
+  "sloppy function",
+];
 /** FUNCTION member byte names. */
 export const MEMBER_NAMES: readonly string[] = ["method", "get", "set"];
 /** BOXED kind names. */

@@ -22,7 +22,7 @@ import { readStr } from "../format/module_table.ts";
 import { UnpicklingError } from "../errors.ts";
 
 /** Form and member bytes above these are corrupt (FORM_CLASS, the setter). */
-export const MAX_FORM = 3;
+export const MAX_FORM = 4;
 export const MAX_MEMBER = 2;
 
 /** One definition: what a FUNCTION tag says before its class id. */
