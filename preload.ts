@@ -305,6 +305,7 @@ function transformSalt(): string {
     "lib/runtime/instrumented.ts",
     "lib/runtime/private_readers.ts",
     "lib/runtime/shared_slot.ts",
+    "lib/code/decorated.ts",
   ];
   for (const dir of ["lib/instrument", "lib/code/scope"]) {
     try {

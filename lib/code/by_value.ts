@@ -7,6 +7,7 @@
  * @module
  */
 
+import { isLegacyDecorated } from "../runtime/detect.ts";
 import * as T from "../format/tags.ts";
 import { type Encoder, F_LIST, S_PRIVATE } from "../pickle/encoder.ts";
 import { propsFrame } from "../pickle/properties.ts";
@@ -162,7 +163,7 @@ export function writeByValue(enc: Encoder, fn: (...args: unknown[]) => unknown):
   if (form === undefined || an.lexicalThis || (an.usesSuper && form !== FORM_CLASS)) {
     return refuseAlone(enc, fn, an, label(fn));
   }
-  if (form === FORM_CLASS && DECORATOR_HELPERS.test(source)) {
+  if (form === FORM_CLASS && (DECORATOR_HELPERS.test(source) || isLegacyDecorated(fn))) {
     enc.fail(
       `cannot pickle class${label(fn)} by value: it uses decorators, which the runtime ` +
         "compiles into calls of helpers kept outside the class, whose state a pickle cannot " +

@@ -50,6 +50,7 @@
 import { pathToFileURL } from "node:url";
 import type { ESTree } from "meriyah";
 import { isNode } from "../code/scope/model.ts";
+import { legacyDecorations, MARK_DECORATED } from "../code/decorated.ts";
 import { resolveCaptures } from "./capture.ts";
 import { RESOLVER, THIS } from "./emitted_names.ts";
 import { alignLines } from "./lines.ts";
@@ -85,6 +86,12 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
       insertions.push({ pos: arg.end!, text: ")", opening: false, depth });
     }
   }
+  // Classes the module decorates with legacy decorators, marked as each decoration is made
+  // (decorated.ts).
+  for (const { name, end } of legacyDecorations(ast)) {
+    if (!topLevelClass(ast, name)) continue;
+    insertions.push({ pos: end, text: `;${MARK_DECORATED}(${name});`, opening: false, depth: 0 });
+  }
   const commonjs = !w.moduleSyntax && w.usesCommonJs;
   const imports = importsOf(ast, w.dynamicImports);
   if (options.lines !== undefined) alignLines(source, options.lines, w.multiline, insertions);
@@ -92,6 +99,17 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
     return { code: source, sourceType, records: 0, sites: 0, commonjs, imports };
   }
   return { code: splice(source, insertions), sourceType, records, sites, commonjs, imports };
+}
+
+/** Whether the program's top level declares class `name` (`class X`, `export class X`). */
+function topLevelClass(program: ESTree.Program, name: string): boolean {
+  for (const st of program.body) {
+    const d = st.type === "ExportNamedDeclaration" || st.type === "ExportDefaultDeclaration"
+      ? st.declaration
+      : st;
+    if (isNode(d) && d.type === "ClassDeclaration" && d.id?.name === name) return true;
+  }
+  return false;
 }
 
 /** The module's static import sources, then its literal dynamic ones, without duplicates. */

@@ -40,6 +40,8 @@ import { inspectorAdapter } from "./inspector/scopes.ts";
 import { readBoundNow, readPrivateNow, readScopesNow } from "./inspector/scopes_sync.ts";
 import { functionsNamedNow } from "./inspector/named_functions.ts";
 import { readsModuleThisNow } from "./inspector/module_this.ts";
+import { decoratedInScriptNow } from "./inspector/decorated.ts";
+import { markedDecorated } from "../code/decorated.ts";
 import { inspectorModuleSource } from "./inspector/modules.ts";
 import { requireCacheModuleSource } from "./modules/require_cache.ts";
 import { entryModuleURL } from "./modules/entry.ts";
@@ -103,6 +105,23 @@ export function syncFunctionsNamed(): ((name: string) => object[] | undefined) |
 export function syncModuleThis(): ((fn: object) => boolean | undefined) | undefined {
   if (instrumentedScopeReader() !== undefined || IS_JSC) return undefined;
   return (fn) => inspectorRead(readsModuleThisNow, fn);
+}
+
+const decoratedClasses = new WeakMap<object, boolean>();
+
+/**
+ * Whether class `cls` is decorated with TypeScript's legacy decorators (lib/code/decorated.ts):
+ * as Bun's preload marked it, or as its script says on V8 with the inspector. Per class, once.
+ */
+export function isLegacyDecorated(cls: object): boolean {
+  if (markedDecorated(cls)) return true;
+  if (IS_JSC) return false;
+  let d = decoratedClasses.get(cls);
+  if (d === undefined) {
+    d = inspectorRead(decoratedInScriptNow, cls) === true;
+    decoratedClasses.set(cls, d);
+  }
+  return d;
 }
 
 /** The synchronous bound-function reader of this process: the preload's, or the inspector's. */

@@ -25,6 +25,7 @@
  * @module
  */
 
+import { MARK_DECORATED, markDecorated } from "../code/decorated.ts";
 import {
   type BoundParts,
   type ReadScopes,
@@ -390,6 +391,7 @@ export function installInstrumentedRuntime(reader: SyncScopeReader): void {
   defineGlobal(REGISTER_NAMED, registerNamed);
   defineGlobal(REGISTER_OBJECT, registerObject);
   defineGlobal(REGISTER_CLASS, registerClass);
+  defineGlobal(MARK_DECORATED, markDecorated);
   for (const name of RECORD_NAMES) defineGlobal(name, undefined);
   slot.scopeReader = reader;
 }

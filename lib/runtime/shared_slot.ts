@@ -63,6 +63,8 @@ export interface SharedSlot {
   restoring?: boolean;
   /** The static counterpart of {@linkcode SharedSlot.privateRestore}. */
   staticRestore?: (cls: object, setter: (name: string, value: unknown) => void) => undefined;
+  /** Classes TypeScript's legacy decorators decorated, as the Bun preload saw (decorated.ts). */
+  decorated?: WeakSet<object>;
 }
 
 /**

@@ -11,7 +11,8 @@
  */
 
 import { parseModule } from "meriyah";
-import { inspectorStash, STASH_LOOKUP, withInspector } from "./session.ts";
+import { withInspector } from "./session.ts";
+import { functionScript, scriptSource } from "./script_of.ts";
 
 /** A module's text as this needs it: where its lines start, and its `this`-binding code. */
 interface ThisMap {
@@ -25,47 +26,24 @@ const MAPS_MAX = 64;
 
 /** True when arrow `fn`, defined by an ES module, reads that module's top-level `this`. */
 export function readsModuleThisNow(fn: object): boolean {
-  const stash = inspectorStash();
   return withInspector(({ call }) => {
     try {
-      stash.set(0, fn);
-      const ev = call("Runtime.evaluate", { expression: STASH_LOOKUP, objectGroup: "cloudpickle" });
-      const objectId = (ev.result as { objectId?: string } | undefined)?.objectId;
-      if (objectId === undefined) return false;
-      const props = call("Runtime.getProperties", { objectId, ownProperties: true });
-      const internal = (props.internalProperties ?? []) as {
-        name: string;
-        value?: {
-          value?: { scriptId?: string; lineNumber?: number; columnNumber?: number };
-          description?: string;
-        };
-      }[];
-      const at = internal.find((p) => p.name === "[[FunctionLocation]]")?.value?.value;
+      const at = functionScript(call, fn);
       // A function an ES module defines has a Module scope (see locate.ts outsideModules).
-      const scopes = internal.find((p) => p.name === "[[Scopes]]")?.value?.description;
-      if (at?.scriptId === undefined || scopes === "Scopes[1]") return false;
+      if (at === undefined || at.scopes === "Scopes[1]") return false;
       let map = maps.get(at.scriptId);
       if (map === undefined) {
-        call("Debugger.enable", {});
-        let source: string | undefined;
-        try {
-          source = call("Debugger.getScriptSource", { scriptId: at.scriptId })
-            .scriptSource as string | undefined;
-        } finally {
-          call("Debugger.disable", {});
-        }
+        const source = scriptSource(call, at.scriptId);
         map = source === undefined ? null : thisMap(source);
         if (maps.size >= MAPS_MAX) maps.clear();
         maps.set(at.scriptId, map);
       }
-      const line = at.lineNumber ?? 0;
+      const line = at.lineNumber;
       if (map === null || line >= map.lines.length) return false;
-      const offset = map.lines[line] + (at.columnNumber ?? 0);
+      const offset = map.lines[line] + at.columnNumber;
       return !map.binds.some(([s, e]) => s <= offset && offset < e);
     } catch {
       return false;
-    } finally {
-      stash.delete(0);
     }
   });
 }
