@@ -70,6 +70,30 @@ describe("arrows over this in object literals on an instance", () => {
     });
   });
 
+  it("arrows the class pushes onto an array of its instance pickle with that instance", () => {
+    const Emitter = made(`return class Emitter {
+      handlers = [];
+      n = 1;
+      constructor() {
+        this.handlers.push((x) => x + this.n);
+        this.handlers[1] = () => this.n * 10;
+      }
+    };`);
+    const e = new Emitter();
+    e.n = 4;
+    let back = loadsSync<{ handlers: ((x?: number) => number)[]; n: number }>(dumpsSync(e));
+    back = loadsSync(dumpsSync(back));
+    back.n = 5;
+    assert.equal(back.handlers[0](1), 6, "reads the loaded instance");
+    assert.equal(back.handlers[1](), 50);
+    // Pushed by another object's method onto this one's array: its `this` is not shown.
+    const Maker = made(`return class Maker { k = 7; give(o) { o.list.push(() => this.k); } };`);
+    const Holder = made(`return class Holder { list = []; };`);
+    const h = new Holder();
+    new Maker().give(h);
+    assert.throws(() => dumpsSync(h), PicklingError);
+  });
+
   it("a schema-like instance travels Deno → Bun → Deno and validates there", async () => {
     const b64 = Buffer.from(await dumps(new SchemaClass(4))).toString("base64");
     const hop = (input: string) =>

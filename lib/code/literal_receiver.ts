@@ -42,6 +42,39 @@ export function storesInLiteral(
   return false;
 }
 
+/**
+ * Whether class source `classSource` puts the arrow of source text `raw` into the array its
+ * instance holds at `key`: `this.<key>.push(<raw>)` (any method of it, the arrow one of the
+ * arguments) or `this.<key>[i] = <raw>`.
+ */
+export function pushedOnto(classSource: string, raw: string, key: string): boolean {
+  const tree = treeOf(classSource);
+  if (tree === null) return false;
+  for (let at = classSource.indexOf(raw); at >= 0; at = classSource.indexOf(raw, at + 1)) {
+    const path = pathTo(tree, at + 1, at + 1 + raw.length);
+    if (path === undefined) continue;
+    const arrow = path[path.length - 1], parent = path[path.length - 2];
+    let container: Node | undefined;
+    if (parent?.type === "CallExpression" && (parent.arguments as Node[]).includes(arrow)) {
+      const callee = parent.callee as Node;
+      if (callee.type === "MemberExpression") container = callee.object as Node;
+    } else if (
+      parent?.type === "AssignmentExpression" && parent.operator === "=" && parent.right === arrow
+    ) {
+      const left = parent.left as Node;
+      if (left.type === "MemberExpression" && left.computed === true) {
+        container = left.object as Node;
+      }
+    }
+    if (
+      container?.type === "MemberExpression" &&
+      (container.object as Node).type === "ThisExpression" &&
+      keyIs(container.property as Node, container.computed === true, key)
+    ) return true;
+  }
+  return false;
+}
+
 function treeOf(source: string): Node | null {
   let tree = trees.get(source);
   if (tree !== undefined) return tree;

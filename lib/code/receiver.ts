@@ -18,7 +18,7 @@ import type { Encoder } from "../pickle/encoder.ts";
 import { type Analysis, analyze } from "./analyze.ts";
 import { thisOfRecords } from "../runtime/instrumented.ts";
 import { syncModuleThis } from "../runtime/detect.ts";
-import { storesInLiteral } from "./literal_receiver.ts";
+import { pushedOnto, storesInLiteral } from "./literal_receiver.ts";
 
 /** The captured variable that stands for the enclosing `this` in a rewritten arrow. */
 export const RECEIVER = "$cpThis";
@@ -26,6 +26,7 @@ export const RECEIVER = "$cpThis";
 const fnToString = Function.prototype.toString;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const getPrototypeOf = Object.getPrototypeOf;
+const isArray = Array.isArray;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /** Longest text looked at before an arrow's source in its class's source. */
 const LOOK_BACK = 160;
@@ -84,6 +85,16 @@ function instanceHolding(enc: Encoder, fn: object): { value: unknown } | undefin
     return undefined;
   }
   if (madeFor(holder.object, holder.key, raw)) return { value: holder.object };
+  // An array the instance holds, which its class's code pushes the arrow onto:
+  // `this.handlers.push((e) => this.on(e))`.
+  if (isArray(holder.object)) {
+    const outer = holderBelow(enc, holder.object, enc.top);
+    if (outer !== undefined) {
+      for (const src of classSources(outer.object)) {
+        if (pushedOnto(src, raw, outer.key)) return { value: outer.object };
+      }
+    }
+  }
   // Object literals the class stores on its instance, holding the arrow:
   // `this["~standard"] = { validate: (d) => this.check(d) }` (zod's schemas), nested deeper.
   const keys = [holder.key];
