@@ -13,6 +13,7 @@ import { type Encoder, F_ARRAY } from "../pickle/encoder.ts";
 import { writeObject } from "../pickle/dispatch.ts";
 import {
   builtinModuleOf,
+  commonJsExportsOf,
   exportAt,
   exportedHere,
   type ExportSite,
@@ -407,7 +408,7 @@ export function readExport(dec: Decoder, at: number): unknown {
   const spec = opts.specs![index];
   const name = path.join(".");
   dec.reference("export", spec, name, at);
-  const v = exportAt(ns, path);
+  const v = exportAt(commonJsExportsOf(ns) ?? ns, path);
   if (typeof v !== "function" && (v === null || typeof v !== "object")) {
     r.fail(
       v === undefined

@@ -9,6 +9,7 @@
  */
 
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { types } from "node:util";
 import type { ModuleSource } from "../adapter.ts";
 import { isBun, maybeBuiltin } from "../../host.ts";
 import { sharedField } from "../shared_slot.ts";
@@ -20,6 +21,24 @@ type Cache = Record<string, { exports?: unknown } | undefined>;
  * A source over `require.cache`, where it lists ES modules; undefined elsewhere. Call it only
  * after this module has been evaluated (the detector calls it at the first need).
  */
+/**
+ * Bun: the exports object of the CommonJS module at `url` in `require.cache` (undefined for an
+ * ES module, a module not there, and off Bun).
+ */
+export function requireCacheExports(url: string): object | undefined {
+  if (!isBun() || !url.startsWith("file:")) return undefined;
+  try {
+    const m = maybeBuiltin<{ createRequire(from: string): { cache?: Cache } }>("node:module");
+    const exports = m?.createRequire(import.meta.url).cache?.[fileURLToPath(url)]?.exports;
+    if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) {
+      return undefined;
+    }
+    return types.isModuleNamespaceObject(exports) ? undefined : exports;
+  } catch {
+    return undefined;
+  }
+}
+
 export function requireCacheModuleSource(): ModuleSource | undefined {
   // Only Bun's lists ES modules; elsewhere node:module is not even loaded (it is slow to
   // load on Deno).

@@ -24,6 +24,7 @@ import { moduleSource } from "../detect.ts";
 import { builtinList, builtinModuleOf } from "./builtin_modules.ts";
 import { programFunction } from "../program_code.ts";
 import { tableWork as work } from "./work.ts";
+import { requireCacheExports } from "./require_cache.ts";
 
 export { builtinModuleOf };
 
@@ -114,6 +115,24 @@ export function addModule(url: string, namespace: object, asNamespace = false): 
   modules.set(url, namespace);
   if (!urls.has(namespace)) urls.set(namespace, url);
   index(url, namespace, asNamespace ? "" : undefined);
+}
+
+/** Objects registered as namespaces (registerModule): their `default` is a key like any. */
+const registered = new WeakSet<object>();
+
+/** Whether `v` is a CommonJS module's exports object (not a namespace, not registered as one). */
+function isCommonJsExports(v: object): boolean {
+  return !types.isModuleNamespaceObject(v) && !registered.has(v);
+}
+
+/**
+ * The exports object of the CommonJS module whose namespace is `ns` (imported), where the
+ * runtime's namespace does not lead to it: Bun's `default` of a module marked `__esModule` is
+ * `exports.default`. Undefined for ES modules and elsewhere.
+ */
+export function commonJsExportsOf(ns: object): object | undefined {
+  const url = urls.get(ns);
+  return url === undefined ? undefined : requireCacheExports(url);
 }
 
 /** The URLs of the modules in the table. */
@@ -280,7 +299,12 @@ export function exportAt(namespace: object, path: readonly string[]): unknown {
   for (let i = 0; i < path.length; i++) {
     if (v === null || (typeof v !== "object" && typeof v !== "function")) return undefined;
     const key = path[i];
-    if (i === 0 && key === "default" && !Object.hasOwn(v, "default")) continue;
+    // A path's first `default` is a CommonJS module's exports object itself (`module.exports`,
+    // what `import x from` gives on Node and Deno), also when it has an own `default` (tsc's
+    // output: `exports.default = X`, marked `__esModule`).
+    if (i === 0 && key === "default" && (!Object.hasOwn(v, "default") || isCommonJsExports(v))) {
+      continue;
+    }
     try {
       let d = Object.getOwnPropertyDescriptor(v, key);
       if (d === undefined && i === 0 && types.isModuleNamespaceObject(v)) {
@@ -467,5 +491,6 @@ export function registerModule(url: string | URL, namespace: object): void {
     );
   }
   modules.delete(href);
+  registered.add(namespace);
   addModule(href, namespace, true);
 }

@@ -1,0 +1,2 @@
+"use strict";
+exports.up = (s) => String(s).toUpperCase();
