@@ -47,6 +47,7 @@ import { PackageFinder, scopeIsCommonJs } from "./lib/instrument/packages.ts";
 import { notInstrumented } from "./lib/runtime/remedy.ts";
 import { installInstrumentRuntime } from "./lib/code/loaded_instrument.ts";
 import { installFunctionConstructor } from "./lib/instrument/function_constructor.ts";
+import { installCommonJsHook } from "./lib/instrument/commonjs_hook.ts";
 import { sharedSlot } from "./lib/runtime/shared_slot.ts";
 
 /** The loader Bun is told to use for a file the preload returns. */
@@ -334,6 +335,17 @@ const finder = new PackageFinder(here, (spec, from) => bun!.resolveSync(spec, fr
 const esmFiles = new Set<string>();
 
 /** The packages whose CommonJS modules are loaded, by name. */
+// CommonJS files loaded through `require` are instrumented through Module._extensions.
+if (bun !== undefined) {
+  installCommonJsHook(
+    cache,
+    (file) => OWN.some((own) => file.startsWith(own)),
+    (file) => esmFiles.add(file),
+    DEBUG ? (line) => console.error(line) : undefined,
+  );
+}
+
+/** The packages with CommonJS files loaded here that were not instrumented. */
 function commonJsPackages(): string[] {
   const names = new Set<string>();
   let cache: Record<string, unknown>;

@@ -28,8 +28,10 @@ export function notInstrumented(commonJsPackages: readonly string[]): string {
     : ` (loaded here: ${commonJsPackages.slice(0, 5).join(", ")}${
       commonJsPackages.length > 5 ? ", …" : ""
     })`;
-  return "the preload did not instrument the code that made it: on Bun it cannot instrument " +
-    `CommonJS modules${loaded}, which break when transformed (oven-sh/bun#39786), nor ` +
+  return "the preload did not instrument the code that made it: on Bun it instruments the " +
+    "CommonJS files that `require` loads, but it cannot instrument CommonJS modules that Bun " +
+    `loads for an \`import\` from ES module code${loaded}, which break when transformed ` +
+    '(oven-sh/bun#39786; load such a package with `createRequire(import.meta.url)("name")`), nor ' +
     "modules imported from data: or blob: URLs (Bun loads them without its plugins), nor code " +
     "made by eval or by the AsyncFunction and GeneratorFunction constructors, nor functions under a computed key; pickle the package's exported factory and its arguments " +
     "instead (exports go by reference) and call it after loading, or pickle the closure on " +

@@ -2,14 +2,16 @@
 // process's own exports of tsc-lib, then pickles them (and a closure over them) to argv[3].
 import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { Err, plainFn } from "tsc-lib";
+import { Err, makeCounter, plainFn } from "tsc-lib";
 
 const { dumps, loads } = await import(process.env.CP_MOD);
 const args = globalThis.Deno?.args ?? process.argv.slice(2);
-let v = { Err, plainFn, use: (s) => plainFn(new Err(s).message) };
+let v = { Err, plainFn, use: (s) => plainFn(new Err(s).message), count: makeCounter(0) };
 if (args[0] !== "-") {
   v = await loads(new Uint8Array(readFileSync(args[0])));
   if (v.Err !== Err || v.plainFn !== plainFn) throw new Error("not this process's exports");
 }
+// The counter made by the package's CommonJS code keeps its count from hop to hop.
+const line = JSON.stringify([v.use("a"), new v.Err("b").message, v.Err === Err, v.count()]);
 writeFileSync(args[1], await dumps(v));
-console.log(JSON.stringify([v.use("a"), new v.Err("b").message, v.Err === Err]));
+console.log(line);

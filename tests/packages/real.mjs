@@ -1,6 +1,6 @@
 // Run by tests/packages_test.ts: closures built by a real npm package (pure-rand, an ES module
-// package under node_modules) pickle by value, its exports by reference, and a CommonJS build
-// of the same package is refused with the reason. Prints JSON.
+// package under node_modules) pickle by value, its exports by reference, and so do those of its
+// CommonJS build loaded by `require` (an error is reported as such). Prints JSON.
 import { createRequire } from "node:module";
 import { purify } from "pure-rand/utils/purify";
 import { uniformInt } from "pure-rand/distribution/uniformInt";

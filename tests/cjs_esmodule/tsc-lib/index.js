@@ -1,7 +1,7 @@
 "use strict";
-// As tsc compiles `export { default as Err, plainFn } from "./inner.js"` to CommonJS.
+// As tsc compiles `export { default as Err, plainFn, makeCounter } from "./inner.js"` to CommonJS.
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.plainFn = exports.Err = void 0;
+exports.makeCounter = exports.plainFn = exports.Err = void 0;
 const inner_1 = require("./inner.js");
 Object.defineProperty(exports, "Err", {
   enumerable: true,
@@ -13,5 +13,11 @@ Object.defineProperty(exports, "plainFn", {
   enumerable: true,
   get: function () {
     return inner_1.plainFn;
+  },
+});
+Object.defineProperty(exports, "makeCounter", {
+  enumerable: true,
+  get: function () {
+    return inner_1.makeCounter;
   },
 });

@@ -9,6 +9,12 @@ class Err extends Error {
   }
 }
 exports.default = Err;
+// A closure over the module's own variable and its argument: made by CommonJS code.
+let made = 0;
+exports.makeCounter = (n) => {
+  made++;
+  return () => (n += 1) * 10 + made;
+};
 function plainFn(x) {
   return helper.up(x) + "!";
 }
