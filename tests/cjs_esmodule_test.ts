@@ -28,7 +28,9 @@ describe("a CommonJS package compiled by tsc", () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "cloudpickle-tsc-lib-"));
     mkdirSync(join(dir, "node_modules"));
-    cpSync(join(fixtures, "tsc-lib"), join(dir, "node_modules", "tsc-lib"), { recursive: true });
+    for (const pkg of ["tsc-lib", "cjs-ext"]) {
+      cpSync(join(fixtures, pkg), join(dir, "node_modules", pkg), { recursive: true });
+    }
     cpSync(join(fixtures, "hop.mjs"), join(dir, "hop.mjs"));
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
   });
@@ -48,10 +50,14 @@ describe("a CommonJS package compiled by tsc", () => {
 
   for (const [a, b] of [["deno", "bun"], ["bun", "deno"]] as const) {
     it(`its class and function go by reference ${a} → ${b} → ${a}`, () => {
-      // The counter made at the first hop counts on: 11, 21, 31 (its `made` travels too).
-      assert.equal(hop(a, "-", "p1.bin"), '["A!","B",true,11]', `${a} pickles`);
-      assert.equal(hop(b, "p1.bin", "p2.bin"), '["A!","B",true,21]', `${b} loads, pickles again`);
-      assert.equal(hop(a, "p2.bin", "p3.bin"), '["A!","B",true,31]', `${a} loads`);
+      // The counters made at the first hop count on (their `made` travels too).
+      assert.equal(hop(a, "-", "p1.bin"), '["A!","B",true,11,101]', `${a} pickles`);
+      assert.equal(
+        hop(b, "p1.bin", "p2.bin"),
+        '["A!","B",true,21,201]',
+        `${b} loads, pickles again`,
+      );
+      assert.equal(hop(a, "p2.bin", "p3.bin"), '["A!","B",true,31,301]', `${a} loads`);
     });
   }
 });

@@ -47,8 +47,11 @@ export function installCommonJsHook(
   };
   const extensions = Module._extensions;
   if (extensions === undefined) return;
+  const js = extensions[".js"];
   for (const ext of [".js", ".cjs"]) {
-    const original = extensions[ext];
+    // Bun 1.4.5 has no `.cjs` handler of its own, but asks for one when there is: its `.js` one
+    // loads such a file as it would.
+    const original = extensions[ext] ?? js;
     if (typeof original !== "function") continue;
     extensions[ext] = function (module, file) {
       const code = typeof module?._compile === "function" ? codeOf(file) : null;
