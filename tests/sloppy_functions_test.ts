@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { dumps, dumpsSync, loads, loadsSync } from "../mod.ts";
+import { dumps, dumpsSync, loads, loadsSync, UnpicklingError } from "../mod.ts";
 import { evalIn } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -43,6 +43,22 @@ describe("functions of sloppy-mode code", () => {
     inc();
     assert.equal(inc(), 3);
     assert.deepEqual(get.call(undefined), [3, true]);
+  });
+
+  it("globals and captured variables behave as in sloppy code; only functions load so", () => {
+    const make = new Function(
+      "a",
+      "return function () { undefined = 5; var r = delete a; return [r, typeof a, a]; };",
+    ) as (a: number) => () => unknown[];
+    const f = loadsSync<() => unknown[]>(dumpsSync(make(5)));
+    assert.deepEqual(f(), [false, "number", 5]);
+    // A class written with the sloppy-function form: refused before anything of it runs.
+    const source = "class A { static { globalThis.sloppyProbe = 1; } }";
+    const src = [...new TextEncoder().encode(source)];
+    const body = [0x8b, 0x04, 0x00, 0x6b, src.length, ...src, 0x61, 0x00, 0x00, 0x00, 0x00];
+    const bytes = new Uint8Array([0x4a, 0x53, 0x50, 0x4b, 5, 1, body.length, ...body]);
+    assert.throws(() => loadsSync(bytes), UnpicklingError);
+    assert.equal((globalThis as { sloppyProbe?: number }).sloppyProbe, undefined);
   });
 
   it("travel to the other runtime and back sloppy", async () => {

@@ -129,6 +129,14 @@ describe("weak collections", () => {
   });
 });
 
+/** The id `m` has in this process (assigned when first pickled). */
+function liveId(m: WeakMap<object, unknown>): string {
+  const bytes = dumpsSync(m);
+  // Header (7 bytes), WEAK_COLLECTION, kind, then the id as a short string.
+  const len = bytes[9] - 0x40;
+  return new TextDecoder().decode(bytes.subarray(10, 10 + len));
+}
+
 describe("hand-made weak entries", () => {
   // [ {}, WeakMap ] followed by entries.
   const body = [0x76, 0x02, 0x72, 0x00, 0x97, 0x00, 0x41, 0x78];
@@ -180,6 +188,30 @@ describe("hand-made weak entries", () => {
     refuses(set, /WeakSet entry has a value/);
     refuses(pickle(WEAK_ENTRIES, ...varint(1_000_000)), /past|truncated|longer/);
     refuses(pickle(WEAK_ENTRIES, 1, 0x71, 2, 0x71, 0x01), /truncated/);
+  });
+
+  it("a live collection found by its id is not changed, and gets entries only on success", () => {
+    const live = new WeakMap<object, string>();
+    live.set(Math, "private");
+    const id = [...new TextEncoder().encode(liveId(live))];
+    const head = [0x97, 0x00, 0x40 + id.length, ...id];
+    // Own properties, a prototype: not applied to it.
+    const props = [0x78, ...head, 0x01, 0x41, 0x6b, 0x07, 0x41, 0x76, 0x00];
+    assert.equal(loadsSync(withHeader(new Uint8Array(props), FORMAT_VERSION, 0)), live);
+    assert.equal(Object.hasOwn(live, "k"), false);
+    const proto = [0x8e, 0x61, ...head];
+    assert.equal(loadsSync(withHeader(new Uint8Array(proto), FORMAT_VERSION, 0)), live);
+    assert.equal(Object.getPrototypeOf(live), WeakMap.prototype);
+    // An entry for a key the process has too (Math) is left as it is.
+    const math = [0x88, 0x44, ...new TextEncoder().encode("Math")];
+    const over = [0x76, 0x01, ...head, WEAK_ENTRIES, 0x01, 0x71, 0x01, ...math, 0x41, 0x58];
+    loadsSync(withHeader(new Uint8Array(over), FORMAT_VERSION, 0));
+    assert.equal(live.get(Math), "private");
+    // A load that fails after its entries adds none of them.
+    const key = [0x72, 0x00];
+    const failing = [0x76, 0x02, ...head, ...key, WEAK_ENTRIES, 0x01, 0x71, 0x01, 0x71, 0x02, 0x41];
+    const bytes = withHeader(new Uint8Array([...failing, 0x58, 0x01]), FORMAT_VERSION, 0);
+    refuses(bytes, /unexpected bytes/);
   });
 
   it("entries without a weak collection, inside a value, or of an unknown kind: refused", () => {

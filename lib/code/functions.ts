@@ -10,7 +10,7 @@
  */
 
 import { type Analysis, analyze } from "./analyze.ts";
-import { rememberScope } from "./loaded.ts";
+import { loadedScope, rememberScope } from "./loaded.ts";
 
 /** Form codes of the FUNCTION tag. */
 export const FORM_FUNCTION = 0;
@@ -221,7 +221,12 @@ export function newFunction(
 ): unknown {
   const where = scopeOrTop(scope);
   if (form === FORM_SLOPPY) {
-    return exactly(sloppy(where, form, source, analyze(source).free), source);
+    // Only a plain `function` is written so (a class's static code, say, must not run here).
+    const an = analyze(source);
+    if (an.form !== "function") {
+      throw new NotOneFunction("a sloppy-mode function's source is not a function expression");
+    }
+    return exactly(sloppy(where, form, source, an.free), source);
   }
   let holder: object;
   let text = source;
@@ -285,12 +290,16 @@ export function withoutKey(source: string): string {
  * reading and writing the real variable, so closures of one scope still share it.
  */
 function sloppy(scope: ScopeHandle, form: number, source: string, free: readonly string[]): object {
-  const names = free.filter((n) => isDeclarable(n) && visible(scope, n));
-  let bridge = "{ __proto__: null";
+  // The variables the rebuilt scopes declare (others are globals, read as sloppy code reads
+  // them: no name is evaluated to find out, so no global getter runs at load).
+  const declared = declaredNames(scope);
+  const names = free.filter((n) => isDeclarable(n) && declared.has(n));
+  // Frozen: `delete x` of a captured variable stays false, as for a variable.
+  let bridge = "Object.freeze({ __proto__: null";
   for (const n of names) {
     bridge += `, get ${n}() { return ${n}; }, set ${n}($cp$v) { ${n} = $cp$v; }`;
   }
-  const vars = scope.d(`(${bridge} })`);
+  const vars = scope.d(`(${bridge} }))`);
   const text = form === FORM_METHOD ? `({${withoutKey(source)}})` : `(${source})`;
   const make = indirectEval(`(function ($cp$s) { with ($cp$s) { return ${text}; } })`) as (
     s: unknown,
@@ -298,7 +307,14 @@ function sloppy(scope: ScopeHandle, form: number, source: string, free: readonly
   return make(vars);
 }
 
-/** True when `name` is a variable the code of `scope` can read. */
-function visible(scope: ScopeHandle, name: string): boolean {
-  return scope.d(`(() => { try { ${name}; return true; } catch { return false; } })()`) === true;
+/** The names the rebuilt scope chain of `scope` declares. */
+function declaredNames(scope: ScopeHandle): Set<string> {
+  const out = new Set<string>();
+  for (let h: ScopeHandle | null = scope; h !== null;) {
+    const known = loadedScope(h);
+    if (known === undefined) break;
+    for (const n of known.names) out.add(n);
+    h = known.parent;
+  }
+  return out;
 }

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { isLiveWeak } from "../values/weak.ts";
 import * as T from "../format/tags.ts";
 import * as K from "../values/kinds.ts";
 import { type Encoder, F_LIST, S_PRIVATE, S_PROTO } from "../pickle/encoder.ts";
@@ -449,6 +450,7 @@ export function readSetProto(dec: Decoder, at: number): object {
   if (o === null || typeof o !== "object") {
     dec.corrupt("a new prototype is given to a value that is not an object", at);
   }
+  if (isLiveWeak(dec, o)) return o; // returned as it is (lib/values/weak.ts)
   dec.checkOwned(o, at);
   // Data only: a built-in keeps its kind (an array never becomes a Map), the prototype
   // of a subclass admitted by reference extends the one it had.

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { isLiveWeak } from "../values/weak.ts";
 import * as T from "../format/tags.ts";
 import { type DecodeFrame, type Decoder, NOT_DONE } from "./decoder.ts";
 import { K_PROPS } from "./decode_table.ts";
@@ -25,6 +26,11 @@ export function readWithProps(dec: Decoder, at: number): unknown {
   const inner = next === T.OOB_BUFFER ? ownedBuffer(dec, r.pos) : dec.inlineValue();
   if (inner === null || (typeof inner !== "object" && typeof inner !== "function")) {
     dec.corrupt("a property list follows a value that cannot take one", at);
+  }
+  if (isLiveWeak(dec, inner)) {
+    // Returned as it is: the list goes onto a stand-in.
+    props.target = Object.create(null);
+    return inner;
   }
   dec.checkOwned(inner, at);
   props.target = inner;

@@ -24,7 +24,7 @@ import { readArray } from "../values/arrays.ts";
 import { ARRAY, OBJECT, WEAK_ENTRIES } from "../format/tags.ts";
 import { refillScopes } from "../code/scope_read.ts";
 import { settlePromises } from "../values/async_values.ts";
-import { readWeakEntries } from "../values/weak.ts";
+import { addLiveEntries, readWeakEntries } from "../values/weak.ts";
 import {
   BEGIN,
   DELIVER,
@@ -179,8 +179,10 @@ export class Decoder {
   admitted: Set<unknown> = new Set();
   /** Promises to fulfil with objects once the load built them: resolve, value, offset, … */
   settle: unknown[] = [];
-  /** The weak collections this load made (only those take WEAK_ENTRIES). */
+  /** The weak collections this load made or found (only those take WEAK_ENTRIES). */
   weak: Set<object> = new Set();
+  /** Entries for weak collections the process had, added once the load succeeded (weak.ts). */
+  weakLater: unknown[] = [];
   /** Values being read inline (inside the read of another, not through a frame). */
   private inline = 0;
   /** True while a load runs (a reducer may unpickle re-entrantly). */
@@ -224,6 +226,7 @@ export class Decoder {
       if (this.r.pos !== end) {
         this.corrupt(`${end - this.r.pos} unexpected bytes follow its value`);
       }
+      if (this.weakLater.length > 0) addLiveEntries(this.weakLater);
       if (this.refill.length > 0) refillScopes(this.refill);
       if (this.settle.length > 0) settlePromises(this);
       return value;
@@ -251,6 +254,7 @@ export class Decoder {
       this.lastShape = null;
       if (this.admitted.size > 0) this.admitted.clear();
       if (this.weak.size > 0) this.weak.clear();
+      if (this.weakLater.length > 0) this.weakLater.length = 0;
       if (this.vals.length > FRAME_POOL) this.vals.length = 0;
       this.r.reset(EMPTY, 0, 0);
     }

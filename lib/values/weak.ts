@@ -78,6 +78,24 @@ function canBeWeakKey(k: unknown): boolean {
 // Read side.
 
 /**
+ * Whether `o` is a weak collection this process had before the load (found by its id): it is
+ * returned as it is, its pickled property list and prototype left unapplied, as a class the
+ * process defined (see readWeak).
+ */
+export function isLiveWeak(dec: Decoder, o: unknown): boolean {
+  return dec.weak.has(o as object) && dec.admitted.has(o);
+}
+
+/** Adds the entries a load found for weak collections the process had (see readWeak). */
+export function addLiveEntries(later: readonly unknown[]): void {
+  for (let i = 0; i < later.length; i += 3) {
+    const c = later[i] as object;
+    if (types.isWeakMap(c)) weakMapSet.call(c, later[i + 1] as WeakKey, later[i + 2]);
+    else weakSetAdd.call(c, later[i + 1] as WeakKey);
+  }
+}
+
+/**
  * WEAK_COLLECTION: the WeakMap or WeakSet this process knows by the id (with code allowed),
  * else an empty one; the WEAK_ENTRIES after the value fill it.
  */
@@ -88,6 +106,8 @@ export function readWeak(dec: Decoder, at: number): object {
     dec.corrupt(`weak collection of unknown kind ${kind}`, at);
   }
   const id = dec.string();
+  // (Ids are a process tag and a count: 64 characters hold any.)
+  if (id.length > 64) dec.corrupt("a weak collection's id is longer than 64 characters", at);
   const isMap = kind === T.WEAK_MAP;
   let c = dec.opts.allowCode ? knownWeak(id) : undefined;
   if (c !== undefined && (isMap ? !types.isWeakMap(c) : !types.isWeakSet(c))) {
@@ -96,6 +116,11 @@ export function readWeak(dec: Decoder, at: number): object {
   if (c === undefined) {
     c = isMap ? new WeakMap() : new WeakSet();
     if (dec.opts.allowCode) rememberWeak(id, c);
+  } else {
+    // The process had it: as for a class it defined, the pickle does not change it (its
+    // property list and prototype are not applied); its entries for keys this load made are
+    // added once the load succeeded.
+    dec.admitted.add(c);
   }
   dec.memo.push(c);
   dec.weak.add(c);
@@ -135,6 +160,12 @@ export function deliverWeakEntry(dec: Decoder, f: DecodeFrame, v: unknown, i: nu
       return;
     default: {
       const c = f.target as object;
+      if (dec.admitted.has(c)) {
+        if (types.isWeakSet(c) && v !== undefined) dec.corrupt("a WeakSet entry has a value", at);
+        // A key the process had too (a built-in, an export): its entry there stays as it is.
+        if (!dec.admitted.has(f.key)) dec.weakLater.push(c, f.key, v);
+        return;
+      }
       if (types.isWeakMap(c)) {
         weakMapSet.call(c, f.key as WeakKey, v);
       } else {
