@@ -10,7 +10,7 @@
  */
 
 import { type Analysis, analyze } from "./analyze.ts";
-import { loadedScope, rememberScope } from "./loaded.ts";
+import { chainNames, rememberScope } from "./loaded.ts";
 
 /** Form codes of the FUNCTION tag. */
 export const FORM_FUNCTION = 0;
@@ -292,7 +292,7 @@ export function withoutKey(source: string): string {
 function sloppy(scope: ScopeHandle, form: number, source: string, free: readonly string[]): object {
   // The variables the rebuilt scopes declare (others are globals, read as sloppy code reads
   // them: no name is evaluated to find out, so no global getter runs at load).
-  const declared = declaredNames(scope);
+  const declared = new Set(chainNames(scope));
   const names = free.filter((n) => isDeclarable(n) && declared.has(n));
   // Frozen: `delete x` of a captured variable stays false, as for a variable.
   let bridge = "Object.freeze({ __proto__: null";
@@ -305,16 +305,4 @@ function sloppy(scope: ScopeHandle, form: number, source: string, free: readonly
     s: unknown,
   ) => object;
   return make(vars);
-}
-
-/** The names the rebuilt scope chain of `scope` declares. */
-function declaredNames(scope: ScopeHandle): Set<string> {
-  const out = new Set<string>();
-  for (let h: ScopeHandle | null = scope; h !== null;) {
-    const known = loadedScope(h);
-    if (known === undefined) break;
-    for (const n of known.names) out.add(n);
-    h = known.parent;
-  }
-  return out;
 }

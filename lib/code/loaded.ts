@@ -48,6 +48,18 @@ export function loadedScope(handle: ScopeHandle): LoadedScope | undefined {
   return scopes.get(handle);
 }
 
+/** The names the rebuilt scope chain of `scope` declares, innermost first, each once. */
+export function chainNames(scope: ScopeHandle | null): string[] {
+  const out: string[] = [];
+  for (let h = scope; h !== null;) {
+    const known = loadedScope(h);
+    if (known === undefined) break;
+    for (const n of known.names) if (!out.includes(n)) out.push(n);
+    h = known.parent;
+  }
+  return out;
+}
+
 /** Remembers a function the loader evaluated from `source` in `scope`. */
 export function rememberFunction(fn: object, source: string, scope: ScopeHandle | null): void {
   functions.set(fn, { source, scope });

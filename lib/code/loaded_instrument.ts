@@ -33,7 +33,7 @@ import {
   scopeOrTop,
   withoutKey,
 } from "./functions.ts";
-import { loadedScope } from "./loaded.ts";
+import { chainNames, loadedScope } from "./loaded.ts";
 
 type Record = (i: number) => unknown;
 
@@ -95,18 +95,6 @@ const prepared = new Map<string, Prepared | null>();
 /** A name of the helpers of `instrumented.ts` (`$cp$f`, `$cp$a`, …). */
 const HELPER_NAME = /\$cp\$[a-dfkno]\b/;
 const PREPARED_MAX = 1024;
-
-/** The names the scope chain of `scope` declares, innermost first, each once. */
-function chainNames(scope: ScopeHandle | null): string[] {
-  const out: string[] = [];
-  for (let h = scope; h !== null;) {
-    const known = loadedScope(h);
-    if (known === undefined) break;
-    for (const n of known.names) if (!out.includes(n)) out.push(n);
-    h = known.parent;
-  }
-  return out;
-}
 
 /**
  * False when a function's source can create no closure (nothing after its head looks like a
